@@ -1,0 +1,8 @@
+// The engine's public surface. Everything else in src/engine is an implementation detail.
+export type { SequenceData, Dataset, ParamSet } from './types';
+export { paramShapes, initParams, checkParamShapes } from './params';
+export { analyze } from './analyze';
+export type { AnalyzeOptions } from './analyze';
+export { Trainer } from './train';
+export type { StepReport, EpochReport } from './train';
+export { ENGINE_VERSION } from './version';

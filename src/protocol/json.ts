@@ -1,0 +1,168 @@
+// The JSON form of a Result (DESIGN.md §5): nested arrays in each tensor's shape, non-finite numbers as null.
+// Used by the CLI's --json, the report's embedded data and recorded test fixtures; `resultFromJson` inverts it.
+import type { AnalysisResult, GateName, LayerTrace, Mat, Tensor } from './result';
+
+type Nested = number | null | Nested[];
+
+function num(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function matToRows(m: Mat): (number | null)[][] {
+  const rows: (number | null)[][] = [];
+  for (let r = 0; r < m.rows; r++) {
+    const row: (number | null)[] = new Array(m.cols);
+    for (let c = 0; c < m.cols; c++) row[c] = num(m.data[r * m.cols + c]);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function tensorToNested(t: Tensor): Nested {
+  const build = (dim: number, offset: number): Nested => {
+    if (dim === t.shape.length) return num(t.data[offset]);
+    const stride = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const out: Nested[] = [];
+    for (let i = 0; i < t.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+    return out;
+  };
+  return build(0, 0);
+}
+
+function list(a: ArrayLike<number>): (number | null)[] {
+  return Array.from(a, num);
+}
+
+function gatesToJson(g: Partial<Record<GateName, Mat>> | undefined) {
+  if (!g) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, m] of Object.entries(g)) if (m) out[k] = matToRows(m);
+  return out;
+}
+
+function layerToJson(l: LayerTrace) {
+  return {
+    hidden: matToRows(l.hidden),
+    dLdh: matToRows(l.dLdh),
+    cell: l.cell && matToRows(l.cell),
+    gates: gatesToJson(l.gates),
+  };
+}
+
+/** A plain object safe for JSON.stringify, shaped as DESIGN.md §5. */
+export function resultToJson(r: AnalysisResult): Record<string, unknown> {
+  const grads: Record<string, Nested> = {};
+  for (const [name, t] of Object.entries(r.grads)) grads[name] = tensorToNested(t);
+  const gradNorms: Record<string, number | null> = {};
+  for (const [name, v] of Object.entries(r.gradNorms)) gradNorms[name] = num(v);
+  return {
+    model: r.model,
+    loss: num(r.loss),
+    lossPerStep: list(r.lossPerStep),
+    grads,
+    dLdh: matToRows(r.dLdh),
+    hidden: matToRows(r.hidden),
+    cell: r.cell && matToRows(r.cell),
+    gates: gatesToJson(r.gates),
+    stepJacobian: list(r.stepJacobian),
+    forgetMean: r.forgetMean && list(r.forgetMean),
+    flow: {
+      steps: r.flow.steps,
+      matrix: r.flow.matrix.map(list),
+      exact: r.flow.exact,
+      truncate: r.flow.truncate,
+      decay: {
+        ...r.flow.decay,
+        meanLog10: r.flow.decay.meanLog10.map(num),
+        stdLog10: r.flow.decay.stdLog10.map(num),
+        slope: num(r.flow.decay.slope),
+      },
+    },
+    whhByDistance: list(r.whhByDistance),
+    spectral: { ...r.spectral, radius: num(r.spectral.radius), sigmaMax: num(r.spectral.sigmaMax), boundSlope: num(r.spectral.boundSlope) },
+    gradNorms,
+    clipped: r.clipped,
+    nonFinite: r.nonFinite,
+    aliveFraction: num(r.aliveFraction),
+    layers: r.layers && r.layers.map(layerToJson),
+    meta: r.meta,
+  };
+}
+
+// ---- inverse ----
+
+function back(x: unknown): number {
+  return typeof x === 'number' ? x : NaN;
+}
+
+export function rowsToMat(rows: unknown): Mat {
+  const rs = rows as unknown[][];
+  const r = rs.length;
+  const c = r > 0 ? rs[0].length : 0;
+  const data = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[i * c + j] = back(rs[i][j]);
+  return { rows: r, cols: c, data };
+}
+
+export function nestedToTensor(x: unknown): Tensor {
+  const shape: number[] = [];
+  let cur: unknown = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const flat = (Array.isArray(x) ? (x as unknown[]).flat(Infinity) : [x]) as unknown[];
+  return { shape, data: Float64Array.from(flat, back) };
+}
+
+function gatesFromJson(g: unknown): Partial<Record<GateName, Mat>> | undefined {
+  if (!g || typeof g !== 'object') return undefined;
+  const out: Partial<Record<GateName, Mat>> = {};
+  for (const [k, v] of Object.entries(g as Record<string, unknown>)) out[k as GateName] = rowsToMat(v);
+  return out;
+}
+
+/** Rebuild an in-memory Result from its JSON form (reports, recorded fixtures). */
+export function resultFromJson(j: any): AnalysisResult {
+  const grads: Record<string, Tensor> = {};
+  for (const [name, v] of Object.entries(j.grads ?? {})) grads[name] = nestedToTensor(v);
+  const gradNorms: Record<string, number> = {};
+  for (const [name, v] of Object.entries(j.gradNorms ?? {})) gradNorms[name] = back(v);
+  return {
+    model: j.model,
+    loss: back(j.loss),
+    lossPerStep: Float64Array.from(j.lossPerStep, back),
+    grads,
+    dLdh: rowsToMat(j.dLdh),
+    hidden: rowsToMat(j.hidden),
+    cell: j.cell ? rowsToMat(j.cell) : undefined,
+    gates: gatesFromJson(j.gates),
+    stepJacobian: Float64Array.from(j.stepJacobian ?? [], back),
+    forgetMean: j.forgetMean ? Float64Array.from(j.forgetMean, back) : undefined,
+    flow: {
+      steps: j.flow.steps,
+      matrix: j.flow.matrix.map((row: unknown[]) => Float64Array.from(row, back)),
+      exact: j.flow.exact,
+      truncate: j.flow.truncate,
+      decay: {
+        ...j.flow.decay,
+        meanLog10: j.flow.decay.meanLog10.map(back),
+        stdLog10: j.flow.decay.stdLog10.map(back),
+        slope: back(j.flow.decay.slope),
+      },
+    },
+    whhByDistance: Float64Array.from(j.whhByDistance, back),
+    spectral: { ...j.spectral, radius: back(j.spectral.radius), sigmaMax: back(j.spectral.sigmaMax), boundSlope: back(j.spectral.boundSlope) },
+    gradNorms: gradNorms as AnalysisResult['gradNorms'],
+    clipped: j.clipped,
+    nonFinite: j.nonFinite,
+    aliveFraction: back(j.aliveFraction),
+    layers: j.layers?.map((l: any) => ({
+      hidden: rowsToMat(l.hidden),
+      dLdh: rowsToMat(l.dLdh),
+      cell: l.cell ? rowsToMat(l.cell) : undefined,
+      gates: gatesFromJson(l.gates),
+    })),
+    meta: j.meta,
+  };
+}

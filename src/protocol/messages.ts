@@ -1,0 +1,289 @@
+// Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview (DESIGN.md §1, §6).
+// Each union is closed, so a wrong message is a compile error; `parseFromWebview` checks what the webview sends.
+import type { AnalysisResult, CellKind, NonFinite, TrainPoint } from './result';
+
+/** A problem in a user's file, 1-based line and column (as printed `path:line:col: message`). */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  /** End of the range, when known (1-based, exclusive column). */
+  endLine?: number;
+  endColumn?: number;
+  message: string;
+  /** What the user can do about it. */
+  hint?: string;
+  severity: 'error' | 'warning';
+}
+
+/** What to analyze: the file the user chose (a sequence file or a *.unroll.json) and the folder it must stay in. */
+export interface AnalyzeSource {
+  path: string;
+  workspaceRoot: string;
+}
+
+export interface EngineSettings {
+  /** Cap on steps analyzed when the model file sets no `window`. */
+  maxSteps: number;
+  /** Work budget of the flow matrix, in step-Jacobian products (rows × distance). */
+  flowBudget: number;
+  /** Cell used for a bare data file with no model file. */
+  defaultCell: CellKind;
+}
+
+export const enum ToWorkerType {
+  Analyze = 'analyze',
+  Compare = 'compare',
+  Train = 'train',
+  Cancel = 'cancel',
+}
+
+export interface AnalyzeRequest {
+  type: ToWorkerType.Analyze;
+  requestId: number;
+  source: AnalyzeSource;
+  settings: EngineSettings;
+  /** Replace the model's cell for this run (Compare uses it per cell). */
+  cell?: CellKind;
+}
+
+export interface CompareRequest {
+  type: ToWorkerType.Compare;
+  requestId: number;
+  source: AnalyzeSource;
+  settings: EngineSettings;
+  cells: CellKind[];
+}
+
+export interface TrainRequest {
+  type: ToWorkerType.Train;
+  requestId: number;
+  source: AnalyzeSource;
+  settings: EngineSettings;
+  /** Absolute path to write trained weights (safetensors); absent = do not write anything. */
+  saveTo?: string;
+  /** Override the model file's epochs. */
+  epochs?: number;
+}
+
+export interface CancelRequest {
+  type: ToWorkerType.Cancel;
+  requestId: number;
+}
+
+export type ToWorker = AnalyzeRequest | CompareRequest | TrainRequest | CancelRequest;
+
+export const enum FromWorkerType {
+  Result = 'result',
+  CompareResult = 'compareResult',
+  Progress = 'progress',
+  TrainDone = 'trainDone',
+  Error = 'error',
+  Cancelled = 'cancelled',
+  Log = 'log',
+}
+
+export interface ResultMessage {
+  type: FromWorkerType.Result;
+  requestId: number;
+  result: AnalysisResult;
+  /** Absolute paths the analysis read (data, model, weights): a save of any of them re-runs it. */
+  files: string[];
+  /** Warnings worth showing in the Problems panel even though the run succeeded. */
+  warnings: Problem[];
+}
+
+export interface CompareResultMessage {
+  type: FromWorkerType.CompareResult;
+  requestId: number;
+  results: AnalysisResult[];
+  files: string[];
+}
+
+export interface ProgressMessage {
+  type: FromWorkerType.Progress;
+  requestId: number;
+  point: TrainPoint;
+}
+
+export interface TrainDoneMessage {
+  type: FromWorkerType.TrainDone;
+  requestId: number;
+  reason: 'finished' | 'cancelled' | 'nonFinite';
+  last: TrainPoint | null;
+  nonFinite: NonFinite | null;
+  /** Where weights were written, if they were. */
+  saved?: string;
+  /** The analysis of the trained model. */
+  result?: AnalysisResult;
+}
+
+export interface ErrorMessage {
+  type: FromWorkerType.Error;
+  requestId: number;
+  problems: Problem[];
+  /** True when the error is an internal failure rather than a problem in the user's files. */
+  internal: boolean;
+}
+
+export interface CancelledMessage {
+  type: FromWorkerType.Cancelled;
+  requestId: number;
+}
+
+export interface LogMessage {
+  type: FromWorkerType.Log;
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type FromWorker =
+  | ResultMessage
+  | CompareResultMessage
+  | ProgressMessage
+  | TrainDoneMessage
+  | ErrorMessage
+  | CancelledMessage
+  | LogMessage;
+
+// ---- extension ⇄ webview ----
+
+export const enum ToWebviewType {
+  Result = 'result',
+  Compare = 'compare',
+  Stale = 'stale',
+  TrainStart = 'trainStart',
+  TrainProgress = 'trainProgress',
+  TrainEnd = 'trainEnd',
+  Busy = 'busy',
+}
+
+export interface WebviewResult {
+  type: ToWebviewType.Result;
+  /** Increases with every Result sent; the webview echoes it in `rendered`. */
+  generation: number;
+  result: AnalysisResult;
+}
+
+export interface WebviewCompare {
+  type: ToWebviewType.Compare;
+  generation: number;
+  results: AnalysisResult[];
+}
+
+/** The files have problems: keep the last picture, mark it stale, list why. */
+export interface WebviewStale {
+  type: ToWebviewType.Stale;
+  problems: Problem[];
+}
+
+export interface WebviewTrainStart {
+  type: ToWebviewType.TrainStart;
+  epochs: number;
+  model: string;
+}
+
+export interface WebviewTrainProgress {
+  type: ToWebviewType.TrainProgress;
+  point: TrainPoint;
+}
+
+export interface WebviewTrainEnd {
+  type: ToWebviewType.TrainEnd;
+  reason: 'finished' | 'cancelled' | 'nonFinite';
+  nonFinite: NonFinite | null;
+}
+
+export interface WebviewBusy {
+  type: ToWebviewType.Busy;
+  busy: boolean;
+  what: string;
+}
+
+export type ToWebview =
+  | WebviewResult
+  | WebviewCompare
+  | WebviewStale
+  | WebviewTrainStart
+  | WebviewTrainProgress
+  | WebviewTrainEnd
+  | WebviewBusy;
+
+export const enum FromWebviewType {
+  Ready = 'ready',
+  Rendered = 'rendered',
+  Export = 'export',
+  Command = 'command',
+  SelectStep = 'selectStep',
+}
+
+export interface WebviewReady {
+  type: FromWebviewType.Ready;
+}
+
+/** Sent after a Result was drawn: lets the extension measure save → redraw. */
+export interface WebviewRendered {
+  type: FromWebviewType.Rendered;
+  generation: number;
+  ms: number;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'json' | 'html';
+
+/** The webview rendered an export; the extension asks where to save it (never writes unasked). */
+export interface WebviewExport {
+  type: FromWebviewType.Export;
+  format: ExportFormat;
+  /** View name used in the suggested file name. */
+  view: string;
+  /** Text for svg/json/html, base64 for png. */
+  data: string;
+}
+
+export type WebviewCommandName = 'analyze' | 'train' | 'stop' | 'compare' | 'exportReport';
+
+export interface WebviewCommand {
+  type: FromWebviewType.Command;
+  command: WebviewCommandName;
+}
+
+export interface WebviewSelectStep {
+  type: FromWebviewType.SelectStep;
+  step: number;
+}
+
+export type FromWebview = WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep;
+
+const exportFormats: readonly string[] = ['png', 'svg', 'json', 'html'];
+const commandNames: readonly string[] = ['analyze', 'train', 'stop', 'compare', 'exportReport'];
+const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+
+function isInt(x: unknown, min: number, max: number): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+}
+
+/** Validate a message from the webview; returns undefined for anything that is not exactly a FromWebview. */
+export function parseFromWebview(x: unknown): FromWebview | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const m = x as Record<string, unknown>;
+  switch (m.type) {
+    case FromWebviewType.Ready:
+      return { type: FromWebviewType.Ready };
+    case FromWebviewType.Rendered:
+      if (!isInt(m.generation, 0, Number.MAX_SAFE_INTEGER) || typeof m.ms !== 'number' || !(m.ms >= 0)) return undefined;
+      return { type: FromWebviewType.Rendered, generation: m.generation, ms: m.ms };
+    case FromWebviewType.Export:
+      if (typeof m.format !== 'string' || !exportFormats.includes(m.format)) return undefined;
+      if (typeof m.view !== 'string' || !/^[\w-]{1,64}$/.test(m.view)) return undefined;
+      if (typeof m.data !== 'string' || m.data.length > MAX_EXPORT_CHARS) return undefined;
+      return { type: FromWebviewType.Export, format: m.format as ExportFormat, view: m.view, data: m.data };
+    case FromWebviewType.Command:
+      if (typeof m.command !== 'string' || !commandNames.includes(m.command)) return undefined;
+      return { type: FromWebviewType.Command, command: m.command as WebviewCommandName };
+    case FromWebviewType.SelectStep:
+      if (!isInt(m.step, 0, 1e9)) return undefined;
+      return { type: FromWebviewType.SelectStep, step: m.step };
+    default:
+      return undefined;
+  }
+}
