@@ -1,3 +1,4 @@
 export * from './result';
 export * from './messages';
 export * from './json';
+export * from './summary';
