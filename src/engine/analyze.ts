@@ -1,14 +1,114 @@
-import type { AnalysisResult, ResolvedModel, ResultMeta } from '../protocol/result';
+// One analysis: forward + BPTT on one sequence, then every diagnostic the views draw (DESIGN.md §5).
+import type { AnalysisResult, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
+import { Network, type LayerBuffers } from './network';
+import { computeFlow, spectralOf, stepJacobians } from './diagnostics';
+import { ENGINE_VERSION } from './version';
 
 export interface AnalyzeOptions {
-  /** Budget for the flow matrix in step-Jacobian products; all rows are exact while T(T+1)/2 fits. Default 200000. */
+  /**
+   * Work budget of the flow matrix, counted in step-Jacobian products (Σ over rows of the steps each row goes
+   * back). Every row is computed while Σ_t min(t+1, k) fits; otherwise an evenly spaced subset. Default 2048.
+   */
   flowBudget?: number;
-  /** Filled into result.meta (the engine adds elapsedMs and engineVersion, steps). */
+  /** Filled into result.meta (the engine adds steps, elapsedMs and engineVersion). */
   meta: Omit<ResultMeta, 'elapsedMs' | 'engineVersion' | 'steps'>;
+  /** A clock for elapsedMs (the engine has no timer of its own). */
+  now?: () => number;
 }
 
-/** Forward + BPTT (full or truncated per model.bptt) on one sequence, with every diagnostic of the Result. */
+export const DEFAULT_FLOW_BUDGET = 2048;
+/** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */
+export const ALIVE_THRESHOLD = 1e-20;
+
+const GATES: Record<'lstm' | 'gru', GateName[]> = { lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
+
+/**
+ * Forward + BPTT (full or truncated per model.bptt) on one sequence with every diagnostic of the Result.
+ * `grads` are the exact ∂L/∂θ (before any clipping); `clipped` says whether the model's clipping would fire.
+ */
 export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceData, options: AnalyzeOptions): AnalysisResult {
-  throw new Error('not implemented' + model.cell + params.size + seq.T + options);
+  const now = options.now ?? (() => 0);
+  const started = now();
+  const net = new Network(model, params);
+  const loss = net.forward([seq]);
+  const truncate = model.bptt.truncate;
+  net.backward(truncate);
+  const T = seq.T;
+  const H = model.hidden;
+  const top = net.layers[net.L - 1];
+
+  const lossSteps: number[] = [];
+  for (let t = 0; t < T; t++) if (seq.mask[t]) lossSteps.push(t);
+  const { flow, whhByDistance } = computeFlow(net, lossSteps, truncate, options.flowBudget ?? DEFAULT_FLOW_BUDGET);
+  const { frob, forgetMean } = stepJacobians(net);
+
+  const grads: Record<string, Tensor> = {};
+  const gradNorms: Record<string, number> = {};
+  let global2 = 0;
+  let maxAbs = 0;
+  for (const [name, g] of net.grads) {
+    grads[name] = { shape: [...g.shape], data: Float64Array.from(g.data) };
+    let s = 0;
+    for (const v of g.data) {
+      s += v * v;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    gradNorms[name] = Math.sqrt(s);
+    global2 += s;
+  }
+  const global = Math.sqrt(global2);
+  const clip = model.clip;
+  const clipped = clip?.norm !== undefined ? (global > clip.norm ? 1 : 0) : clip?.value !== undefined ? (maxAbs > clip.value ? 1 : 0) : 0;
+
+  let alive = 0;
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let i = 0; i < H; i++) s += top.dH[t * H + i] ** 2;
+    if (s > ALIVE_THRESHOLD) alive++;
+  }
+
+  const layers: LayerTrace[] = net.layers.map((lb) => trace(model, lb, T, H));
+  const last = layers[layers.length - 1];
+  return {
+    model,
+    loss,
+    lossPerStep: Float64Array.from(net.lossPerStep),
+    grads,
+    dLdh: last.dLdh,
+    hidden: last.hidden,
+    cell: last.cell,
+    gates: last.gates,
+    stepJacobian: frob,
+    forgetMean,
+    flow,
+    whhByDistance,
+    spectral: spectralOf(net),
+    gradNorms: { ...gradNorms, global },
+    clipped,
+    nonFinite: net.nonFinite,
+    aliveFraction: T > 0 ? alive / T : 0,
+    layers: model.layers > 1 ? layers : undefined,
+    meta: { ...options.meta, steps: T, elapsedMs: now() - started, engineVersion: ENGINE_VERSION },
+  };
+}
+
+function mat(rows: number, cols: number, src: Float64Array, off: number): Mat {
+  return { rows, cols, data: src.slice(off, off + rows * cols) };
+}
+
+function trace(model: ResolvedModel, lb: LayerBuffers, T: number, H: number): LayerTrace {
+  const out: LayerTrace = { hidden: mat(T, H, lb.Hs, H), dLdh: mat(T, H, lb.dH, 0) };
+  if (lb.Cs) out.cell = mat(T, H, lb.Cs, H);
+  if (model.cell !== 'rnn' && lb.acts) {
+    const names = GATES[model.cell];
+    const GH = names.length * H;
+    out.gates = {};
+    names.forEach((g, k) => {
+      const data = new Float64Array(T * H);
+      for (let t = 0; t < T; t++) data.set(lb.acts!.subarray(t * GH + k * H, t * GH + (k + 1) * H), t * H);
+      out.gates![g] = { rows: T, cols: H, data };
+    });
+  }
+  return out;
 }

@@ -5,4 +5,7 @@ export { analyze } from './analyze';
 export type { AnalyzeOptions } from './analyze';
 export { Trainer } from './train';
 export type { StepReport, EpochReport } from './train';
+export { DEFAULT_FLOW_BUDGET } from './analyze';
+export { Rng } from './rng';
+export { cloneParams } from './params';
 export { ENGINE_VERSION } from './version';

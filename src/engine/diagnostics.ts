@@ -1,0 +1,246 @@
+// Gradient-flow diagnostics on a network that has run forward and backward on one sequence (batch 1):
+// the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
+// and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
+import type { Flow, FlowDecay, Spectral } from '../protocol/result';
+import { gemmNNAcc, gemmTNAcc, sigmaMax, spectralRadius, block } from './linalg';
+import type { Network } from './network';
+
+export interface FlowOutput {
+  flow: Flow;
+  whhByDistance: Float64Array;
+}
+
+/**
+ * Rows t of the flow matrix: every step with a loss when Σ_t min(t+1, k) fits the budget (counted in
+ * step-Jacobian products), otherwise the largest evenly spaced subset that fits (always including the last).
+ */
+export function chooseFlowRows(lossSteps: number[], truncate: number | null, budget: number): { rows: number[]; exact: boolean } {
+  const cost = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
+  const total = lossSteps.reduce((a, t) => a + cost(t), 0);
+  if (total <= budget) return { rows: lossSteps, exact: true };
+  const pick = (R: number) => {
+    if (R === 1) return [lossSteps[lossSteps.length - 1]];
+    const out: number[] = [];
+    const n = lossSteps.length;
+    for (let i = 0; i < R; i++) {
+      const t = lossSteps[Math.round((i * (n - 1)) / (R - 1))];
+      if (out[out.length - 1] !== t) out.push(t);
+    }
+    return out;
+  };
+  let lo = 1, hi = lossSteps.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (pick(mid).reduce((a, t) => a + cost(t), 0) <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return { rows: pick(lo), exact: false };
+}
+
+/**
+ * For each chosen row t, backpropagate ℓ_t alone through the top layer and record ‖∂ℓ_t/∂h_k‖ for k ≤ t
+ * (zero past a truncation cut). All rows advance together by distance d = t − k, so the part of ∂L/∂W_hh
+ * made of the terms at distance d is summed across rows and measured before moving to d + 1.
+ */
+export function computeFlow(net: Network, lossSteps: number[], truncate: number | null, budget: number): FlowOutput {
+  const { H, G } = net;
+  const GH = G * H;
+  const T = net.T;
+  const l = net.L - 1;
+  const lb = net.layers[l];
+  const W_hh = net.p(`rnn.weight_hh_l${l}`);
+  const { rows, exact } = chooseFlowRows(lossSteps, truncate, budget);
+  const R = rows.length;
+  const reach = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
+  const maxD = rows.reduce((m, t) => Math.max(m, reach(t)), 0);
+  const matrix = rows.map((t) => new Float64Array(t + 1));
+  const vh = new Float64Array(R * H), vc = new Float64Array(R * H);
+  const nh = new Float64Array(R * H), nc = new Float64Array(R * H);
+  for (let r = 0; r < R; r++) vh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
+  const A = new Float64Array(R * GH); // this distance's ∂ℓ_t/∂(recurrent pre-activation) per row
+  const Bm = new Float64Array(R * H); // h_{k−1} per row
+  const P = new Float64Array(GH * H);
+  const whh = new Float64Array(maxD);
+  const stepHh = net.scratchHh();
+  for (let d = 0; d < maxD; d++) {
+    let active = 0;
+    for (let r = 0; r < R; r++) {
+      const t = rows[r];
+      if (d >= reach(t)) continue;
+      const k = t - d;
+      matrix[r][k] = Math.sqrt(sumSq(vh, r * H, H));
+      net.cellBackward(lb, k, 0, vh.subarray(r * H), vc.subarray(r * H), nh.subarray(r * H), nc.subarray(r * H));
+      A.set(stepHh.subarray(0, GH), active * GH);
+      Bm.set(lb.Hs.subarray(k * H, (k + 1) * H), active * H);
+      // ∂ℓ_t/∂h_{k−1} = direct term + (∂/∂pre_hh) · W_hh
+      gemmNNAcc(1, H, GH, stepHh, 0, W_hh, 0, nh, r * H);
+      active++;
+    }
+    whh[d] = normOfSumOfOuterProducts(A, Bm, active, GH, H, P);
+    vh.set(nh);
+    vc.set(nc);
+  }
+  return {
+    flow: { steps: rows, matrix, exact, truncate: truncate !== null && truncate < T ? truncate : null, decay: decayFit(rows, matrix, maxD) },
+    whhByDistance: whh,
+  };
+}
+
+/** ‖Σ_r a_r b_rᵀ‖_F, by the Gram identity Σ_{r,s}(a_r·a_s)(b_r·b_s) when rows are few, else explicitly. */
+function normOfSumOfOuterProducts(A: Float64Array, Bm: Float64Array, n: number, m: number, k: number, P: Float64Array): number {
+  if (n === 0) return 0;
+  if ((n * (m + k)) / 2 < m * k) {
+    let s = 0;
+    for (let r = 0; r < n; r++) {
+      for (let q = r; q < n; q++) {
+        let aa = 0, bb = 0;
+        for (let i = 0; i < m; i++) aa += A[r * m + i] * A[q * m + i];
+        for (let i = 0; i < k; i++) bb += Bm[r * k + i] * Bm[q * k + i];
+        s += (r === q ? 1 : 2) * aa * bb;
+      }
+    }
+    return Math.sqrt(Math.max(0, s));
+  }
+  P.fill(0);
+  gemmTNAcc(m, k, n, A, 0, Bm, 0, P, 0);
+  return Math.sqrt(sumSq(P, 0, m * k));
+}
+
+/** Mean and spread of log10‖∂ℓ_t/∂h_{t−d}‖ at each distance, the least-squares slope and the 1e-3 horizon. */
+export function decayFit(rows: number[], matrix: Float64Array[], maxD: number): FlowDecay {
+  const distance: number[] = [], meanLog10: number[] = [], stdLog10: number[] = [], count: number[] = [];
+  for (let d = 0; d < maxD; d++) {
+    let s = 0, s2 = 0, c = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const k = rows[r] - d;
+      if (k < 0) continue;
+      const v = matrix[r][k];
+      if (!(v > 0) || !Number.isFinite(v)) continue;
+      const lg = Math.log10(v);
+      s += lg;
+      s2 += lg * lg;
+      c++;
+    }
+    distance.push(d);
+    count.push(c);
+    const mean = c > 0 ? s / c : NaN;
+    meanLog10.push(mean);
+    stdLog10.push(c > 0 ? Math.sqrt(Math.max(0, s2 / c - mean * mean)) : NaN);
+  }
+  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let d = 0; d < maxD; d++) {
+    if (!Number.isFinite(meanLog10[d])) continue;
+    n++;
+    sx += d;
+    sy += meanLog10[d];
+    sxx += d * d;
+    sxy += d * meanLog10[d];
+  }
+  const slope = n >= 2 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : NaN;
+  let horizon: number | null = null;
+  if (Number.isFinite(meanLog10[0])) {
+    for (let d = 1; d < maxD; d++) {
+      if (meanLog10[d] <= meanLog10[0] - 3 || (count[d] === 0 && count[d - 1] > 0 && allBelowFloor(rows, matrix, d))) {
+        horizon = d;
+        break;
+      }
+    }
+  }
+  return { distance, meanLog10, stdLog10, count, slope, horizon };
+}
+
+/** True when every row that reaches distance d has underflowed to exactly 0 there (an extreme vanish). */
+function allBelowFloor(rows: number[], matrix: Float64Array[], d: number): boolean {
+  let any = false;
+  for (let r = 0; r < rows.length; r++) {
+    const k = rows[r] - d;
+    if (k < 0) continue;
+    any = true;
+    if (matrix[r][k] !== 0) return false;
+  }
+  return any;
+}
+
+/**
+ * ‖∂h_t/∂h_{t−1}‖_F of the top layer for every step (entry 0 is 0: h_{−1} is the fixed h_0). For LSTM, c_{t−1}
+ * is held fixed (the h path); the cell path's diag(f_t) is reported separately as forgetMean.
+ * Row i of the Jacobian is a combination of the rows i of the W_hh gate blocks, so each step costs G·H².
+ */
+export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: Float64Array | undefined } {
+  const { T, H, cell, relu } = net;
+  const l = net.L - 1;
+  const lb = net.layers[l];
+  const W = net.p(`rnn.weight_hh_l${l}`);
+  const frob = new Float64Array(T);
+  const forgetMean = cell === 'lstm' ? new Float64Array(T) : undefined;
+  const row = new Float64Array(H);
+  const rowNorm2 = new Float64Array(H);
+  if (cell === 'rnn') for (let i = 0; i < H; i++) rowNorm2[i] = sumSq(W, i * H, H);
+  for (let t = 0; t < T; t++) {
+    if (forgetMean) {
+      let s = 0;
+      for (let i = 0; i < H; i++) s += lb.acts![t * 4 * H + H + i];
+      forgetMean[t] = s / H;
+    }
+    if (t === 0) continue;
+    let total = 0;
+    for (let i = 0; i < H; i++) {
+      if (cell === 'rnn') {
+        const h = lb.Hs[(t + 1) * H + i];
+        const fp = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
+        total += fp * fp * rowNorm2[i];
+        continue;
+      }
+      const a = lb.acts!;
+      row.fill(0);
+      if (cell === 'lstm') {
+        const g0 = t * 4 * H;
+        const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
+        const tc = lb.tanhC![t * H + i];
+        const k = og * (1 - tc * tc);
+        const coef = [k * gg * ig * (1 - ig), k * lb.Cs![t * H + i] * fg * (1 - fg), k * ig * (1 - gg * gg), tc * og * (1 - og)];
+        for (let g = 0; g < 4; g++) axpy(row, coef[g], W, (g * H + i) * H, H);
+      } else {
+        const g0 = t * 3 * H;
+        const r = a[g0 + i], z = a[g0 + H + i], n = a[g0 + 2 * H + i];
+        const dn = (1 - z) * (1 - n * n);
+        const coef = [dn * lb.hn![t * H + i] * r * (1 - r), (lb.Hs[t * H + i] - n) * z * (1 - z), dn * r];
+        for (let g = 0; g < 3; g++) axpy(row, coef[g], W, (g * H + i) * H, H);
+        row[i] += z;
+      }
+      total += sumSq(row, 0, H);
+    }
+    frob[t] = Math.sqrt(total);
+  }
+  return { frob, forgetMean };
+}
+
+/** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n). */
+export function spectralOf(net: Network): Spectral {
+  const { H, cell } = net;
+  const l = net.L - 1;
+  const name = `rnn.weight_hh_l${l}`;
+  const W = net.p(name);
+  const M = cell === 'rnn' ? W : block(W, H, 2 * H, H);
+  const radius = spectralRadius(M, H);
+  const sigma = sigmaMax(M, H, H);
+  const gamma = 1; // |tanh′| ≤ 1 and relu′ ∈ {0, 1}
+  return {
+    radius,
+    sigmaMax: sigma,
+    gamma,
+    bound: '(γσ)^d',
+    boundSlope: Math.log10(gamma * sigma),
+    matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
+  };
+}
+
+function sumSq(a: Float64Array, off: number, n: number): number {
+  let s = 0;
+  for (let i = off; i < off + n; i++) s += a[i] * a[i];
+  return s;
+}
+
+function axpy(y: Float64Array, a: number, x: Float64Array, off: number, n: number): void {
+  for (let i = 0; i < n; i++) y[i] += a * x[off + i];
+}

@@ -1,0 +1,313 @@
+// Dense linear algebra on flat row-major Float64Arrays: the products the RNN needs, plus the
+// eigenvalue and QR routines behind the spectral diagnostics and the orthogonal initialization.
+
+/**
+ * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
+ * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs.
+ */
+export function gemmNT(
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+  accumulate: boolean,
+): void {
+  for (let i = 0; i < M; i++) {
+    const ai = aOff + i * K;
+    const ci = cOff + i * N;
+    let j = 0;
+    // Four rows of B at a time: each A element is loaded once for four dot products.
+    for (; j + 3 < N; j += 4) {
+      const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const a = A[ai + k];
+        s0 += a * B[b0 + k];
+        s1 += a * B[b1 + k];
+        s2 += a * B[b2 + k];
+        s3 += a * B[b3 + k];
+      }
+      if (accumulate) {
+        C[ci + j] += s0; C[ci + j + 1] += s1; C[ci + j + 2] += s2; C[ci + j + 3] += s3;
+      } else {
+        C[ci + j] = s0; C[ci + j + 1] = s1; C[ci + j + 2] = s2; C[ci + j + 3] = s3;
+      }
+    }
+    for (; j < N; j++) {
+      const bj = bOff + j * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[ai + k] * B[bj + k];
+      if (accumulate) C[ci + j] += s;
+      else C[ci + j] = s;
+    }
+  }
+}
+
+/** C[i,j] += Σ_k A[i,k] · B[k,j]   (A: M×K, B: K×N, C: M×N). Row axpys: C row i += A[i,k] · B row k. */
+export function gemmNNAcc(
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    const ci = cOff + i * N;
+    const ai = aOff + i * K;
+    for (let k = 0; k < K; k++) {
+      const a = A[ai + k];
+      if (a === 0) continue;
+      const bk = bOff + k * N;
+      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+    }
+  }
+}
+
+/** C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products. */
+export function gemmTNAcc(
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+): void {
+  for (let k = 0; k < K; k++) {
+    const ak = aOff + k * M;
+    const bk = bOff + k * N;
+    for (let i = 0; i < M; i++) {
+      const a = A[ak + i];
+      if (a === 0) continue;
+      const ci = cOff + i * N;
+      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+    }
+  }
+}
+
+export function sumSquares(a: Float64Array, off = 0, len = a.length - off): number {
+  let s = 0;
+  for (let i = off; i < off + len; i++) s += a[i] * a[i];
+  return s;
+}
+
+/** The n×n block of a (rows r0…r0+n−1 of an m×n matrix), copied. */
+export function block(a: Float64Array, cols: number, r0: number, n: number): Float64Array {
+  return a.slice(r0 * cols, (r0 + n) * cols);
+}
+
+/** Eigenvalues of a real n×n matrix: Hessenberg reduction, then complex shifted QR with deflation. */
+export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+  const re = hessenberg(a, n);
+  const im = new Float64Array(n * n);
+  const outRe = new Float64Array(n);
+  const outIm = new Float64Array(n);
+  const eps = 2.220446049250313e-16;
+  const at = (i: number, j: number) => i * n + j;
+  const cs: Float64Array = new Float64Array(n); // rotation cosines
+  const sRe: Float64Array = new Float64Array(n);
+  const sIm: Float64Array = new Float64Array(n);
+
+  let hi = n - 1;
+  let iterations = 0;
+  while (hi >= 0) {
+    // Find the start l of the unreduced block ending at hi.
+    let l = hi;
+    while (l > 0) {
+      const sub = Math.hypot(re[at(l, l - 1)], im[at(l, l - 1)]);
+      const diag = Math.hypot(re[at(l - 1, l - 1)], im[at(l - 1, l - 1)]) + Math.hypot(re[at(l, l)], im[at(l, l)]);
+      if (sub <= eps * (diag === 0 ? 1 : diag)) {
+        re[at(l, l - 1)] = 0;
+        im[at(l, l - 1)] = 0;
+        break;
+      }
+      l--;
+    }
+    if (l === hi) {
+      outRe[hi] = re[at(hi, hi)];
+      outIm[hi] = im[at(hi, hi)];
+      hi--;
+      iterations = 0;
+      continue;
+    }
+    iterations++;
+    if (iterations > 60 * n) throw new Error('eigenvalues: QR iteration did not converge');
+
+    // Wilkinson shift: the eigenvalue of the trailing 2×2 block closer to its last diagonal entry.
+    let muRe: number, muIm: number;
+    const aR = re[at(hi - 1, hi - 1)], aI = im[at(hi - 1, hi - 1)];
+    const bR = re[at(hi - 1, hi)], bI = im[at(hi - 1, hi)];
+    const cR = re[at(hi, hi - 1)], cI = im[at(hi, hi - 1)];
+    const dR = re[at(hi, hi)], dI = im[at(hi, hi)];
+    if (iterations % 11 === 10) {
+      // Exceptional shift breaks rare cycles.
+      muRe = dR + 0.75 * Math.hypot(cR, cI);
+      muIm = dI;
+    } else {
+      const hR = (aR - dR) / 2, hI = (aI - dI) / 2;
+      // disc = sqrt(h² + b·c)
+      const qR = hR * hR - hI * hI + (bR * cR - bI * cI);
+      const qI = 2 * hR * hI + (bR * cI + bI * cR);
+      const [sR, sI] = csqrt(qR, qI);
+      // μ = d − b·c / (h ± disc), sign chosen to maximize |h ± disc| (stable form of the root near d).
+      let denR = hR + sR, denI = hI + sI;
+      if (Math.hypot(hR - sR, hI - sI) > Math.hypot(denR, denI)) {
+        denR = hR - sR;
+        denI = hI - sI;
+      }
+      const bcR = bR * cR - bI * cI, bcI = bR * cI + bI * cR;
+      const den2 = denR * denR + denI * denI;
+      if (den2 === 0) {
+        muRe = dR;
+        muIm = dI;
+      } else {
+        muRe = dR - (bcR * denR + bcI * denI) / den2;
+        muIm = dI - (bcI * denR - bcR * denI) / den2;
+      }
+    }
+
+    for (let k = l; k <= hi; k++) {
+      re[at(k, k)] -= muRe;
+      im[at(k, k)] -= muIm;
+    }
+    // QR of the shifted block by Givens rotations on rows ...
+    for (let k = l; k < hi; k++) {
+      const xR = re[at(k, k)], xI = im[at(k, k)];
+      const yR = re[at(k + 1, k)], yI = im[at(k + 1, k)];
+      const ax = Math.hypot(xR, xI);
+      const r = Math.hypot(ax, Math.hypot(yR, yI));
+      let c: number, snR: number, snI: number;
+      if (r === 0) {
+        c = 1; snR = 0; snI = 0;
+      } else if (ax === 0) {
+        c = 0; snR = 1; snI = 0;
+        // s = conj(y)/|y| keeps G unitary when x = 0.
+        const ay = Math.hypot(yR, yI);
+        snR = yR / ay; snI = -yI / ay;
+      } else {
+        c = ax / r;
+        // s = (x/|x|) · conj(y) / r
+        const uR = xR / ax, uI = xI / ax;
+        snR = (uR * yR + uI * yI) / r;
+        snI = (uI * yR - uR * yI) / r;
+      }
+      cs[k] = c; sRe[k] = snR; sIm[k] = snI;
+      for (let j = k; j <= hi; j++) {
+        const pR = re[at(k, j)], pI = im[at(k, j)];
+        const qR = re[at(k + 1, j)], qI = im[at(k + 1, j)];
+        // row k   ← c·p + s·q ; row k+1 ← −conj(s)·p + c·q
+        re[at(k, j)] = c * pR + (snR * qR - snI * qI);
+        im[at(k, j)] = c * pI + (snR * qI + snI * qR);
+        re[at(k + 1, j)] = -(snR * pR + snI * pI) + c * qR;
+        im[at(k + 1, j)] = -(snR * pI - snI * pR) + c * qI;
+      }
+    }
+    // ... then R·Qᴴ on columns, and the shift added back.
+    for (let k = l; k < hi; k++) {
+      const c = cs[k], snR = sRe[k], snI = sIm[k];
+      const top = Math.min(k + 1, hi);
+      for (let i = l; i <= top; i++) {
+        const pR = re[at(i, k)], pI = im[at(i, k)];
+        const qR = re[at(i, k + 1)], qI = im[at(i, k + 1)];
+        // col k ← c·p + conj(s)·q ; col k+1 ← −s·p + c·q
+        re[at(i, k)] = c * pR + (snR * qR + snI * qI);
+        im[at(i, k)] = c * pI + (snR * qI - snI * qR);
+        re[at(i, k + 1)] = -(snR * pR - snI * pI) + c * qR;
+        im[at(i, k + 1)] = -(snR * pI + snI * pR) + c * qI;
+      }
+    }
+    for (let k = l; k <= hi; k++) {
+      re[at(k, k)] += muRe;
+      im[at(k, k)] += muIm;
+    }
+  }
+  return { re: outRe, im: outIm };
+}
+
+function csqrt(r: number, i: number): [number, number] {
+  const m = Math.hypot(r, i);
+  if (m === 0) return [0, 0];
+  const a = Math.sqrt((m + Math.abs(r)) / 2);
+  if (r >= 0) return [a, i / (2 * a)];
+  return [Math.abs(i) / (2 * a), i >= 0 ? a : -a];
+}
+
+/** Upper Hessenberg form by Householder reflections (similar to a, so same eigenvalues). Returns a new array. */
+function hessenberg(src: Float64Array, n: number): Float64Array {
+  const a = Float64Array.from(src);
+  const v = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    let norm = 0;
+    for (let i = k + 1; i < n; i++) norm += a[i * n + k] * a[i * n + k];
+    norm = Math.sqrt(norm);
+    if (norm === 0) continue;
+    const x0 = a[(k + 1) * n + k];
+    const alpha = x0 > 0 ? -norm : norm;
+    let vnorm = 0;
+    for (let i = k + 1; i < n; i++) {
+      v[i] = a[i * n + k] - (i === k + 1 ? alpha : 0);
+      vnorm += v[i] * v[i];
+    }
+    if (vnorm === 0) continue;
+    const scale = 2 / vnorm;
+    // A ← (I − scale·v vᵀ) A
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = k + 1; i < n; i++) s += v[i] * a[i * n + j];
+      s *= scale;
+      if (s !== 0) for (let i = k + 1; i < n; i++) a[i * n + j] -= s * v[i];
+    }
+    // A ← A (I − scale·v vᵀ)
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = k + 1; j < n; j++) s += a[i * n + j] * v[j];
+      s *= scale;
+      if (s !== 0) for (let j = k + 1; j < n; j++) a[i * n + j] -= s * v[j];
+    }
+    for (let i = k + 2; i < n; i++) a[i * n + k] = 0;
+  }
+  return a;
+}
+
+/** ρ(A) = max |λ|. */
+export function spectralRadius(a: Float64Array, n: number): number {
+  if (!allFinite(a)) return NaN;
+  const { re, im } = eigenvalues(a, n);
+  let r = 0;
+  for (let i = 0; i < n; i++) r = Math.max(r, Math.hypot(re[i], im[i]));
+  return r;
+}
+
+/** σ_max(A) for an m×n matrix: √ of the largest eigenvalue of AᵀA. */
+export function sigmaMax(a: Float64Array, m: number, n: number): number {
+  if (!allFinite(a)) return NaN;
+  const ata = new Float64Array(n * n);
+  gemmTNAcc(n, n, m, a, 0, a, 0, ata, 0);
+  const { re } = eigenvalues(ata, n);
+  let top = 0;
+  for (let i = 0; i < n; i++) top = Math.max(top, re[i]);
+  return Math.sqrt(top);
+}
+
+export function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+/**
+ * An n×n orthogonal matrix from n² standard normals (row-major): Gram–Schmidt (twice, for stability) on the
+ * columns. That is the Q of a QR factorization whose R has a positive diagonal, so Q is Haar-distributed.
+ */
+export function orthogonalFromNormals(g: Float64Array, n: number): Float64Array {
+  const q = Float64Array.from(g);
+  for (let j = 0; j < n; j++) {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < j; p++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += q[i * n + p] * q[i * n + j];
+        for (let i = 0; i < n; i++) q[i * n + j] -= dot * q[i * n + p];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += q[i * n + j] * q[i * n + j];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < n; i++) q[i * n + j] /= norm;
+  }
+  return q;
+}
