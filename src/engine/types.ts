@@ -14,6 +14,8 @@ export interface SequenceData {
   targets: Float64Array;
   /** 1 where step t has a target (seq-to-one: only the last step), 0 elsewhere. */
   mask: Uint8Array;
+  /** Steps the sequence had in its file before a window cut it (absent = not cut). */
+  originalT?: number;
 }
 
 export interface Dataset {

@@ -1,7 +1,9 @@
 // The jobs the worker runs, as plain async functions: the worker entry and the CLI share them.
-import type { AnalysisResult, CellKind, NonFinite, TrainPoint } from '../protocol/result';
+import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainPoint } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam } from '../data/files';
+import { loadAnalysis, writeSafetensors, type LoadedAnalysis } from '../data';
+import { Trainer, analyze, initParams, type ParamSet } from '../engine';
 
 export interface AnalyzeOutcome {
   result: AnalysisResult;
@@ -10,9 +12,32 @@ export interface AnalyzeOutcome {
   warnings: Problem[];
 }
 
+const clock = () => performance.now();
+
+function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = []): AnalysisResult {
+  const { dataset } = loaded;
+  const seq = dataset.sequences[0];
+  return analyze(model, params, seq, {
+    flowBudget: settings.flowBudget,
+    now: clock,
+    meta: {
+      ...loaded.meta,
+      originalSteps: seq.originalT ?? seq.T,
+      sequence: 0,
+      sequences: dataset.sequences.length,
+      vocab: dataset.vocab,
+      inputNames: dataset.inputNames,
+      targetNames: dataset.targetNames,
+      notes: [...dataset.notes, ...notes],
+    },
+  });
+}
+
 /** Load the source (data file or model file), run forward + BPTT + diagnostics. Throws the data layer's InputError. */
 export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind): Promise<AnalyzeOutcome> {
-  throw new Error('not implemented' + source + settings + files + cell);
+  const loaded = await loadAnalysis(source, settings, files, cell ? { cell } : undefined);
+  const params = loaded.params ?? initParams(loaded.model);
+  return { result: analyzeLoaded(loaded, loaded.model, params, settings), files: loaded.files, warnings: loaded.warnings };
 }
 
 export interface CompareOutcome {
@@ -21,9 +46,18 @@ export interface CompareOutcome {
   warnings: Problem[];
 }
 
-/** The same data, seed and settings, once per cell. */
+/**
+ * The same data, seed and settings, once per cell. Every cell starts from its own fresh initialization with the
+ * model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used).
+ */
 export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[]): Promise<CompareOutcome> {
-  throw new Error('not implemented' + source + settings + files + cells);
+  const loaded = await loadAnalysis(source, settings, files);
+  const results = cells.map((cell) => {
+    const model: ResolvedModel = { ...loaded.model, cell };
+    const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
+    return analyzeLoaded(loaded, model, initParams(model), settings, notes);
+  });
+  return { results, files: loaded.files, warnings: loaded.warnings };
 }
 
 export interface TrainHooks {
@@ -52,5 +86,43 @@ export interface TrainOutcome {
 }
 
 export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
-  throw new Error('not implemented' + source + settings + files + options + hooks);
+  const loaded = await loadAnalysis(source, settings, files);
+  const model = loaded.model;
+  const params = loaded.params ?? initParams(model);
+  const trainer = new Trainer(model, params);
+  const epochs = options.epochs ?? model.epochs;
+  const started = clock();
+  let last: TrainPoint | null = null;
+  let reason: TrainOutcome['reason'] = 'finished';
+  let nonFinite: NonFinite | null = null;
+  training: for (let epoch = 1; epoch <= epochs; epoch++) {
+    let loss = 0, gradNorm = 0, clipped = 0, n = 0;
+    for (const batch of trainer.batches(loaded.dataset, epoch)) {
+      if (hooks.shouldStop()) {
+        reason = 'cancelled';
+        break training;
+      }
+      const step = trainer.step(batch);
+      if (step.nonFinite) {
+        reason = 'nonFinite';
+        nonFinite = step.nonFinite;
+        break training;
+      }
+      loss += step.loss;
+      gradNorm += step.gradNorm;
+      clipped += step.clipped ? 1 : 0;
+      n++;
+      await hooks.yieldNow();
+    }
+    const { radius, sigmaMax } = trainer.spectral();
+    last = { epoch, epochs, loss: n ? loss / n : NaN, gradNorm: n ? gradNorm / n : NaN, clipped, radius, sigmaMax, elapsedMs: clock() - started };
+    hooks.onProgress(last);
+  }
+  let saved: string | undefined;
+  if (options.saveTo && options.writeFile && reason !== 'nonFinite') {
+    await options.writeFile(options.saveTo, writeSafetensors(params, 'F32'));
+    saved = options.saveTo;
+  }
+  const result = analyzeLoaded(loaded, model, params, settings, [`After ${last ? last.epoch : 0} epoch(s) of training (${reason}).`]);
+  return { reason, last, nonFinite, saved, result, files: loaded.files };
 }

@@ -1,0 +1,221 @@
+// The diagnostics against definitions: flow entries and W_hh parts by finite differences, step Jacobians,
+// spectral routines on matrices with known answers, and hand-computed LSTM/GRU steps.
+import assert from 'node:assert/strict';
+import { initParams } from '../../../src/engine/params';
+import { analyze } from '../../../src/engine/analyze';
+import { eigenvalues, sigmaMax, spectralRadius, orthogonalFromNormals } from '../../../src/engine/linalg';
+import { chooseFlowRows } from '../../../src/engine/diagnostics';
+import { Rng } from '../../../src/engine/rng';
+import type { ParamSet } from '../../../src/engine/types';
+import { model, randomSeq, refLosses } from './helpers';
+
+const meta = { dataFile: 'x', originalSteps: 0, sequence: 0, sequences: 1, notes: [] };
+const close = (a: number, b: number, tol = 1e-6) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
+
+describe('flow matrix ‖∂ℓ_t/∂h_k‖', () => {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    it(`matches finite differences of ℓ_t in h_k (${cell})`, () => {
+      const m = model({ cell, hidden: 3 });
+      const p = initParams(m);
+      const seq = randomSeq(m, 6, 11);
+      const r = analyze(m, p, seq, { meta });
+      assert.equal(r.flow.exact, true);
+      const base = refLosses(m, p, seq).states;
+      const eps = 1e-6;
+      for (let row = 0; row < r.flow.steps.length; row++) {
+        const t = r.flow.steps[row];
+        // k = t is ‖fcᵀ ∂ℓ_t/∂o_t‖, checked by the gradient tests; the frozen-state trick starts after h_t.
+        for (let k = 0; k < t; k++) {
+          let n2 = 0;
+          for (let i = 0; i < m.hidden; i++) {
+            const at = (delta: number) => {
+              const s = base[k + 1];
+              const h = s.h.map((v) => [...v]);
+              h[0][i] += delta;
+              return refLosses(m, p, seq, k + 1, { h, c: s.c }).losses[t];
+            };
+            n2 += ((at(eps) - at(-eps)) / (2 * eps)) ** 2;
+          }
+          assert.ok(close(r.flow.matrix[row][k], Math.sqrt(n2), 1e-5), `t=${t} k=${k}: ${r.flow.matrix[row][k]} vs ${Math.sqrt(n2)}`);
+        }
+      }
+    });
+  }
+
+  it('shows the truncation cut: zero k steps back and beyond', () => {
+    const m = model({ bptt: { truncate: 3 } });
+    const r = analyze(m, initParams(m), randomSeq(m, 8, 2), { meta });
+    const row = r.flow.matrix[r.flow.steps.indexOf(7)];
+    assert.ok(row[7] > 0 && row[6] > 0 && row[5] > 0);
+    assert.deepEqual(Array.from(row.subarray(0, 5)), [0, 0, 0, 0, 0]);
+    assert.equal(r.flow.truncate, 3);
+    assert.equal(r.flow.decay.distance.length, 3);
+  });
+
+  it('takes an evenly spaced subset of rows, always the last, within the budget', () => {
+    const steps = Array.from({ length: 100 }, (_, t) => t);
+    const { rows, exact } = chooseFlowRows(steps, null, 500);
+    assert.equal(exact, false);
+    assert.equal(rows[rows.length - 1], 99);
+    assert.ok(rows.reduce((a, t) => a + t + 1, 0) <= 500);
+    assert.deepEqual(chooseFlowRows(steps.slice(0, 10), null, 500), { rows: steps.slice(0, 10), exact: true });
+  });
+});
+
+describe('parts of ∂L/∂W_hh by distance', () => {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) it(`equal finite differences through a per-step copy of W_hh (${cell})`, () => {
+    const m = model({ cell, hidden: 3 });
+    const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+    const p = initParams(m);
+    const seq = randomSeq(m, 5, 9);
+    const r = analyze(m, p, seq, { meta });
+    const H = m.hidden, T = seq.T;
+    const W = p.get('rnn.weight_hh_l0')!.data;
+    // ∂ℓ_t/∂W^{(j)}: perturb W only where step j uses it, by running step j onward from frozen states.
+    const base = refLosses(m, p, seq).states;
+    const parts = Array.from({ length: T }, () => new Float64Array(G * H * H));
+    const eps = 1e-6;
+    for (let j = 0; j < T; j++) {
+      for (let e = 0; e < G * H * H; e++) {
+        const lossesWith = (delta: number) => {
+          const q: ParamSet = new Map(p);
+          const Wq = Float64Array.from(W);
+          Wq[e] += delta;
+          q.set('rnn.weight_hh_l0', { shape: [G * H, H], data: Wq });
+          // step j with the perturbed W, then the rest with the original W
+          const first = refLosses(m, q, { ...seq, T: j + 1 }, j, j > 0 ? base[j] : undefined);
+          const rest = j + 1 < T ? refLosses(m, p, seq, j + 1, first.states[j] ? stateAfter(m, q, seq, j, base) : undefined).losses : [];
+          return Array.from({ length: T }, (_, t) => (t === j ? first.losses[t] : t > j ? rest[t] : 0));
+        };
+        const up = lossesWith(eps), down = lossesWith(-eps);
+        for (let t = j; t < T; t++) parts[t - j][e] += (up[t] - down[t]) / (2 * eps);
+      }
+    }
+    for (let d = 0; d < T; d++) {
+      const norm = Math.sqrt(parts[d].reduce((a, v) => a + v * v, 0));
+      assert.ok(close(r.whhByDistance[d], norm, 1e-5), `d=${d}: ${r.whhByDistance[d]} vs ${norm}`);
+    }
+    // Their sum is the whole gradient.
+    const total = new Float64Array(G * H * H);
+    for (const part of parts) part.forEach((v, i) => (total[i] += v));
+    total.forEach((v, i) => assert.ok(close(v, r.grads['rnn.weight_hh_l0'].data[i], 1e-5)));
+  });
+});
+
+/** The state after step j when step j runs with params q from the unperturbed state entering j. */
+function stateAfter(m: ReturnType<typeof model>, q: ParamSet, seq: ReturnType<typeof randomSeq>, j: number, base: { h: number[][]; c: number[][] }[]) {
+  const run = refLosses(m, q, { ...seq, T: j + 2 }, j, j > 0 ? base[j] : undefined);
+  return run.states[j + 1];
+}
+
+describe('step Jacobian ‖∂h_t/∂h_{t−1}‖_F', () => {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    it(`matches finite differences (${cell})`, () => {
+      const m = model({ cell, hidden: 3 });
+      const p = initParams(m);
+      const seq = randomSeq(m, 5, 1);
+      const r = analyze(m, p, seq, { meta });
+      const states = refLosses(m, p, seq).states;
+      const eps = 1e-6;
+      for (let t = 1; t < seq.T; t++) {
+        let f2 = 0;
+        for (let k = 0; k < m.hidden; k++) {
+          const hAt = (delta: number) => {
+            const s = states[t];
+            const h = s.h.map((v) => [...v]);
+            h[0][k] += delta;
+            return refLosses(m, p, { ...seq, T: t + 2 }, t, { h, c: s.c }).states[t + 1].h[0];
+          };
+          const up = hAt(eps), down = hAt(-eps);
+          for (let i = 0; i < m.hidden; i++) f2 += ((up[i] - down[i]) / (2 * eps)) ** 2;
+        }
+        assert.ok(close(r.stepJacobian[t], Math.sqrt(f2), 1e-6), `t=${t}: ${r.stepJacobian[t]} vs ${Math.sqrt(f2)}`);
+      }
+    });
+  }
+});
+
+describe('spectral routines', () => {
+  it('finds complex eigenvalue pairs and real ones', () => {
+    // 0.9·rotation(0.3) ⊕ diag(−1.2, 0.5): |λ| = 0.9, 0.9, 1.2, 0.5
+    const c = 0.9 * Math.cos(0.3), s = 0.9 * Math.sin(0.3);
+    const A = Float64Array.from([c, -s, 0, 0, s, c, 0, 0, 0, 0, -1.2, 0, 0, 0, 0, 0.5]);
+    // A similarity transform hides the structure from the algorithm.
+    const rng = new Rng(3);
+    const Q = orthogonalFromNormals(Float64Array.from({ length: 16 }, () => rng.normal()), 4);
+    const M = mul(mul(Q, A, 4), transpose(Q, 4), 4);
+    const { re, im } = eigenvalues(M, 4);
+    const mods = Array.from(re, (v, i) => Math.hypot(v, im[i])).sort();
+    [0.5, 0.9, 0.9, 1.2].forEach((v, i) => assert.ok(close(mods[i], v, 1e-10), `${mods}`));
+    assert.ok(close(spectralRadius(M, 4), 1.2, 1e-10));
+  });
+
+  it('gets the roots of a companion matrix and σ_max of a scaled orthogonal matrix', () => {
+    // x³ − 6x² + 11x − 6 = (x−1)(x−2)(x−3)
+    const C = Float64Array.from([6, -11, 6, 1, 0, 0, 0, 1, 0]);
+    const { re } = eigenvalues(C, 3);
+    assert.deepEqual(Array.from(re).sort().map((v) => Math.round(v * 1e9) / 1e9), [1, 2, 3]);
+    const rng = new Rng(5);
+    const n = 32;
+    const Q = orthogonalFromNormals(Float64Array.from({ length: n * n }, () => rng.normal()), n);
+    const QtQ = mul(transpose(Q, n), Q, n);
+    QtQ.forEach((v, i) => assert.ok(Math.abs(v - (i % (n + 1) === 0 ? 1 : 0)) < 1e-12));
+    assert.ok(close(sigmaMax(Q.map((v) => 2.5 * v), n, n), 2.5, 1e-10));
+    assert.ok(close(spectralRadius(Q.map((v) => 2.5 * v), n), 2.5, 1e-9));
+  });
+
+  it('rescales W_hh to the requested spectral radius at initialization', () => {
+    for (const cell of ['rnn', 'lstm'] as const) {
+      const m = model({ cell, hidden: 16, init: { kind: 'orthogonal', spectralRadius: 1.5 } });
+      const p = initParams(m);
+      const W = p.get('rnn.weight_hh_l0')!.data;
+      const G = cell === 'lstm' ? 4 : 1;
+      for (let g = 0; g < G; g++) assert.ok(close(spectralRadius(W.subarray(g * 256, (g + 1) * 256), 16), 1.5, 1e-9));
+      const r = analyze(m, p, randomSeq(m, 4, 1), { meta });
+      assert.ok(close(r.spectral.radius, 1.5, 1e-9));
+      assert.ok(r.spectral.sigmaMax >= r.spectral.radius - 1e-12);
+    }
+  });
+});
+
+describe('cells, hand-computed', () => {
+  it('LSTM one step: i,f,o = σ(1), g = tanh(1), c = i·g, h = o·tanh(c)', () => {
+    const m = model({ cell: 'lstm', inputSize: 1, hidden: 1, outputSize: 1 });
+    const p = initParams(m);
+    for (const t of p.values()) t.data.fill(0);
+    p.get('rnn.weight_ih_l0')!.data.fill(1);
+    p.get('fc.weight')!.data.fill(1);
+    const seq = { T: 1, inputs: Float64Array.of(1), targets: Float64Array.of(0), mask: Uint8Array.of(1) };
+    const r = analyze(m, p, seq, { meta });
+    const s = 1 / (1 + Math.exp(-1)), g = Math.tanh(1), c = s * g, h = s * Math.tanh(c);
+    assert.ok(close(r.cell!.data[0], c, 1e-15) && close(r.hidden.data[0], h, 1e-15));
+    assert.ok(close(r.loss, h * h, 1e-15));
+    assert.ok(close(r.gates!.f!.data[0], s, 1e-15));
+  });
+
+  it("GRU one step uses PyTorch's equations: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))", () => {
+    const m = model({ cell: 'gru', inputSize: 1, hidden: 1, outputSize: 1 });
+    const p = initParams(m);
+    for (const t of p.values()) t.data.fill(0);
+    p.get('rnn.weight_ih_l0')!.data.fill(1);
+    p.get('rnn.bias_hh_l0')!.data.set([0, 0, 0.5]);
+    p.get('fc.weight')!.data.fill(1);
+    const seq = { T: 1, inputs: Float64Array.of(1), targets: Float64Array.of(0), mask: Uint8Array.of(1) };
+    const r = analyze(m, p, seq, { meta });
+    const s = 1 / (1 + Math.exp(-1));
+    const n = Math.tanh(1 + s * 0.5);
+    assert.ok(close(r.hidden.data[0], (1 - s) * n, 1e-15), `${r.hidden.data[0]} vs ${(1 - s) * n}`);
+  });
+});
+
+function mul(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * n + k] * b[k * n + j];
+  return c;
+}
+
+function transpose(a: Float64Array, n: number): Float64Array {
+  const t = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
+  return t;
+}
