@@ -1,0 +1,177 @@
+// The Unroll commands (package.json contributes.commands): each resolves what it acts on, asks only what it must,
+// and hands the work to the controller. Arguments let tests and other extensions skip the questions.
+import { Buffer } from 'node:buffer';
+import { basename, dirname, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { resultToJson } from '../protocol/json';
+import type { WebviewExport } from '../protocol/messages';
+import type { CellKind } from '../protocol/result';
+import { renderReportHtml } from '../cli/report';
+import type { Controller } from './controller';
+import { readSettings } from './settings';
+import { isModelFile, isSequenceFile, modelCandidates, modelDescribes, modelField, modelPathFor, modelTemplate } from './sources';
+
+const ALL_CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
+
+async function readText(path: string): Promise<string> {
+  return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(path))).toString('utf8');
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function activeFile(accept: (path: string) => boolean): string | undefined {
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  return uri?.scheme === 'file' && accept(uri.fsPath) ? uri.fsPath : undefined;
+}
+
+async function pickWorkspaceFile(glob: string, placeHolder: string): Promise<string | undefined> {
+  const uris = await vscode.workspace.findFiles(glob, '**/node_modules/**', 500);
+  if (uris.length === 0) {
+    void vscode.window.showInformationMessage(`Unroll: no ${glob} file in this workspace. "Unroll: Open Examples" has some.`);
+    return undefined;
+  }
+  const items = uris.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), path: uri.fsPath })).sort((a, b) => a.label.localeCompare(b.label));
+  return (await vscode.window.showQuickPick(items, { placeHolder }))?.path;
+}
+
+/** The model file beside a data file whose `data` field names it, if there is one. */
+async function modelBeside(dataPath: string): Promise<string | undefined> {
+  const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(dirname(dataPath)));
+  for (const candidate of modelCandidates(dataPath, entries.map(([name]) => name))) {
+    if (modelDescribes(candidate, await readText(candidate), dataPath)) return candidate;
+  }
+  return undefined;
+}
+
+/** Offered, not imposed: the file is written only when the user says so. */
+async function offerModelFile(dataPath: string): Promise<void> {
+  const modelPath = modelPathFor(dataPath);
+  const create = `Create ${basename(modelPath)}`;
+  const answer = await vscode.window.showInformationMessage(
+    `Unroll analyzed ${basename(dataPath)} with default settings. A model file lets you choose the cell, size, BPTT and optimizer.`,
+    create,
+  );
+  if (answer !== create) return;
+  const uri = vscode.Uri.file(modelPath);
+  if (!(await exists(uri))) await vscode.workspace.fs.writeFile(uri, Buffer.from(modelTemplate(dataPath, readSettings().engine.defaultCell)));
+  await vscode.window.showTextDocument(uri);
+}
+
+export function registerCommands(context: vscode.ExtensionContext, controller: Controller): void {
+  const register = (id: string, run: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+
+  register('unroll.analyze', async (uri?: vscode.Uri) => {
+    const path =
+      uri?.fsPath ??
+      activeFile((p) => isModelFile(p) || isSequenceFile(p)) ??
+      controller.currentSource?.path ??
+      (await pickWorkspaceFile('**/*.{csv,tsv,txt,json,npy}', 'Sequence or model file to analyze'));
+    if (!path) return undefined;
+    if (isModelFile(path) || !isSequenceFile(path)) return controller.analyze(path);
+    const model = await modelBeside(path);
+    if (model) {
+      controller.log.info(`using ${basename(model)} for ${basename(path)}`);
+      return controller.analyze(model);
+    }
+    const result = await controller.analyze(path);
+    if (result) void offerModelFile(path);
+    return result;
+  });
+
+  register('unroll.train', async (uri?: vscode.Uri, options?: { save?: boolean; epochs?: number }) => {
+    const current = controller.currentSource?.path;
+    const modelPath =
+      uri?.fsPath ??
+      activeFile(isModelFile) ??
+      (current && isModelFile(current) ? current : undefined) ??
+      (await pickWorkspaceFile('**/*.unroll.json', 'Model file to train'));
+    if (!modelPath) return undefined;
+    const text = await readText(modelPath);
+    const weights = modelField(text, 'weights');
+    const saveTo = typeof weights === 'string' ? resolve(dirname(modelPath), weights) : undefined;
+    let save = options?.save ?? false;
+    if (saveTo && options?.save === undefined) {
+      const keep = { label: 'Train without saving', save: false };
+      const write = { label: `Train and save weights to ${vscode.workspace.asRelativePath(saveTo)}`, save: true };
+      const choice = await vscode.window.showQuickPick([keep, write], { placeHolder: 'The model file names a weights file' });
+      if (!choice) return undefined;
+      save = choice.save;
+    }
+    const epochs = modelField(text, 'epochs');
+    return controller.train(modelPath, { saveTo: save ? saveTo : undefined, epochs: options?.epochs }, typeof epochs === 'number' ? epochs : 0);
+  });
+
+  register('unroll.stop', () => controller.stop());
+
+  register('unroll.compare', async (cells?: CellKind[]) => {
+    if (!controller.currentSource) await vscode.commands.executeCommand('unroll.analyze');
+    return controller.compare(cells ?? controller.currentResult?.model.compare ?? ALL_CELLS);
+  });
+
+  register('unroll.exportReport', async (target?: vscode.Uri) => {
+    const results = controller.currentComparison ?? (controller.currentResult ? [controller.currentResult] : []);
+    const source = controller.currentSource;
+    if (results.length === 0 || !source) {
+      void vscode.window.showInformationMessage('Unroll: analyze a file first; the report shows what the panel shows.');
+      return undefined;
+    }
+    const stem = basename(source.path).replace(/(\.unroll)?\.[^.]+$/, '');
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(resolve(dirname(source.path), `${stem}.report.html`)),
+        filters: { 'HTML report': ['html'] },
+        title: 'Export Report (the numbers are saved beside it as JSON)',
+      }));
+    if (!uri) return undefined;
+    const title = `Unroll report: ${basename(source.path)}`;
+    const json = results.length === 1 ? resultToJson(results[0]) : { results: results.map(resultToJson) };
+    const jsonUri = uri.with({ path: uri.path.replace(/\.html?$/i, '') + '.json' });
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(renderReportHtml(results, title)));
+    await vscode.workspace.fs.writeFile(jsonUri, Buffer.from(JSON.stringify(json)));
+    controller.log.info(`report written to ${uri.fsPath} and ${jsonUri.fsPath}`);
+    return uri;
+  });
+
+  register('unroll.openExamples', async (target?: vscode.Uri) => {
+    const folder =
+      target ??
+      (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Copy the Unroll examples here' }))?.[0];
+    if (!folder) return undefined;
+    const examples = vscode.Uri.joinPath(context.extensionUri, 'examples');
+    const skipped: string[] = [];
+    for (const [name, type] of await vscode.workspace.fs.readDirectory(examples)) {
+      if (type !== vscode.FileType.File) continue;
+      const to = vscode.Uri.joinPath(folder, name);
+      if (await exists(to)) skipped.push(name);
+      else await vscode.workspace.fs.copy(vscode.Uri.joinPath(examples, name), to);
+    }
+    if (skipped.length) void vscode.window.showWarningMessage(`Unroll: kept your existing ${skipped.join(', ')}.`);
+    if (!target) {
+      const open = await vscode.window.showInformationMessage(`Unroll examples copied to ${folder.fsPath}.`, 'Open Folder');
+      if (open) await vscode.commands.executeCommand('vscode.openFolder', folder);
+    }
+    return folder;
+  });
+
+  // Internal: the status-bar item, and exports the panel rendered.
+  register('unroll.showPanel', () => controller.showPanel());
+  register('unroll.saveExport', async (message: WebviewExport) => {
+    const name = `${message.view}.${message.format}`;
+    const base = controller.currentSource ? dirname(controller.currentSource.path) : undefined;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: base ? vscode.Uri.file(resolve(base, name)) : undefined,
+      filters: { [message.format.toUpperCase()]: [message.format] },
+    });
+    if (!uri) return;
+    const bytes = message.format === 'png' ? Buffer.from(message.data, 'base64') : Buffer.from(message.data, 'utf8');
+    await vscode.workspace.fs.writeFile(uri, bytes);
+  });
+}

@@ -1,0 +1,354 @@
+// One analysis on screen at a time: its source file, the worker that computes it, the files whose saves
+// refresh it, the diagnostics and the status-bar line it produces, and the panel that shows it.
+import { performance } from 'node:perf_hooks';
+import { dirname, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import {
+  FromWebviewType,
+  ToWebviewType,
+  type AnalyzeSource,
+  type FromWebview,
+  type Problem,
+  type TrainDoneMessage,
+} from '../protocol/messages';
+import type { AnalysisResult, CellKind } from '../protocol/result';
+import { healthLine, summarize } from '../protocol/summary';
+import { CancelledError, JobError, WorkerClient } from '../worker/client';
+import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
+import { Disposable } from './dispose';
+import { UnrollPanel } from './panel';
+import { problemRange, problemsByFile, problemText } from './problems';
+import { readSettings } from './settings';
+import { workspaceRootFor } from './sources';
+
+const SOURCE_STATE_KEY = 'unroll.source';
+
+export interface RenderedMark {
+  generation: number;
+  /** Draw time the webview measured. */
+  ms: number;
+  /** performance.now() in the extension host when the panel said it had drawn. */
+  at: number;
+}
+
+/** What the test suites read through activate()'s return value (see test/vscode/README.md). */
+export interface UnrollTestApi {
+  lastResult(): AnalysisResult | undefined;
+  lastCompare(): AnalysisResult[] | undefined;
+  /** Problems of the last failed run (empty after a good one). */
+  lastProblems(): readonly Problem[];
+  /** Generation of the last Result or comparison sent to the panel. */
+  resultGeneration(): number;
+  lastRendered(): RenderedMark | undefined;
+  /** Worker threads alive in the extension host. */
+  workerCount(): number;
+  panelOpen(): boolean;
+  training(): boolean;
+}
+
+export class Controller extends Disposable {
+  private panel: UnrollPanel | undefined;
+  private client: WorkerClient | undefined;
+  private source: AnalyzeSource | undefined;
+  private result: AnalysisResult | undefined;
+  private comparison: AnalysisResult[] | undefined;
+  private problems: readonly Problem[] = [];
+  private generation = 0;
+  private rendered: RenderedMark | undefined;
+  /** Files the current analysis read; a save or change of any re-runs it. */
+  private watched = new Map<string, vscode.Disposable>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly diagnostics = this.own(vscode.languages.createDiagnosticCollection('unroll'));
+  private readonly status = this.own(vscode.window.createStatusBarItem('unroll.health', vscode.StatusBarAlignment.Left, 50));
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.status.name = 'Unroll gradient health';
+    this.status.command = 'unroll.showPanel';
+    this.own(vscode.workspace.onDidSaveTextDocument((doc) => this.fileChanged(doc.uri)));
+    this.own({ dispose: () => this.unwatchAll() });
+    this.own({ dispose: () => this.closeSession() });
+  }
+
+  readonly testApi: UnrollTestApi = {
+    lastResult: () => this.result,
+    lastCompare: () => this.comparison,
+    lastProblems: () => this.problems,
+    resultGeneration: () => this.generation,
+    lastRendered: () => this.rendered,
+    workerCount: () => liveThreadWorkers(),
+    panelOpen: () => this.panel !== undefined,
+    training: () => this.client?.training ?? false,
+  };
+
+  get currentSource(): AnalyzeSource | undefined {
+    return this.source;
+  }
+
+  get currentResult(): AnalysisResult | undefined {
+    return this.result;
+  }
+
+  get currentComparison(): AnalysisResult[] | undefined {
+    return this.comparison;
+  }
+
+  sourceFor(path: string): AnalyzeSource {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return { path, workspaceRoot: workspaceRootFor(path, folders) };
+  }
+
+  /** Show the panel for `path` and analyze it; resolves when the Result (or the problems) arrived. */
+  async analyze(path: string): Promise<AnalysisResult | undefined> {
+    this.setSource(this.sourceFor(path));
+    this.showPanel();
+    return this.run();
+  }
+
+  showPanel(): void {
+    if (this.panel) return this.panel.reveal();
+    this.attach(UnrollPanel.create(this.context.extensionUri, this.log));
+  }
+
+  /** After a window reload: the panel VS Code kept, and the file it showed. */
+  async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    this.attach(UnrollPanel.revive(webviewPanel, this.context.extensionUri, this.log));
+    const fromState = (state as { sourcePath?: unknown } | undefined)?.sourcePath;
+    const path = typeof fromState === 'string' ? fromState : this.context.workspaceState.get<string>(SOURCE_STATE_KEY);
+    if (!path) return;
+    this.setSource(this.sourceFor(path));
+    await this.run();
+  }
+
+  async compare(cells: CellKind[]): Promise<AnalysisResult[] | undefined> {
+    const source = this.source;
+    if (!source) return undefined;
+    this.showPanel();
+    this.panel?.post({ type: ToWebviewType.Busy, busy: true, what: `comparing ${cells.join(', ')}` });
+    try {
+      const answer = await this.worker().compare(source, readSettings().engine, cells);
+      this.comparison = answer.results;
+      this.generation++;
+      this.panel?.post({ type: ToWebviewType.Compare, generation: this.generation, results: answer.results });
+      this.clearProblems();
+      this.watch(answer.files);
+      return answer.results;
+    } catch (error) {
+      this.failed(error);
+      return undefined;
+    } finally {
+      this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
+    }
+  }
+
+  /** Train the model file in the worker; the panel follows the loss, the notification can cancel it. */
+  async train(modelPath: string, options: { saveTo?: string; epochs?: number }, totalEpochs: number): Promise<TrainDoneMessage | undefined> {
+    this.setSource(this.sourceFor(modelPath));
+    this.showPanel();
+    const source = this.source!;
+    const name = vscode.workspace.asRelativePath(modelPath);
+    this.panel?.post({ type: ToWebviewType.TrainStart, epochs: options.epochs ?? totalEpochs, model: name });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Unroll: training ${name}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.stop());
+        let reported = 0;
+        void vscode.commands.executeCommand('setContext', 'unroll.training', true);
+        try {
+          const done = await this.worker().train(source, readSettings().engine, options, (point) => {
+            const share = (100 * point.epoch) / point.epochs;
+            progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
+            reported = share;
+            this.panel?.post({ type: ToWebviewType.TrainProgress, point });
+          });
+          this.panel?.post({ type: ToWebviewType.TrainEnd, reason: done.reason, nonFinite: done.nonFinite });
+          this.log.info(`training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`);
+          if (done.result) this.show(done.result);
+          if (done.reason === 'nonFinite' && done.nonFinite)
+            void vscode.window.showWarningMessage(`Unroll: training stopped: ${done.nonFinite.what} at step ${done.nonFinite.step}.`);
+          return done;
+        } catch (error) {
+          this.panel?.post({ type: ToWebviewType.TrainEnd, reason: 'cancelled', nonFinite: null });
+          this.failed(error);
+          return undefined;
+        } finally {
+          void vscode.commands.executeCommand('setContext', 'unroll.training', false);
+        }
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.stopTraining();
+  }
+
+  /** Closing the panel ends the session: the worker goes, the watchers go, the diagnostics stay until fixed. */
+  private closeSession(): void {
+    clearTimeout(this.refreshTimer);
+    this.client?.dispose();
+    this.client = undefined;
+    this.panel = undefined;
+    this.unwatchAll();
+  }
+
+  private attach(panel: UnrollPanel): void {
+    this.panel = panel;
+    panel.onMessage((message) => this.fromPanel(message));
+    panel.onDidClose(() => {
+      if (this.panel === panel) this.closeSession();
+    });
+  }
+
+  private worker(): WorkerClient {
+    this.client ??= new WorkerClient({
+      start: () => startThreadWorker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath),
+      log: (level, message) => this.log[level](message),
+    });
+    return this.client;
+  }
+
+  private setSource(source: AnalyzeSource): void {
+    if (this.source?.path !== source.path) {
+      this.result = undefined;
+      this.comparison = undefined;
+      this.unwatchAll();
+    }
+    this.source = source;
+    this.watch([source.path]);
+    void this.context.workspaceState.update(SOURCE_STATE_KEY, source.path);
+  }
+
+  private async run(): Promise<AnalysisResult | undefined> {
+    const source = this.source;
+    if (!source) return undefined;
+    this.panel?.post({ type: ToWebviewType.Busy, busy: true, what: 'analyzing' });
+    try {
+      const started = performance.now();
+      const answer = await this.worker().analyze(source, readSettings().engine);
+      this.log.info(`analyzed ${vscode.workspace.asRelativePath(source.path)} in ${(performance.now() - started).toFixed(0)} ms`);
+      this.comparison = undefined;
+      this.show(answer.result);
+      this.clearProblems();
+      this.setDiagnostics(answer.warnings);
+      this.watch(answer.files);
+      return answer.result;
+    } catch (error) {
+      this.failed(error);
+      return undefined;
+    } finally {
+      this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
+    }
+  }
+
+  private show(result: AnalysisResult): void {
+    this.result = result;
+    this.generation++;
+    this.panel?.post({ type: ToWebviewType.Result, generation: this.generation, result });
+    this.panel?.setTitle(`Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.source?.path ?? result.meta.dataFile)}`);
+    this.status.text = `$(pulse) ${healthLine(result)}`;
+    this.status.tooltip = summarize(result);
+    this.status.backgroundColor = undefined;
+    this.status.show();
+  }
+
+  private failed(error: unknown): void {
+    if (error instanceof CancelledError) return;
+    if (error instanceof JobError && !error.internal) {
+      this.problems = error.problems;
+      this.setDiagnostics(error.problems);
+      this.watch(error.problems.map((p) => this.absolute(p.file)));
+      this.panel?.post({ type: ToWebviewType.Stale, problems: error.problems });
+      this.status.text = `$(warning) Unroll: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`;
+      this.status.tooltip = 'The picture is stale: fix the problems listed in the Problems panel.';
+      this.status.show();
+      this.log.warn(error.message);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.error(message);
+    this.panel?.post({
+      type: ToWebviewType.Stale,
+      problems: [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }],
+    });
+    void vscode.window.showErrorMessage(`Unroll: ${message}`);
+  }
+
+  private fromPanel(message: FromWebview): void {
+    switch (message.type) {
+      case FromWebviewType.Ready:
+        // A (re)loaded webview starts empty: give it what we have.
+        if (this.comparison) this.panel?.post({ type: ToWebviewType.Compare, generation: this.generation, results: this.comparison });
+        else if (this.result) this.panel?.post({ type: ToWebviewType.Result, generation: this.generation, result: this.result });
+        if (this.problems.length) this.panel?.post({ type: ToWebviewType.Stale, problems: [...this.problems] });
+        return;
+      case FromWebviewType.Rendered:
+        this.rendered = { generation: message.generation, ms: message.ms, at: performance.now() };
+        return;
+      case FromWebviewType.Export:
+        void vscode.commands.executeCommand('unroll.saveExport', message);
+        return;
+      case FromWebviewType.Command:
+        void vscode.commands.executeCommand(`unroll.${message.command}`);
+        return;
+      case FromWebviewType.SelectStep:
+        return;
+    }
+  }
+
+  // ---- refresh on save ----
+
+  private fileChanged(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !this.watched.has(uri.fsPath) || !this.panel) return;
+    const { autoRefresh, debounceMs } = readSettings();
+    if (!autoRefresh) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.run(), debounceMs);
+  }
+
+  private watch(paths: readonly string[]): void {
+    for (const path of paths) {
+      if (!path || this.watched.has(path)) continue;
+      const pattern = new vscode.RelativePattern(vscode.Uri.file(dirname(path)), path.slice(dirname(path).length + 1));
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+      watcher.onDidChange((uri) => this.fileChanged(uri));
+      watcher.onDidCreate((uri) => this.fileChanged(uri));
+      this.watched.set(path, watcher);
+    }
+  }
+
+  private unwatchAll(): void {
+    for (const watcher of this.watched.values()) watcher.dispose();
+    this.watched.clear();
+  }
+
+  // ---- diagnostics ----
+
+  private absolute(file: string): string {
+    return resolve(this.source?.workspaceRoot ?? '', file);
+  }
+
+  private clearProblems(): void {
+    this.problems = [];
+    this.diagnostics.clear();
+  }
+
+  private setDiagnostics(problems: readonly Problem[]): void {
+    this.diagnostics.clear();
+    for (const [file, list] of problemsByFile(problems, this.source?.workspaceRoot ?? '')) {
+      this.diagnostics.set(
+        vscode.Uri.file(file),
+        list.map((p) => {
+          const r = problemRange(p);
+          const range = new vscode.Range(r.startLine, r.startCharacter, r.endLine, r.endCharacter);
+          const severity = p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
+          const diagnostic = new vscode.Diagnostic(range, problemText(p), severity);
+          diagnostic.source = 'unroll';
+          return diagnostic;
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// The `unroll.*` settings, read fresh for every run so a change applies without a reload.
+import * as vscode from 'vscode';
+import type { EngineSettings } from '../protocol/messages';
+import type { CellKind } from '../protocol/result';
+
+export interface UnrollSettings {
+  autoRefresh: boolean;
+  debounceMs: number;
+  engine: EngineSettings;
+}
+
+const CELLS: readonly CellKind[] = ['rnn', 'lstm', 'gru'];
+
+export function readSettings(): UnrollSettings {
+  const config = vscode.workspace.getConfiguration('unroll');
+  const cell = config.get<string>('defaultCell', 'rnn');
+  return {
+    autoRefresh: config.get<boolean>('autoRefresh', true),
+    debounceMs: Math.max(0, config.get<number>('debounceMs', 50)),
+    engine: {
+      maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
+      flowBudget: Math.max(1, Math.floor(config.get<number>('flowBudget', 200000))),
+      defaultCell: CELLS.includes(cell as CellKind) ? (cell as CellKind) : 'rnn',
+    },
+  };
+}

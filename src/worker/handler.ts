@@ -1,0 +1,118 @@
+// The worker's logic, free of any transport: requests in, answers out. The thread entry (main.ts) and the
+// in-process test backend (transport.ts) wrap the same handler, so tests exercise what ships.
+import {
+  FromWorkerType,
+  ToWorkerType,
+  type AnalyzeRequest,
+  type CompareRequest,
+  type FromWorker,
+  type Problem,
+  type ToWorker,
+  type TrainRequest,
+} from '../protocol/messages';
+import type { FileSeam } from '../data/files';
+import { runAnalyze, runCompare, runTrain } from './jobs';
+import { collectTransferables } from './transfer';
+
+export interface WorkerIo {
+  files: FileSeam;
+  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+}
+
+export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
+
+export interface JobHandler {
+  handle(message: ToWorker): void;
+  /** Ends every running job at its next check (the in-process backend's terminate). */
+  stopAll(): void;
+}
+
+/** A macrotask break: lets Cancel messages queued behind a request reach the handler before it starts. */
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The data layer's InputError carries the user-facing problems; anything else is our fault. */
+function userProblems(error: unknown): Problem[] | undefined {
+  const problems = (error as { problems?: unknown } | null)?.problems;
+  return Array.isArray(problems) ? (problems as Problem[]) : undefined;
+}
+
+/** The answer to a failed job; an internal failure also logs its stack (for the log, never for the user's eyes). */
+function reportFailure(post: Post, requestId: number, error: unknown, path: string): void {
+  const problems = userProblems(error);
+  if (problems) return post({ type: FromWorkerType.Error, requestId, problems, internal: false });
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.stack) post({ type: FromWorkerType.Log, level: 'error', message: error.stack });
+  post({
+    type: FromWorkerType.Error,
+    requestId,
+    internal: true,
+    problems: [{ file: path, line: 1, column: 1, message: `internal error: ${message}`, hint: 'this is a bug in Unroll; the log has details', severity: 'error' }],
+  });
+}
+
+export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
+  const cancelled = new Set<number>();
+  let stoppedAll = false;
+  const isCancelled = (requestId: number) => stoppedAll || cancelled.has(requestId);
+
+  async function analyze(request: AnalyzeRequest): Promise<void> {
+    const { requestId, source, settings, cell } = request;
+    await nextMacrotask();
+    if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
+    const outcome = await runAnalyze(source, settings, io.files, cell);
+    if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
+    const { result, files, warnings } = outcome;
+    post({ type: FromWorkerType.Result, requestId, result, files, warnings }, collectTransferables(result));
+  }
+
+  async function compare(request: CompareRequest): Promise<void> {
+    const { requestId, source, settings, cells } = request;
+    await nextMacrotask();
+    if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
+    const { results, files } = await runCompare(source, settings, io.files, cells);
+    if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
+    post({ type: FromWorkerType.CompareResult, requestId, results, files }, collectTransferables(results));
+  }
+
+  async function train(request: TrainRequest): Promise<void> {
+    const { requestId, source, settings, saveTo, epochs } = request;
+    const outcome = await runTrain(
+      source,
+      settings,
+      io.files,
+      { epochs, saveTo, writeFile: io.writeFile },
+      {
+        onProgress: (point) => post({ type: FromWorkerType.Progress, requestId, point }),
+        shouldStop: () => isCancelled(requestId),
+        yieldNow: nextMacrotask,
+      },
+    );
+    const { reason, last, nonFinite, saved, result } = outcome;
+    post({ type: FromWorkerType.TrainDone, requestId, reason, last, nonFinite, saved, result }, collectTransferables(result));
+  }
+
+  function run(requestId: number, path: string, job: Promise<void>): void {
+    job
+      .catch((error: unknown) => reportFailure(post, requestId, error, path))
+      .finally(() => cancelled.delete(requestId));
+  }
+
+  return {
+    handle(message) {
+      switch (message.type) {
+        case ToWorkerType.Analyze:
+          return run(message.requestId, message.source.path, analyze(message));
+        case ToWorkerType.Compare:
+          return run(message.requestId, message.source.path, compare(message));
+        case ToWorkerType.Train:
+          return run(message.requestId, message.source.path, train(message));
+        case ToWorkerType.Cancel:
+          cancelled.add(message.requestId);
+          return;
+      }
+    },
+    stopAll() {
+      stoppedAll = true;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Packages the extension (and the test runner) as .vsix files with @vscode/vsce, and checks what went in.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { repoRoot } from './install';
+
+export const vsixPath = join(repoRoot, 'unroll.vsix');
+const runnerDir = join(repoRoot, 'test', 'vscode', 'runner');
+
+/** Must be in Unroll's .vsix (issue 6: only what runs, plus the documents). */
+export const REQUIRED_VSIX_ENTRIES = [
+  'extension/package.json',
+  'extension/readme.md',
+  'extension/LICENSE.txt',
+  'extension/changelog.md',
+  'extension/dist/extension.js',
+  'extension/dist/worker.js',
+  'extension/dist/webview.js',
+  'extension/dist/webview.css',
+  'extension/media/icon.png',
+];
+
+/** Entries that would mean the package carries sources, tests or dependencies. */
+const FORBIDDEN_VSIX_ENTRY = /^extension\/(src|test|webview|node_modules|\.cache)\/|\.map$|\.ts$/;
+
+/** File names inside a .vsix (a zip), via unzip. */
+export function vsixEntries(path: string): string[] {
+  return execFileSync('unzip', ['-Z1', path], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+export interface PackagedExtension {
+  path: string;
+  bytes: number;
+  entries: string[];
+}
+
+/** `npm run package`: production bundles, then vsce. Throws when the contents are not what ships. */
+export function packageUnroll(): PackagedExtension {
+  execFileSync('npm', ['run', 'package', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  const entries = vsixEntries(vsixPath);
+  const missing = REQUIRED_VSIX_ENTRIES.filter((e) => !entries.some((x) => x.toLowerCase() === e.toLowerCase()));
+  if (missing.length) throw new Error(`${vsixPath} lacks ${missing.join(', ')}`);
+  if (!entries.some((e) => e.startsWith('extension/examples/'))) throw new Error(`${vsixPath} lacks examples/`);
+  if (!entries.some((e) => e.startsWith('extension/media/schemas/'))) throw new Error(`${vsixPath} lacks the model schema (media/schemas/)`);
+  const extra = entries.filter((e) => FORBIDDEN_VSIX_ENTRY.test(e));
+  if (extra.length) throw new Error(`${vsixPath} carries files that do not run: ${extra.join(', ')}`);
+  return { path: vsixPath, bytes: statSync(vsixPath).size, entries };
+}
+
+/** The runner extension: test/vscode/runner/src + every test/vscode/suite/*.test.ts, bundled, then packaged. */
+export async function packageTestRunner(): Promise<string> {
+  const suiteDir = join(repoRoot, 'test', 'vscode', 'suite');
+  const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f));
+  const node: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'error', sourcemap: 'inline' };
+  await build({ ...node, entryPoints: [join(runnerDir, 'src', 'runner.ts')], outfile: join(runnerDir, 'dist', 'runner.js') });
+  await build({ ...node, entryPoints: suites, outdir: join(runnerDir, 'dist', 'suite') });
+  const out = join(repoRoot, '.cache', 'harness', 'unroll-test-runner.vsix');
+  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
+    cwd: runnerDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return out;
+}

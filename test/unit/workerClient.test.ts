@@ -1,0 +1,149 @@
+// The worker client's bookkeeping, against a scripted transport: matching, stale cancellation, Stop, crashes.
+import assert from 'node:assert/strict';
+import { FromWorkerType, ToWorkerType, type FromWorker, type ToWorker } from '../../src/protocol/messages';
+import type { AnalysisResult, TrainPoint } from '../../src/protocol/result';
+import { CancelledError, JobError, STOP_GRACE_MS, WorkerClient } from '../../src/worker/client';
+import type { WorkerTransport } from '../../src/worker/transport';
+
+class ScriptedWorker implements WorkerTransport {
+  readonly received: ToWorker[] = [];
+  terminated = false;
+  private listener: (m: FromWorker) => void = () => {};
+  private exitListener: (reason: string) => void = () => {};
+  postMessage(message: ToWorker) {
+    this.received.push(message);
+  }
+  onMessage(listener: (m: FromWorker) => void) {
+    this.listener = listener;
+  }
+  onExit(listener: (reason: string) => void) {
+    this.exitListener = listener;
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  reply(message: FromWorker) {
+    this.listener(message);
+  }
+  die(reason: string) {
+    this.exitListener(reason);
+  }
+}
+
+const source = { path: '/ws/a.csv', workspaceRoot: '/ws' };
+const settings = { maxSteps: 512, flowBudget: 200000, defaultCell: 'rnn' as const };
+const fakeResult = { loss: 1 } as unknown as AnalysisResult;
+const point = (epoch: number): TrainPoint => ({ epoch, epochs: 9, loss: 1 / epoch, gradNorm: 1, clipped: 0, radius: 0.9, sigmaMax: 1, elapsedMs: 1 });
+
+function setup() {
+  const workers: ScriptedWorker[] = [];
+  const logs: string[] = [];
+  const client = new WorkerClient({
+    start: () => {
+      const w = new ScriptedWorker();
+      workers.push(w);
+      return w;
+    },
+    log: (_level, message) => logs.push(message),
+  });
+  return { client, workers, logs };
+}
+
+describe('WorkerClient', () => {
+  it('starts no worker until the first request, then matches the answer by request id', async () => {
+    const { client, workers } = setup();
+    assert.equal(client.hasWorker, false);
+    const answer = client.analyze(source, settings);
+    assert.equal(workers.length, 1);
+    const request = workers[0].received[0];
+    assert.equal(request.type, ToWorkerType.Analyze);
+    workers[0].reply({ type: FromWorkerType.Result, requestId: request.requestId + 100, result: fakeResult, files: [], warnings: [] });
+    workers[0].reply({ type: FromWorkerType.Result, requestId: request.requestId, result: fakeResult, files: ['/ws/a.csv'], warnings: [] });
+    const message = await answer;
+    assert.deepEqual(message.files, ['/ws/a.csv']);
+  });
+
+  it('a newer analysis cancels the stale one, in the worker and for its caller', async () => {
+    const { client, workers } = setup();
+    const stale = client.analyze(source, settings);
+    const fresh = client.analyze(source, settings, 'lstm');
+    await assert.rejects(stale, CancelledError);
+    const [first, cancel, second] = workers[0].received;
+    assert.deepEqual(cancel, { type: ToWorkerType.Cancel, requestId: first.requestId });
+    assert.equal(second.type === ToWorkerType.Analyze && second.cell, 'lstm');
+    // The stale answer arriving late is ignored.
+    workers[0].reply({ type: FromWorkerType.Result, requestId: first.requestId, result: fakeResult, files: ['stale'], warnings: [] });
+    workers[0].reply({ type: FromWorkerType.Result, requestId: second.requestId, result: fakeResult, files: ['fresh'], warnings: [] });
+    assert.deepEqual((await fresh).files, ['fresh']);
+  });
+
+  it('turns problems into a JobError that keeps them', async () => {
+    const { client, workers } = setup();
+    const answer = client.analyze(source, settings);
+    const problem = { file: '/ws/m.unroll.json', line: 3, column: 5, message: 'hidden must be a positive integer', severity: 'error' as const };
+    workers[0].reply({ type: FromWorkerType.Error, requestId: workers[0].received[0].requestId, problems: [problem], internal: false });
+    const error = await answer.then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof JobError);
+    assert.deepEqual(error.problems, [problem]);
+    assert.equal(error.internal, false);
+    assert.match(error.message, /m\.unroll\.json:3:5: hidden/);
+  });
+
+  it('streams training progress, and a training that honours Cancel ends without a restart', async () => {
+    const { client, workers } = setup();
+    const seen: number[] = [];
+    const done = client.train(source, settings, { epochs: 9 }, (p) => seen.push(p.epoch));
+    const id = workers[0].received[0].requestId;
+    workers[0].reply({ type: FromWorkerType.Progress, requestId: id, point: point(1) });
+    workers[0].reply({ type: FromWorkerType.Progress, requestId: id, point: point(2) });
+    assert.equal(client.training, true);
+    const stopped = client.stopTraining();
+    assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: id });
+    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: id, reason: 'cancelled', last: point(2), nonFinite: null });
+    await stopped;
+    assert.equal((await done).reason, 'cancelled');
+    assert.deepEqual(seen, [1, 2]);
+    assert.equal(workers[0].terminated, false);
+    assert.equal(client.training, false);
+  });
+
+  it('a training deaf to Cancel is ended by terminating its thread; pending analyses move to a new one', async () => {
+    const { client, workers, logs } = setup();
+    const done = client.train(source, settings, {}, () => {});
+    const trainId = workers[0].received[0].requestId;
+    workers[0].reply({ type: FromWorkerType.Progress, requestId: trainId, point: point(4) });
+    const analysis = client.analyze(source, settings);
+    const analyzeId = workers[0].received[1].requestId;
+    await client.stopTraining();
+    assert.equal(workers[0].terminated, true);
+    const outcome = await done;
+    assert.equal(outcome.reason, 'cancelled');
+    assert.equal(outcome.last?.epoch, 4);
+    assert.match(logs.join('\n'), new RegExp(`within ${STOP_GRACE_MS} ms`));
+    assert.equal(workers.length, 2);
+    assert.deepEqual(workers[1].received.map((m) => m.requestId), [analyzeId]);
+    workers[1].reply({ type: FromWorkerType.Result, requestId: analyzeId, result: fakeResult, files: [], warnings: [] });
+    assert.equal((await analysis).result, fakeResult);
+  });
+
+  it('a crashed worker fails its requests with the reason, and the next request starts a new one', async () => {
+    const { client, workers } = setup();
+    const answer = client.analyze(source, settings);
+    workers[0].die('worker exited with code 134');
+    await assert.rejects(answer, /code 134/);
+    assert.equal(client.hasWorker, false);
+    void client.analyze(source, settings).catch(() => {});
+    assert.equal(workers.length, 2);
+  });
+
+  it('dispose terminates the worker and cancels what was open; later requests are refused', async () => {
+    const { client, workers } = setup();
+    const answer = client.analyze(source, settings);
+    client.dispose();
+    assert.equal(workers[0].terminated, true);
+    assert.equal(client.hasWorker, false);
+    await assert.rejects(answer, CancelledError);
+    await assert.rejects(client.analyze(source, settings), CancelledError);
+    assert.equal(workers.length, 1);
+  });
+});
