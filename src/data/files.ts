@@ -5,4 +5,6 @@ export interface FileSeam {
   stat(path: string): Promise<{ size: number; isFile: boolean } | undefined>;
   /** Resolves symlinks; throws when the path does not exist. */
   realpath(path: string): Promise<string>;
+  /** The file in pieces, so a large CSV or text file is never held whole; readers fall back to readFile without it. */
+  readChunks?(path: string): AsyncIterable<Uint8Array>;
 }

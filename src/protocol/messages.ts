@@ -20,6 +20,10 @@ export interface Problem {
 export interface AnalyzeSource {
   path: string;
   workspaceRoot: string;
+  /** A model file to use with `path` as its data (the CLI's --model); absent = `path` itself or the one beside it. */
+  model?: string;
+  /** Weights to start from instead of the model file's `weights` (the CLI's --weights). */
+  weights?: string;
 }
 
 export interface EngineSettings {

@@ -1,0 +1,286 @@
+// CSV/TSV with a header row, parsed by papaparse as the file streams in: rows beyond what the analysis keeps are
+// validated and counted but not stored, so a large file never sits in memory as text plus a parsed copy.
+import { parse as papaParse } from 'papaparse';
+import { refuseBinary, Utf8ChunkDecoder } from './bytes';
+import { fail, type Position } from './errors';
+
+export interface CsvOptions {
+  /** Force a delimiter (tab for .tsv); undefined detects one of `,` `;` tab from the first chunk. */
+  delimiter?: string;
+  /** Rows kept per sequence; the rest are checked and counted. */
+  keepRows: number;
+  /** Keep the first rows (the usual window) or the last ones (seq-to-one keeps its target). */
+  keep: 'first' | 'last';
+}
+
+export interface CsvSequence {
+  id: string;
+  /** Rows the sequence has in the file. */
+  rows: number;
+  /** Rows kept (≤ keepRows), row-major over the value columns; NaN marks an empty cell. */
+  keptRows: number;
+  values: Float64Array;
+  /** Lines of the sequence's first and last rows, for problems about the whole sequence. */
+  firstLine: number;
+  lastLine: number;
+}
+
+export interface CsvTable {
+  /** Header names of the value columns (everything but the sequence column). */
+  columns: string[];
+  /** Where each value column's header cell is. */
+  columnPositions: Position[];
+  sequenceColumn?: string;
+  sequences: CsvSequence[];
+  /** Per value column: the first empty cell, if any (empty is fine for targets, an error for inputs). */
+  firstEmpty: (Position | undefined)[];
+  /** Where the file ends, for problems about the file as a whole. */
+  end: Position;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+const SEQUENCE_NAMES = ['sequence', 'id'];
+
+/** Read a CSV/TSV from its bytes (or chunks of them) into per-sequence numeric rows. Throws InputError. */
+export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, file: string, options: CsvOptions): Promise<CsvTable> {
+  const chunks = input instanceof Uint8Array ? [input] : input;
+  const decoder = new Utf8ChunkDecoder(file);
+  const table = new TableBuilder(file, options);
+  const feed = new TextFeed();
+  let failure: unknown;
+  const config = {
+    delimiter: options.delimiter ?? '',
+    delimitersToGuess: [',', ';', '\t'],
+    header: false,
+    skipEmptyLines: false,
+    chunk: (results: ChunkResults) => table.addChunk(results),
+    error: (e: unknown) => (failure ??= e),
+  };
+  (papaParse as unknown as (input: TextFeed, config: object) => void)(feed, config);
+  const push = (text: string) => {
+    if (text) feed.emit('data', text);
+    if (failure !== undefined) throw failure;
+  };
+  let first = true;
+  for await (const chunk of chunks) {
+    if (first && chunk.length > 0) {
+      refuseBinary(chunk.subarray(0, 8192), file, 'a CSV file');
+      first = false;
+    }
+    push(decoder.decode(chunk, false));
+  }
+  push(decoder.decode(new Uint8Array(0), true));
+  feed.emit('end');
+  if (failure !== undefined) throw failure;
+  return table.finish();
+}
+
+interface ChunkResults {
+  data: string[][];
+  errors: { code: string; row?: number; message: string }[];
+  meta: { delimiter: string; linebreak: string };
+}
+
+/** The shape of a Node readable stream that papaparse's stream input needs, fed by our decoder instead of fs. */
+class TextFeed {
+  readonly readable = true;
+  private readonly listeners = new Map<string, (x?: string) => void>();
+  read(): null {
+    return null;
+  }
+  on(event: string, listener: (x?: string) => void): void {
+    this.listeners.set(event, listener);
+  }
+  removeListener(event: string): void {
+    this.listeners.delete(event);
+  }
+  pause(): void {}
+  resume(): void {}
+  emit(event: 'data' | 'end', text?: string): void {
+    this.listeners.get(event)?.(text);
+  }
+}
+
+class SequenceRows {
+  rows = 0;
+  keptRows = 0;
+  lastLine: number;
+  values: Float64Array;
+  constructor(
+    readonly id: string,
+    readonly firstLine: number,
+    private readonly width: number,
+    private readonly keepRows: number,
+    private readonly keepLast: boolean,
+  ) {
+    this.values = new Float64Array(width * Math.min(keepRows, 64));
+    this.lastLine = firstLine;
+  }
+
+  add(row: Float64Array, line: number): void {
+    this.rows++;
+    this.lastLine = line;
+    if (!this.keepLast && this.keptRows >= this.keepRows) return;
+    if (this.keepLast && this.keptRows === 2 * this.keepRows) {
+      // Slide the newest keepRows rows to the front: amortized O(1) per row for "keep the last rows".
+      this.values.copyWithin(0, this.keepRows * this.width, this.keptRows * this.width);
+      this.keptRows = this.keepRows;
+    }
+    if ((this.keptRows + 1) * this.width > this.values.length) {
+      const grown = new Float64Array(Math.max(this.values.length * 2, this.width * 4));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values.set(row, this.keptRows * this.width);
+    this.keptRows++;
+  }
+
+  finish(): CsvSequence {
+    const kept = Math.min(this.keptRows, this.keepRows);
+    const from = this.keepLast ? this.keptRows - kept : 0;
+    const values = this.values.slice(from * this.width, (from + kept) * this.width);
+    return { id: this.id, rows: this.rows, keptRows: kept, values, firstLine: this.firstLine, lastLine: this.lastLine };
+  }
+}
+
+class TableBuilder {
+  private header: string[] | undefined;
+  private columnPositions: Position[] = [];
+  private sequenceIndex = -1;
+  private readonly sequences = new Map<string, SequenceRows>();
+  private firstEmpty: (Position | undefined)[] = [];
+  /** Line where the next row starts. */
+  private line = 1;
+  private lastRowEnd: Position = { line: 1, column: 1 };
+  private delimiter = ',';
+
+  constructor(
+    private readonly file: string,
+    private readonly options: CsvOptions,
+  ) {}
+
+  addChunk(results: ChunkResults): void {
+    this.delimiter = results.meta.delimiter;
+    const lineBreakChar = results.meta.linebreak === '\r' ? '\r' : '\n';
+    const rowLines: number[] = [];
+    let line = this.line;
+    for (const row of results.data) {
+      rowLines.push(line);
+      line += 1 + row.reduce((n, field) => n + count(field, lineBreakChar), 0);
+    }
+    const quoteError = results.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
+    if (quoteError) {
+      const at = { line: rowLines[quoteError.row ?? 0] ?? this.line, column: 1 };
+      fail(this.file, at, `${quoteError.message.replace(/\.$/, '')} (a double quote opens a field that never closes properly)`, 'close the quote, or double a quote that is part of the text ("")');
+    }
+    results.data.forEach((row, i) => this.addRow(row, rowLines[i], lineBreakChar));
+    this.line = line;
+  }
+
+  private cellPosition(row: string[], rowLine: number, index: number, lineBreakChar: string): Position {
+    let line = rowLine;
+    let column = 1;
+    for (let k = 0; k < index && k < row.length; k++) {
+      const field = row[k];
+      const lastBreak = field.lastIndexOf(lineBreakChar);
+      if (lastBreak === -1) column += field.length;
+      else {
+        line += count(field, lineBreakChar);
+        column = field.length - lastBreak;
+      }
+      column += this.delimiter.length;
+    }
+    return { line, column };
+  }
+
+  private addRow(row: string[], rowLine: number, lineBreakChar: string): void {
+    const at = (index: number) => this.cellPosition(row, rowLine, index, lineBreakChar);
+    const blank = row.length === 1 && row[0].trim() === '';
+    if (!blank) this.lastRowEnd = at(row.length);
+    if (blank) return;
+    if (!this.header) {
+      this.readHeader(row, at);
+      return;
+    }
+    const width = this.header.length;
+    if (row.length !== width) {
+      const where = row.length < width ? at(row.length) : at(width);
+      fail(this.file, where, `this row has ${row.length} fields, the header has ${width}`, row.length < width ? 'add the missing values (an empty field is written as two delimiters in a row)' : `remove the extra fields, or quote values that contain "${this.delimiter}"`);
+    }
+    const values = new Float64Array(width - (this.sequenceIndex >= 0 ? 1 : 0));
+    let v = 0;
+    for (let j = 0; j < width; j++) {
+      if (j === this.sequenceIndex) continue;
+      values[v] = this.parseCell(row[j], j, v, at);
+      v++;
+    }
+    const id = this.sequenceIndex >= 0 ? row[this.sequenceIndex].trim() : '';
+    let sequence = this.sequences.get(id);
+    if (!sequence) {
+      sequence = new SequenceRows(id, rowLine, values.length, this.options.keepRows, this.options.keep === 'last');
+      this.sequences.set(id, sequence);
+    }
+    sequence.add(values, rowLine);
+  }
+
+  private parseCell(raw: string, index: number, column: number, at: (index: number) => Position): number {
+    const cell = raw.trim();
+    const name = this.header![index];
+    if (cell === '') {
+      this.firstEmpty[column] ??= at(index);
+      return NaN;
+    }
+    if (NUMBER.test(cell)) {
+      const value = parseFloat(cell);
+      if (Number.isFinite(value)) return value;
+      fail(this.file, at(index), `${cell} is too large for a 64-bit float (column "${name}")`, 'rescale the column');
+    }
+    if (NOT_FINITE.test(cell)) {
+      fail(this.file, at(index), `${cell} in column "${name}": NaN and Infinity cannot be analyzed`, 'fill the gap (e.g. with the previous value) or drop the row');
+    }
+    const decimalComma = this.delimiter !== ',' && /^[+-]?\d+,\d+$/.test(cell);
+    fail(
+      this.file,
+      at(index),
+      `${JSON.stringify(cell.length > 40 ? cell.slice(0, 40) + '…' : cell)} is not a number (column "${name}")`,
+      decimalComma ? 'write decimals with a point: 1.5, not 1,5' : `every column except ${SEQUENCE_NAMES.map((n) => `"${n}"`).join('/')} must hold numbers`,
+    );
+  }
+
+  private readHeader(row: string[], at: (index: number) => Position): void {
+    const names = row.map((n) => n.trim());
+    if (names.every((n) => n === '' || NUMBER.test(n) || NOT_FINITE.test(n))) {
+      fail(this.file, at(0), 'the first row holds numbers, not column names: a CSV file needs a header row', `add a first line naming the columns, e.g. ${names.map((_, i) => `x${i + 1}`).join(this.delimiter)}`);
+    }
+    names.forEach((n, i) => {
+      if (n === '') fail(this.file, at(i), `column ${i + 1} has no name`, 'give every column a name in the header row');
+      const earlier = names.indexOf(n);
+      if (earlier !== i) fail(this.file, at(i), `column name "${n}" appears twice (columns ${earlier + 1} and ${i + 1})`, 'rename one of them');
+    });
+    this.sequenceIndex = names.findIndex((n) => SEQUENCE_NAMES.includes(n.toLowerCase()));
+    this.header = names;
+    this.columnPositions = names.map((_, i) => at(i)).filter((_, i) => i !== this.sequenceIndex);
+    if (this.columnPositions.length === 0) fail(this.file, at(0), 'there is no value column besides the sequence column', 'add at least one numeric column');
+  }
+
+  finish(): CsvTable {
+    if (!this.header) fail(this.file, { line: 1, column: 1 }, 'the file is empty', 'a CSV file needs a header row and at least two data rows');
+    if (this.sequences.size === 0) fail(this.file, this.lastRowEnd, 'the file has a header but no data rows', 'add rows of numbers below the header');
+    const columns = this.header.filter((_, i) => i !== this.sequenceIndex);
+    return {
+      columns,
+      columnPositions: this.columnPositions,
+      sequenceColumn: this.sequenceIndex >= 0 ? this.header[this.sequenceIndex] : undefined,
+      sequences: [...this.sequences.values()].map((s) => s.finish()),
+      firstEmpty: columns.map((_, i) => this.firstEmpty[i]),
+      end: this.lastRowEnd,
+    };
+  }
+}
+
+function count(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}

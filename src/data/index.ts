@@ -1,0 +1,14 @@
+// The data layer's public surface: readers, the model file, weights and the examples (DESIGN.md §3).
+export { InputError, formatProblem } from './errors';
+export type { FileSeam } from './files';
+export { loadAnalysis, isModelFilePath, formatOf, MAX_FILE_BYTES } from './load';
+export type { LoadedAnalysis } from './load';
+export { readSafetensors, writeSafetensors } from './safetensors';
+export { readJsonWeights, writeJsonWeights } from './jsonWeights';
+export { readCsv } from './csv';
+export { readNpy } from './npy';
+export { readText } from './text';
+export { readJsonData } from './jsonData';
+export { parseModelFile } from './modelFile';
+export { exampleFiles, exampleSet, EXAMPLE_NAMES, DEFAULT_LAGS } from './examples';
+export type { ExampleFile, ExampleName } from './examples';

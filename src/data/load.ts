@@ -1,0 +1,337 @@
+// loadAnalysis: from the file a user chose (a sequence file or a *.unroll.json) to a resolved model, a dataset
+// and optional weights, with every problem placed in the file that causes it.
+import { checkParamShapes, type Dataset, type ParamSet } from '../engine/index';
+import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
+import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/result';
+import { readCsv } from './csv';
+import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, type BuiltData, type Ref } from './dataset';
+import { fail, formatBytes, InputError, problem, START, warning } from './errors';
+import type { FileSeam } from './files';
+import { readJsonData } from './jsonData';
+import { readJsonWeights } from './jsonWeights';
+import { parseModelFile, type ModelSpec, type ParsedModelFile } from './modelFile';
+import { readNpy } from './npy';
+import { basename, dirname, displayPath, isInside, resolvePath } from './paths';
+import { readSafetensors } from './safetensors';
+import { readText } from './text';
+import { decodeUtf8 } from './bytes';
+
+/** Files above this are refused before reading (a CSV streams, but the analysis never needs more). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_MODEL_FILE_BYTES = 1024 * 1024;
+const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
+
+export interface LoadedAnalysis {
+  model: ResolvedModel;
+  dataset: Dataset;
+  params: ParamSet | undefined;
+  /** Absolute paths read: data, model, weights (a save of any re-runs the analysis). */
+  files: string[];
+  warnings: Problem[];
+  meta: { dataFile: string; modelFile?: string; weightsFile?: string };
+}
+
+type Format = 'csv' | 'tsv' | 'text' | 'json' | 'npy';
+
+export function isModelFilePath(path: string): boolean {
+  return path.toLowerCase().endsWith('.unroll.json');
+}
+
+export function formatOf(path: string): Format | undefined {
+  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+  switch (ext) {
+    case 'csv':
+      return 'csv';
+    case 'tsv':
+    case 'tab':
+      return 'tsv';
+    case 'txt':
+    case 'text':
+      return 'text';
+    case 'json':
+      return 'json';
+    case 'npy':
+      return 'npy';
+    default:
+      return undefined;
+  }
+}
+
+function stem(path: string): string {
+  return basename(path).replace(/\.[^.]*$/, '');
+}
+
+function seamProblem(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ELOOP') return 'a symbolic link loop (a link that points back to itself)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'not found';
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function* chunksOf(files: FileSeam, path: string): AsyncIterable<Uint8Array> {
+  if (files.readChunks) yield* files.readChunks(path);
+  else yield await files.readFile(path);
+}
+
+/** The file must exist, be a file, and fit the cap; problems point at `ref` (who named the file). */
+async function checkFile(files: FileSeam, path: string, ref: Ref, what: string, cap: number): Promise<void> {
+  let stat: Awaited<ReturnType<FileSeam['stat']>>;
+  try {
+    stat = await files.stat(path);
+  } catch (e) {
+    fail(ref.file, ref.at, `cannot read the ${what} ${path}: ${seamProblem(e)}`, 'check the path and its links');
+  }
+  if (!stat) fail(ref.file, ref.at, `the ${what} ${path} does not exist`, ref.file === path ? 'check the path' : 'paths are relative to the model file');
+  if (!stat.isFile) fail(ref.file, ref.at, `the ${what} ${path} is a folder, not a file`, 'name a file');
+  if (stat.size > cap) {
+    fail(ref.file, ref.at, `the ${what} ${path} is ${formatBytes(stat.size)}; Unroll reads files up to ${formatBytes(cap)}`, 'analyze a part of it: cut the file (e.g. head -n 100000), or save a shorter window');
+  }
+}
+
+async function readWhole(files: FileSeam, path: string, ref: Ref, what: string): Promise<Uint8Array> {
+  try {
+    return await files.readFile(path);
+  } catch (e) {
+    return fail(ref.file, ref.at, `cannot read the ${what} ${path}: ${seamProblem(e)}`, 'check the file');
+  }
+}
+
+/** A path written in a model file: resolved against it, and kept inside the workspace (also through links). */
+async function resolveField(model: ParsedModelFile, field: 'data' | 'weights', written: string, root: string, files: FileSeam): Promise<string> {
+  const ref = { file: model.file, at: model.at([field]) };
+  const path = resolvePath(dirname(model.file), written);
+  if (!isInside(root, path)) {
+    fail(ref.file, ref.at, `"${field}" points outside the workspace folder (${path})`, `keep the ${field} file inside ${root} and write its path relative to the model file`);
+  }
+  let real: string;
+  try {
+    real = await files.realpath(path);
+  } catch (e) {
+    const reason = seamProblem(e);
+    return fail(ref.file, ref.at, reason === 'not found' ? `the ${field} file ${displayPath(root, path)} does not exist` : `"${field}" cannot be resolved: ${reason}`, 'paths are relative to the model file');
+  }
+  let realRoot = root;
+  try {
+    realRoot = await files.realpath(root);
+  } catch {
+    // A root that cannot be resolved is compared as written.
+  }
+  if (!isInside(realRoot, real)) {
+    fail(ref.file, ref.at, `"${field}" leads outside the workspace folder through a symbolic link (to ${real})`, `copy the file into ${root} instead of linking to it`);
+  }
+  if (field === 'data' && isModelFilePath(path)) {
+    fail(ref.file, ref.at, `"data" names a model file (${written}); a model reads a sequence file, not another model`, 'point "data" at a .csv, .tsv, .txt, .json or .npy file');
+  }
+  return path;
+}
+
+async function readModel(files: FileSeam, path: string, ref: Ref): Promise<ParsedModelFile> {
+  await checkFile(files, path, ref, 'model file', MAX_MODEL_FILE_BYTES);
+  const bytes = await readWhole(files, path, ref, 'model file');
+  return parseModelFile(decodeUtf8(bytes, path), path);
+}
+
+/** A model file beside a bare data file that names it as `data`: `<stem>.unroll.json`, then `<stem>.<cell>.unroll.json`. */
+async function findCompanionModel(dataPath: string, settings: EngineSettings, files: FileSeam): Promise<string | undefined> {
+  const dir = dirname(dataPath);
+  const cells = [settings.defaultCell, ...CELLS.filter((c) => c !== settings.defaultCell)];
+  const candidates = [`${stem(dataPath)}.unroll.json`, ...cells.map((c) => `${stem(dataPath)}.${c}.unroll.json`)].map((n) => resolvePath(dir, n));
+  for (const candidate of candidates) {
+    const stat = await files.stat(candidate).catch(() => undefined);
+    if (!stat?.isFile || stat.size > MAX_MODEL_FILE_BYTES) continue;
+    try {
+      const written = /"data"\s*:\s*"([^"]*)"/.exec(decodeUtf8(await files.readFile(candidate), candidate))?.[1];
+      if (written !== undefined && resolvePath(dir, written) === resolvePath(dir, basename(dataPath))) return candidate;
+    } catch {
+      // An unreadable neighbour is not this file's model; the defaults apply.
+    }
+  }
+  return undefined;
+}
+
+function defaultTask(format: Format, json?: ReturnType<typeof readJsonData>): TaskKind {
+  if (format === 'text') return 'char-lm';
+  if (json?.kind === 'pairs') return 'columns';
+  return 'next-step';
+}
+
+function optimizerOf(spec: ModelSpec['optimizer']): ResolvedModel['optimizer'] {
+  const kind = spec?.kind ?? 'adam';
+  const lr = spec?.lr ?? 0.01;
+  switch (kind) {
+    case 'momentum':
+      return { kind, lr, momentum: spec?.momentum ?? 0.9 };
+    case 'adam':
+      return { kind, lr, beta1: spec?.beta1 ?? 0.9, beta2: spec?.beta2 ?? 0.999, eps: spec?.eps ?? 1e-8 };
+    case 'adagrad':
+      return { kind, lr, eps: spec?.eps ?? 1e-10 };
+    case 'rmsprop':
+      return { kind, lr, eps: spec?.eps ?? 1e-8 };
+    default:
+      return { kind, lr };
+  }
+}
+
+/** Drop keys whose value is undefined, so the resolved model prints and compares cleanly. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, overrides?: { cell?: CellKind }): Promise<LoadedAnalysis> {
+  const root = source.workspaceRoot;
+  const read: string[] = [];
+  const warnings: Problem[] = [];
+  const notes: string[] = [];
+  const sourceRef: Ref = { file: source.path, at: START };
+
+  // 1. Which model file (if any) and which data file.
+  let modelPath: string | undefined;
+  let dataPath: string | undefined;
+  if (isModelFilePath(source.path)) modelPath = source.path;
+  else {
+    dataPath = source.path;
+    modelPath = source.model ?? (await findCompanionModel(source.path, settings, files));
+    if (modelPath && !source.model) notes.push(`Settings from ${basename(modelPath)}, the model file beside the data.`);
+  }
+  const model = modelPath ? await readModel(files, modelPath, source.model ? { file: source.model, at: START } : sourceRef) : undefined;
+  if (modelPath) read.push(modelPath);
+  warnings.push(...(model?.warnings ?? []));
+  const spec: Partial<ModelSpec> = model?.spec ?? {};
+  let dataRef: Ref = sourceRef;
+  if (model && dataPath === undefined) {
+    dataPath = await resolveField(model, 'data', model.spec.data, root, files);
+    dataRef = { file: model.file, at: model.at(['data']) };
+  } else if (model && source.model) {
+    const named = resolvePath(dirname(model.file), model.spec.data);
+    if (named !== dataPath) notes.push(`Data from ${basename(dataPath!)} (given explicitly) instead of ${model.spec.data} named by the model file.`);
+  }
+  const data = dataPath!;
+  const format = formatOf(data);
+  if (!format) fail(dataRef.file, dataRef.at, `${basename(data)}: unknown kind of sequence file`, 'Unroll reads .csv, .tsv, .txt, .json and .npy files');
+  await checkFile(files, data, dataRef, 'data file', MAX_FILE_BYTES);
+  read.push(data);
+
+  // 2. Task and window, which decide how the data is read.
+  const taskRef: Ref = model ? { file: model.file, at: model.at(spec.task ? ['task'] : []) } : { file: data, at: START };
+  const window = spec.window ?? settings.maxSteps;
+  const windowSource = spec.window !== undefined ? `"window": ${window} in ${basename(model!.file)}` : `the maxSteps setting (${window}); set "window" in a model file to change it`;
+  const built = await readData(files, data, format, spec, window, taskRef, model);
+  const task = built.dataset.task;
+  for (const w of built.warnings) warnings.push(warning(w.ref.file, w.ref.at, w.message));
+
+  // 3. Notes: how the file was split and what the window cut.
+  const { dataset, originalSteps } = built;
+  if (dataset.sequences.length > 1) notes.push(`${basename(data)} holds ${dataset.sequences.length} sequences; the analysis shows the first, training uses all.`);
+  dataset.sequences.forEach((s, i) => {
+    if (originalSteps[i] > s.T) s.originalT = originalSteps[i];
+  });
+  const cut = originalSteps.filter((steps, i) => steps > dataset.sequences[i].T);
+  if (cut.length > 0) {
+    const which = task === 'seq-to-one' ? 'last' : 'first';
+    const longest = Math.max(...cut);
+    const whose = dataset.sequences.length > 1 ? `${cut.length} of ${dataset.sequences.length} sequences have more than ${window} steps (up to ${longest})` : `the sequence has ${longest} steps`;
+    notes.push(`${basename(data)}: ${whose}; analyzed the ${which} ${window} steps of each, as capped by ${windowSource}.`);
+  }
+  dataset.notes.push(...notes);
+
+  // 4. The resolved model.
+  const cell = overrides?.cell ?? spec.cell ?? settings.defaultCell;
+  const resolved: ResolvedModel = defined({
+    cell,
+    nonlinearity: spec.nonlinearity ?? 'tanh',
+    inputSize: dataset.inputSize,
+    hidden: spec.hidden ?? 32,
+    outputSize: dataset.outputSize,
+    layers: spec.layers ?? 1,
+    task,
+    loss: dataset.loss,
+    inputs: built.inputs,
+    targets: built.targets,
+    init: defined({ kind: spec.init?.kind ?? 'pytorch', spectralRadius: spec.init?.spectralRadius, forgetBias: spec.init?.forgetBias, gain: spec.init?.gain }),
+    bptt: { truncate: spec.bptt && spec.bptt !== 'full' ? spec.bptt.truncate : null },
+    optimizer: optimizerOf(spec.optimizer),
+    clip: spec.clip ?? null,
+    epochs: spec.epochs ?? 20,
+    window,
+    seed: spec.seed ?? 0,
+    data: spec.data ?? basename(data),
+    weights: source.weights ?? spec.weights,
+    compare: spec.compare,
+  });
+
+  // 5. Weights, checked against the model's shapes.
+  let params: ParamSet | undefined;
+  let weightsPath: string | undefined;
+  if (source.weights || spec.weights) {
+    const ref: Ref = source.weights ? { file: source.weights, at: START } : { file: model!.file, at: model!.at(['weights']) };
+    weightsPath = source.weights ?? (await resolveField(model!, 'weights', spec.weights!, root, files));
+    const trainedFor = spec.cell ?? settings.defaultCell;
+    if (overrides?.cell && overrides.cell !== trainedFor) {
+      warnings.push(warning(ref.file, ref.at, `these weights are for a ${trainedFor} cell; the ${overrides.cell} run starts from a fresh "${resolved.init.kind}" init`));
+      weightsPath = undefined;
+    } else {
+      params = await readWeights(files, weightsPath, ref);
+      read.push(weightsPath);
+      const mismatches = checkParamShapes(resolved, params);
+      if (mismatches.length > 0) {
+        throw new InputError(mismatches.map((m) => problem(ref.file, ref.at, m, `the weights must match cell ${resolved.cell}, hidden ${resolved.hidden}, layers ${resolved.layers}, ${resolved.inputSize} inputs and ${resolved.outputSize} outputs`)));
+      }
+    }
+  }
+
+  return {
+    model: resolved,
+    dataset,
+    params,
+    files: read,
+    warnings,
+    meta: defined({ dataFile: data, modelFile: modelPath, weightsFile: weightsPath }),
+  };
+}
+
+async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<Map<string, Tensor>> {
+  await checkFile(files, path, ref, 'weights file', MAX_FILE_BYTES);
+  const bytes = await readWhole(files, path, ref, 'weights file');
+  return path.toLowerCase().endsWith('.json') ? readJsonWeights(decodeUtf8(bytes, path), path) : readSafetensors(bytes, path);
+}
+
+function wrongTask(ref: Ref, task: TaskKind, format: Format, fix: string): never {
+  const what = { csv: 'a CSV file', tsv: 'a TSV file', text: 'a text file', json: 'this JSON file', npy: 'a .npy array' }[format];
+  return fail(ref.file, ref.at, `task ${task} does not fit ${what}`, fix);
+}
+
+async function readData(files: FileSeam, data: string, format: Format, spec: Partial<ModelSpec>, window: number, taskRef: Ref, model: ParsedModelFile | undefined): Promise<BuiltData> {
+  const dataRef: Ref = { file: data, at: START };
+  const task = spec.task;
+  if (format === 'text') {
+    if (task && task !== 'char-lm') wrongTask(taskRef, task, format, 'a text file is read as characters: use "task": "char-lm"');
+    return fromText(await readText(chunksOf(files, data), data, window + 1));
+  }
+  if (task === 'char-lm') wrongTask(taskRef, task, format, 'char-lm reads plain text (.txt); numeric files use next-step, seq-to-one or columns');
+  if (format === 'csv' || format === 'tsv') {
+    const chosen = task ?? 'next-step';
+    const table = await readCsv(chunksOf(files, data), data, {
+      delimiter: format === 'tsv' ? '\t' : undefined,
+      keepRows: chosen === 'next-step' ? window + 1 : window,
+      keep: chosen === 'seq-to-one' ? 'last' : 'first',
+    });
+    const columnRef = (key: 'inputs' | 'targets') => (i: number): Ref => (model ? { file: model.file, at: model.at([key, i]) } : dataRef);
+    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets') });
+  }
+  if (format === 'npy') {
+    if (task && task !== 'next-step') wrongTask(taskRef, task, format, 'a .npy array has no named columns: use next-step, or a CSV with named input and target columns');
+    return fromNpy(readNpy(await readWhole(files, data, dataRef, 'data file'), data), data, window);
+  }
+  const json = readJsonData(decodeUtf8(await readWhole(files, data, dataRef, 'data file'), data), data);
+  const chosen = task ?? defaultTask(format, json);
+  if (json.kind === 'series') {
+    if (chosen !== 'next-step') wrongTask(taskRef, chosen, format, 'this JSON holds plain sequences: use next-step, or give { "inputs": …, "targets": … }');
+    return fromSeries(json.sequences, json.D, data, window);
+  }
+  if (chosen !== 'columns' && chosen !== 'seq-to-one') wrongTask(taskRef, chosen, format, 'this JSON gives inputs and targets: use task columns (a target per step) or seq-to-one');
+  if (model && (spec.inputs || spec.targets)) {
+    fail(model.file, model.at([spec.inputs ? 'inputs' : 'targets']), 'a JSON data file has no column names to pick', 'remove "inputs" and "targets"; the JSON gives them as "inputs" and "targets" lists');
+  }
+  return fromPairs(json, data, chosen, window);
+}

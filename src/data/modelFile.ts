@@ -1,0 +1,202 @@
+// The model file (*.unroll.json): JSON with comments, checked against the same schema the editor uses
+// (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { findNodeAtLocation, getNodeValue, type Node } from 'jsonc-parser';
+import type { CellKind, InitKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
+import type { Problem } from '../protocol/messages';
+import schema from '../../media/schemas/unroll-model.schema.json';
+import { didYouMean, InputError, positionInText, problem, warning, type Position } from './errors';
+import { describeJsonType, parseJsonTree } from './jsonTree';
+
+/** A model file as written: only what it sets, already schema-checked. */
+export interface ModelSpec {
+  data: string;
+  task?: TaskKind;
+  inputs?: string[];
+  targets?: string[];
+  cell?: CellKind;
+  nonlinearity?: Nonlinearity;
+  hidden?: number;
+  layers?: number;
+  init?: { kind?: InitKind; spectralRadius?: number; forgetBias?: number; gain?: number };
+  bptt?: 'full' | { truncate: number };
+  optimizer?: { kind?: OptimizerKind; lr?: number; momentum?: number; beta1?: number; beta2?: number; eps?: number };
+  clip?: { norm: number } | { value: number } | null;
+  epochs?: number;
+  window?: number;
+  seed?: number;
+  weights?: string;
+  compare?: CellKind[];
+}
+
+export interface ParsedModelFile {
+  spec: ModelSpec;
+  file: string;
+  /** Position of the value at a JSON path (e.g. ['inputs', 2]); the file's start when absent. */
+  at(path: (string | number)[]): Position;
+  warnings: Problem[];
+}
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; description?: string; [k: string]: unknown };
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    // VS Code's completion reads this annotation; ajv only needs to know it is not a typo.
+    ajv.addKeyword({ keyword: 'enumDescriptions', schemaType: 'array' });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+export function parseModelFile(text: string, file: string): ParsedModelFile {
+  const root = parseJsonTree(text, file);
+  const at = (path: (string | number)[]): Position => {
+    const node = path.length === 0 ? root : findNodeAtLocation(root, path);
+    return positionInText(text, (node ?? root).offset);
+  };
+  const duplicates = duplicateKeys(root, text, file);
+  if (duplicates.length > 0) throw new InputError(duplicates);
+  const value: unknown = getNodeValue(root);
+  const validate = validator();
+  if (!validate(value)) {
+    const problems = relevantErrors(validate.errors ?? []).map((e) => describe(e, root, text, file, value));
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new InputError(problems);
+  }
+  const spec = value as ModelSpec;
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const usesColumns = spec.task === 'columns' || spec.task === 'seq-to-one';
+  for (const key of ['inputs', 'targets'] as const) {
+    if (spec[key] && !usesColumns) {
+      problems.push(problem(file, at([key]), `"${key}" applies to task columns or seq-to-one, but the task is ${spec.task ?? 'chosen from the data (next-step or char-lm)'}`, 'set "task": "columns" (or "seq-to-one"), or remove this field'));
+    }
+  }
+  if (spec.task === 'columns' && (!spec.inputs || !spec.targets)) {
+    problems.push(problem(file, at(['task']), `task columns needs "inputs" and "targets" (missing: ${[!spec.inputs && '"inputs"', !spec.targets && '"targets"'].filter(Boolean).join(' and ')})`, 'name the input and target columns, e.g. "inputs": ["x"], "targets": ["y"]'));
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  if (spec.nonlinearity === 'relu' && spec.cell && spec.cell !== 'rnn') {
+    warnings.push(warning(file, at(['nonlinearity']), `"nonlinearity" applies to rnn cells only; the ${spec.cell} cell ignores it`));
+  }
+  if (spec.init?.forgetBias !== undefined && spec.cell && spec.cell !== 'lstm') {
+    warnings.push(warning(file, at(['init', 'forgetBias']), `"forgetBias" applies to lstm cells only; the ${spec.cell} cell ignores it`));
+  }
+  return { spec, file, at, warnings };
+}
+
+function duplicateKeys(node: Node, text: string, file: string): Problem[] {
+  const found: Problem[] = [];
+  const walk = (n: Node) => {
+    if (n.type === 'object') {
+      const seen = new Set<string>();
+      for (const p of n.children ?? []) {
+        const key = p.children?.[0];
+        if (!key) continue;
+        if (seen.has(key.value)) found.push(problem(file, positionInText(text, key.offset), `field "${key.value}" appears twice`, 'keep one of them; JSON readers disagree on which one wins'));
+        seen.add(key.value);
+      }
+    }
+    n.children?.forEach(walk);
+  };
+  walk(node);
+  return found;
+}
+
+/**
+ * ajv reports every failed branch of an anyOf. Keep the branch whose type matches the value (with the fewest
+ * errors); when none matches, say which types are allowed.
+ */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  let result = errors;
+  for (const choice of errors.filter((e) => e.keyword === 'anyOf')) {
+    const prefix = choice.schemaPath + '/';
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of result) {
+      if (!e.schemaPath.startsWith(prefix)) continue;
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0];
+      branches.set(branch, [...(branches.get(branch) ?? []), e]);
+    }
+    const matching = [...branches.values()].filter((list) => !list.some((e) => e.keyword === 'type' && e.instancePath === choice.instancePath));
+    matching.sort((a, b) => a.length - b.length);
+    const replacement: ErrorObject[] = matching.length > 0
+      ? matching[0]
+      : [{ ...choice, keyword: 'type', params: { type: [...branches.values()].flatMap((list) => list.filter((e) => e.keyword === 'type').map((e) => e.params.type as string)) } }];
+    result = [...result.filter((e) => e !== choice && !e.schemaPath.startsWith(prefix)), ...replacement];
+  }
+  return result;
+}
+
+function schemaAt(pointer: string): SchemaNode | undefined {
+  let node: unknown = schema;
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node as SchemaNode | undefined;
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function firstSentence(text: string | undefined): string | undefined {
+  return text?.split(/(?<=\.)\s/)[0];
+}
+
+const COMPARISON_WORDS: Record<string, string> = { '>=': 'at least', '>': 'greater than', '<=': 'at most', '<': 'less than' };
+const TYPE_WORDS: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'a string', object: 'an object', array: 'a list', null: 'null', boolean: 'true or false' };
+
+function describe(e: ErrorObject, root: Node, text: string, file: string, value: unknown): Problem {
+  const path = pathOf(e.instancePath);
+  const name = path.length === 0 ? 'the model file' : typeof path[path.length - 1] === 'number' ? `"${path.filter((p) => typeof p === 'string').pop()}" entry ${(path[path.length - 1] as number) + 1}` : `"${path[path.length - 1]}"`;
+  const node = path.length === 0 ? root : findNodeAtLocation(root, path) ?? root;
+  const here = positionInText(text, node.offset);
+  // The field's own description, not that of the anyOf branch that happened to fail.
+  const fieldSchema = schemaAt(e.schemaPath.replace(/\/[^/]+$/, '').replace(/\/anyOf\/\d+$/, ''));
+  const hint = firstSentence(fieldSchema?.description);
+  const found = node === root && path.length > 0 ? 'nothing' : describeJsonType(node);
+  const shown = JSON.stringify(path.reduce<unknown>((v, p) => (v as Record<string | number, unknown> | undefined)?.[p], value));
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(e.params.additionalProperty);
+      const keyNode = findNodeAtLocation(root, [...path, key])?.parent?.children?.[0];
+      const allowed = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
+      const guess = didYouMean(key, allowed);
+      return problem(file, keyNode ? positionInText(text, keyNode.offset) : here, `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : ''}`, `allowed here: ${allowed.join(', ')}`);
+    }
+    case 'required': {
+      const missing = String(e.params.missingProperty);
+      const description = firstSentence(schemaAt(`${e.schemaPath.replace(/\/required$/, '')}/properties/${missing}`)?.description);
+      return problem(file, here, `${path.length === 0 ? 'the model file' : name} is missing "${missing}"`, description);
+    }
+    case 'type': {
+      const types = [...new Set(([] as string[]).concat(e.params.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t))];
+      return problem(file, here, `${name} must be ${types.join(' or ')}, found ${found === 'a number' ? shown : found}`, hint);
+    }
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).map(String);
+      const guess = typeof node.value === 'string' ? didYouMean(node.value, allowed) : undefined;
+      return problem(file, here, `${name} must be one of ${allowed.join(', ')}, found ${shown}${guess ? `; did you mean "${guess}"?` : ''}`, hint);
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return problem(file, here, `${name} must be ${COMPARISON_WORDS[e.params.comparison as string]} ${e.params.limit}, found ${shown}`, hint);
+    case 'minLength':
+    case 'minItems':
+      return problem(file, here, `${name} must not be empty`, hint);
+    case 'uniqueItems':
+      return problem(file, here, `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`, hint);
+    case 'pattern':
+      return problem(file, here, `${name} must name ${path[0] === 'weights' ? 'a .safetensors or .json weights file' : 'a sequence file (.csv, .tsv, .txt, .json or .npy)'}, found ${shown}`, hint);
+    default:
+      return problem(file, here, `${name} ${e.message ?? 'is invalid'}`, hint);
+  }
+}
