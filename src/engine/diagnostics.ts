@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNNAcc, gemmTNAcc, sigmaMax, spectralRadius, block } from './linalg';
+import { gemmNT, gemmTNAcc, sigmaMax, spectralRadius, block } from './linalg';
 import type { Network } from './network';
 
 export interface FlowOutput {
@@ -48,7 +48,7 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const T = net.T;
   const l = net.L - 1;
   const lb = net.layers[l];
-  const W_hh = net.p(`rnn.weight_hh_l${l}`);
+  const W_hhT = net.recurrentTransposed(l);
   const { rows, exact } = chooseFlowRows(lossSteps, truncate, budget);
   const R = rows.length;
   const reach = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
@@ -60,6 +60,8 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const A = new Float64Array(R * GH); // this distance's ∂ℓ_t/∂(recurrent pre-activation) per row
   const Bm = new Float64Array(R * H); // h_{k−1} per row
   const P = new Float64Array(GH * H);
+  const activeRows = new Int32Array(R);
+  const back = new Float64Array(R * H); // (∂/∂pre_hh) · W_hh per active row
   const whh = new Float64Array(maxD);
   const stepHh = net.scratchHh();
   for (let d = 0; d < maxD; d++) {
@@ -72,9 +74,13 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
       net.cellBackward(lb, k, 0, vh.subarray(r * H), vc.subarray(r * H), nh.subarray(r * H), nc.subarray(r * H));
       A.set(stepHh.subarray(0, GH), active * GH);
       Bm.set(lb.Hs.subarray(k * H, (k + 1) * H), active * H);
-      // ∂ℓ_t/∂h_{k−1} = direct term + (∂/∂pre_hh) · W_hh
-      gemmNNAcc(1, H, GH, stepHh, 0, W_hh, 0, nh, r * H);
-      active++;
+      activeRows[active++] = r;
+    }
+    // ∂ℓ_t/∂h_{k−1} = direct term + (∂/∂pre_hh) · W_hh, for all active rows in one product
+    gemmNT(active, H, GH, A, 0, W_hhT, 0, back, 0, false);
+    for (let a = 0; a < active; a++) {
+      const r = activeRows[a];
+      for (let i = 0; i < H; i++) nh[r * H + i] += back[a * H + i];
     }
     whh[d] = normOfSumOfOuterProducts(A, Bm, active, GH, H, P);
     vh.set(nh);

@@ -3,7 +3,8 @@
 
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
- * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs.
+ * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs. Every product of the
+ * engine ends up here (the other forms transpose into this one), so this is the kernel that sets the speed.
  */
 export function gemmNT(
   M: number, N: number, K: number,
@@ -12,73 +13,137 @@ export function gemmNT(
   C: Float64Array, cOff: number,
   accumulate: boolean,
 ): void {
-  for (let i = 0; i < M; i++) {
-    const ai = aOff + i * K;
-    const ci = cOff + i * N;
-    let j = 0;
-    // Four rows of B at a time: each A element is loaded once for four dot products.
-    for (; j + 3 < N; j += 4) {
-      const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0; k < K; k++) {
-        const a = A[ai + k];
-        s0 += a * B[b0 + k];
-        s1 += a * B[b1 + k];
-        s2 += a * B[b2 + k];
-        s3 += a * B[b3 + k];
-      }
-      if (accumulate) {
-        C[ci + j] += s0; C[ci + j + 1] += s1; C[ci + j + 2] += s2; C[ci + j + 3] += s3;
-      } else {
-        C[ci + j] = s0; C[ci + j + 1] = s1; C[ci + j + 2] = s2; C[ci + j + 3] = s3;
-      }
+  let i = 0;
+  for (; i + 1 < M; i += 2) gemmNTTwoRows(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
+  if (i < M) gemmNTOneRow(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
+}
+
+/**
+ * Two rows of C: 2×4 tiles of dot products held in eight local accumulators, so each loaded element of A feeds
+ * four products and each element of B two (V8 keeps the eight sums and six operands in registers).
+ */
+function gemmNTTwoRows(
+  N: number, K: number, A: Float64Array, a0: number, B: Float64Array, bOff: number, C: Float64Array, c0: number, accumulate: boolean,
+): void {
+  const a1 = a0 + K;
+  const c1 = c0 + N;
+  let j = 0;
+  for (; j + 3 < N; j += 4) {
+    const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+    let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    for (let k = 0; k < K; k++) {
+      const x0 = A[a0 + k], x1 = A[a1 + k];
+      const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
+      s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+      s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
     }
-    for (; j < N; j++) {
-      const bj = bOff + j * K;
-      let s = 0;
-      for (let k = 0; k < K; k++) s += A[ai + k] * B[bj + k];
-      if (accumulate) C[ci + j] += s;
-      else C[ci + j] = s;
+    if (accumulate) {
+      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+      C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+    } else {
+      C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
+      C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
     }
+  }
+  for (; j < N; j++) {
+    const bj = bOff + j * K;
+    let s0 = 0, s1 = 0;
+    for (let k = 0; k < K; k++) {
+      const y = B[bj + k];
+      s0 += A[a0 + k] * y;
+      s1 += A[a1 + k] * y;
+    }
+    if (accumulate) { C[c0 + j] += s0; C[c1 + j] += s1; } else { C[c0 + j] = s0; C[c1 + j] = s1; }
   }
 }
 
-/** C[i,j] += Σ_k A[i,k] · B[k,j]   (A: M×K, B: K×N, C: M×N). Row axpys: C row i += A[i,k] · B row k. */
+/**
+ * One row of C (a matrix–vector product, the per-step case at batch 1): eight dot products at a time, so each
+ * element of A is loaded once per eight products.
+ */
+function gemmNTOneRow(
+  N: number, K: number, A: Float64Array, a0: number, B: Float64Array, bOff: number, C: Float64Array, c0: number, accumulate: boolean,
+): void {
+  let j = 0;
+  for (; j + 7 < N; j += 8) {
+    const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K, b4 = b3 + K, b5 = b4 + K, b6 = b5 + K, b7 = b6 + K;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let k = 0; k < K; k++) {
+      const x = A[a0 + k];
+      s0 += x * B[b0 + k]; s1 += x * B[b1 + k]; s2 += x * B[b2 + k]; s3 += x * B[b3 + k];
+      s4 += x * B[b4 + k]; s5 += x * B[b5 + k]; s6 += x * B[b6 + k]; s7 += x * B[b7 + k];
+    }
+    const c = c0 + j;
+    if (accumulate) {
+      C[c] += s0; C[c + 1] += s1; C[c + 2] += s2; C[c + 3] += s3; C[c + 4] += s4; C[c + 5] += s5; C[c + 6] += s6; C[c + 7] += s7;
+    } else {
+      C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3; C[c + 4] = s4; C[c + 5] = s5; C[c + 6] = s6; C[c + 7] = s7;
+    }
+  }
+  for (; j < N; j++) {
+    const bj = bOff + j * K;
+    let s = 0;
+    for (let k = 0; k < K; k++) s += A[a0 + k] * B[bj + k];
+    if (accumulate) C[c0 + j] += s;
+    else C[c0 + j] = s;
+  }
+}
+
+/** dst[c, r] = src[r, c] for an R×Cn block of src (row-major, contiguous rows). */
+export function transpose(R: number, Cn: number, src: Float64Array, srcOff: number, dst: Float64Array, dstOff: number): void {
+  for (let r = 0; r < R; r++) {
+    const s = srcOff + r * Cn;
+    for (let c = 0; c < Cn; c++) dst[dstOff + c * R + r] = src[s + c];
+  }
+}
+
+/**
+ * C[i,j] += Σ_k A[i,k] · B[k,j]   (A: M×K, B: K×N, C: M×N). For a B used many times (a weight matrix inside the
+ * time loop), transpose it once and call gemmNT instead; this general form transposes B on every call.
+ */
 export function gemmNNAcc(
   M: number, N: number, K: number,
   A: Float64Array, aOff: number,
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
 ): void {
-  for (let i = 0; i < M; i++) {
-    const ci = cOff + i * N;
-    const ai = aOff + i * K;
-    for (let k = 0; k < K; k++) {
-      const a = A[ai + k];
-      if (a === 0) continue;
-      const bk = bOff + k * N;
-      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
-    }
-  }
+  const Bt = scratch(0, N * K);
+  transpose(K, N, B, bOff, Bt, 0);
+  gemmNT(M, N, K, A, aOff, Bt, 0, C, cOff, true);
 }
 
-/** C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products. */
+/** Steps per slice of gemmTNAcc: both transposed slices stay in the L2 cache. */
+const TN_SLICE = 128;
+
+/**
+ * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
+ * K is long (steps × batch), so it runs in slices of TN_SLICE steps, each transposed into scratch so that gemmNT
+ * sees contiguous runs.
+ */
 export function gemmTNAcc(
   M: number, N: number, K: number,
   A: Float64Array, aOff: number,
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
 ): void {
-  for (let k = 0; k < K; k++) {
-    const ak = aOff + k * M;
-    const bk = bOff + k * N;
-    for (let i = 0; i < M; i++) {
-      const a = A[ak + i];
-      if (a === 0) continue;
-      const ci = cOff + i * N;
-      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
-    }
+  const At = scratch(1, M * TN_SLICE);
+  const Bt = scratch(2, N * TN_SLICE);
+  for (let k0 = 0; k0 < K; k0 += TN_SLICE) {
+    const kc = Math.min(TN_SLICE, K - k0);
+    transpose(kc, M, A, aOff + k0 * M, At, 0);
+    transpose(kc, N, B, bOff + k0 * N, Bt, 0);
+    gemmNT(M, N, kc, At, 0, Bt, 0, C, cOff, true);
   }
+}
+
+/**
+ * Reusable scratch buffers for the transposes above, grown on demand and never shrunk, so repeated products
+ * allocate nothing. Each slot serves one role at a time (the engine runs on one thread).
+ */
+const scratchSlots: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+function scratch(slot: number, size: number): Float64Array {
+  if (scratchSlots[slot].length < size) scratchSlots[slot] = new Float64Array(size);
+  return scratchSlots[slot];
 }
 
 export function sumSquares(a: Float64Array, off = 0, len = a.length - off): number {

@@ -6,7 +6,7 @@
 // Cells follow PyTorch's equations (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to W_hn h + b_hn).
 import type { CellKind, NonFinite, ResolvedModel } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
-import { gemmNNAcc, gemmNT, gemmTNAcc } from './linalg';
+import { gemmNT, gemmTNAcc, transpose } from './linalg';
 import { gateCount } from './params';
 
 export interface LayerBuffers {
@@ -41,6 +41,14 @@ export class Network {
   lossPerStep = new Float64Array(0); // [T], summed over the batch
   grads: ParamSet = new Map();
   nonFinite: NonFinite | null = null;
+  /**
+   * Transposed copies of the weights that multiply gradients in backward (W_hhᵀ and W_ihᵀ per layer, W_fcᵀ),
+   * refreshed at the start of every backward (optimizers update params in place), so that each product is a
+   * gemmNT over contiguous rows.
+   */
+  private readonly hhT: Float64Array[] = [];
+  private readonly ihT: Float64Array[] = [];
+  private readonly fcT: Float64Array;
   // per-step scratch
   private hh = new Float64Array(0);
   private dhCarry = new Float64Array(0);
@@ -62,6 +70,25 @@ export class Network {
     this.O = model.outputSize;
     this.xent = model.loss === 'xent';
     for (const [name, t] of params) this.grads.set(name, { shape: t.shape, data: new Float64Array(t.data.length) });
+    for (let l = 0; l < this.L; l++) {
+      this.hhT.push(new Float64Array(this.p(`rnn.weight_hh_l${l}`).length));
+      this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
+    }
+    this.fcT = new Float64Array(this.p('fc.weight').length);
+  }
+
+  /** W_hhᵀ of layer l ([H][G·H]) as of the last backward: ∂/∂h_{t−1} += (∂/∂pre_hh) · W_hh is gemmNT with it. */
+  recurrentTransposed(l: number): Float64Array {
+    return this.hhT[l];
+  }
+
+  private refreshTransposes(): void {
+    const { H, G, L } = this;
+    for (let l = 0; l < L; l++) {
+      transpose(G * H, H, this.p(`rnn.weight_hh_l${l}`), 0, this.hhT[l], 0);
+      transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
+    }
+    transpose(this.O, H, this.p('fc.weight'), 0, this.fcT, 0);
   }
 
   /** The last cellBackward's ∂/∂(recurrent pre-activations), for callers that drive cellBackward themselves. */
@@ -266,8 +293,8 @@ export class Network {
     gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0);
     const gfb = this.g('fc.bias');
     for (let r = 0; r < T * B; r++) for (let j = 0; j < O; j++) gfb[j] += this.dOut[r * O + j];
-    top.inject.fill(0);
-    gemmNNAcc(T * B, H, O, this.dOut, 0, this.p('fc.weight'), 0, top.inject, 0);
+    this.refreshTransposes();
+    gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false);
     for (const lb of this.layers) {
       lb.dH.fill(0);
       lb.dPreIh.fill(0);
@@ -278,8 +305,7 @@ export class Network {
         this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
         if (l > 0) {
           const below = this.layers[l - 1];
-          below.inject.fill(0);
-          gemmNNAcc(T * B, H, this.G * H, this.layers[l].dPreIh, 0, this.p(`rnn.weight_ih_l${l}`), 0, below.inject, 0);
+          gemmNT(T * B, H, this.G * H, this.layers[l].dPreIh, 0, this.ihT[l], 0, below.inject, 0, false);
         }
       }
     } else {
@@ -317,7 +343,7 @@ export class Network {
         this.backwardWindow(l, lo, t, inj[l], local[l]);
         if (l > 0) {
           inj[l - 1].fill(0, lo * B * H, (t + 1) * B * H);
-          gemmNNAcc((t - lo + 1) * B, H, GH, local[l], lo * B * GH, this.p(`rnn.weight_ih_l${l}`), 0, inj[l - 1], lo * B * H);
+          gemmNT((t - lo + 1) * B, H, GH, local[l], lo * B * GH, this.ihT[l], 0, inj[l - 1], lo * B * H, true);
         }
       }
     }
@@ -332,7 +358,7 @@ export class Network {
     const { B, H, G } = this;
     const GH = G * H;
     const lb = this.layers[l];
-    const W_hh = this.p(`rnn.weight_hh_l${l}`);
+    const W_hhT = this.hhT[l];
     const sIh = this.sIh, sHh = this.sHh;
     let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
     dh.fill(0);
@@ -350,7 +376,7 @@ export class Network {
       if (local) addInto(local, gOff, sIh, B * GH);
       if (t > lo) {
         // ∂/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNNAcc(B, H, GH, sHh, 0, W_hh, 0, dhN, 0);
+        gemmNT(B, H, GH, sHh, 0, W_hhT, 0, dhN, 0, true);
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }
