@@ -50,8 +50,7 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
   const feed = new TextFeed();
   let failure: unknown;
   const config = {
-    delimiter: options.delimiter ?? '',
-    delimitersToGuess: [',', ';', '\t'],
+    delimiter: options.delimiter ?? guessDelimiter,
     header: false,
     skipEmptyLines: false,
     chunk: (results: ChunkResults) => table.addChunk(results),
@@ -74,6 +73,27 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
   feed.emit('end');
   if (failure !== undefined) throw failure;
   return table.finish();
+}
+
+const DELIMITERS = [',', ';', '\t'];
+
+/**
+ * The delimiter that splits the first lines into the same number (> 1) of fields, preferring more fields.
+ * (papaparse's own guess counts a trailing blank line and so misses `;` in a three-line file.)
+ */
+function guessDelimiter(firstChunk: string): string {
+  const lines = firstChunk.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '').slice(0, 10);
+  if (firstChunk.length > 0 && !/[\r\n]/.test(firstChunk.slice(-1)) && lines.length > 1) lines.pop();
+  let best = ',';
+  let bestFields = 1;
+  for (const d of DELIMITERS) {
+    const counts = lines.map((l) => l.split(d).length);
+    if (counts.length > 0 && counts.every((c) => c === counts[0]) && counts[0] > bestFields) {
+      best = d;
+      bestFields = counts[0];
+    }
+  }
+  return best;
 }
 
 interface ChunkResults {
@@ -189,7 +209,8 @@ class TableBuilder {
         line += count(field, lineBreakChar);
         column = field.length - lastBreak;
       }
-      column += this.delimiter.length;
+      // A delimiter follows every field but the last; index === row.length means the end of the row.
+      if (k < row.length - 1) column += this.delimiter.length;
     }
     return { line, column };
   }

@@ -65,7 +65,8 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new InputError(problems);
   }
-  const spec = value as ModelSpec;
+  // jsonc-parser builds objects without a prototype; plain ones print and compare as users expect.
+  const spec = JSON.parse(JSON.stringify(value)) as ModelSpec;
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const usesColumns = spec.task === 'columns' || spec.task === 'seq-to-one';
@@ -126,7 +127,9 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
       : [{ ...choice, keyword: 'type', params: { type: [...branches.values()].flatMap((list) => list.filter((e) => e.keyword === 'type').map((e) => e.params.type as string)) } }];
     result = [...result.filter((e) => e !== choice && !e.schemaPath.startsWith(prefix)), ...replacement];
   }
-  return result;
+  // A value of the wrong type also fails its enum; the type is the one to fix.
+  const wrongType = new Set(result.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return result.filter((e) => e.keyword !== 'enum' || !wrongType.has(e.instancePath));
 }
 
 function schemaAt(pointer: string): SchemaNode | undefined {
