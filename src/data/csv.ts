@@ -170,8 +170,8 @@ class TableBuilder {
   private sequenceIndex = -1;
   private readonly sequences = new Map<string, SequenceRows>();
   private firstEmpty: (Position | undefined)[] = [];
-  /** Line where the next row starts. */
-  private line = 1;
+  /** Where the next row starts. */
+  private next: Position = { line: 1, column: 1 };
   private lastRowEnd: Position = { line: 1, column: 1 };
   private delimiter = ',';
 
@@ -182,41 +182,43 @@ class TableBuilder {
 
   addChunk(results: ChunkResults): void {
     this.delimiter = results.meta.delimiter;
-    const lineBreakChar = results.meta.linebreak === '\r' ? '\r' : '\n';
-    const rowLines: number[] = [];
-    let line = this.line;
+    // Lines are counted at '\n' (as in the byte-level positions); a file broken by lone '\r' stays on one line.
+    const breaksLine = results.meta.linebreak.includes('\n');
+    const rowStarts: Position[] = [];
+    let next = this.next;
     for (const row of results.data) {
-      rowLines.push(line);
-      line += 1 + row.reduce((n, field) => n + count(field, lineBreakChar), 0);
+      rowStarts.push(next);
+      const end = this.cellPosition(row, next, row.length);
+      next = breaksLine ? { line: end.line + 1, column: 1 } : { line: end.line, column: end.column + 1 };
     }
     const quoteError = results.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
     if (quoteError) {
-      const at = { line: rowLines[quoteError.row ?? 0] ?? this.line, column: 1 };
+      const at = rowStarts[quoteError.row ?? 0] ?? this.next;
       fail(this.file, at, `${quoteError.message.replace(/\.$/, '')} (a double quote opens a field that never closes properly)`, 'close the quote, or double a quote that is part of the text ("")');
     }
-    results.data.forEach((row, i) => this.addRow(row, rowLines[i], lineBreakChar));
-    this.line = line;
+    results.data.forEach((row, i) => this.addRow(row, rowStarts[i]));
+    this.next = next;
   }
 
-  private cellPosition(row: string[], rowLine: number, index: number, lineBreakChar: string): Position {
-    let line = rowLine;
-    let column = 1;
+  /** Where field `index` of a row starts (index === row.length: where the row ends). Quotes are not in the fields, so a quoted row's columns come out a little early. */
+  private cellPosition(row: string[], start: Position, index: number): Position {
+    let { line, column } = start;
     for (let k = 0; k < index && k < row.length; k++) {
       const field = row[k];
-      const lastBreak = field.lastIndexOf(lineBreakChar);
+      const lastBreak = field.lastIndexOf('\n');
       if (lastBreak === -1) column += field.length;
       else {
-        line += count(field, lineBreakChar);
+        line += count(field, '\n');
         column = field.length - lastBreak;
       }
-      // A delimiter follows every field but the last; index === row.length means the end of the row.
+      // A delimiter follows every field but the last.
       if (k < row.length - 1) column += this.delimiter.length;
     }
     return { line, column };
   }
 
-  private addRow(row: string[], rowLine: number, lineBreakChar: string): void {
-    const at = (index: number) => this.cellPosition(row, rowLine, index, lineBreakChar);
+  private addRow(row: string[], rowStart: Position): void {
+    const at = (index: number) => this.cellPosition(row, rowStart, index);
     const blank = row.length === 1 && row[0].trim() === '';
     if (!blank) this.lastRowEnd = at(row.length);
     if (blank) return;
@@ -239,10 +241,10 @@ class TableBuilder {
     const id = this.sequenceIndex >= 0 ? row[this.sequenceIndex].trim() : '';
     let sequence = this.sequences.get(id);
     if (!sequence) {
-      sequence = new SequenceRows(id, rowLine, values.length, this.options.keepRows, this.options.keep === 'last');
+      sequence = new SequenceRows(id, rowStart.line, values.length, this.options.keepRows, this.options.keep === 'last');
       this.sequences.set(id, sequence);
     }
-    sequence.add(values, rowLine);
+    sequence.add(values, rowStart.line);
   }
 
   private parseCell(raw: string, index: number, column: number, at: (index: number) => Position): number {
