@@ -127,7 +127,7 @@ function text(): ExampleFile[] {
       name: `text.${cell}.unroll.json`,
       contents: modelFile(
         [`Character-level language model (as in min-char-rnn) with ${CELL_WORDS[cell]}.`, 'Each character predicts the next; the loss is cross-entropy over the vocabulary.'],
-        { data: 'text.txt', task: 'char-lm', cell, hidden: 64, window: 200, optimizer: { kind: 'adam', lr: 0.01 }, ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}), epochs: 20, seed: 0 },
+        { data: 'text.txt', task: 'char-lm', cell, hidden: 48, window: 100, optimizer: { kind: 'adam', lr: 0.01 }, ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}), epochs: 20, seed: 0 },
       ),
     })),
   ];

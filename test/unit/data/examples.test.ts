@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { exampleFiles, exampleSet, loadAnalysis, readCsv } from '../../../src/data';
+import { nodeFiles } from '../../../src/data/nodeFiles';
+import type { EngineSettings } from '../../../src/protocol/messages';
+import { runAnalyze } from '../../../src/worker/jobs';
+import { memoryFiles, utf8 } from './helpers';
+
+const EXAMPLES = path.resolve(__dirname, '../../../examples');
+const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn' };
+
+describe('examples', () => {
+  it('the committed examples/ folder is exactly what exampleFiles() generates', () => {
+    const generated = exampleFiles();
+    assert.deepEqual(readdirSync(EXAMPLES).sort(), generated.map((f) => f.name).sort());
+    for (const f of generated) assert.equal(readFileSync(path.join(EXAMPLES, f.name), 'utf8'), f.contents, f.name);
+  });
+
+  it('generation is deterministic', () => {
+    assert.deepEqual(exampleFiles(), exampleFiles());
+  });
+
+  it('has the files the README, the demo and the issue name', () => {
+    const names = new Set(exampleFiles().map((f) => f.name));
+    for (const stem of ['sine', 'adding-lag10', 'adding-lag50', 'adding-lag200', 'copy-lag20', 'text']) {
+      for (const cell of ['rnn', 'lstm', 'gru']) assert.ok(names.has(`${stem}.${cell}.unroll.json`), `${stem}.${cell}`);
+    }
+    for (const name of ['sine.csv', 'adding-lag50.csv', 'copy-lag20.csv', 'text.txt', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json']) assert.ok(names.has(name), name);
+    assert.match(exampleFiles().find((f) => f.name === 'README.md')!.contents, /Alice's Adventures in Wonderland\* \(1865\)/);
+  });
+
+  it('every model file loads and analyzes without a problem', async () => {
+    for (const f of readdirSync(EXAMPLES).filter((n) => n.endsWith('.unroll.json'))) {
+      const { result, warnings } = await runAnalyze({ path: path.join(EXAMPLES, f), workspaceRoot: EXAMPLES }, settings, nodeFiles);
+      assert.deepEqual(warnings, [], f);
+      assert.ok(Number.isFinite(result.loss), f);
+    }
+  });
+
+  it('the exploding example starts above 1/γ and its clipped twin clips by norm', async () => {
+    const load = (name: string) => loadAnalysis({ path: path.join(EXAMPLES, name), workspaceRoot: EXAMPLES }, settings, nodeFiles);
+    const plain = await load('exploding.rnn.unroll.json');
+    const clipped = await load('exploding-clipped.rnn.unroll.json');
+    assert.ok(plain.model.init.spectralRadius! > 1);
+    assert.equal(plain.model.clip, null);
+    assert.deepEqual(clipped.model.clip, { norm: 1 });
+    assert.deepEqual({ ...clipped.model, clip: null }, plain.model);
+  });
+
+  it('adding problem: two markers per sequence, the target is the sum of the marked values, the first marker about lag steps back', async () => {
+    for (const lag of [7, 50]) {
+      const [data] = exampleSet('adding', lag);
+      assert.equal(data.name, `adding-lag${lag}.csv`);
+      const table = await readCsv(utf8(data.contents), data.name, { keepRows: 10_000, keep: 'first' });
+      assert.deepEqual(table.columns, ['value', 'marker', 'target']);
+      for (const s of table.sequences) {
+        assert.equal(s.keptRows, lag + 1);
+        const rows = Array.from({ length: s.keptRows }, (_, t) => Array.from(s.values.subarray(t * 3, t * 3 + 3)));
+        const marked = rows.map((r, t) => [r, t] as const).filter(([r]) => r[1] === 1);
+        assert.equal(marked.length, 2);
+        assert.ok(lag - marked[0][1] >= 0.9 * lag - 1, `first marker ${lag - marked[0][1]} steps back`);
+        assert.ok(Math.abs(rows[lag][2] - (marked[0][0][0] + marked[1][0][0])) < 2e-4);
+        assert.ok(rows.slice(0, lag).every((r) => Number.isNaN(r[2])));
+      }
+    }
+  });
+
+  it('copy task: every target repeats the symbol seen exactly lag steps before', async () => {
+    const [data, model] = exampleSet('copy', 12);
+    const files = memoryFiles({ '/w/copy-lag12.csv': data.contents, '/w/m.unroll.json': model.contents });
+    const loaded = await loadAnalysis({ path: '/w/m.unroll.json', workspaceRoot: '/w' }, settings, files);
+    for (const s of loaded.dataset.sequences) {
+      for (let t = 0; t < s.T; t++) {
+        if (!s.mask[t]) continue;
+        assert.deepEqual(Array.from(s.targets.subarray(t * 4, t * 4 + 4)), Array.from(s.inputs.subarray((t - 12) * 5, (t - 12) * 5 + 4)));
+      }
+      assert.equal(s.mask.reduce((a, b) => a + b, 0), 5);
+    }
+  });
+});
