@@ -1,0 +1,348 @@
+// The panel: builds the whole UI under document.body, receives Results from the extension (or reads the ones
+// embedded in a standalone report), keeps the user's view settings with setState, and exports what it shows.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import './style.css';
+import type { AnalysisResult, ToWebview, WebviewCommandName } from '../src/protocol';
+import { FromWebviewType, resultToJson, summarize, ToWebviewType } from '../src/protocol';
+import { fmt, pct } from './format';
+import type { Host } from './host';
+import { connectHost } from './host';
+import type { Data, Settings, ViewContext, ViewId } from './model';
+import { defaultSettings, rowNorms, steps } from './model';
+import { reviveResult } from './revive';
+import type { Palette } from './theme';
+import { readPalette, watchTheme } from './theme';
+import { CompareView } from './views/compare';
+import { DecayView } from './views/decay';
+import { FlowView } from './views/flow';
+import { HeatmapView } from './views/heatmap';
+import { TrainingView } from './views/training';
+import { UnrolledView } from './views/unrolled';
+import type { CanvasView } from './views/view';
+import { WhhView } from './views/whh';
+
+/** Results larger than this (as JSON) are not kept in the webview state; the extension re-sends on restore. */
+const MAX_STATE_CHARS = 2_000_000;
+
+interface SavedState {
+  settings: Settings;
+  result?: unknown;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** The headline: the protocol's summary sentence, or one built here if that is not available. */
+export function headline(r: AnalysisResult): string {
+  try {
+    const s = summarize(r);
+    if (s) return s;
+  } catch {
+    // Fall through to the local sentence.
+  }
+  const d = r.flow.decay;
+  const cell = r.model.cell.toUpperCase();
+  if (r.nonFinite) return `The ${cell} produced non-finite values at step ${r.nonFinite.step} (${r.nonFinite.what}).`;
+  const maxD = d.distance[d.distance.length - 1] ?? 0;
+  return d.horizon === null
+    ? `The gradient from step t stays within 1/1000 of its size for all ${maxD} steps measured: this ${cell} keeps long-range signal on this data.`
+    : `The gradient from step t reaches about ${d.horizon} steps back before falling below 1/1000: this ${cell} gets almost no learning signal from dependencies longer than that.`;
+}
+
+class App implements ViewContext {
+  settings: Settings;
+  readonly data: Data = { compare: [] };
+  palette: Palette;
+  private readonly views: CanvasView[];
+  private readonly tabs: HTMLElement & { selectedIndex: number };
+  private readonly headlineEl = el('h1', 'headline', 'Unroll');
+  private readonly facts = el('dl', 'facts');
+  private readonly staleBanner = el('div', 'banner stale');
+  private readonly busyBanner = el('div', 'banner busy');
+  private readonly notes = el('ul', 'notes');
+  private readonly announcer = el('div', 'sr-only');
+  private readonly slider = el('input', 'step-slider');
+  private readonly stepLabel = el('output', 'step-label');
+  private readonly heatmap: HeatmapView;
+  private readonly unrolled: UnrolledView;
+  private saveTimer = 0;
+
+  constructor(private readonly host: Host) {
+    const saved = host.getState() as SavedState | undefined;
+    this.settings = { ...defaultSettings, ...(saved?.settings ?? {}) };
+    this.palette = readPalette();
+    this.unrolled = new UnrolledView(this);
+    this.heatmap = new HeatmapView(this);
+    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this)];
+    this.tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
+    this.build();
+    watchTheme(() => {
+      this.palette = readPalette();
+      this.views.forEach((v) => v.refresh());
+    });
+    window.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
+    if (saved?.result) this.showResult(reviveResult(saved.result));
+  }
+
+  private build(): void {
+    const header = el('header');
+    header.append(this.headlineEl, this.facts);
+    this.staleBanner.setAttribute('role', 'alert');
+    this.staleBanner.hidden = true;
+    this.busyBanner.setAttribute('role', 'status');
+    this.busyBanner.hidden = true;
+    this.announcer.setAttribute('aria-live', 'polite');
+
+    const toolbar = el('div', 'toolbar');
+    toolbar.setAttribute('role', 'toolbar');
+    toolbar.setAttribute('aria-label', 'Unroll actions');
+    if (this.host.connected) {
+      const commands: [WebviewCommandName, string][] = [['train', 'Train'], ['stop', 'Stop'], ['compare', 'Compare cells'], ['exportReport', 'Export report']];
+      for (const [command, label] of commands) toolbar.append(this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary'));
+    }
+    const exports = el('span', 'exports');
+    exports.append(el('span', 'hint', 'Export view:'));
+    exports.append(this.button('PNG', () => this.exportView('png'), 'secondary'), this.button('SVG', () => this.exportView('svg'), 'secondary'), this.button('JSON', () => this.exportView('json'), 'secondary'));
+    const stepBox = el('label', 'step');
+    stepBox.append(el('span', undefined, 'Step'), this.slider, this.stepLabel);
+    this.slider.type = 'range';
+    this.slider.min = '0';
+    this.slider.setAttribute('aria-label', 'Selected time step');
+    this.slider.addEventListener('input', () => this.select(Number(this.slider.value)));
+    toolbar.append(exports, stepBox);
+
+    this.views.forEach((v) => {
+      const head = document.createElement('vscode-tab-header');
+      head.setAttribute('slot', 'header');
+      head.textContent = v.title;
+      head.dataset.tab = v.id;
+      const panel = document.createElement('vscode-tab-panel');
+      panel.dataset.view = v.id;
+      panel.append(v.root);
+      v.root.dataset.view = v.id;
+      this.tabs.append(head, panel);
+    });
+    this.tabs.addEventListener('vsc-tabs-select', (e) => {
+      const view = this.views[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
+      if (view) this.update({ view: view.id });
+    });
+    this.tabs.selectedIndex = Math.max(0, this.views.findIndex((v) => v.id === this.settings.view));
+    document.body.append(header, this.staleBanner, this.busyBanner, toolbar, this.tabs, this.notes, this.announcer);
+  }
+
+  private button(label: string, action: () => void, kind?: 'secondary'): HTMLElement {
+    const b = document.createElement('vscode-button');
+    b.textContent = label;
+    if (kind) b.setAttribute('secondary', '');
+    b.addEventListener('click', action);
+    return b;
+  }
+
+  // ---- ViewContext ----
+
+  update(change: Partial<Settings>): void {
+    this.settings = { ...this.settings, ...change };
+    if (change.view) {
+      const i = this.views.findIndex((v) => v.id === change.view);
+      if (this.tabs.selectedIndex !== i) this.tabs.selectedIndex = i;
+    }
+    if (change.metric || change.scale || change.colormap) this.heatmap.syncControls();
+    this.views.forEach((v) => v.invalidate());
+    this.saveSoon();
+  }
+
+  select(step: number): void {
+    const r = this.data.result;
+    if (!r) return;
+    const t = Math.max(0, Math.min(steps(r) - 1, Math.round(step)));
+    if (t === this.settings.step) return;
+    this.settings = { ...this.settings, step: t };
+    this.unrolled.revealStep(t);
+    this.syncStep();
+    this.views.forEach((v) => v.invalidate());
+    this.host.post({ type: FromWebviewType.SelectStep, step: t });
+    this.saveSoon();
+  }
+
+  // ---- messages ----
+
+  private receive(message: unknown): void {
+    const m = message as ToWebview;
+    if (!m || typeof m !== 'object' || typeof m.type !== 'string') return;
+    const received = performance.now();
+    switch (m.type) {
+      case ToWebviewType.Result:
+        this.showResult(reviveResult(m.result));
+        this.rendered(m.generation, received);
+        break;
+      case ToWebviewType.Compare: {
+        const results = m.results.map(reviveResult);
+        this.data.compare = results;
+        if (!this.data.result && results[0]) this.showResult(results[0]);
+        this.update({ view: 'compare' });
+        this.rendered(m.generation, received);
+        break;
+      }
+      case ToWebviewType.Stale:
+        this.data.stale = m.problems;
+        this.showStale();
+        break;
+      case ToWebviewType.TrainStart:
+        this.data.training = { epochs: m.epochs, model: m.model, points: [], running: true };
+        this.update({ view: 'training' });
+        break;
+      case ToWebviewType.TrainProgress:
+        if (!this.data.training) this.data.training = { epochs: m.point.epochs, model: '', points: [], running: true };
+        this.data.training.points.push(m.point);
+        this.viewById('training').invalidate();
+        break;
+      case ToWebviewType.TrainEnd:
+        if (this.data.training) {
+          this.data.training.running = false;
+          this.data.training.end = { reason: m.reason, nonFinite: m.nonFinite };
+        }
+        this.viewById('training').invalidate();
+        break;
+      case ToWebviewType.Busy:
+        this.busyBanner.hidden = !m.busy;
+        this.busyBanner.textContent = m.busy ? `${m.what}…` : '';
+        break;
+    }
+  }
+
+  private viewById(id: ViewId): CanvasView {
+    return this.views.find((v) => v.id === id)!;
+  }
+
+  /** Draw the visible view now, so the time reported covers a real redraw; the others draw when shown. */
+  private rendered(generation: number, received: number): void {
+    this.viewById(this.settings.view).render();
+    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received });
+  }
+
+  showResult(r: AnalysisResult): void {
+    this.data.result = r;
+    this.data.stale = undefined;
+    this.showStale();
+    if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };
+    this.headlineEl.textContent = headline(r);
+    this.showFacts(r);
+    this.showNotes(r);
+    this.slider.max = String(steps(r) - 1);
+    this.unrolled.revealStep(this.settings.step);
+    this.syncStep();
+    this.heatmap.syncControls();
+    this.views.forEach((v) => v.invalidate());
+    this.saveSoon();
+  }
+
+  /** Compare results embedded in a report. */
+  showCompare(results: AnalysisResult[]): void {
+    this.data.compare = results;
+    this.viewById('compare').invalidate();
+  }
+
+  private showFacts(r: AnalysisResult): void {
+    const g = r.spectral.gamma * r.spectral.sigmaMax;
+    const clip = r.model.clip;
+    const facts: [string, string, string?][] = [
+      ['cell', `${r.model.cell.toUpperCase()}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
+      ['steps', `${steps(r)}${r.meta.originalSteps > steps(r) ? ` of ${r.meta.originalSteps}` : ''}`],
+      ['loss L = Σ ℓ_t', fmt(r.loss)],
+      ['‖∇L‖', fmt(r.gradNorms.global)],
+      ['ρ(W)', fmt(r.spectral.radius)],
+      ['σ_max vs 1/γ', `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}`, g < 1 ? 'vanishing guaranteed' : undefined],
+      ['alive steps', pct(r.aliveFraction), 'share of steps with ‖∂L/∂h_k‖² > 1e-20'],
+      ['BPTT', r.model.bptt.truncate === null ? 'full' : `truncated, k = ${r.model.bptt.truncate}`],
+      ['clipping', clip?.norm ? `global norm τ = ${fmt(clip.norm)}, fired ${r.clipped}×` : clip?.value ? `element-wise ±${fmt(clip.value)} (changes direction), fired ${r.clipped}×` : 'off'],
+    ];
+    if (r.nonFinite) facts.push(['non-finite', `step ${r.nonFinite.step}: ${r.nonFinite.what}`, 'error']);
+    this.facts.replaceChildren(
+      ...facts.map(([k, v, title]) => {
+        const item = el('div', 'fact');
+        const dd = el('dd', title === 'error' ? 'bad' : undefined, v);
+        if (title && title !== 'error') item.title = title;
+        item.append(el('dt', undefined, k), dd);
+        return item;
+      }),
+    );
+  }
+
+  private showNotes(r: AnalysisResult): void {
+    const items = [...r.meta.notes];
+    if (!r.flow.exact) items.push(`The flow matrix and the decay use ${r.flow.steps.length} evenly spaced rows of ${steps(r)}.`);
+    if (r.nonFinite) items.push(`Non-finite values at step ${r.nonFinite.step}: ${r.nonFinite.what}.`);
+    items.push(`Data: ${r.meta.dataFile}${r.meta.modelFile ? ` · model: ${r.meta.modelFile}` : ''}${r.meta.weightsFile ? ` · weights: ${r.meta.weightsFile}` : ''} · engine ${r.meta.engineVersion} · ${fmt(r.meta.elapsedMs)} ms`);
+    this.notes.replaceChildren(...items.map((n) => el('li', undefined, n)));
+  }
+
+  private showStale(): void {
+    const problems = this.data.stale;
+    this.staleBanner.hidden = !problems;
+    document.body.classList.toggle('is-stale', !!problems);
+    if (!problems) return;
+    const list = el('ul');
+    list.append(...problems.map((p) => el('li', undefined, `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`)));
+    this.staleBanner.replaceChildren(el('strong', undefined, 'Out of date: the files changed and can no longer be analyzed. The picture below is the last good one.'), list);
+  }
+
+  private syncStep(): void {
+    const r = this.data.result;
+    if (!r) return;
+    const t = this.settings.step;
+    this.slider.value = String(t);
+    const text = `t = ${t} / ${steps(r) - 1} · ℓ_t = ${fmt(r.lossPerStep[t])} · ‖∂L/∂h_t‖ = ${fmt(rowNorms(r.dLdh)[t])}`;
+    this.stepLabel.textContent = text;
+    this.announcer.textContent = `Step ${text}`;
+  }
+
+  private exportView(format: 'png' | 'svg' | 'json'): void {
+    const view = this.viewById(this.settings.view);
+    const data = format === 'png' ? view.toPngBase64() : format === 'svg' ? view.toSvg() : JSON.stringify(view.numbers(), jsonSafe, 1);
+    this.host.exportFile(format, view.id, data);
+  }
+
+  private saveSoon(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = window.setTimeout(() => this.save(), 200);
+  }
+
+  private save(): void {
+    const state: SavedState = { settings: this.settings };
+    if (this.data.result) {
+      const json = resultToJson(this.data.result);
+      if (JSON.stringify(json).length <= MAX_STATE_CHARS) state.result = json;
+    }
+    this.host.setState(state);
+  }
+}
+
+/** JSON has no NaN or ∞: write them as null, as the CLI's --json does. */
+function jsonSafe(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+  return v;
+}
+
+function start(): void {
+  const host = connectHost();
+  document.body.classList.toggle('standalone', !host.connected);
+  const app = new App(host);
+  const embedded = host.embeddedResults();
+  if (embedded.length) {
+    app.showResult(embedded[0]);
+    if (embedded.length > 1) app.showCompare(embedded);
+  }
+  host.post({ type: FromWebviewType.Ready });
+}
+
+start();

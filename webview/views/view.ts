@@ -1,0 +1,197 @@
+// What every view shares: a canvas with a text alternative, a hover tooltip, keyboard stepping, export.
+import type { ViewContext, ViewId } from '../model';
+import { steps } from '../model';
+import type { Painter } from '../paint';
+import { CanvasPainter, SvgPainter } from '../paint';
+
+let nextId = 0;
+
+export abstract class CanvasView {
+  abstract readonly id: ViewId;
+  abstract readonly title: string;
+  /** Placed in the view's tab panel: controls, then the canvas, then the text alternative. */
+  readonly root: HTMLElement;
+  protected readonly controls: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly description: HTMLParagraphElement;
+  private readonly tooltip: HTMLDivElement;
+  private readonly empty: HTMLParagraphElement;
+  private drawnWidth = 0;
+  private dirty = true;
+  private frameRequested = false;
+
+  constructor(protected readonly ctx: ViewContext, ariaLabel: string) {
+    const uid = `unroll-view-${nextId++}`;
+    this.root = document.createElement('section');
+    this.root.className = 'view';
+    this.controls = document.createElement('div');
+    this.controls.className = 'view-controls';
+    const stage = document.createElement('div');
+    stage.className = 'stage';
+    this.canvas = document.createElement('canvas');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', ariaLabel);
+    this.canvas.setAttribute('aria-describedby', `${uid}-text`);
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'tooltip';
+    this.tooltip.setAttribute('role', 'tooltip');
+    this.tooltip.hidden = true;
+    this.empty = document.createElement('p');
+    this.empty.className = 'empty';
+    this.empty.hidden = true;
+    stage.append(this.canvas, this.tooltip, this.empty);
+    const details = document.createElement('details');
+    details.className = 'text-alt';
+    const summary = document.createElement('summary');
+    summary.textContent = 'Text description';
+    this.description = document.createElement('p');
+    this.description.id = `${uid}-text`;
+    details.append(summary, this.description);
+    this.root.append(this.controls, stage, details);
+
+    new ResizeObserver(() => {
+      const w = this.availableWidth();
+      if (w > 0 && (w !== this.drawnWidth || this.dirty)) this.render();
+    }).observe(stage);
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    this.canvas.addEventListener('click', (e) => {
+      const step = this.stepAt(e.offsetX, e.offsetY);
+      if (step !== undefined) this.ctx.select(step);
+    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  /** Height of the picture at this width. */
+  protected abstract layoutHeight(width: number): number;
+  /** The whole picture, background included, through either back end. */
+  protected abstract paint(p: Painter): void;
+  /** The text alternative: what a person would read off the picture. */
+  abstract describe(): string;
+  /** The numbers behind the picture, for JSON export. */
+  abstract numbers(): unknown;
+  /** Why there is nothing to draw, or undefined when there is. */
+  protected abstract emptyMessage(): string | undefined;
+  protected hoverText(_x: number, _y: number): string | undefined {
+    return undefined;
+  }
+  protected stepAt(_x: number, _y: number): number | undefined {
+    return undefined;
+  }
+
+  private availableWidth(): number {
+    return Math.floor(this.canvas.parentElement?.clientWidth ?? 0);
+  }
+
+  /** Redraw on the next frame (coalesced); hidden views redraw when they become visible. */
+  invalidate(): void {
+    this.dirty = true;
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      if (this.dirty) this.render();
+    });
+  }
+
+  /** Draw now if visible; returns whether it drew. */
+  render(): boolean {
+    const width = this.availableWidth();
+    this.dirty = true;
+    if (width <= 0) return false;
+    const emptyText = this.emptyMessage();
+    this.empty.hidden = emptyText === undefined;
+    this.empty.textContent = emptyText ?? '';
+    this.canvas.hidden = emptyText !== undefined;
+    this.drawnWidth = width;
+    this.dirty = false;
+    const r = this.ctx.data.result;
+    this.root.dataset.step = r ? String(Math.min(this.ctx.settings.step, steps(r) - 1)) : '';
+    if (emptyText !== undefined) {
+      this.description.textContent = emptyText;
+      return true;
+    }
+    this.paint(new CanvasPainter(this.canvas, width, this.layoutHeight(width), this.ctx.palette.font));
+    this.description.textContent = this.describe();
+    return true;
+  }
+
+  /** Redraw everything, reading the palette again (after a theme change). */
+  refresh(): void {
+    this.invalidate();
+  }
+
+  private exportSize(): [number, number] {
+    const width = this.drawnWidth || 900;
+    return [width, this.layoutHeight(width)];
+  }
+
+  toSvg(): string {
+    const [w, h] = this.exportSize();
+    const p = new SvgPainter(w, h, this.ctx.palette.font);
+    this.paint(p);
+    return p.toString();
+  }
+
+  /** PNG bytes, base64, at twice the CSS size for print. */
+  toPngBase64(): string {
+    const [w, h] = this.exportSize();
+    const canvas = document.createElement('canvas');
+    this.paint(new CanvasPainter(canvas, w, h, this.ctx.palette.font, 2));
+    return canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
+  }
+
+  private onHover(e: MouseEvent): void {
+    const text = this.hoverText(e.offsetX, e.offsetY);
+    if (!text) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.textContent = text;
+    this.tooltip.hidden = false;
+    const stage = this.canvas.parentElement!;
+    const left = Math.min(e.offsetX + 14, stage.clientWidth - this.tooltip.offsetWidth - 4);
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${e.offsetY + 16}px`;
+  }
+
+  protected onKey(e: KeyboardEvent): void {
+    const r = this.ctx.data.result;
+    if (!r) return;
+    const last = steps(r) - 1;
+    const s = this.ctx.settings.step;
+    const jump = e.shiftKey ? 10 : 1;
+    const moves: Record<string, number> = { ArrowLeft: s - jump, ArrowRight: s + jump, Home: 0, End: last, PageUp: s - 50, PageDown: s + 50 };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    this.ctx.select(Math.max(0, Math.min(last, moves[e.key])));
+  }
+
+  protected addSelect(label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
+    const wrap = document.createElement('label');
+    wrap.className = 'control';
+    const caption = document.createElement('span');
+    caption.textContent = label;
+    const select = document.createElement('vscode-single-select');
+    select.setAttribute('aria-label', label);
+    this.setOptions(select, options, value);
+    select.addEventListener('change', () => onChange(select.value));
+    wrap.append(caption, select);
+    this.controls.append(wrap);
+    return select;
+  }
+
+  protected setOptions(select: HTMLElement & { value?: string }, options: [string, string][], value: string): void {
+    select.replaceChildren(
+      ...options.map(([v, text]) => {
+        const o = document.createElement('vscode-option');
+        o.setAttribute('value', v);
+        o.textContent = text;
+        if (v === value) o.setAttribute('selected', '');
+        return o;
+      }),
+    );
+    select.value = value;
+  }
+}
