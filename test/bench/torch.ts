@@ -1,0 +1,20 @@
+// The PyTorch column: torch_bench.py run by Debian's /usr/bin/python3 (the python3 first on PATH may lack torch).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Workload } from './workloads';
+import type { Timing, TimingPlan } from './timing';
+
+export const PYTHON = '/usr/bin/python3';
+
+export type TorchResults = { timings: Map<string, Timing>; version: string } | { missing: string };
+
+export function runTorch(script: string, workloads: Workload[], plan: TimingPlan): TorchResults {
+  if (!existsSync(PYTHON)) return { missing: `${PYTHON} not found` };
+  const run = spawnSync(PYTHON, [script], { input: JSON.stringify({ workloads, plan }), encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) return { missing: `${script} failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+  const out = JSON.parse(run.stdout) as Record<string, unknown>;
+  if (typeof out.missing === 'string') return { missing: out.missing };
+  const timings = new Map<string, Timing>();
+  for (const w of workloads) timings.set(w.name, out[w.name] as Timing);
+  return { timings, version: String(out.torch) };
+}

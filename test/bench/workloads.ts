@@ -1,0 +1,61 @@
+// The benchmark workloads of issue 2 and the data they run on. Every system gets the same shapes:
+// D inputs, H hidden units, O outputs, T steps, B sequences, squared error summed over steps (DESIGN.md §4).
+import type { CellKind, ResolvedModel } from '../../src/protocol/result';
+import type { SequenceData } from '../../src/engine/types';
+import { Rng } from '../../src/engine/rng';
+
+export interface Workload {
+  /** Key in the table and the JSON output, e.g. "rnn T=256 B=1". */
+  name: string;
+  cell: CellKind;
+  D: number;
+  H: number;
+  O: number;
+  T: number;
+  B: number;
+}
+
+const D = 64, H = 128, O = 64;
+
+const SHAPES: { cell: CellKind; T: number; B: number }[] = [
+  { cell: 'rnn', T: 256, B: 1 },
+  { cell: 'rnn', T: 2048, B: 1 },
+  { cell: 'rnn', T: 256, B: 32 },
+  { cell: 'rnn', T: 2048, B: 32 },
+  { cell: 'lstm', T: 256, B: 1 },
+  { cell: 'gru', T: 256, B: 1 },
+];
+export const WORKLOADS: Workload[] = SHAPES.map((w) => ({ ...w, D, H, O, name: `${w.cell} T=${w.T} B=${w.B}` }));
+
+/** Full-diagnostics workloads (analyze on one sequence). */
+export const ANALYZE_WORKLOADS: Workload[] = [256, 2048].map((T) => ({ cell: 'rnn', D, H, O, T, B: 1, name: `analyze rnn T=${T}` }));
+
+export function resolvedModel(w: Workload): ResolvedModel {
+  return {
+    cell: w.cell, nonlinearity: 'tanh', inputSize: w.D, hidden: w.H, outputSize: w.O, layers: 1, task: 'columns', loss: 'mse',
+    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.01 }, clip: null, epochs: 1,
+    window: w.T, seed: 1, data: 'bench',
+  };
+}
+
+/** B random sequences of T steps, inputs and targets uniform in [−1, 1], a target at every step. */
+export function makeBatch(w: Workload, seed = 2): SequenceData[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: w.B }, () => ({
+    T: w.T,
+    inputs: new Float64Array(w.T * w.D).map(() => rng.range(-1, 1)),
+    targets: new Float64Array(w.T * w.O).map(() => rng.range(-1, 1)),
+    mask: new Uint8Array(w.T).fill(1),
+  }));
+}
+
+/**
+ * Multiply-adds of forward + full BPTT for one layer with a linear output, used for GFLOP/s:
+ * forward (input projection, recurrent product, output) and backward (output-weight gradient and the gradient into
+ * h, the recurrent gradient product, and the W_ih, W_hh gradients).
+ */
+export function multiplyAdds(w: Workload): number {
+  const G = w.cell === 'lstm' ? 4 : w.cell === 'gru' ? 3 : 1;
+  const perStep = 2 * G * w.H * w.D + 3 * G * w.H * w.H + 3 * w.O * w.H;
+  return perStep * w.T * w.B;
+}
