@@ -82,7 +82,7 @@ async function checkFile(files: FileSeam, path: string, ref: Ref, what: string, 
   } catch (e) {
     fail(ref.file, ref.at, `cannot read the ${what} ${path}: ${seamProblem(e)}`, 'check the path and its links');
   }
-  if (!stat) fail(ref.file, ref.at, `the ${what} ${path} does not exist`, ref.file === path ? 'check the path' : 'paths are relative to the model file');
+  if (!stat) fail(ref.file, ref.at, ref.file === path ? `this ${what} does not exist` : `the ${what} ${path} does not exist`, ref.file === path ? 'check the path' : 'paths are relative to the model file');
   if (!stat.isFile) fail(ref.file, ref.at, `the ${what} ${path} is a folder, not a file`, 'name a file');
   if (stat.size > cap) {
     fail(ref.file, ref.at, `the ${what} ${path} is ${formatBytes(stat.size)}; Unroll reads files up to ${formatBytes(cap)}`, 'analyze a part of it: cut the file (e.g. head -n 100000), or save a shorter window');
@@ -208,7 +208,10 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   }
   const data = dataPath!;
   const format = formatOf(data);
-  if (!format) fail(dataRef.file, dataRef.at, `${basename(data)}: unknown kind of sequence file`, 'Unroll reads .csv, .tsv, .txt, .json and .npy files');
+  if (!format) {
+    const extension = /\.[^./\\]+$/.exec(data)?.[0] ?? 'no extension';
+    fail(dataRef.file, dataRef.at, `${dataRef.file === data ? 'this is' : `${basename(data)} is`} not a kind of sequence file Unroll reads (${extension})`, 'Unroll reads .csv, .tsv, .txt, .json and .npy files');
+  }
   await checkFile(files, data, dataRef, 'data file', MAX_FILE_BYTES);
   read.push(data);
 

@@ -155,7 +155,7 @@ describe('loadAnalysis', () => {
       await expectProblem(() => loadAnalysis(at('/w/big.csv'), settings, files), { line: 1, column: 1, message: /is 1\.0 GB; Unroll reads files up to 256\.0 MB/, hint: /cut the file/ });
       assert.deepEqual(files.reads, []);
     });
-    it('an unknown file type', () => expectProblem(() => loadAnalysis(at('/w/d.xlsx'), settings, memoryFiles({ '/w/d.xlsx': 'x' })), { line: 1, column: 1, message: /unknown kind of sequence file/ }));
+    it('an unknown file type', () => expectProblem(() => loadAnalysis(at('/w/d.xlsx'), settings, memoryFiles({ '/w/d.xlsx': 'x' })), { line: 1, column: 1, message: /this is not a kind of sequence file Unroll reads \(\.xlsx\)/ }));
   });
 
   describe('weights', () => {
