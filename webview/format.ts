@@ -16,7 +16,8 @@ export function exact(v: number): string {
 }
 
 export function pct(fraction: number): string {
-  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%` : '—';
+  if (!Number.isFinite(fraction)) return '—';
+  return fraction === 0 ? '0%' : `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }
 
 /** Round ticks covering [lo, hi], about `count` of them. */

@@ -293,6 +293,8 @@ describe('the panel in Chromium', function () {
 
   it('opens the standalone report from file:// offline and shows the views', async () => {
     const results = (['rnn', 'lstm', 'gru'] as const).map((n) => resultFromJson(fixture(n)));
+    const hostile = '</script><script>document.title = "pwned"</script><!--';
+    results[0].meta.notes.push(hostile);
     const html = await renderReportHtml(results, 'Adding problem, lag 50 </script>', path.join(root, 'dist'));
     const file = path.join(artifacts, 'report.html');
     writeFileSync(file, html);
@@ -316,6 +318,8 @@ describe('the panel in Chromium', function () {
       }
       await page.screenshot({ path: path.join(artifacts, 'report.png'), fullPage: true });
       assert.equal(await page.locator('.toolbar > vscode-button').count(), 0, 'no extension commands in a report');
+      assert.equal(await page.locator('.notes li', { hasText: 'document.title' }).textContent(), hostile, 'data shows as text, never as markup');
+      assert.equal(await page.title(), 'Adding problem, lag 50 </script>');
       assert.deepEqual(await page.evaluate(() => (window as any).__violations), []);
       assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
       assert.deepEqual(errors, []);

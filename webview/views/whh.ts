@@ -9,7 +9,7 @@ import { cellName } from '../model';
 import type { Painter } from '../paint';
 import { CanvasView } from './view';
 
-const M = { left: 64, right: 56, top: 56, bottom: 50, height: 360 };
+const M = { left: 64, right: 76, top: 56, bottom: 50, height: 360 };
 
 /** Cumulative share of Σ_d ‖part_d‖ carried by distances 0 … d. */
 export function cumulativeShare(parts: ArrayLike<number>): number[] {
@@ -72,7 +72,7 @@ export class WhhView extends CanvasView {
     const yShare = (s: number) => box.top + box.height * (1 - s);
     p.polyline(share.flatMap((s, d) => [f.x(d), Number.isFinite(s) ? yShare(s) : NaN]), pal.foreground, 1.5);
     for (const s of [0, 0.5, 1]) p.text(box.left + box.width + 4, yShare(s), pct(s), { color: pal.muted, baseline: 'middle', size: 10 });
-    p.text(box.left + box.width + 30, box.top + box.height / 2, 'cumulative share', { color: pal.muted, align: 'center', baseline: 'middle', size: 10, rotate: 90 });
+    p.text(box.left + box.width + 58, box.top + box.height / 2, 'cumulative share', { color: pal.muted, align: 'center', baseline: 'middle', size: 10, rotate: 90 });
     p.polyline([f.x(split - 0.5), box.top, f.x(split - 0.5), box.top + box.height], pal.warning, 1, [4, 3]);
 
     const longShare = 1 - (share[split - 1] ?? 0);
