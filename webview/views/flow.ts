@@ -32,18 +32,19 @@ export class FlowView extends CanvasView {
   }
 
   protected layoutHeight(width: number): number {
-    return M.top + this.mapHeight(width) + M.bottom;
+    return M.top + this.mapHeight(width, this.ctx.data.result?.flow.steps.length ?? 1) + M.bottom;
   }
 
-  private mapHeight(width: number): number {
-    return Math.max(220, Math.min(460, width - M.left - M.right));
+  /** Square-ish, but no taller than 12 px per row: a sequence-to-one loss has a single row. */
+  private mapHeight(width: number, rows: number): number {
+    return Math.max(60, Math.min(460, width - M.left - M.right, rows * 12));
   }
 
   private geometry(width: number, r: AnalysisResult) {
     const plotW = Math.max(40, width - M.left - M.right);
-    const mapH = this.mapHeight(width);
-    const T = steps(r);
     const rows = r.flow.steps.length;
+    const mapH = this.mapHeight(width, rows);
+    const T = steps(r);
     return { plotW, mapH, T, rows, cellW: plotW / T, rowH: mapH / rows };
   }
 
@@ -107,6 +108,7 @@ export class FlowView extends CanvasView {
 
     const header = [`‖∂ℓ_t/∂h_k‖ for k ≤ t (log scale)`];
     if (!r.flow.exact) header.push(`rows are an evenly spaced subset: ${g.rows} of ${g.T} steps`);
+    if (g.rows === 1) header.push(`one row: only ℓ_${r.flow.steps[0]} has a target`);
     if (r.flow.truncate !== null) header.push(`truncated BPTT, k = ${r.flow.truncate}: nothing reaches further back than the dashed cut`);
     p.text(M.left, 14, header.join(' · '), { color: pal.foreground, size: 11 });
     p.text(M.left, 30, 'Each row is one loss term; read it right to left to see how far back its gradient reaches.', { color: pal.muted, size: 10 });
