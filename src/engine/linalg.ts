@@ -1,5 +1,6 @@
 // Dense linear algebra on flat row-major Float64Arrays: the products the RNN needs, plus the
 // eigenvalue and QR routines behind the spectral diagnostics and the orthogonal initialization.
+import { simdKernel, type SimdKernel } from './simd';
 
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
@@ -14,6 +15,10 @@ export function gemmNT(
   accumulate: boolean,
 ): void {
   let i = 0;
+  if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0 && K % 2 === 0) {
+    i = M - (M % 2);
+    gemmNTSimd(simdKernel, i, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+  }
   for (; i + 1 < M; i += 2) gemmNTTwoRows(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
   if (i < M) gemmNTOneRow(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
 }
@@ -87,6 +92,32 @@ function gemmNTOneRow(
     if (accumulate) C[c0 + j] += s;
     else C[c0 + j] = s;
   }
+}
+
+/**
+ * With fewer rows than this, copying B into the SIMD kernel's memory costs more than the kernel saves
+ * (B is copied once per call and used once per row).
+ */
+const SIMD_MIN_ROWS = 4;
+
+/** gemmNT for an even number of rows M on the SIMD kernel: copy A, B (and C when accumulating) in, run, copy C out. */
+function gemmNTSimd(
+  kernel: SimdKernel, M: number, N: number, K: number,
+  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
+): void {
+  const a = 0, b = M * K, c = b + N * K;
+  kernel.reserve(c + M * N);
+  const heap = kernel.heap();
+  copyRun(A, aOff, heap, a, M * K);
+  copyRun(B, bOff, heap, b, N * K);
+  if (accumulate) copyRun(C, cOff, heap, c, M * N);
+  kernel.gemmNT(M / 2, N, K, a, b, c, accumulate);
+  copyRun(heap, c, C, cOff, M * N);
+}
+
+/** dst[dOff + i] = src[sOff + i] for i < n (a loop rather than set(subarray(…)), which would allocate a view). */
+function copyRun(src: Float64Array, sOff: number, dst: Float64Array, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
 }
 
 /** dst[c, r] = src[r, c] for an R×Cn block of src (row-major, contiguous rows). */
