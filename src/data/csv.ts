@@ -185,10 +185,12 @@ class TableBuilder {
     // Lines are counted at '\n' (as in the byte-level positions); a file broken by lone '\r' stays on one line.
     const breaksLine = results.meta.linebreak.includes('\n');
     const rowStarts: Position[] = [];
+    const rowEnds: Position[] = [];
     let next = this.next;
     for (const row of results.data) {
       rowStarts.push(next);
       const end = this.cellPosition(row, next, row.length);
+      rowEnds.push(end);
       next = breaksLine ? { line: end.line + 1, column: 1 } : { line: end.line, column: end.column + 1 };
     }
     const quoteError = results.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
@@ -196,7 +198,7 @@ class TableBuilder {
       const at = rowStarts[quoteError.row ?? 0] ?? this.next;
       fail(this.file, at, `${quoteError.message.replace(/\.$/, '')} (a double quote opens a field that never closes properly)`, 'close the quote, or double a quote that is part of the text ("")');
     }
-    results.data.forEach((row, i) => this.addRow(row, rowStarts[i]));
+    results.data.forEach((row, i) => this.addRow(row, rowStarts[i], rowEnds[i]));
     this.next = next;
   }
 
@@ -217,11 +219,10 @@ class TableBuilder {
     return { line, column };
   }
 
-  private addRow(row: string[], rowStart: Position): void {
+  private addRow(row: string[], rowStart: Position, rowEnd: Position): void {
+    if (row.length === 1 && row[0].trim() === '') return;
+    this.lastRowEnd = rowEnd;
     const at = (index: number) => this.cellPosition(row, rowStart, index);
-    const blank = row.length === 1 && row[0].trim() === '';
-    if (!blank) this.lastRowEnd = at(row.length);
-    if (blank) return;
     if (!this.header) {
       this.readHeader(row, at);
       return;
