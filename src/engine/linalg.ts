@@ -328,6 +328,7 @@ function csqrt(r: number, i: number): [number, number] {
 function hessenberg(src: Float64Array, n: number): Float64Array {
   const a = Float64Array.from(src);
   const v = new Float64Array(n);
+  const w = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
     let norm = 0;
     for (let i = k + 1; i < n; i++) norm += a[i * n + k] * a[i * n + k];
@@ -342,12 +343,16 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
     }
     if (vnorm === 0) continue;
     const scale = 2 / vnorm;
-    // A ← (I − scale·v vᵀ) A
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = k + 1; i < n; i++) s += v[i] * a[i * n + j];
-      s *= scale;
-      if (s !== 0) for (let i = k + 1; i < n; i++) a[i * n + j] -= s * v[i];
+    // A ← (I − scale·v vᵀ) A, row by row: w = scale·vᵀA, then A[i,:] −= v[i]·w (contiguous runs, same sums)
+    w.fill(0);
+    for (let i = k + 1; i < n; i++) {
+      const vi = v[i];
+      for (let j = 0; j < n; j++) w[j] += vi * a[i * n + j];
+    }
+    for (let j = 0; j < n; j++) w[j] *= scale;
+    for (let i = k + 1; i < n; i++) {
+      const vi = v[i];
+      for (let j = 0; j < n; j++) if (w[j] !== 0) a[i * n + j] -= w[j] * vi;
     }
     // A ← A (I − scale·v vᵀ)
     for (let i = 0; i < n; i++) {
@@ -370,15 +375,55 @@ export function spectralRadius(a: Float64Array, n: number): number {
   return r;
 }
 
-/** σ_max(A) for an m×n matrix: √ of the largest eigenvalue of AᵀA. */
+/**
+ * σ_max(A) for an m×n matrix: √ of the largest eigenvalue of the symmetric AᵀA. The Householder reduction of a
+ * symmetric matrix is tridiagonal, and the top eigenvalue of a symmetric tridiagonal matrix is found by bisection
+ * to machine precision, which is much cheaper than the general complex QR.
+ */
 export function sigmaMax(a: Float64Array, m: number, n: number): number {
   if (!allFinite(a)) return NaN;
   const ata = new Float64Array(n * n);
   gemmTNAcc(n, n, m, a, 0, a, 0, ata, 0);
-  const { re } = eigenvalues(ata, n);
-  let top = 0;
-  for (let i = 0; i < n; i++) top = Math.max(top, re[i]);
-  return Math.sqrt(top);
+  const t = hessenberg(ata, n);
+  const diag = new Float64Array(n);
+  const off = new Float64Array(Math.max(0, n - 1));
+  for (let i = 0; i < n; i++) diag[i] = t[i * n + i];
+  // The reduction keeps symmetry only to round-off; the mean of the two off-diagonals is the symmetric part.
+  for (let i = 0; i + 1 < n; i++) off[i] = (t[(i + 1) * n + i] + t[i * n + i + 1]) / 2;
+  return Math.sqrt(Math.max(0, largestTridiagonalEigenvalue(diag, off)));
+}
+
+/**
+ * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal d and off-diagonal e, by bisection on the
+ * Sturm count (how many eigenvalues lie below x), starting from the Gershgorin interval.
+ */
+function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
+  const n = d.length;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const radius = (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < n - 1 ? Math.abs(e[i]) : 0);
+    lo = Math.min(lo, d[i] - radius);
+    hi = Math.max(hi, d[i] + radius);
+  }
+  const tiny = 1e-300;
+  /** Eigenvalues below x: the negative pivots of the LDLᵀ factorization of T − xI. */
+  const countBelow = (x: number) => {
+    let count = 0, q = 1;
+    for (let i = 0; i < n; i++) {
+      q = d[i] - x - (i > 0 ? (e[i - 1] * e[i - 1]) / q : 0);
+      if (q === 0) q = -tiny;
+      if (q < 0) count++;
+    }
+    return count;
+  };
+  // Invariant: the top eigenvalue lies in [lo, hi]; stop when the interval is at the resolution of float64.
+  for (let it = 0; it < 2100; it++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (countBelow(mid) === n) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 export function allFinite(a: Float64Array): boolean {

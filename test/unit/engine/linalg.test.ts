@@ -1,0 +1,72 @@
+// The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
+// multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
+// and gemmTNAcc's slicing of long sums. Also σ_max's tridiagonal bisection against the general eigenvalue routine.
+import assert from 'node:assert/strict';
+import { eigenvalues, gemmNNAcc, gemmNT, gemmTNAcc, sigmaMax } from '../../../src/engine/linalg';
+import { Rng } from '../../../src/engine/rng';
+
+const rng = new Rng(11);
+const rand = (n: number) => new Float64Array(n).map(() => rng.range(-1, 1));
+const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 13, 7], [1, 16, 128], [2, 5, 3], [3, 9, 5], [4, 8, 6], [7, 12, 10], [32, 128, 64], [33, 20, 17]];
+
+function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-12 * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+describe('dense kernels', () => {
+  for (const [M, N, K] of SHAPES) {
+    it(`gemmNT ${M}×${N}×${K}, at offsets, set and accumulate`, () => {
+      const aOff = 3, bOff = 5, cOff = 2;
+      const A = rand(aOff + M * K), B = rand(bOff + N * K), C0 = rand(cOff + M * N);
+      const naive = (start: Float64Array) => {
+        const out = Float64Array.from(start);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let s = 0;
+            for (let k = 0; k < K; k++) s += A[aOff + i * K + k] * B[bOff + j * K + k];
+            out[cOff + i * N + j] += s;
+          }
+        }
+        return out;
+      };
+      const acc = Float64Array.from(C0);
+      gemmNT(M, N, K, A, aOff, B, bOff, acc, cOff, true);
+      assertClose(acc, naive(C0), 'accumulated');
+      const set = Float64Array.from(C0);
+      gemmNT(M, N, K, A, aOff, B, bOff, set, cOff, false);
+      const zeroed = Float64Array.from(C0).fill(0, cOff, cOff + M * N);
+      assertClose(set, naive(zeroed), 'set');
+      assert.equal(set[0], C0[0], 'entries before cOff are left alone');
+    });
+
+    it(`gemmNNAcc and gemmTNAcc ${M}×${N}×${K}`, () => {
+      const A = rand(M * K), B = rand(K * N), C0 = rand(M * N);
+      const nn = Float64Array.from(C0);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) nn[i * N + j] += A[i * K + k] * B[k * N + j];
+      const gotNN = Float64Array.from(C0);
+      gemmNNAcc(M, N, K, A, 0, B, 0, gotNN, 0);
+      assertClose(gotNN, nn, 'NN');
+      // Aᵀ as K×M with a long K, so that gemmTNAcc runs over several slices.
+      const longK = 300 + K;
+      const At = rand(longK * M), Bk = rand(longK * N);
+      const tn = Float64Array.from(C0);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < longK; k++) tn[i * N + j] += At[k * M + i] * Bk[k * N + j];
+      const gotTN = Float64Array.from(C0);
+      gemmTNAcc(M, N, longK, At, 0, Bk, 0, gotTN, 0);
+      assertClose(gotTN, tn, 'TN');
+    });
+  }
+
+  for (const [m, n] of [[7, 5], [5, 7], [24, 24], [1, 3]]) {
+    it(`σ_max of a ${m}×${n} matrix equals √ of the top eigenvalue of AᵀA from the general QR`, () => {
+      const A = rand(m * n);
+      const ata = new Float64Array(n * n);
+      gemmTNAcc(n, n, m, A, 0, A, 0, ata, 0);
+      const top = Math.max(...eigenvalues(ata, n).re);
+      const expected = Math.sqrt(Math.max(0, top));
+      assert.ok(Math.abs(sigmaMax(A, m, n) - expected) <= 1e-12 * expected, `${sigmaMax(A, m, n)} vs ${expected}`);
+    });
+  }
+});
