@@ -5,7 +5,8 @@ import { chmodSync, existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+// Prefer packages' ES module builds: some (jsonc-parser) ship a UMD `main` whose inner requires esbuild cannot follow.
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] };
 
 const entries = [
   { ...node, entryPoints: ['src/extension/index.ts'], outfile: 'dist/extension.js' },

@@ -134,7 +134,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
     const title = `Unroll report: ${basename(source.path)}`;
     const json = results.length === 1 ? resultToJson(results[0]) : { results: results.map(resultToJson) };
     const jsonUri = uri.with({ path: uri.path.replace(/\.html?$/i, '') + '.json' });
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(renderReportHtml(results, title)));
+    const html = await renderReportHtml(results, title, vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(html));
     await vscode.workspace.fs.writeFile(jsonUri, Buffer.from(JSON.stringify(json)));
     controller.log.info(`report written to ${uri.fsPath} and ${jsonUri.fsPath}`);
     return uri;

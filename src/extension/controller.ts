@@ -11,17 +11,20 @@ import {
   type Problem,
   type TrainDoneMessage,
 } from '../protocol/messages';
-import type { AnalysisResult, CellKind } from '../protocol/result';
+import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
 import { healthLine, summarize } from '../protocol/summary';
 import { CancelledError, JobError, WorkerClient } from '../worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { Disposable } from './dispose';
+import { LatestEvery } from './throttle';
 import { UnrollPanel } from './panel';
 import { problemRange, problemsByFile, problemText } from './problems';
 import { readSettings } from './settings';
 import { workspaceRootFor } from './sources';
 
 const SOURCE_STATE_KEY = 'unroll.source';
+/** A fast training reports thousands of epochs a second; the panel and the notification need a few a second. */
+const PROGRESS_INTERVAL_MS = 50;
 
 export interface RenderedMark {
   generation: number;
@@ -156,14 +159,17 @@ export class Controller extends Disposable {
       async (progress, token) => {
         token.onCancellationRequested(() => void this.stop());
         let reported = 0;
+        const show = (point: TrainPoint) => {
+          const share = (100 * point.epoch) / point.epochs;
+          progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
+          reported = share;
+          this.panel?.post({ type: ToWebviewType.TrainProgress, point });
+        };
+        const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
         void vscode.commands.executeCommand('setContext', 'unroll.training', true);
         try {
-          const done = await this.worker().train(source, readSettings().engine, options, (point) => {
-            const share = (100 * point.epoch) / point.epochs;
-            progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
-            reported = share;
-            this.panel?.post({ type: ToWebviewType.TrainProgress, point });
-          });
+          const done = await this.worker().train(source, readSettings().engine, options, (point) => throttle.push(point));
+          throttle.flush();
           this.panel?.post({ type: ToWebviewType.TrainEnd, reason: done.reason, nonFinite: done.nonFinite });
           this.log.info(`training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`);
           if (done.result) this.show(done.result);
@@ -171,6 +177,7 @@ export class Controller extends Disposable {
             void vscode.window.showWarningMessage(`Unroll: training stopped: ${done.nonFinite.what} at step ${done.nonFinite.step}.`);
           return done;
         } catch (error) {
+          throttle.flush();
           this.panel?.post({ type: ToWebviewType.TrainEnd, reason: 'cancelled', nonFinite: null });
           this.failed(error);
           return undefined;

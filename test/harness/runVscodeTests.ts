@@ -29,17 +29,22 @@ async function main(): Promise<number> {
   const workbench = await startWorkbench({
     workspaceFrom: join(repoRoot, 'examples'),
     vsixFiles: [unroll.path, runner],
-    env: { UNROLL_TEST_RESULTS: resultsPath },
+    env: { UNROLL_TEST_RESULTS: resultsPath, ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}) },
   });
   let report: RunnerReport;
+  const artifacts = join(repoRoot, 'test', 'vscode', 'artifacts');
   try {
     report = await waitForReport(resultsPath, workbench);
   } finally {
+    // What the workbench showed at the end, and VS Code's logs: the first things to read when a suite fails.
+    await workbench.page.screenshot({ path: join(artifacts, 'workbench-at-end.png') }).catch(() => {});
+    workbench.keepLogs(join(artifacts, 'logs'));
     await workbench.stop();
   }
   console.log(`VS Code ${report.vscodeVersion}, extension host Node ${report.nodeVersion}`);
   for (const line of report.lines) console.log('  ' + line);
   for (const f of report.failures) console.log(`\n✗ ${f.title}\n${f.error}`);
+  if (report.ignored?.length) console.log(`\nignored ${report.ignored.length} network error(s) from other extensions: ${[...new Set(report.ignored)].join('; ')}`);
   if (report.crash) console.log(`\nthe runner could not run the suites:\n${report.crash}`);
   console.log('\nmeasurements: ' + JSON.stringify({ vsixBytes: unroll.bytes, ...report.metrics }, null, 2));
   console.log(`test:vscode took ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -30,6 +30,8 @@ export interface Workbench {
   page: Page;
   /** code-server's own output so far (for failure reports). */
   serverLog(): string;
+  /** Copies VS Code's logs (extension host, renderer, Unroll's channel) into `dir`. */
+  keepLogs(dir: string): void;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,19 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(
     join(userData, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'extensions.autoUpdate': false, ...options.settings }, null, 2),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        ...options.settings,
+      },
+      null,
+      2,
+    ),
   );
   // An empty config file of our own, so code-server neither reads nor writes ~/.config/code-server.
   const config = join(base, 'config.yaml');
@@ -112,6 +126,10 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       browser: opened,
       page,
       serverLog: () => output,
+      keepLogs: (dir) => {
+        rmSync(dir, { recursive: true, force: true });
+        cpSync(join(userData, 'logs'), dir, { recursive: true });
+      },
       stop: async () => {
         await opened.close().catch(() => {});
         stopServer();

@@ -47,10 +47,15 @@ export function renderedAtLeast(api: UnrollTestApi, generation: number) {
   };
 }
 
-export async function closeUnrollPanel(): Promise<void> {
+function unrollTabs(): vscode.Tab[] {
   const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
-  const panels = tabs.filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('unroll.panel'));
-  await vscode.window.tabGroups.close(panels);
+  return tabs.filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('unroll.panel'));
+}
+
+/** Closes the panel's tab as a person would. The tab appears a moment after the panel is created: wait for it. */
+export async function closeUnrollPanel(): Promise<void> {
+  const tabs = await waitFor('the Unroll panel tab', () => unrollTabs().length > 0 && unrollTabs());
+  await vscode.window.tabGroups.close(tabs);
 }
 
 /** Replace the whole text of a document through the editor (as typing would) and save it. */

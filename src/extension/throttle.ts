@@ -1,0 +1,37 @@
+// Passes on at most one value per interval: the first at once, then the latest of each interval; nothing is
+// held back forever (flush sends what is pending).
+
+export class LatestEvery<T> {
+  private pending: { value: T } | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly deliver: (value: T) => void,
+  ) {}
+
+  push(value: T): void {
+    if (this.timer) {
+      this.pending = { value };
+      return;
+    }
+    this.deliver(value);
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
+  }
+
+  /** Delivers the pending value now and stops the timer. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) this.deliver(pending.value);
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) this.push(pending.value);
+  }
+}
