@@ -25,6 +25,8 @@ import { workspaceRootFor } from './sources';
 const SOURCE_STATE_KEY = 'unroll.source';
 /** A fast training reports thousands of epochs a second; the panel and the notification need a few a second. */
 const PROGRESS_INTERVAL_MS = 50;
+/** A file watcher reports an editor save some milliseconds after onDidSaveTextDocument did. */
+const SAVE_ECHO_MS = 1000;
 
 export interface RenderedMark {
   generation: number;
@@ -60,7 +62,9 @@ export class Controller extends Disposable {
   private rendered: RenderedMark | undefined;
   /** Files the current analysis read; a save or change of any re-runs it. */
   private watched = new Map<string, vscode.Disposable>();
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private refresher: { intervalMs: number; throttle: LatestEvery<void> } | undefined;
+  /** When each file was last saved in the editor: the watcher's event for the same save is not a second change. */
+  private readonly savedAt = new Map<string, number>();
   private readonly diagnostics = this.own(vscode.languages.createDiagnosticCollection('unroll'));
   private readonly status = this.own(vscode.window.createStatusBarItem('unroll.health', vscode.StatusBarAlignment.Left, 50));
 
@@ -71,7 +75,12 @@ export class Controller extends Disposable {
     super();
     this.status.name = 'Unroll gradient health';
     this.status.command = 'unroll.showPanel';
-    this.own(vscode.workspace.onDidSaveTextDocument((doc) => this.fileChanged(doc.uri)));
+    this.own(
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        this.savedAt.set(doc.uri.fsPath, performance.now());
+        this.fileChanged(doc.uri);
+      }),
+    );
     this.own({ dispose: () => this.unwatchAll() });
     this.own({ dispose: () => this.closeSession() });
   }
@@ -194,7 +203,8 @@ export class Controller extends Disposable {
 
   /** Closing the panel ends the session: the worker goes, the watchers go, the diagnostics stay until fixed. */
   private closeSession(): void {
-    clearTimeout(this.refreshTimer);
+    this.refresher?.throttle.cancel();
+    this.refresher = undefined;
     this.client?.dispose();
     this.client = undefined;
     this.panel = undefined;
@@ -307,12 +317,25 @@ export class Controller extends Disposable {
 
   // ---- refresh on save ----
 
+  /**
+   * The first change runs at once (the save → redraw latency is the analysis, not a wait); further changes within
+   * `unroll.debounceMs` are gathered into one run at the end of that interval, and a newer run cancels an older.
+   */
   private fileChanged(uri: vscode.Uri): void {
     if (uri.scheme !== 'file' || !this.watched.has(uri.fsPath) || !this.panel) return;
     const { autoRefresh, debounceMs } = readSettings();
     if (!autoRefresh) return;
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.run(), debounceMs);
+    if (this.refresher?.intervalMs !== debounceMs) {
+      this.refresher?.throttle.flush();
+      this.refresher = { intervalMs: debounceMs, throttle: new LatestEvery<void>(debounceMs, () => void this.run()) };
+    }
+    this.refresher.throttle.push();
+  }
+
+  private changedOnDisk(uri: vscode.Uri): void {
+    const saved = this.savedAt.get(uri.fsPath);
+    if (saved !== undefined && performance.now() - saved < SAVE_ECHO_MS) return;
+    this.fileChanged(uri);
   }
 
   private watch(paths: readonly string[]): void {
@@ -320,8 +343,8 @@ export class Controller extends Disposable {
       if (!path || this.watched.has(path)) continue;
       const pattern = new vscode.RelativePattern(vscode.Uri.file(dirname(path)), path.slice(dirname(path).length + 1));
       const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-      watcher.onDidChange((uri) => this.fileChanged(uri));
-      watcher.onDidCreate((uri) => this.fileChanged(uri));
+      watcher.onDidChange((uri) => this.changedOnDisk(uri));
+      watcher.onDidCreate((uri) => this.changedOnDisk(uri));
       this.watched.set(path, watcher);
     }
   }

@@ -1,5 +1,5 @@
 // Passes on at most one value per interval: the first at once, then the latest of each interval; nothing is
-// held back forever (flush sends what is pending).
+// held back forever (flush sends what is pending). Used for training progress and for refresh on save.
 
 export class LatestEvery<T> {
   private pending: { value: T } | undefined;
@@ -26,6 +26,13 @@ export class LatestEvery<T> {
     const pending = this.pending;
     this.pending = undefined;
     if (pending) this.deliver(pending.value);
+  }
+
+  /** Drops what is pending and stops the timer. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
   }
 
   private tick(): void {

@@ -48,17 +48,41 @@ export function packageUnroll(): PackagedExtension {
   return { path: vsixPath, bytes: statSync(vsixPath).size, entries };
 }
 
-/** The runner extension: test/vscode/runner/src + every test/vscode/suite/*.test.ts, bundled, then packaged. */
-export async function packageTestRunner(): Promise<string> {
+/** Bundles the runner (test/vscode/runner/src) and every test/vscode/suite/*.test.ts into test/vscode/runner/dist. */
+export async function bundleTestRunner(): Promise<void> {
   const suiteDir = join(repoRoot, 'test', 'vscode', 'suite');
   const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f));
-  const node: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'error', sourcemap: 'inline' };
+  const node: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+    sourcemap: 'inline',
+  };
   await build({ ...node, entryPoints: [join(runnerDir, 'src', 'runner.ts')], outfile: join(runnerDir, 'dist', 'runner.js') });
   await build({ ...node, entryPoints: suites, outdir: join(runnerDir, 'dist', 'suite') });
+}
+
+/** The runner extension, bundled and packaged as a .vsix to install beside Unroll. */
+export async function packageTestRunner(): Promise<string> {
+  await bundleTestRunner();
   const out = join(repoRoot, '.cache', 'harness', 'unroll-test-runner.vsix');
   execFileSync(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
     cwd: runnerDir,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return out;
+}
+
+if (require.main === module) {
+  bundleTestRunner().then(
+    () => console.log('bundled test/vscode suites into test/vscode/runner/dist'),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

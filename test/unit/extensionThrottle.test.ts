@@ -57,4 +57,16 @@ describe('LatestEvery', () => {
     throttle.flush();
     assert.deepEqual(seen, [1, 3]);
   });
+
+  it('cancel drops what is pending', () => {
+    const seen: number[] = [];
+    const throttle = new LatestEvery<number>(50, (v) => seen.push(v));
+    throttle.push(1);
+    throttle.push(2);
+    throttle.cancel();
+    advance(100);
+    assert.deepEqual(seen, [1]);
+    throttle.push(3);
+    assert.deepEqual(seen, [1, 3], 'a push after cancel goes out at once');
+  });
 });

@@ -8,12 +8,12 @@ import { report, unroll, waitFor, workspaceRoot } from './helpers';
 
 const root = workspaceRoot().fsPath;
 
-/** A T = 2048 sine series and an LSTM model file for it, written into the workspace for this suite. */
+/** A sine series longer than 2048 steps and an LSTM model file whose window takes T = 2048 of it. */
 function longSeries(): vscode.Uri {
   const dir = join(root, 'generated');
   mkdirSync(dir, { recursive: true });
   const rows = ['x'];
-  for (let t = 0; t < 2048; t++) rows.push((Math.sin(t / 7) + 0.3 * Math.sin(t / 31)).toFixed(6));
+  for (let t = 0; t < 2100; t++) rows.push((Math.sin(t / 7) + 0.3 * Math.sin(t / 31)).toFixed(6));
   writeFileSync(join(dir, 'long2048.csv'), rows.join('\n') + '\n');
   const model = { data: './long2048.csv', task: 'next-step', cell: 'lstm', hidden: 32, window: 2048, epochs: 4, seed: 1 };
   const path = join(dir, 'long2048.unroll.json');
