@@ -2,7 +2,8 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmTNAcc, sigmaMax, spectralRadius, block } from './linalg';
+import { gemmNT, gemmTNAcc, block } from './linalg';
+import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 
 export interface FlowOutput {

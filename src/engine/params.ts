@@ -3,7 +3,8 @@
 import type { CellKind, ResolvedModel, Tensor } from '../protocol/result';
 import type { ParamSet } from './types';
 import { Rng } from './rng';
-import { orthogonalFromNormals, spectralRadius } from './linalg';
+import { orthogonalFromNormals } from './linalg';
+import { spectralRadius } from './eigen';
 
 export interface ParamShape {
   name: string;

@@ -5,7 +5,8 @@ import type { Dataset, ParamSet, SequenceData } from './types';
 import { Network } from './network';
 import { Optimizer, clipGradients } from './optim';
 import { Rng } from './rng';
-import { allFinite, block, sigmaMax, spectralRadius } from './linalg';
+import { allFinite, block } from './linalg';
+import { sigmaMax, spectralRadius } from './eigen';
 
 export interface StepReport {
   /** Loss of the batch: Σ_t ℓ_t, averaged over its sequences. */

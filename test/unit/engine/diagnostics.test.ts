@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { initParams } from '../../../src/engine/params';
 import { analyze } from '../../../src/engine/analyze';
-import { eigenvalues, sigmaMax, spectralRadius, orthogonalFromNormals } from '../../../src/engine/linalg';
+import { orthogonalFromNormals } from '../../../src/engine/linalg';
+import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { chooseFlowRows } from '../../../src/engine/diagnostics';
 import { Rng } from '../../../src/engine/rng';
 import type { ParamSet } from '../../../src/engine/types';
@@ -148,6 +149,21 @@ describe('spectral routines', () => {
     const mods = Array.from(re, (v, i) => Math.hypot(v, im[i])).sort();
     [0.5, 0.9, 0.9, 1.2].forEach((v, i) => assert.ok(close(mods[i], v, 1e-10), `${mods}`));
     assert.ok(close(spectralRadius(M, 4), 1.2, 1e-10));
+  });
+
+  it('on a random 64×64 matrix, Σλ = trace(A) and Σλ² = trace(A²)', () => {
+    const n = 64, rng = new Rng(9);
+    const A = Float64Array.from({ length: n * n }, () => rng.normal());
+    const { re, im } = eigenvalues(A, n);
+    let s1 = 0, s2 = 0, imSum = 0, tr = 0, tr2 = 0;
+    for (let i = 0; i < n; i++) {
+      s1 += re[i];
+      s2 += re[i] * re[i] - im[i] * im[i];
+      imSum += im[i];
+      tr += A[i * n + i];
+      for (let k = 0; k < n; k++) tr2 += A[i * n + k] * A[k * n + i];
+    }
+    assert.ok(Math.abs(s1 - tr) < 1e-9 && Math.abs(s2 - tr2) < 1e-8 && Math.abs(imSum) < 1e-9, `${s1} vs ${tr}, ${s2} vs ${tr2}`);
   });
 
   it('gets the roots of a companion matrix and σ_max of a scaled orthogonal matrix', () => {

@@ -2,7 +2,8 @@
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
 // and gemmTNAcc's slicing of long sums. Also σ_max's tridiagonal bisection against the general eigenvalue routine.
 import assert from 'node:assert/strict';
-import { eigenvalues, gemmNNAcc, gemmNT, gemmTNAcc, sigmaMax } from '../../../src/engine/linalg';
+import { gemmNNAcc, gemmNT, gemmTNAcc } from '../../../src/engine/linalg';
+import { eigenvalues, sigmaMax } from '../../../src/engine/eigen';
 import { Rng } from '../../../src/engine/rng';
 
 const rng = new Rng(11);

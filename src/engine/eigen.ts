@@ -1,0 +1,200 @@
+// Eigenvalues for the spectral diagnostics: ρ(W_hh) by Hessenberg reduction and Francis double-shift QR (real
+// arithmetic, two shifts per sweep so complex pairs need no complex numbers), σ_max via the symmetric AᵀA.
+import { allFinite, gemmTNAcc } from './linalg';
+
+/** Eigenvalues of a real n×n matrix (complex pairs as re ± i·im). */
+export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+  const h = hessenberg(a, n);
+  const re = new Float64Array(n), im = new Float64Array(n);
+  const eps = 2.220446049250313e-16;
+  let norm = 0;
+  for (let i = 0; i < n * n; i++) norm += h[i] * h[i];
+  norm = Math.sqrt(norm) || 1;
+  const at = (i: number, j: number) => i * n + j;
+  let hi = n - 1;
+  let iterations = 0;
+  while (hi >= 0) {
+    // l: start of the unreduced block that ends at hi (a negligible subdiagonal entry splits the matrix).
+    let l = hi;
+    for (; l > 0; l--) {
+      const s = Math.abs(h[at(l - 1, l - 1)]) + Math.abs(h[at(l, l)]) || norm;
+      if (Math.abs(h[at(l, l - 1)]) <= eps * s) {
+        h[at(l, l - 1)] = 0;
+        break;
+      }
+    }
+    if (l === hi) {
+      re[hi] = h[at(hi, hi)];
+      hi--;
+      iterations = 0;
+      continue;
+    }
+    const a11 = h[at(hi - 1, hi - 1)], a12 = h[at(hi - 1, hi)], a21 = h[at(hi, hi - 1)], a22 = h[at(hi, hi)];
+    if (l === hi - 1) {
+      // A 2×2 block: its eigenvalues directly.
+      const mid = (a11 + a22) / 2, p = (a11 - a22) / 2, q = p * p + a12 * a21;
+      if (q >= 0) {
+        const r = Math.sqrt(q);
+        re[hi - 1] = mid + r;
+        re[hi] = mid - r;
+      } else {
+        re[hi - 1] = re[hi] = mid;
+        im[hi - 1] = Math.sqrt(-q);
+        im[hi] = -im[hi - 1];
+      }
+      hi -= 2;
+      iterations = 0;
+      continue;
+    }
+    if (++iterations > 100 * n) throw new Error('eigenvalues: QR iteration did not converge');
+    // Shifts: the two eigenvalues of the trailing 2×2 block, through their sum s and product t.
+    let s = a11 + a22, t = a11 * a22 - a12 * a21;
+    if (iterations % 11 === 10) {
+      // An exceptional shift breaks the rare cycles of the standard one.
+      const w = Math.abs(a21) + Math.abs(h[at(hi - 1, hi - 2)]);
+      s = 1.5 * w;
+      t = w * w;
+    }
+    // First column of (H − λ1 I)(H − λ2 I) = H² − sH + tI: three non-zeros.
+    const h00 = h[at(l, l)], h01 = h[at(l, l + 1)], h10 = h[at(l + 1, l)], h11 = h[at(l + 1, l + 1)];
+    let x = h00 * h00 + h01 * h10 - s * h00 + t;
+    let y = h10 * (h00 + h11 - s);
+    let z = h10 * h[at(l + 2, l + 1)];
+    // Chase the bulge down the block with 3-element Householder reflections, then one 2-element reflection.
+    for (let k = l; k <= hi - 1; k++) {
+      if (k > l) {
+        x = h[at(k, k - 1)];
+        y = h[at(k + 1, k - 1)];
+        z = k + 2 <= hi ? h[at(k + 2, k - 1)] : 0;
+      }
+      const three = k + 2 <= hi;
+      const alpha = -(x >= 0 ? 1 : -1) * Math.hypot(x, y, z);
+      const v0 = x - alpha, v1 = y, v2 = three ? z : 0;
+      const vv = v0 * v0 + v1 * v1 + v2 * v2;
+      if (vv === 0) continue;
+      const beta = 2 / vv;
+      for (let j = k > l ? k - 1 : l; j <= hi; j++) {
+        const p = beta * (v0 * h[at(k, j)] + v1 * h[at(k + 1, j)] + (three ? v2 * h[at(k + 2, j)] : 0));
+        h[at(k, j)] -= p * v0;
+        h[at(k + 1, j)] -= p * v1;
+        if (three) h[at(k + 2, j)] -= p * v2;
+      }
+      const last = Math.min(k + 3, hi);
+      for (let i = l; i <= last; i++) {
+        const p = beta * (h[at(i, k)] * v0 + h[at(i, k + 1)] * v1 + (three ? h[at(i, k + 2)] * v2 : 0));
+        h[at(i, k)] -= p * v0;
+        h[at(i, k + 1)] -= p * v1;
+        if (three) h[at(i, k + 2)] -= p * v2;
+      }
+      if (k > l) {
+        // The reflection zeroed the bulge below the subdiagonal of column k−1.
+        h[at(k + 1, k - 1)] = 0;
+        if (three) h[at(k + 2, k - 1)] = 0;
+      }
+    }
+  }
+  return { re, im };
+}
+
+/** Upper Hessenberg form by Householder reflections (similar to a, so same eigenvalues). Returns a new array. */
+function hessenberg(src: Float64Array, n: number): Float64Array {
+  const a = Float64Array.from(src);
+  const v = new Float64Array(n);
+  const w = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    let norm = 0;
+    for (let i = k + 1; i < n; i++) norm += a[i * n + k] * a[i * n + k];
+    norm = Math.sqrt(norm);
+    if (norm === 0) continue;
+    const x0 = a[(k + 1) * n + k];
+    const alpha = x0 > 0 ? -norm : norm;
+    let vnorm = 0;
+    for (let i = k + 1; i < n; i++) {
+      v[i] = a[i * n + k] - (i === k + 1 ? alpha : 0);
+      vnorm += v[i] * v[i];
+    }
+    if (vnorm === 0) continue;
+    const scale = 2 / vnorm;
+    // A ← (I − scale·v vᵀ) A, row by row: w = scale·vᵀA, then A[i,:] −= v[i]·w (contiguous runs, same sums)
+    w.fill(0);
+    for (let i = k + 1; i < n; i++) {
+      const vi = v[i];
+      for (let j = 0; j < n; j++) w[j] += vi * a[i * n + j];
+    }
+    for (let j = 0; j < n; j++) w[j] *= scale;
+    for (let i = k + 1; i < n; i++) {
+      const vi = v[i];
+      for (let j = 0; j < n; j++) if (w[j] !== 0) a[i * n + j] -= w[j] * vi;
+    }
+    // A ← A (I − scale·v vᵀ)
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = k + 1; j < n; j++) s += a[i * n + j] * v[j];
+      s *= scale;
+      if (s !== 0) for (let j = k + 1; j < n; j++) a[i * n + j] -= s * v[j];
+    }
+    for (let i = k + 2; i < n; i++) a[i * n + k] = 0;
+  }
+  return a;
+}
+
+/** ρ(A) = max |λ|. */
+export function spectralRadius(a: Float64Array, n: number): number {
+  if (!allFinite(a)) return NaN;
+  const { re, im } = eigenvalues(a, n);
+  let r = 0;
+  for (let i = 0; i < n; i++) r = Math.max(r, Math.hypot(re[i], im[i]));
+  return r;
+}
+
+/**
+ * σ_max(A) for an m×n matrix: √ of the largest eigenvalue of the symmetric AᵀA. The Householder reduction of a
+ * symmetric matrix is tridiagonal, and the top eigenvalue of a symmetric tridiagonal matrix is found by bisection
+ * to machine precision, which is much cheaper than the general complex QR.
+ */
+export function sigmaMax(a: Float64Array, m: number, n: number): number {
+  if (!allFinite(a)) return NaN;
+  const ata = new Float64Array(n * n);
+  gemmTNAcc(n, n, m, a, 0, a, 0, ata, 0);
+  const t = hessenberg(ata, n);
+  const diag = new Float64Array(n);
+  const off = new Float64Array(Math.max(0, n - 1));
+  for (let i = 0; i < n; i++) diag[i] = t[i * n + i];
+  // The reduction keeps symmetry only to round-off; the mean of the two off-diagonals is the symmetric part.
+  for (let i = 0; i + 1 < n; i++) off[i] = (t[(i + 1) * n + i] + t[i * n + i + 1]) / 2;
+  return Math.sqrt(Math.max(0, largestTridiagonalEigenvalue(diag, off)));
+}
+
+/**
+ * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal d and off-diagonal e, by bisection on the
+ * Sturm count (how many eigenvalues lie below x), starting from the Gershgorin interval.
+ */
+function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
+  const n = d.length;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const radius = (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < n - 1 ? Math.abs(e[i]) : 0);
+    lo = Math.min(lo, d[i] - radius);
+    hi = Math.max(hi, d[i] + radius);
+  }
+  const tiny = 1e-300;
+  /** Eigenvalues below x: the negative pivots of the LDLᵀ factorization of T − xI. */
+  const countBelow = (x: number) => {
+    let count = 0, q = 1;
+    for (let i = 0; i < n; i++) {
+      q = d[i] - x - (i > 0 ? (e[i - 1] * e[i - 1]) / q : 0);
+      if (q === 0) q = -tiny;
+      if (q < 0) count++;
+    }
+    return count;
+  };
+  // Invariant: the top eigenvalue lies in [lo, hi]; stop when the interval is at the resolution of float64.
+  for (let it = 0; it < 2100; it++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (countBelow(mid) === n) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
