@@ -25,6 +25,8 @@ import { workspaceRootFor } from './sources';
 const SOURCE_STATE_KEY = 'unroll.source';
 /** A fast training reports thousands of epochs a second; the panel and the notification need a few a second. */
 const PROGRESS_INTERVAL_MS = 50;
+/** What a run that a newer one cancelled answers internally. */
+const SUPERSEDED = Symbol('superseded');
 /** A file watcher reports an editor save some milliseconds after onDidSaveTextDocument did. */
 const SAVE_ECHO_MS = 1000;
 
@@ -62,6 +64,7 @@ export class Controller extends Disposable {
   private rendered: RenderedMark | undefined;
   /** Files the current analysis read; a save or change of any re-runs it. */
   private watched = new Map<string, vscode.Disposable>();
+  private latestRun: Promise<AnalysisResult | undefined> | undefined;
   private refresher: { intervalMs: number; throttle: LatestEvery<void> } | undefined;
   /** When each file was last saved in the editor: the watcher's event for the same save is not a second change. */
   private readonly savedAt = new Map<string, number>();
@@ -238,7 +241,19 @@ export class Controller extends Disposable {
     void this.context.workspaceState.update(SOURCE_STATE_KEY, source.path);
   }
 
-  private async run(): Promise<AnalysisResult | undefined> {
+  /**
+   * Analyze the current source. When a newer run (a save, a watcher event) supersedes this one, the answer is the
+   * newer run's: a caller waiting for "the analysis of this file" gets the freshest one, not nothing.
+   */
+  private run(): Promise<AnalysisResult | undefined> {
+    const attempt: Promise<AnalysisResult | undefined> = this.analyzeOnce().then((outcome) =>
+      outcome === SUPERSEDED ? (this.latestRun !== attempt ? this.latestRun : undefined) : outcome,
+    );
+    this.latestRun = attempt;
+    return attempt;
+  }
+
+  private async analyzeOnce(): Promise<AnalysisResult | undefined | typeof SUPERSEDED> {
     const source = this.source;
     if (!source) return undefined;
     this.panel?.post({ type: ToWebviewType.Busy, busy: true, what: 'analyzing' });
@@ -251,12 +266,13 @@ export class Controller extends Disposable {
       this.clearProblems();
       this.setDiagnostics(answer.warnings);
       this.watch(answer.files);
+      this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
       return answer.result;
     } catch (error) {
+      if (error instanceof CancelledError) return SUPERSEDED;
+      this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
       this.failed(error);
       return undefined;
-    } finally {
-      this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
     }
   }
 
