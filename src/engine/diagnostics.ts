@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmTNAcc, block } from './linalg';
+import { gemmNTResident, gemmTNAcc, block, residentB } from './linalg';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 
@@ -65,6 +65,7 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const back = new Float64Array(R * H); // (∂/∂pre_hh) · W_hh per active row
   const whh = new Float64Array(maxD);
   const stepHh = net.scratchHh();
+  residentB(H, GH, W_hhT, 0);
   for (let d = 0; d < maxD; d++) {
     let active = 0;
     for (let r = 0; r < R; r++) {
@@ -78,7 +79,7 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
       activeRows[active++] = r;
     }
     // ∂ℓ_t/∂h_{k−1} = direct term + (∂/∂pre_hh) · W_hh, for all active rows in one product
-    gemmNT(active, H, GH, A, 0, W_hhT, 0, back, 0, false);
+    gemmNTResident(active, A, 0, back, 0, false);
     for (let a = 0; a < active; a++) {
       const r = activeRows[a];
       for (let i = 0; i < H; i++) nh[r * H + i] += back[a * H + i];

@@ -14,13 +14,51 @@ export function gemmNT(
   C: Float64Array, cOff: number,
   accumulate: boolean,
 ): void {
-  let i = 0;
   if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0 && K % 2 === 0) {
-    i = M - (M % 2);
-    gemmNTSimd(simdKernel, i, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+    gemmNTSimd(simdKernel, M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+    return;
   }
+  let i = 0;
   for (; i + 1 < M; i += 2) gemmNTTwoRows(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
   if (i < M) gemmNTOneRow(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
+}
+
+/**
+ * The B of gemmNTResident: a matrix used by many products in a row (a weight matrix inside the time loop), copied
+ * once into the SIMD kernel's memory, where it stays below the per-call scratch until the next residentB.
+ */
+const resident: { B: Float64Array; bOff: number; N: number; K: number; inKernel: boolean } = { B: new Float64Array(0), bOff: 0, N: 0, K: 0, inKernel: false };
+
+/** Makes the N×K matrix at B[bOff…] the B of the following gemmNTResident calls (its values as of now). */
+export function residentB(N: number, K: number, B: Float64Array, bOff: number): void {
+  resident.B = B;
+  resident.bOff = bOff;
+  resident.N = N;
+  resident.K = K;
+  resident.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
+  if (!resident.inKernel) return;
+  simdKernel!.reserve(N * K);
+  copyRun(B, bOff, simdKernel!.heap(), 0, N * K);
+}
+
+/**
+ * gemmNT with the matrix of the last residentB as B: C[i,j] (+)= Σ_k A[i,k] · B[j,k], any M ≥ 1. On the SIMD
+ * kernel only A and C are copied, which makes it pay off from one row (a matrix–vector product) up.
+ */
+export function gemmNTResident(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  const { N, K } = resident;
+  if (!resident.inKernel) {
+    gemmNT(M, N, K, A, aOff, resident.B, resident.bOff, C, cOff, accumulate);
+    return;
+  }
+  const kernel = simdKernel!;
+  const a = N * K, c = a + M * K;
+  kernel.reserve(c + M * N);
+  const heap = kernel.heap();
+  copyRun(A, aOff, heap, a, M * K);
+  if (accumulate) copyRun(C, cOff, heap, c, M * N);
+  kernel.gemmNT(M, N, K, a, 0, c, accumulate);
+  copyRun(heap, c, C, cOff, M * N);
 }
 
 /**
@@ -100,18 +138,18 @@ function gemmNTOneRow(
  */
 const SIMD_MIN_ROWS = 4;
 
-/** gemmNT for an even number of rows M on the SIMD kernel: copy A, B (and C when accumulating) in, run, copy C out. */
+/** gemmNT on the SIMD kernel: copy A, B (and C when accumulating) in above the resident matrix, run, copy C out. */
 function gemmNTSimd(
   kernel: SimdKernel, M: number, N: number, K: number,
   A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
 ): void {
-  const a = 0, b = M * K, c = b + N * K;
+  const a = resident.inKernel ? resident.N * resident.K : 0, b = a + M * K, c = b + N * K;
   kernel.reserve(c + M * N);
   const heap = kernel.heap();
   copyRun(A, aOff, heap, a, M * K);
   copyRun(B, bOff, heap, b, N * K);
   if (accumulate) copyRun(C, cOff, heap, c, M * N);
-  kernel.gemmNT(M / 2, N, K, a, b, c, accumulate);
+  kernel.gemmNT(M, N, K, a, b, c, accumulate);
   copyRun(heap, c, C, cOff, M * N);
 }
 

@@ -6,7 +6,7 @@
 // Cells follow PyTorch's equations (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to W_hn h + b_hn).
 import type { CellKind, NonFinite, ResolvedModel } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
-import { gemmNT, gemmTNAcc, transpose } from './linalg';
+import { gemmNT, gemmNTResident, gemmTNAcc, residentB, transpose } from './linalg';
 import { gateCount } from './params';
 
 export interface LayerBuffers {
@@ -169,6 +169,7 @@ export class Network {
       // Input projections of all steps at once: one product instead of T.
       gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false);
       for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.preIh[r * GH + j] += b_ih[j];
+      residentB(GH, H, this.p(`rnn.weight_hh_l${l}`), 0);
       for (let t = 0; t < T; t++) {
         this.step(l, t);
         if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
@@ -184,12 +185,11 @@ export class Network {
     const { B, H, G } = this;
     const GH = G * H;
     const lb = this.layers[l];
-    const W_hh = this.p(`rnn.weight_hh_l${l}`);
     const b_hh = this.p(`rnn.bias_hh_l${l}`);
     const hPrev = t * B * H;
     const hOut = (t + 1) * B * H;
     const hh = this.hh;
-    gemmNT(B, GH, H, lb.Hs, hPrev, W_hh, 0, hh, 0, false);
+    gemmNTResident(B, lb.Hs, hPrev, hh, 0, false); // W_hh h_{t−1} (W_hh made resident by forward)
     const pre = lb.preIh;
     const Hs = lb.Hs;
     for (let b = 0; b < B; b++) {
@@ -358,7 +358,7 @@ export class Network {
     const { B, H, G } = this;
     const GH = G * H;
     const lb = this.layers[l];
-    const W_hhT = this.hhT[l];
+    residentB(H, GH, this.hhT[l], 0);
     const sIh = this.sIh, sHh = this.sHh;
     let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
     dh.fill(0);
@@ -376,7 +376,7 @@ export class Network {
       if (local) addInto(local, gOff, sIh, B * GH);
       if (t > lo) {
         // ∂/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNT(B, H, GH, sHh, 0, W_hhT, 0, dhN, 0, true);
+        gemmNTResident(B, sHh, 0, dhN, 0, true);
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }

@@ -15,10 +15,10 @@ interface WasmMemory {
 
 export interface SimdKernel {
   /**
-   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for i < 2·rowPairs (N a multiple of 4, K a multiple of 2), with A, B, C at the
-   * given float64 indices of `heap`.
+   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for i < M (N a multiple of 4, K a multiple of 2), with A, B, C at the given
+   * float64 indices of `heap`.
    */
-  gemmNT(rowPairs: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
+  gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
   /** The kernel's memory as float64s; grow() replaces it, so read it again after growing. */
   heap(): Float64Array;
   /** Makes room for at least `doubles` float64s. */
@@ -57,76 +57,87 @@ function sleb(n: number): number[] {
   }
 }
 
-// Local indices of the kernel function: parameters first, then i32 and v128 locals.
-const P = { rowPairs: 0, N: 1, K: 2, a: 3, b: 4, c: 5, acc: 6 };
-const L = { i: 7, j: 8, kk: 9, a0: 10, a1: 11, b0: 12, b1: 13, b2: 14, b3: 15, c0: 16, c1: 17, kBytes: 18, nBytes: 19 };
-const I32_LOCALS = 13;
-const S = 20; // s[r][q] = local S + 4r + q : the 2×4 tile's accumulators, each two lanes of partial sums
-const X0 = 28, X1 = 29, Y = 30;
-const V128_LOCALS = 11;
+// Local indices of a kernel function: the seven parameters, then i32 locals, then v128 locals.
+const P = { rows: 0, N: 1, K: 2, a: 3, b: 4, c: 5, acc: 6 };
 
-/** The function body: loops over row pairs, column quads and k in steps of two lanes. */
-function kernelBody(): number[] {
+/**
+ * The body of a kernel with an R×4 register tile: loops over groups of R rows, column quads and k in steps of two
+ * lanes; R·4 accumulators of two lanes each, R rows of A and one row of B loaded per step of k.
+ */
+function kernelBody(R: number): number[] {
+  const Q = 4;
+  let next = 7;
+  const i = next++, j = next++, kk = next++, kBytes = next++, nBytes = next++;
+  const aRow = Array.from({ length: R }, () => next++);
+  const bRow = Array.from({ length: Q }, () => next++);
+  const cRow = Array.from({ length: R }, () => next++);
+  const i32Locals = next - 7;
+  const S = next; // s[r][q] = local S + Q·r + q
+  next += R * Q;
+  const X = Array.from({ length: R }, () => next++);
+  const Y = next++;
+  const v128Locals = next - 7 - i32Locals;
+
   const c: number[] = [];
   const get = (l: number) => c.push(op.localGet, ...uleb(l));
   const set = (l: number) => c.push(op.localSet, ...uleb(l));
   const i32 = (n: number) => c.push(op.i32Const, ...sleb(n));
   const add = () => c.push(op.i32Add);
-  /** local dst = local x + local y */
-  const sum = (dst: number, x: number, y: number) => { get(x); get(y); add(); set(dst); };
+  const bytes = (l: number) => { get(l); i32(3); c.push(op.i32Shl); }; // local l (in doubles) · 8
 
-  get(P.K); i32(3); c.push(op.i32Shl); set(L.kBytes);
-  get(P.N); i32(3); c.push(op.i32Shl); set(L.nBytes);
-  i32(0); set(L.i);
-  c.push(op.block, EMPTY, op.loop, EMPTY); // rows, two at a time
-  get(L.i); get(P.rowPairs); c.push(op.i32GeU, op.brIf, 1);
-  // a0 = a + 2i·K·8, a1 = a0 + K·8, c0 = c + 2i·N·8, c1 = c0 + N·8 (pointers in bytes; a, c given in doubles)
-  get(P.a); i32(3); c.push(op.i32Shl); get(L.i); get(L.kBytes); c.push(op.i32Mul); i32(1); c.push(op.i32Shl); add(); set(L.a0);
-  sum(L.a1, L.a0, L.kBytes);
-  get(P.c); i32(3); c.push(op.i32Shl); get(L.i); get(L.nBytes); c.push(op.i32Mul); i32(1); c.push(op.i32Shl); add(); set(L.c0);
-  sum(L.c1, L.c0, L.nBytes);
-  i32(0); set(L.j);
+  get(P.K); i32(3); c.push(op.i32Shl); set(kBytes);
+  get(P.N); i32(3); c.push(op.i32Shl); set(nBytes);
+  i32(0); set(i);
+  c.push(op.block, EMPTY, op.loop, EMPTY); // rows, R at a time
+  get(i); get(P.rows); c.push(op.i32GeU, op.brIf, 1);
+  // aRow[r] = a·8 + (i + r)·K·8 and cRow[r] = c·8 + (i + r)·N·8 (byte addresses; a, c given in doubles)
+  bytes(P.a); get(i); get(kBytes); c.push(op.i32Mul); add(); set(aRow[0]);
+  bytes(P.c); get(i); get(nBytes); c.push(op.i32Mul); add(); set(cRow[0]);
+  for (let r = 1; r < R; r++) {
+    get(aRow[r - 1]); get(kBytes); add(); set(aRow[r]);
+    get(cRow[r - 1]); get(nBytes); add(); set(cRow[r]);
+  }
+  i32(0); set(j);
   c.push(op.block, EMPTY, op.loop, EMPTY); // columns, four at a time
-  get(L.j); get(P.N); c.push(op.i32GeU, op.brIf, 1);
-  get(P.b); i32(3); c.push(op.i32Shl); get(L.j); get(L.kBytes); c.push(op.i32Mul); add(); set(L.b0);
-  sum(L.b1, L.b0, L.kBytes); sum(L.b2, L.b1, L.kBytes); sum(L.b3, L.b2, L.kBytes);
-  for (let s = 0; s < 8; s++) { c.push(op.simd, simd.v128Const, ...new Array(16).fill(0)); set(S + s); }
-  i32(0); set(L.kk);
-  c.push(op.block, EMPTY, op.loop, EMPTY); // k, two lanes at a time: s[r][q] += A[r, k..k+1] * B[q, k..k+1]
-  get(L.kk); get(L.kBytes); c.push(op.i32GeU, op.brIf, 1);
-  const load = (base: number) => { get(base); get(L.kk); add(); c.push(op.simd, simd.v128Load, 4, 0); };
-  load(L.a0); set(X0);
-  load(L.a1); set(X1);
-  [L.b0, L.b1, L.b2, L.b3].forEach((bq, q) => {
-    load(bq); set(Y);
-    [X0, X1].forEach((x, r) => {
-      get(S + 4 * r + q); get(x); get(Y);
+  get(j); get(P.N); c.push(op.i32GeU, op.brIf, 1);
+  bytes(P.b); get(j); get(kBytes); c.push(op.i32Mul); add(); set(bRow[0]);
+  for (let q = 1; q < Q; q++) { get(bRow[q - 1]); get(kBytes); add(); set(bRow[q]); }
+  for (let s = 0; s < R * Q; s++) { c.push(op.simd, simd.v128Const, ...new Array(16).fill(0)); set(S + s); }
+  i32(0); set(kk);
+  c.push(op.block, EMPTY, op.loop, EMPTY); // k, two lanes at a time: s[r][q] += A[i+r, k..k+1] * B[j+q, k..k+1]
+  get(kk); get(kBytes); c.push(op.i32GeU, op.brIf, 1);
+  const load = (base: number) => { get(base); get(kk); add(); c.push(op.simd, simd.v128Load, 4, 0); };
+  for (let r = 0; r < R; r++) { load(aRow[r]); set(X[r]); }
+  for (let q = 0; q < Q; q++) {
+    load(bRow[q]); set(Y);
+    for (let r = 0; r < R; r++) {
+      get(S + Q * r + q); get(X[r]); get(Y);
       c.push(op.simd, ...uleb(simd.f64x2Mul), op.simd, ...uleb(simd.f64x2Add));
-      set(S + 4 * r + q);
-    });
-  });
-  get(L.kk); i32(16); add(); set(L.kk);
+      set(S + Q * r + q);
+    }
+  }
+  get(kk); i32(16); add(); set(kk);
   c.push(op.br, 0, op.end, op.end);
-  // C[r, j+q] = (accumulate ? C[r, j+q] : 0) + (lane 0 + lane 1)
-  [L.c0, L.c1].forEach((cr, r) => {
-    for (let q = 0; q < 4; q++) {
-      get(cr); get(L.j); i32(3); c.push(op.i32Shl); add(); // address, kept for the store
-      get(S + 4 * r + q); c.push(op.simd, simd.f64x2ExtractLane, 0);
-      get(S + 4 * r + q); c.push(op.simd, simd.f64x2ExtractLane, 1);
+  // C[i+r, j+q] = (accumulate ? C[i+r, j+q] : 0) + (lane 0 + lane 1)
+  for (let r = 0; r < R; r++) {
+    for (let q = 0; q < Q; q++) {
+      get(cRow[r]); get(j); i32(3); c.push(op.i32Shl); add(); // address, kept for the store
+      get(S + Q * r + q); c.push(op.simd, simd.f64x2ExtractLane, 0);
+      get(S + Q * r + q); c.push(op.simd, simd.f64x2ExtractLane, 1);
       c.push(op.f64Add);
-      get(cr); get(L.j); i32(3); c.push(op.i32Shl); add(); c.push(op.f64Load, 3, ...uleb(8 * q));
+      get(cRow[r]); get(j); i32(3); c.push(op.i32Shl); add(); c.push(op.f64Load, 3, ...uleb(8 * q));
       c.push(op.f64Const, 0, 0, 0, 0, 0, 0, 0, 0);
       get(P.acc); c.push(op.select);
       c.push(op.f64Add);
       c.push(op.f64Store, 3, ...uleb(8 * q));
     }
-  });
-  get(L.j); i32(4); add(); set(L.j);
+  }
+  get(j); i32(Q); add(); set(j);
   c.push(op.br, 0, op.end, op.end);
-  get(L.i); i32(1); add(); set(L.i);
+  get(i); i32(R); add(); set(i);
   c.push(op.br, 0, op.end, op.end);
   c.push(op.end);
-  const locals = [2, ...uleb(I32_LOCALS), I32, ...uleb(V128_LOCALS), V128];
+  const locals = [2, ...uleb(i32Locals), I32, ...uleb(v128Locals), V128];
   return [...uleb(locals.length + c.length), ...locals, ...c];
 }
 
@@ -134,17 +145,22 @@ function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
 
+/** Row-tile heights of the exported kernels, tallest first: `gemm<R>` handles R rows at a time. */
+const TILE_ROWS = [2, 1];
+
 function moduleBytes(): Uint8Array {
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
   const type = [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
-  const body = kernelBody();
+  const n = TILE_ROWS.length;
+  const exportsOf = TILE_ROWS.flatMap((R, f) => [...name(`gemm${R}`), 0x00, f]);
+  const bodies = TILE_ROWS.flatMap((R) => kernelBody(R));
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, type),
-    ...section(3, [1, 0]), // one function of type 0
+    ...section(3, [n, ...new Array(n).fill(0)]), // the kernels, all of type 0
     ...section(5, [1, 0x00, 1]), // one memory, at least one page
-    ...section(7, [2, ...name('gemm'), 0x00, 0, ...name('mem'), 0x02, 0]),
-    ...section(10, [1, ...body]),
+    ...section(7, [n + 1, ...exportsOf, ...name('mem'), 0x02, 0]),
+    ...section(10, [n, ...bodies]),
   ]);
 }
 
@@ -156,11 +172,19 @@ function instantiate(): SimdKernel | null {
   } catch {
     return null; // no SIMD in this runtime
   }
-  const gemm = exports.gemm as (...args: number[]) => void;
+  const kernels = TILE_ROWS.map((R) => exports[`gemm${R}`] as (...args: number[]) => void);
   const memory = exports.mem as WasmMemory;
   let view = new Float64Array(memory.buffer);
   return {
-    gemmNT: (rowPairs, N, K, a, b, c, accumulate) => gemm(rowPairs, N, K, a, b, c, accumulate ? 1 : 0),
+    gemmNT(M, N, K, a, b, c, accumulate) {
+      const acc = accumulate ? 1 : 0;
+      let done = 0;
+      for (let f = 0; f < TILE_ROWS.length && done < M; f++) {
+        const rows = M - done - ((M - done) % TILE_ROWS[f]);
+        if (rows > 0) kernels[f](rows, N, K, a + done * K, b, c + done * N, acc);
+        done += rows;
+      }
+    },
     heap: () => view,
     reserve(doubles) {
       if (view.length >= doubles) return;

@@ -1,8 +1,8 @@
 // The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
-// and gemmTNAcc's slicing of long sums. Also σ_max's tridiagonal bisection against the general eigenvalue routine.
+// gemmTNAcc's slicing of long sums and gemmNTResident (resident B, any number of rows). Also σ_max's tridiagonal bisection against the general eigenvalue routine.
 import assert from 'node:assert/strict';
-import { gemmNNAcc, gemmNT, gemmTNAcc } from '../../../src/engine/linalg';
+import { gemmNNAcc, gemmNT, gemmNTResident, gemmTNAcc, residentB } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax } from '../../../src/engine/eigen';
 import { Rng } from '../../../src/engine/rng';
 
@@ -40,6 +40,35 @@ describe('dense kernels', () => {
       const zeroed = Float64Array.from(C0).fill(0, cOff, cOff + M * N);
       assertClose(set, naive(zeroed), 'set');
       assert.equal(set[0], C0[0], 'entries before cOff are left alone');
+    });
+
+    it(`gemmNTResident ${M}×${N}×${K}: B stays resident across products, with other products in between`, () => {
+      const bOff = 4;
+      const B = rand(bOff + N * K);
+      const values = Float64Array.from(B);
+      residentB(N, K, B, bOff);
+      if (N % 4 === 0 && K % 2 === 0) B.fill(0); // in the SIMD kernel, the copy made by residentB is what counts
+      for (let round = 0; round < 2; round++) {
+        const A = rand(M * K), C0 = rand(M * N);
+        const naive = (start: Float64Array) => {
+          const out = Float64Array.from(start);
+          for (let i = 0; i < M; i++) {
+            for (let j = 0; j < N; j++) {
+              let s = 0;
+              for (let k = 0; k < K; k++) s += A[i * K + k] * values[bOff + j * K + k];
+              out[i * N + j] += s;
+            }
+          }
+          return out;
+        };
+        gemmNT(64, 64, 8, rand(64 * 8), 0, rand(64 * 8), 0, new Float64Array(64 * 64), 0, false);
+        const acc = Float64Array.from(C0);
+        gemmNTResident(M, A, 0, acc, 0, true);
+        assertClose(acc, naive(C0), 'accumulated');
+        const set = Float64Array.from(C0);
+        gemmNTResident(M, A, 0, set, 0, false);
+        assertClose(set, naive(new Float64Array(M * N)), 'set');
+      }
     });
 
     it(`gemmNNAcc and gemmTNAcc ${M}×${N}×${K}`, () => {
