@@ -41,10 +41,10 @@ async function pickWorkspaceFile(glob: string, placeHolder: string): Promise<str
   return (await vscode.window.showQuickPick(items, { placeHolder }))?.path;
 }
 
-/** The model file beside a data file whose `data` field names it, if there is one. */
+/** The model file beside a data file whose `data` field names it (the default cell's first), if there is one. */
 async function modelBeside(dataPath: string): Promise<string | undefined> {
   const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(dirname(dataPath)));
-  for (const candidate of modelCandidates(dataPath, entries.map(([name]) => name))) {
+  for (const candidate of modelCandidates(dataPath, entries.map(([name]) => name), readSettings().engine.defaultCell)) {
     if (modelDescribes(candidate, await readText(candidate), dataPath)) return candidate;
   }
   return undefined;

@@ -28,14 +28,14 @@ export function modelPathFor(dataPath: string): string {
 
 /**
  * Model files among `siblings` (names in the data file's folder) that could describe it, most likely first:
- * `<stem>.unroll.json`, then `<stem>.<anything>.unroll.json` in name order. Whether one really does is
- * decided by its `data` field (`modelDescribes`).
+ * `<stem>.unroll.json`, then `<stem>.<preferredCell>.unroll.json`, then other `<stem>.<anything>.unroll.json` in
+ * name order. Whether one really does is decided by its `data` field (`modelDescribes`).
  */
-export function modelCandidates(dataPath: string, siblings: readonly string[]): string[] {
+export function modelCandidates(dataPath: string, siblings: readonly string[], preferredCell: CellKind): string[] {
   const stem = fileStem(dataPath);
-  const exact = stem + MODEL_SUFFIX;
-  const variants = siblings.filter((n) => n !== exact && n.startsWith(stem + '.') && isModelFile(n)).sort();
-  return [...(siblings.includes(exact) ? [exact] : []), ...variants].map((n) => resolve(dirname(dataPath), n));
+  const ranked = [stem + MODEL_SUFFIX, `${stem}.${preferredCell}${MODEL_SUFFIX}`].filter((n) => siblings.includes(n));
+  const others = siblings.filter((n) => !ranked.includes(n) && n.startsWith(stem + '.') && isModelFile(n)).sort();
+  return [...ranked, ...others].map((n) => resolve(dirname(dataPath), n));
 }
 
 /** True when the model file's `data` field names `dataPath` (relative to the model file, as DESIGN.md §3 says). */

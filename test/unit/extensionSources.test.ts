@@ -24,10 +24,16 @@ describe('extension sources', () => {
     assert.equal(modelPathFor('/w/d/sine.csv'), '/w/d/sine.unroll.json');
   });
 
-  it('lists the exact-name model first, then variants in name order, nothing unrelated', () => {
-    const siblings = ['adding.gru.unroll.json', 'adding.csv', 'adding.unroll.json', 'adding.lstm.unroll.json', 'addingmore.unroll.json', 'sine.unroll.json'];
-    assert.deepEqual(modelCandidates('/w/adding.csv', siblings), ['/w/adding.unroll.json', '/w/adding.gru.unroll.json', '/w/adding.lstm.unroll.json']);
-    assert.deepEqual(modelCandidates('/w/none.csv', siblings), []);
+  it('lists the exact-name model first, then the preferred cell, then other variants in name order, nothing unrelated', () => {
+    const siblings = ['adding.rnn.unroll.json', 'adding.gru.unroll.json', 'adding.csv', 'adding.unroll.json', 'adding.lstm.unroll.json', 'addingmore.unroll.json', 'sine.unroll.json'];
+    assert.deepEqual(modelCandidates('/w/adding.csv', siblings, 'lstm'), [
+      '/w/adding.unroll.json',
+      '/w/adding.lstm.unroll.json',
+      '/w/adding.gru.unroll.json',
+      '/w/adding.rnn.unroll.json',
+    ]);
+    assert.deepEqual(modelCandidates('/w/adding.csv', siblings.slice(0, 2), 'rnn'), ['/w/adding.rnn.unroll.json', '/w/adding.gru.unroll.json']);
+    assert.deepEqual(modelCandidates('/w/none.csv', siblings, 'rnn'), []);
   });
 
   it('accepts a model only when its data field resolves to the data file, comments and all', () => {

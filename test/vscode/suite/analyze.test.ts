@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -18,6 +18,24 @@ describe('Analyze on each example', () => {
   it('the examples workspace has model files and data files', () => {
     assert.ok(models.length > 0, `no *.unroll.json in ${root}`);
     assert.ok(data.length > 0, `no sequence file in ${root}`);
+  });
+
+  it('a data file with model files beside it is analyzed with the one for the default cell', async () => {
+    const name = data.find((n) => models.includes(n.replace(/\.[^.]+$/, '.rnn.unroll.json')));
+    assert.ok(name, 'an example data file with an rnn model beside it');
+    const result = await vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', vscode.Uri.file(join(root, name)));
+    assert.match(result?.meta.modelFile ?? '', /\.rnn\.unroll\.json$/);
+  });
+
+  it('a bare data file is analyzed with defaults and no model file is written unasked', async () => {
+    const dir = join(root, 'bare');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'ramp.csv'), 'x\n' + Array.from({ length: 40 }, (_, t) => (t / 40).toFixed(3)).join('\n') + '\n');
+    const result = await vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', vscode.Uri.file(join(dir, 'ramp.csv')));
+    assert.ok(result, 'a Result from defaults');
+    assert.equal(result.meta.modelFile, undefined);
+    assert.equal(result.model.cell, vscode.workspace.getConfiguration('unroll').get('defaultCell'));
+    assert.equal(existsSync(join(dir, 'ramp.unroll.json')), false, 'the model file is only offered');
   });
 
   for (const name of [...models, ...data]) {
