@@ -63,33 +63,52 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
     // Chase the bulge down the block with 3-element Householder reflections, then one 2-element reflection.
     for (let k = l; k <= hi - 1; k++) {
       if (k > l) {
-        x = h[at(k, k - 1)];
-        y = h[at(k + 1, k - 1)];
-        z = k + 2 <= hi ? h[at(k + 2, k - 1)] : 0;
+        x = h[k * n + k - 1];
+        y = h[(k + 1) * n + k - 1];
+        z = k + 2 <= hi ? h[(k + 2) * n + k - 1] : 0;
       }
       const three = k + 2 <= hi;
-      const alpha = -(x >= 0 ? 1 : -1) * Math.hypot(x, y, z);
+      const scale = Math.abs(x) + Math.abs(y) + Math.abs(z);
+      if (scale === 0) continue;
+      const xs = x / scale, ys = y / scale, zs = z / scale;
+      const alpha = -(x >= 0 ? 1 : -1) * scale * Math.sqrt(xs * xs + ys * ys + zs * zs);
       const v0 = x - alpha, v1 = y, v2 = three ? z : 0;
       const vv = v0 * v0 + v1 * v1 + v2 * v2;
       if (vv === 0) continue;
       const beta = 2 / vv;
-      for (let j = k > l ? k - 1 : l; j <= hi; j++) {
-        const p = beta * (v0 * h[at(k, j)] + v1 * h[at(k + 1, j)] + (three ? v2 * h[at(k + 2, j)] : 0));
-        h[at(k, j)] -= p * v0;
-        h[at(k + 1, j)] -= p * v1;
-        if (three) h[at(k + 2, j)] -= p * v2;
-      }
+      const r0 = k * n, r1 = r0 + n, r2 = r1 + n;
       const last = Math.min(k + 3, hi);
-      for (let i = l; i <= last; i++) {
-        const p = beta * (h[at(i, k)] * v0 + h[at(i, k + 1)] * v1 + (three ? h[at(i, k + 2)] * v2 : 0));
-        h[at(i, k)] -= p * v0;
-        h[at(i, k + 1)] -= p * v1;
-        if (three) h[at(i, k + 2)] -= p * v2;
+      if (three) {
+        // rows k, k+1, k+2 ← (I − β v vᵀ) rows, over the columns of the active block
+        for (let j = k > l ? k - 1 : l; j <= hi; j++) {
+          const p = beta * (v0 * h[r0 + j] + v1 * h[r1 + j] + v2 * h[r2 + j]);
+          h[r0 + j] -= p * v0;
+          h[r1 + j] -= p * v1;
+          h[r2 + j] -= p * v2;
+        }
+        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the rows the bulge reaches
+        for (let i = l, ik = l * n + k; i <= last; i++, ik += n) {
+          const p = beta * (h[ik] * v0 + h[ik + 1] * v1 + h[ik + 2] * v2);
+          h[ik] -= p * v0;
+          h[ik + 1] -= p * v1;
+          h[ik + 2] -= p * v2;
+        }
+      } else {
+        for (let j = k > l ? k - 1 : l; j <= hi; j++) {
+          const p = beta * (v0 * h[r0 + j] + v1 * h[r1 + j]);
+          h[r0 + j] -= p * v0;
+          h[r1 + j] -= p * v1;
+        }
+        for (let i = l, ik = l * n + k; i <= last; i++, ik += n) {
+          const p = beta * (h[ik] * v0 + h[ik + 1] * v1);
+          h[ik] -= p * v0;
+          h[ik + 1] -= p * v1;
+        }
       }
       if (k > l) {
         // The reflection zeroed the bulge below the subdiagonal of column k−1.
-        h[at(k + 1, k - 1)] = 0;
-        if (three) h[at(k + 2, k - 1)] = 0;
+        h[r1 + k - 1] = 0;
+        if (three) h[r2 + k - 1] = 0;
       }
     }
   }
