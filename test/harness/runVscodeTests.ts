@@ -31,6 +31,8 @@ async function main(): Promise<number> {
     vsixFiles: [unroll.path, runner],
     env: { UNROLL_TEST_RESULTS: resultsPath, ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}) },
   });
+  // code-server runs in its own process group: a harness stopped from outside must not leave it behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void workbench.stop().finally(() => process.exit(1)));
   let report: RunnerReport;
   const artifacts = join(repoRoot, 'test', 'vscode', 'artifacts');
   try {
