@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNTResident, gemmTNAcc, block, residentB } from './linalg';
+import { gemmNT, gemmNTResident, gemmTNAcc, block, residentB } from './linalg';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 
@@ -58,8 +58,9 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const vh = new Float64Array(R * H), vc = new Float64Array(R * H);
   const nh = new Float64Array(R * H), nc = new Float64Array(R * H);
   for (let r = 0; r < R; r++) vh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
-  const A = new Float64Array(R * GH); // this distance's ∂ℓ_t/∂(recurrent pre-activation) per row
-  const Bm = new Float64Array(R * H); // h_{k−1} per row
+  const R4 = Math.ceil(R / 4) * 4; // room for normOfSumOfOuterProducts' zero rows
+  const A = new Float64Array(R4 * GH); // this distance's ∂ℓ_t/∂(recurrent pre-activation) per row
+  const Bm = new Float64Array(R4 * H); // h_{k−1} per row
   const P = new Float64Array(GH * H);
   const activeRows = new Int32Array(R);
   const back = new Float64Array(R * H); // (∂/∂pre_hh) · W_hh per active row
@@ -94,24 +95,34 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   };
 }
 
-/** ‖Σ_r a_r b_rᵀ‖_F, by the Gram identity Σ_{r,s}(a_r·a_s)(b_r·b_s) when rows are few, else explicitly. */
+/**
+ * ‖Σ_r a_r b_rᵀ‖_F for the first n rows of A (n×m) and Bm (n×k). With few rows, by the Gram identity
+ * Σ_{r,s}(a_r·a_s)(b_r·b_s): the two Gram matrices are products over n rounded up to a multiple of 4 (the extra rows
+ * are zeroed, so they add nothing), which runs them on the SIMD kernel. With many rows, P = Σ_r a_r b_rᵀ explicitly.
+ */
 function normOfSumOfOuterProducts(A: Float64Array, Bm: Float64Array, n: number, m: number, k: number, P: Float64Array): number {
   if (n === 0) return 0;
-  if ((n * (m + k)) / 2 < m * k) {
+  if (n * (m + k) < m * k) {
+    const n4 = Math.ceil(n / 4) * 4;
+    A.fill(0, n * m, n4 * m);
+    Bm.fill(0, n * k, n4 * k);
+    const ga = gram(0, n4 * n4), gb = gram(1, n4 * n4);
+    gemmNT(n4, n4, m, A, 0, A, 0, ga, 0, false);
+    gemmNT(n4, n4, k, Bm, 0, Bm, 0, gb, 0, false);
     let s = 0;
-    for (let r = 0; r < n; r++) {
-      for (let q = r; q < n; q++) {
-        let aa = 0, bb = 0;
-        for (let i = 0; i < m; i++) aa += A[r * m + i] * A[q * m + i];
-        for (let i = 0; i < k; i++) bb += Bm[r * k + i] * Bm[q * k + i];
-        s += (r === q ? 1 : 2) * aa * bb;
-      }
-    }
+    for (let i = 0; i < n4 * n4; i++) s += ga[i] * gb[i];
     return Math.sqrt(Math.max(0, s));
   }
   P.fill(0);
   gemmTNAcc(m, k, n, A, 0, Bm, 0, P, 0);
   return Math.sqrt(sumSq(P, 0, m * k));
+}
+
+/** The two Gram matrices of normOfSumOfOuterProducts, grown on demand and reused. */
+const grams = [new Float64Array(0), new Float64Array(0)];
+function gram(slot: number, size: number): Float64Array {
+  if (grams[slot].length < size) grams[slot] = new Float64Array(size);
+  return grams[slot];
 }
 
 /** Mean and spread of log10‖∂ℓ_t/∂h_{t−d}‖ at each distance, the least-squares slope and the 1e-3 horizon. */
