@@ -1,6 +1,6 @@
 // Dense linear algebra on flat row-major Float64Arrays: the products the RNN needs, plus the
 // eigenvalue and QR routines behind the spectral diagnostics and the orthogonal initialization.
-import { simdKernel, type SimdKernel } from './simd';
+import { packA, packB, simdKernel, type SimdKernel } from './simd';
 
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
@@ -38,7 +38,7 @@ export function residentB(N: number, K: number, B: Float64Array, bOff: number): 
   resident.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
   if (!resident.inKernel) return;
   simdKernel!.reserve(N * K);
-  copyRun(B, bOff, simdKernel!.heap(), 0, N * K);
+  packB(B, bOff, N, K, simdKernel!.heap(), 0);
 }
 
 /**
@@ -55,7 +55,7 @@ export function gemmNTResident(M: number, A: Float64Array, aOff: number, C: Floa
   const a = N * K, c = a + M * K;
   kernel.reserve(c + M * N);
   const heap = kernel.heap();
-  copyRun(A, aOff, heap, a, M * K);
+  packA(A, aOff, M, K, heap, a);
   if (accumulate) copyRun(C, cOff, heap, c, M * N);
   kernel.gemmNT(M, N, K, a, 0, c, accumulate);
   copyRun(heap, c, C, cOff, M * N);
@@ -138,19 +138,29 @@ function gemmNTOneRow(
  */
 const SIMD_MIN_ROWS = 4;
 
-/** gemmNT on the SIMD kernel: copy A, B (and C when accumulating) in above the resident matrix, run, copy C out. */
+/** Rows of A per pass of gemmNTSimd: a block of A and of C stays in the cache between the copies and the kernel. */
+const SIMD_ROW_BLOCK = 256;
+
+/**
+ * gemmNT on the SIMD kernel: copy B in above the resident matrix, then per block of rows copy A (and C when
+ * accumulating) in, run, copy C out.
+ */
 function gemmNTSimd(
   kernel: SimdKernel, M: number, N: number, K: number,
   A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
 ): void {
-  const a = resident.inKernel ? resident.N * resident.K : 0, b = a + M * K, c = b + N * K;
-  kernel.reserve(c + M * N);
+  const rows = Math.min(M, SIMD_ROW_BLOCK);
+  const b = resident.inKernel ? resident.N * resident.K : 0, a = b + N * K, c = a + rows * K;
+  kernel.reserve(c + rows * N);
   const heap = kernel.heap();
-  copyRun(A, aOff, heap, a, M * K);
-  copyRun(B, bOff, heap, b, N * K);
-  if (accumulate) copyRun(C, cOff, heap, c, M * N);
-  kernel.gemmNT(M, N, K, a, b, c, accumulate);
-  copyRun(heap, c, C, cOff, M * N);
+  packB(B, bOff, N, K, heap, b);
+  for (let i = 0; i < M; i += rows) {
+    const m = Math.min(rows, M - i);
+    packA(A, aOff + i * K, m, K, heap, a);
+    if (accumulate) copyRun(C, cOff + i * N, heap, c, m * N);
+    kernel.gemmNT(m, N, K, a, b, c, accumulate);
+    copyRun(heap, c, C, cOff + i * N, m * N);
+  }
 }
 
 /** dst[dOff + i] = src[sOff + i] for i < n (a loop rather than set(subarray(…)), which would allocate a view). */

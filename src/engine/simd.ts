@@ -15,8 +15,8 @@ interface WasmMemory {
 
 export interface SimdKernel {
   /**
-   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for i < M (N a multiple of 4, K a multiple of 2), with A, B, C at the given
-   * float64 indices of `heap`.
+   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for i < M (N a multiple of 4, K a multiple of 2), with A and B packed by packA
+   * and packB and C row-major, at the given float64 indices of `heap`.
    */
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
   /** The kernel's memory as float64s; grow() replaces it, so read it again after growing. */
@@ -61,15 +61,15 @@ function sleb(n: number): number[] {
 const P = { rows: 0, N: 1, K: 2, a: 3, b: 4, c: 5, acc: 6 };
 
 /**
- * The body of a kernel with an R×4 register tile: loops over groups of R rows, column quads and k in steps of two
- * lanes; R·4 accumulators of two lanes each, R rows of A and one row of B loaded per step of k.
+ * The body of a kernel with an R×4 register tile on packed operands (see packA, packB): loops over groups of R
+ * rows, column quads and pairs of k; R·4 accumulators of two lanes each. Per pair of k it loads the R rows' pairs
+ * and the quad's four pairs from two pointers that advance through the packed panels, then does R·4 f64x2
+ * multiply-adds.
  */
 function kernelBody(R: number): number[] {
   const Q = 4;
   let next = 7;
-  const i = next++, j = next++, kk = next++, kBytes = next++, nBytes = next++;
-  const aRow = Array.from({ length: R }, () => next++);
-  const bRow = Array.from({ length: Q }, () => next++);
+  const i = next++, j = next++, kBytes = next++, nBytes = next++, aPanel = next++, pa = next++, pb = next++, pbEnd = next++;
   const cRow = Array.from({ length: R }, () => next++);
   const i32Locals = next - 7;
   const S = next; // s[r][q] = local S + Q·r + q
@@ -85,38 +85,36 @@ function kernelBody(R: number): number[] {
   const add = () => c.push(op.i32Add);
   const bytes = (l: number) => { get(l); i32(3); c.push(op.i32Shl); }; // local l (in doubles) · 8
 
-  get(P.K); i32(3); c.push(op.i32Shl); set(kBytes);
-  get(P.N); i32(3); c.push(op.i32Shl); set(nBytes);
+  bytes(P.K); set(kBytes);
+  bytes(P.N); set(nBytes);
   i32(0); set(i);
   c.push(op.block, EMPTY, op.loop, EMPTY); // rows, R at a time
   get(i); get(P.rows); c.push(op.i32GeU, op.brIf, 1);
-  // aRow[r] = a·8 + (i + r)·K·8 and cRow[r] = c·8 + (i + r)·N·8 (byte addresses; a, c given in doubles)
-  bytes(P.a); get(i); get(kBytes); c.push(op.i32Mul); add(); set(aRow[0]);
+  // aPanel = (a + i·K)·8: the R packed rows; cRow[r] = (c + (i + r)·N)·8
+  bytes(P.a); get(i); get(kBytes); c.push(op.i32Mul); add(); set(aPanel);
   bytes(P.c); get(i); get(nBytes); c.push(op.i32Mul); add(); set(cRow[0]);
-  for (let r = 1; r < R; r++) {
-    get(aRow[r - 1]); get(kBytes); add(); set(aRow[r]);
-    get(cRow[r - 1]); get(nBytes); add(); set(cRow[r]);
-  }
+  for (let r = 1; r < R; r++) { get(cRow[r - 1]); get(nBytes); add(); set(cRow[r]); }
   i32(0); set(j);
   c.push(op.block, EMPTY, op.loop, EMPTY); // columns, four at a time
   get(j); get(P.N); c.push(op.i32GeU, op.brIf, 1);
-  bytes(P.b); get(j); get(kBytes); c.push(op.i32Mul); add(); set(bRow[0]);
-  for (let q = 1; q < Q; q++) { get(bRow[q - 1]); get(kBytes); add(); set(bRow[q]); }
+  // pb = (b + j·K)·8: the quad's packed panel of 4·K doubles; pbEnd its end
+  bytes(P.b); get(j); get(kBytes); c.push(op.i32Mul); add(); set(pb);
+  get(pb); get(kBytes); i32(2); c.push(op.i32Shl); add(); set(pbEnd);
+  get(aPanel); set(pa);
   for (let s = 0; s < R * Q; s++) { c.push(op.simd, simd.v128Const, ...new Array(16).fill(0)); set(S + s); }
-  i32(0); set(kk);
-  c.push(op.block, EMPTY, op.loop, EMPTY); // k, two lanes at a time: s[r][q] += A[i+r, k..k+1] * B[j+q, k..k+1]
-  get(kk); get(kBytes); c.push(op.i32GeU, op.brIf, 1);
-  const load = (base: number) => { get(base); get(kk); add(); c.push(op.simd, simd.v128Load, 4, 0); };
-  for (let r = 0; r < R; r++) { load(aRow[r]); set(X[r]); }
+  c.push(op.block, EMPTY, op.loop, EMPTY); // pairs of k: s[r][q] += A[i+r, k..k+1] * B[j+q, k..k+1]
+  get(pb); get(pbEnd); c.push(op.i32GeU, op.brIf, 1);
+  for (let r = 0; r < R; r++) { get(pa); c.push(op.simd, simd.v128Load, 4, ...uleb(16 * r)); set(X[r]); }
   for (let q = 0; q < Q; q++) {
-    load(bRow[q]); set(Y);
+    get(pb); c.push(op.simd, simd.v128Load, 4, ...uleb(16 * q)); set(Y);
     for (let r = 0; r < R; r++) {
       get(S + Q * r + q); get(X[r]); get(Y);
       c.push(op.simd, ...uleb(simd.f64x2Mul), op.simd, ...uleb(simd.f64x2Add));
       set(S + Q * r + q);
     }
   }
-  get(kk); i32(16); add(); set(kk);
+  get(pa); i32(16 * R); add(); set(pa);
+  get(pb); i32(16 * Q); add(); set(pb);
   c.push(op.br, 0, op.end, op.end);
   // C[i+r, j+q] = (accumulate ? C[i+r, j+q] : 0) + (lane 0 + lane 1)
   for (let r = 0; r < R; r++) {
@@ -143,6 +141,41 @@ function kernelBody(R: number): number[] {
 
 function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
+}
+
+/**
+ * Copies the M×K matrix src[off…] (row-major) to heap[dst…] as the kernels read A: pairs of rows interleaved by
+ * pairs of k (A[i,k], A[i,k+1], A[i+1,k], A[i+1,k+1], …), then an odd last row as it is.
+ */
+export function packA(src: Float64Array, off: number, M: number, K: number, heap: Float64Array, dst: number): void {
+  let i = 0;
+  for (; i + 1 < M; i += 2) {
+    const s0 = off + i * K, s1 = s0 + K, d = dst + i * K;
+    for (let k = 0; k < K; k += 2) {
+      const o = d + 2 * k;
+      heap[o] = src[s0 + k]; heap[o + 1] = src[s0 + k + 1];
+      heap[o + 2] = src[s1 + k]; heap[o + 3] = src[s1 + k + 1];
+    }
+  }
+  for (let k = 0; k < K * (M - i); k++) heap[dst + i * K + k] = src[off + i * K + k];
+}
+
+/**
+ * Copies the N×K matrix src[off…] (row-major, N a multiple of 4) to heap[dst…] as the kernels read B: each quad of
+ * rows as one panel, interleaved by pairs of k (B[j,k], B[j,k+1], B[j+1,k], B[j+1,k+1], … B[j+3,k+1], then k+2).
+ */
+export function packB(src: Float64Array, off: number, N: number, K: number, heap: Float64Array, dst: number): void {
+  for (let j = 0; j < N; j += 4) {
+    const d = dst + j * K;
+    for (let q = 0; q < 4; q++) {
+      const s = off + (j + q) * K;
+      for (let k = 0; k < K; k += 2) {
+        const o = d + 4 * k + 2 * q;
+        heap[o] = src[s + k];
+        heap[o + 1] = src[s + k + 1];
+      }
+    }
+  }
 }
 
 /** Row-tile heights of the exported kernels, tallest first: `gemm<R>` handles R rows at a time. */

@@ -8,7 +8,7 @@ import { Rng } from '../../../src/engine/rng';
 
 const rng = new Rng(11);
 const rand = (n: number) => new Float64Array(n).map(() => rng.range(-1, 1));
-const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 13, 7], [1, 16, 128], [2, 5, 3], [3, 9, 5], [4, 8, 6], [7, 12, 10], [32, 128, 64], [33, 20, 17]];
+const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 13, 7], [1, 16, 128], [2, 5, 3], [3, 9, 5], [4, 8, 6], [7, 12, 10], [32, 128, 64], [33, 20, 17], [300, 8, 6]];
 
 function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
   for (let i = 0; i < expected.length; i++) {
