@@ -1,4 +1,5 @@
-// Axes, grids and color legends drawn through a Painter, shared by every view.
+// Axes, grids and color legends drawn through a Painter for the painter views (network, heatmaps, flow, compare);
+// the plain charts are chart.js (charts.ts).
 import type { ColorScale } from './colormap';
 import { lutColor, position, valueAt } from './colormap';
 import { fmt, niceTicks } from './format';
@@ -27,8 +28,6 @@ export interface Frame {
   box: Box;
   x(v: number): number;
   y(v: number): number;
-  invX(px: number): number;
-  invY(py: number): number;
 }
 
 const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
@@ -73,8 +72,6 @@ export function frame(box: Box, xa: Axis, ya: Axis): Frame {
     box,
     x: (v) => box.left + (v - xa.lo) * sx,
     y: (v) => box.top + box.height - (v - ya.lo) * sy,
-    invX: (px) => xa.lo + (px - box.left) / sx,
-    invY: (py) => ya.lo + (box.top + box.height - py) / sy,
   };
 }
 

@@ -32,7 +32,3 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-/** Integer ticks on a step axis 0 … n−1. */
-export function stepTicks(first: number, last: number, count = 8): number[] {
-  return niceTicks(first, last, count).filter((v) => Number.isInteger(v));
-}

@@ -23,7 +23,7 @@ import { FlowView } from './views/flow';
 import { HeatmapView } from './views/heatmap';
 import { TrainingView } from './views/training';
 import { UnrolledView } from './views/unrolled';
-import type { CanvasView } from './views/view';
+import type { View } from './views/view';
 import { WhhView } from './views/whh';
 
 /** Results larger than this (as JSON) are not kept in the webview state; the extension re-sends on restore. */
@@ -62,7 +62,7 @@ class App implements ViewContext {
   settings: Settings;
   readonly data: Data = { compare: [] };
   palette: Palette;
-  private readonly views: CanvasView[];
+  private readonly views: View[];
   private readonly tabs: HTMLElement & { selectedIndex: number };
   private readonly headlineEl = el('h1', 'headline', 'Unroll');
   private readonly facts = el('dl', 'facts');
@@ -219,7 +219,7 @@ class App implements ViewContext {
     }
   }
 
-  private viewById(id: ViewId): CanvasView {
+  private viewById(id: ViewId): View {
     return this.views.find((v) => v.id === id)!;
   }
 

@@ -19,7 +19,6 @@ export interface Painter {
   rect(x: number, y: number, w: number, h: number, fill?: string, stroke?: string, lineWidth?: number): void;
   /** Points as a flat list x0, y0, x1, y1, …; NaN breaks the line. */
   polyline(points: number[], stroke: string, lineWidth: number, dash?: number[]): void;
-  polygon(points: number[], fill: string, opacity?: number): void;
   circle(cx: number, cy: number, r: number, fill?: string, stroke?: string, lineWidth?: number): void;
   text(x: number, y: number, s: string, style: TextStyle): void;
   /**
@@ -27,26 +26,13 @@ export interface Painter {
    * `transposed`: the source's rows run along x (a [T][H] matrix stored row by row, drawn with t across).
    */
   raster(x: number, y: number, w: number, h: number, source: HTMLCanvasElement, transposed?: boolean): void;
-  measure(s: string, size?: number): number;
 }
 
 const DEFAULT_SIZE = 11;
 
-export class CanvasPainter implements Painter {
-  private readonly ctx: CanvasRenderingContext2D;
-
-  constructor(canvas: HTMLCanvasElement, readonly width: number, readonly height: number, readonly font: string, dpr = window.devicePixelRatio || 1) {
-    const pw = Math.max(1, Math.round(width * dpr));
-    const ph = Math.max(1, Math.round(height * dpr));
-    if (canvas.width !== pw) canvas.width = pw;
-    if (canvas.height !== ph) canvas.height = ph;
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('This browser gives no 2D canvas context.');
-    this.ctx = ctx;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  }
+/** Draws on any 2D context: a canvas's, or svgcanvas's inside a chart.js plugin (see views/decay.ts). */
+export class ContextPainter implements Painter {
+  constructor(protected readonly ctx: CanvasRenderingContext2D, readonly width: number, readonly height: number, readonly font: string) {}
 
   clear(color: string): void {
     this.ctx.fillStyle = color;
@@ -89,19 +75,6 @@ export class CanvasPainter implements Painter {
     c.setLineDash([]);
   }
 
-  polygon(points: number[], fill: string, opacity = 1): void {
-    const c = this.ctx;
-    c.globalAlpha = opacity;
-    c.fillStyle = fill;
-    c.beginPath();
-    for (let i = 0; i + 1 < points.length; i += 2) {
-      if (i === 0) c.moveTo(points[i], points[i + 1]);
-      else c.lineTo(points[i], points[i + 1]);
-    }
-    c.closePath();
-    c.fill();
-    c.globalAlpha = 1;
-  }
 
   circle(cx: number, cy: number, r: number, fill?: string, stroke?: string, lineWidth = 1): void {
     const c = this.ctx;
@@ -145,9 +118,21 @@ export class CanvasPainter implements Painter {
     c.imageSmoothingEnabled = true;
   }
 
-  measure(s: string, size = DEFAULT_SIZE): number {
-    this.ctx.font = `${size}px ${this.font}`;
-    return this.ctx.measureText(s).width;
+}
+
+/** Draws on a canvas sized to width × height CSS pixels at `dpr` device pixels each. */
+export class CanvasPainter extends ContextPainter {
+  constructor(canvas: HTMLCanvasElement, width: number, height: number, font: string, dpr = window.devicePixelRatio || 1) {
+    const pw = Math.max(1, Math.round(width * dpr));
+    const ph = Math.max(1, Math.round(height * dpr));
+    if (canvas.width !== pw) canvas.width = pw;
+    if (canvas.height !== ph) canvas.height = ph;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('This browser gives no 2D canvas context.');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    super(ctx, width, height, font);
   }
 }
 
@@ -161,11 +146,8 @@ function n(v: number): string {
 
 export class SvgPainter implements Painter {
   private readonly parts: string[] = [];
-  private readonly measurer: CanvasRenderingContext2D | null;
 
-  constructor(readonly width: number, readonly height: number, readonly font: string) {
-    this.measurer = document.createElement('canvas').getContext('2d');
-  }
+  constructor(readonly width: number, readonly height: number, readonly font: string) {}
 
   clear(color: string): void {
     this.parts.length = 0;
@@ -193,11 +175,6 @@ export class SvgPainter implements Painter {
     this.parts.push(`<path d="${d}" fill="none" stroke="${esc(stroke)}" stroke-width="${lineWidth}" stroke-linejoin="round"${dashAttr}/>`);
   }
 
-  polygon(points: number[], fill: string, opacity = 1): void {
-    const pts: string[] = [];
-    for (let i = 0; i + 1 < points.length; i += 2) pts.push(`${n(points[i])},${n(points[i + 1])}`);
-    this.parts.push(`<polygon points="${pts.join(' ')}" fill="${esc(fill)}" fill-opacity="${opacity}"/>`);
-  }
 
   circle(cx: number, cy: number, r: number, fill?: string, stroke?: string, lineWidth = 1): void {
     this.parts.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="${n(r)}" fill="${fill ? esc(fill) : 'none'}"${stroke ? ` stroke="${esc(stroke)}" stroke-width="${lineWidth}"` : ''}/>`);
@@ -217,11 +194,6 @@ export class SvgPainter implements Painter {
     this.parts.push(`<image x="${n(ix)}" y="${n(iy)}" width="${n(iw)}" height="${n(ih)}"${transform} preserveAspectRatio="none" style="image-rendering:pixelated" href="${href}"/>`);
   }
 
-  measure(s: string, size = DEFAULT_SIZE): number {
-    if (!this.measurer) return s.length * size * 0.6;
-    this.measurer.font = `${size}px ${this.font}`;
-    return this.measurer.measureText(s).width;
-  }
 
   toString(): string {
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}" font-family="${esc(this.font)}">${this.parts.join('')}</svg>`;

@@ -187,7 +187,7 @@ export async function showView(page: Page, view: string): Promise<void> {
 /** Pixels of a view's canvas: how many differ from the background, and how many distinct colors. */
 export async function canvasStats(page: Page, view: string, region?: { x: number; y: number; w: number; h: number }) {
   return page.evaluate(([v, reg]) => {
-    const canvas = document.querySelector(`section.view[data-view="${v}"] canvas`) as HTMLCanvasElement;
+    const canvas = document.querySelector(`section.view[data-view="${v}"] canvas.view-canvas`) as HTMLCanvasElement;
     const dpr = canvas.width / canvas.clientWidth;
     const r = reg ?? { x: 0, y: 0, w: canvas.clientWidth, h: canvas.clientHeight };
     const img = canvas.getContext('2d')!.getImageData(Math.round(r.x * dpr), Math.round(r.y * dpr), Math.round(r.w * dpr), Math.round(r.h * dpr)).data;
@@ -204,7 +204,7 @@ export async function canvasStats(page: Page, view: string, region?: { x: number
 
 export async function pixelAt(page: Page, view: string, x: number, y: number): Promise<[number, number, number]> {
   return page.evaluate(([v, px, py]) => {
-    const canvas = document.querySelector(`section.view[data-view="${v}"] canvas`) as HTMLCanvasElement;
+    const canvas = document.querySelector(`section.view[data-view="${v}"] canvas.view-canvas`) as HTMLCanvasElement;
     const dpr = canvas.width / canvas.clientWidth;
     const d = canvas.getContext('2d')!.getImageData(Math.round(px * dpr), Math.round(py * dpr), 1, 1).data;
     return [d[0], d[1], d[2]] as [number, number, number];

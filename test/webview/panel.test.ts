@@ -16,7 +16,7 @@ import { artifacts, canvasStats, launch, nextFrames, openPanel, pixelAt, root, s
 const stepViews = ['unrolled', 'heatmap', 'flow', 'decay'];
 const resultViews = [...stepViews, 'whh'];
 /** The heatmap's layout (webview/views/heatmap.ts): left margin, right margin, top of the map, map height. */
-const HEAT = { left: 58, right: 104, top: 138, height: (H: number) => Math.max(160, Math.min(420, H * 8)) };
+const HEAT = { left: 58, right: 104, top: 30, height: (H: number) => Math.max(160, Math.min(420, H * 8)) };
 
 function trainPoints(n: number) {
   return Array.from({ length: n }, (_, i) => ({ epoch: i + 1, epochs: 20, loss: 2 * 0.8 ** i, gradNorm: 3 * 0.9 ** i, clipped: i % 3 === 0 ? 1 : 0, radius: 0.9 + 0.01 * i, sigmaMax: 1.1 + 0.01 * i, elapsedMs: 50 * (i + 1) }));
@@ -37,13 +37,13 @@ async function sendCompare(page: Page, names: FixtureName[], generation: number)
 }
 
 async function canvasBox(page: Page, view: string) {
-  const box = await page.locator(`section.view[data-view="${view}"] canvas`).boundingBox();
+  const box = await page.locator(`section.view[data-view="${view}"] canvas.view-canvas`).boundingBox();
   assert.ok(box, `${view} has a visible canvas`);
   return box;
 }
 
 async function canvasData(page: Page, view: string): Promise<string> {
-  return page.evaluate((v) => (document.querySelector(`section.view[data-view="${v}"] canvas`) as HTMLCanvasElement).toDataURL(), view);
+  return page.evaluate((v) => (document.querySelector(`section.view[data-view="${v}"] canvas.view-canvas`) as HTMLCanvasElement).toDataURL(), view);
 }
 
 function median(xs: number[]): number {
@@ -135,6 +135,27 @@ describe('the panel in Chromium', function () {
     }
   });
 
+  it('draws the decay chart on axes that span the data, with tooltips', async () => {
+    const { page } = panel;
+    const json = fixture('rnn');
+    await sendResult(page, json);
+    await showView(page, 'decay');
+    const root = page.locator('section.view[data-view="decay"]');
+    const dec = json.flow.decay;
+    const [xlo, xhi] = (await root.getAttribute('data-x-range'))!.split(' ').map(Number);
+    assert.deepEqual([xlo, xhi], [0, dec.distance[dec.distance.length - 1]]);
+    const [ylo, yhi] = (await root.getAttribute('data-y-range'))!.split(' ').map(Number);
+    const lows = dec.meanLog10.map((m: number, i: number) => m - (dec.stdLog10[i] ?? 0));
+    const highs = dec.meanLog10.map((m: number, i: number) => m + (dec.stdLog10[i] ?? 0));
+    assert.ok(Math.log10(ylo) <= Math.min(...lows) && Math.min(...lows) - Math.log10(ylo) < 2, `y from ${ylo} covers ${Math.min(...lows)}`);
+    assert.ok(Math.log10(yhi) >= Math.max(...highs), `y to ${yhi} covers ${Math.max(...highs)}`);
+    const box = await canvasBox(page, 'decay');
+    const before = await canvasData(page, 'decay');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await nextFrames(page);
+    assert.notEqual(await canvasData(page, 'decay'), before, 'hovering shows a tooltip');
+  });
+
   it('moves every view to a step selected in any of them', async () => {
     const { page } = panel;
     await sendCompare(page, ['rnn', 'lstm', 'gru'], 1);
@@ -160,14 +181,21 @@ describe('the panel in Chromium', function () {
     assert.equal(await page.locator('.step-slider').inputValue(), String(target));
     // …then move with the keyboard on another view.
     await showView(page, 'unrolled');
-    await page.locator('section.view[data-view="unrolled"] canvas').focus();
+    await page.locator('section.view[data-view="unrolled"] canvas.view-canvas').focus();
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     await nextFrames(page);
     await showView(page, 'flow');
     assert.equal(await page.locator('section.view[data-view="flow"]').getAttribute('data-step'), String(target - 2));
+    // …and by clicking the per-step strip above the heatmap (a chart.js chart over the same columns).
+    await showView(page, 'heatmap');
+    const strip = await page.locator('section.view[data-view="heatmap"] canvas.strip-canvas').boundingBox();
+    assert.ok(strip);
+    await page.mouse.click(strip.x + HEAT.left + ((5 + 0.5) / T) * (strip.width - HEAT.left - HEAT.right), strip.y + strip.height - 30);
+    await nextFrames(page);
+    assert.equal(await page.locator('.step-slider').inputValue(), '5');
     const selects = (await panel.posted()).filter((m) => m.type === 'selectStep').map((m) => m.step);
-    assert.deepEqual(selects, [target, target - 1, target - 2]);
+    assert.deepEqual(selects, [target, target - 1, target - 2, 5]);
   });
 
   it('lets nothing remote load: the CSP blocks it and the panel asks for nothing', async () => {
@@ -251,8 +279,31 @@ describe('the panel in Chromium', function () {
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(svg, /<image [^>]*href="data:image\/png;base64,/);
     assert.match(svg, /hidden unit i/);
+    writeFileSync(path.join(artifacts, 'heatmap-export.svg'), svg);
+    assert.match(svg, /Per-step gradient norm/, 'the chart.js strip above the heatmap is in the SVG');
     const numbers = JSON.parse(exports[2].data as string);
     assert.deepEqual(numbers.values[3], json.dLdh[3]);
+
+    // The chart.js views: SVG recorded from the same chart configuration (lines as paths, text as text).
+    await post(page, { type: 'trainStart', epochs: 20, model: 'm.unroll.json' });
+    for (const point of trainPoints(6)) await post(page, { type: 'trainProgress', point });
+    const expected: Record<string, RegExp[]> = {
+      decay: [/distance d = t − k/, /bound \(γσ_max\)\^d/, /spectral radius ρ = /, /horizon \d+/],
+      whh: [/cumulative share/, /d ≥ \d+/],
+      training: [/loss L = Σ ℓ_t/, /clip events/, /epoch 6 \/ 20/],
+    };
+    for (const [view, patterns] of Object.entries(expected)) {
+      await showView(page, view);
+      for (const label of ['PNG', 'SVG']) await page.locator('.exports vscode-button', { hasText: label }).click();
+      const [png, chartSvg] = (await panel.posted()).filter((m) => m.type === 'export' && m.view === view);
+      assert.deepEqual([...Buffer.from(png.data as string, 'base64').subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], `${view} PNG`);
+      const text = chartSvg.data as string;
+      writeFileSync(path.join(artifacts, `${view}-export.svg`), text);
+      assert.match(text, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/, `${view} SVG`);
+      assert.ok((text.match(/<path /g) ?? []).length > 10, `${view}: lines and bars are SVG paths`);
+      for (const p of patterns) assert.match(text, p, `${view} SVG has ${p}`);
+    }
+    assert.deepEqual(await panel.violations(), [], 'SVG export needs no exception to the CSP');
   });
 
   it('draws training curves live and ends with the reason', async () => {
@@ -263,8 +314,16 @@ describe('the panel in Chromium', function () {
     const points = trainPoints(8);
     for (const point of points.slice(0, 4)) await post(page, { type: 'trainProgress', point });
     const early = await canvasData(page, 'training');
+    const box = await canvasBox(page, 'training');
+    // Epochs 5 … 8 of 20 lie about a quarter to two fifths of the way across the plot.
+    const region = { x: box.width * 0.32, y: 60, w: box.width * 0.08, h: box.height - 120 };
+    const earlyInk = (await canvasStats(page, 'training', region)).differingFraction;
     for (const point of points.slice(4)) await post(page, { type: 'trainProgress', point });
     assert.notEqual(await canvasData(page, 'training'), early, 'new epochs redraw the curves');
+    assert.ok((await canvasStats(page, 'training', region)).differingFraction > earlyInk, 'the curves grew into epochs 5 … 8');
+    const root = page.locator('section.view[data-view="training"]');
+    assert.equal(await root.getAttribute('data-charts-created'), '1', 'progress appends to the one chart, never re-creates it');
+    assert.equal(await root.getAttribute('data-x-range'), '0 20', 'the epoch axis spans the run');
     await post(page, { type: 'trainEnd', reason: 'finished', nonFinite: null });
     const stats = await canvasStats(page, 'training');
     assert.ok(stats.differingFraction > 0.02 && stats.colors > 10);
@@ -311,7 +370,7 @@ describe('the panel in Chromium', function () {
     try {
       await page.goto(pathToFileURL(file).href);
       assert.equal(await page.title(), 'Adding problem, lag 50 </script>');
-      await page.waitForSelector('section.view[data-view="unrolled"] canvas');
+      await page.waitForSelector('section.view[data-view="unrolled"] canvas.view-canvas');
       for (const view of [...resultViews, 'compare']) {
         await showView(page, view);
         assert.ok((await canvasStats(page, view)).differingFraction > 0.02, `${view} drawn in the report`);

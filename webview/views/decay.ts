@@ -1,16 +1,28 @@
 // View 4: log10‖∂ℓ_t/∂h_{t−d}‖ against the distance d (mean ± spread over rows), the fitted slope, the memory
 // horizon, and the bound (γσ_max)^d drawn as a line of slope log10(γσ_max) from d = 0 (Pascanu et al. 2013).
+// A chart.js chart; the spectral numbers and their gauge are drawn beside the plot by a small plugin through the
+// painter, so the PNG and SVG exports carry them too.
 import type { AnalysisResult } from '../../src/protocol';
-import type { Axis, Frame } from '../chart';
-import { drawAxes, range } from '../chart';
-import { fmt } from '../format';
+import { range } from '../chart';
+import type { Chart, Config } from '../charts';
+import { axis, baseOptions, logAxis, rule } from '../charts';
+import { parseRgb } from '../colormap';
+import { exact, fmt } from '../format';
 import type { ViewContext } from '../model';
 import { cellName, steps } from '../model';
 import type { Painter } from '../paint';
+import { ContextPainter } from '../paint';
 import type { Palette } from '../theme';
-import { CanvasView } from './view';
+import { ChartView } from './chartView';
 
-const M = { left: 64, right: 270, top: 52, bottom: 50, height: 400 };
+const HEIGHT = 420;
+/** Room right of the plot for the spectral numbers. */
+const SIDE = 270;
+
+function withAlpha(color: string, alpha: number): string {
+  const [r, g, b] = parseRgb(color);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
 
 /** Intercept of the least-squares line with the given slope through the finite (d, mean) points. */
 export function fitIntercept(distance: number[], meanLog10: number[], slope: number): number {
@@ -45,7 +57,7 @@ export function spectralVerdict(r: AnalysisResult): string[] {
   return g < 1 ? [`γσ_max = ${fmt(g)} < 1:`, 'long-term components must vanish'] : [`γσ_max = ${fmt(g)} ≥ 1:`, 'no vanishing guarantee;', 'explosion is possible'];
 }
 
-export class DecayView extends CanvasView {
+export class DecayView extends ChartView {
   readonly id = 'decay' as const;
   readonly title = 'Decay by distance';
 
@@ -60,76 +72,75 @@ export class DecayView extends CanvasView {
   }
 
   protected layoutHeight(): number {
-    return M.height;
+    return HEIGHT;
   }
 
-  private frameFor(width: number): { box: { left: number; top: number; width: number; height: number }; maxD: number } {
-    const r = this.ctx.data.result!;
-    const maxD = Math.max(1, r.flow.decay.distance[r.flow.decay.distance.length - 1] ?? 1);
-    return { box: { left: M.left, top: M.top, width: Math.max(60, width - M.left - M.right), height: M.height - M.top - M.bottom }, maxD };
-  }
-
-  protected paint(p: Painter): void {
+  protected config(): Config {
     const r = this.ctx.data.result!;
     const pal = this.ctx.palette;
     const dec = r.flow.decay;
-    const { box, maxD } = this.frameFor(p.width);
+    const maxD = Math.max(1, dec.distance[dec.distance.length - 1] ?? 1);
     const sel = rowByDistance(r, Math.min(this.ctx.settings.step, steps(r) - 1));
     const intercept = fitIntercept(dec.distance, dec.meanLog10, dec.slope);
     const y0 = dec.meanLog10[0];
     const lows = dec.meanLog10.map((m, i) => m - (dec.stdLog10[i] || 0));
     const highs = dec.meanLog10.map((m, i) => m + (dec.stdLog10[i] || 0));
     const [ylo, yhi] = range([...lows, ...highs, ...sel.values.slice(0, maxD + 1), intercept, intercept + dec.slope * maxD], 0.06, [-4, 1]);
-    p.clear(pal.background);
-    const xa: Axis = { lo: 0, hi: maxD, label: 'distance d = t − k (steps back)' };
-    const ya: Axis = { lo: Math.floor(ylo), hi: Math.ceil(yhi), label: '‖∂ℓ_t/∂h_k‖ (log)', log10: true };
-    const f = drawAxes(p, pal, box, xa, ya);
-
-    // Spread first (under everything), then the lines.
-    const band: number[] = [];
-    dec.distance.forEach((d, i) => Number.isFinite(highs[i]) && band.push(f.x(d), f.y(highs[i])));
-    for (let i = dec.distance.length - 1; i >= 0; i--) if (Number.isFinite(lows[i])) band.push(f.x(dec.distance[i]), f.y(lows[i]));
-    if (band.length >= 6) p.polygon(band, pal.series[0], 0.18);
-    p.polyline(sel.values.slice(0, maxD + 1).flatMap((v, d) => [f.x(d), Number.isFinite(v) ? f.y(v) : NaN]), pal.muted, 1);
-    p.polyline(dec.distance.flatMap((d, i) => [f.x(d), Number.isFinite(dec.meanLog10[i]) ? f.y(dec.meanLog10[i]) : NaN]), pal.series[0], 2.5);
-    if (Number.isFinite(intercept) && Number.isFinite(dec.slope)) this.clippedLine(p, f, ya, intercept, dec.slope, maxD, pal.series[2], [7, 4], 2);
-    if (Number.isFinite(y0) && Number.isFinite(r.spectral.boundSlope)) this.clippedLine(p, f, ya, y0, r.spectral.boundSlope, maxD, pal.series[1], [2, 3], 2);
-    if (Number.isFinite(y0) && y0 - 3 >= ya.lo) {
-      p.polyline([f.x(0), f.y(y0 - 3), f.x(maxD), f.y(y0 - 3)], pal.muted, 1, [1, 3]);
-      p.text(f.x(maxD) - 2, f.y(y0 - 3) - 4, '1/1000 of d = 0', { color: pal.muted, align: 'right', size: 10 });
-    }
-    if (dec.horizon !== null) {
-      p.polyline([f.x(dec.horizon), box.top, f.x(dec.horizon), box.top + box.height], pal.warning, 1.5);
-      p.text(f.x(dec.horizon) + 4, box.top + 12, `horizon ${dec.horizon}`, { color: pal.warning, size: 10 });
-    }
-
-    const legend: [string, string, number[]][] = [
-      [pal.series[0], 'mean over rows ± 1 s.d.', []],
-      [pal.series[2], `fit: ${fmt(dec.slope)} decades/step`, [7, 4]],
-      [pal.series[1], `bound (γσ_max)^d: slope ${fmt(r.spectral.boundSlope)}`, [2, 3]],
-      [pal.muted, `row t = ${sel.t}`, []],
-    ];
-    let lx = M.left;
-    for (const [color, text, dash] of legend) {
-      p.polyline([lx, 22, lx + 22, 22], color, 2, dash);
-      p.text(lx + 26, 22, text, { color: pal.foreground, baseline: 'middle', size: 10 });
-      lx += 36 + p.measure(text, 10);
-    }
-    p.text(M.left, 40, `${cellName(r)} · ${dec.horizon === null ? 'the gradient never falls below 1/1000 within the distances measured' : `the gradient falls below 1/1000 after ${dec.horizon} steps`}`, { color: pal.muted, size: 10 });
-    this.paintSpectral(p, pal, r, box.left + box.width + 24);
+    const [lo, hi] = [Math.floor(ylo), Math.ceil(yhi)];
+    // Values are log10 in the Result; the axis is logarithmic, so plot 10^value.
+    const pts = (logs: number[], at: (i: number) => number = (i) => dec.distance[i]) => logs.map((v, i) => ({ x: at(i), y: Number.isFinite(v) ? 10 ** v : NaN }));
+    const line = (a: number, slope: number) => (Number.isFinite(a) && Number.isFinite(slope) ? [{ x: 0, y: 10 ** a }, { x: maxD, y: 10 ** (a + slope * maxD) }] : []);
+    const subtitle = `${cellName(r)} · ${dec.horizon === null ? 'the gradient never falls below 1/1000 within the distances measured' : `the gradient falls below 1/1000 after ${dec.horizon} steps`} · hover for exact values`;
+    const options = baseOptions(pal, '‖∂ℓ_t/∂h_{t−d}‖ by distance d: mean of log10 over the flow rows ± 1 s.d.', subtitle);
+    options.plugins.legend.labels = { ...options.plugins.legend.labels, filter: (item: { text: string }) => item.text !== '' } as typeof options.plugins.legend.labels;
+    options.plugins.tooltip.callbacks = { label: (item) => this.tooltipLine(item as never) } as typeof options.plugins.tooltip.callbacks;
+    const annotations: Record<string, unknown> = {};
+    if (Number.isFinite(y0) && y0 - 3 >= lo) annotations.thousandth = rule(pal, { scaleID: 'y', value: 10 ** (y0 - 3) }, pal.muted, '1/1000 of d = 0', [1, 3]);
+    if (dec.horizon !== null) annotations.horizon = rule(pal, { scaleID: 'x', value: dec.horizon }, pal.warning, `horizon ${dec.horizon}`, [], 1.5);
+    options.plugins.annotation.annotations = annotations;
+    const band = withAlpha(pal.series[0], 0.18);
+    return {
+      type: 'line',
+      data: {
+        datasets: [
+          { label: 'mean over rows ± 1 s.d.', data: pts(dec.meanLog10), borderColor: pal.series[0], backgroundColor: pal.series[0], borderWidth: 2.5, pointRadius: 0, order: 1 },
+          { label: `fit: ${fmt(dec.slope)} decades/step`, data: line(intercept, dec.slope), borderColor: pal.series[2], backgroundColor: pal.series[2], borderDash: [7, 4], borderWidth: 2, pointRadius: 0, order: 2 },
+          { label: `bound (γσ_max)^d: slope ${fmt(r.spectral.boundSlope)}`, data: line(y0, r.spectral.boundSlope), borderColor: pal.series[1], backgroundColor: pal.series[1], borderDash: [2, 3], borderWidth: 2, pointRadius: 0, order: 3 },
+          { label: `row t = ${sel.t}`, data: pts(sel.values.slice(0, maxD + 1), (d) => d), borderColor: pal.muted, backgroundColor: pal.muted, borderWidth: 1, pointRadius: 0, order: 4 },
+          // The spread: the upper edge, then the lower edge filled up to it.
+          { label: '', data: pts(highs), borderWidth: 0, pointRadius: 0, borderColor: band, backgroundColor: band, order: 5 },
+          { label: '', data: pts(lows), borderWidth: 0, pointRadius: 0, borderColor: band, backgroundColor: band, fill: '-1', order: 5 },
+        ],
+      },
+      options: {
+        ...options,
+        spanGaps: false,
+        layout: { padding: { right: SIDE, left: 4 } },
+        scales: {
+          x: { type: 'linear', min: 0, max: maxD, ...axis(pal, 'distance d = t − k (steps back)'), ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, precision: 0 } },
+          y: logAxis(pal, '‖∂ℓ_t/∂h_k‖ (log)', lo, hi),
+        },
+      },
+      plugins: [{ id: 'unrollSpectral', afterDraw: (chart: Chart) => this.paintSpectral(new ContextPainter(chart.ctx, chart.width, chart.height, pal.font), pal, r, chart.chartArea.right + 28, chart.chartArea.top) }],
+    } as Config;
   }
 
-  /** y = a + slope·d from d = 0 until it leaves the y range. */
-  private clippedLine(p: Painter, f: Frame, ya: Axis, a: number, slope: number, maxD: number, color: string, dash: number[], width: number): void {
-    let end = maxD;
-    if (slope > 0) end = Math.min(end, (ya.hi - a) / slope);
-    if (slope < 0) end = Math.min(end, (ya.lo - a) / slope);
-    if (end <= 0) return;
-    p.polyline([f.x(0), f.y(a), f.x(end), f.y(a + slope * end)], color, width, dash);
+  private tooltipLine(item: { datasetIndex: number; dataIndex: number; parsed: { x: number; y: number }; dataset: { label?: string } }): string | undefined {
+    const r = this.ctx.data.result!;
+    const dec = r.flow.decay;
+    const i = item.dataIndex;
+    switch (item.datasetIndex) {
+      case 0:
+        return `d = ${dec.distance[i]}: mean log10 ‖∂ℓ_t/∂h_k‖ = ${exact(dec.meanLog10[i])} ± ${exact(dec.stdLog10[i])}`;
+      case 3:
+        return `${item.dataset.label}: ‖∂ℓ_t/∂h_{t−${item.parsed.x}}‖ = ${exact(item.parsed.y)}`;
+      default:
+        return undefined;
+    }
   }
 
   /** ρ and σ_max against 1/γ: the numbers that decide vanishing, with a small gauge. */
-  private paintSpectral(p: Painter, pal: Palette, r: AnalysisResult, x: number): void {
+  private paintSpectral(p: Painter, pal: Palette, r: AnalysisResult, x: number, plotTop: number): void {
     const s = r.spectral;
     const lines = [
       `Recurrent matrix: ${s.matrix}`,
@@ -138,7 +149,7 @@ export class DecayView extends CanvasView {
       `γ = ${fmt(s.gamma)} (bound on |f′|), 1/γ = ${fmt(1 / s.gamma)}`,
       s.radius < 1 / s.gamma ? 'ρ < 1/γ' : 'ρ ≥ 1/γ',
     ];
-    let y = M.top + 4;
+    let y = plotTop + 4;
     for (const line of lines) {
       p.text(x, y, line, { color: pal.muted, size: 11 });
       y += 18;
@@ -148,7 +159,7 @@ export class DecayView extends CanvasView {
       y += 18;
     }
     // Gauge: 0 … max on one axis, 1/γ marked; σ_max > 1/γ is needed for explosion.
-    const w = M.right - 40;
+    const w = SIDE - 40;
     const top = y + 16;
     const hi = Math.max(2 / s.gamma, (Number.isFinite(s.sigmaMax) ? s.sigmaMax : 0) * 1.15, (Number.isFinite(s.radius) ? s.radius : 0) * 1.15);
     const gx = (v: number) => x + (Math.min(v, hi) / hi) * w;

@@ -1,19 +1,21 @@
 // View 2: hidden units × steps of |∂L/∂h_t[i]| (log), signed, or the hidden states and gates.
 // The picture is one ImageData written from the Result's typed array, then scaled; per-step ‖∂L/∂h_t‖ and ℓ_t
-// sit above it on the same step axis (with a summed loss the gradient norm grows with length: see both).
+// sit above it on the same step axis, in a chart.js strip (views/strip.ts; with a summed loss the gradient norm
+// grows with length: see both).
 import type { AnalysisResult, Mat } from '../../src/protocol';
 import type { ColorScale, ColormapName, ScaleMode } from '../colormap';
 import { lut, makeScale, paintImage } from '../colormap';
 import type { Axis } from '../chart';
-import { drawAxes, drawLegend, indexTicks, legendRange, range } from '../chart';
+import { drawAxes, drawLegend, indexTicks, legendRange } from '../chart';
 import { exact, fmt } from '../format';
 import type { Metric, ViewContext } from '../model';
 import { availableMetrics, metricLabels, metricMatrix, rowNorms, steps } from '../model';
 import type { Painter } from '../paint';
 import { imageCanvas } from '../paint';
-import { CanvasView } from './view';
+import { STRIP_HEIGHT, StepStrip } from './strip';
+import { CanvasView, pngBase64 } from './view';
 
-const M = { left: 58, right: 104, stripTop: 22, stripHeight: 84, mapTop: 138, bottom: 46 };
+const M = { left: 58, right: 104, mapTop: 30, bottom: 46 };
 
 export function defaultScale(metric: Metric): ScaleMode {
   if (metric === 'dLdh') return 'log';
@@ -35,9 +37,13 @@ export class HeatmapView extends CanvasView {
   private scale?: ColorScale;
   private readonly metricSelect: HTMLElement;
   private readonly scaleSelect: HTMLElement;
+  private readonly strip: StepStrip;
 
   constructor(ctx: ViewContext) {
     super(ctx, 'Heatmap of hidden units by time step');
+    this.strip = new StepStrip(ctx, { left: M.left, right: M.right });
+    this.strip.canvas.hidden = true;
+    this.stage.insertBefore(this.strip.canvas, this.canvas);
     this.metricSelect = this.addSelect('Show', [], ctx.settings.metric, (v) => this.ctx.update({ metric: v as Metric, scale: defaultScale(v as Metric) }));
     this.scaleSelect = this.addSelect('Scale', [['log', 'log |value|'], ['linear', 'linear'], ['signed', 'signed']], ctx.settings.scale, (v) => this.ctx.update({ scale: v as ScaleMode }));
     this.addSelect('Colormap', [['viridis', 'viridis'], ['magma', 'magma'], ['cividis', 'cividis']], ctx.settings.colormap, (v) => this.ctx.update({ colormap: v as ColormapName }));
@@ -107,23 +113,6 @@ export class HeatmapView extends CanvasView {
     const sel = Math.min(this.ctx.settings.step, g.T - 1);
     p.clear(pal.background);
 
-    // Per-step strip: log10 ‖∂L/∂h_t‖ and log10 ℓ_t on the heatmap's step axis.
-    const norms = rowNorms(r.dLdh);
-    const logN = Array.from(norms, (v) => Math.log10(v));
-    const logL = Array.from(r.lossPerStep, (v) => Math.log10(v));
-    const [ylo, yhi] = range([...logN, ...logL], 0.08, [-1, 1]);
-    const xa: Axis = { lo: 0, hi: g.T, label: '' };
-    const ya: Axis = { lo: ylo, hi: yhi, label: 'per step', log10: true };
-    const f = drawAxes(p, pal, { left: M.left, top: M.stripTop, width: g.plotW, height: M.stripHeight }, xa, ya, { hideX: true, yTicks: 3 });
-    const line = (vals: number[]) => vals.flatMap((v, t) => [f.x(t + 0.5), Number.isFinite(v) ? f.y(v) : NaN]);
-    p.polyline(line(logN), pal.series[0], 1.5);
-    p.polyline(line(logL), pal.series[1], 1.5, [5, 3]);
-    // Dots as well: a sequence-to-one loss has a single non-zero ℓ_t, which a line alone would not show.
-    if (g.T <= 400) logL.forEach((v, t) => Number.isFinite(v) && p.circle(f.x(t + 0.5), f.y(v), 2.5, pal.series[1]));
-    p.text(M.left + g.plotW + 8, M.stripTop + 10, '— ‖∂L/∂h_t‖', { color: pal.series[0], size: 10 });
-    p.text(M.left + g.plotW + 8, M.stripTop + 26, '- - ℓ_t', { color: pal.series[1], size: 10 });
-    p.text(M.left, M.stripTop - 8, 'Per-step gradient norm and loss (log). With L = Σ ℓ_t, later steps collect more terms.', { color: pal.muted, size: 10 });
-
     // Heatmap.
     p.raster(M.left, M.mapTop, g.plotW, g.mapH, cells, true);
     // Axis coordinates: step t spans [t, t + 1] left to right; unit i spans [H − i − 1, H − i] bottom to top.
@@ -132,10 +121,9 @@ export class HeatmapView extends CanvasView {
     drawAxes(p, pal, { left: M.left, top: M.mapTop, width: g.plotW, height: g.mapH }, stepAxis, unitAxis, { grid: false });
     p.text(M.left, M.mapTop - 8, `${scale.label}${scale.mode === 'log' ? ', log scale' : scale.mode === 'signed' ? (scale.symlog ? ', signed, log magnitude' : ', signed') : ''} · ${g.H} units × ${g.T} steps`, { color: pal.foreground, size: 11 });
 
-    // Selection across both parts.
+    // The selected step (the strip marks it too).
     const sx = M.left + sel * g.cellW;
     p.rect(sx - 1, M.mapTop - 1, Math.max(2, g.cellW) + 2, g.mapH + 2, undefined, pal.focus, 2);
-    p.polyline([sx + g.cellW / 2, M.stripTop, sx + g.cellW / 2, M.stripTop + M.stripHeight], pal.focus, 1.5);
 
     const table = lut(this.ctx.settings.colormap, this.ctx.settings.scale === 'signed');
     drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.mapTop + 10, width: 12, height: g.mapH - 20 }, scale, table, scale.mode === 'log' ? 'grey: exactly 0' : undefined);
@@ -159,19 +147,43 @@ export class HeatmapView extends CanvasView {
     if (!r) return undefined;
     const g = this.geometry(this.canvas.clientWidth, r);
     const t = Math.floor((x - M.left) / g.cellW);
-    return y >= M.stripTop && y <= M.mapTop + g.mapH && t >= 0 && t < g.T ? t : undefined;
+    return y >= M.mapTop && y <= M.mapTop + g.mapH && t >= 0 && t < g.T ? t : undefined;
   }
 
   protected override hoverText(x: number, y: number): string | undefined {
     const r = this.ctx.data.result;
     const c = this.cellAt(x, y);
-    if (!r || !c) {
-      const t = this.stepAt(x, y);
-      return r && t !== undefined ? `step ${t} · ‖∂L/∂h_t‖ = ${exact(rowNorms(r.dLdh)[t])} · ℓ_t = ${exact(r.lossPerStep[t])}` : undefined;
-    }
+    if (!r || !c) return undefined;
     const metric = this.metric();
     const m = metricMatrix(r, metric)!;
     return `step ${c.t} · unit ${c.i} · ${metricLabels[metric]} = ${exact(m.data[c.t * m.cols + c.i])}`;
+  }
+
+  protected override draw(width: number): void {
+    this.strip.canvas.hidden = false;
+    this.strip.render(width);
+    super.draw(width);
+  }
+
+  /** The strip's SVG over the heatmap's, as one document. */
+  override toSvg(): string {
+    const [w, h] = this.exportSize();
+    const strip = this.strip.toSvg(w).replace(/^<svg\b/, `<svg x="0" y="0"`);
+    const map = super.toSvg().replace(/^<svg\b/, `<svg x="0" y="${STRIP_HEIGHT}"`);
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${STRIP_HEIGHT + h}" viewBox="0 0 ${w} ${STRIP_HEIGHT + h}">${strip}${map}</svg>`;
+  }
+
+  override toPngBase64(): string {
+    const dpr = 2;
+    const strip = this.strip.toCanvas(this.exportSize()[0], dpr);
+    const map = this.paintedCanvas(dpr);
+    const out = document.createElement('canvas');
+    out.width = map.width;
+    out.height = strip.height + map.height;
+    const c = out.getContext('2d')!;
+    c.drawImage(strip, 0, 0);
+    c.drawImage(map, 0, strip.height);
+    return pngBase64(out);
   }
 
   describe(): string {

@@ -1,4 +1,6 @@
 // What every view shares: a canvas with a text alternative, a hover tooltip, keyboard stepping, export.
+// Two kinds draw on it: CanvasView through the painter (the product's own pictures: network, heatmaps, flow
+// matrix) and ChartView (views/chartView.ts) through chart.js (the plain charts).
 import type { ViewContext, ViewId } from '../model';
 import { steps } from '../model';
 import type { Painter } from '../paint';
@@ -6,12 +8,14 @@ import { CanvasPainter, SvgPainter } from '../paint';
 
 let nextId = 0;
 
-export abstract class CanvasView {
+export abstract class View {
   abstract readonly id: ViewId;
   abstract readonly title: string;
   /** Placed in the view's tab panel: controls, then the canvas, then the text alternative. */
   readonly root: HTMLElement;
   protected readonly controls: HTMLElement;
+  /** Holds the canvas (and any companion canvas a view adds before it), the tooltip and the empty message. */
+  protected readonly stage: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly description: HTMLParagraphElement;
   private readonly tooltip: HTMLDivElement;
@@ -26,9 +30,10 @@ export abstract class CanvasView {
     this.root.className = 'view';
     this.controls = document.createElement('div');
     this.controls.className = 'view-controls';
-    const stage = document.createElement('div');
+    const stage = (this.stage = document.createElement('div'));
     stage.className = 'stage';
     this.canvas = document.createElement('canvas');
+    this.canvas.className = 'view-canvas';
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', ariaLabel);
@@ -65,8 +70,12 @@ export abstract class CanvasView {
 
   /** Height of the picture at this width. */
   protected abstract layoutHeight(width: number): number;
-  /** The whole picture, background included, through either back end. */
-  protected abstract paint(p: Painter): void;
+  /** Draw the picture on the view's canvas at this CSS width. */
+  protected abstract draw(width: number): void;
+  /** The picture as an SVG document, at the width last drawn. */
+  abstract toSvg(): string;
+  /** PNG bytes, base64, at twice the CSS size for print. */
+  abstract toPngBase64(): string;
   /** The text alternative: what a person would read off the picture. */
   abstract describe(): string;
   /** The numbers behind the picture, for JSON export. */
@@ -112,7 +121,7 @@ export abstract class CanvasView {
       this.description.textContent = emptyText;
       return true;
     }
-    this.paint(new CanvasPainter(this.canvas, width, this.layoutHeight(width), this.ctx.palette.font));
+    this.draw(width);
     this.description.textContent = this.describe();
     return true;
   }
@@ -122,24 +131,9 @@ export abstract class CanvasView {
     this.invalidate();
   }
 
-  private exportSize(): [number, number] {
+  protected exportSize(): [number, number] {
     const width = this.drawnWidth || 900;
     return [width, this.layoutHeight(width)];
-  }
-
-  toSvg(): string {
-    const [w, h] = this.exportSize();
-    const p = new SvgPainter(w, h, this.ctx.palette.font);
-    this.paint(p);
-    return p.toString();
-  }
-
-  /** PNG bytes, base64, at twice the CSS size for print. */
-  toPngBase64(): string {
-    const [w, h] = this.exportSize();
-    const canvas = document.createElement('canvas');
-    this.paint(new CanvasPainter(canvas, w, h, this.ctx.palette.font, 2));
-    return canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
   }
 
   private onHover(e: MouseEvent): void {
@@ -194,4 +188,37 @@ export abstract class CanvasView {
     );
     select.value = value;
   }
+}
+
+/** A view drawn through the painter: the same code paints the canvas and writes the SVG. */
+export abstract class CanvasView extends View {
+  /** The whole picture, background included, through either back end. */
+  protected abstract paint(p: Painter): void;
+
+  protected draw(width: number): void {
+    this.paint(new CanvasPainter(this.canvas, width, this.layoutHeight(width), this.ctx.palette.font));
+  }
+
+  toSvg(): string {
+    const [w, h] = this.exportSize();
+    const p = new SvgPainter(w, h, this.ctx.palette.font);
+    this.paint(p);
+    return p.toString();
+  }
+
+  /** The picture on a fresh canvas at `dpr` (exports use 2). */
+  protected paintedCanvas(dpr: number): HTMLCanvasElement {
+    const [w, h] = this.exportSize();
+    const canvas = document.createElement('canvas');
+    this.paint(new CanvasPainter(canvas, w, h, this.ctx.palette.font, dpr));
+    return canvas;
+  }
+
+  toPngBase64(): string {
+    return pngBase64(this.paintedCanvas(2));
+  }
+}
+
+export function pngBase64(canvas: HTMLCanvasElement): string {
+  return canvas.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
 }

@@ -1,15 +1,16 @@
 // View 5: where ∂L/∂W_hh comes from. BPTT writes the weight gradient as a sum over temporal distance d;
 // the bars are the norms of those parts, the line their cumulative share: how little the long range carries.
 import type { AnalysisResult } from '../../src/protocol';
-import type { Axis } from '../chart';
-import { drawAxes, range } from '../chart';
+import type { Scale } from 'chart.js';
+import { range } from '../chart';
+import type { Config } from '../charts';
+import { axis, baseOptions, logAxis, rule } from '../charts';
 import { exact, fmt, pct } from '../format';
 import type { ViewContext } from '../model';
 import { cellName } from '../model';
-import type { Painter } from '../paint';
-import { CanvasView } from './view';
+import { ChartView } from './chartView';
 
-const M = { left: 64, right: 76, top: 56, bottom: 50, height: 360 };
+const HEIGHT = 380;
 
 /** Cumulative share of Σ_d ‖part_d‖ carried by distances 0 … d. */
 export function cumulativeShare(parts: ArrayLike<number>): number[] {
@@ -27,7 +28,7 @@ function longRange(r: AnalysisResult): number {
   return Math.min(r.flow.decay.horizon ?? 10, Math.max(1, r.whhByDistance.length - 1));
 }
 
-export class WhhView extends CanvasView {
+export class WhhView extends ChartView {
   readonly id = 'whh' as const;
   readonly title = 'Where ∂L/∂W_hh comes from';
 
@@ -42,50 +43,57 @@ export class WhhView extends CanvasView {
   }
 
   protected layoutHeight(): number {
-    return M.height;
+    return HEIGHT;
   }
 
-  private box(width: number) {
-    return { left: M.left, top: M.top, width: Math.max(60, width - M.left - M.right), height: M.height - M.top - M.bottom };
-  }
-
-  protected paint(p: Painter): void {
+  protected config(): Config {
     const r = this.ctx.data.result!;
     const pal = this.ctx.palette;
-    const parts = r.whhByDistance;
+    const parts = Array.from(r.whhByDistance);
     const D = parts.length;
-    const logs = Array.from(parts, (v) => Math.log10(v));
+    const logs = parts.map((v) => Math.log10(v));
     const [lo, hi] = range(logs, 0.05, [-3, 0]);
-    const box = this.box(p.width);
-    p.clear(pal.background);
-    const xa: Axis = { lo: -0.5, hi: D - 0.5, label: 'distance d = t − k of the term', format: (v) => String(v) };
-    const ya: Axis = { lo: Math.floor(lo), hi: Math.ceil(hi), label: '‖part_d‖_F (log)', log10: true };
-    const f = drawAxes(p, pal, box, xa, ya);
-    const barW = Math.max(1, (box.width / D) * 0.8);
     const split = longRange(r);
-    logs.forEach((v, d) => {
-      if (!Number.isFinite(v)) return;
-      const y = f.y(Math.max(v, ya.lo));
-      p.rect(f.x(d) - barW / 2, y, barW, box.top + box.height - y, d >= split ? pal.series[1] : pal.series[0]);
-    });
     const share = cumulativeShare(parts);
-    const yShare = (s: number) => box.top + box.height * (1 - s);
-    p.polyline(share.flatMap((s, d) => [f.x(d), Number.isFinite(s) ? yShare(s) : NaN]), pal.foreground, 1.5);
-    for (const s of [0, 0.5, 1]) p.text(box.left + box.width + 4, yShare(s), pct(s), { color: pal.muted, baseline: 'middle', size: 10 });
-    p.text(box.left + box.width + 58, box.top + box.height / 2, 'cumulative share', { color: pal.muted, align: 'center', baseline: 'middle', size: 10, rotate: 90 });
-    p.polyline([f.x(split - 0.5), box.top, f.x(split - 0.5), box.top + box.height], pal.warning, 1, [4, 3]);
-
     const longShare = 1 - (share[split - 1] ?? 0);
-    p.text(M.left, 18, `${cellName(r)}: ‖∂L/∂W_hh‖ split by how far back each term reaches (${r.flow.exact ? 'all rows' : 'over the flow rows computed'}).`, { color: pal.foreground, size: 11 });
-    p.text(M.left, 36, `Terms from d ≥ ${split} steps back carry ${pct(longShare)} of Σ_d ‖part_d‖ (bars right of the dashed line); the line is the running share.`, { color: pal.muted, size: 10 });
-  }
-
-  protected override hoverText(x: number): string | undefined {
-    const r = this.ctx.data.result!;
-    const box = this.box(this.canvas.clientWidth);
-    const d = Math.round(((x - box.left) / box.width) * r.whhByDistance.length - 0.5);
-    if (d < 0 || d >= r.whhByDistance.length) return undefined;
-    return `d = ${d} · ‖part_d‖ = ${exact(r.whhByDistance[d])} · cumulative share ${pct(cumulativeShare(r.whhByDistance)[d])}`;
+    const options = baseOptions(
+      pal,
+      `${cellName(r)}: ‖∂L/∂W_hh‖ split by how far back each term reaches (${r.flow.exact ? 'all rows' : 'over the flow rows computed'}).`,
+      `Terms from d ≥ ${split} steps back carry ${pct(longShare)} of Σ_d ‖part_d‖ (bars right of the dashed line); the line is the running share.`,
+    );
+    options.plugins.annotation.annotations = { split: rule(pal, { scaleID: 'x', value: split - 0.5 }, pal.warning, `d ≥ ${split}`) };
+    options.plugins.tooltip.callbacks = {
+      title: (items: { parsed: { x: number } }[]) => `d = ${items[0]?.parsed.x}`,
+      label: (item: { datasetIndex: number; dataIndex: number }) => (item.datasetIndex === 0 ? `‖part_d‖ = ${exact(parts[item.dataIndex])}` : `cumulative share ${pct(share[item.dataIndex])}`),
+    } as unknown as typeof options.plugins.tooltip.callbacks;
+    const shareTicks = (s: Scale) => (s.ticks = [0, 0.5, 1].map((value) => ({ value })));
+    return {
+      type: 'bar',
+      data: {
+        datasets: [
+          {
+            label: `‖part_d‖_F (d < ${split} blue, d ≥ ${split} red)`,
+            data: parts.map((v, d) => ({ x: d, y: v > 0 ? v : NaN })),
+            backgroundColor: parts.map((_, d) => (d >= split ? pal.series[1] : pal.series[0])),
+            borderColor: parts.map((_, d) => (d >= split ? pal.series[1] : pal.series[0])),
+            barPercentage: 0.8,
+            categoryPercentage: 1,
+            yAxisID: 'y',
+            order: 2,
+          },
+          { type: 'line', label: 'cumulative share (right axis)', data: share.map((v, d) => ({ x: d, y: v })), borderColor: pal.foreground, backgroundColor: pal.foreground, borderWidth: 1.5, pointRadius: 0, yAxisID: 'share', order: 1 },
+        ],
+      },
+      options: {
+        ...options,
+        layout: { padding: { right: 8, left: 4 } },
+        scales: {
+          x: { type: 'linear', min: -0.5, max: D - 0.5, offset: false, ...axis(pal, 'distance d = t − k of the term'), ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, precision: 0, includeBounds: false }, grid: { display: false } },
+          y: logAxis(pal, '‖part_d‖_F (log)', Math.floor(lo), Math.ceil(hi)),
+          share: { type: 'linear', position: 'right', min: 0, max: 1, afterBuildTicks: shareTicks, ...axis(pal, 'cumulative share'), ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, callback: (v: number | string) => pct(Number(v)) }, grid: { display: false } },
+        },
+      },
+    } as Config;
   }
 
   describe(): string {
