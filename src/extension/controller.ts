@@ -10,6 +10,7 @@ import {
   type FromWebview,
   type Problem,
   type TrainDoneMessage,
+  type WebviewTrainStart,
 } from '../protocol/messages';
 import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
 import { healthLine, summarize } from '../protocol/summary';
@@ -62,6 +63,8 @@ export class Controller extends Disposable {
   private problems: readonly Problem[] = [];
   private generation = 0;
   private rendered: RenderedMark | undefined;
+  /** The running training as the panel shows it, for a webview that (re)loads mid-run (it was hidden, or new). */
+  private trainingShown: { start: WebviewTrainStart; points: TrainPoint[] } | undefined;
   /** Files the current analysis read; a save or change of any re-runs it. */
   private watched = new Map<string, vscode.Disposable>();
   private latestRun: Promise<AnalysisResult | undefined> | undefined;
@@ -165,7 +168,9 @@ export class Controller extends Disposable {
     this.showPanel();
     const source = this.source!;
     const name = vscode.workspace.asRelativePath(modelPath);
-    this.panel?.post({ type: ToWebviewType.TrainStart, epochs: options.epochs ?? totalEpochs, model: name });
+    const start: WebviewTrainStart = { type: ToWebviewType.TrainStart, epochs: options.epochs ?? totalEpochs, model: name };
+    this.trainingShown = { start, points: [] };
+    this.panel?.post(start);
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Unroll: training ${name}`, cancellable: true },
       async (progress, token) => {
@@ -175,6 +180,7 @@ export class Controller extends Disposable {
           const share = (100 * point.epoch) / point.epochs;
           progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
           reported = share;
+          this.trainingShown?.points.push(point);
           this.panel?.post({ type: ToWebviewType.TrainProgress, point });
         };
         const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
@@ -194,6 +200,7 @@ export class Controller extends Disposable {
           this.failed(error);
           return undefined;
         } finally {
+          this.trainingShown = undefined;
           void vscode.commands.executeCommand('setContext', 'unroll.training', false);
         }
       },
@@ -316,6 +323,10 @@ export class Controller extends Disposable {
         if (this.comparison) this.panel?.post({ type: ToWebviewType.Compare, generation: this.generation, results: this.comparison });
         else if (this.result) this.panel?.post({ type: ToWebviewType.Result, generation: this.generation, result: this.result });
         if (this.problems.length) this.panel?.post({ type: ToWebviewType.Stale, problems: [...this.problems] });
+        if (this.trainingShown) {
+          this.panel?.post(this.trainingShown.start);
+          for (const point of this.trainingShown.points) this.panel?.post({ type: ToWebviewType.TrainProgress, point });
+        }
         return;
       case FromWebviewType.Rendered:
         this.rendered = { generation: message.generation, ms: message.ms, at: performance.now() };
