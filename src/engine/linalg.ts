@@ -38,7 +38,7 @@ export function residentB(N: number, K: number, B: Float64Array, bOff: number): 
   resident.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
   if (!resident.inKernel) return;
   simdKernel!.reserve(N * K);
-  packB(B, bOff, N, K, simdKernel!.heap(), 0);
+  packB(B, bOff, N, K, K, 1, simdKernel!.heap(), 0);
 }
 
 /**
@@ -55,7 +55,7 @@ export function gemmNTResident(M: number, A: Float64Array, aOff: number, C: Floa
   const a = N * K, c = a + M * K;
   kernel.reserve(c + M * N);
   const heap = kernel.heap();
-  packA(A, aOff, M, K, heap, a);
+  packA(A, aOff, M, K, K, 1, heap, a);
   if (accumulate) copyRun(C, cOff, heap, c, M * N);
   kernel.gemmNT(M, N, K, a, 0, c, accumulate);
   copyRun(heap, c, C, cOff, M * N);
@@ -153,10 +153,10 @@ function gemmNTSimd(
   const b = resident.inKernel ? resident.N * resident.K : 0, a = b + N * K, c = a + rows * K;
   kernel.reserve(c + rows * N);
   const heap = kernel.heap();
-  packB(B, bOff, N, K, heap, b);
+  packB(B, bOff, N, K, K, 1, heap, b);
   for (let i = 0; i < M; i += rows) {
     const m = Math.min(rows, M - i);
-    packA(A, aOff + i * K, m, K, heap, a);
+    packA(A, aOff + i * K, m, K, K, 1, heap, a);
     if (accumulate) copyRun(C, cOff + i * N, heap, c, m * N);
     kernel.gemmNT(m, N, K, a, b, c, accumulate);
     copyRun(heap, c, C, cOff + i * N, m * N);
@@ -196,8 +196,9 @@ const TN_SLICE = 128;
 
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
- * K is long (steps × batch), so it runs in slices of TN_SLICE steps, each transposed into scratch so that gemmNT
- * sees contiguous runs.
+ * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the SIMD kernel each slice of A and B is
+ * packed straight from its transposed layout and C stays in the kernel's memory for all slices; otherwise each
+ * slice is transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
 export function gemmTNAcc(
   M: number, N: number, K: number,
@@ -205,6 +206,21 @@ export function gemmTNAcc(
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
 ): void {
+  if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0) {
+    const kernel = simdKernel;
+    const b = resident.inKernel ? resident.N * resident.K : 0, a = b + N * TN_SLICE, c = a + M * TN_SLICE;
+    kernel.reserve(c + M * N);
+    const heap = kernel.heap();
+    copyRun(C, cOff, heap, c, M * N);
+    for (let k0 = 0; k0 < K; k0 += TN_SLICE) {
+      const kc = Math.min(TN_SLICE, K - k0);
+      packA(A, aOff + k0 * M, M, kc, 1, M, heap, a);
+      packB(B, bOff + k0 * N, N, kc, 1, N, heap, b);
+      kernel.gemmNT(M, N, kc + (kc & 1), a, b, c, true);
+    }
+    copyRun(heap, c, C, cOff, M * N);
+    return;
+  }
   const At = scratch(1, M * TN_SLICE);
   const Bt = scratch(2, N * TN_SLICE);
   for (let k0 = 0; k0 < K; k0 += TN_SLICE) {

@@ -144,35 +144,52 @@ function section(id: number, payload: number[]): number[] {
 }
 
 /**
- * Copies the M×K matrix src[off…] (row-major) to heap[dst…] as the kernels read A: pairs of rows interleaved by
- * pairs of k (A[i,k], A[i,k+1], A[i+1,k], A[i+1,k+1], …), then an odd last row as it is.
+ * Copies an M×K matrix to heap[dst…] as the kernels read A: pairs of rows interleaved by pairs of k (A[i,k],
+ * A[i,k+1], A[i+1,k], A[i+1,k+1], …), then an odd last row as it is. Entry (i, k) is src[off + i·rs + k·cs], so a
+ * transposed source needs no copy of its own. An odd K gets a zero k appended (it adds nothing to the sums).
  */
-export function packA(src: Float64Array, off: number, M: number, K: number, heap: Float64Array, dst: number): void {
+export function packA(src: Float64Array, off: number, M: number, K: number, rs: number, cs: number, heap: Float64Array, dst: number): void {
+  const Kp = K + (K & 1), even = K - (K & 1);
   let i = 0;
   for (; i + 1 < M; i += 2) {
-    const s0 = off + i * K, s1 = s0 + K, d = dst + i * K;
-    for (let k = 0; k < K; k += 2) {
-      const o = d + 2 * k;
-      heap[o] = src[s0 + k]; heap[o + 1] = src[s0 + k + 1];
-      heap[o + 2] = src[s1 + k]; heap[o + 3] = src[s1 + k + 1];
+    const s0 = off + i * rs, s1 = s0 + rs, d = dst + i * Kp;
+    for (let k = 0; k < even; k += 2) {
+      const o = d + 2 * k, sk = k * cs;
+      heap[o] = src[s0 + sk]; heap[o + 1] = src[s0 + sk + cs];
+      heap[o + 2] = src[s1 + sk]; heap[o + 3] = src[s1 + sk + cs];
+    }
+    if (K & 1) {
+      const o = d + 2 * even, sk = even * cs;
+      heap[o] = src[s0 + sk]; heap[o + 1] = 0;
+      heap[o + 2] = src[s1 + sk]; heap[o + 3] = 0;
     }
   }
-  for (let k = 0; k < K * (M - i); k++) heap[dst + i * K + k] = src[off + i * K + k];
+  if (i < M) {
+    const s0 = off + i * rs, d = dst + i * Kp;
+    for (let k = 0; k < K; k++) heap[d + k] = src[s0 + k * cs];
+    if (K & 1) heap[d + K] = 0;
+  }
 }
 
 /**
- * Copies the N×K matrix src[off…] (row-major, N a multiple of 4) to heap[dst…] as the kernels read B: each quad of
- * rows as one panel, interleaved by pairs of k (B[j,k], B[j,k+1], B[j+1,k], B[j+1,k+1], … B[j+3,k+1], then k+2).
+ * Copies an N×K matrix (N a multiple of 4) to heap[dst…] as the kernels read B: each quad of rows as one panel,
+ * interleaved by pairs of k (B[j,k], B[j,k+1], B[j+1,k], B[j+1,k+1], … B[j+3,k+1], then k+2). Entry (j, k) is
+ * src[off + j·rs + k·cs]; an odd K gets a zero k appended.
  */
-export function packB(src: Float64Array, off: number, N: number, K: number, heap: Float64Array, dst: number): void {
+export function packB(src: Float64Array, off: number, N: number, K: number, rs: number, cs: number, heap: Float64Array, dst: number): void {
+  const Kp = K + (K & 1), even = K - (K & 1);
   for (let j = 0; j < N; j += 4) {
-    const d = dst + j * K;
+    const d = dst + j * Kp;
     for (let q = 0; q < 4; q++) {
-      const s = off + (j + q) * K;
-      for (let k = 0; k < K; k += 2) {
+      const s = off + (j + q) * rs;
+      for (let k = 0; k < even; k += 2) {
         const o = d + 4 * k + 2 * q;
-        heap[o] = src[s + k];
-        heap[o + 1] = src[s + k + 1];
+        heap[o] = src[s + k * cs];
+        heap[o + 1] = src[s + (k + 1) * cs];
+      }
+      if (K & 1) {
+        heap[d + 4 * even + 2 * q] = src[s + even * cs];
+        heap[d + 4 * even + 2 * q + 1] = 0;
       }
     }
   }
