@@ -136,20 +136,42 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
     const scale = 2 / vnorm;
     // A ← (I − scale·v vᵀ) A, row by row: w = scale·vᵀA, then A[i,:] −= v[i]·w (contiguous runs). Rows below k
     // are already zero left of column k, so only columns k… change.
+    // Two rows per pass, so each load of w[j] or v[j] serves two rows.
     w.fill(0);
-    for (let i = k + 1; i < n; i++) {
-      const vi = v[i];
-      const row = i * n;
-      for (let j = k; j < n; j++) w[j] += vi * a[row + j];
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      const vi = v[i], vi1 = v[i + 1], row = i * n, row1 = row + n;
+      for (let j = k; j < n; j++) w[j] += vi * a[row + j] + vi1 * a[row1 + j];
     }
+    if (i < n) for (let j = k, vi = v[i], row = i * n; j < n; j++) w[j] += vi * a[row + j];
     for (let j = k; j < n; j++) w[j] *= scale;
-    for (let i = k + 1; i < n; i++) {
-      const vi = v[i];
-      const row = i * n;
-      for (let j = k; j < n; j++) a[row + j] -= w[j] * vi;
+    for (i = k + 1; i + 1 < n; i += 2) {
+      const vi = v[i], vi1 = v[i + 1], row = i * n, row1 = row + n;
+      for (let j = k; j < n; j++) {
+        const wj = w[j];
+        a[row + j] -= wj * vi;
+        a[row1 + j] -= wj * vi1;
+      }
     }
-    // A ← A (I − scale·v vᵀ): each row minus (scale · row·v) v
-    for (let i = 0; i < n; i++) {
+    if (i < n) for (let j = k, vi = v[i], row = i * n; j < n; j++) a[row + j] -= w[j] * vi;
+    // A ← A (I − scale·v vᵀ): each row minus (scale · row·v) v, two rows per pass
+    for (i = 0; i + 1 < n; i += 2) {
+      const row = i * n, row1 = row + n;
+      let s = 0, s1 = 0;
+      for (let j = k + 1; j < n; j++) {
+        const vj = v[j];
+        s += a[row + j] * vj;
+        s1 += a[row1 + j] * vj;
+      }
+      s *= scale;
+      s1 *= scale;
+      for (let j = k + 1; j < n; j++) {
+        const vj = v[j];
+        a[row + j] -= s * vj;
+        a[row1 + j] -= s1 * vj;
+      }
+    }
+    if (i < n) {
       const row = i * n;
       let s = 0;
       for (let j = k + 1; j < n; j++) s += a[row + j] * v[j];
@@ -214,17 +236,38 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
     const beta = 2 / vv;
     // p = β S v over the trailing block, and pᵀv
     let pv = 0;
-    for (let i = k + 1; i < n; i++) {
-      const row = i * n;
+    let r = k + 1;
+    for (; r + 1 < n; r += 2) {
+      const row = r * n, row1 = row + n;
+      let dot = 0, dot1 = 0;
+      for (let j = k + 1; j < n; j++) {
+        const vj = v[j];
+        dot += s[row + j] * vj;
+        dot1 += s[row1 + j] * vj;
+      }
+      w[r] = beta * dot;
+      w[r + 1] = beta * dot1;
+      pv += w[r] * v[r] + w[r + 1] * v[r + 1];
+    }
+    if (r < n) {
       let dot = 0;
-      for (let j = k + 1; j < n; j++) dot += s[row + j] * v[j];
-      w[i] = beta * dot;
-      pv += w[i] * v[i];
+      for (let j = k + 1; j < n; j++) dot += s[r * n + j] * v[j];
+      w[r] = beta * dot;
+      pv += w[r] * v[r];
     }
     const half = (beta / 2) * pv;
     for (let i = k + 1; i < n; i++) w[i] -= half * v[i];
-    // S ← S − v wᵀ − w vᵀ over the trailing block
-    for (let i = k + 1; i < n; i++) {
+    // S ← S − v wᵀ − w vᵀ over the trailing block, two rows per pass (each load of w[j], v[j] serves both)
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      const row = i * n, row1 = row + n, vi = v[i], wi = w[i], vi1 = v[i + 1], wi1 = w[i + 1];
+      for (let j = k + 1; j < n; j++) {
+        const wj = w[j], vj = v[j];
+        s[row + j] -= vi * wj + wi * vj;
+        s[row1 + j] -= vi1 * wj + wi1 * vj;
+      }
+    }
+    if (i < n) {
       const row = i * n, vi = v[i], wi = w[i];
       for (let j = k + 1; j < n; j++) s[row + j] -= vi * w[j] + wi * v[j];
     }
