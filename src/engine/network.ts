@@ -376,7 +376,7 @@ export class Network {
       if (local) addInto(local, gOff, sIh, B * GH);
       if (t > lo) {
         // ∂/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNTResident(B, sHh, 0, dhN, 0, true);
+        gemmNTResident(B, sHh, 0, dhN, 0, this.cell === 'gru'); // only GRU has a direct term in dhN
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }
