@@ -241,8 +241,7 @@ export function spectralOf(net: Network): Spectral {
   const name = `rnn.weight_hh_l${l}`;
   const W = net.p(name);
   const M = cell === 'rnn' ? W : block(W, H, 2 * H, H);
-  const radius = spectralRadius(M, H);
-  const sigma = sigmaMax(M, H, H);
+  const { radius, sigma } = radiusAndSigma(M, H);
   const gamma = 1; // |tanh′| ≤ 1 and relu′ ∈ {0, 1}
   return {
     radius,
@@ -252,6 +251,23 @@ export function spectralOf(net: Network): Spectral {
     boundSlope: Math.log10(gamma * sigma),
     matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
   };
+}
+
+/**
+ * The last matrix whose ρ and σ_max were computed, with the results. An analysis that runs again on the same
+ * weights (a new data file, a re-save of the model) reuses them instead of repeating the O(H³) work. The matrix is
+ * compared bit for bit, so weights changed in place are recomputed and a reused value is the one a recomputation
+ * would give.
+ */
+let lastSpectral = { bits: new Uint32Array(0), radius: NaN, sigma: NaN };
+
+function radiusAndSigma(M: Float64Array, H: number): { radius: number; sigma: number } {
+  const bits = new Uint32Array(M.buffer, M.byteOffset, 2 * H * H);
+  const last = lastSpectral.bits;
+  let same = last.length === bits.length;
+  for (let i = 0; same && i < bits.length; i++) same = last[i] === bits[i];
+  if (!same) lastSpectral = { bits: Uint32Array.from(bits), radius: spectralRadius(M, H), sigma: sigmaMax(M, H, H) };
+  return lastSpectral;
 }
 
 function sumSq(a: Float64Array, off: number, n: number): number {

@@ -110,7 +110,8 @@ function printTable(env: Record<string, unknown>, rows: Record<string, Row>): vo
   console.log(line(head));
   for (const r of body) console.log(line(r));
   console.log('');
-  console.log('Median ms of forward + full BPTT with ∂L/∂h_t for every step (analyze: plus every diagnostic).');
+  console.log('Median ms of forward + full BPTT with ∂L/∂h_t for every step (analyze: plus every diagnostic, with a new W_hh');
+  console.log('every run; "same weights": the same W_hh every run, as on a re-save of the data file, so ρ and σ_max are reused).');
   console.log('ours: float64. pytorch: nn.RNN/LSTM/GRU + nn.Linear, retain_grad() on the output sequence. tfjs: tfjs-core +');
   console.log('backend-cpu, float32, tf.grads over the unrolled loop. brain.js: *TimeStep nets (ReLU RNN), one sequence at a time.');
   for (const [name, row] of Object.entries(rows)) {

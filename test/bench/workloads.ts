@@ -27,8 +27,18 @@ const SHAPES: { cell: CellKind; T: number; B: number }[] = [
 ];
 export const WORKLOADS: Workload[] = SHAPES.map((w) => ({ ...w, D, H, O, name: `${w.cell} T=${w.T} B=${w.B}` }));
 
-/** Full-diagnostics workloads (analyze on one sequence). */
-export const ANALYZE_WORKLOADS: Workload[] = [256, 2048].map((T) => ({ cell: 'rnn', D, H, O, T, B: 1, name: `analyze rnn T=${T}` }));
+/**
+ * Full-diagnostics workloads (analyze on one sequence). By default every repetition gets a new W_hh, so ρ and σ_max
+ * are computed each time; `sameWeights` repeats the same weights, as a re-analysis after a save of the data file
+ * does, where the engine reuses ρ and σ_max of the unchanged W_hh.
+ */
+export interface AnalyzeWorkload extends Workload {
+  sameWeights: boolean;
+}
+export const ANALYZE_WORKLOADS: AnalyzeWorkload[] = [256, 2048].flatMap((T) => [
+  { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T}`, sameWeights: false },
+  { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T} same weights`, sameWeights: true },
+]);
 
 export function resolvedModel(w: Workload): ResolvedModel {
   return {

@@ -1,9 +1,14 @@
 // The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
-// gemmTNAcc's slicing of long sums and gemmNTResident (resident B, any number of rows). Also σ_max's tridiagonal bisection against the general eigenvalue routine.
+// gemmTNAcc's slicing of long sums and gemmNTResident (resident B, any number of rows). Also σ_max's tridiagonal
+// bisection against the general eigenvalue routine, and spectralOf's reuse of ρ and σ_max for an unchanged W_hh.
 import assert from 'node:assert/strict';
 import { gemmNNAcc, gemmNT, gemmNTResident, gemmTNAcc, residentB } from '../../../src/engine/linalg';
-import { eigenvalues, sigmaMax } from '../../../src/engine/eigen';
+import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
+import { spectralOf } from '../../../src/engine/diagnostics';
+import { Network } from '../../../src/engine/network';
+import { initParams } from '../../../src/engine/params';
+import { model } from './helpers';
 import { Rng } from '../../../src/engine/rng';
 
 const rng = new Rng(11);
@@ -99,4 +104,22 @@ describe('dense kernels', () => {
       assert.ok(Math.abs(sigmaMax(A, m, n) - expected) <= 1e-12 * expected, `${sigmaMax(A, m, n)} vs ${expected}`);
     });
   }
+
+  it('spectralOf reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
+    for (const cell of ['rnn', 'lstm'] as const) {
+      const m = model({ cell, hidden: 12 });
+      const p = initParams(m);
+      const W = p.get('rnn.weight_hh_l0')!.data;
+      const block = () => (cell === 'rnn' ? W : W.slice(2 * 144, 3 * 144));
+      const check = () => {
+        const s = spectralOf(new Network(m, p));
+        assert.equal(s.radius, spectralRadius(block(), 12));
+        assert.equal(s.sigmaMax, sigmaMax(block(), 12, 12));
+      };
+      check();
+      check();
+      W[(cell === 'rnn' ? 0 : 2 * 144) + 5] += 0.25; // inside the matrix spectralOf reads
+      check();
+    }
+  });
 });
