@@ -1,5 +1,6 @@
-// CSV/TSV with a header row, parsed by papaparse as the file streams in: rows beyond what the analysis keeps are
-// validated and counted but not stored, so a large file never sits in memory as text plus a parsed copy.
+// CSV/TSV with a header row, parsed by papaparse as the file streams in: only numbers are kept (in blocks while
+// streaming, one exact array at the end), so a large file never sits in memory as text plus a parsed copy; rows
+// beyond `keepRows` are validated and counted but not stored.
 import { parse as papaParse } from 'papaparse';
 import { refuseBinary, Utf8ChunkDecoder } from './bytes';
 import { fail, type Position } from './errors';
@@ -7,8 +8,8 @@ import { fail, type Position } from './errors';
 export interface CsvOptions {
   /** Force a delimiter (tab for .tsv); undefined detects one of `,` `;` tab from the first chunk. */
   delimiter?: string;
-  /** Rows kept per sequence; the rest are checked and counted. */
-  keepRows: number;
+  /** Rows kept per sequence (absent: all of them); the rest are checked and counted. */
+  keepRows?: number;
   /** Keep the first rows (the usual window) or the last ones (seq-to-one keeps its target). */
   keep: 'first' | 'last';
 }
@@ -17,7 +18,7 @@ export interface CsvSequence {
   id: string;
   /** Rows the sequence has in the file. */
   rows: number;
-  /** Rows kept (≤ keepRows), row-major over the value columns; NaN marks an empty cell. */
+  /** Rows kept (≤ keepRows); `values` holds them row-major over the value columns; NaN marks an empty cell. */
   keptRows: number;
   values: Float64Array;
   /** Lines of the sequence's first and last rows, for problems about the whole sequence. */
@@ -122,11 +123,19 @@ class TextFeed {
   }
 }
 
+/** Rows of the first block; later blocks double up to BLOCK_ROWS_MAX (a small file stays small, a big one has few blocks). */
+const BLOCK_ROWS_MIN = 64;
+const BLOCK_ROWS_MAX = 65536;
+
 class SequenceRows {
   rows = 0;
   keptRows = 0;
   lastLine: number;
-  values: Float64Array;
+  /** keep 'first': the rows so far, in blocks that are never copied while streaming. */
+  private readonly blocks: Float64Array[] = [];
+  private blockFill = 0;
+  /** keep 'last': a window of up to 2 × keepRows rows that slides. */
+  private values: Float64Array;
   constructor(
     readonly id: string,
     readonly firstLine: number,
@@ -134,15 +143,33 @@ class SequenceRows {
     private readonly keepRows: number,
     private readonly keepLast: boolean,
   ) {
-    this.values = new Float64Array(width * Math.min(keepRows, 64));
+    this.values = new Float64Array(keepLast ? width * Math.min(keepRows, 64) : 0);
     this.lastLine = firstLine;
   }
 
   add(row: Float64Array, line: number): void {
     this.rows++;
     this.lastLine = line;
-    if (!this.keepLast && this.keptRows >= this.keepRows) return;
-    if (this.keepLast && this.keptRows === 2 * this.keepRows) {
+    if (this.keepLast) this.addLast(row);
+    else if (this.keptRows < this.keepRows) this.addFirst(row);
+  }
+
+  private addFirst(row: Float64Array): void {
+    const width = this.width;
+    let block = this.blocks[this.blocks.length - 1];
+    if (!block || this.blockFill * width === block.length) {
+      const rows = Math.min(BLOCK_ROWS_MAX, BLOCK_ROWS_MIN * 2 ** this.blocks.length, this.keepRows - this.keptRows);
+      block = new Float64Array(rows * width);
+      this.blocks.push(block);
+      this.blockFill = 0;
+    }
+    block.set(row, this.blockFill * width);
+    this.blockFill++;
+    this.keptRows++;
+  }
+
+  private addLast(row: Float64Array): void {
+    if (this.keptRows === 2 * this.keepRows) {
       // Slide the newest keepRows rows to the front: amortized O(1) per row for "keep the last rows".
       this.values.copyWithin(0, this.keepRows * this.width, this.keptRows * this.width);
       this.keptRows = this.keepRows;
@@ -158,8 +185,23 @@ class SequenceRows {
 
   finish(): CsvSequence {
     const kept = Math.min(this.keptRows, this.keepRows);
-    const from = this.keepLast ? this.keptRows - kept : 0;
-    const values = this.values.slice(from * this.width, (from + kept) * this.width);
+    let values: Float64Array;
+    if (this.keepLast) {
+      const from = this.keptRows - kept;
+      values = this.values.slice(from * this.width, (from + kept) * this.width);
+    } else if (this.blocks.length === 1) {
+      values = this.blocks[0].subarray(0, kept * this.width);
+    } else {
+      // One exact array for the whole sequence (for a moment next to the blocks, which are then let go).
+      values = new Float64Array(kept * this.width);
+      let at = 0;
+      for (let b = 0; b < this.blocks.length; b++) {
+        const used = b === this.blocks.length - 1 ? this.blocks[b].subarray(0, this.blockFill * this.width) : this.blocks[b];
+        values.set(used, at);
+        at += used.length;
+      }
+      this.blocks.length = 0;
+    }
     return { id: this.id, rows: this.rows, keptRows: kept, values, firstLine: this.firstLine, lastLine: this.lastLine };
   }
 }
@@ -174,6 +216,7 @@ class TableBuilder {
   private next: Position = { line: 1, column: 1 };
   private lastRowEnd: Position = { line: 1, column: 1 };
   private delimiter = ',';
+  private scratch = new Float64Array(0);
 
   constructor(
     private readonly file: string,
@@ -232,7 +275,9 @@ class TableBuilder {
       const where = row.length < width ? at(row.length) : at(width);
       fail(this.file, where, `this row has ${row.length} fields, the header has ${width}`, row.length < width ? 'add the missing values (an empty field is written as two delimiters in a row)' : `remove the extra fields, or quote values that contain "${this.delimiter}"`);
     }
-    const values = new Float64Array(width - (this.sequenceIndex >= 0 ? 1 : 0));
+    // One scratch row for the whole file: SequenceRows copies what it keeps.
+    if (this.scratch.length !== width - (this.sequenceIndex >= 0 ? 1 : 0)) this.scratch = new Float64Array(width - (this.sequenceIndex >= 0 ? 1 : 0));
+    const values = this.scratch;
     let v = 0;
     for (let j = 0; j < width; j++) {
       if (j === this.sequenceIndex) continue;
@@ -242,7 +287,7 @@ class TableBuilder {
     const id = this.sequenceIndex >= 0 ? row[this.sequenceIndex].trim() : '';
     let sequence = this.sequences.get(id);
     if (!sequence) {
-      sequence = new SequenceRows(id, rowStart.line, values.length, this.options.keepRows, this.options.keep === 'last');
+      sequence = new SequenceRows(id, rowStart.line, values.length, this.options.keepRows ?? Infinity, this.options.keep === 'last');
       this.sequences.set(id, sequence);
     }
     sequence.add(values, rowStart.line);

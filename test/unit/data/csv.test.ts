@@ -52,6 +52,18 @@ describe('CSV reader', () => {
     assert.deepEqual(Array.from(last.sequences[0].values), [295, 296, 297, 298, 299]);
   });
 
+  it('keeps every row when keepRows is not given (several blocks while streaming, one array at the end)', async () => {
+    const text = 'id,x,y\n' + Array.from({ length: 5000 }, (_, i) => `${i % 3 === 2 ? 'b' : 'a'},${i},${-i}`).join('\n') + '\n';
+    const bytes = utf8(text);
+    const table = await readCsv(pieces(bytes, [1000, 20000, 20001, 50000]), 'd.csv', { keep: 'first' });
+    const [a, b] = table.sequences;
+    const ids = Array.from({ length: 5000 }, (_, i) => i);
+    assert.deepEqual([a.rows, a.keptRows, b.rows, b.keptRows], [3334, 3334, 1666, 1666]);
+    assert.deepEqual(rows(a.values, 2), ids.filter((i) => i % 3 !== 2).map((i) => [i, i === 0 ? 0 : -i]));
+    assert.deepEqual(rows(b.values, 2), ids.filter((i) => i % 3 === 2).map((i) => [i, i === 0 ? 0 : -i]));
+    assert.equal(a.values.length, 3334 * 2);
+  });
+
   it('gives the same table however the bytes are cut into chunks (multi-byte characters included)', async () => {
     const bytes = utf8('"naïve ✓",b\n1,2\n"3",4\n5,6\n');
     const whole = await read(bytes);
