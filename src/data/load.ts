@@ -16,7 +16,7 @@ import { readSafetensors } from './safetensors';
 import { readText } from './text';
 import { decodeUtf8 } from './bytes';
 
-/** Files above this are refused before reading (a CSV streams, but the analysis never needs more). */
+/** Files above this are refused before reading (a CSV or text streams, and training keeps all of its numbers). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
 const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
@@ -223,19 +223,9 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const task = built.dataset.task;
   for (const w of built.warnings) warnings.push(warning(w.ref.file, w.ref.at, w.message));
 
-  // 3. Notes: how the file was split and what the window cut.
-  const { dataset, originalSteps } = built;
-  if (dataset.sequences.length > 1) notes.push(`${basename(data)} holds ${dataset.sequences.length} sequences; the analysis shows the first, training uses all.`);
-  dataset.sequences.forEach((s, i) => {
-    if (originalSteps[i] > s.T) s.originalT = originalSteps[i];
-  });
-  const cut = originalSteps.filter((steps, i) => steps > dataset.sequences[i].T);
-  if (cut.length > 0) {
-    const which = task === 'seq-to-one' ? 'last' : 'first';
-    const longest = Math.max(...cut);
-    const whose = dataset.sequences.length > 1 ? `${cut.length} of ${dataset.sequences.length} sequences have more than ${window} steps (up to ${longest})` : `the sequence has ${longest} steps`;
-    notes.push(`${basename(data)}: ${whose}; analyzed the ${which} ${window} steps of each, as capped by ${windowSource}.`);
-  }
+  // 3. Notes: how the file was split into sequences and windows, and what the window cut.
+  const { dataset } = built;
+  notes.push(...windowNotes(basename(data), built, window, windowSource));
   dataset.notes.push(...notes);
 
   // 4. The resolved model.
@@ -293,6 +283,45 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   };
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What the window did to the file, in words: sequences split into windows (all trained on, the first analyzed),
+ * sequences cut to their last steps (seq-to-one), and steps or windows left out of training.
+ */
+export function windowNotes(name: string, built: BuiltData, window: number, windowSource: string): string[] {
+  const { parts } = built;
+  const notes: string[] = [];
+  const total = built.dataset.sequences.length;
+  const split = parts.filter((p) => p.mode === 'split' && p.steps > window);
+  const cutLast = parts.filter((p) => p.mode === 'last' && p.steps > window);
+  if (parts.length === 1 && split.length === 1) {
+    const amount = built.characters !== undefined ? `${built.characters} characters (${split[0].steps} steps, each predicting the next character)` : `the sequence has ${split[0].steps} steps,`;
+    notes.push(`${name}: ${amount} split into ${plural(total, 'window')} of ${window} steps; the analysis shows the first, training uses all (windows as set by ${windowSource}).`);
+  } else if (split.length > 0) {
+    const longest = Math.max(...split.map((p) => p.steps));
+    notes.push(
+      `${name} holds ${parts.length} sequences; ${split.length} of them have more than ${window} steps (up to ${longest}) and are split into windows of ${window} steps (as set by ${windowSource}), ` +
+        `${total} training sequences in all; the analysis shows the first window of the first sequence, training uses all.`,
+    );
+  } else if (parts.length > 1) {
+    notes.push(`${name} holds ${parts.length} sequences; the analysis shows the first, training uses all.`);
+  }
+  if (cutLast.length > 0) {
+    const longest = Math.max(...cutLast.map((p) => p.steps));
+    const whose = parts.length > 1 ? `${cutLast.length} of ${parts.length} sequences have more than ${window} steps (up to ${longest})` : `the sequence has ${longest} steps`;
+    notes.push(`${name}: ${whose}; analyzed the last ${window} steps of each, as capped by ${windowSource}; training uses the same steps (the target is at the end).`);
+  }
+  const leftOut = parts.filter((p) => p.leftOut > 0);
+  if (leftOut.length > 0) {
+    const whose = parts.length === 1 ? 'the sequence' : plural(leftOut.length, 'sequence');
+    notes.push(`The last step of ${whose} is left out of training: it would make a window of a single step.`);
+  }
+  const noTarget = parts.reduce((n, p) => n + p.noTarget, 0);
+  if (noTarget > 0) notes.push(`${plural(noTarget, 'window')} of ${window} steps without any target value ${noTarget === 1 ? 'is' : 'are'} left out of training.`);
+  return notes;
+}
+
 async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<Map<string, Tensor>> {
   await checkFile(files, path, ref, 'weights file', MAX_FILE_BYTES);
   const bytes = await readWhole(files, path, ref, 'weights file');
@@ -309,18 +338,19 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   const task = spec.task;
   if (format === 'text') {
     if (task && task !== 'char-lm') wrongTask(taskRef, task, format, 'a text file is read as characters: use "task": "char-lm"');
-    return fromText(await readText(chunksOf(files, data), data, window + 1));
+    return fromText(await readText(chunksOf(files, data), data), window);
   }
   if (task === 'char-lm') wrongTask(taskRef, task, format, 'char-lm reads plain text (.txt); numeric files use next-step, seq-to-one or columns');
   if (format === 'csv' || format === 'tsv') {
     const chosen = task ?? 'next-step';
+    // Every row is kept (training splits long sequences into windows), except for seq-to-one: its last `window` rows.
     const table = await readCsv(chunksOf(files, data), data, {
       delimiter: format === 'tsv' ? '\t' : undefined,
-      keepRows: chosen === 'next-step' ? window + 1 : window,
+      keepRows: chosen === 'seq-to-one' ? window : undefined,
       keep: chosen === 'seq-to-one' ? 'last' : 'first',
     });
     const columnRef = (key: 'inputs' | 'targets') => (i: number): Ref => (model ? { file: model.file, at: model.at([key, i]) } : dataRef);
-    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets') });
+    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets') }, window);
   }
   if (format === 'npy') {
     if (task && task !== 'next-step') wrongTask(taskRef, task, format, 'a .npy array has no named columns: use next-step, or a CSV with named input and target columns');

@@ -35,7 +35,7 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const readers: Record<string, (bytes: Uint8Array) => unknown> = {
   csv: (b) => readCsv(b, FILE, { keepRows: 50, keep: 'first' }),
   'csv (keep last)': (b) => readCsv(b, FILE, { keepRows: 3, keep: 'last' }),
-  text: (b) => readText(b, FILE, 20),
+  text: (b) => readText(b, FILE),
   'json data': (b) => readJsonData(decode(b), FILE),
   'json weights': (b) => readJsonWeights(decode(b), FILE),
   'model file': (b) => parseModelFile(decode(b), FILE),

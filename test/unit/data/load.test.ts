@@ -42,12 +42,12 @@ describe('loadAnalysis', () => {
     assert.equal(loaded.params, undefined);
   });
 
-  it('cuts to the maxSteps setting, says so, and keeps the original length', async () => {
+  it('splits at the maxSteps setting, says so, and keeps the original length', async () => {
     const loaded = await loadAnalysis(at('/w/sine.csv'), { ...settings, maxSteps: 2 }, memoryFiles({ '/w/sine.csv': sine }));
     const [s] = loaded.dataset.sequences;
     assert.equal(s.T, 2);
     assert.equal(s.originalT, 4);
-    assert.match(loaded.dataset.notes.join(' '), /the sequence has 4 steps; analyzed the first 2 .* maxSteps setting \(2\)/);
+    assert.match(loaded.dataset.notes.join(' '), /sine\.csv: the sequence has 4 steps, split into 2 windows of 2 steps; the analysis shows the first, training uses all .*maxSteps setting \(2\)/);
   });
 
   it('a model file: its settings, its window, the data beside it', async () => {

@@ -4,24 +4,40 @@ import { expectProblem, fixture, utf8 } from './helpers';
 
 describe('text reader', () => {
   it('builds a sorted vocabulary of whole characters, including ones outside the BMP', async () => {
-    const corpus = await readText(utf8('ba😀a\nb😀'), 't.txt', 100);
+    const corpus = await readText(utf8('ba😀a\nb😀'), 't.txt');
     assert.deepEqual(corpus.vocab, ['\n', 'a', 'b', '😀']);
-    assert.deepEqual(corpus.kept, ['b', 'a', '😀', 'a', '\n', 'b', '😀']);
+    assert.deepEqual(Array.from(corpus.ids, (i) => corpus.vocab[i]), ['b', 'a', '😀', 'a', '\n', 'b', '😀']);
     assert.equal(corpus.totalChars, 7);
   });
 
-  it('keeps only the first characters but builds the vocabulary from all', async () => {
-    const corpus = await readText(utf8('abcabcxyz'), 't.txt', 4);
-    assert.deepEqual(corpus.kept, ['a', 'b', 'c', 'a']);
-    assert.deepEqual(corpus.vocab, ['a', 'b', 'c', 'x', 'y', 'z']);
-    assert.equal(corpus.totalChars, 9);
+  it('keeps the whole text as vocabulary indices, however the bytes are cut into chunks', async () => {
+    const text = 'abcabcxyz é😀'.repeat(3000);
+    const bytes = utf8(text);
+    async function* pieces(size: number): AsyncIterable<Uint8Array> {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    }
+    for (const size of [1, 7, 4096, bytes.length]) {
+      const corpus = await readText(pieces(size), 't.txt');
+      assert.equal(corpus.totalChars, [...text].length);
+      assert.equal(corpus.ids.length, corpus.totalChars);
+      assert.deepEqual(corpus.vocab, [' ', 'a', 'b', 'c', 'x', 'y', 'z', 'é', '😀']);
+      assert.equal(Array.from(corpus.ids, (i) => corpus.vocab[i]).join(''), text, `chunks of ${size} bytes`);
+    }
+  });
+
+  it('stores indices in the narrowest array the vocabulary allows', async () => {
+    assert.ok((await readText(utf8('abc'), 't.txt')).ids instanceof Uint8Array);
+    const wide = Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
+    const corpus = await readText(utf8(wide), 't.txt');
+    assert.ok(corpus.ids instanceof Uint16Array);
+    assert.equal(corpus.vocab[corpus.ids[299]], String.fromCodePoint(0x4e00 + 299));
   });
 
   it('refuses empty, single-character, binary and non-UTF-8 files', async () => {
-    await expectProblem(() => readText(utf8(''), 't.txt', 10), { line: 1, column: 1, message: /empty/ });
-    await expectProblem(() => readText(utf8('x'), 't.txt', 10), { line: 1, column: 1, message: /single character/ });
-    await expectProblem(() => readText(new Uint8Array([0x68, 0x0a, 0x69, 0x00]), 't.txt', 10), { line: 2, column: 2, message: /binary data/ });
-    await expectProblem(() => readText(new Uint8Array([0x68, 0x69, 0x0a, 0x68, 0xe2, 0x82]), 't.txt', 10), { line: 2, column: 4, message: /not valid UTF-8/ });
+    await expectProblem(() => readText(utf8(''), 't.txt'), { line: 1, column: 1, message: /empty/ });
+    await expectProblem(() => readText(utf8('x'), 't.txt'), { line: 1, column: 1, message: /single character/ });
+    await expectProblem(() => readText(new Uint8Array([0x68, 0x0a, 0x69, 0x00]), 't.txt'), { line: 2, column: 2, message: /binary data/ });
+    await expectProblem(() => readText(new Uint8Array([0x68, 0x69, 0x0a, 0x68, 0xe2, 0x82]), 't.txt'), { line: 2, column: 4, message: /not valid UTF-8/ });
   });
 });
 
