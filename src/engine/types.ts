@@ -14,7 +14,7 @@ export interface SequenceData {
   targets: Float64Array;
   /** 1 where step t has a target (seq-to-one: only the last step), 0 elsewhere. */
   mask: Uint8Array;
-  /** Steps the sequence had in its file before a window cut it (absent = not cut). */
+  /** Steps the whole sequence had in its file when this is one window of it (absent = not split or cut). */
   originalT?: number;
 }
 

@@ -42,7 +42,10 @@ export interface ResolvedModel {
   optimizer: { kind: OptimizerKind; lr: number; momentum?: number; beta1?: number; beta2?: number; eps?: number };
   clip: { norm?: number; value?: number } | null;
   epochs: number;
-  /** Maximum number of steps analyzed (longer sequences are cut to their first `window` steps). */
+  /**
+   * Steps per window: longer sequences are split into consecutive windows of this many steps, which training uses
+   * as its sequences; the analysis shows the first (seq-to-one keeps the last `window` steps, where its target is).
+   */
   window: number;
   seed: number;
   /** Paths as written in the model file (relative to it), or the data file itself for a bare data file. */
@@ -144,7 +147,7 @@ export interface ResultMeta {
   /** Steps analyzed, and how many the sequence had before `window` cut it. */
   steps: number;
   originalSteps: number;
-  /** Index of the analyzed sequence among the file's sequences, and how many there are. */
+  /** Index of the analyzed sequence among the training sequences (windows), and how many there are. */
   sequence: number;
   sequences: number;
   /** For char-lm: the vocabulary, in index order. */
