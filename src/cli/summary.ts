@@ -15,7 +15,7 @@ export function describeModel(r: AnalysisResult, file: string): string {
   const m = r.model;
   const cell = m.cell === 'rnn' ? `RNN (${m.nonlinearity})` : CELLS[m.cell];
   const steps = r.meta.originalSteps > r.meta.steps ? `${r.meta.steps} of ${r.meta.originalSteps} steps` : `${r.meta.steps} steps`;
-  const sequence = r.meta.sequences > 1 ? `, sequence ${r.meta.sequence + 1} of ${r.meta.sequences}` : '';
+  const sequence = r.meta.sequences > 1 ? `, training sequence ${r.meta.sequence + 1} of ${r.meta.sequences}` : '';
   return `${file} · ${m.task} · ${cell}, H=${m.hidden}${m.layers > 1 ? ` × ${m.layers} layers` : ''} · ${steps}${sequence}`;
 }
 
