@@ -14,9 +14,18 @@ export const root = path.resolve(__dirname, '../..');
 export const artifacts = path.join(root, 'test/webview/artifacts');
 const NONCE = 'dGVzdC1ub25jZQ';
 
-export type Theme = 'light' | 'dark';
+export type Theme = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
+export const themes: Theme[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
 
-/** A few of VS Code's Default Light Modern / Dark Modern theme variables, as VS Code puts them on <html>. */
+function parseTheme(v: string | null): Theme {
+  return themes.includes(v as Theme) ? (v as Theme) : 'light';
+}
+
+/**
+ * A few of VS Code's Default Light Modern / Dark Modern / Default High Contrast / Default High Contrast Light theme
+ * variables, as VS Code puts them on <html>. The high-contrast themes add contrastBorder and contrastActiveBorder
+ * (the outlines they draw around everything) and leave light/dark's subtle borders out.
+ */
 export const themeVars: Record<Theme, Record<string, string>> = {
   light: {
     '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#3b3b3b',
@@ -39,6 +48,34 @@ export const themeVars: Record<Theme, Record<string, string>> = {
     '--vscode-button-secondaryBackground': '#313131', '--vscode-button-secondaryForeground': '#cccccc', '--vscode-settings-dropdownBackground': '#313131',
     '--vscode-settings-dropdownForeground': '#cccccc', '--vscode-settings-dropdownBorder': '#3c3c3c', '--vscode-list-activeSelectionBackground': '#04395e',
     '--vscode-list-activeSelectionForeground': '#ffffff',
+  },
+  'high-contrast': {
+    '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-descriptionForeground': '#ffffffb3',
+    '--vscode-contrastBorder': '#6fc3df', '--vscode-contrastActiveBorder': '#f38518', '--vscode-focusBorder': '#f38518',
+    '--vscode-editorWidget-border': '#6fc3df', '--vscode-panel-border': '#6fc3df', '--vscode-textLink-foreground': '#21a6ff',
+    '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f48771', '--vscode-charts-green': '#89d185', '--vscode-charts-yellow': '#ffd370', '--vscode-charts-purple': '#b180d7',
+    '--vscode-errorForeground': '#f48771', '--vscode-editorWarning-foreground': '#ffd370',
+    '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#ffffff',
+    '--vscode-panelTitle-activeForeground': '#ffffff', '--vscode-panelTitle-inactiveForeground': '#ffffff', '--vscode-panelTitle-activeBorder': '#6fc3df',
+    '--vscode-panel-background': '#000000', '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df',
+    '--vscode-button-secondaryBackground': '#000000', '--vscode-button-secondaryForeground': '#ffffff', '--vscode-settings-dropdownBackground': '#000000',
+    '--vscode-settings-dropdownForeground': '#ffffff', '--vscode-settings-dropdownBorder': '#6fc3df', '--vscode-list-activeSelectionBackground': '#000000',
+    '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-focusOutline': '#f38518',
+    '--vscode-editorHoverWidget-background': '#0c141f', '--vscode-editorHoverWidget-foreground': '#ffffff', '--vscode-editorHoverWidget-border': '#6fc3df',
+  },
+  'high-contrast-light': {
+    '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#292929', '--vscode-descriptionForeground': '#292929b3',
+    '--vscode-contrastBorder': '#0f4a85', '--vscode-contrastActiveBorder': '#006bbd', '--vscode-focusBorder': '#006bbd',
+    '--vscode-editorWidget-border': '#0f4a85', '--vscode-panel-border': '#0f4a85', '--vscode-textLink-foreground': '#0f4a85',
+    '--vscode-charts-blue': '#0f4a85', '--vscode-charts-red': '#b5200d', '--vscode-charts-green': '#374e06', '--vscode-charts-yellow': '#895503', '--vscode-charts-purple': '#652d90',
+    '--vscode-errorForeground': '#b5200d', '--vscode-editorWarning-foreground': '#895503',
+    '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#292929',
+    '--vscode-panelTitle-activeForeground': '#292929', '--vscode-panelTitle-inactiveForeground': '#292929', '--vscode-panelTitle-activeBorder': '#b5200d',
+    '--vscode-panel-background': '#ffffff', '--vscode-button-background': '#0f4a85', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#0f4a85',
+    '--vscode-button-secondaryBackground': '#ffffff', '--vscode-button-secondaryForeground': '#292929', '--vscode-settings-dropdownBackground': '#ffffff',
+    '--vscode-settings-dropdownForeground': '#292929', '--vscode-settings-dropdownBorder': '#0f4a85', '--vscode-list-activeSelectionBackground': '#ffffff',
+    '--vscode-list-activeSelectionForeground': '#292929', '--vscode-list-focusOutline': '#006bbd',
+    '--vscode-editorHoverWidget-background': '#ffffff', '--vscode-editorHoverWidget-foreground': '#292929', '--vscode-editorHoverWidget-border': '#0f4a85',
   },
 };
 
@@ -65,12 +102,12 @@ export async function startServer(): Promise<Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/panel.html') {
-      const theme = url.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
+      const theme = parseTheme(url.searchParams.get('theme'));
       res.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(origin, theme));
       return;
     }
     if (url.pathname === '/theme.css') {
-      const vars = themeVars[url.searchParams.get('theme') === 'dark' ? 'dark' : 'light'];
+      const vars = themeVars[parseTheme(url.searchParams.get('theme'))];
       res.writeHead(200, { 'content-type': 'text/css' }).end(`:root { ${Object.entries(vars).map(([k, v]) => `${k}: ${v};`).join(' ')} }`);
       return;
     }
@@ -131,7 +168,7 @@ function stubScript(state: unknown): string {
 }
 
 export async function openPanel(browser: Browser, server: Server, theme: Theme, options: { state?: unknown; width?: number } = {}): Promise<PanelPage> {
-  const page = await browser.newPage({ viewport: { width: options.width ?? 1200, height: 900 }, colorScheme: theme });
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1200, height: 900 }, colorScheme: theme === 'dark' || theme === 'high-contrast' ? 'dark' : 'light', forcedColors: 'none' });
   const requests: string[] = [];
   const errors: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
@@ -151,13 +188,17 @@ export async function openPanel(browser: Browser, server: Server, theme: Theme, 
 }
 
 
-/** Switch theme the way VS Code does: body class and the variables on <html>. */
+/** Switch theme the way VS Code does: body class and the variables on <html> (those the new theme lacks removed). */
 export async function setTheme(page: Page, theme: Theme): Promise<void> {
-  await page.evaluate(([t, vars]) => {
-    for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-    document.body.classList.remove('vscode-light', 'vscode-dark');
+  const all = [...new Set(themes.flatMap((t) => Object.keys(themeVars[t])))];
+  await page.evaluate(([t, vars, names, kinds]) => {
+    // A variable the new theme does not define must not keep the old value (from the style or theme.css):
+    // `initial` makes it the guaranteed-invalid value, so var() falls back as if VS Code had not set it.
+    for (const k of names) document.documentElement.style.setProperty(k, k in vars ? (vars as Record<string, string>)[k] : 'initial');
+    document.body.classList.remove(...kinds.map((c) => `vscode-${c}`));
     document.body.classList.add(`vscode-${t}`);
-  }, [theme, themeVars[theme]] as const);
+    document.body.dataset.vscodeThemeKind = `vscode-${t}`;
+  }, [theme, themeVars[theme], all, themes] as const);
   await nextFrames(page);
 }
 

@@ -11,7 +11,7 @@ import { resultFromJson } from '../../src/protocol/json';
 import type { FixtureName } from './fixtures';
 import { fixture, fixtureNames } from './fixtures';
 import type { PanelPage, Server } from './harness';
-import { artifacts, canvasStats, launch, nextFrames, openPanel, pixelAt, root, sendResult, setTheme, showView, startServer } from './harness';
+import { artifacts, canvasStats, launch, themes, nextFrames, openPanel, pixelAt, root, sendResult, setTheme, showView, startServer } from './harness';
 
 const stepViews = ['unrolled', 'heatmap', 'flow', 'decay'];
 const resultViews = [...stepViews, 'whh'];
@@ -418,7 +418,7 @@ describe('the panel in Chromium', function () {
   });
 });
 
-describe('screenshots of every view, light and dark', function () {
+describe('screenshots of every view, light, dark and both high-contrast themes', function () {
   let server: Server;
   let browser: Browser;
   before(async () => {
@@ -431,7 +431,7 @@ describe('screenshots of every view, light and dark', function () {
     await server?.close();
   });
 
-  for (const theme of ['light', 'dark'] as const) {
+  for (const theme of themes) {
     it(`writes test/webview/artifacts/<view>-${theme}.png`, async () => {
       const panel = await openPanel(browser, server, theme);
       const { page } = panel;
