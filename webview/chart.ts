@@ -30,6 +30,9 @@ export interface Frame {
   y(v: number): number;
 }
 
+/** Grid dashes in high-contrast themes (solid lines are data there). */
+export const GRID_DASH = [2, 3];
+
 const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /** 10^k written with superscripts, e.g. 10⁻³. */
@@ -82,7 +85,8 @@ export function drawAxes(p: Painter, pal: Palette, box: Box, xa: Axis, ya: Axis,
   for (const v of axisTicks(ya, options.yTicks ?? 5)) {
     const y = f.y(v);
     if (y < box.top - 0.5 || y > bottom + 0.5) continue;
-    if (options.grid !== false) p.polyline([box.left, y, box.left + box.width, y], pal.grid, 1);
+    // In high contrast the grid is the bright contrast border, which a series may share: dotted, so it never reads as data.
+    if (options.grid !== false) p.polyline([box.left, y, box.left + box.width, y], pal.grid, 1, pal.highContrast ? GRID_DASH : undefined);
     else p.polyline([box.left - 4, y, box.left, y], pal.muted, 1);
     p.text(box.left - 4, y, tickLabel(ya, v), { color: pal.muted, align: 'right', baseline: 'middle', size: 10 });
   }
@@ -98,6 +102,23 @@ export function drawAxes(p: Painter, pal: Palette, box: Box, xa: Axis, ya: Axis,
   p.polyline([box.left, box.top, box.left, bottom, box.left + box.width, bottom], pal.border, 1);
   p.text(box.left - 38, box.top + box.height / 2, ya.label, { color: pal.foreground, align: 'center', baseline: 'middle', rotate: -90 });
   return f;
+}
+
+/**
+ * Mark a selected region (a heatmap column, a flow row) so it stays visible on any colormap: a 2 px ring in the
+ * focus color just outside it, a 2 px ring of background outside that (separating it from neighbouring cells of
+ * similar color), and, when the region is wide enough, a 1 px background line just inside.
+ */
+export function markSelection(p: Painter, pal: Palette, x: number, y: number, w: number, h: number): void {
+  p.rect(x - 3, y - 3, w + 6, h + 6, undefined, pal.background, 2);
+  if (w >= 6 && h >= 6) p.rect(x + 0.5, y + 0.5, w - 1, h - 1, undefined, pal.background, 1);
+  p.rect(x - 1, y - 1, w + 2, h + 2, undefined, pal.focus, 2);
+}
+
+/** A selection line (`points` as for polyline) in the focus color over a wider line of background. */
+export function markLine(p: Painter, pal: Palette, points: number[], width: number, dash?: number[]): void {
+  p.polyline(points, pal.background, width + 2);
+  p.polyline(points, pal.focus, width, dash);
 }
 
 let legendStrip: HTMLCanvasElement | undefined;

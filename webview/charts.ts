@@ -20,7 +20,7 @@ import {
 } from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import { Context as SvgContext } from 'svgcanvas';
-import { pow10 } from './chart';
+import { GRID_DASH, pow10 } from './chart';
 import { exact } from './format';
 import type { Palette } from './theme';
 
@@ -82,7 +82,8 @@ export function axis(pal: Palette, title: string, extra: Record<string, unknown>
     title: { display: !!title, text: title, color: pal.foreground, font: { family: pal.font, size: FONT_SIZE } },
     ticks: { color: pal.muted, font },
     grid: { color: pal.grid, tickColor: pal.muted },
-    border: { color: pal.border },
+    // Grid lines dotted in high contrast, where their color is the bright contrast border a series may share.
+    border: { color: pal.border, ...(pal.highContrast ? { dash: GRID_DASH } : {}) },
     ...extra,
   };
 }

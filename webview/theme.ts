@@ -19,6 +19,8 @@ export interface Palette {
   zeroRgb: [number, number, number];
   badRgb: [number, number, number];
   kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
+  /** A high-contrast theme: selections are outlined in `focus`, never shown by a fill that text sits on. */
+  highContrast: boolean;
 }
 
 function cssVar(style: CSSStyleDeclaration, name: string): string {
@@ -41,6 +43,7 @@ export function readPalette(): Palette {
   const background = v('bg') || '#ffffff';
   const bgRgb = parseRgb(background);
   const dark = bgRgb[0] + bgRgb[1] + bgRgb[2] < 384;
+  const kind = themeKind();
   return {
     background,
     foreground: v('fg') || (dark ? '#cccccc' : '#333333'),
@@ -55,7 +58,8 @@ export function readPalette(): Palette {
     font: cssVar(style, 'font-family') || 'sans-serif',
     zeroRgb: dark ? [70, 70, 70] : [205, 205, 205],
     badRgb: [255, 0, 160],
-    kind: themeKind(),
+    kind,
+    highContrast: kind === 'high-contrast' || kind === 'high-contrast-light',
   };
 }
 

@@ -30,11 +30,18 @@ export abstract class ChartView extends View {
       if (this.chart.width !== width || this.chart.height !== height) this.chart.resize(width, height);
       this.chart.update('none');
     }
-    // The drawn axis ranges, for tests and anyone inspecting the DOM.
+    // The drawn axis ranges and the x axis's resolved colors, for tests and anyone inspecting the DOM.
     for (const id of ['x', 'y']) {
       const s = this.chart.scales[id];
       if (s) this.root.dataset[`${id}Range`] = `${s.min} ${s.max}`;
     }
+type AxisOptions = { ticks: { color: unknown }; title: { color: unknown }; grid: { display: boolean; color: unknown }; border: { color: unknown; dash: unknown } };
+    const colors: Record<string, unknown> = {};
+    for (const id of ['x', 'y']) {
+      const o = this.chart.scales[id]?.options as unknown as AxisOptions | undefined;
+      if (o) colors[id] = { ticks: o.ticks.color, title: o.title.color, grid: o.grid.display ? o.grid.color : null, border: o.border.color, gridDash: o.border.dash };
+    }
+    this.root.dataset.axisColors = JSON.stringify(colors);
   }
 
   toSvg(): string {

@@ -4,7 +4,7 @@ import type { AnalysisResult } from '../../src/protocol';
 import type { ColorScale } from '../colormap';
 import { lut, makeScale, parseRgb, position } from '../colormap';
 import type { Axis } from '../chart';
-import { drawAxes, drawLegend, indexTicks, legendRange } from '../chart';
+import { drawAxes, drawLegend, indexTicks, legendRange, markLine, markSelection } from '../chart';
 import { exact, fmt } from '../format';
 import type { ViewContext } from '../model';
 import { steps } from '../model';
@@ -125,8 +125,8 @@ export class FlowView extends CanvasView {
     }
     const sel = Math.min(this.ctx.settings.step, g.T - 1);
     const row = this.rowFor(r, sel);
-    p.rect(M.left - 1, M.top + row * g.rowH - 1, g.plotW + 2, Math.max(2, g.rowH) + 2, undefined, pal.focus, 2);
-    p.polyline([colX(sel + 0.5), M.top, colX(sel + 0.5), M.top + g.mapH], pal.focus, 1, [2, 3]);
+    markSelection(p, pal, M.left, M.top + row * g.rowH, g.plotW, Math.max(2, g.rowH));
+    markLine(p, pal, [colX(sel + 0.5), M.top, colX(sel + 0.5), M.top + g.mapH], pal.highContrast ? 2 : 1, [2, 3]);
 
     drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.top + 10, width: 12, height: g.mapH - 40 }, scale, lut(this.ctx.settings.colormap, false), 'grey: exactly 0');
     const [lo, hi] = legendRange(scale);

@@ -6,7 +6,7 @@ import type { AnalysisResult, Mat } from '../../src/protocol';
 import type { ColorScale, ColormapName, ScaleMode } from '../colormap';
 import { lut, makeScale, paintImage } from '../colormap';
 import type { Axis } from '../chart';
-import { drawAxes, drawLegend, indexTicks, legendRange } from '../chart';
+import { drawAxes, drawLegend, indexTicks, legendRange, markSelection } from '../chart';
 import { exact, fmt } from '../format';
 import type { Metric, ViewContext } from '../model';
 import { availableMetrics, metricLabels, metricMatrix, rowNorms, steps } from '../model';
@@ -123,7 +123,7 @@ export class HeatmapView extends CanvasView {
 
     // The selected step (the strip marks it too).
     const sx = M.left + sel * g.cellW;
-    p.rect(sx - 1, M.mapTop - 1, Math.max(2, g.cellW) + 2, g.mapH + 2, undefined, pal.focus, 2);
+    markSelection(p, pal, sx, M.mapTop, Math.max(2, g.cellW), g.mapH);
 
     const table = lut(this.ctx.settings.colormap, this.ctx.settings.scale === 'signed');
     drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.mapTop + 10, width: 12, height: g.mapH - 20 }, scale, table, scale.mode === 'log' ? 'grey: exactly 0' : undefined);

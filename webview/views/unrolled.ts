@@ -180,7 +180,10 @@ export class UnrolledView extends CanvasView {
     const firstT = Math.max(0, Math.floor(first));
     const lastT = Math.min(T - 1, Math.ceil(first + plotW / zoom));
     const xSel = this.columnX(sel);
-    if (sel >= firstT && sel <= lastT) p.rect(xSel - zoom / 2, Y.stepLabel - 10, zoom, Y.loss - Y.stepLabel + 22, pal.grid);
+    // The selected column: a soft fill in light and dark; in high contrast (where the grid color is the bright
+    // contrast border, which text on it could not be read against) an outline in the focus color instead.
+    const selBox = [xSel - zoom / 2, Y.stepLabel - 10, zoom, Y.loss - Y.stepLabel + 22] as const;
+    if (sel >= firstT && sel <= lastT && !pal.highContrast) p.rect(...selBox, pal.grid);
     const labelEvery = Math.max(1, Math.ceil(40 / zoom));
     for (let t = firstT; t <= lastT; t++) {
       const x = this.columnX(t);
@@ -208,6 +211,7 @@ export class UnrolledView extends CanvasView {
       if (showText) p.text(x, Y.loss, fmt(r.lossPerStep[t], 2), { color: pal.foreground, align: 'center', baseline: 'middle', size: 10 });
       else p.rect(x - 1, Y.loss - 4, 2, 8, pal.muted);
     }
+    if (sel >= firstT && sel <= lastT && pal.highContrast) p.rect(selBox[0] + 1, selBox[1] + 1, selBox[2] - 2, selBox[3] - 2, undefined, pal.focus, 2);
     // Columns scrolled half out of view: cover what spills into the margins, then label the rows there.
     p.rect(0, Y.stepLabel - 12, LEFT, Y.loss - Y.stepLabel + 24, pal.background);
     p.rect(LEFT + plotW, Y.stepLabel - 12, p.width - LEFT - plotW, Y.loss - Y.stepLabel + 24, pal.background);
