@@ -84,6 +84,7 @@ export const enum FromWorkerType {
   TrainDone = 'trainDone',
   Error = 'error',
   Cancelled = 'cancelled',
+  Stopping = 'stopping',
   Log = 'log',
 }
 
@@ -135,6 +136,12 @@ export interface CancelledMessage {
   requestId: number;
 }
 
+/** The training saw Stop and is finishing: it analyzes the weights it has, then answers TrainDone. */
+export interface StoppingMessage {
+  type: FromWorkerType.Stopping;
+  requestId: number;
+}
+
 export interface LogMessage {
   type: FromWorkerType.Log;
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -148,6 +155,7 @@ export type FromWorker =
   | TrainDoneMessage
   | ErrorMessage
   | CancelledMessage
+  | StoppingMessage
   | LogMessage;
 
 // ---- extension ⇄ webview ----

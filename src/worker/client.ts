@@ -1,5 +1,6 @@
 // The extension's side of the worker: one request id per job, answers matched here and nowhere else.
 // A newer analysis cancels a stale one; Stop ends a training within STOP_GRACE_MS, killing the thread if it must.
+// A training that acknowledges Stop in time gets FINISH_GRACE_MS more to analyze the weights it reached.
 import {
   FromWorkerType,
   ToWorkerType,
@@ -17,6 +18,8 @@ import type { WorkerTransport } from './transport';
 
 /** How long a training gets to notice Cancel between batches before its thread is terminated. */
 export const STOP_GRACE_MS = 50;
+/** After it acknowledged Stop, how long a training gets to send the analysis of its weights. */
+export const FINISH_GRACE_MS = 5000;
 
 /** The request was superseded or stopped; not an error to show. */
 export class CancelledError extends Error {
@@ -40,6 +43,8 @@ interface Pending {
   resolve(message: FromWorker): void;
   reject(error: Error): void;
   onProgress?(point: TrainPoint): void;
+  /** Set by stopTraining: the worker acknowledged Stop. */
+  onStopping?(): void;
   lastPoint?: TrainPoint;
 }
 
@@ -102,7 +107,10 @@ export class WorkerClient {
     }
   }
 
-  /** Resolves once the training has ended: by itself within STOP_GRACE_MS, or by terminating its thread. */
+  /**
+   * Resolves once the training has ended: by itself, or by terminating its thread when it neither ended nor
+   * acknowledged Stop within STOP_GRACE_MS (or, acknowledged, did not finish within FINISH_GRACE_MS).
+   */
   async stopTraining(): Promise<void> {
     const requestId = this.currentTrain;
     const pending = requestId === undefined ? undefined : this.pending.get(requestId);
@@ -114,11 +122,17 @@ export class WorkerClient {
       pending.reject = (e) => (reject(e), resolve());
     });
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+      pending.onStopping = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve('late'), FINISH_GRACE_MS);
+      };
+    });
     const outcome = await Promise.race([ended, late]);
     clearTimeout(timer);
     if (outcome !== 'late' || !this.pending.has(requestId)) return;
-    this.options.log('info', `training ${requestId} did not stop within ${STOP_GRACE_MS} ms; restarting the worker`);
+    this.options.log('info', `training ${requestId} did not stop within ${STOP_GRACE_MS} ms (or finish within ${FINISH_GRACE_MS} ms of acknowledging); restarting the worker`);
     this.pending.delete(requestId);
     pending.resolve({ type: FromWorkerType.TrainDone, requestId, reason: 'cancelled', last: pending.lastPoint ?? null, nonFinite: null });
     this.restart();
@@ -189,6 +203,9 @@ export class WorkerClient {
       case FromWorkerType.Progress:
         pending.lastPoint = message.point;
         pending.onProgress?.(message.point);
+        return;
+      case FromWorkerType.Stopping:
+        pending.onStopping?.();
         return;
       case FromWorkerType.Cancelled:
         this.pending.delete(message.requestId);

@@ -84,6 +84,7 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
       {
         onProgress: (point) => post({ type: FromWorkerType.Progress, requestId, point }),
         shouldStop: () => isCancelled(requestId),
+        onStopping: () => post({ type: FromWorkerType.Stopping, requestId }),
         yieldNow: nextMacrotask,
       },
     );

@@ -64,6 +64,8 @@ export interface TrainHooks {
   onProgress(point: TrainPoint): void;
   /** Checked between batches; true ends the run with reason 'cancelled'. */
   shouldStop(): boolean;
+  /** Called once when shouldStop() has ended the loop, before the final analysis of the weights so far. */
+  onStopping?(): void;
   /** Called between batches so the caller's event loop can run (the worker awaits a macrotask here). */
   yieldNow(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
     for (const batch of trainer.batches(loaded.dataset, epoch)) {
       if (hooks.shouldStop()) {
         reason = 'cancelled';
+        hooks.onStopping?.();
         break training;
       }
       const step = trainer.step(batch);

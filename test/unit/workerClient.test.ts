@@ -107,6 +107,21 @@ describe('WorkerClient', () => {
     assert.equal(client.training, false);
   });
 
+  it('a training that acknowledges Stop in time may finish analyzing its weights past the first grace period', async () => {
+    const { client, workers } = setup();
+    const done = client.train(source, settings, {}, () => {});
+    const id = workers[0].received[0].requestId;
+    const stopped = client.stopTraining();
+    workers[0].reply({ type: FromWorkerType.Stopping, requestId: id });
+    await new Promise((r) => setTimeout(r, STOP_GRACE_MS * 3));
+    assert.equal(workers[0].terminated, false, 'an acknowledged Stop must not kill the thread after STOP_GRACE_MS');
+    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: id, reason: 'cancelled', last: point(3), nonFinite: null, result: fakeResult });
+    await stopped;
+    const outcome = await done;
+    assert.equal(outcome.result, fakeResult);
+    assert.equal(workers.length, 1);
+  });
+
   it('a training deaf to Cancel is ended by terminating its thread; pending analyses move to a new one', async () => {
     const { client, workers, logs } = setup();
     const done = client.train(source, settings, {}, () => {});
