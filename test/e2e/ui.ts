@@ -61,16 +61,27 @@ export function quickInputBox(page: Page): Locator {
   return page.locator('.quick-input-widget .quick-input-box input');
 }
 
-/** F1, type the command's name, click its row in the list. */
+/**
+ * F1, type the command's name, click its row in the list. The workbench sometimes takes focus back from a just-opened
+ * palette (e.g. to a webview that had it), which closes the palette under the typing: then open it again, up to 3 times.
+ */
 export async function runCommand(page: Page, label: string): Promise<void> {
-  await closeQuickInput(page);
-  await press(page, 'F1');
-  const box = quickInputBox(page);
-  await box.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.type(label, { delay: 10 });
-  const row = quickInputRow(page, label);
-  await until(`"${label}" in the command palette`, async () => (await row.count()) > 0, 30_000);
-  await row.first().click();
+  for (let attempt = 1; ; attempt++) {
+    await closeQuickInput(page);
+    await press(page, 'F1');
+    const box = quickInputBox(page);
+    await box.waitFor({ state: 'visible', timeout: 15_000 });
+    // F1 opens the palette with ">" in the box: keep it, so the list shows commands.
+    await box.fill(`>${label}`);
+    const row = quickInputRow(page, label);
+    try {
+      await until(`"${label}" in the command palette`, async () => (await row.count()) > 0, 10_000);
+      await row.first().click();
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 /** A row of the open quick pick whose label starts with `label`. */
