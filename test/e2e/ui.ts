@@ -67,19 +67,20 @@ export function quickInputBox(page: Page): Locator {
  */
 export async function runCommand(page: Page, label: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await closeQuickInput(page);
-    await press(page, 'F1');
-    const box = quickInputBox(page);
-    await box.waitFor({ state: 'visible', timeout: 15_000 });
-    // F1 opens the palette with ">" in the box: keep it, so the list shows commands.
-    await box.fill(`>${label}`);
-    const row = quickInputRow(page, label);
     try {
+      await closeQuickInput(page);
+      await press(page, 'F1');
+      const box = quickInputBox(page);
+      await box.waitFor({ state: 'visible', timeout: 15_000 });
+      // F1 opens the palette with ">" in the box: keep it, so the list shows commands.
+      await box.fill(`>${label}`, { timeout: 5_000 });
+      const row = quickInputRow(page, label);
       await until(`"${label}" in the command palette`, async () => (await row.count()) > 0, 10_000);
-      await row.first().click();
+      await row.first().click({ timeout: 5_000 });
       return;
     } catch (error) {
       if (attempt === 3) throw error;
+      console.log(`    the command palette closed before "${label}" could be chosen (attempt ${attempt}); opening it again`);
     }
   }
 }
