@@ -120,6 +120,7 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
   const a = Float64Array.from(src);
   const v = new Float64Array(n);
   const w = new Float64Array(n);
+  const u = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
     let norm = 0;
     for (let i = k + 1; i < n; i++) norm += a[i * n + k] * a[i * n + k];
@@ -134,49 +135,67 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
     }
     if (vnorm === 0) continue;
     const scale = 2 / vnorm;
-    // A ← (I − scale·v vᵀ) A, row by row: w = scale·vᵀA, then A[i,:] −= v[i]·w (contiguous runs). Rows below k
-    // are already zero left of column k, so only columns k… change.
-    // Two rows per pass, so each load of w[j] or v[j] serves two rows.
+    v[k] = 0; // v is zero up to k (entries before k were cleared at earlier steps)
+    // A ← P A P with P = I − scale·v vᵀ, in two passes over A instead of four. With u = A v and w = scale·Aᵀv
+    // (both from the A before this step), P A P = A − v wᵀ − z vᵀ where z = scale·(u − (wᵀv) v).
+    // Pass 1 reads each row once for both u_i and its share of w (rows ≤ k have v_i = 0: only u).
+    // Rows below k are zero left of column k, and v is zero up to k, so only columns k… change.
     w.fill(0);
-    let i = k + 1;
-    for (; i + 1 < n; i += 2) {
-      const vi = v[i], vi1 = v[i + 1], row = i * n, row1 = row + n;
-      for (let j = k; j < n; j++) w[j] += vi * a[row + j] + vi1 * a[row1 + j];
-    }
-    if (i < n) for (let j = k, vi = v[i], row = i * n; j < n; j++) w[j] += vi * a[row + j];
-    for (let j = k; j < n; j++) w[j] *= scale;
-    for (i = k + 1; i + 1 < n; i += 2) {
-      const vi = v[i], vi1 = v[i + 1], row = i * n, row1 = row + n;
-      for (let j = k; j < n; j++) {
-        const wj = w[j];
-        a[row + j] -= wj * vi;
-        a[row1 + j] -= wj * vi1;
-      }
-    }
-    if (i < n) for (let j = k, vi = v[i], row = i * n; j < n; j++) a[row + j] -= w[j] * vi;
-    // A ← A (I − scale·v vᵀ): each row minus (scale · row·v) v, two rows per pass
-    for (i = 0; i + 1 < n; i += 2) {
-      const row = i * n, row1 = row + n;
-      let s = 0, s1 = 0;
-      for (let j = k + 1; j < n; j++) {
-        const vj = v[j];
-        s += a[row + j] * vj;
-        s1 += a[row1 + j] * vj;
-      }
-      s *= scale;
-      s1 *= scale;
-      for (let j = k + 1; j < n; j++) {
-        const vj = v[j];
-        a[row + j] -= s * vj;
-        a[row1 + j] -= s1 * vj;
-      }
-    }
-    if (i < n) {
+    for (let i = 0; i <= k; i++) {
       const row = i * n;
       let s = 0;
       for (let j = k + 1; j < n; j++) s += a[row + j] * v[j];
-      s *= scale;
-      for (let j = k + 1; j < n; j++) a[row + j] -= s * v[j];
+      u[i] = s;
+    }
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      const row = i * n, row1 = row + n, vi = v[i], vi1 = v[i + 1];
+      w[k] += vi * a[row + k] + vi1 * a[row1 + k];
+      let s = 0, s1 = 0;
+      for (let j = k + 1; j < n; j++) {
+        const x = a[row + j], x1 = a[row1 + j], vj = v[j];
+        s += x * vj;
+        s1 += x1 * vj;
+        w[j] += vi * x + vi1 * x1;
+      }
+      u[i] = s;
+      u[i + 1] = s1;
+    }
+    if (i < n) {
+      const row = i * n, vi = v[i];
+      w[k] += vi * a[row + k];
+      let s = 0;
+      for (let j = k + 1; j < n; j++) {
+        s += a[row + j] * v[j];
+        w[j] += vi * a[row + j];
+      }
+      u[i] = s;
+    }
+    let wv = 0;
+    for (let j = k; j < n; j++) {
+      w[j] *= scale;
+      wv += w[j] * v[j];
+    }
+    for (let i = 0; i < n; i++) u[i] = scale * (u[i] - wv * v[i]);
+    // Pass 2: A −= v wᵀ + z vᵀ (z in u)
+    for (let i = 0; i <= k; i++) {
+      const row = i * n, zi = u[i];
+      for (let j = k + 1; j < n; j++) a[row + j] -= zi * v[j];
+    }
+    for (i = k + 1; i + 1 < n; i += 2) {
+      const row = i * n, row1 = row + n, zi = u[i], vi = v[i], zi1 = u[i + 1], vi1 = v[i + 1];
+      a[row + k] -= vi * w[k];
+      a[row1 + k] -= vi1 * w[k];
+      for (let j = k + 1; j < n; j++) {
+        const wj = w[j], vj = v[j];
+        a[row + j] -= vi * wj + zi * vj;
+        a[row1 + j] -= vi1 * wj + zi1 * vj;
+      }
+    }
+    if (i < n) {
+      const row = i * n, zi = u[i], vi = v[i];
+      a[row + k] -= vi * w[k];
+      for (let j = k + 1; j < n; j++) a[row + j] -= vi * w[j] + zi * v[j];
     }
     for (let i = k + 2; i < n; i++) a[i * n + k] = 0;
   }
