@@ -4,12 +4,11 @@
 // the selected step outlined in the focus color (never a fill that text sits on), and a visible focus ring when the
 // view tabs and canvases are reached with the keyboard. Screenshots of the focus rings go to test/webview/artifacts.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fixture } from './fixtures';
-import type { PanelPage, Server, Theme } from './harness';
-import { artifacts, launch, nextFrames, openPanel, sendResult, setTheme, showView, startServer, themeVars } from './harness';
+import type { PanelPage, Theme } from './harness';
+import { artifacts, nextFrames, openPanel, sendResult, setTheme, showView, themeVars, useChromium } from './harness';
 
 type Rgb = [number, number, number];
 
@@ -84,19 +83,8 @@ async function outline(page: Page): Promise<{ style: string; color: string; widt
 const highContrast: Theme[] = ['high-contrast', 'high-contrast-light'];
 
 describe('the panel in high-contrast themes', function () {
-  let server: Server;
-  let browser: Browser;
+  const env = useChromium();
   let panel: PanelPage;
-
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   afterEach(async () => {
     assert.deepEqual(panel.errors, [], 'no page errors');
     await panel.page.close();
@@ -110,7 +98,7 @@ describe('the panel in high-contrast themes', function () {
     const focus = vars['--vscode-contrastActiveBorder'];
 
     it(`${theme}: chart text in the foreground, grid and axes in contrastBorder, grid dotted`, async () => {
-      panel = await openPanel(browser, server, theme);
+      panel = await openPanel(env.browser, env.server, theme);
       const { page } = panel;
       await sendResult(page, fixture('rnn'));
       for (const view of ['decay', 'whh']) {
@@ -136,7 +124,7 @@ describe('the panel in high-contrast themes', function () {
     });
 
     it(`${theme}: the selected step is outlined in the focus color, never filled behind text`, async () => {
-      panel = await openPanel(browser, server, theme);
+      panel = await openPanel(env.browser, env.server, theme);
       const { page } = panel;
       const json = fixture('rnn');
       await sendResult(page, json);
@@ -163,7 +151,7 @@ describe('the panel in high-contrast themes', function () {
     });
 
     it(`${theme}: keyboard focus is visible on the view tabs and the canvases`, async () => {
-      panel = await openPanel(browser, server, theme);
+      panel = await openPanel(env.browser, env.server, theme);
       const { page } = panel;
       await sendResult(page, fixture('lstm'));
       await showView(page, 'heatmap');
@@ -199,7 +187,7 @@ describe('the panel in high-contrast themes', function () {
   }
 
   it('switching from high contrast back to dark drops the contrast colors', async () => {
-    panel = await openPanel(browser, server, 'high-contrast');
+    panel = await openPanel(env.browser, env.server, 'high-contrast');
     const { page } = panel;
     await sendResult(page, fixture('rnn'));
     await showView(page, 'decay');

@@ -3,7 +3,7 @@
 // extension's host page: same CSP, a stubbed acquireVsCodeApi that records what the panel posts, VS Code's theme
 // classes and --vscode-* variables on the page.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -122,6 +122,26 @@ export async function startServer(): Promise<Server> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The fixture server and Chromium for one describe block: started before its tests, closed after them. */
+export interface Chromium {
+  server: Server;
+  browser: Browser;
+}
+
+export function useChromium(): Chromium {
+  const env = {} as Chromium;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 export async function launch(): Promise<Browser> {

@@ -2,16 +2,16 @@
 // The built panel in headless Chromium, fed recorded Results: pixels, DOM, messages, CSP, themes, exports,
 // the standalone report, and the heatmap redraw time for 2048 × 256.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { renderReportHtml } from '../../src/cli/report';
 import { resultFromJson } from '../../src/protocol/json';
 import type { FixtureName } from './fixtures';
 import { fixture, fixtureNames } from './fixtures';
-import type { PanelPage, Server } from './harness';
-import { artifacts, canvasStats, launch, themes, nextFrames, openPanel, pixelAt, root, sendResult, setTheme, showView, startServer } from './harness';
+import type { PanelPage } from './harness';
+import { artifacts, canvasStats, themes, nextFrames, openPanel, pixelAt, root, sendResult, setTheme, showView, useChromium } from './harness';
 
 const stepViews = ['unrolled', 'heatmap', 'flow', 'decay'];
 const resultViews = [...stepViews, 'whh'];
@@ -52,21 +52,10 @@ function median(xs: number[]): number {
 }
 
 describe('the panel in Chromium', function () {
-  let server: Server;
-  let browser: Browser;
+  const env = useChromium();
   let panel: PanelPage;
-
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   beforeEach(async () => {
-    panel = await openPanel(browser, server, 'light');
+    panel = await openPanel(env.browser, env.server, 'light');
   });
   afterEach(async () => {
     assert.deepEqual(panel.errors, [], 'no page errors');
@@ -203,7 +192,7 @@ describe('the panel in Chromium', function () {
     await sendResult(page, fixture('gru'));
     for (const view of [...resultViews, 'training', 'compare']) await showView(page, view);
     assert.deepEqual(await panel.violations(), [], 'the panel itself needs no exception to the CSP');
-    assert.deepEqual(panel.requests.filter((u) => !u.startsWith(server.origin)), [], 'the panel asked for nothing outside its origin');
+    assert.deepEqual(panel.requests.filter((u) => !u.startsWith(env.server.origin)), [], 'the panel asked for nothing outside its origin');
     const loaded: string[] = [];
     const failed = new Map<string, string>();
     page.on('response', (r) => loaded.push(r.url()));
@@ -224,7 +213,7 @@ describe('the panel in Chromium', function () {
     await nextFrames(page, 4);
     const blocked = await panel.violations();
     for (const directive of ['img-src', 'style-src', 'script-src', 'connect-src']) assert.ok(blocked.some((v) => v.startsWith(directive)), `${directive} blocked: ${blocked}`);
-    assert.deepEqual(loaded.filter((u) => !u.startsWith(server.origin)), [], 'nothing remote loaded');
+    assert.deepEqual(loaded.filter((u) => !u.startsWith(env.server.origin)), [], 'nothing remote loaded');
     for (const probe of ['https://example.com/pixel.png', 'https://example.com/x.css', 'https://example.com/x.js']) {
       assert.match(failed.get(probe) ?? 'not even requested', /csp|not even requested/i, `${probe}: ${failed.get(probe)}`);
     }
@@ -254,7 +243,7 @@ describe('the panel in Chromium', function () {
     const state = await page.evaluate(() => (window as any).__getSavedState());
     assert.equal(state.settings.view, 'flow');
     assert.ok(state.result, 'a small Result is kept in the state');
-    const restored = await openPanel(browser, server, 'light', { state });
+    const restored = await openPanel(env.browser, env.server, 'light', { state });
     try {
       await nextFrames(restored.page, 3);
       const root = restored.page.locator('section.view[data-view="flow"]');
@@ -357,7 +346,7 @@ describe('the panel in Chromium', function () {
     const html = await renderReportHtml(results, 'Adding problem, lag 50 </script>', path.join(root, 'dist'));
     const file = path.join(artifacts, 'report.html');
     writeFileSync(file, html);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];
     const errors: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
@@ -419,21 +408,11 @@ describe('the panel in Chromium', function () {
 });
 
 describe('screenshots of every view, light, dark and both high-contrast themes', function () {
-  let server: Server;
-  let browser: Browser;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useChromium();
 
   for (const theme of themes) {
     it(`writes test/webview/artifacts/<view>-${theme}.png`, async () => {
-      const panel = await openPanel(browser, server, theme);
+      const panel = await openPanel(env.browser, env.server, theme);
       const { page } = panel;
       try {
         await sendCompare(page, ['rnn', 'lstm', 'gru'], 1);
