@@ -1,10 +1,13 @@
 // The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
 // gemmTNAcc's slicing of long sums and gemmNTResident (resident B, any number of rows). Also σ_max's tridiagonal
-// bisection against the general eigenvalue routine, and spectralOf's reuse of ρ and σ_max for an unchanged W_hh.
+// bisection against the general eigenvalue routine, ρ and σ_max from the WebAssembly kernel against the JavaScript
+// reference (and the committed kernel against its AssemblyScript source), and spectralOf's reuse of ρ and σ_max for
+// an unchanged W_hh.
 import assert from 'node:assert/strict';
 import { gemmNNAcc, gemmNT, gemmNTResident, gemmTNAcc, residentB } from '../../../src/engine/linalg';
-import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
+import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
+import { SPECTRAL_WASM_BASE64 } from '../../../src/engine/spectralWasm';
 import { spectralOf } from '../../../src/engine/diagnostics';
 import { Network } from '../../../src/engine/network';
 import { initParams } from '../../../src/engine/params';
@@ -104,6 +107,44 @@ describe('dense kernels', () => {
       assert.ok(Math.abs(sigmaMax(A, m, n) - expected) <= 1e-12 * expected, `${sigmaMax(A, m, n)} vs ${expected}`);
     });
   }
+
+  /** Matrices that reach the kernel's paths: odd and even sizes (the f64x2 loops' leftovers), splits, zeros. */
+  const spectralCases: [string, number, () => Float64Array][] = [
+    ...[1, 2, 3, 4, 5, 9, 16, 33, 64, 128].map((n): [string, number, () => Float64Array] => [`random ${n}×${n}`, n, () => rand(n * n)]),
+    ['upper triangular 20×20 (every subdiagonal already zero)', 20, () => rand(400).map((v, i) => (Math.floor(i / 20) > i % 20 ? 0 : v))],
+    ['non-normal upper bidiagonal 24×24', 24, () => new Float64Array(576).map((_, i) => (i % 25 === 0 ? 0.7 : i % 25 === 1 ? 3 : 0))],
+    ['block diagonal 30×30 (the QR splits the matrix)', 30, () => rand(900).map((v, i) => (Math.floor(i / 30) < 15 === i % 30 < 15 ? v : 0))],
+    ['zero 8×8', 8, () => new Float64Array(64)],
+    ['orthogonal-like rotation blocks 10×10', 10, () => new Float64Array(100).map((_, i) => { const r = Math.floor(i / 10), c = i % 10; return r === c ? Math.cos(0.4) : (r ^ 1) === c ? (r & 1 ? 1 : -1) * Math.sin(0.4) : 0; })],
+  ];
+  for (const [what, n, make] of spectralCases) {
+    it(`ρ and σ_max from the WebAssembly kernel equal the JavaScript reference: ${what}`, () => {
+      const A = make();
+      const copy = Float64Array.from(A);
+      const rho = spectralRadius(A, n), jsRho = jsSpectralRadius(A, n);
+      const sigma = sigmaMax(A, n, n), jsSigma = jsSigmaMax(A, n, n);
+      assert.deepEqual(A, copy, 'the input is left as it was');
+      const scale = 1 + jsSigma; // ρ ≤ σ_max: errors are relative to the matrix, not to a small ρ
+      assert.ok(Math.abs(rho - jsRho) <= 1e-12 * scale, `ρ ${rho} vs ${jsRho}`);
+      assert.ok(Math.abs(sigma - jsSigma) <= 1e-12 * scale, `σ ${sigma} vs ${jsSigma}`);
+      assert.ok(rho <= sigma * (1 + 1e-12) + 1e-300, `ρ ${rho} ≤ σ ${sigma}`);
+    });
+  }
+
+  it('σ_max from the kernel on non-square matrices equals the reference', () => {
+    for (const [m, n] of [[7, 5], [5, 7], [1, 3], [40, 17]]) {
+      const A = rand(m * n);
+      assert.ok(Math.abs(sigmaMax(A, m, n) - jsSigmaMax(A, m, n)) <= 1e-12 * jsSigmaMax(A, m, n), `${m}×${n}`);
+    }
+  });
+
+  it('the committed WebAssembly kernel is what its AssemblyScript source compiles to', async function () {
+    this.timeout(120000);
+    // @ts-expect-error: a plain ES module script without types
+    const { compileSpectral } = await import('../../../scripts/wasm.mjs');
+    const text: string = await compileSpectral();
+    assert.ok(text.includes(`'${SPECTRAL_WASM_BASE64}'`), 'src/engine/spectralWasm.ts is stale: run npm run wasm');
+  });
 
   it('spectralOf reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
     for (const cell of ['rnn', 'lstm'] as const) {

@@ -1,0 +1,349 @@
+// AssemblyScript, compiled to WebAssembly by scripts/wasm.mjs into src/engine/spectralWasm.ts (do not edit that).
+// ρ and σ_max of a recurrent matrix: the O(n³) part of every analysis with new weights. The algorithms are those
+// of eigen.ts (which stays as the fallback and the reference of the tests); here the row updates run on pairs of
+// float64 lanes (f64x2), which JavaScript cannot do. All pointers are byte addresses into this module's memory, and
+// matrices are row-major float64.
+
+@inline function ld(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+@inline function st(p: usize, i: i32, x: f64): void {
+  store<f64>(p + (<usize>i << 3), x);
+}
+@inline function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 3);
+}
+
+let scratch: usize = 0;
+let scratchBytes: usize = 0;
+
+/** The address of a region of at least `bytes` bytes, reused from call to call (grown when too small). */
+export function reserve(bytes: i32): usize {
+  if (<usize>bytes > scratchBytes) {
+    if (scratch != 0) heap.free(scratch);
+    scratch = heap.alloc(<usize>bytes);
+    scratchBytes = <usize>bytes;
+  }
+  return scratch;
+}
+
+/**
+ * Upper Hessenberg form of the n×n matrix at a, in place, by Householder reflections A ← P A P (P = I − β v vᵀ).
+ * Each step reads A twice: u = A v and w = β Aᵀv from one pass, then A −= v wᵀ + z vᵀ with z = β(u − (wᵀv) v).
+ * v, w and u are n float64s of scratch each.
+ */
+function hessenberg(a: usize, n: i32, v: usize, w: usize, u: usize): void {
+  for (let k = 0; k < n - 2; k++) {
+    let norm: f64 = 0;
+    for (let i = k + 1; i < n; i++) {
+      const x = ld(a, i * n + k);
+      norm += x * x;
+    }
+    norm = Math.sqrt(norm);
+    if (norm == 0) continue;
+    const alpha = ld(a, (k + 1) * n + k) > 0 ? -norm : norm;
+    let vv: f64 = 0;
+    st(v, k, 0);
+    for (let i = k + 1; i < n; i++) {
+      const vi = ld(a, i * n + k) - (i == k + 1 ? alpha : 0);
+      st(v, i, vi);
+      vv += vi * vi;
+    }
+    if (vv == 0) continue;
+    const beta = 2 / vv;
+    for (let j = k; j < n; j++) st(w, j, 0);
+    // Rows above k+1 have v_i = 0: they only give u_i.
+    for (let i = 0; i <= k; i++) st(u, i, dot(a + (<usize>(i * n + k + 1) << 3), v + (<usize>(k + 1) << 3), n - k - 1));
+    let wk: f64 = 0;
+    for (let i = k + 1; i < n; i++) {
+      const row = at(a, i * n), vi = ld(v, i);
+      wk += vi * ld(row, k);
+      // u_i = A[i, k+1…]·v and w[k+1…] += v_i A[i, k+1…], in one read of the row
+      const splat = f64x2.splat(vi);
+      let acc = f64x2.splat(0);
+      let j = k + 1;
+      for (; j + 1 < n; j += 2) {
+        const x = v128.load(at(row, j));
+        acc = f64x2.add(acc, f64x2.mul(x, v128.load(at(v, j))));
+        v128.store(at(w, j), f64x2.add(v128.load(at(w, j)), f64x2.mul(splat, x)));
+      }
+      let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      if (j < n) {
+        const x = ld(row, j);
+        s += x * ld(v, j);
+        st(w, j, ld(w, j) + vi * x);
+      }
+      st(u, i, s);
+    }
+    st(w, k, wk);
+    let wv: f64 = 0;
+    for (let j = k; j < n; j++) {
+      const wj = ld(w, j) * beta;
+      st(w, j, wj);
+      wv += wj * ld(v, j);
+    }
+    for (let i = 0; i < n; i++) st(u, i, beta * (ld(u, i) - wv * ld(v, i)));
+    for (let i = 0; i <= k; i++) axpy(at(a, i * n + k + 1), -ld(u, i), at(v, k + 1), n - k - 1);
+    const wkScaled = ld(w, k);
+    for (let i = k + 1; i < n; i++) {
+      const row = at(a, i * n), zi = ld(u, i), vi = ld(v, i);
+      st(row, k, ld(row, k) - vi * wkScaled);
+      const z2 = f64x2.splat(zi), v2 = f64x2.splat(vi);
+      let j = k + 1;
+      for (; j + 1 < n; j += 2) {
+        const p = at(row, j);
+        const t = f64x2.add(f64x2.mul(v2, v128.load(at(w, j))), f64x2.mul(z2, v128.load(at(v, j))));
+        v128.store(p, f64x2.sub(v128.load(p), t));
+      }
+      if (j < n) st(row, j, ld(row, j) - (vi * ld(w, j) + zi * ld(v, j)));
+    }
+    for (let i = k + 2; i < n; i++) st(a, i * n + k, 0);
+  }
+}
+
+/** x·y over n float64s. */
+function dot(x: usize, y: usize, n: i32): f64 {
+  let acc = f64x2.splat(0);
+  let j = 0;
+  for (; j + 1 < n; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(at(x, j)), v128.load(at(y, j))));
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (j < n) s += ld(x, j) * ld(y, j);
+  return s;
+}
+
+/** y += α x over n float64s. */
+function axpy(y: usize, alpha: f64, x: usize, n: i32): void {
+  const a2 = f64x2.splat(alpha);
+  let j = 0;
+  for (; j + 1 < n; j += 2) v128.store(at(y, j), f64x2.add(v128.load(at(y, j)), f64x2.mul(a2, v128.load(at(x, j)))));
+  if (j < n) st(y, j, ld(y, j) + alpha * ld(x, j));
+}
+
+/**
+ * ρ = max |λ| of the n×n matrix at a (overwritten), from Hessenberg reduction and Francis double-shift QR on the
+ * active block only (eigenvalues, no Schur vectors). `work` holds 3n float64s. Returns −1 if QR does not converge.
+ */
+export function spectralRadius(a: usize, n: i32, work: usize): f64 {
+  hessenberg(a, n, work, at(work, n), at(work, 2 * n));
+  const h = a;
+  const eps: f64 = 2.220446049250313e-16;
+  let norm: f64 = 0;
+  for (let i = 0; i < n * n; i++) norm += ld(h, i) * ld(h, i);
+  norm = Math.sqrt(norm);
+  if (norm == 0) norm = 1;
+  let rho: f64 = 0;
+  let hi = n - 1;
+  let iterations = 0;
+  while (hi >= 0) {
+    // l: start of the unreduced block that ends at hi (a negligible subdiagonal entry splits the matrix)
+    let l = hi;
+    for (; l > 0; l--) {
+      let s = Math.abs(ld(h, (l - 1) * n + l - 1)) + Math.abs(ld(h, l * n + l));
+      if (s == 0) s = norm;
+      if (Math.abs(ld(h, l * n + l - 1)) <= eps * s) {
+        st(h, l * n + l - 1, 0);
+        break;
+      }
+    }
+    if (l == hi) {
+      rho = Math.max(rho, Math.abs(ld(h, hi * n + hi)));
+      hi--;
+      iterations = 0;
+      continue;
+    }
+    const a11 = ld(h, (hi - 1) * n + hi - 1), a12 = ld(h, (hi - 1) * n + hi);
+    const a21 = ld(h, hi * n + hi - 1), a22 = ld(h, hi * n + hi);
+    if (l == hi - 1) {
+      // a 2×2 block: its eigenvalues directly
+      const mid = (a11 + a22) / 2, p = (a11 - a22) / 2, q = p * p + a12 * a21;
+      if (q >= 0) {
+        const r = Math.sqrt(q);
+        rho = Math.max(rho, Math.max(Math.abs(mid + r), Math.abs(mid - r)));
+      } else {
+        rho = Math.max(rho, Math.hypot(mid, Math.sqrt(-q)));
+      }
+      hi -= 2;
+      iterations = 0;
+      continue;
+    }
+    if (++iterations > 100 * n) return -1;
+    // shifts: the eigenvalues of the trailing 2×2 block, through their sum s and product t
+    let s = a11 + a22, t = a11 * a22 - a12 * a21;
+    if (iterations % 11 == 10) {
+      // an exceptional shift breaks the rare cycles of the standard one
+      const e = Math.abs(a21) + Math.abs(ld(h, (hi - 1) * n + hi - 2));
+      s = 1.5 * e;
+      t = e * e;
+    }
+    // first column of H² − sH + tI: three non-zeros
+    const h00 = ld(h, l * n + l), h01 = ld(h, l * n + l + 1), h10 = ld(h, (l + 1) * n + l), h11 = ld(h, (l + 1) * n + l + 1);
+    let x = h00 * h00 + h01 * h10 - s * h00 + t;
+    let y = h10 * (h00 + h11 - s);
+    let z = h10 * ld(h, (l + 2) * n + l + 1);
+    // chase the bulge down the block with 3-element reflections, then one 2-element reflection
+    for (let k = l; k <= hi - 1; k++) {
+      if (k > l) {
+        x = ld(h, k * n + k - 1);
+        y = ld(h, (k + 1) * n + k - 1);
+        z = k + 2 <= hi ? ld(h, (k + 2) * n + k - 1) : 0;
+      }
+      const three = k + 2 <= hi;
+      const scale = Math.abs(x) + Math.abs(y) + Math.abs(z);
+      if (scale == 0) continue;
+      const xs = x / scale, ys = y / scale, zs = z / scale;
+      const alpha = (x >= 0 ? -scale : scale) * Math.sqrt(xs * xs + ys * ys + zs * zs);
+      const v0 = x - alpha, v1 = y, v2 = three ? z : 0;
+      const vv = v0 * v0 + v1 * v1 + v2 * v2;
+      if (vv == 0) continue;
+      const beta = 2 / vv;
+      const r0 = at(h, k * n), r1 = at(h, (k + 1) * n), r2 = at(h, (k + 2) * n);
+      const last = min(k + 3, hi);
+      const j0 = k > l ? k - 1 : l;
+      if (three) {
+        // rows k, k+1, k+2 ← (I − β v vᵀ) rows, over the columns of the active block, two columns at a time
+        const b2 = f64x2.splat(beta), V0 = f64x2.splat(v0), V1 = f64x2.splat(v1), V2 = f64x2.splat(v2);
+        let j = j0;
+        for (; j + 1 <= hi; j += 2) {
+          const x0 = v128.load(at(r0, j)), x1 = v128.load(at(r1, j)), x2 = v128.load(at(r2, j));
+          const p = f64x2.mul(b2, f64x2.add(f64x2.add(f64x2.mul(V0, x0), f64x2.mul(V1, x1)), f64x2.mul(V2, x2)));
+          v128.store(at(r0, j), f64x2.sub(x0, f64x2.mul(p, V0)));
+          v128.store(at(r1, j), f64x2.sub(x1, f64x2.mul(p, V1)));
+          v128.store(at(r2, j), f64x2.sub(x2, f64x2.mul(p, V2)));
+        }
+        if (j <= hi) {
+          const p = beta * (v0 * ld(r0, j) + v1 * ld(r1, j) + v2 * ld(r2, j));
+          st(r0, j, ld(r0, j) - p * v0);
+          st(r1, j, ld(r1, j) - p * v1);
+          st(r2, j, ld(r2, j) - p * v2);
+        }
+        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the rows the bulge reaches
+        for (let i = l; i <= last; i++) {
+          const c = at(h, i * n + k);
+          const c0 = ld(c, 0), c1 = ld(c, 1), c2 = ld(c, 2);
+          const p = beta * (c0 * v0 + c1 * v1 + c2 * v2);
+          st(c, 0, c0 - p * v0);
+          st(c, 1, c1 - p * v1);
+          st(c, 2, c2 - p * v2);
+        }
+      } else {
+        for (let j = j0; j <= hi; j++) {
+          const p = beta * (v0 * ld(r0, j) + v1 * ld(r1, j));
+          st(r0, j, ld(r0, j) - p * v0);
+          st(r1, j, ld(r1, j) - p * v1);
+        }
+        for (let i = l; i <= last; i++) {
+          const c = at(h, i * n + k);
+          const c0 = ld(c, 0), c1 = ld(c, 1);
+          const p = beta * (c0 * v0 + c1 * v1);
+          st(c, 0, c0 - p * v0);
+          st(c, 1, c1 - p * v1);
+        }
+      }
+      if (k > l) {
+        // the reflection zeroed the bulge below the subdiagonal of column k−1
+        st(r1, k - 1, 0);
+        if (three) st(r2, k - 1, 0);
+      }
+    }
+  }
+  return rho;
+}
+
+/**
+ * σ_max of the m×n matrix at a: √ of the top eigenvalue of the symmetric AᵀA (formed at ata, n×n), brought to
+ * tridiagonal form by Householder steps that use the symmetry, then bisection on the Sturm count to the resolution
+ * of float64. `work` holds 4n float64s.
+ */
+export function sigmaMax(a: usize, m: i32, n: i32, ata: usize, work: usize): f64 {
+  // AᵀA = Σ_r a_rᵀ a_r over the rows r of A, one row of the product at a time
+  memory.fill(ata, 0, <usize>(n * n) << 3);
+  for (let r = 0; r < m; r++) {
+    const row = at(a, r * n);
+    for (let i = 0; i < n; i++) {
+      const x = ld(row, i);
+      if (x != 0) axpy(at(ata, i * n), x, row, n);
+    }
+  }
+  const d = work, e = at(work, n), v = at(work, 2 * n), w = at(work, 3 * n);
+  tridiagonalize(ata, n, d, e, v, w);
+  return Math.sqrt(Math.max(0, largestTridiagonalEigenvalue(d, e, n)));
+}
+
+/**
+ * Householder tridiagonalization of the symmetric n×n matrix at s (overwritten): diagonal d, off-diagonal e.
+ * Step k is the two-sided update S ← S − v wᵀ − w vᵀ with w = p − (β/2)(pᵀv) v and p = β S v.
+ */
+function tridiagonalize(s: usize, n: i32, d: usize, e: usize, v: usize, w: usize): void {
+  for (let k = 0; k < n - 2; k++) {
+    st(d, k, ld(s, k * n + k));
+    let norm: f64 = 0;
+    for (let i = k + 1; i < n; i++) norm += ld(s, i * n + k) * ld(s, i * n + k);
+    norm = Math.sqrt(norm);
+    const x0 = ld(s, (k + 1) * n + k);
+    const alpha = x0 > 0 ? -norm : norm;
+    st(e, k, alpha);
+    let vv: f64 = 0;
+    for (let i = k + 1; i < n; i++) {
+      const vi = ld(s, i * n + k) - (i == k + 1 ? alpha : 0);
+      st(v, i, vi);
+      vv += vi * vi;
+    }
+    if (vv == 0) {
+      st(e, k, x0); // column k is already zero below k+1
+      continue;
+    }
+    const beta = 2 / vv;
+    const len = n - k - 1;
+    const vk = at(v, k + 1);
+    let pv: f64 = 0;
+    for (let r = k + 1; r < n; r++) {
+      const p = beta * dot(at(s, r * n + k + 1), vk, len);
+      st(w, r, p);
+      pv += p * ld(v, r);
+    }
+    const half = (beta / 2) * pv;
+    for (let i = k + 1; i < n; i++) st(w, i, ld(w, i) - half * ld(v, i));
+    const wk = at(w, k + 1);
+    for (let i = k + 1; i < n; i++) {
+      const row = at(s, i * n + k + 1);
+      axpy(row, -ld(v, i), wk, len);
+      axpy(row, -ld(w, i), vk, len);
+    }
+  }
+  if (n >= 2) {
+    st(d, n - 2, ld(s, (n - 2) * n + n - 2));
+    st(e, n - 2, ld(s, (n - 1) * n + n - 2));
+  }
+  if (n >= 1) st(d, n - 1, ld(s, (n - 1) * n + n - 1));
+}
+
+/** Largest eigenvalue of the symmetric tridiagonal (d, e) by bisection on the Sturm count, from Gershgorin's bounds. */
+function largestTridiagonalEigenvalue(d: usize, e: usize, n: i32): f64 {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const radius = (i > 0 ? Math.abs(ld(e, i - 1)) : 0) + (i < n - 1 ? Math.abs(ld(e, i)) : 0);
+    lo = Math.min(lo, ld(d, i) - radius);
+    hi = Math.max(hi, ld(d, i) + radius);
+  }
+  // invariant: the top eigenvalue lies in [lo, hi]; stop at the resolution of float64
+  for (let it = 0; it < 2100; it++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (countBelow(d, e, n, mid) == n) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** Eigenvalues of the tridiagonal (d, e) below x: the negative pivots of the LDLᵀ factorization of T − xI. */
+function countBelow(d: usize, e: usize, n: i32, x: f64): i32 {
+  let count = 0;
+  let q: f64 = 1;
+  for (let i = 0; i < n; i++) {
+    const ei = i > 0 ? ld(e, i - 1) : 0;
+    q = ld(d, i) - x - (i > 0 ? (ei * ei) / q : 0);
+    if (q == 0) q = -1e-300;
+    if (q < 0) count++;
+  }
+  return count;
+}
