@@ -2,7 +2,8 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmNTResident, gemmTNAcc, block, residentB } from './linalg';
+import { gemmNTResident, block, residentB } from './linalg';
+import { kernels, stage } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 
@@ -39,55 +40,50 @@ export function chooseFlowRows(lossSteps: number[], truncate: number | null, bud
 }
 
 /**
- * For each chosen row t, backpropagate ℓ_t alone through the top layer and record ‖∂ℓ_t/∂h_k‖ for k ≤ t
- * (zero past a truncation cut). All rows advance together by distance d = t − k, so the part of ∂L/∂W_hh
- * made of the terms at distance d is summed across rows and measured before moving to d + 1.
+ * For each chosen row t (ascending), backpropagate ℓ_t alone through the top layer and record ‖∂ℓ_t/∂h_k‖ for k ≤ t
+ * (zero past a truncation cut). All rows advance together by distance d = t − k: one product with W_hh serves every
+ * row still going back, and the part of ∂L/∂W_hh made of the terms at distance d is summed across rows and measured
+ * before moving to d + 1. Reach grows with t, so the rows still going back at d are always the last ones.
  */
 export function computeFlow(net: Network, lossSteps: number[], truncate: number | null, budget: number): FlowOutput {
   const { H, G } = net;
   const GH = G * H;
   const T = net.T;
-  const l = net.L - 1;
-  const lb = net.layers[l];
-  const W_hhT = net.recurrentTransposed(l);
+  const lb = net.layers[net.L - 1];
   const { rows, exact } = chooseFlowRows(lossSteps, truncate, budget);
   const R = rows.length;
   const reach = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
-  const maxD = rows.reduce((m, t) => Math.max(m, reach(t)), 0);
+  const maxD = R > 0 ? reach(rows[R - 1]) : 0;
   const matrix = rows.map((t) => new Float64Array(t + 1));
-  const vh = new Float64Array(R * H), vc = new Float64Array(R * H);
-  const nh = new Float64Array(R * H), nc = new Float64Array(R * H);
-  for (let r = 0; r < R; r++) vh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
-  const R4 = Math.ceil(R / 4) * 4; // room for normOfSumOfOuterProducts' zero rows
-  const A = new Float64Array(R4 * GH); // this distance's ∂ℓ_t/∂(recurrent pre-activation) per row
-  const Bm = new Float64Array(R4 * H); // h_{k−1} per row
-  const P = new Float64Array(GH * H);
-  const activeRows = new Int32Array(R);
-  const back = new Float64Array(R * H); // (∂/∂pre_hh) · W_hh per active row
+  // ∂ℓ_t/∂h_k and ∂ℓ_t/∂c_k of every row at the current distance, and at the next one (filled, then swapped in)
+  const rowViews = (buffer: Float64Array) => rows.map((_, r) => buffer.subarray(r * H, (r + 1) * H));
+  let dh = new Float64Array(R * H), dhNext = new Float64Array(R * H);
+  let dhRows = rowViews(dh), dhNextRows = rowViews(dhNext);
+  let dcRows = rowViews(new Float64Array(R * H)), dcNextRows = rowViews(new Float64Array(R * H));
+  for (let r = 0; r < R; r++) dh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
+  const A = new Float64Array(R * GH); // ∂ℓ_t/∂(recurrent pre-activation at k) per row
+  const B = new Float64Array(R * H); // h_{k−1} per row
+  const stepHh = net.scratchHh().subarray(0, GH);
+  const Hs = lb.Hs;
   const whh = new Float64Array(maxD);
-  const stepHh = net.scratchHh();
-  residentB(H, GH, W_hhT, 0);
+  residentB(H, GH, net.recurrentTransposed(net.L - 1), 0);
+  let first = 0; // rows before it no longer reach d
   for (let d = 0; d < maxD; d++) {
-    let active = 0;
-    for (let r = 0; r < R; r++) {
-      const t = rows[r];
-      if (d >= reach(t)) continue;
-      const k = t - d;
-      matrix[r][k] = Math.sqrt(sumSq(vh, r * H, H));
-      net.cellBackward(lb, k, 0, vh.subarray(r * H), vc.subarray(r * H), nh.subarray(r * H), nc.subarray(r * H));
-      A.set(stepHh.subarray(0, GH), active * GH);
-      Bm.set(lb.Hs.subarray(k * H, (k + 1) * H), active * H);
-      activeRows[active++] = r;
+    while (reach(rows[first]) <= d) first++;
+    for (let r = first; r < R; r++) {
+      const k = rows[r] - d;
+      matrix[r][k] = Math.sqrt(sumSq(dh, r * H, H));
+      net.cellBackward(lb, k, 0, dhRows[r], dcRows[r], dhNextRows[r], dcNextRows[r]);
+      A.set(stepHh, r * GH);
+      for (let i = 0, src = k * H, dst = r * H; i < H; i++) B[dst + i] = Hs[src + i];
     }
-    // ∂ℓ_t/∂h_{k−1} = direct term + (∂/∂pre_hh) · W_hh, for all active rows in one product
-    gemmNTResident(active, A, 0, back, 0, false);
-    for (let a = 0; a < active; a++) {
-      const r = activeRows[a];
-      for (let i = 0; i < H; i++) nh[r * H + i] += back[a * H + i];
-    }
-    whh[d] = normOfSumOfOuterProducts(A, Bm, active, GH, H, P);
-    vh.set(nh);
-    vc.set(nc);
+    // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext + (∂/∂pre_hh) · W_hh, for all rows in one product
+    const active = R - first;
+    gemmNTResident(active, A, first * GH, dhNext, first * H, true);
+    whh[d] = Math.sqrt(Math.max(0, outerSumNormSq(A, first * GH, B, first * H, active, GH, H)));
+    [dh, dhNext] = [dhNext, dh];
+    [dhRows, dhNextRows] = [dhNextRows, dhRows];
+    [dcRows, dcNextRows] = [dcNextRows, dcRows];
   }
   return {
     flow: { steps: rows, matrix, exact, truncate: truncate !== null && truncate < T ? truncate : null, decay: decayFit(rows, matrix, maxD) },
@@ -96,33 +92,28 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
 }
 
 /**
- * ‖Σ_r a_r b_rᵀ‖_F for the first n rows of A (n×m) and Bm (n×k). With few rows, by the Gram identity
- * Σ_{r,s}(a_r·a_s)(b_r·b_s): the two Gram matrices are products over n rounded up to a multiple of 4 (the extra rows
- * are zeroed, so they add nothing), which runs them on the SIMD kernel. With many rows, P = Σ_r a_r b_rᵀ explicitly.
+ * ‖Σ_r a_r b_rᵀ‖²_F for the n rows of A (n×m) at aOff and B (n×k) at bOff, by the Gram identity
+ * Σ_{r,s} (a_r·a_s)(b_r·b_s): the rows are few and long, so n(n+1)/2 pairs of dot products beat forming the n·m·k sum.
+ * On the WebAssembly kernel when there is one.
  */
-function normOfSumOfOuterProducts(A: Float64Array, Bm: Float64Array, n: number, m: number, k: number, P: Float64Array): number {
-  if (n === 0) return 0;
-  if (n * (m + k) < m * k) {
-    const n4 = Math.ceil(n / 4) * 4;
-    A.fill(0, n * m, n4 * m);
-    Bm.fill(0, n * k, n4 * k);
-    const ga = gram(0, n4 * n4), gb = gram(1, n4 * n4);
-    gemmNT(n4, n4, m, A, 0, A, 0, ga, 0, false);
-    gemmNT(n4, n4, k, Bm, 0, Bm, 0, gb, 0, false);
-    let s = 0;
-    for (let i = 0; i < n4 * n4; i++) s += ga[i] * gb[i];
-    return Math.sqrt(Math.max(0, s));
+function outerSumNormSq(A: Float64Array, aOff: number, B: Float64Array, bOff: number, n: number, m: number, k: number): number {
+  if (kernels) {
+    const { view, address } = stage(kernels, n * (m + k));
+    view.set(A.subarray(aOff, aOff + n * m));
+    view.set(B.subarray(bOff, bOff + n * k), n * m);
+    return kernels.outerSumNormSq(address, address + 8 * n * m, n, m, k);
   }
-  P.fill(0);
-  gemmTNAcc(m, k, n, A, 0, Bm, 0, P, 0);
-  return Math.sqrt(sumSq(P, 0, m * k));
-}
-
-/** The two Gram matrices of normOfSumOfOuterProducts, grown on demand and reused. */
-const grams = [new Float64Array(0), new Float64Array(0)];
-function gram(slot: number, size: number): Float64Array {
-  if (grams[slot].length < size) grams[slot] = new Float64Array(size);
-  return grams[slot];
+  const dot = (X: Float64Array, x: number, y: number, len: number) => {
+    let s = 0;
+    for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];
+    return s;
+  };
+  let diagonal = 0, offDiagonal = 0;
+  for (let r = 0; r < n; r++) {
+    diagonal += dot(A, aOff + r * m, aOff + r * m, m) * dot(B, bOff + r * k, bOff + r * k, k);
+    for (let s = r + 1; s < n; s++) offDiagonal += dot(A, aOff + r * m, aOff + s * m, m) * dot(B, bOff + r * k, bOff + s * k, k);
+  }
+  return diagonal + 2 * offDiagonal;
 }
 
 /** Mean and spread of log10‖∂ℓ_t/∂h_{t−d}‖ at each distance, the least-squares slope and the 1e-3 horizon. */

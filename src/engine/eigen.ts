@@ -3,40 +3,7 @@
 // spectralRadius and sigmaMax run the same algorithms compiled to WebAssembly SIMD (assembly/spectral.ts), about
 // 2.5× faster; the JavaScript versions here are the fallback where WebAssembly is missing and the tests' reference.
 import { allFinite, gemmTNAcc } from './linalg';
-import { SPECTRAL_WASM_BASE64 } from './spectralWasm';
-
-// The engine compiles without DOM or Node types; these are the parts of the platform it uses here.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-};
-declare function atob(base64: string): string;
-
-interface SpectralExports {
-  memory: { buffer: ArrayBuffer };
-  reserve(bytes: number): number;
-  spectralRadius(a: number, n: number, work: number): number;
-  sigmaMax(a: number, m: number, n: number, ata: number, work: number): number;
-}
-
-function instantiateSpectral(): SpectralExports | null {
-  if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined') return null;
-  try {
-    const bytes = Uint8Array.from(atob(SPECTRAL_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as SpectralExports;
-  } catch {
-    return null; // no SIMD in this runtime
-  }
-}
-
-const wasm = instantiateSpectral();
-
-/** Copies a (m×n) into the module's scratch, followed by `extra` float64s; returns the byte addresses. */
-function toWasm(w: SpectralExports, a: Float64Array, size: number, extra: number): { a: number; rest: number } {
-  const base = w.reserve(8 * (size + extra));
-  new Float64Array(w.memory.buffer, base, size).set(a.subarray(0, size));
-  return { a: base, rest: base + 8 * size };
-}
+import { kernels, stage } from './wasm';
 
 /** Eigenvalues of a real n×n matrix (complex pairs as re ± i·im). */
 export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
@@ -241,9 +208,10 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
 /** ρ(A) = max |λ|. */
 export function spectralRadius(a: Float64Array, n: number): number {
   if (!allFinite(a)) return NaN;
-  if (!wasm) return jsSpectralRadius(a, n);
-  const { a: pa, rest } = toWasm(wasm, a, n * n, 3 * n);
-  const rho = wasm.spectralRadius(pa, n, rest);
+  if (!kernels) return jsSpectralRadius(a, n);
+  const { view, address } = stage(kernels, n * n + 3 * n);
+  view.set(a.subarray(0, n * n));
+  const rho = kernels.spectralRadius(address, n, address + 8 * n * n);
   if (rho < 0) throw new Error('eigenvalues: QR iteration did not converge');
   return rho;
 }
@@ -264,9 +232,11 @@ export function jsSpectralRadius(a: Float64Array, n: number): number {
  */
 export function sigmaMax(a: Float64Array, m: number, n: number): number {
   if (!allFinite(a)) return NaN;
-  if (!wasm) return jsSigmaMax(a, m, n);
-  const { a: pa, rest } = toWasm(wasm, a, m * n, n * n + 4 * n);
-  return wasm.sigmaMax(pa, m, n, rest, rest + 8 * n * n);
+  if (!kernels) return jsSigmaMax(a, m, n);
+  const { view, address } = stage(kernels, m * n + n * n + 4 * n);
+  view.set(a.subarray(0, m * n));
+  const ata = address + 8 * m * n;
+  return kernels.sigmaMax(address, m, n, ata, ata + 8 * n * n);
 }
 
 /** σ_max in JavaScript (the fallback, and the reference of the tests). */

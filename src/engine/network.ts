@@ -418,11 +418,13 @@ export class Network {
     const hp = t * B * H + o; // h_{t−1} in Hs
     if (this.cell === 'rnn') {
       const Hs = lb.Hs;
-      for (let i = 0; i < H; i++) {
-        const h = Hs[ht + i];
-        sIh[so + i] = dh[o + i] * (this.relu ? (h > 0 ? 1 : 0) : 1 - h * h);
-        dhPrev[o + i] = 0;
-      }
+      if (this.relu) for (let i = 0; i < H; i++) sIh[so + i] = dh[o + i] * (Hs[ht + i] > 0 ? 1 : 0);
+      else
+        for (let i = 0; i < H; i++) {
+          const h = Hs[ht + i];
+          sIh[so + i] = dh[o + i] * (1 - h * h);
+        }
+      dhPrev.fill(0, o, o + H);
     } else if (this.cell === 'lstm') {
       const acts = lb.acts!, Cs = lb.Cs!, tanhC = lb.tanhC!;
       const g0 = (t * B + b) * GH;

@@ -1,4 +1,3 @@
-// AssemblyScript, compiled to WebAssembly by scripts/wasm.mjs into src/engine/spectralWasm.ts (do not edit that).
 // ρ and σ_max of a recurrent matrix: the O(n³) part of every analysis with new weights. The algorithms are those
 // of eigen.ts (which stays as the fallback and the reference of the tests); here the row updates run on pairs of
 // float64 lanes (f64x2), which JavaScript cannot do. All pointers are byte addresses into this module's memory, and
@@ -17,7 +16,7 @@
 let scratch: usize = 0;
 let scratchBytes: usize = 0;
 
-/** The address of a region of at least `bytes` bytes, reused from call to call (grown when too small). */
+/** The address of one region of at least `bytes` bytes for the caller's operands, reused (grown when too small). */
 export function reserve(bytes: i32): usize {
   if (<usize>bytes > scratchBytes) {
     if (scratch != 0) heap.free(scratch);

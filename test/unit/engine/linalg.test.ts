@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { gemmNNAcc, gemmNT, gemmNTResident, gemmTNAcc, residentB } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
-import { SPECTRAL_WASM_BASE64 } from '../../../src/engine/spectralWasm';
+import { KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { spectralOf } from '../../../src/engine/diagnostics';
 import { Network } from '../../../src/engine/network';
 import { initParams } from '../../../src/engine/params';
@@ -141,9 +141,9 @@ describe('dense kernels', () => {
   it('the committed WebAssembly kernel is what its AssemblyScript source compiles to', async function () {
     this.timeout(120000);
     // @ts-expect-error: a plain ES module script without types
-    const { compileSpectral } = await import('../../../scripts/wasm.mjs');
-    const text: string = await compileSpectral();
-    assert.ok(text.includes(`'${SPECTRAL_WASM_BASE64}'`), 'src/engine/spectralWasm.ts is stale: run npm run wasm');
+    const { compileKernels } = await import('../../../scripts/wasm.mjs');
+    const text: string = await compileKernels();
+    assert.ok(text.includes(`'${KERNELS_WASM_BASE64}'`), 'src/engine/kernelsWasm.ts is stale: run npm run wasm');
   });
 
   it('spectralOf reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
