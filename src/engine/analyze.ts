@@ -7,8 +7,9 @@ import { ENGINE_VERSION } from './version';
 
 export interface AnalyzeOptions {
   /**
-   * Work budget of the flow matrix, counted in step-Jacobian products (Σ over rows of the steps each row goes
-   * back). Every row is computed while Σ_t min(t+1, k) fits; otherwise an evenly spaced subset. Default 2048.
+   * Work budget of the flow matrix, as a multiple of the multiply-adds of the forward + backward pass it explains
+   * (1: the flow may cost as much again), but never below FLOW_FLOOR. Every row is computed when all of them fit;
+   * otherwise an evenly spaced subset that fits. Default 1.
    */
   flowBudget?: number;
   /** Filled into result.meta (the engine adds steps, elapsedMs and engineVersion). */
@@ -17,7 +18,33 @@ export interface AnalyzeOptions {
   now?: () => number;
 }
 
-export const DEFAULT_FLOW_BUDGET = 2048;
+export const DEFAULT_FLOW_BUDGET = 1;
+/** Multiply-adds the flow matrix may always spend (a few milliseconds): small models get every row however cheap their pass. */
+export const FLOW_FLOOR = 2 ** 24;
+
+/**
+ * Multiply-adds of forward + full BPTT on one sequence of T steps: per layer and step, forward G·H·(D+H), backward
+ * G·H·(2H+D) (∂h_{t−1}, ∂W_hh, ∂W_ih) plus G·H·D for ∂x below the top layer; the output layer O·H forward and 2·O·H
+ * backward.
+ */
+export function passMultiplyAdds(model: ResolvedModel, T: number): number {
+  const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
+  const H = model.hidden, O = model.outputSize;
+  let perStep = 3 * O * H;
+  for (let l = 0; l < model.layers; l++) {
+    const D = l === 0 ? model.inputSize : H;
+    perStep += G * H * (D + H) + G * H * (2 * H + D) + (l > 0 ? G * H * D : 0);
+  }
+  return perStep * T;
+}
+
+/** The flow budget in step-Jacobian products of the top layer (G·H² multiply-adds each), as chooseFlowRows counts. */
+export function flowStepBudget(model: ResolvedModel, T: number, budget: number): number {
+  const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
+  const work = Math.max(FLOW_FLOOR, budget * passMultiplyAdds(model, T));
+  return Math.max(1, Math.floor(work / (G * model.hidden * model.hidden)));
+}
+
 /** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */
 export const ALIVE_THRESHOLD = 1e-20;
 
@@ -40,7 +67,8 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
 
   const lossSteps: number[] = [];
   for (let t = 0; t < T; t++) if (seq.mask[t]) lossSteps.push(t);
-  const { flow, whhByDistance } = computeFlow(net, lossSteps, truncate, options.flowBudget ?? DEFAULT_FLOW_BUDGET);
+  const steps = flowStepBudget(model, T, options.flowBudget ?? DEFAULT_FLOW_BUDGET);
+  const { flow, whhByDistance } = computeFlow(net, lossSteps, truncate, steps);
   const { frob, forgetMean } = stepJacobians(net);
 
   const grads: Record<string, Tensor> = {};
@@ -48,7 +76,7 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
   let global2 = 0;
   let maxAbs = 0;
   for (const [name, g] of net.grads) {
-    grads[name] = { shape: [...g.shape], data: Float64Array.from(g.data) };
+    grads[name] = { shape: [...g.shape], data: g.data }; // the network is this call's own: no copy needed
     let s = 0;
     for (const v of g.data) {
       s += v * v;

@@ -61,10 +61,11 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   let dhRows = rowViews(dh), dhNextRows = rowViews(dhNext);
   let dcRows = rowViews(new Float64Array(R * H)), dcNextRows = rowViews(new Float64Array(R * H));
   for (let r = 0; r < R; r++) dh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
-  const A = new Float64Array(R * GH); // ∂ℓ_t/∂(recurrent pre-activation at k) per row
-  const B = new Float64Array(R * H); // h_{k−1} per row
+  // A: ∂ℓ_t/∂(recurrent pre-activation at k) per row; k: each row's step. The W_hh part at distance d pairs a_r with
+  // h_{k−1}, row k of Hs.
+  const work = new OuterSums(R, GH, lb.Hs.subarray(0, (T + 1) * H), H);
+  const { A, k: stepOf } = work;
   const stepHh = net.scratchHh().subarray(0, GH);
-  const Hs = lb.Hs;
   const whh = new Float64Array(maxD);
   residentB(H, GH, net.recurrentTransposed(net.L - 1), 0);
   let first = 0; // rows before it no longer reach d
@@ -75,12 +76,11 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
       matrix[r][k] = Math.sqrt(sumSq(dh, r * H, H));
       net.cellBackward(lb, k, 0, dhRows[r], dcRows[r], dhNextRows[r], dcNextRows[r]);
       A.set(stepHh, r * GH);
-      for (let i = 0, src = k * H, dst = r * H; i < H; i++) B[dst + i] = Hs[src + i];
+      stepOf[r] = k;
     }
     // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext + (∂/∂pre_hh) · W_hh, for all rows in one product
-    const active = R - first;
-    gemmNTResident(active, A, first * GH, dhNext, first * H, true);
-    whh[d] = Math.sqrt(Math.max(0, outerSumNormSq(A, first * GH, B, first * H, active, GH, H)));
+    gemmNTResident(R - first, A, first * GH, dhNext, first * H, true);
+    whh[d] = Math.sqrt(Math.max(0, work.normSq(first)));
     [dh, dhNext] = [dhNext, dh];
     [dhRows, dhNextRows] = [dhNextRows, dhRows];
     [dcRows, dcNextRows] = [dcNextRows, dcRows];
@@ -92,28 +92,51 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
 }
 
 /**
- * ‖Σ_r a_r b_rᵀ‖²_F for the n rows of A (n×m) at aOff and B (n×k) at bOff, by the Gram identity
- * Σ_{r,s} (a_r·a_s)(b_r·b_s): the rows are few and long, so n(n+1)/2 pairs of dot products beat forming the n·m·k sum.
- * On the WebAssembly kernel when there is one.
+ * ‖Σ_{r ≥ first} a_r b_{k_r}ᵀ‖²_F for R rows a_r of A (each m long) and rows k_r of B (each n long), by the Gram
+ * identity Σ_{r,s} (a_r·a_s)(b_r·b_s): the rows are few and long, so pairs of dot products beat forming the m·n sum.
+ * With the WebAssembly kernels, A, B and k live in the kernels' memory for the object's lifetime, so a sum reads them
+ * in place; nothing else may reserve kernel memory meanwhile (growing it would detach these views).
  */
-function outerSumNormSq(A: Float64Array, aOff: number, B: Float64Array, bOff: number, n: number, m: number, k: number): number {
-  if (kernels) {
-    const { view, address } = stage(kernels, n * (m + k));
-    view.set(A.subarray(aOff, aOff + n * m));
-    view.set(B.subarray(bOff, bOff + n * k), n * m);
-    return kernels.outerSumNormSq(address, address + 8 * n * m, n, m, k);
+export class OuterSums {
+  readonly A: Float64Array;
+  readonly k: Int32Array;
+  private readonly B: Float64Array;
+  private readonly addresses: { a: number; b: number; k: number } | null = null;
+
+  constructor(private readonly R: number, private readonly m: number, B: Float64Array, private readonly n: number, inKernel = kernels !== null) {
+    if (kernels && inKernel) {
+      const rows = B.length / n;
+      const { view, address } = stage(kernels, R * m + rows * n + Math.ceil(R / 2));
+      this.A = view.subarray(0, R * m);
+      this.B = view.subarray(R * m, R * m + rows * n);
+      this.B.set(B);
+      this.k = new Int32Array(view.buffer, view.byteOffset + 8 * (R * m + rows * n), R);
+      this.addresses = { a: address, b: address + 8 * R * m, k: address + 8 * (R * m + rows * n) };
+    } else {
+      this.A = new Float64Array(R * m);
+      this.B = B;
+      this.k = new Int32Array(R);
+    }
   }
-  const dot = (X: Float64Array, x: number, y: number, len: number) => {
-    let s = 0;
-    for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];
-    return s;
-  };
-  let diagonal = 0, offDiagonal = 0;
-  for (let r = 0; r < n; r++) {
-    diagonal += dot(A, aOff + r * m, aOff + r * m, m) * dot(B, bOff + r * k, bOff + r * k, k);
-    for (let s = r + 1; s < n; s++) offDiagonal += dot(A, aOff + r * m, aOff + s * m, m) * dot(B, bOff + r * k, bOff + s * k, k);
+
+  normSq(first: number): number {
+    const { R, m, n, A, B, k } = this;
+    if (this.addresses && kernels) {
+      const { a, b, k: ks } = this.addresses;
+      return kernels.outerSumNormSq(a + 8 * first * m, b, ks + 4 * first, R - first, m, n);
+    }
+    const dot = (X: Float64Array, x: number, y: number, len: number) => {
+      let s = 0;
+      for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];
+      return s;
+    };
+    let diagonal = 0, offDiagonal = 0;
+    for (let r = first; r < R; r++) {
+      diagonal += dot(A, r * m, r * m, m) * dot(B, k[r] * n, k[r] * n, n);
+      for (let s = r + 1; s < R; s++) offDiagonal += dot(A, r * m, s * m, m) * dot(B, k[r] * n, k[s] * n, n);
+    }
+    return diagonal + 2 * offDiagonal;
   }
-  return diagonal + 2 * offDiagonal;
 }
 
 /** Mean and spread of log10‖∂ℓ_t/∂h_{t−d}‖ at each distance, the least-squares slope and the 1e-3 horizon. */

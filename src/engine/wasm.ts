@@ -15,7 +15,7 @@ export interface Kernels {
   reserve(bytes: number): number;
   spectralRadius(a: number, n: number, work: number): number;
   sigmaMax(a: number, m: number, n: number, ata: number, work: number): number;
-  outerSumNormSq(a: number, b: number, n: number, m: number, k: number): number;
+  outerSumNormSq(a: number, b: number, rows: number, n: number, m: number, k: number): number;
 }
 
 function instantiate(): Kernels | null {

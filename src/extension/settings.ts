@@ -19,7 +19,7 @@ export function readSettings(): UnrollSettings {
     debounceMs: Math.max(0, config.get<number>('debounceMs', 50)),
     engine: {
       maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
-      flowBudget: Math.max(1, Math.floor(config.get<number>('flowBudget', 20000))),
+      flowBudget: Math.max(0, config.get<number>('flowBudget', 1)),
       defaultCell: CELLS.includes(cell as CellKind) ? (cell as CellKind) : 'rnn',
     },
   };

@@ -29,7 +29,7 @@ export interface AnalyzeSource {
 export interface EngineSettings {
   /** Cap on steps analyzed when the model file sets no `window`. */
   maxSteps: number;
-  /** Work budget of the flow matrix, in step-Jacobian products (rows × distance). */
+  /** Work budget of the flow matrix, as a multiple of the forward + backward pass (see the engine's flowStepBudget). */
   flowBudget: number;
   /** Cell used for a bare data file with no model file. */
   defaultCell: CellKind;

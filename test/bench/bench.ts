@@ -59,11 +59,11 @@ async function main(): Promise<void> {
   }
   for (const w of analyses) {
     log(`${w.name} …`);
-    const plain = rows[`rnn T=${w.T} B=1`]?.ours as Timing | undefined;
-    const base = plain ?? (await oursForwardBackward({ ...w, name: '' }));
+    const [full, plain] = await oursAnalyze(w);
     const row = rows[w.name];
-    row.ours = await oursAnalyze(w);
-    row.ratios = { 'analyze/forwardBackward': (row.ours as Timing).medianMs / base.medianMs };
+    row.ours = full;
+    row.forwardBackward = plain;
+    row.ratios = { 'analyze/forwardBackward': full.medianMs / plain.medianMs };
   }
 
   if (asJson) process.stdout.write(JSON.stringify({ env, workloads: rows }, null, 1) + '\n');
@@ -110,8 +110,14 @@ function printTable(env: Record<string, unknown>, rows: Record<string, Row>): vo
   console.log(line(head));
   for (const r of body) console.log(line(r));
   console.log('');
-  console.log('Median ms of forward + full BPTT with ∂L/∂h_t for every step (analyze: plus every diagnostic, with a new W_hh');
-  console.log('every run; "same weights": the same W_hh every run, as on a re-save of the data file, so ρ and σ_max are reused).');
+  console.log('Median ms of forward + full BPTT with ∂L/∂h_t for every step. analyze: plus every diagnostic at the default flow');
+  console.log('budget (the flow matrix may cost one forward + backward pass), with a new W_hh every run ("same weights": the same');
+  console.log('W_hh every run, as on a re-save of the data file, so ρ and σ_max are reused); its ratio is to plain forward + BPTT');
+  console.log('timed in alternation with it, run by run, in the same window:');
+  for (const [name, row] of Object.entries(rows)) {
+    const plain = row.forwardBackward as Timing | undefined;
+    if (plain) console.log(`  ${name}: analyze ${ms(row.ours)!.toFixed(1)} ms, forward + BPTT ${plain.medianMs.toFixed(1)} ms (${plain.reps} pairs)`);
+  }
   console.log('ours: float64. pytorch: nn.RNN/LSTM/GRU + nn.Linear, retain_grad() on the output sequence. tfjs: tfjs-core +');
   console.log('backend-cpu, float32, tf.grads over the unrolled loop. brain.js: *TimeStep nets (ReLU RNN), one sequence at a time.');
   for (const [name, row] of Object.entries(rows)) {

@@ -41,3 +41,31 @@ export async function timeIt(run: () => void | Promise<void>, plan: TimingPlan =
   }
   return { medianMs: median(samples), reps: samples.length };
 }
+
+/**
+ * Two runs timed in alternation (a, b, a, b, …) after warming both up, so that both medians come from the same
+ * stretch of a shared, noisy machine and their ratio is not skewed by load that came and went in between.
+ */
+export async function timePaired(a: () => void, b: () => void, plan: TimingPlan = DEFAULT_PLAN): Promise<[Timing, Timing]> {
+  for (let i = 0; i < plan.warmup; i++) {
+    a();
+    b();
+  }
+  const sa: number[] = [], sb: number[] = [];
+  let total = 0;
+  while (sa.length < plan.minReps || (sa.length < plan.maxReps && total < plan.budgetMs)) {
+    let t0 = performance.now();
+    a();
+    const ta = performance.now() - t0;
+    t0 = performance.now();
+    b();
+    const tb = performance.now() - t0;
+    sa.push(ta);
+    sb.push(tb);
+    total += ta + tb;
+  }
+  return [
+    { medianMs: median(sa), reps: sa.length },
+    { medianMs: median(sb), reps: sb.length },
+  ];
+}

@@ -20,16 +20,19 @@ function dot(x: usize, y: usize, n: i32): f64 {
 }
 
 /**
- * ‖Σ_r a_r b_rᵀ‖²_F for the n rows of A (n×m, at a) and B (n×k, at b), by the Gram identity
- * Σ_{r,s} (a_r·a_s)(b_r·b_s): n(n+1)/2 pairs of dot products of length m + k, instead of the n·m·k of forming the
- * sum (the rows are few and long).
+ * ‖Σ_r a_r b_rᵀ‖²_F for the n rows of A (n×m, at a) and the rows of B (k wide, at b) that the n int32s at `rows`
+ * name, by the Gram identity Σ_{r,s} (a_r·a_s)(b_r·b_s): n(n+1)/2 pairs of dot products of length m + k, instead of
+ * the n·m·k of forming the sum (the rows are few and long). B is the hidden-state matrix, so its rows are not copied.
  */
-export function outerSumNormSq(a: usize, b: usize, n: i32, m: i32, k: i32): f64 {
+export function outerSumNormSq(a: usize, b: usize, rows: usize, n: i32, m: i32, k: i32): f64 {
   let diagonal: f64 = 0, offDiagonal: f64 = 0;
   for (let r = 0; r < n; r++) {
-    const ar = at(a, r * m), br = at(b, r * k);
+    const ar = at(a, r * m), br = at(b, load<i32>(rows + (<usize>r << 2)) * k);
     diagonal += dot(ar, ar, m) * dot(br, br, k);
-    for (let s = r + 1; s < n; s++) offDiagonal += dot(ar, at(a, s * m), m) * dot(br, at(b, s * k), k);
+    for (let s = r + 1; s < n; s++) {
+      const bs = at(b, load<i32>(rows + (<usize>s << 2)) * k);
+      offDiagonal += dot(ar, at(a, s * m), m) * dot(br, bs, k);
+    }
   }
   return diagonal + 2 * offDiagonal;
 }

@@ -2,10 +2,11 @@
 // spectral routines on matrices with known answers, and hand-computed LSTM/GRU steps.
 import assert from 'node:assert/strict';
 import { initParams } from '../../../src/engine/params';
-import { analyze } from '../../../src/engine/analyze';
+import { DEFAULT_FLOW_BUDGET, FLOW_FLOOR, analyze, flowStepBudget, passMultiplyAdds } from '../../../src/engine/analyze';
 import { orthogonalFromNormals } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
-import { chooseFlowRows } from '../../../src/engine/diagnostics';
+import { OuterSums, chooseFlowRows } from '../../../src/engine/diagnostics';
+import manifest from '../../../package.json';
 import { Rng } from '../../../src/engine/rng';
 import type { ParamSet } from '../../../src/engine/types';
 import { model, randomSeq, refLosses } from './helpers';
@@ -60,6 +61,66 @@ describe('flow matrix ‖∂ℓ_t/∂h_k‖', () => {
     assert.equal(rows[rows.length - 1], 99);
     assert.ok(rows.reduce((a, t) => a + t + 1, 0) <= 500);
     assert.deepEqual(chooseFlowRows(steps.slice(0, 10), null, 500), { rows: steps.slice(0, 10), exact: true });
+  });
+
+  it('counts the multiply-adds of forward + BPTT per layer, gate and output', () => {
+    // RNN D=64 H=128 O=64: forward 128·(64+128) + 64·128, backward 128·(256+64) + 2·64·128, per step
+    const big = model({ inputSize: 64, hidden: 128, outputSize: 64 });
+    assert.equal(passMultiplyAdds(big, 256), 256 * (128 * 192 + 128 * 320 + 3 * 64 * 128));
+    // a second LSTM layer reads H inputs and also sends ∂x down: 4H·(H+H) + 4H·(2H+H) + 4H·H
+    const two = model({ cell: 'lstm', layers: 2, inputSize: 5, hidden: 6, outputSize: 2 });
+    const perStep = 3 * 2 * 6 + 24 * (5 + 6) + 24 * (12 + 5) + 24 * 12 + 24 * 18 + 24 * 6;
+    assert.equal(passMultiplyAdds(two, 10), 10 * perStep);
+  });
+
+  it('spends at most the budget × the pass on the flow rows at T=256, H=128, and every row when they fit', () => {
+    const big = model({ inputSize: 64, hidden: 128, outputSize: 64 });
+    const steps = Array.from({ length: 256 }, (_, t) => t);
+    const budget = flowStepBudget(big, 256, DEFAULT_FLOW_BUDGET);
+    assert.equal(budget, Math.floor(passMultiplyAdds(big, 256) / 128 ** 2));
+    const { rows, exact } = chooseFlowRows(steps, null, budget);
+    assert.equal(exact, false);
+    assert.ok(rows.length >= 8, `${rows.length} rows`);
+    assert.ok(rows.reduce((a, t) => a + t + 1, 0) * 128 ** 2 <= passMultiplyAdds(big, 256));
+    // a pass is 1408 step products here, and every row costs T(T+1)/2 = 32896 of them: 23.4 passes
+    assert.equal(budget, 1408);
+    assert.equal(chooseFlowRows(steps, null, flowStepBudget(big, 256, 24)).exact, true);
+    assert.equal(chooseFlowRows(steps, null, flowStepBudget(big, 256, 23)).exact, false);
+  });
+
+  it('gives small models every row within the floor, and the budget counts gate blocks', () => {
+    const small = model({ cell: 'gru', hidden: 16 });
+    assert.equal(flowStepBudget(small, 100, 0), Math.floor(FLOW_FLOOR / (3 * 256)));
+    const steps = Array.from({ length: 100 }, (_, t) => t);
+    assert.equal(chooseFlowRows(steps, null, flowStepBudget(small, 100, DEFAULT_FLOW_BUDGET)).exact, true);
+  });
+
+  it('the extension and CLI default of unroll.flowBudget is the engine default', () => {
+    assert.equal(manifest.contributes.configuration.properties['unroll.flowBudget'].default, DEFAULT_FLOW_BUDGET);
+  });
+
+  it('‖Σ_r a_r b_{k_r}ᵀ‖²_F by the Gram identity equals the explicit sum, in the kernel and in JavaScript', () => {
+    const rng = new Rng(4);
+    for (const [R, m, n, first] of [[1, 3, 2, 0], [2, 5, 7, 1], [7, 16, 9, 2], [16, 128, 128, 3]]) {
+      const Bm = Float64Array.from({ length: 20 * n }, () => rng.normal());
+      const Am = Float64Array.from({ length: R * m }, () => rng.normal());
+      const ks = Array.from({ length: R }, () => rng.int(20)); // any order, repeats allowed
+      let expected = 0;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let r = first; r < R; r++) s += Am[r * m + i] * Bm[ks[r] * n + j];
+          expected += s * s;
+        }
+      }
+      for (const inKernel of [true, false]) {
+        const sums = new OuterSums(R, m, Bm, n, inKernel);
+        sums.A.set(Am);
+        sums.k.set(ks);
+        const got = sums.normSq(first);
+        assert.ok(Math.abs(got - expected) <= 1e-12 * expected, `kernel ${inKernel} ${R}×${m}×${n}: ${got} vs ${expected}`);
+      }
+    }
   });
 });
 
