@@ -14,7 +14,7 @@ export interface Kernels {
   memory: { buffer: ArrayBuffer };
   reserve(bytes: number): number;
   spectralRadius(a: number, n: number, work: number): number;
-  sigmaMax(a: number, m: number, n: number, ata: number, work: number): number;
+  symmetricTopEigenvalue(s: number, n: number, work: number): number;
   outerSumNormSq(a: number, b: number, rows: number, n: number, m: number, k: number): number;
 }
 

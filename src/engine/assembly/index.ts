@@ -1,3 +1,3 @@
 // The engine's AssemblyScript kernels, one WebAssembly module (see scripts/wasm.mjs and src/engine/wasm.ts).
-export { reserve, spectralRadius, sigmaMax } from './spectral';
+export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';

@@ -249,23 +249,14 @@ export function spectralRadius(a: usize, n: i32, work: usize): f64 {
 }
 
 /**
- * σ_max of the m×n matrix at a: √ of the top eigenvalue of the symmetric AᵀA (formed at ata, n×n), brought to
- * tridiagonal form by Householder steps that use the symmetry, then bisection on the Sturm count to the resolution
- * of float64. `work` holds 4n float64s.
+ * The top eigenvalue of the symmetric n×n matrix at s (overwritten; σ_max² when s = AᵀA): Householder steps that use
+ * the symmetry bring it to tridiagonal form, then bisection on the Sturm count finds the top eigenvalue to the
+ * resolution of float64. `work` holds 4n float64s.
  */
-export function sigmaMax(a: usize, m: i32, n: i32, ata: usize, work: usize): f64 {
-  // AᵀA = Σ_r a_rᵀ a_r over the rows r of A, one row of the product at a time
-  memory.fill(ata, 0, <usize>(n * n) << 3);
-  for (let r = 0; r < m; r++) {
-    const row = at(a, r * n);
-    for (let i = 0; i < n; i++) {
-      const x = ld(row, i);
-      if (x != 0) axpy(at(ata, i * n), x, row, n);
-    }
-  }
+export function symmetricTopEigenvalue(s: usize, n: i32, work: usize): f64 {
   const d = work, e = at(work, n), v = at(work, 2 * n), w = at(work, 3 * n);
-  tridiagonalize(ata, n, d, e, v, w);
-  return Math.sqrt(Math.max(0, largestTridiagonalEigenvalue(d, e, n)));
+  tridiagonalize(s, n, d, e, v, w);
+  return largestTridiagonalEigenvalue(d, e, n);
 }
 
 /**
