@@ -57,7 +57,7 @@ const GATES: Record<'lstm' | 'gru', GateName[]> = { lstm: ['i', 'f', 'g', 'o'], 
 export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceData, options: AnalyzeOptions): AnalysisResult {
   const now = options.now ?? (() => 0);
   const started = now();
-  const net = new Network(model, params);
+  const net = networkFor(model, params);
   const loss = net.forward([seq]);
   const truncate = model.bptt.truncate;
   net.backward(truncate);
@@ -76,9 +76,11 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
   let global2 = 0;
   let maxAbs = 0;
   for (const [name, g] of net.grads) {
-    grads[name] = { shape: [...g.shape], data: g.data }; // the network is this call's own: no copy needed
+    const data = g.data.slice(); // the network's buffers serve the next analysis
+    grads[name] = { shape: [...g.shape], data };
     let s = 0;
-    for (const v of g.data) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
       s += v * v;
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
@@ -119,6 +121,19 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
     layers: model.layers > 1 ? layers : undefined,
     meta: { ...options.meta, steps: T, elapsedMs: now() - started, engineVersion: ENGINE_VERSION },
   };
+}
+
+/**
+ * The network of the last analysis, kept for the next one with the same shapes: its buffers are allocated once per
+ * sequence length and reused, not per save. Nothing of a Result points into them (analyze copies what it returns).
+ */
+let lastNetwork: { key: string; net: Network } | null = null;
+
+function networkFor(model: ResolvedModel, params: ParamSet): Network {
+  const key = JSON.stringify([model.cell, model.nonlinearity, model.inputSize, model.hidden, model.outputSize, model.layers, model.loss]);
+  if (lastNetwork?.key !== key) lastNetwork = { key, net: new Network(model, params) };
+  lastNetwork.net.params = params;
+  return lastNetwork.net;
 }
 
 function mat(rows: number, cols: number, src: Float64Array, off: number): Mat {

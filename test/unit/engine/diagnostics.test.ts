@@ -7,6 +7,7 @@ import { orthogonalFromNormals } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { OuterSums, chooseFlowRows } from '../../../src/engine/diagnostics';
 import manifest from '../../../package.json';
+import { resultToJson } from '../../../src/protocol/json';
 import { Rng } from '../../../src/engine/rng';
 import type { ParamSet } from '../../../src/engine/types';
 import { model, randomSeq, refLosses } from './helpers';
@@ -120,6 +121,22 @@ describe('flow matrix ‖∂ℓ_t/∂h_k‖', () => {
         const got = sums.normSq(first);
         assert.ok(Math.abs(got - expected) <= 1e-12 * expected, `kernel ${inKernel} ${R}×${m}×${n}: ${got} vs ${expected}`);
       }
+    }
+  });
+});
+
+describe('analyze', () => {
+  it('reuses one network for analyses of the same shapes without touching an earlier Result', () => {
+    for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+      const m = model({ cell, hidden: 5 });
+      const seq = randomSeq(m, 7, 3);
+      const first = analyze(m, initParams(m), seq, { meta });
+      const snapshot = JSON.stringify(resultToJson(first));
+      const other = analyze(m, initParams({ ...m, seed: 99 }), randomSeq(m, 7, 4), { meta });
+      assert.notEqual(JSON.stringify(resultToJson(other)), snapshot, 'the second analysis differs');
+      assert.equal(JSON.stringify(resultToJson(first)), snapshot, 'the first Result is unchanged');
+      // and a network that served other weights gives the same bytes as a fresh run would
+      assert.equal(JSON.stringify(resultToJson(analyze(m, initParams(m), seq, { meta }))).replace(/"elapsedMs":[^,}]*/, ''), snapshot.replace(/"elapsedMs":[^,}]*/, ''));
     }
   });
 });
