@@ -78,8 +78,9 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
       A.set(stepHh, r * GH);
       stepOf[r] = k;
     }
-    // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext + (∂/∂pre_hh) · W_hh, for all rows in one product
-    gemmNTResident(R - first, A, first * GH, dhNext, first * H, true);
+    // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext (GRU's (1 − z) path; zero for RNN and LSTM)
+    // + (∂/∂pre_hh) · W_hh, for all rows in one product
+    gemmNTResident(R - first, A, first * GH, dhNext, first * H, net.cell === 'gru');
     whh[d] = Math.sqrt(Math.max(0, work.normSq(first)));
     [dh, dhNext] = [dhNext, dh];
     [dhRows, dhNextRows] = [dhNextRows, dhRows];
