@@ -215,13 +215,17 @@ export function spectralRadius(a: usize, n: i32, work: usize): f64 {
           st(r1, j, ld(r1, j) - p * v1);
           st(r2, j, ld(r2, j) - p * v2);
         }
-        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the rows the bulge reaches
+        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the rows the bulge reaches (k, k+1 as one pair of lanes)
+        const V01 = f64x2.replace_lane(V0, 1, v1);
+        const bV01 = f64x2.mul(b2, V01);
+        const bv2 = beta * v2;
         for (let i = l; i <= last; i++) {
           const c = at(h, i * n + k);
-          const c0 = ld(c, 0), c1 = ld(c, 1), c2 = ld(c, 2);
-          const p = beta * (c0 * v0 + c1 * v1 + c2 * v2);
-          st(c, 0, c0 - p * v0);
-          st(c, 1, c1 - p * v1);
+          const c01 = v128.load(c);
+          const c2 = ld(c, 2);
+          const prod = f64x2.mul(c01, bV01);
+          const p = f64x2.extract_lane(prod, 0) + f64x2.extract_lane(prod, 1) + c2 * bv2;
+          v128.store(c, f64x2.sub(c01, f64x2.mul(f64x2.splat(p), V01)));
           st(c, 2, c2 - p * v2);
         }
       } else {
@@ -261,48 +265,67 @@ export function symmetricTopEigenvalue(s: usize, n: i32, work: usize): f64 {
 
 /**
  * Householder tridiagonalization of the symmetric n×n matrix at s (overwritten): diagonal d, off-diagonal e.
- * Step k is the two-sided update S ← S − v wᵀ − w vᵀ with w = p − (β/2)(pᵀv) v and p = β S v.
+ * Step k is the two-sided update S ← S − v wᵀ − w vᵀ with w = p − (β/2)(pᵀv) v and p = β S v. Only the upper
+ * triangle is read and written (half the memory traffic of the full update): column k below the diagonal is row k
+ * right of it, and p = S v takes one pass over the rows, each giving its dot product and its share of the rest.
  */
 function tridiagonalize(s: usize, n: i32, d: usize, e: usize, v: usize, w: usize): void {
   for (let k = 0; k < n - 2; k++) {
-    st(d, k, ld(s, k * n + k));
-    let norm: f64 = 0;
-    for (let i = k + 1; i < n; i++) norm += ld(s, i * n + k) * ld(s, i * n + k);
-    norm = Math.sqrt(norm);
-    const x0 = ld(s, (k + 1) * n + k);
+    const rowK = at(s, k * n);
+    st(d, k, ld(rowK, k));
+    const len = n - k - 1;
+    const x = at(rowK, k + 1);
+    const norm = Math.sqrt(dot(x, x, len));
+    const x0 = ld(x, 0);
     const alpha = x0 > 0 ? -norm : norm;
     st(e, k, alpha);
     let vv: f64 = 0;
-    for (let i = k + 1; i < n; i++) {
-      const vi = ld(s, i * n + k) - (i == k + 1 ? alpha : 0);
-      st(v, i, vi);
+    for (let i = 0; i < len; i++) {
+      const vi = ld(x, i) - (i == 0 ? alpha : 0);
+      st(v, k + 1 + i, vi);
       vv += vi * vi;
     }
     if (vv == 0) {
-      st(e, k, x0); // column k is already zero below k+1
+      st(e, k, x0); // row k is already zero right of k+1
       continue;
     }
     const beta = 2 / vv;
-    const len = n - k - 1;
-    const vk = at(v, k + 1);
+    memory.fill(at(w, k + 1), 0, <usize>len << 3);
+    for (let i = k + 1; i < n; i++) {
+      const row = at(s, i * n), vi = ld(v, i);
+      const splat = f64x2.splat(vi);
+      let acc = f64x2.splat(0);
+      let j = i + 1;
+      for (; j + 1 < n; j += 2) {
+        const sij = v128.load(at(row, j));
+        acc = f64x2.add(acc, f64x2.mul(sij, v128.load(at(v, j))));
+        v128.store(at(w, j), f64x2.add(v128.load(at(w, j)), f64x2.mul(splat, sij)));
+      }
+      let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + ld(row, i) * vi;
+      if (j < n) {
+        const sij = ld(row, j);
+        sum += sij * ld(v, j);
+        st(w, j, ld(w, j) + vi * sij);
+      }
+      st(w, i, ld(w, i) + sum);
+    }
     let pv: f64 = 0;
-    for (let r = k + 1; r < n; r++) {
-      const p = beta * dot(at(s, r * n + k + 1), vk, len);
-      st(w, r, p);
-      pv += p * ld(v, r);
+    for (let i = k + 1; i < n; i++) {
+      const p = beta * ld(w, i);
+      st(w, i, p);
+      pv += p * ld(v, i);
     }
     const half = (beta / 2) * pv;
     for (let i = k + 1; i < n; i++) st(w, i, ld(w, i) - half * ld(v, i));
-    const wk = at(w, k + 1);
     for (let i = k + 1; i < n; i++) {
-      const row = at(s, i * n + k + 1);
-      axpy(row, -ld(v, i), wk, len);
-      axpy(row, -ld(w, i), vk, len);
+      const row = at(s, i * n + i), from = n - i;
+      axpy(row, -ld(v, i), at(w, i), from);
+      axpy(row, -ld(w, i), at(v, i), from);
     }
   }
   if (n >= 2) {
     st(d, n - 2, ld(s, (n - 2) * n + n - 2));
-    st(e, n - 2, ld(s, (n - 1) * n + n - 2));
+    st(e, n - 2, ld(s, (n - 2) * n + n - 1));
   }
   if (n >= 1) st(d, n - 1, ld(s, (n - 1) * n + n - 1));
 }
