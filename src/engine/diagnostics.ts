@@ -3,7 +3,7 @@
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
 import { gemmNTResident, block, residentB } from './linalg';
-import { kernels, stage } from './wasm';
+import { kernels, stage, type Kernels } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 
@@ -102,17 +102,19 @@ export class OuterSums {
   readonly A: Float64Array;
   readonly k: Int32Array;
   private readonly B: Float64Array;
-  private readonly addresses: { a: number; b: number; k: number } | null = null;
+  /** The kernels and the byte addresses of A, B and k in their memory, when the sums run there. */
+  private readonly wasm: { kernels: Kernels; a: number; b: number; k: number } | null = null;
 
-  constructor(private readonly R: number, private readonly m: number, B: Float64Array, private readonly n: number, inKernel = kernels !== null) {
-    if (kernels && inKernel) {
+  constructor(private readonly R: number, private readonly m: number, B: Float64Array, private readonly n: number, useKernels = true) {
+    const found = useKernels ? kernels() : null;
+    if (found) {
       const rows = B.length / n;
-      const { view, address } = stage(kernels, R * m + rows * n + Math.ceil(R / 2));
+      const { view, address } = stage(found, R * m + rows * n + Math.ceil(R / 2));
       this.A = view.subarray(0, R * m);
       this.B = view.subarray(R * m, R * m + rows * n);
       this.B.set(B);
       this.k = new Int32Array(view.buffer, view.byteOffset + 8 * (R * m + rows * n), R);
-      this.addresses = { a: address, b: address + 8 * R * m, k: address + 8 * (R * m + rows * n) };
+      this.wasm = { kernels: found, a: address, b: address + 8 * R * m, k: address + 8 * (R * m + rows * n) };
     } else {
       this.A = new Float64Array(R * m);
       this.B = B;
@@ -121,11 +123,8 @@ export class OuterSums {
   }
 
   normSq(first: number): number {
-    const { R, m, n, A, B, k } = this;
-    if (this.addresses && kernels) {
-      const { a, b, k: ks } = this.addresses;
-      return kernels.outerSumNormSq(a + 8 * first * m, b, ks + 4 * first, R - first, m, n);
-    }
+    const { R, m, n, A, B, k, wasm } = this;
+    if (wasm) return wasm.kernels.outerSumNormSq(wasm.a + 8 * first * m, wasm.b, wasm.k + 4 * first, R - first, m, n);
     const dot = (X: Float64Array, x: number, y: number, len: number) => {
       let s = 0;
       for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];

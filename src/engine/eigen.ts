@@ -209,10 +209,11 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
 /** ρ(A) = max |λ|. */
 export function spectralRadius(a: Float64Array, n: number): number {
   if (!allFinite(a)) return NaN;
-  if (!kernels) return jsSpectralRadius(a, n);
-  const { view, address } = stage(kernels, n * n + 3 * n);
+  const k = kernels();
+  if (!k) return jsSpectralRadius(a, n);
+  const { view, address } = stage(k, n * n + 3 * n);
   view.set(a.subarray(0, n * n));
-  const rho = kernels.spectralRadius(address, n, address + 8 * n * n);
+  const rho = k.spectralRadius(address, n, address + 8 * n * n);
   if (rho < 0) throw new Error('eigenvalues: QR iteration did not converge');
   return rho;
 }
@@ -233,10 +234,11 @@ export function jsSpectralRadius(a: Float64Array, n: number): number {
  */
 export function sigmaMax(a: Float64Array, m: number, n: number): number {
   if (!allFinite(a)) return NaN;
-  if (!kernels) return jsSigmaMax(a, m, n);
-  const { view, address } = stage(kernels, n * n + 4 * n);
+  const k = kernels();
+  if (!k) return jsSigmaMax(a, m, n);
+  const { view, address } = stage(k, n * n + 4 * n);
   view.set(gram(a, m, n));
-  return Math.sqrt(Math.max(0, kernels.symmetricTopEigenvalue(address, n, address + 8 * n * n)));
+  return Math.sqrt(Math.max(0, k.symmetricTopEigenvalue(address, n, address + 8 * n * n)));
 }
 
 /** σ_max in JavaScript (the fallback, and the reference of the tests). */

@@ -1,5 +1,5 @@
 // The engine's AssemblyScript kernels (assembly/, compiled into kernelsWasm.ts by scripts/wasm.mjs), instantiated
-// once. Null where WebAssembly or its SIMD is missing: callers then keep their JavaScript versions. Operands are
+// once, on first use (the extension host loads the engine for validation and need not compile them). Null where WebAssembly or its SIMD is missing: callers then keep their JavaScript versions. Operands are
 // copied into one scratch region of the module's memory per call (`stage`), so nothing outside keeps views on it.
 import { KERNELS_WASM_BASE64 } from './kernelsWasm';
 
@@ -28,7 +28,12 @@ function instantiate(): Kernels | null {
   }
 }
 
-export const kernels: Kernels | null = instantiate();
+let instance: Kernels | null | undefined;
+
+export function kernels(): Kernels | null {
+  if (instance === undefined) instance = instantiate();
+  return instance;
+}
 
 /**
  * Makes room for `doubles` float64s in the kernels' scratch and returns it as a Float64Array with its byte address.
