@@ -14,12 +14,13 @@ const CELLS: readonly CellKind[] = ['rnn', 'lstm', 'gru'];
 export function readSettings(): UnrollSettings {
   const config = vscode.workspace.getConfiguration('unroll');
   const cell = config.get<string>('defaultCell', 'rnn');
+  const flowBudget = config.get<number>('flowBudget', 1);
   return {
     autoRefresh: config.get<boolean>('autoRefresh', true),
     debounceMs: Math.max(0, config.get<number>('debounceMs', 50)),
     engine: {
       maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
-      flowBudget: Math.max(0, config.get<number>('flowBudget', 1)),
+      flowBudget: typeof flowBudget === 'number' && flowBudget >= 0 ? flowBudget : 1, // a hand-edited "abc" or −1 means the default
       defaultCell: CELLS.includes(cell as CellKind) ? (cell as CellKind) : 'rnn',
     },
   };
