@@ -24,13 +24,14 @@ export interface CliIo {
 
 const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
-                 [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N]
+                 [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors]
-                 [--json] [--max-steps N]
+                 [--json] [--max-steps N] [--flow-budget X]
   unroll example <${EXAMPLE_NAMES.join('|')}|all> [--lag N] [--out DIR] [--force]
   unroll --help
 
 Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
+--flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 Exit codes: 0 ok, 2 bad input (path:line:col: message), 1 internal error.
 `;
 
@@ -87,6 +88,7 @@ const sourceOptions = {
   model: { type: 'string' },
   weights: { type: 'string' },
   'max-steps': { type: 'string' },
+  'flow-budget': { type: 'string' },
 } as const;
 
 function positiveInteger(value: string | undefined, flag: string, max: number): number | undefined {
@@ -116,10 +118,15 @@ function sourceFor(file: string, values: { model?: string; weights?: string }, i
 /** The extension's unroll.* settings' defaults, read from the manifest so the CLI and the panel agree. */
 const settingDefaults = manifest.contributes.configuration.properties;
 
-function settingsFrom(maxSteps: string | undefined): EngineSettings {
+function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string }): EngineSettings {
+  const flowBudget = settingDefaults['unroll.flowBudget'];
+  const budget = values['flow-budget'];
+  if (budget !== undefined && !(Number(budget) >= flowBudget.minimum && Number(budget) <= flowBudget.maximum)) {
+    throw new UsageError(`--flow-budget must be a number from ${flowBudget.minimum} to ${flowBudget.maximum} (passes), got "${budget}"`);
+  }
   return {
-    maxSteps: positiveInteger(maxSteps, 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
-    flowBudget: settingDefaults['unroll.flowBudget'].default,
+    maxSteps: positiveInteger(values['max-steps'], 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
+    flowBudget: budget !== undefined ? Number(budget) : flowBudget.default,
     defaultCell: settingDefaults['unroll.defaultCell'].default as CellKind,
   };
 }
@@ -132,7 +139,7 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
   });
   const file = oneFile(positionals, 'analyze');
   if (values.cell !== undefined && !CELLS.includes(values.cell)) throw new UsageError(`--cell must be rnn, lstm or gru, got "${values.cell}"`);
-  const outcome = await runAnalyze(sourceFor(file, values, io), settingsFrom(values['max-steps']), nodeFiles, values.cell as CellKind | undefined);
+  const outcome = await runAnalyze(sourceFor(file, values, io), settingsFrom(values), nodeFiles, values.cell as CellKind | undefined);
   printProblems(outcome.warnings, io);
   const { result } = outcome;
   if (values.json !== undefined) {
@@ -166,7 +173,7 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const outcome = await runTrain(
       sourceFor(file, values, io),
-      settingsFrom(values['max-steps']),
+      settingsFrom(values),
       nodeFiles,
       { epochs, saveTo: values.save && path.resolve(io.cwd, values.save), writeFile: (p, bytes) => writeFile(p, bytes) },
       {

@@ -52,6 +52,20 @@ describe('unroll CLI', () => {
     assert.match(stderr, /memory horizon/);
   });
 
+  it('analyze --flow-budget sets how many rows of the flow matrix are computed', async () => {
+    const rows = async (...flags: string[]) => {
+      const { code, stdout, stderr } = await run(['analyze', 'text.lstm.unroll.json', '--json', '-', ...flags]);
+      assert.equal(code, 0, stderr);
+      const { flow } = JSON.parse(stdout);
+      return { rows: flow.steps.length, exact: flow.exact };
+    };
+    const byDefault = await rows();
+    assert.equal(byDefault.exact, false);
+    assert.deepEqual(await rows('--flow-budget', '10'), { rows: 100, exact: true });
+    const less = await rows('--flow-budget', '0');
+    assert.ok(less.rows <= byDefault.rows && less.rows < 100, `${less.rows} vs ${byDefault.rows}`);
+  });
+
   it('analyze --json <file> writes the file and still prints the summary', async () => {
     const out = path.join(dir, 'r.json');
     const { code, stdout } = await run(['analyze', 'text.rnn.unroll.json', '--json', out]);
@@ -106,7 +120,7 @@ describe('unroll CLI', () => {
   });
 
   it('usage mistakes exit 2 with a pointer to --help; --help exits 0', async () => {
-    for (const argv of [[], ['frobnicate'], ['analyze'], ['analyze', 'sine.csv', '--bogus'], ['analyze', 'sine.csv', '--cell', 'tcn'], ['train', 'sine.csv', '--epochs', '0'], ['train', 'sine.csv', '--save', 'w.pt']]) {
+    for (const argv of [[], ['frobnicate'], ['analyze'], ['analyze', 'sine.csv', '--bogus'], ['analyze', 'sine.csv', '--cell', 'tcn'], ['train', 'sine.csv', '--epochs', '0'], ['train', 'sine.csv', '--save', 'w.pt'], ['analyze', 'sine.csv', '--flow-budget', '-1'], ['analyze', 'sine.csv', '--flow-budget', 'lots']]) {
       const { code, stderr } = await run(argv);
       assert.equal(code, 2, argv.join(' '));
       assert.doesNotMatch(stderr, /\n\s+at /);
