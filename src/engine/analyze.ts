@@ -19,7 +19,7 @@ export interface AnalyzeOptions {
 }
 
 export const DEFAULT_FLOW_BUDGET = 1;
-/** Multiply-adds the flow matrix may always spend (a few milliseconds): small models get every row however cheap their pass. */
+/** Multiply-adds the flow matrix may always spend (a few milliseconds), however cheap the pass: most small models get every row. */
 export const FLOW_FLOOR = 2 ** 24;
 
 /**
