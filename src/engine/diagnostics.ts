@@ -197,18 +197,31 @@ function allBelowFloor(rows: number[], matrix: Float64Array[], d: number): boole
 /**
  * ‖∂h_t/∂h_{t−1}‖_F of the top layer for every step (entry 0 is 0: h_{−1} is the fixed h_0). For LSTM, c_{t−1}
  * is held fixed (the h path); the cell path's diag(f_t) is reported separately as forgetMean.
- * Row i of the Jacobian is a combination of the rows i of the W_hh gate blocks, so each step costs G·H².
+ * Row i of the Jacobian is Σ_g c_g(t, i) W_g[i] over the gate blocks g (plus z_t e_i for GRU), so its squared norm
+ * is the quadratic form cᵀ M_i c with M_i the Gram matrix of unit i's rows: G² multiply-adds per unit and step
+ * instead of G·H, after G²·H² once.
  */
 export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: Float64Array | undefined } {
-  const { T, H, cell, relu } = net;
+  const { T, H, G, cell, relu } = net;
   const l = net.L - 1;
   const lb = net.layers[l];
   const W = net.p(`rnn.weight_hh_l${l}`);
   const frob = new Float64Array(T);
   const forgetMean = cell === 'lstm' ? new Float64Array(T) : undefined;
-  const row = new Float64Array(H);
-  const rowNorm2 = new Float64Array(H);
-  if (cell === 'rnn') for (let i = 0; i < H; i++) rowNorm2[i] = sumSq(W, i * H, H);
+  // gram[i][g][g'] = W_g[i]·W_g'[i]; for GRU also W_g[i][i], the rows' entries on the diagonal term's column
+  const gram = new Float64Array(H * G * G);
+  const onDiagonal = new Float64Array(H * G);
+  for (let i = 0; i < H; i++) {
+    for (let g = 0; g < G; g++) {
+      onDiagonal[i * G + g] = W[(g * H + i) * H + i];
+      for (let g2 = g; g2 < G; g2++) {
+        const d = dot(W, (g * H + i) * H, (g2 * H + i) * H, H);
+        gram[(i * G + g) * G + g2] = d;
+        gram[(i * G + g2) * G + g] = d;
+      }
+    }
+  }
+  const c = new Float64Array(G);
   for (let t = 0; t < T; t++) {
     if (forgetMean) {
       let s = 0;
@@ -218,32 +231,39 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
     if (t === 0) continue;
     let total = 0;
     for (let i = 0; i < H; i++) {
+      let direct = 0; // GRU's z_t on the diagonal
       if (cell === 'rnn') {
         const h = lb.Hs[(t + 1) * H + i];
-        const fp = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
-        total += fp * fp * rowNorm2[i];
-        continue;
-      }
-      const a = lb.acts!;
-      row.fill(0);
-      if (cell === 'lstm') {
-        const g0 = t * 4 * H;
+        c[0] = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
+      } else if (cell === 'lstm') {
+        const a = lb.acts!, g0 = t * 4 * H;
         const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
         const tc = lb.tanhC![t * H + i];
         const k = og * (1 - tc * tc);
-        const coef = [k * gg * ig * (1 - ig), k * lb.Cs![t * H + i] * fg * (1 - fg), k * ig * (1 - gg * gg), tc * og * (1 - og)];
-        for (let g = 0; g < 4; g++) axpy(row, coef[g], W, (g * H + i) * H, H);
+        c[0] = k * gg * ig * (1 - ig);
+        c[1] = k * lb.Cs![t * H + i] * fg * (1 - fg);
+        c[2] = k * ig * (1 - gg * gg);
+        c[3] = tc * og * (1 - og);
       } else {
-        const g0 = t * 3 * H;
+        const a = lb.acts!, g0 = t * 3 * H;
         const r = a[g0 + i], z = a[g0 + H + i], n = a[g0 + 2 * H + i];
         const dn = (1 - z) * (1 - n * n);
-        const coef = [dn * lb.hn![t * H + i] * r * (1 - r), (lb.Hs[t * H + i] - n) * z * (1 - z), dn * r];
-        for (let g = 0; g < 3; g++) axpy(row, coef[g], W, (g * H + i) * H, H);
-        row[i] += z;
+        c[0] = dn * lb.hn![t * H + i] * r * (1 - r);
+        c[1] = (lb.Hs[t * H + i] - n) * z * (1 - z);
+        c[2] = dn * r;
+        direct = z;
       }
-      total += sumSq(row, 0, H);
+      let q = 0, cross = 0;
+      for (let g = 0; g < G; g++) {
+        const row = (i * G + g) * G;
+        let s = 0;
+        for (let g2 = 0; g2 < G; g2++) s += gram[row + g2] * c[g2];
+        q += c[g] * s;
+        cross += c[g] * onDiagonal[i * G + g];
+      }
+      total += q + (direct !== 0 ? 2 * direct * cross + direct * direct : 0);
     }
-    frob[t] = Math.sqrt(total);
+    frob[t] = Math.sqrt(Math.max(0, total));
   }
   return { frob, forgetMean };
 }
@@ -290,6 +310,8 @@ function sumSq(a: Float64Array, off: number, n: number): number {
   return s;
 }
 
-function axpy(y: Float64Array, a: number, x: Float64Array, off: number, n: number): void {
-  for (let i = 0; i < n; i++) y[i] += a * x[off + i];
+function dot(a: Float64Array, x: number, y: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[x + i] * a[y + i];
+  return s;
 }
