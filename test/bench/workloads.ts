@@ -35,10 +35,13 @@ export const WORKLOADS: Workload[] = SHAPES.map((w) => ({ ...w, D, H, O, name: `
 export interface AnalyzeWorkload extends Workload {
   sameWeights: boolean;
 }
-export const ANALYZE_WORKLOADS: AnalyzeWorkload[] = [256, 2048].flatMap((T) => [
-  { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T}`, sameWeights: false },
-  { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T} same weights`, sameWeights: true },
-]);
+export const ANALYZE_WORKLOADS: AnalyzeWorkload[] = [
+  ...[256, 2048].flatMap((T) => [
+    { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T}`, sameWeights: false },
+    { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T} same weights`, sameWeights: true },
+  ]),
+  ...(['lstm', 'gru'] as const).map((cell) => ({ cell, D, H, O, T: 256, B: 1, name: `analyze ${cell} T=256`, sameWeights: false })),
+];
 
 export function resolvedModel(w: Workload): ResolvedModel {
   return {
