@@ -58,21 +58,7 @@ function hessenberg(a: usize, n: i32, v: usize, w: usize, u: usize): void {
       const row = at(a, i * n), vi = ld(v, i);
       wk += vi * ld(row, k);
       // u_i = A[i, k+1…]·v and w[k+1…] += v_i A[i, k+1…], in one read of the row
-      const splat = f64x2.splat(vi);
-      let acc = f64x2.splat(0);
-      let j = k + 1;
-      for (; j + 1 < n; j += 2) {
-        const x = v128.load(at(row, j));
-        acc = f64x2.add(acc, f64x2.mul(x, v128.load(at(v, j))));
-        v128.store(at(w, j), f64x2.add(v128.load(at(w, j)), f64x2.mul(splat, x)));
-      }
-      let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-      if (j < n) {
-        const x = ld(row, j);
-        s += x * ld(v, j);
-        st(w, j, ld(w, j) + vi * x);
-      }
-      st(u, i, s);
+      st(u, i, dotAndAxpy(at(row, k + 1), at(v, k + 1), at(w, k + 1), vi, n - k - 1));
     }
     st(w, k, wk);
     let wv: f64 = 0;
@@ -107,6 +93,25 @@ function dot(x: usize, y: usize, n: i32): f64 {
   for (; j + 1 < n; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(at(x, j)), v128.load(at(y, j))));
   let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (j < n) s += ld(x, j) * ld(y, j);
+  return s;
+}
+
+/** x·y over n float64s while w += α x: one read of x for both. */
+@inline function dotAndAxpy(x: usize, y: usize, w: usize, alpha: f64, n: i32): f64 {
+  const a2 = f64x2.splat(alpha);
+  let acc = f64x2.splat(0);
+  let j = 0;
+  for (; j + 1 < n; j += 2) {
+    const xj = v128.load(at(x, j));
+    acc = f64x2.add(acc, f64x2.mul(xj, v128.load(at(y, j))));
+    v128.store(at(w, j), f64x2.add(v128.load(at(w, j)), f64x2.mul(a2, xj)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (j < n) {
+    const xj = ld(x, j);
+    s += xj * ld(y, j);
+    st(w, j, ld(w, j) + alpha * xj);
+  }
   return s;
 }
 
@@ -293,20 +298,7 @@ function tridiagonalize(s: usize, n: i32, d: usize, e: usize, v: usize, w: usize
     memory.fill(at(w, k + 1), 0, <usize>len << 3);
     for (let i = k + 1; i < n; i++) {
       const row = at(s, i * n), vi = ld(v, i);
-      const splat = f64x2.splat(vi);
-      let acc = f64x2.splat(0);
-      let j = i + 1;
-      for (; j + 1 < n; j += 2) {
-        const sij = v128.load(at(row, j));
-        acc = f64x2.add(acc, f64x2.mul(sij, v128.load(at(v, j))));
-        v128.store(at(w, j), f64x2.add(v128.load(at(w, j)), f64x2.mul(splat, sij)));
-      }
-      let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + ld(row, i) * vi;
-      if (j < n) {
-        const sij = ld(row, j);
-        sum += sij * ld(v, j);
-        st(w, j, ld(w, j) + vi * sij);
-      }
+      const sum = dotAndAxpy(at(row, i + 1), at(v, i + 1), at(w, i + 1), vi, n - i - 1) + ld(row, i) * vi;
       st(w, i, ld(w, i) + sum);
     }
     let pv: f64 = 0;
