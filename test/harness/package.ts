@@ -1,7 +1,7 @@
 // Packages the extension (and the test runner) as .vsix files with @vscode/vsce, and checks what went in.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { repoRoot } from './install';
 
@@ -48,10 +48,12 @@ export function packageUnroll(): PackagedExtension {
   return { path: vsixPath, bytes: statSync(vsixPath).size, entries };
 }
 
-/** Bundles the runner (test/vscode/runner/src) and every test/vscode/suite/*.test.ts into test/vscode/runner/dist. */
+/** Folders whose *.test.ts run inside the extension host: the integration suites and the reliability soak. */
+const suiteDirs = [join(repoRoot, 'test', 'vscode', 'suite'), join(repoRoot, 'test', 'reliability', 'vscode')];
+
+/** Bundles the runner (test/vscode/runner/src) and every suite of `suiteDirs` into test/vscode/runner/dist. */
 export async function bundleTestRunner(): Promise<void> {
-  const suiteDir = join(repoRoot, 'test', 'vscode', 'suite');
-  const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f));
+  const suites = suiteDirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)));
   const node: BuildOptions = {
     bundle: true,
     platform: 'node',
@@ -63,7 +65,9 @@ export async function bundleTestRunner(): Promise<void> {
     sourcemap: 'inline',
   };
   await build({ ...node, entryPoints: [join(runnerDir, 'src', 'runner.ts')], outfile: join(runnerDir, 'dist', 'runner.js') });
-  await build({ ...node, entryPoints: suites, outdir: join(runnerDir, 'dist', 'suite') });
+  // Flat output (dist/suite/<name>.test.js), whichever folder a suite comes from: the runner lists one folder.
+  const entryPoints = suites.map((file) => ({ in: file, out: basename(file, '.ts') }));
+  await build({ ...node, entryPoints, outdir: join(runnerDir, 'dist', 'suite') });
 }
 
 /** The runner extension, bundled and packaged as a .vsix to install beside Unroll. */
