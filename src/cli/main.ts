@@ -25,13 +25,16 @@ export interface CliIo {
 const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
                  [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
+                 [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors]
-                 [--json] [--max-steps N] [--flow-budget X]
+                 [--json] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll example <${EXAMPLE_NAMES.join('|')}|all> [--lag N] [--out DIR] [--force]
   unroll --help
 
 Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
+--max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
+  per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
 Exit codes: 0 ok, 2 bad input (path:line:col: message), 1 internal error.
 `;
 
@@ -89,12 +92,21 @@ const sourceOptions = {
   weights: { type: 'string' },
   'max-steps': { type: 'string' },
   'flow-budget': { type: 'string' },
+  'max-memory': { type: 'string' },
+  'max-work': { type: 'string' },
 } as const;
 
 function positiveInteger(value: string | undefined, flag: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(value: string | undefined, flag: string, range: { minimum: number; maximum: number }): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n >= range.minimum && n <= range.maximum)) throw new UsageError(`--${flag} must be a number from ${range.minimum} to ${range.maximum}, got "${value}"`);
   return n;
 }
 
@@ -118,7 +130,7 @@ function sourceFor(file: string, values: { model?: string; weights?: string }, i
 /** The extension's unroll.* settings' defaults, read from the manifest so the CLI and the panel agree. */
 const settingDefaults = manifest.contributes.configuration.properties;
 
-function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string }): EngineSettings {
+function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string; 'max-memory'?: string; 'max-work'?: string }): EngineSettings {
   const flowBudget = settingDefaults['unroll.flowBudget'];
   const budget = values['flow-budget'];
   if (budget !== undefined && !(Number(budget) >= flowBudget.minimum && Number(budget) <= flowBudget.maximum)) {
@@ -128,6 +140,8 @@ function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string }):
     maxSteps: positiveInteger(values['max-steps'], 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
     flowBudget: budget !== undefined ? Number(budget) : flowBudget.default,
     defaultCell: settingDefaults['unroll.defaultCell'].default as CellKind,
+    maxMemoryMB: positiveInteger(values['max-memory'], 'max-memory', settingDefaults['unroll.maxMemoryMB'].maximum) ?? settingDefaults['unroll.maxMemoryMB'].default,
+    maxWork: positiveNumber(values['max-work'], 'max-work', settingDefaults['unroll.maxWork']) ?? settingDefaults['unroll.maxWork'].default,
   };
 }
 

@@ -49,6 +49,17 @@ export interface BuiltData {
   targets?: string[];
   /** Problems worth showing that do not stop the analysis. */
   warnings: { ref: Ref; message: string }[];
+  /** Bytes the dataset's arrays hold. */
+  bytes: number;
+}
+
+/** Bytes of the distinct buffers behind the sequences' arrays (training windows are views that share them). */
+function heldBytes(sequences: SequenceData[]): number {
+  const buffers = new Set<ArrayBufferLike>();
+  for (const s of sequences) for (const a of [s.inputs, s.targets, s.mask]) buffers.add(a.buffer);
+  let bytes = 0;
+  for (const b of buffers) bytes += b.byteLength;
+  return bytes;
 }
 
 /** A remainder window (after the full ones) shorter than this is left out of training: it teaches next to nothing. */
@@ -137,6 +148,7 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
       dataset: { task, loss: 'mse', inputSize: width, outputSize: width, sequences: split.flatMap((w) => w.sequences), inputNames: table.columns, targetNames: table.columns, notes: [] },
       parts: split.map((w) => w.part),
       warnings,
+      bytes: heldBytes(split.flatMap((w) => w.sequences)),
     };
   }
   const defaultSplit = task === 'seq-to-one' && !choice.inputs && !choice.targets;
@@ -192,6 +204,7 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
     inputs: inputNames,
     targets: targetNames,
     warnings,
+    bytes: heldBytes(sequences),
   };
 }
 
@@ -202,7 +215,8 @@ export function fromSeries(series: { values: Float64Array; T: number; at: Positi
     if (s.T < 2) fail(file, s.at, `${label('', n)} has a single step; next-step prediction needs at least two`, 'give it more steps');
     return nextStepWindows(s.values, s.T, D, window, n === 0, ones);
   });
-  return { dataset: { task: 'next-step', loss: 'mse', inputSize: D, outputSize: D, sequences: split.flatMap((w) => w.sequences), notes: [] }, parts: split.map((w) => w.part), warnings: [] };
+  const sequences = split.flatMap((w) => w.sequences);
+  return { dataset: { task: 'next-step', loss: 'mse', inputSize: D, outputSize: D, sequences, notes: [] }, parts: split.map((w) => w.part), warnings: [], bytes: heldBytes(sequences) };
 }
 
 export function fromNpy(array: NpyArray, file: string, window: number): BuiltData {
@@ -245,7 +259,7 @@ export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: stri
     });
     return part;
   });
-  return { dataset: { task, loss: 'mse', inputSize: D, outputSize: O, sequences, notes: [] }, parts, warnings: [] };
+  return { dataset: { task, loss: 'mse', inputSize: D, outputSize: O, sequences, notes: [] }, parts, warnings: [], bytes: heldBytes(sequences) };
 }
 
 /** One-hot inputs of characters [from, from+T), targets the indices of characters [from+1, from+T+1). */
@@ -323,18 +337,14 @@ export function fromText(corpus: TextCorpus, window: number): BuiltData {
   const ones = new Ones();
   const recentInputs = new Recent(CHAR_INPUT_BUDGET);
   const recentTargets = new Recent(CHAR_TARGET_BUDGET);
-  const sequences = spans.map(({ from, T }, k): SequenceData => {
-    const originalT = steps > T ? steps : undefined;
-    if (k > 0) return new CharWindow(T, ones.get(T), originalT, corpus.ids, from, V, recentInputs, recentTargets);
-    // The analyzed window: plain arrays, built now.
-    const out: SequenceData = { T, ...oneHot(corpus.ids, from, T, V), mask: new Uint8Array(T).fill(1) };
-    if (originalT !== undefined) out.originalT = originalT;
-    return out;
-  });
+  // Every window, the analyzed one too, is built when read: the cost check comes first, and T × V one-hot numbers
+  // may be what it refuses.
+  const sequences = spans.map(({ from, T }): SequenceData => new CharWindow(T, ones.get(T), steps > T ? steps : undefined, corpus.ids, from, V, recentInputs, recentTargets));
   return {
     dataset: { task: 'char-lm', loss: 'xent', inputSize: V, outputSize: V, sequences, vocab: corpus.vocab, notes: [] },
     parts: [{ steps, mode: 'split', windows: sequences.length, leftOut, noTarget: 0 }],
     characters: corpus.totalChars,
     warnings: [],
+    bytes: corpus.ids.byteLength,
   };
 }

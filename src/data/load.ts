@@ -14,6 +14,7 @@ import { readNpy } from './npy';
 import { basename, dirname, displayPath, isInside, resolvePath } from './paths';
 import { readSafetensors } from './safetensors';
 import { readText } from './text';
+import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
 
 /** Files above this are refused before reading (a CSV or text streams, and training keeps all of its numbers). */
@@ -178,7 +179,8 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, overrides?: { cell?: CellKind }): Promise<LoadedAnalysis> {
+/** `cell` replaces the model's cell (Compare); `training` adds a training batch to the cost checked. */
+export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, overrides?: { cell?: CellKind; training?: boolean }): Promise<LoadedAnalysis> {
   const root = source.workspaceRoot;
   const read: string[] = [];
   const warnings: Problem[] = [];
@@ -253,7 +255,11 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     compare: spec.compare,
   });
 
-  // 5. Weights, checked against the model's shapes.
+  // 5. Before anything large is allocated: the cost of these shapes against the limits.
+  const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
+  checkCost(resolved, dataset, built.bytes, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+
+  // 6. Weights, checked against the model's shapes.
   let params: ParamSet | undefined;
   let weightsPath: string | undefined;
   if (source.weights || spec.weights) {

@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
 }
 
 export const DEFAULT_FLOW_BUDGET = 1;
+/** What the work of a pass depends on. */
+export type ModelShape = Pick<ResolvedModel, 'cell' | 'hidden' | 'layers' | 'inputSize' | 'outputSize'>;
 /** Multiply-adds the flow matrix may always spend (a few milliseconds), however cheap the pass: most small models get every row. */
 export const FLOW_FLOOR = 2 ** 24;
 
@@ -27,7 +29,7 @@ export const FLOW_FLOOR = 2 ** 24;
  * G·H·(2H+D) (∂h_{t−1}, ∂W_hh, ∂W_ih) plus G·H·D for ∂x below the top layer; the output layer O·H forward and 2·O·H
  * backward.
  */
-export function passMultiplyAdds(model: ResolvedModel, T: number): number {
+export function passMultiplyAdds(model: ModelShape, T: number): number {
   const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
   const H = model.hidden, O = model.outputSize;
   let perStep = 3 * O * H;
@@ -39,7 +41,7 @@ export function passMultiplyAdds(model: ResolvedModel, T: number): number {
 }
 
 /** The flow budget in step-Jacobian products of the top layer (G·H² multiply-adds each), as chooseFlowRows counts. */
-export function flowStepBudget(model: ResolvedModel, T: number, budget: number): number {
+export function flowStepBudget(model: ModelShape, T: number, budget: number): number {
   const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
   const work = Math.max(FLOW_FLOOR, budget * passMultiplyAdds(model, T));
   return Math.max(1, Math.floor(work / (G * model.hidden * model.hidden)));

@@ -9,3 +9,6 @@ export { DEFAULT_FLOW_BUDGET } from './analyze';
 export { Rng } from './rng';
 export { cloneParams } from './params';
 export { ENGINE_VERSION } from './version';
+export { estimateCost } from './cost';
+export type { CostShape, CostEstimate, CostTerm } from './cost';
+export { DEFAULT_BATCH_SIZE } from './train';

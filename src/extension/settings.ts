@@ -15,6 +15,8 @@ export function readSettings(): UnrollSettings {
   const config = vscode.workspace.getConfiguration('unroll');
   const cell = config.get<string>('defaultCell', 'rnn');
   const flowBudget = config.get<number>('flowBudget', 1);
+  const maxMemoryMB = config.get<number>('maxMemoryMB', 2048);
+  const maxWork = config.get<number>('maxWork', 30);
   return {
     autoRefresh: config.get<boolean>('autoRefresh', true),
     debounceMs: Math.max(0, config.get<number>('debounceMs', 50)),
@@ -22,6 +24,9 @@ export function readSettings(): UnrollSettings {
       maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
       flowBudget: typeof flowBudget === 'number' && flowBudget >= 0 ? flowBudget : 1, // a hand-edited "abc" or −1 means the default
       defaultCell: CELLS.includes(cell as CellKind) ? (cell as CellKind) : 'rnn',
+      // Limits edited by hand into something that is not a positive number mean the default.
+      maxMemoryMB: typeof maxMemoryMB === 'number' && maxMemoryMB > 0 ? maxMemoryMB : 2048,
+      maxWork: typeof maxWork === 'number' && maxWork > 0 ? maxWork : 30,
     },
   };
 }

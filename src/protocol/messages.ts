@@ -33,6 +33,10 @@ export interface EngineSettings {
   flowBudget: number;
   /** Cell used for a bare data file with no model file. */
   defaultCell: CellKind;
+  /** A run whose estimated peak memory is above this many MiB is refused before it allocates. */
+  maxMemoryMB: number;
+  /** An analysis (or one training batch) estimated above this many billion multiply-adds is refused before it starts. */
+  maxWork: number;
 }
 
 export const enum ToWorkerType {

@@ -88,7 +88,7 @@ export interface TrainOutcome {
 }
 
 export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
-  const loaded = await loadAnalysis(source, settings, files);
+  const loaded = await loadAnalysis(source, settings, files, { training: true });
   const model = loaded.model;
   const params = loaded.params ?? initParams(model);
   const trainer = new Trainer(model, params);

@@ -1,6 +1,7 @@
 // Shared by the reliability tests: running the CLI in-process, temporary folders, and the growth check that
 // stands in for a wall-clock bound (these machines are shared and noisy, so only a ratio is asserted).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -58,4 +59,22 @@ export async function assertLinearGrowth(what: string, work: (n: number) => unkn
   const ratio = large / Math.max(small, 1);
   assert.ok(ratio <= maxRatio, `${what}: 10× the input took ${ratio.toFixed(1)}× as long (${small.toFixed(1)} → ${large.toFixed(1)} ms); expected about linear`);
   return { small, large, ratio };
+}
+
+export interface MeasuredRun extends CliRun {
+  /** Peak resident memory of the run above the process's own after start-up (modules loaded). */
+  growthBytes: number;
+}
+
+/** `unroll …` in a child process (`nodeOptions` e.g. a heap cap), with how much memory the run added at its peak. */
+export function runCliMeasured(argv: string[], cwd: string, nodeOptions: string[] = []): MeasuredRun {
+  const child = spawnSync(process.execPath, [...nodeOptions, '--import', 'tsx', path.join(__dirname, 'peakChild.ts'), cwd, ...argv], {
+    cwd: path.resolve(__dirname, '../..'),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  assert.ok(line.startsWith('{'), `the child ended without a report (status ${child.status}, signal ${child.signal}): ${child.stderr.slice(-2000)}`);
+  const report = JSON.parse(line) as { code: number; stderr: string; baselineBytes: number; peakBytes: number };
+  return { code: report.code, stdout: '', stderr: report.stderr, growthBytes: report.peakBytes - report.baselineBytes };
 }

@@ -8,7 +8,7 @@ import { runAnalyze } from '../../../src/worker/jobs';
 import { memoryFiles, utf8 } from './helpers';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn' };
+const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
 
 describe('examples', () => {
   it('the committed examples/ folder is exactly what exampleFiles() generates', () => {

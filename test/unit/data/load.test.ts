@@ -8,7 +8,7 @@ import type { EngineSettings } from '../../../src/protocol/messages';
 import type { Tensor } from '../../../src/protocol/result';
 import { expectProblem, memoryFiles, problemsOf } from './helpers';
 
-const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn' };
+const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
 const at = (p: string) => ({ path: p, workspaceRoot: '/w' });
 const sine = 'value\n0\n1\n0\n-1\n0\n';
 

@@ -9,7 +9,7 @@ import type { EngineSettings } from '../../../src/protocol/messages';
 import { runTrain } from '../../../src/worker/jobs';
 import { expectProblem, memoryFiles } from './helpers';
 
-const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn' };
+const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
 const at = (p: string) => ({ path: p, workspaceRoot: '/w' });
 const rows = (n: number, width = 1) => Array.from({ length: n }, (_, i) => Array.from({ length: width }, (_, j) => i * 10 + j).join(',')).join('\n') + '\n';
 const csv = (n: number, width = 1) => Array.from({ length: width }, (_, j) => `x${j}`).join(',') + '\n' + rows(n, width);

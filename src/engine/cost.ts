@@ -1,0 +1,106 @@
+// What a run will cost, from shapes alone, before anything large is allocated: the bytes held at the peak and the
+// multiply-adds of the longest stretch of work that cannot stop midway (one analysis, one training batch). The
+// loader refuses a run over the limits and names the term that drives the cost, so a user learns in a second what
+// would otherwise take minutes or end in an out-of-memory crash.
+import type { ResolvedModel } from '../protocol/result';
+import { flowStepBudget, passMultiplyAdds, type ModelShape } from './analyze';
+import { gateCount } from './params';
+
+export interface CostShape {
+  model: ModelShape & Pick<ResolvedModel, 'bptt'>;
+  /** Steps of the analyzed sequence. */
+  T: number;
+  /** Training: steps of the longest window and sequences per batch (absent: an analysis only). */
+  training?: { T: number; batch: number };
+  flowBudget: number;
+  /** Bytes the dataset already holds. */
+  datasetBytes: number;
+}
+
+/**
+ * A part of the cost. `window` / `hidden` / `flowBudget`: lowering that setting shrinks it; `data`: only a smaller
+ * data file does.
+ */
+export type CostTerm =
+  | { kind: 'inputs' | 'outputs' | 'states' | 'pass' | 'batch'; knob: 'window'; amount: number }
+  | { kind: 'flow'; knob: 'flowBudget' | 'window'; amount: number }
+  | { kind: 'weights' | 'spectral'; knob: 'hidden'; amount: number }
+  | { kind: 'dataset'; knob: 'data'; amount: number };
+
+export interface CostEstimate {
+  /** Peak bytes. */
+  bytes: number;
+  /** Multiply-adds of one analysis or one training batch, whichever is larger. */
+  multiplyAdds: number;
+  /** The parts, largest first. */
+  memory: CostTerm[];
+  work: CostTerm[];
+}
+
+const F64 = 8;
+
+/**
+ * ρ and σ_max of an H×H matrix (Hessenberg + Francis QR, AᵀA + tridiagonalization) measured here at about as long
+ * as 20·H³ multiply-adds of the BPTT kernels: the QR sweeps are many and memory-bound.
+ */
+const SPECTRAL_PER_H3 = 20;
+
+/** Doubles per step and sequence that the network keeps for one layer (see Network.ensure). */
+function layerDoubles(cell: ResolvedModel['cell'], H: number): number {
+  const GH = gateCount(cell) * H;
+  // preIh, dPreIh, Hs, dH, inject, plus: acts, dPreHh, hn (GRU); acts, Cs, tanhC (LSTM); result copies of hidden, dLdh
+  if (cell === 'rnn') return 2 * GH + 5 * H;
+  if (cell === 'gru') return 4 * GH + 6 * H + GH;
+  return 3 * GH + 7 * H + GH;
+}
+
+/** Entries of the flow matrix: the rows the budget allows, at most Σ_t min(t+1, k) over T steps. */
+function flowEntries(shape: CostShape): number {
+  const { model, T } = shape;
+  const k = model.bptt.truncate;
+  const all = k === null || k >= T ? (T * (T + 1)) / 2 : (k * (k + 1)) / 2 + (T - k) * k;
+  return Math.min(all, flowStepBudget(model, T, shape.flowBudget));
+}
+
+function paramCount(model: CostShape['model']): number {
+  const G = gateCount(model.cell), H = model.hidden;
+  let n = model.outputSize * (H + 1);
+  for (let l = 0; l < model.layers; l++) n += G * H * ((l === 0 ? model.inputSize : H) + H + 2);
+  return n;
+}
+
+export function estimateCost(shape: CostShape): CostEstimate {
+  const { model, T } = shape;
+  const H = model.hidden, D = model.inputSize, O = model.outputSize, L = model.layers;
+  const G = gateCount(model.cell);
+  const train = shape.training;
+  // Sequence-steps held by networks at once: the analysis (batch 1) and, when training, a batch of the longest window.
+  const steps = T + (train ? train.T * train.batch : 0);
+  const entries = flowEntries(shape);
+  const budgetBound = entries === flowStepBudget(model, T, shape.flowBudget);
+  const memory: CostTerm[] = [
+    // The input buffer, and the sequence's inputs (built on demand for one-hot text).
+    { kind: 'inputs', knob: 'window', amount: 2 * steps * D * F64 },
+    { kind: 'outputs', knob: 'window', amount: 2 * steps * O * F64 },
+    { kind: 'states', knob: 'window', amount: steps * L * layerDoubles(model.cell, H) * F64 },
+    { kind: 'flow', knob: budgetBound ? 'flowBudget' : 'window', amount: entries * F64 },
+    // Parameters, gradients, transposes, their copies in a result and an optimizer's two moments; two H×H work matrices.
+    { kind: 'weights', knob: 'hidden', amount: (6 * paramCount(model) + 4 * H * H) * F64 },
+    { kind: 'dataset', knob: 'data', amount: shape.datasetBytes },
+  ];
+  const spectral = SPECTRAL_PER_H3 * H * H * H;
+  const analysis = passMultiplyAdds(model, T) + entries * G * H * H + G * G * H * (H + T);
+  const batch = train ? train.batch * passMultiplyAdds(model, train.T) : 0;
+  const work: CostTerm[] = [
+    { kind: 'pass', knob: 'window', amount: analysis },
+    { kind: 'batch', knob: 'window', amount: batch },
+    { kind: 'spectral', knob: 'hidden', amount: spectral },
+  ];
+  const largestFirst = (a: CostTerm, b: CostTerm) => b.amount - a.amount;
+  return {
+    bytes: memory.reduce((s, t) => s + t.amount, 0),
+    multiplyAdds: Math.max(analysis, batch) + spectral,
+    memory: memory.sort(largestFirst),
+    work: work.filter((t) => t.amount > 0).sort(largestFirst),
+  };
+}
