@@ -22,22 +22,23 @@ interface Knobs {
 
 /** Steps of the analyzed sequence and of the longest training window, as the dataset holds them. */
 function stepsOf(dataset: Dataset): { analyzed: number; longest: number } {
+  const { sequences } = dataset;
   let longest = 0;
-  for (const s of dataset.sequences) longest = Math.max(longest, s.T);
-  return { analyzed: dataset.sequences[0]?.T ?? 0, longest };
+  for (let i = 0; i < sequences.count; i++) longest = Math.max(longest, sequences.steps(i));
+  return { analyzed: sequences.count > 0 ? sequences.steps(0) : 0, longest };
 }
 
 const billions = (n: number) => `${n >= 10e9 ? Math.round(n / 1e9).toLocaleString('en-US') : (n / 1e9).toPrecision(2)} billion`;
 
-export function checkCost(model: ResolvedModel, dataset: Dataset, datasetBytes: number, settings: EngineSettings, training: boolean, refs: CostRefs): void {
+export function checkCost(model: ResolvedModel, dataset: Dataset, settings: EngineSettings, training: boolean, refs: CostRefs): void {
   const steps = stepsOf(dataset);
-  const batch = Math.min(DEFAULT_BATCH_SIZE, dataset.sequences.length);
+  const batch = Math.min(DEFAULT_BATCH_SIZE, dataset.sequences.count);
   const shapeWith = (k: Knobs): CostShape => ({
     model: { ...model, hidden: k.hidden },
     T: Math.min(steps.analyzed, k.window),
     training: training ? { T: Math.min(steps.longest, k.window), batch } : undefined,
     flowBudget: k.flowBudget,
-    datasetBytes,
+    datasetBytes: dataset.sequences.bytes,
   });
   const limitBytes = settings.maxMemoryMB * 2 ** 20;
   const limitWork = settings.maxWork * 1e9;

@@ -1,6 +1,6 @@
-// CSV/TSV with a header row, parsed by papaparse as the file streams in: only numbers are kept (in blocks while
-// streaming, one exact array at the end), so a large file never sits in memory as text plus a parsed copy; rows
-// beyond `keepRows` are validated and counted but not stored.
+// CSV/TSV with a header row, parsed by papaparse as the file streams in: only numbers are kept, every row in one
+// growing array with its sequence's number beside it (grouped by sequence at the end), so a large file never sits in
+// memory as text plus a parsed copy, and a sequence costs a few numbers, not an object.
 import { parse as papaParse } from 'papaparse';
 import { refuseBinary, Utf8ChunkDecoder } from './bytes';
 import { fail, type Position } from './errors';
@@ -14,16 +14,18 @@ export interface CsvOptions {
   keep: 'first' | 'last';
 }
 
-export interface CsvSequence {
-  id: string;
-  /** Rows the sequence has in the file. */
-  rows: number;
-  /** Rows kept (≤ keepRows); `values` holds them row-major over the value columns; NaN marks an empty cell. */
-  keptRows: number;
-  values: Float64Array;
-  /** Lines of the sequence's first and last rows, for problems about the whole sequence. */
-  firstLine: number;
-  lastLine: number;
+/** The sequences of a table, in order of first appearance: one entry each in flat arrays. */
+export interface CsvSequences {
+  /** Values of the sequence column ('' without one). */
+  ids: string[];
+  /** Rows each has in the file. */
+  rows: Int32Array;
+  /** Rows kept (≤ keepRows), and the row of the table's `values` where they start. */
+  keptRows: Int32Array;
+  start: Int32Array;
+  /** Lines of each one's first and last rows, for problems about a whole sequence. */
+  firstLine: Int32Array;
+  lastLine: Int32Array;
 }
 
 export interface CsvTable {
@@ -32,7 +34,9 @@ export interface CsvTable {
   /** Where each value column's header cell is. */
   columnPositions: Position[];
   sequenceColumn?: string;
-  sequences: CsvSequence[];
+  /** The kept rows of every sequence, grouped by sequence, row-major over the value columns; NaN marks an empty cell. */
+  values: Float64Array;
+  sequences: CsvSequences;
   /** Per value column: the first empty cell, if any (empty is fine for targets, an error for inputs). */
   firstEmpty: (Position | undefined)[];
   /** Where the file ends, for problems about the file as a whole. */
@@ -58,9 +62,12 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
     error: (e: unknown) => (failure ??= e),
   };
   (papaParse as unknown as (input: TextFeed, config: object) => void)(feed, config);
+  // papaparse turns a piece of text into an array of rows of strings at once: small pieces keep that garbage small.
   const push = (text: string) => {
-    if (text) feed.emit('data', text);
-    if (failure !== undefined) throw failure;
+    for (let from = 0; from < text.length; from += PIECE_CHARS) {
+      feed.emit('data', text.slice(from, from + PIECE_CHARS));
+      if (failure !== undefined) throw failure;
+    }
   };
   let first = true;
   for await (const chunk of chunks) {
@@ -77,6 +84,7 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
 }
 
 const DELIMITERS = [',', ';', '\t'];
+const PIECE_CHARS = 1 << 16;
 
 /**
  * The delimiter that splits the first lines into the same number (> 1) of fields, preferring more fields.
@@ -123,86 +131,90 @@ class TextFeed {
   }
 }
 
-/** Rows of the first block; later blocks double up to BLOCK_ROWS_MAX (a small file stays small, a big one has few blocks). */
-const BLOCK_ROWS_MIN = 64;
-const BLOCK_ROWS_MAX = 65536;
+/** Numbers per block of rows: a block is half a megabyte however wide the rows. */
+const BLOCK_NUMBERS = 1 << 16;
 
-class SequenceRows {
-  rows = 0;
-  keptRows = 0;
-  lastLine: number;
-  /** keep 'first': the rows so far, in blocks that are never copied while streaming. */
-  private readonly blocks: Float64Array[] = [];
-  private blockFill = 0;
-  /** keep 'last': a window of up to 2 × keepRows rows that slides. */
-  private values: Float64Array;
-  constructor(
-    readonly id: string,
-    readonly firstLine: number,
-    private readonly width: number,
-    private readonly keepRows: number,
-    private readonly keepLast: boolean,
-  ) {
-    this.values = new Float64Array(keepLast ? width * Math.min(keepRows, 64) : 0);
-    this.lastLine = firstLine;
+/**
+ * Every row of the file as it comes, in blocks that are never copied while streaming (a growing array would hold
+ * twice the rows for a moment), with the number of its sequence beside each row.
+ */
+class Rows {
+  private readonly blocks: { values: Float64Array; sequence: Int32Array }[] = [];
+  private readonly perBlock: number;
+  private fill: number;
+  count = 0;
+  constructor(private readonly width: number) {
+    this.perBlock = Math.max(1, Math.floor(BLOCK_NUMBERS / width));
+    this.fill = this.perBlock;
   }
-
-  add(row: Float64Array, line: number): void {
-    this.rows++;
-    this.lastLine = line;
-    if (this.keepLast) this.addLast(row);
-    else if (this.keptRows < this.keepRows) this.addFirst(row);
-  }
-
-  private addFirst(row: Float64Array): void {
-    const width = this.width;
-    let block = this.blocks[this.blocks.length - 1];
-    if (!block || this.blockFill * width === block.length) {
-      const rows = Math.min(BLOCK_ROWS_MAX, BLOCK_ROWS_MIN * 2 ** this.blocks.length, this.keepRows - this.keptRows);
-      block = new Float64Array(rows * width);
-      this.blocks.push(block);
-      this.blockFill = 0;
+  add(row: Float64Array, sequence: number): void {
+    if (this.fill === this.perBlock) {
+      this.blocks.push({ values: new Float64Array(this.perBlock * this.width), sequence: new Int32Array(this.perBlock) });
+      this.fill = 0;
     }
-    block.set(row, this.blockFill * width);
-    this.blockFill++;
-    this.keptRows++;
+    const block = this.blocks[this.blocks.length - 1];
+    block.values.set(row, this.fill * this.width);
+    block.sequence[this.fill++] = sequence;
+    this.count++;
   }
-
-  private addLast(row: Float64Array): void {
-    if (this.keptRows === 2 * this.keepRows) {
-      // Slide the newest keepRows rows to the front: amortized O(1) per row for "keep the last rows".
-      this.values.copyWithin(0, this.keepRows * this.width, this.keptRows * this.width);
-      this.keptRows = this.keepRows;
-    }
-    if ((this.keptRows + 1) * this.width > this.values.length) {
-      const grown = new Float64Array(Math.max(this.values.length * 2, this.width * 4));
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values.set(row, this.keptRows * this.width);
-    this.keptRows++;
+  /** Every row in file order: its sequence, and its numbers at values[at…]. */
+  forEach(each: (sequence: number, values: Float64Array, at: number) => void): void {
+    this.blocks.forEach((block, b) => {
+      const rows = b === this.blocks.length - 1 ? this.fill : this.perBlock;
+      for (let r = 0; r < rows; r++) each(block.sequence[r], block.values, r * this.width);
+    });
   }
+}
 
-  finish(): CsvSequence {
-    const kept = Math.min(this.keptRows, this.keepRows);
-    let values: Float64Array;
-    if (this.keepLast) {
-      const from = this.keptRows - kept;
-      values = this.values.slice(from * this.width, (from + kept) * this.width);
-    } else if (this.blocks.length === 1) {
-      values = this.blocks[0].subarray(0, kept * this.width);
-    } else {
-      // One exact array for the whole sequence (for a moment next to the blocks, which are then let go).
-      values = new Float64Array(kept * this.width);
-      let at = 0;
-      for (let b = 0; b < this.blocks.length; b++) {
-        const used = b === this.blocks.length - 1 ? this.blocks[b].subarray(0, this.blockFill * this.width) : this.blocks[b];
-        values.set(used, at);
-        at += used.length;
+function grown(a: Int32Array, length: number): Int32Array {
+  const out = new Int32Array(length);
+  out.set(a);
+  return out;
+}
+
+/** Per sequence, in order of first appearance. */
+class SequenceIndex {
+  readonly ids: string[] = [];
+  private readonly byId = new Map<string, number>();
+  private rows: Int32Array = new Int32Array(16);
+  private firstLine: Int32Array = new Int32Array(16);
+  private lastLine: Int32Array = new Int32Array(16);
+  /** The number of the sequence `id`, counting a row of it at `line`. */
+  row(id: string, line: number): number {
+    let n = this.byId.get(id);
+    if (n === undefined) {
+      n = this.ids.length;
+      this.byId.set(id, n);
+      this.ids.push(id);
+      if (n === this.rows.length) {
+        this.rows = grown(this.rows, 2 * n);
+        this.firstLine = grown(this.firstLine, 2 * n);
+        this.lastLine = grown(this.lastLine, 2 * n);
       }
-      this.blocks.length = 0;
+      this.firstLine[n] = line;
     }
-    return { id: this.id, rows: this.rows, keptRows: kept, values, firstLine: this.firstLine, lastLine: this.lastLine };
+    this.rows[n]++;
+    this.lastLine[n] = line;
+    return n;
+  }
+
+  /** The rows grouped by sequence, each cut to its first or last `keepRows` rows. */
+  finish(all: Rows, width: number, keepRows: number, keepLast: boolean): { values: Float64Array; sequences: CsvSequences } {
+    const N = this.ids.length;
+    const rows = this.rows.slice(0, N);
+    const keptRows = rows.map((r) => Math.min(r, keepRows));
+    const start = new Int32Array(N);
+    for (let n = 1; n < N; n++) start[n] = start[n - 1] + keptRows[n - 1];
+    const total = N > 0 ? start[N - 1] + keptRows[N - 1] : 0;
+    // Row k of sequence n (0-based in the file) goes to start[n] + k − (rows[n] − keptRows[n]) when keeping the last.
+    const values = new Float64Array(total * width);
+    const seen = new Int32Array(N);
+    all.forEach((n, row, from) => {
+      const k = seen[n]++;
+      const at = keepLast ? k - (rows[n] - keptRows[n]) : k;
+      if (at >= 0 && at < keptRows[n]) values.set(row.subarray(from, from + width), (start[n] + at) * width);
+    });
+    return { values, sequences: { ids: this.ids, rows, keptRows, start, firstLine: this.firstLine.slice(0, N), lastLine: this.lastLine.slice(0, N) } };
   }
 }
 
@@ -210,7 +222,8 @@ class TableBuilder {
   private header: string[] | undefined;
   private columnPositions: Position[] = [];
   private sequenceIndex = -1;
-  private readonly sequences = new Map<string, SequenceRows>();
+  private readonly sequences = new SequenceIndex();
+  private rows: Rows | undefined;
   private firstEmpty: (Position | undefined)[] = [];
   /** Where the next row starts. */
   private next: Position = { line: 1, column: 1 };
@@ -285,12 +298,8 @@ class TableBuilder {
       v++;
     }
     const id = this.sequenceIndex >= 0 ? row[this.sequenceIndex].trim() : '';
-    let sequence = this.sequences.get(id);
-    if (!sequence) {
-      sequence = new SequenceRows(id, rowStart.line, values.length, this.options.keepRows ?? Infinity, this.options.keep === 'last');
-      this.sequences.set(id, sequence);
-    }
-    sequence.add(values, rowStart.line);
+    this.rows ??= new Rows(values.length);
+    this.rows.add(values, this.sequences.row(id, rowStart.line));
   }
 
   private parseCell(raw: string, index: number, column: number, at: (index: number) => Position): number {
@@ -335,13 +344,16 @@ class TableBuilder {
 
   finish(): CsvTable {
     if (!this.header) fail(this.file, { line: 1, column: 1 }, 'the file is empty', 'a CSV file needs a header row and at least two data rows');
-    if (this.sequences.size === 0) fail(this.file, this.lastRowEnd, 'the file has a header but no data rows', 'add rows of numbers below the header');
+    if (!this.rows) fail(this.file, this.lastRowEnd, 'the file has a header but no data rows', 'add rows of numbers below the header');
     const columns = this.header.filter((_, i) => i !== this.sequenceIndex);
+    const { values, sequences } = this.sequences.finish(this.rows, columns.length, this.options.keepRows ?? Infinity, this.options.keep === 'last');
+    this.rows = undefined;
     return {
       columns,
       columnPositions: this.columnPositions,
       sequenceColumn: this.sequenceIndex >= 0 ? this.header[this.sequenceIndex] : undefined,
-      sequences: [...this.sequences.values()].map((s) => s.finish()),
+      values,
+      sequences,
       firstEmpty: columns.map((_, i) => this.firstEmpty[i]),
       end: this.lastRowEnd,
     };

@@ -2,11 +2,11 @@
 // A sequence longer than the window is split into consecutive windows of `window` steps when every step has its
 // own target (next-step, char-lm, columns): the first window of the first sequence is the one analyzed, every
 // window is a training sequence. With one target at the end (seq-to-one) only the last `window` steps are kept.
-import type { Dataset, SequenceData } from '../engine/types';
+import type { Dataset, SequenceData, SequenceStore } from '../engine/types';
 import type { TaskKind } from '../protocol/result';
 import type { CsvTable } from './csv';
 import { didYouMean, fail, type Position } from './errors';
-import type { JsonData, PairSequence } from './jsonData';
+import type { JsonData } from './jsonData';
 import type { NpyArray } from './npy';
 import type { CharIndices, TextCorpus } from './text';
 
@@ -24,15 +24,15 @@ export interface ColumnChoice {
   targetsAt(i: number): Ref;
 }
 
-/** What became of one sequence of the file. */
-export interface SequencePart {
-  /** Steps it has in the file. */
-  steps: number;
-  /** 'split': cut into consecutive windows, all used; 'last': only its last `window` steps kept (one target at the end). */
-  mode: 'split' | 'last';
-  /** Training sequences made from it. */
-  windows: number;
-  /** Steps at its end left out: a remainder window shorter than MIN_WINDOW_STEPS. */
+/** What the window did to the sequences of the file, summed up (an object per sequence would outweigh short ones). */
+export interface PartsSummary {
+  /** Sequences in the file. */
+  sequences: number;
+  /** Sequences longer than the window, cut into consecutive windows (all used): how many, and the longest's steps. */
+  split: { count: number; longest: number };
+  /** Sequences longer than the window of which only the last `window` steps are kept (one target at the end). */
+  cut: { count: number; longest: number };
+  /** Sequences whose last step was left out: a remainder window shorter than MIN_WINDOW_STEPS. */
   leftOut: number;
   /** Windows left out because none of their steps has a target (columns). */
   noTarget: number;
@@ -40,8 +40,7 @@ export interface SequencePart {
 
 export interface BuiltData {
   dataset: Dataset;
-  /** One entry per sequence of the file, in order. */
-  parts: SequencePart[];
+  parts: PartsSummary;
   /** Characters of a text file (char-lm). */
   characters?: number;
   /** Column names the task uses (columns, seq-to-one). */
@@ -49,17 +48,6 @@ export interface BuiltData {
   targets?: string[];
   /** Problems worth showing that do not stop the analysis. */
   warnings: { ref: Ref; message: string }[];
-  /** Bytes the dataset's arrays hold. */
-  bytes: number;
-}
-
-/** Bytes of the distinct buffers behind the sequences' arrays (training windows are views that share them). */
-function heldBytes(sequences: SequenceData[]): number {
-  const buffers = new Set<ArrayBufferLike>();
-  for (const s of sequences) for (const a of [s.inputs, s.targets, s.mask]) buffers.add(a.buffer);
-  let bytes = 0;
-  for (const b of buffers) bytes += b.byteLength;
-  return bytes;
 }
 
 /** A remainder window (after the full ones) shorter than this is left out of training: it teaches next to nothing. */
@@ -76,7 +64,27 @@ export function windowSpans(steps: number, window: number): { spans: { from: num
   return { spans, leftOut };
 }
 
-/** All-ones masks, one per length, shared by the training windows (nothing writes to a mask). */
+
+class Parts implements PartsSummary {
+  sequences = 0;
+  split = { count: 0, longest: 0 };
+  cut = { count: 0, longest: 0 };
+  leftOut = 0;
+  noTarget = 0;
+  constructor(private readonly window: number) {}
+  /** One sequence of `steps` steps, split into windows or cut to its last `window` steps. */
+  add(steps: number, mode: 'split' | 'last', leftOut: number): void {
+    this.sequences++;
+    if (steps > this.window) {
+      const which = mode === 'split' ? this.split : this.cut;
+      which.count++;
+      which.longest = Math.max(which.longest, steps);
+    }
+    if (leftOut > 0) this.leftOut++;
+  }
+}
+
+/** All-ones masks, one per length, shared by the sequences with a target at every step (nothing writes to a mask). */
 class Ones {
   private readonly byLength = new Map<number, Uint8Array>();
   get(T: number): Uint8Array {
@@ -86,27 +94,151 @@ class Ones {
   }
 }
 
-/**
- * Next-step windows over `rows` rows of width D (row-major in `values`): window k has inputs x_t and targets x_{t+1}
- * for its steps t, so every pair (x_t, x_{t+1}) is in exactly one window. Training windows are views of `values`
- * (no copy); the analyzed window gets its own arrays, so the analysis keeps no reference to the whole file.
- */
-function nextStepWindows(values: Float64Array, rows: number, D: number, window: number, analyzed: boolean, ones: Ones): { sequences: SequenceData[]; part: SequencePart } {
-  const steps = rows - 1;
-  const { spans, leftOut } = windowSpans(steps, window);
-  const sequences = spans.map(({ from, T }, k): SequenceData => {
-    const inputs = values.subarray(from * D, (from + T) * D);
-    const targets = values.subarray((from + 1) * D, (from + 1 + T) * D);
-    const own = analyzed && k === 0;
-    const out: SequenceData = own ? { T, inputs: inputs.slice(), targets: targets.slice(), mask: new Uint8Array(T).fill(1) } : { T, inputs, targets, mask: ones.get(T) };
-    if (steps > T) out.originalT = steps;
-    return out;
-  });
-  return { sequences, part: { steps, mode: 'split', windows: sequences.length, leftOut, noTarget: 0 } };
+/** A growable Int32Array. */
+class Ints {
+  private data = new Int32Array(16);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) this.data = grow(this.data, this.length * 2);
+    this.data[this.length++] = v;
+  }
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
 }
 
-function sequence(T: number, inputWidth: number, targetWidth: number): SequenceData {
-  return { T, inputs: new Float64Array(T * inputWidth), targets: new Float64Array(T * targetWidth), mask: new Uint8Array(T) };
+function grow<A extends Float64Array | Uint8Array | Int32Array>(a: A, length: number): A {
+  const grown = new (a.constructor as new (n: number) => A)(length);
+  grown.set(a);
+  return grown;
+}
+
+/** Where each sequence's windows are: steps, first input row, first target row, and the whole sequence's steps when cut. */
+class Spans {
+  readonly T = new Ints();
+  readonly inputRow = new Ints();
+  readonly targetRow = new Ints();
+  readonly originalT = new Ints();
+  add(T: number, inputRow: number, targetRow: number, originalT: number): void {
+    this.T.push(T);
+    this.inputRow.push(inputRow);
+    this.targetRow.push(targetRow);
+    this.originalT.push(originalT > T ? originalT : 0);
+  }
+}
+
+/**
+ * Sequences in flat arrays: sequence i has T[i] steps, its inputs are rows inputRow[i]… of `inputs` (inputWidth
+ * numbers a row), its targets and mask rows targetRow[i]… of `targets` and `masks` (none: a target at every step).
+ * Next-step windows point into one array of the file's rows, targets a row after inputs; the others own theirs.
+ */
+class FlatSequences implements SequenceStore {
+  private readonly ones = new Ones();
+  private readonly T: Int32Array;
+  private readonly inputRow: Int32Array;
+  private readonly targetRow: Int32Array;
+  private readonly originalT: Int32Array;
+  constructor(
+    spans: Spans,
+    private readonly inputs: Float64Array,
+    private readonly inputWidth: number,
+    private readonly targets: Float64Array,
+    private readonly targetWidth: number,
+    private readonly masks: Uint8Array | null,
+  ) {
+    this.T = spans.T.done();
+    this.inputRow = spans.inputRow.done();
+    this.targetRow = spans.targetRow.done();
+    this.originalT = spans.originalT.done();
+  }
+  get count(): number {
+    return this.T.length;
+  }
+  steps(i: number): number {
+    return this.T[i];
+  }
+  get(i: number): SequenceData {
+    const T = this.T[i], from = this.inputRow[i], to = this.targetRow[i];
+    const s: SequenceData = {
+      T,
+      inputs: this.inputs.subarray(from * this.inputWidth, (from + T) * this.inputWidth),
+      targets: this.targets.subarray(to * this.targetWidth, (to + T) * this.targetWidth),
+      mask: this.masks ? this.masks.subarray(to, to + T) : this.ones.get(T),
+    };
+    if (this.originalT[i] > 0) s.originalT = this.originalT[i];
+    return s;
+  }
+  get bytes(): number {
+    const own = [this.T, this.inputRow, this.targetRow, this.originalT, this.inputs, this.targets === this.inputs ? null : this.targets, this.masks];
+    return own.reduce((sum, a) => sum + (a?.byteLength ?? 0), 0);
+  }
+}
+
+/** Windows that own their rows (columns, seq-to-one, pairs), appended one at a time into growing flat arrays. */
+class OwnRows {
+  inputs: Float64Array;
+  targets: Float64Array;
+  masks: Uint8Array;
+  private rows = 0;
+  readonly spans = new Spans();
+  constructor(
+    private readonly inputWidth: number,
+    private readonly targetWidth: number,
+  ) {
+    this.inputs = new Float64Array(64 * inputWidth);
+    this.targets = new Float64Array(64 * targetWidth);
+    this.masks = new Uint8Array(64);
+  }
+  /** Zeroed room for T more rows; returns the first. Keep them with `keep`, or open again to reuse them. */
+  open(T: number): number {
+    if (this.rows + T > this.masks.length) {
+      const rows = Math.max(2 * this.masks.length, this.rows + T);
+      this.inputs = grow(this.inputs, rows * this.inputWidth);
+      this.targets = grow(this.targets, rows * this.targetWidth);
+      this.masks = grow(this.masks, rows);
+    }
+    this.inputs.fill(0, this.rows * this.inputWidth, (this.rows + T) * this.inputWidth);
+    this.targets.fill(0, this.rows * this.targetWidth, (this.rows + T) * this.targetWidth);
+    this.masks.fill(0, this.rows, this.rows + T);
+    return this.rows;
+  }
+  hasTarget(row: number, T: number): boolean {
+    return this.masks.subarray(row, row + T).includes(1);
+  }
+  keep(T: number, originalT: number): void {
+    this.spans.add(T, this.rows, this.rows, originalT);
+    this.rows += T;
+  }
+  done(): FlatSequences {
+    const rows = this.rows;
+    return new FlatSequences(this.spans, this.inputs.slice(0, rows * this.inputWidth), this.inputWidth, this.targets.slice(0, rows * this.targetWidth), this.targetWidth, this.masks.slice(0, rows));
+  }
+}
+
+/** Sequences of a file in one array of rows (D numbers a row): sequence n has rows(n) rows from row start(n). */
+export interface SeriesRows {
+  values: Float64Array;
+  D: number;
+  count: number;
+  start(n: number): number;
+  rows(n: number): number;
+}
+
+/**
+ * Next-step windows over every sequence: window k of a sequence has inputs x_t and targets x_{t+1} for its steps t,
+ * so every pair (x_t, x_{t+1}) is in exactly one window. All are views of `values`, never copies.
+ */
+function nextStepWindows(series: SeriesRows, window: number, parts: Parts, tooShort: (n: number) => never): FlatSequences {
+  const spans = new Spans();
+  for (let n = 0; n < series.count; n++) {
+    const rows = series.rows(n);
+    if (rows < 2) tooShort(n);
+    const steps = rows - 1;
+    const { spans: windows, leftOut } = windowSpans(steps, window);
+    for (const w of windows) spans.add(w.T, series.start(n) + w.from, series.start(n) + w.from + 1, steps);
+    parts.add(steps, 'split', leftOut);
+  }
+  return new FlatSequences(spans, series.values, series.D, series.values, series.D, null);
 }
 
 function label(id: string, index: number): string {
@@ -135,20 +267,18 @@ function requireFilled(table: CsvTable, file: string, columns: number[], role: s
 /** `table` holds every row for next-step and columns (split into windows here), the last `window` rows for seq-to-one. */
 export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: ColumnChoice, window: number): BuiltData {
   const width = table.columns.length;
+  const { sequences: seqs, values } = table;
+  const count = seqs.ids.length;
+  const parts = new Parts(window);
   const warnings: BuiltData['warnings'] = [];
   if (task === 'next-step') {
-    const all = table.columns.map((_, i) => i);
-    requireFilled(table, file, all, 'input');
-    const ones = new Ones();
-    const split = table.sequences.map((s, n) => {
-      if (s.keptRows < 2) fail(file, { line: s.firstLine, column: 1 }, `${label(s.id, n)} has a single row; next-step prediction needs at least two`, 'add rows, or drop this sequence');
-      return nextStepWindows(s.values, s.keptRows, width, window, n === 0, ones);
-    });
+    requireFilled(table, file, table.columns.map((_, i) => i), 'input');
+    const series: SeriesRows = { values, D: width, count, start: (n) => seqs.start[n], rows: (n) => seqs.keptRows[n] };
+    const sequences = nextStepWindows(series, window, parts, (n) => fail(file, { line: seqs.firstLine[n], column: 1 }, `${label(seqs.ids[n], n)} has a single row; next-step prediction needs at least two`, 'add rows, or drop this sequence'));
     return {
-      dataset: { task, loss: 'mse', inputSize: width, outputSize: width, sequences: split.flatMap((w) => w.sequences), inputNames: table.columns, targetNames: table.columns, notes: [] },
-      parts: split.map((w) => w.part),
+      dataset: { task, loss: 'mse', inputSize: width, outputSize: width, sequences, inputNames: table.columns, targetNames: table.columns, notes: [] },
+      parts,
       warnings,
-      bytes: heldBytes(split.flatMap((w) => w.sequences)),
     };
   }
   const defaultSplit = task === 'seq-to-one' && !choice.inputs && !choice.targets;
@@ -159,71 +289,74 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
   const targets = pickColumns(table, targetNames, choice.targetsAt, 'target');
   requireFilled(table, file, inputs, 'input');
   const partial = { count: 0, at: undefined as Position | undefined };
-  const sequences: SequenceData[] = [];
-  const parts: SequencePart[] = [];
-  table.sequences.forEach((s, n) => {
+  const I = inputs.length, O = targets.length;
+  const out = new OwnRows(I, O);
+  for (let n = 0; n < count; n++) {
+    const kept = seqs.keptRows[n], rows = seqs.rows[n], start = seqs.start[n];
     // seq-to-one: the reader kept the last `window` rows, one window; columns: every row, split.
-    const { spans, leftOut } = task === 'columns' ? windowSpans(s.keptRows, window) : { spans: [{ from: 0, T: s.keptRows }], leftOut: 0 };
-    const part: SequencePart = { steps: s.rows, mode: task === 'columns' ? 'split' : 'last', windows: 0, leftOut, noTarget: 0 };
+    const { spans, leftOut } = task === 'columns' ? windowSpans(kept, window) : { spans: [{ from: 0, T: kept }], leftOut: 0 };
+    parts.add(rows, task === 'columns' ? 'split' : 'last', leftOut);
     spans.forEach(({ from, T }, k) => {
-      const out = sequence(T, inputs.length, targets.length);
+      const r = out.open(T);
       for (let t = 0; t < T; t++) {
-        const row = s.values.subarray((from + t) * width, (from + t + 1) * width);
-        inputs.forEach((c, j) => (out.inputs[t * inputs.length + j] = row[c]));
-        const filled = targets.filter((c) => !Number.isNaN(row[c])).length;
-        const isTarget = task === 'columns' ? filled === targets.length : t === T - 1;
-        if (task === 'columns' && filled > 0 && filled < targets.length) {
+        const row = (start + from + t) * width;
+        for (let j = 0; j < I; j++) out.inputs[(r + t) * I + j] = values[row + inputs[j]];
+        let filled = 0;
+        for (const c of targets) if (!Number.isNaN(values[row + c])) filled++;
+        const isTarget = task === 'columns' ? filled === O : t === T - 1;
+        const emptyTarget = () => targets.find((c) => Number.isNaN(values[row + c]))!;
+        if (task === 'columns' && filled > 0 && filled < O) {
           partial.count++;
-          partial.at ??= table.firstEmpty[targets.find((c) => Number.isNaN(row[c]))!];
+          partial.at ??= table.firstEmpty[emptyTarget()];
         }
-        if (isTarget && filled < targets.length) {
-          fail(file, { line: s.lastLine, column: 1 }, `the last row of ${label(s.id, n)} has no value in target column "${table.columns[targets.find((c) => Number.isNaN(row[c]))!]}"`, 'seq-to-one reads its target from the last row of each sequence');
+        if (isTarget && filled < O) {
+          fail(file, { line: seqs.lastLine[n], column: 1 }, `the last row of ${label(seqs.ids[n], n)} has no value in target column "${table.columns[emptyTarget()]}"`, 'seq-to-one reads its target from the last row of each sequence');
         }
         if (isTarget) {
-          out.mask[t] = 1;
-          targets.forEach((c, j) => (out.targets[t * targets.length + j] = row[c]));
+          out.masks[r + t] = 1;
+          for (let j = 0; j < O; j++) out.targets[(r + t) * O + j] = values[row + targets[j]];
         }
       }
-      if (!out.mask.includes(1)) {
+      if (!out.hasTarget(r, T)) {
         // The first window must have a target (it is what the analysis of a sequence shows); a later one is only left out.
-        if (k > 0) return void part.noTarget++;
-        fail(file, { line: s.firstLine, column: 1 }, `${label(s.id, n)} has no target values in the ${T} steps analyzed`, `fill the target column${targets.length > 1 ? 's' : ''} (${targetNames.join(', ')}) for some rows, or raise "window"`);
+        if (k > 0) return void parts.noTarget++;
+        fail(file, { line: seqs.firstLine[n], column: 1 }, `${label(seqs.ids[n], n)} has no target values in the ${T} steps analyzed`, `fill the target column${O > 1 ? 's' : ''} (${targetNames.join(', ')}) for some rows, or raise "window"`);
       }
-      if (s.rows > T) out.originalT = s.rows;
-      sequences.push(out);
-      part.windows++;
+      out.keep(T, rows);
     });
-    parts.push(part);
-  });
+  }
   if (partial.count > 0) {
     warnings.push({ ref: { file, at: partial.at ?? table.end }, message: `${partial.count} step(s) have some but not all target values; they count as steps without a target` });
   }
   return {
-    dataset: { task, loss: 'mse', inputSize: inputs.length, outputSize: targets.length, sequences, inputNames, targetNames, notes: [] },
+    dataset: { task, loss: 'mse', inputSize: I, outputSize: O, sequences: out.done(), inputNames, targetNames, notes: [] },
     parts,
     inputs: inputNames,
     targets: targetNames,
     warnings,
-    bytes: heldBytes(sequences),
   };
 }
 
-/** Series (npy, JSON lists): next-step, split into windows. */
-export function fromSeries(series: { values: Float64Array; T: number; at: Position }[], D: number, file: string, window: number): BuiltData {
-  const ones = new Ones();
-  const split = series.map((s, n) => {
-    if (s.T < 2) fail(file, s.at, `${label('', n)} has a single step; next-step prediction needs at least two`, 'give it more steps');
-    return nextStepWindows(s.values, s.T, D, window, n === 0, ones);
-  });
-  const sequences = split.flatMap((w) => w.sequences);
-  return { dataset: { task: 'next-step', loss: 'mse', inputSize: D, outputSize: D, sequences, notes: [] }, parts: split.map((w) => w.part), warnings: [], bytes: heldBytes(sequences) };
+/** Series (npy, JSON lists): next-step, split into windows. `at(n)` places a problem about sequence n. */
+export function fromSeries(series: SeriesRows, file: string, window: number, at: (n: number) => Position): BuiltData {
+  const parts = new Parts(window);
+  const sequences = nextStepWindows(series, window, parts, (n) => fail(file, at(n), `${label('', n)} has a single step; next-step prediction needs at least two`, 'give it more steps'));
+  return { dataset: { task: 'next-step', loss: 'mse', inputSize: series.D, outputSize: series.D, sequences, notes: [] }, parts, warnings: [] };
+}
+
+/** Sequences read one array each (JSON lists), as one array of rows. */
+export function seriesOf(sequences: { values: Float64Array; T: number }[], D: number): SeriesRows {
+  const start = new Int32Array(sequences.length + 1);
+  sequences.forEach((s, n) => (start[n + 1] = start[n] + s.T));
+  const values = new Float64Array(start[sequences.length] * D);
+  sequences.forEach((s, n) => values.set(s.values, start[n] * D));
+  return { values, D, count: sequences.length, start: (n) => start[n], rows: (n) => sequences[n].T };
 }
 
 export function fromNpy(array: NpyArray, file: string, window: number): BuiltData {
   const [N, T, D] = array.shape.length === 3 ? array.shape : array.shape.length === 2 ? [1, ...array.shape] : [1, array.shape[0], 1];
   if (N === 0 || T === 0 || D === 0) fail(file, { line: 1, column: 1 }, `the array has shape (${array.shape.join(', ')}): nothing to analyze`, 'save an array with at least two steps');
-  const series = Array.from({ length: N }, (_, n) => ({ values: array.data.subarray(n * T * D, (n + 1) * T * D), T, at: { line: 1, column: 1 } }));
-  return fromSeries(series, D, file, window);
+  return fromSeries({ values: array.data, D, count: N, start: (n) => n * T, rows: () => T }, file, window, () => ({ line: 1, column: 1 }));
 }
 
 /**
@@ -232,119 +365,88 @@ export function fromNpy(array: NpyArray, file: string, window: number): BuiltDat
  */
 export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: string, task: 'columns' | 'seq-to-one', window: number): BuiltData {
   const { D, O } = data;
-  const sequences: SequenceData[] = [];
-  const parts = data.sequences.map((s: PairSequence, n): SequencePart => {
+  const parts = new Parts(window);
+  const out = new OwnRows(D, O);
+  data.sequences.forEach((s, n) => {
     const lastOnly = task === 'seq-to-one' || (s.targets.length === 1 && s.inputs.T > 1);
     const steps = s.inputs.T;
     const kept = Math.min(steps, window);
     const { spans, leftOut } = lastOnly ? { spans: [{ from: steps - kept, T: kept }], leftOut: 0 } : windowSpans(steps, window);
-    const part: SequencePart = { steps, mode: lastOnly ? 'last' : 'split', windows: 0, leftOut, noTarget: 0 };
+    parts.add(steps, lastOnly ? 'last' : 'split', leftOut);
     spans.forEach(({ from, T }, k) => {
-      const out = sequence(T, D, O);
-      out.inputs.set(s.inputs.values.subarray(from * D, (from + T) * D));
+      const r = out.open(T);
+      out.inputs.set(s.inputs.values.subarray(from * D, (from + T) * D), r * D);
       for (let t = 0; t < T; t++) {
         const target = lastOnly ? (t === T - 1 ? s.targets[s.targets.length - 1] : null) : s.targets[from + t];
         if (target) {
-          out.mask[t] = 1;
-          out.targets.set(target, t * O);
+          out.masks[r + t] = 1;
+          out.targets.set(target, (r + t) * O);
         }
       }
-      if (!out.mask.includes(1)) {
-        if (k > 0) return void part.noTarget++;
+      if (!out.hasTarget(r, T)) {
+        if (k > 0) return void parts.noTarget++;
         fail(file, s.at, `${label('', n)} has no target in the ${T} steps analyzed`, lastOnly ? 'the last entry of "targets" must not be null' : 'give a target for some steps, or raise "window"');
       }
-      if (steps > T) out.originalT = steps;
-      sequences.push(out);
-      part.windows++;
+      out.keep(T, steps);
     });
-    return part;
   });
-  return { dataset: { task, loss: 'mse', inputSize: D, outputSize: O, sequences, notes: [] }, parts, warnings: [], bytes: heldBytes(sequences) };
-}
-
-/** One-hot inputs of characters [from, from+T), targets the indices of characters [from+1, from+T+1). */
-function oneHot(ids: CharIndices, from: number, T: number, V: number): { inputs: Float64Array; targets: Float64Array } {
-  const inputs = new Float64Array(T * V);
-  const targets = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    inputs[t * V + ids[from + t]] = 1;
-    targets[t] = ids[from + t + 1];
-  }
-  return { inputs, targets };
-}
-
-/** Keeps the most recently built windows' arrays up to a byte budget and lets the oldest go. */
-class Recent {
-  private readonly held: { bytes: number; release(): void }[] = [];
-  private bytes = 0;
-  constructor(private readonly budget: number) {}
-  hold(bytes: number, release: () => void): void {
-    this.held.push({ bytes, release });
-    this.bytes += bytes;
-    while (this.bytes > this.budget && this.held.length > 1) {
-      const old = this.held.shift()!;
-      this.bytes -= old.bytes;
-      old.release();
-    }
-  }
+  return { dataset: { task, loss: 'mse', inputSize: D, outputSize: O, sequences: out.done(), notes: [] }, parts, warnings: [] };
 }
 
 /**
- * A char-lm training window whose one-hot inputs (T × V numbers) and targets are built when first read and let go
- * when newer windows need the room: a whole text as one-hot rows would take 8·V bytes per character. The trainer
- * reads a batch's inputs once (into its own buffer) and the targets during the pass, so each is built about once
- * per epoch; targets have their own, smaller budget so a large vocabulary never evicts them mid-batch.
+ * Character-level windows: inputs the one-hot rows of characters [from, from+T), targets the indices of characters
+ * [from+1, from+T+1), built when a window is asked for (a whole text as one-hot rows would take 8·V bytes a character)
+ * and let go with the batch that used it.
  */
-class CharWindow implements SequenceData {
-  private x: Float64Array | undefined;
-  private y: Float64Array | undefined;
+class CharSequences implements SequenceStore {
+  private readonly ones = new Ones();
+  private readonly T: Int32Array;
+  private readonly from: Int32Array;
+  private readonly originalT: Int32Array;
   constructor(
-    readonly T: number,
-    readonly mask: Uint8Array,
-    readonly originalT: number | undefined,
     private readonly ids: CharIndices,
-    private readonly from: number,
     private readonly V: number,
-    private readonly recentInputs: Recent,
-    private readonly recentTargets: Recent,
-  ) {}
-  get inputs(): Float64Array {
-    if (!this.x) {
-      this.x = oneHot(this.ids, this.from, this.T, this.V).inputs;
-      this.recentInputs.hold(this.x.byteLength, () => (this.x = undefined));
-    }
-    return this.x;
+    spans: Spans,
+  ) {
+    this.T = spans.T.done();
+    this.from = spans.inputRow.done();
+    this.originalT = spans.originalT.done();
   }
-  get targets(): Float64Array {
-    if (!this.y) {
-      const y = new Float64Array(this.T);
-      for (let t = 0; t < this.T; t++) y[t] = this.ids[this.from + t + 1];
-      this.y = y;
-      this.recentTargets.hold(y.byteLength, () => (this.y = undefined));
+  get count(): number {
+    return this.T.length;
+  }
+  steps(i: number): number {
+    return this.T[i];
+  }
+  get(i: number): SequenceData {
+    const T = this.T[i], from = this.from[i], V = this.V;
+    const inputs = new Float64Array(T * V);
+    const targets = new Float64Array(T);
+    for (let t = 0; t < T; t++) {
+      inputs[t * V + this.ids[from + t]] = 1;
+      targets[t] = this.ids[from + t + 1];
     }
-    return this.y;
+    const s: SequenceData = { T, inputs, targets, mask: this.ones.get(T) };
+    if (this.originalT[i] > 0) s.originalT = this.originalT[i];
+    return s;
+  }
+  get bytes(): number {
+    return this.ids.byteLength + this.T.byteLength + this.from.byteLength + this.originalT.byteLength;
   }
 }
 
-const CHAR_INPUT_BUDGET = 64 * 1024 * 1024;
-const CHAR_TARGET_BUDGET = 16 * 1024 * 1024;
-
 /** Character-level LM: one-hot input of character t, target the index of character t+1; the text split into windows. */
 export function fromText(corpus: TextCorpus, window: number): BuiltData {
-  const V = corpus.vocab.length;
   const steps = corpus.totalChars - 1;
-  const { spans, leftOut } = windowSpans(steps, window);
-  const ones = new Ones();
-  const recentInputs = new Recent(CHAR_INPUT_BUDGET);
-  const recentTargets = new Recent(CHAR_TARGET_BUDGET);
-  // Every window, the analyzed one too, is built when read: the cost check comes first, and T × V one-hot numbers
-  // may be what it refuses.
-  const sequences = spans.map(({ from, T }): SequenceData => new CharWindow(T, ones.get(T), steps > T ? steps : undefined, corpus.ids, from, V, recentInputs, recentTargets));
+  const { spans: windows, leftOut } = windowSpans(steps, window);
+  const spans = new Spans();
+  for (const w of windows) spans.add(w.T, w.from, w.from + 1, steps);
+  const parts = new Parts(window);
+  parts.add(steps, 'split', leftOut);
   return {
-    dataset: { task: 'char-lm', loss: 'xent', inputSize: V, outputSize: V, sequences, vocab: corpus.vocab, notes: [] },
-    parts: [{ steps, mode: 'split', windows: sequences.length, leftOut, noTarget: 0 }],
+    dataset: { task: 'char-lm', loss: 'xent', inputSize: corpus.vocab.length, outputSize: corpus.vocab.length, sequences: new CharSequences(corpus.ids, corpus.vocab.length, spans), vocab: corpus.vocab, notes: [] },
+    parts,
     characters: corpus.totalChars,
     warnings: [],
-    bytes: corpus.ids.byteLength,
   };
 }

@@ -4,7 +4,7 @@ import { checkParamShapes, type Dataset, type ParamSet } from '../engine/index';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/result';
 import { readCsv } from './csv';
-import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, type BuiltData, type Ref } from './dataset';
+import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, seriesOf, type BuiltData, type Ref } from './dataset';
 import { fail, formatBytes, InputError, problem, START, warning } from './errors';
 import type { FileSeam } from './files';
 import { readJsonData } from './jsonData';
@@ -257,7 +257,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
 
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
-  checkCost(resolved, dataset, built.bytes, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+  checkCost(resolved, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
 
   // 6. Weights, checked against the model's shapes.
   let params: ParamSet | undefined;
@@ -298,32 +298,28 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function windowNotes(name: string, built: BuiltData, window: number, windowSource: string): string[] {
   const { parts } = built;
   const notes: string[] = [];
-  const total = built.dataset.sequences.length;
-  const split = parts.filter((p) => p.mode === 'split' && p.steps > window);
-  const cutLast = parts.filter((p) => p.mode === 'last' && p.steps > window);
-  if (parts.length === 1 && split.length === 1) {
-    const amount = built.characters !== undefined ? `${built.characters} characters (${split[0].steps} steps, each predicting the next character)` : `the sequence has ${split[0].steps} steps,`;
+  const total = built.dataset.sequences.count;
+  const { split, cut } = parts;
+  if (parts.sequences === 1 && split.count === 1) {
+    const amount = built.characters !== undefined ? `${built.characters} characters (${split.longest} steps, each predicting the next character)` : `the sequence has ${split.longest} steps,`;
     notes.push(`${name}: ${amount} split into ${plural(total, 'window')} of ${window} steps; the analysis shows the first, training uses all (windows as set by ${windowSource}).`);
-  } else if (split.length > 0) {
-    const longest = Math.max(...split.map((p) => p.steps));
+  } else if (split.count > 0) {
     notes.push(
-      `${name} holds ${parts.length} sequences; ${split.length} of them have more than ${window} steps (up to ${longest}) and are split into windows of ${window} steps (as set by ${windowSource}), ` +
+      `${name} holds ${parts.sequences} sequences; ${split.count} of them have more than ${window} steps (up to ${split.longest}) and are split into windows of ${window} steps (as set by ${windowSource}), ` +
         `${total} training sequences in all; the analysis shows the first window of the first sequence, training uses all.`,
     );
-  } else if (parts.length > 1) {
-    notes.push(`${name} holds ${parts.length} sequences; the analysis shows the first, training uses all.`);
+  } else if (parts.sequences > 1) {
+    notes.push(`${name} holds ${parts.sequences} sequences; the analysis shows the first, training uses all.`);
   }
-  if (cutLast.length > 0) {
-    const longest = Math.max(...cutLast.map((p) => p.steps));
-    const whose = parts.length > 1 ? `${cutLast.length} of ${parts.length} sequences have more than ${window} steps (up to ${longest})` : `the sequence has ${longest} steps`;
+  if (cut.count > 0) {
+    const whose = parts.sequences > 1 ? `${cut.count} of ${parts.sequences} sequences have more than ${window} steps (up to ${cut.longest})` : `the sequence has ${cut.longest} steps`;
     notes.push(`${name}: ${whose}; analyzed the last ${window} steps of each, as capped by ${windowSource}; training uses the same steps (the target is at the end).`);
   }
-  const leftOut = parts.filter((p) => p.leftOut > 0);
-  if (leftOut.length > 0) {
-    const whose = parts.length === 1 ? 'the sequence' : plural(leftOut.length, 'sequence');
+  if (parts.leftOut > 0) {
+    const whose = parts.sequences === 1 ? 'the sequence' : plural(parts.leftOut, 'sequence');
     notes.push(`The last step of ${whose} is left out of training: it would make a window of a single step.`);
   }
-  const noTarget = parts.reduce((n, p) => n + p.noTarget, 0);
+  const { noTarget } = parts;
   if (noTarget > 0) notes.push(`${plural(noTarget, 'window')} of ${window} steps without any target value ${noTarget === 1 ? 'is' : 'are'} left out of training.`);
   return notes;
 }
@@ -366,7 +362,7 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   const chosen = task ?? defaultTask(format, json);
   if (json.kind === 'series') {
     if (chosen !== 'next-step') wrongTask(taskRef, chosen, format, 'this JSON holds plain sequences: use next-step, or give { "inputs": …, "targets": … }');
-    return fromSeries(json.sequences, json.D, data, window);
+    return fromSeries(seriesOf(json.sequences, json.D), data, window, (n) => json.sequences[n].at);
   }
   if (chosen !== 'columns' && chosen !== 'seq-to-one') wrongTask(taskRef, chosen, format, 'this JSON gives inputs and targets: use task columns (a target per step) or seq-to-one');
   if (model && (spec.inputs || spec.targets)) {

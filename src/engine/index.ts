@@ -1,5 +1,5 @@
 // The engine's public surface. Everything else in src/engine is an implementation detail.
-export type { SequenceData, Dataset, ParamSet } from './types';
+export type { SequenceData, SequenceStore, Dataset, ParamSet } from './types';
 export { paramShapes, initParams, checkParamShapes } from './params';
 export { analyze } from './analyze';
 export type { AnalyzeOptions } from './analyze';

@@ -59,19 +59,23 @@ export class Trainer {
     return { loss, gradNorm: norm, clipped: fired, nonFinite: null };
   }
 
-  /** The dataset's sequences grouped by length, shuffled with (seed, epoch), in batches of at most batchSize. */
-  batches(dataset: Dataset, epoch: number, batchSize = DEFAULT_BATCH_SIZE): SequenceData[][] {
+  /**
+   * The dataset's sequences grouped by length, shuffled with (seed, epoch), in batches of at most batchSize: their
+   * indices (make a batch with `dataset.sequences.get` when it is its turn).
+   */
+  batches(dataset: Dataset, epoch: number, batchSize = DEFAULT_BATCH_SIZE): number[][] {
     const rng = new Rng((this.model.seed * 1000003 + epoch) >>> 0);
-    const order = rng.shuffle(dataset.sequences.map((_, i) => i));
-    const byLength = new Map<number, SequenceData[]>();
+    const { sequences } = dataset;
+    const order = rng.shuffle(Array.from({ length: sequences.count }, (_, i) => i));
+    const byLength = new Map<number, number[]>();
     for (const i of order) {
-      const s = dataset.sequences[i];
-      if (s.T === 0) continue;
-      const list = byLength.get(s.T) ?? [];
-      list.push(s);
-      byLength.set(s.T, list);
+      const T = sequences.steps(i);
+      if (T === 0) continue;
+      const list = byLength.get(T) ?? [];
+      list.push(i);
+      byLength.set(T, list);
     }
-    const out: SequenceData[][] = [];
+    const out: number[][] = [];
     for (const list of byLength.values()) for (let i = 0; i < list.length; i += batchSize) out.push(list.slice(i, i + batchSize));
     return rng.shuffle(out);
   }

@@ -1,4 +1,5 @@
-// Engine-side types shared with the data layer: a dataset is a list of sequences in flat typed arrays.
+// Engine-side types shared with the data layer: a dataset keeps its sequences in flat typed arrays with offsets and
+// makes one into a SequenceData view when asked (an object per sequence would outweigh the numbers of short ones).
 import type { LossKind, TaskKind, Tensor } from '../protocol/result';
 
 /** One sequence, ready for the engine. */
@@ -23,7 +24,7 @@ export interface Dataset {
   loss: LossKind;
   inputSize: number;
   outputSize: number;
-  sequences: SequenceData[];
+  sequences: SequenceStore;
   /** char-lm: characters in index order. */
   vocab?: string[];
   inputNames?: string[];
@@ -34,3 +35,14 @@ export interface Dataset {
 
 /** Parameters under PyTorch's state_dict names, in state_dict order. */
 export type ParamSet = Map<string, Tensor>;
+
+/** The training sequences (windows) of a dataset. */
+export interface SequenceStore {
+  readonly count: number;
+  /** Steps of sequence i, without making it. */
+  steps(i: number): number;
+  /** Sequence i, as views into the store's arrays (char-lm: its one-hot inputs built now). */
+  get(i: number): SequenceData;
+  /** Bytes the store's arrays hold. */
+  readonly bytes: number;
+}

@@ -16,7 +16,7 @@ const clock = () => performance.now();
 
 function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = []): AnalysisResult {
   const { dataset } = loaded;
-  const seq = dataset.sequences[0];
+  const seq = dataset.sequences.get(0);
   return analyze(model, params, seq, {
     flowBudget: settings.flowBudget,
     now: clock,
@@ -24,7 +24,7 @@ function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: Par
       ...loaded.meta,
       originalSteps: seq.originalT ?? seq.T,
       sequence: 0,
-      sequences: dataset.sequences.length,
+      sequences: dataset.sequences.count,
       vocab: dataset.vocab,
       inputNames: dataset.inputNames,
       targetNames: dataset.targetNames,
@@ -105,7 +105,7 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
         hooks.onStopping?.();
         break training;
       }
-      const step = trainer.step(batch);
+      const step = trainer.step(batch.map((i) => loaded.dataset.sequences.get(i)));
       if (step.nonFinite) {
         reason = 'nonFinite';
         nonFinite = step.nonFinite;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readCsv } from '../../../src/data';
 import type { CsvOptions } from '../../../src/data/csv';
-import { expectProblem, utf8 } from './helpers';
+import { expectProblem, tableSequences, utf8 } from './helpers';
 
 const keepAll: CsvOptions = { keepRows: 1000, keep: 'first' };
 const read = (text: string | Uint8Array, options: Partial<CsvOptions> = {}) => readCsv(typeof text === 'string' ? utf8(text) : text, 'd.csv', { ...keepAll, ...options });
@@ -19,44 +19,44 @@ describe('CSV reader', () => {
   it('reads a header and numeric columns', async () => {
     const table = await read('a,b\n1,2\n3.5,-4e-2\n');
     assert.deepEqual(table.columns, ['a', 'b']);
-    assert.equal(table.sequences.length, 1);
-    assert.deepEqual(rows(table.sequences[0].values, 2), [[1, 2], [3.5, -0.04]]);
+    assert.equal(tableSequences(table).length, 1);
+    assert.deepEqual(rows(tableSequences(table)[0].values, 2), [[1, 2], [3.5, -0.04]]);
   });
 
   it('detects ";" and tab delimiters, and reads .tsv with a forced tab', async () => {
-    assert.deepEqual(rows((await read('a;b\n1;2\n3;4\n')).sequences[0].values, 2), [[1, 2], [3, 4]]);
-    assert.deepEqual(rows((await read('a\tb\n1\t2\n3\t4\n')).sequences[0].values, 2), [[1, 2], [3, 4]]);
+    assert.deepEqual(rows(tableSequences(await read('a;b\n1;2\n3;4\n'))[0].values, 2), [[1, 2], [3, 4]]);
+    assert.deepEqual(rows(tableSequences(await read('a\tb\n1\t2\n3\t4\n'))[0].values, 2), [[1, 2], [3, 4]]);
     assert.deepEqual((await read('a,b\tc\n1\t2\n', { delimiter: '\t' })).columns, ['a,b', 'c']);
   });
 
   it('handles quoted fields, CRLF line ends and a byte-order mark', async () => {
     const table = await read('\uFEFF"a","b ""x"""\r\n"1",2\r\n3,"4"\r\n');
     assert.deepEqual(table.columns, ['a', 'b "x"']);
-    assert.deepEqual(rows(table.sequences[0].values, 2), [[1, 2], [3, 4]]);
+    assert.deepEqual(rows(tableSequences(table)[0].values, 2), [[1, 2], [3, 4]]);
   });
 
   it('splits sequences by a "sequence" or "id" column, in order of first appearance', async () => {
     const table = await read('id,x\nb,1\nb,2\na,3\nb,4\n');
     assert.equal(table.sequenceColumn, 'id');
     assert.deepEqual(table.columns, ['x']);
-    assert.deepEqual(table.sequences.map((s) => [s.id, Array.from(s.values)]), [['b', [1, 2, 4]], ['a', [3]]]);
-    assert.equal((await read('Sequence,x\n1,1\n2,2\n')).sequences.length, 2);
+    assert.deepEqual(tableSequences(table).map((s) => [s.id, Array.from(s.values)]), [['b', [1, 2, 4]], ['a', [3]]]);
+    assert.equal(tableSequences(await read('Sequence,x\n1,1\n2,2\n')).length, 2);
   });
 
   it('keeps the first or last rows of each sequence and counts them all', async () => {
     const text = 'x\n' + Array.from({ length: 300 }, (_, i) => i).join('\n') + '\n';
     const first = await read(text, { keepRows: 5 });
-    assert.deepEqual(Array.from(first.sequences[0].values), [0, 1, 2, 3, 4]);
-    assert.equal(first.sequences[0].rows, 300);
+    assert.deepEqual(Array.from(tableSequences(first)[0].values), [0, 1, 2, 3, 4]);
+    assert.equal(tableSequences(first)[0].rows, 300);
     const last = await read(text, { keepRows: 5, keep: 'last' });
-    assert.deepEqual(Array.from(last.sequences[0].values), [295, 296, 297, 298, 299]);
+    assert.deepEqual(Array.from(tableSequences(last)[0].values), [295, 296, 297, 298, 299]);
   });
 
   it('keeps every row when keepRows is not given (several blocks while streaming, one array at the end)', async () => {
     const text = 'id,x,y\n' + Array.from({ length: 5000 }, (_, i) => `${i % 3 === 2 ? 'b' : 'a'},${i},${-i}`).join('\n') + '\n';
     const bytes = utf8(text);
     const table = await readCsv(pieces(bytes, [1000, 20000, 20001, 50000]), 'd.csv', { keep: 'first' });
-    const [a, b] = table.sequences;
+    const [a, b] = tableSequences(table);
     const ids = Array.from({ length: 5000 }, (_, i) => i);
     assert.deepEqual([a.rows, a.keptRows, b.rows, b.keptRows], [3334, 3334, 1666, 1666]);
     assert.deepEqual(rows(a.values, 2), ids.filter((i) => i % 3 !== 2).map((i) => [i, i === 0 ? 0 : -i]));
@@ -75,7 +75,7 @@ describe('CSV reader', () => {
 
   it('marks empty cells as NaN and remembers where the first one is', async () => {
     const table = await read('x,y\n1,\n2,3\n');
-    assert.ok(Number.isNaN(table.sequences[0].values[1]));
+    assert.ok(Number.isNaN(tableSequences(table)[0].values[1]));
     assert.deepEqual(table.firstEmpty, [undefined, { line: 2, column: 3 }]);
   });
 

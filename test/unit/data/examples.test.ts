@@ -5,7 +5,7 @@ import { exampleFiles, exampleSet, loadAnalysis, readCsv } from '../../../src/da
 import { nodeFiles } from '../../../src/data/nodeFiles';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import { runAnalyze } from '../../../src/worker/jobs';
-import { memoryFiles, utf8 } from './helpers';
+import { memoryFiles, sequencesOf, tableSequences, utf8 } from './helpers';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
@@ -54,7 +54,7 @@ describe('examples', () => {
       assert.equal(data.name, `adding-lag${lag}.csv`);
       const table = await readCsv(utf8(data.contents), data.name, { keepRows: 10_000, keep: 'first' });
       assert.deepEqual(table.columns, ['value', 'marker', 'target']);
-      for (const s of table.sequences) {
+      for (const s of tableSequences(table)) {
         assert.equal(s.keptRows, lag + 1);
         const rows = Array.from({ length: s.keptRows }, (_, t) => Array.from(s.values.subarray(t * 3, t * 3 + 3)));
         const marked = rows.map((r, t) => [r, t] as const).filter(([r]) => r[1] === 1);
@@ -70,7 +70,7 @@ describe('examples', () => {
     const [data, model] = exampleSet('copy', 12);
     const files = memoryFiles({ '/w/copy-lag12.csv': data.contents, '/w/m.unroll.json': model.contents });
     const loaded = await loadAnalysis({ path: '/w/m.unroll.json', workspaceRoot: '/w' }, settings, files);
-    for (const s of loaded.dataset.sequences) {
+    for (const s of sequencesOf(loaded.dataset)) {
       for (let t = 0; t < s.T; t++) {
         if (!s.mask[t]) continue;
         assert.deepEqual(Array.from(s.targets.subarray(t * 4, t * 4 + 4)), Array.from(s.inputs.subarray((t - 12) * 5, (t - 12) * 5 + 4)));

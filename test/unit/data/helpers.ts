@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { FileSeam } from '../../../src/data/files';
 import { InputError } from '../../../src/data/errors';
 import type { Problem } from '../../../src/protocol/messages';
+import type { CsvTable } from '../../../src/data/csv';
+import type { Dataset, SequenceData } from '../../../src/engine/types';
 
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/data');
 
@@ -61,4 +63,16 @@ export async function expectProblem(action: () => unknown, expected: { file?: st
   if (expected.file) assert.equal(p.file, expected.file);
   if (expected.hint) assert.match(p.hint ?? '', expected.hint);
   return p;
+}
+
+/** A dataset's sequences as an array (each made on demand by its store). */
+export function sequencesOf(dataset: Dataset): SequenceData[] {
+  return Array.from({ length: dataset.sequences.count }, (_, i) => dataset.sequences.get(i));
+}
+
+/** A CSV table's sequences one object each, with their kept rows. */
+export function tableSequences(table: CsvTable): { id: string; rows: number; keptRows: number; values: Float64Array; firstLine: number; lastLine: number }[] {
+  const s = table.sequences;
+  const width = table.columns.length;
+  return s.ids.map((id, n) => ({ id, rows: s.rows[n], keptRows: s.keptRows[n], values: table.values.subarray(s.start[n] * width, (s.start[n] + s.keptRows[n]) * width), firstLine: s.firstLine[n], lastLine: s.lastLine[n] }));
 }

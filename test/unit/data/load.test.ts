@@ -6,7 +6,7 @@ import { loadAnalysis, writeJsonWeights } from '../../../src/data';
 import { nodeFiles } from '../../../src/data/nodeFiles';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import type { Tensor } from '../../../src/protocol/result';
-import { expectProblem, memoryFiles, problemsOf } from './helpers';
+import { expectProblem, memoryFiles, problemsOf, sequencesOf } from './helpers';
 
 const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
 const at = (p: string) => ({ path: p, workspaceRoot: '/w' });
@@ -32,7 +32,7 @@ describe('loadAnalysis', () => {
       init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
       clip: null, epochs: 20, window: 512, seed: 0, data: 'sine.csv',
     });
-    const [s] = loaded.dataset.sequences;
+    const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 4);
     assert.deepEqual(Array.from(s.inputs), [0, 1, 0, -1]);
     assert.deepEqual(Array.from(s.targets), [1, 0, -1, 0]);
@@ -44,7 +44,7 @@ describe('loadAnalysis', () => {
 
   it('splits at the maxSteps setting, says so, and keeps the original length', async () => {
     const loaded = await loadAnalysis(at('/w/sine.csv'), { ...settings, maxSteps: 2 }, memoryFiles({ '/w/sine.csv': sine }));
-    const [s] = loaded.dataset.sequences;
+    const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 2);
     assert.equal(s.originalT, 4);
     assert.match(loaded.dataset.notes.join(' '), /sine\.csv: the sequence has 4 steps, split into 2 windows of 2 steps; the analysis shows the first, training uses all .*maxSteps setting \(2\)/);
@@ -61,7 +61,7 @@ describe('loadAnalysis', () => {
     assert.deepEqual(loaded.model.optimizer, { kind: 'momentum', lr: 0.01, momentum: 0.9 });
     assert.deepEqual(loaded.model.clip, { norm: 2 });
     assert.deepEqual(loaded.model.bptt, { truncate: 2 });
-    assert.equal(loaded.dataset.sequences[0].T, 3);
+    assert.equal(loaded.dataset.sequences.get(0).T, 3);
     assert.match(loaded.dataset.notes.join(' '), /"window": 3 in m\.unroll\.json/);
     assert.deepEqual(loaded.files, ['/w/ex/m.unroll.json', '/w/ex/sine.csv']);
     assert.deepEqual(loaded.meta, { dataFile: '/w/ex/sine.csv', modelFile: '/w/ex/m.unroll.json' });
@@ -73,7 +73,7 @@ describe('loadAnalysis', () => {
     const loaded = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
     assert.deepEqual(loaded.model.inputs, ['a', 'b']);
     assert.deepEqual(loaded.model.targets, ['y']);
-    const [first, second] = loaded.dataset.sequences;
+    const [first, second] = sequencesOf(loaded.dataset);
     assert.deepEqual(Array.from(first.inputs), [2, 0, 3, 1]);
     assert.deepEqual(Array.from(first.mask), [0, 1]);
     assert.equal(first.targets[1], 9);
@@ -88,7 +88,7 @@ describe('loadAnalysis', () => {
       '/w/m.unroll.json': '{ "data": "d.csv", "task": "columns", "inputs": ["x"], "targets": ["y"] }',
     });
     const loaded = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
-    const [s] = loaded.dataset.sequences;
+    const [s] = sequencesOf(loaded.dataset);
     assert.deepEqual([loaded.model.inputSize, loaded.model.outputSize], [1, 1]);
     assert.deepEqual(Array.from(s.inputs), [1, 2, 3]);
     assert.deepEqual(Array.from(s.mask), [0, 1, 0]);
@@ -100,7 +100,7 @@ describe('loadAnalysis', () => {
     assert.equal(loaded.model.task, 'char-lm');
     assert.equal(loaded.model.loss, 'xent');
     assert.deepEqual(loaded.dataset.vocab, ['a', 'b', 'c']);
-    const [s] = loaded.dataset.sequences;
+    const [s] = sequencesOf(loaded.dataset);
     assert.deepEqual(Array.from(s.inputs), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
     assert.deepEqual(Array.from(s.targets), [1, 2, 0]);
   });
@@ -111,10 +111,10 @@ describe('loadAnalysis', () => {
       '/w/p.json': '{ "inputs": [1, 2, 3], "targets": [null, 5, 6] }',
     });
     const series = await loadAnalysis(at('/w/s.json'), settings, files);
-    assert.deepEqual([series.model.task, series.model.inputSize, series.dataset.sequences[0].T], ['next-step', 2, 2]);
+    assert.deepEqual([series.model.task, series.model.inputSize, series.dataset.sequences.get(0).T], ['next-step', 2, 2]);
     const pairs = await loadAnalysis(at('/w/p.json'), settings, files);
     assert.equal(pairs.model.task, 'columns');
-    assert.deepEqual(Array.from(pairs.dataset.sequences[0].mask), [0, 1, 1]);
+    assert.deepEqual(Array.from(pairs.dataset.sequences.get(0).mask), [0, 1, 1]);
   });
 
   it('uses the model file beside a bare data file only when it names that file', async () => {

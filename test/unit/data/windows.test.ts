@@ -7,7 +7,7 @@ import { Trainer, initParams } from '../../../src/engine';
 import type { SequenceData } from '../../../src/engine/types';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import { runTrain } from '../../../src/worker/jobs';
-import { expectProblem, memoryFiles } from './helpers';
+import { expectProblem, memoryFiles, sequencesOf } from './helpers';
 
 const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
 const at = (p: string) => ({ path: p, workspaceRoot: '/w' });
@@ -47,46 +47,45 @@ describe('windows: long sequences train on all their steps', () => {
   it('next-step CSV: windows of x_t → x_{t+1}, each pair once, boundaries intact, originalT on every window', async () => {
     const files = memoryFiles({ '/w/d.csv': csv(12, 2), '/w/m.unroll.json': model('d.csv', ', "window": 3') });
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
-    assert.deepEqual(dataset.sequences.map((s) => s.T), [3, 3, 3, 2]);
-    assert.ok(dataset.sequences.every((s) => s.originalT === 11));
-    const inputs = dataset.sequences.flatMap((s) => steps(s, 2, 'inputs'));
-    const targets = dataset.sequences.flatMap((s) => steps(s, 2, 'targets'));
+    assert.deepEqual(sequencesOf(dataset).map((s) => s.T), [3, 3, 3, 2]);
+    assert.ok(sequencesOf(dataset).every((s) => s.originalT === 11));
+    const inputs = sequencesOf(dataset).flatMap((s) => steps(s, 2, 'inputs'));
+    const targets = sequencesOf(dataset).flatMap((s) => steps(s, 2, 'targets'));
     assert.deepEqual(inputs, Array.from({ length: 11 }, (_, i) => [i * 10, i * 10 + 1]));
     assert.deepEqual(targets, Array.from({ length: 11 }, (_, i) => [(i + 1) * 10, (i + 1) * 10 + 1]));
-    for (let k = 1; k < dataset.sequences.length; k++) {
-      const prev = dataset.sequences[k - 1];
-      assert.deepEqual(steps(prev, 2, 'targets').at(-1), steps(dataset.sequences[k], 2, 'inputs')[0], `boundary ${k}`);
+    for (let k = 1; k < dataset.sequences.count; k++) {
+      const prev = dataset.sequences.get(k - 1);
+      assert.deepEqual(steps(prev, 2, 'targets').at(-1), steps(dataset.sequences.get(k), 2, 'inputs')[0], `boundary ${k}`);
     }
-    assert.ok(dataset.sequences.every((s) => s.mask.length === s.T && s.mask.every((m) => m === 1)));
+    assert.ok(sequencesOf(dataset).every((s) => s.mask.length === s.T && s.mask.every((m) => m === 1)));
     assert.match(dataset.notes.join(' '), /d\.csv: the sequence has 11 steps, split into 4 windows of 3 steps; the analysis shows the first, training uses all \(windows as set by "window": 3 in m\.unroll\.json\)/);
   });
 
   it('a remainder of a single step is left out, and the notes say so', async () => {
     const files = memoryFiles({ '/w/d.csv': csv(11), '/w/m.unroll.json': model('d.csv', ', "window": 3') });
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
-    assert.deepEqual(dataset.sequences.map((s) => s.T), [3, 3, 3]);
-    assert.deepEqual(dataset.sequences.flatMap((s) => Array.from(s.inputs)), [0, 10, 20, 30, 40, 50, 60, 70, 80]);
+    assert.deepEqual(sequencesOf(dataset).map((s) => s.T), [3, 3, 3]);
+    assert.deepEqual(sequencesOf(dataset).flatMap((s) => Array.from(s.inputs)), [0, 10, 20, 30, 40, 50, 60, 70, 80]);
     assert.match(dataset.notes.join(' '), /split into 3 windows of 3 steps/);
     assert.match(dataset.notes.join(' '), /The last step of the sequence is left out of training/);
   });
 
-  it('the analyzed sequence is what it was: the first window of the first sequence, in arrays of its own', async () => {
+  it('the analyzed sequence is what it was: the first window of the first sequence, a view like every window', async () => {
     const window = 5;
     const long = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/d.csv': csv(40, 2), '/w/m.unroll.json': model('d.csv', `, "window": ${window}`) }));
     const cut = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/d.csv': csv(window + 1, 2), '/w/m.unroll.json': model('d.csv', `, "window": ${window}`) }));
-    const [analyzed] = long.dataset.sequences;
-    assert.deepEqual({ ...analyzed, originalT: undefined }, { ...cut.dataset.sequences[0], originalT: undefined });
+    const [analyzed] = sequencesOf(long.dataset);
+    assert.deepEqual({ ...analyzed, originalT: undefined }, { ...cut.dataset.sequences.get(0), originalT: undefined });
     assert.equal(analyzed.originalT, 39);
     assert.deepEqual(long.model, cut.model);
-    // Its own arrays: the analysis result does not hold on to (or post) the whole file.
-    assert.equal(analyzed.inputs.buffer.byteLength, analyzed.inputs.byteLength);
-    assert.equal(analyzed.targets.buffer.byteLength, analyzed.targets.byteLength);
+    // Windows are views of the file's rows made on demand (the Result copies what it keeps, so it holds no view).
+    assert.equal(analyzed.inputs.buffer, long.dataset.sequences.get(1).inputs.buffer);
 
     const text = 'the quick brown fox jumps over the lazy dog. '.repeat(10);
     const longText = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/t.txt': text, '/w/m.unroll.json': model('t.txt', ', "window": 16') }));
     // The vocabulary comes from the whole text, as before; the analyzed window is its first 16 steps.
     assert.deepEqual(longText.dataset.vocab, [...new Set(text)].sort());
-    const first = longText.dataset.sequences[0];
+    const first = longText.dataset.sequences.get(0);
     assert.equal(first.T, 16);
     assert.equal(first.originalT, text.length - 1);
     const V = longText.dataset.vocab!.length;
@@ -101,14 +100,14 @@ describe('windows: long sequences train on all their steps', () => {
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/t.txt': text, '/w/m.unroll.json': model('t.txt', ', "window": 4') }));
     const vocab = dataset.vocab!;
     const V = vocab.length;
-    assert.deepEqual(dataset.sequences.map((s) => s.T), [4, 4, 3]);
-    assert.ok(dataset.sequences.every((s) => s.originalT === 11 && s.mask.every((m) => m === 1)));
+    assert.deepEqual(sequencesOf(dataset).map((s) => s.T), [4, 4, 3]);
+    assert.ok(sequencesOf(dataset).every((s) => s.originalT === 11 && s.mask.every((m) => m === 1)));
     const chars = [...text];
-    const inputs = dataset.sequences.flatMap((s) => Array.from({ length: s.T }, (_, t) => vocab[argmax(s.inputs.subarray(t * V, (t + 1) * V))]));
-    const targets = dataset.sequences.flatMap((s) => Array.from(s.targets, (i) => vocab[i]));
+    const inputs = sequencesOf(dataset).flatMap((s) => Array.from({ length: s.T }, (_, t) => vocab[argmax(s.inputs.subarray(t * V, (t + 1) * V))]));
+    const targets = sequencesOf(dataset).flatMap((s) => Array.from(s.targets, (i) => vocab[i]));
     assert.deepEqual(inputs, chars.slice(0, -1));
     assert.deepEqual(targets, chars.slice(1));
-    assert.ok(dataset.sequences.every((s) => s.inputs.every((v) => v === 0 || v === 1) && s.inputs.reduce((a, b) => a + b, 0) === s.T));
+    assert.ok(sequencesOf(dataset).every((s) => s.inputs.every((v) => v === 0 || v === 1) && s.inputs.reduce((a, b) => a + b, 0) === s.T));
     assert.match(dataset.notes.join(' '), /t\.txt: 12 characters \(11 steps, each predicting the next character\) split into 3 windows of 4 steps; the analysis shows the first, training uses all/);
   });
 
@@ -117,9 +116,9 @@ describe('windows: long sequences train on all their steps', () => {
     const alphabet = Array.from({ length: 400 }, (_, i) => String.fromCodePoint(0x4e00 + i));
     const text = Array.from({ length: 512 * 90 + 1 }, (_, i) => alphabet[(i * 7) % 400]).join('');
     const { dataset } = await loadAnalysis(at('/w/t.txt'), settings, memoryFiles({ '/w/t.txt': text }));
-    assert.equal(dataset.sequences.length, 90);
+    assert.equal(dataset.sequences.count, 90);
     const check = (k: number) => {
-      const s = dataset.sequences[k];
+      const s = dataset.sequences.get(k);
       const t = 511;
       const from = k * 512;
       assert.equal(dataset.vocab![argmax(s.inputs.subarray(t * 400, (t + 1) * 400))], alphabet[((from + t) * 7) % 400]);
@@ -135,9 +134,9 @@ describe('windows: long sequences train on all their steps', () => {
     const files = memoryFiles({ '/w/d.csv': data, '/w/m.unroll.json': model('d.csv', ', "task": "columns", "inputs": ["x"], "targets": ["y"], "window": 3') });
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
     // Steps 0-2 | 3-5 (no target: left out) | 6-8 | 9-10.
-    assert.deepEqual(dataset.sequences.map((s) => Array.from(s.inputs)), [[0, 1, 2], [6, 7, 8], [9, 10]]);
-    assert.deepEqual(dataset.sequences.map((s) => Array.from(s.targets)), [[0, 100, 200], [600, 700, 800], [900, 1000]]);
-    assert.ok(dataset.sequences.every((s) => s.originalT === 11));
+    assert.deepEqual(sequencesOf(dataset).map((s) => Array.from(s.inputs)), [[0, 1, 2], [6, 7, 8], [9, 10]]);
+    assert.deepEqual(sequencesOf(dataset).map((s) => Array.from(s.targets)), [[0, 100, 200], [600, 700, 800], [900, 1000]]);
+    assert.ok(sequencesOf(dataset).every((s) => s.originalT === 11));
     assert.match(dataset.notes.join(' '), /1 window of 3 steps without any target value is left out of training/);
 
     const late = 'x,y\n1,\n2,\n3,\n4,5\n';
@@ -152,8 +151,8 @@ describe('windows: long sequences train on all their steps', () => {
     const data = 'a,y\n' + Array.from({ length: 10 }, (_, i) => `${i},${i === 9 ? 42 : ''}`).join('\n') + '\n';
     const files = memoryFiles({ '/w/d.csv': data, '/w/m.unroll.json': model('d.csv', ', "task": "seq-to-one", "window": 3') });
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
-    assert.equal(dataset.sequences.length, 1);
-    const [s] = dataset.sequences;
+    assert.equal(dataset.sequences.count, 1);
+    const [s] = sequencesOf(dataset);
     assert.deepEqual(Array.from(s.inputs), [7, 8, 9]);
     assert.deepEqual(Array.from(s.mask), [0, 0, 1]);
     assert.equal(s.targets[2], 42);
@@ -162,33 +161,33 @@ describe('windows: long sequences train on all their steps', () => {
     assert.doesNotMatch(dataset.notes.join(' '), /split/);
 
     const pairs = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/p.json': '{ "inputs": [1, 2, 3, 4, 5], "targets": [9] }', '/w/m.unroll.json': model('p.json', ', "window": 2') }));
-    assert.deepEqual(pairs.dataset.sequences.map((q) => [Array.from(q.inputs), Array.from(q.mask), q.targets[1]]), [[[4, 5], [0, 1], 9]]);
+    assert.deepEqual(sequencesOf(pairs.dataset).map((q) => [Array.from(q.inputs), Array.from(q.mask), q.targets[1]]), [[[4, 5], [0, 1], 9]]);
   });
 
   it('several sequences: each split on its own, in file order; the notes count sequences and windows', async () => {
     const data = 'id,x\n' + [...Array.from({ length: 8 }, (_, i) => `a,${i}`), ...Array.from({ length: 3 }, (_, i) => `b,${100 + i}`)].join('\n') + '\n';
     const files = memoryFiles({ '/w/d.csv': data, '/w/m.unroll.json': model('d.csv', ', "window": 3') });
     const { dataset } = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
-    assert.deepEqual(dataset.sequences.map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
+    assert.deepEqual(sequencesOf(dataset).map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
       [[0, 1, 2], [1, 2, 3]],
       [[3, 4, 5], [4, 5, 6]],
       [[100, 101], [101, 102]],
     ]);
-    assert.deepEqual(dataset.sequences.map((s) => s.originalT), [7, 7, undefined]);
+    assert.deepEqual(sequencesOf(dataset).map((s) => s.originalT), [7, 7, undefined]);
     assert.match(dataset.notes.join(' '), /d\.csv holds 2 sequences; 1 of them have more than 3 steps \(up to 7\) and are split into windows of 3 steps .*3 training sequences in all; the analysis shows the first window of the first sequence, training uses all/);
     assert.match(dataset.notes.join(' '), /The last step of 1 sequence is left out/);
   });
 
   it('JSON series, JSON { inputs, targets } and .npy follow the same rule', async () => {
     const series = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/s.json': '[1, 2, 3, 4, 5, 6, 7, 8]', '/w/m.unroll.json': model('s.json', ', "window": 3') }));
-    assert.deepEqual(series.dataset.sequences.map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
+    assert.deepEqual(sequencesOf(series.dataset).map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
       [[1, 2, 3], [2, 3, 4]],
       [[4, 5, 6], [5, 6, 7]],
     ]);
     assert.match(series.dataset.notes.join(' '), /left out of training/);
 
     const pairs = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/p.json': '{ "inputs": [1, 2, 3, 4, 5], "targets": [10, null, 30, 40, 50] }', '/w/m.unroll.json': model('p.json', ', "window": 2') }));
-    assert.deepEqual(pairs.dataset.sequences.map((s) => [Array.from(s.inputs), Array.from(s.mask), Array.from(s.targets)]), [
+    assert.deepEqual(sequencesOf(pairs.dataset).map((s) => [Array.from(s.inputs), Array.from(s.mask), Array.from(s.targets)]), [
       [[1, 2], [1, 0], [10, 0]],
       [[3, 4], [1, 1], [30, 40]],
     ]);
@@ -196,7 +195,7 @@ describe('windows: long sequences train on all their steps', () => {
 
     const array = npy([2, 5, 1], [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]);
     const fromNpy = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/a.npy': array, '/w/m.unroll.json': model('a.npy', ', "window": 2') }));
-    assert.deepEqual(fromNpy.dataset.sequences.map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
+    assert.deepEqual(sequencesOf(fromNpy.dataset).map((s) => [Array.from(s.inputs), Array.from(s.targets)]), [
       [[0, 1], [1, 2]],
       [[2, 3], [3, 4]],
       [[10, 11], [11, 12]],
@@ -206,8 +205,8 @@ describe('windows: long sequences train on all their steps', () => {
 
   it('a short file is one sequence with no note about windows', async () => {
     const { dataset } = await loadAnalysis(at('/w/d.csv'), settings, memoryFiles({ '/w/d.csv': csv(20) }));
-    assert.equal(dataset.sequences.length, 1);
-    assert.equal(dataset.sequences[0].originalT, undefined);
+    assert.equal(dataset.sequences.count, 1);
+    assert.equal(dataset.sequences.get(0).originalT, undefined);
     assert.deepEqual(dataset.notes, []);
   });
 });
@@ -219,14 +218,14 @@ describe('windows reach training', () => {
     const trainer = new Trainer(loaded.model, initParams(loaded.model));
     const batched = trainer.batches(loaded.dataset, 1, 4).flat();
     assert.equal(batched.length, 10);
-    assert.equal(batched.reduce((sum, s) => sum + s.T, 0), 1000);
-    assert.deepEqual(new Set(batched), new Set(loaded.dataset.sequences));
+    assert.equal(batched.reduce((sum, i) => sum + loaded.dataset.sequences.steps(i), 0), 1000);
+    assert.deepEqual(new Set(batched), new Set(sequencesOf(loaded.dataset).map((_, i) => i)));
   });
 
   it('char-lm windows built on demand train exactly like plain arrays', async () => {
     const text = 'to be or not to be, that is the question. '.repeat(8);
     const loaded = await loadAnalysis(at('/w/m.unroll.json'), settings, memoryFiles({ '/w/t.txt': text, '/w/m.unroll.json': model('t.txt', ', "window": 32, "cell": "lstm"') }));
-    const windows = loaded.dataset.sequences.slice(1, 5);
+    const windows = sequencesOf(loaded.dataset).slice(1, 5);
     const plain = windows.map((s) => ({ T: s.T, inputs: s.inputs.slice(), targets: s.targets.slice(), mask: s.mask.slice() }));
     const a = new Trainer(loaded.model, initParams(loaded.model)).step(windows);
     const b = new Trainer(loaded.model, initParams(loaded.model)).step(plain);

@@ -5,7 +5,7 @@ import { analyze } from '../../../src/engine/analyze';
 import { Trainer } from '../../../src/engine/train';
 import { clipGradients, Optimizer } from '../../../src/engine/optim';
 import { resultToJson } from '../../../src/protocol/json';
-import type { Dataset, ParamSet } from '../../../src/engine/types';
+import type { Dataset, ParamSet, SequenceStore } from '../../../src/engine/types';
 import type { OptimizerKind } from '../../../src/protocol/result';
 import { model, randomSeq } from './helpers';
 
@@ -63,7 +63,8 @@ function sineDataset(): Dataset {
     const x = Array.from({ length: T + 1 }, (_, t) => Math.sin(0.4 * t + s));
     return { T, inputs: Float64Array.from(x.slice(0, T)), targets: Float64Array.from(x.slice(1)), mask: new Uint8Array(T).fill(1) };
   });
-  return { task: 'next-step', loss: 'mse', inputSize: 1, outputSize: 1, sequences, notes: [] };
+  const store: SequenceStore = { count: sequences.length, steps: (i) => sequences[i].T, get: (i) => sequences[i], bytes: 0 };
+  return { task: 'next-step', loss: 'mse', inputSize: 1, outputSize: 1, sequences: store, notes: [] };
 }
 
 describe('training', () => {
@@ -73,7 +74,7 @@ describe('training', () => {
       const trainer = new Trainer(m, initParams(m));
       const ds = sineDataset();
       const epochLoss = (e: number) => {
-        const losses = trainer.batches(ds, e, 4).map((b) => trainer.step(b).loss);
+        const losses = trainer.batches(ds, e, 4).map((b) => trainer.step(b.map((i) => ds.sequences.get(i))).loss);
         return losses.reduce((a, b) => a + b) / losses.length;
       };
       const first = epochLoss(1);
@@ -102,8 +103,8 @@ describe('determinism', () => {
       const p = initParams(m);
       const trainer = new Trainer(m, p);
       const ds = sineDataset();
-      for (let e = 1; e <= 3; e++) for (const b of trainer.batches(ds, e, 3)) trainer.step(b);
-      const r = analyze(m, p, ds.sequences[0], { meta });
+      for (let e = 1; e <= 3; e++) for (const b of trainer.batches(ds, e, 3)) trainer.step(b.map((i) => ds.sequences.get(i)));
+      const r = analyze(m, p, ds.sequences.get(0), { meta });
       return JSON.stringify(resultToJson(r));
     };
     assert.equal(once(), once());
