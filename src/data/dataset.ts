@@ -344,15 +344,6 @@ export function fromSeries(series: SeriesRows, file: string, window: number, at:
   return { dataset: { task: 'next-step', loss: 'mse', inputSize: series.D, outputSize: series.D, sequences, notes: [] }, parts, warnings: [] };
 }
 
-/** Sequences read one array each (JSON lists), as one array of rows. */
-export function seriesOf(sequences: { values: Float64Array; T: number }[], D: number): SeriesRows {
-  const start = new Int32Array(sequences.length + 1);
-  sequences.forEach((s, n) => (start[n + 1] = start[n] + s.T));
-  const values = new Float64Array(start[sequences.length] * D);
-  sequences.forEach((s, n) => values.set(s.values, start[n] * D));
-  return { values, D, count: sequences.length, start: (n) => start[n], rows: (n) => sequences[n].T };
-}
-
 export function fromNpy(array: NpyArray, file: string, window: number): BuiltData {
   const [N, T, D] = array.shape.length === 3 ? array.shape : array.shape.length === 2 ? [1, ...array.shape] : [1, array.shape[0], 1];
   if (N === 0 || T === 0 || D === 0) fail(file, { line: 1, column: 1 }, `the array has shape (${array.shape.join(', ')}): nothing to analyze`, 'save an array with at least two steps');

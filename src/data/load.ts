@@ -4,7 +4,7 @@ import { checkParamShapes, type Dataset, type ParamSet } from '../engine/index';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/result';
 import { readCsv } from './csv';
-import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, seriesOf, type BuiltData, type Ref } from './dataset';
+import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, type BuiltData, type Ref } from './dataset';
 import { fail, formatBytes, InputError, problem, START, warning } from './errors';
 import type { FileSeam } from './files';
 import { readJsonData } from './jsonData';
@@ -362,7 +362,8 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   const chosen = task ?? defaultTask(format, json);
   if (json.kind === 'series') {
     if (chosen !== 'next-step') wrongTask(taskRef, chosen, format, 'this JSON holds plain sequences: use next-step, or give { "inputs": …, "targets": … }');
-    return fromSeries(seriesOf(json.sequences, json.D), data, window, (n) => json.sequences[n].at);
+    const { values, D, starts } = json;
+    return fromSeries({ values, D, count: starts.length - 1, start: (n) => starts[n], rows: (n) => starts[n + 1] - starts[n] }, data, window, json.at);
   }
   if (chosen !== 'columns' && chosen !== 'seq-to-one') wrongTask(taskRef, chosen, format, 'this JSON gives inputs and targets: use task columns (a target per step) or seq-to-one');
   if (model && (spec.inputs || spec.targets)) {

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCliMeasured, useTempDir } from './helpers';
+import { readJsonData } from '../../src/data';
+import { runCli, runCliMeasured, useTempDir } from './helpers';
 
 const FILE_BYTES = 16 * 1024 * 1024;
 const HEAP_CAP = ['--max-old-space-size=96'];
@@ -39,12 +40,25 @@ function shortSequencesNpy(bytes: number): Uint8Array {
   return out;
 }
 
+/** A JSON list of sequences of three one-number steps, about `bytes` long. */
+function shortSequencesJson(bytes: number): string {
+  const parts: string[] = [];
+  let length = 2;
+  for (let k = 0; length < bytes; k++) {
+    const part = `[[${(k % 7) / 7}],[${(k % 5) / 5}],[${(k % 3) / 3}]]`;
+    parts.push(part);
+    length += part.length + 1;
+  }
+  return `[${parts.join(',')}]`;
+}
+
 describe('memory: a small multiple of the file size', () => {
   const dir = useTempDir();
 
   const cases: { name: string; file: string; make: () => string | Uint8Array }[] = [
     { name: 'a CSV of many three-row sequences', file: 'many.csv', make: () => shortSequencesCsv(FILE_BYTES) },
     { name: 'an .npy array of many two-step sequences', file: 'many.npy', make: () => shortSequencesNpy(FILE_BYTES) },
+    { name: 'a JSON list of many three-step sequences', file: 'many.json', make: () => shortSequencesJson(FILE_BYTES) },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -58,4 +72,24 @@ describe('memory: a small multiple of the file size', () => {
       assert.ok(ratio <= MAX_GROWTH, `peak memory grew ${ratio.toFixed(1)}× the file size`);
     });
   }
+});
+
+describe('JSON data: an iterative reader', () => {
+  const dir = useTempDir();
+
+  it('refuses data nested 5,000 deep with exit 2 and the position where it passes the limit', async () => {
+    writeFileSync(path.join(dir(), 'deep.json'), `${'['.repeat(5000)}${']'.repeat(5000)}`);
+    const run = await runCli(['analyze', 'deep.json'], dir());
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^deep\.json:1:65: the JSON is nested more than 64 levels deep/);
+  });
+
+  it('reads plain lists as the tree reader does (a trailing comma sends them through the tree)', () => {
+    for (const list of ['[1, 2, 3.5e-3, -4]', '[[1, 2], [3, 4], [5, 6]]', '// comment\n[[[1], [2]], [[3], [4], [5]]]', '[[[1, 2]], [[3, 4], [5, 6]]]']) {
+      const scanned = readJsonData(list, 's.json');
+      const tree = readJsonData(list.replace(/]$/, ',]'), 's.json');
+      assert.ok(scanned.kind === 'series' && tree.kind === 'series');
+      assert.deepEqual([scanned.D, Array.from(scanned.values), Array.from(scanned.starts), scanned.at(0)], [tree.D, Array.from(tree.values), Array.from(tree.starts), tree.at(0)], list);
+    }
+  });
 });
