@@ -3,7 +3,7 @@
 // memory as text plus a parsed copy, and a sequence costs a few numbers, not an object.
 import { parse as papaParse } from 'papaparse';
 import { refuseBinary, Utf8ChunkDecoder } from './bytes';
-import { fail, type Position } from './errors';
+import { fail, formatBytes, type Position } from './errors';
 
 export interface CsvOptions {
   /** Force a delimiter (tab for .tsv); undefined detects one of `,` `;` tab from the first chunk. */
@@ -63,10 +63,19 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
   };
   (papaParse as unknown as (input: TextFeed, config: object) => void)(feed, config);
   // papaparse turns a piece of text into an array of rows of strings at once: small pieces keep that garbage small.
+  // It also keeps an unfinished row and parses it again with every piece, so a row that never ends (a quote that
+  // never closes) is refused once it passes MAX_ROW_CHARS, instead of being carried to the end of the file.
+  let unfinished = 0;
   const push = (text: string) => {
     for (let from = 0; from < text.length; from += PIECE_CHARS) {
-      feed.emit('data', text.slice(from, from + PIECE_CHARS));
+      const rows = table.rowsSeen;
+      const piece = text.slice(from, from + PIECE_CHARS);
+      feed.emit('data', piece);
       if (failure !== undefined) throw failure;
+      unfinished = table.rowsSeen > rows ? 0 : unfinished + piece.length;
+      if (unfinished > MAX_ROW_CHARS) {
+        fail(file, table.nextRowStart, `this row runs on for more than ${formatBytes(MAX_ROW_CHARS)} without ending, probably from a double quote that never closes`, 'close the quote (or double a quote that is part of the text: ""), or break the line');
+      }
     }
   };
   let first = true;
@@ -84,7 +93,9 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
 }
 
 const DELIMITERS = [',', ';', '\t'];
-const PIECE_CHARS = 1 << 16;
+const PIECE_CHARS = 1 << 17;
+/** A row longer than this is refused (a header of 100,000 columns is about 2 MB; rows of numbers are far shorter). */
+const MAX_ROW_CHARS = 4 * 1024 * 1024;
 
 /**
  * The delimiter that splits the first lines into the same number (> 1) of fields, preferring more fields.
@@ -236,7 +247,14 @@ class TableBuilder {
     private readonly options: CsvOptions,
   ) {}
 
+  /** Rows parsed so far, and where the next one starts. */
+  rowsSeen = 0;
+  get nextRowStart(): Position {
+    return this.next;
+  }
+
   addChunk(results: ChunkResults): void {
+    this.rowsSeen += results.data.length;
     this.delimiter = results.meta.delimiter;
     // Lines are counted at '\n' (as in the byte-level positions); a file broken by lone '\r' stays on one line.
     const breaksLine = results.meta.linebreak.includes('\n');

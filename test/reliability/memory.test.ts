@@ -93,3 +93,19 @@ describe('JSON data: an iterative reader', () => {
     }
   });
 });
+
+describe('CSV: a quote that never closes', () => {
+  const dir = useTempDir();
+
+  it('is refused once its row passes 4 MB, not carried through a 40 MB file', () => {
+    const body = '0.123456\n'.repeat(Math.ceil((40 * 1024 * 1024) / 9));
+    writeFileSync(path.join(dir(), 'quote.csv'), `x\n1\n2\n"3\n${body}`);
+    const size = statSync(path.join(dir(), 'quote.csv')).size;
+    const run = runCliMeasured(['analyze', 'quote.csv'], dir(), HEAP_CAP);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^quote\.csv:4:1: this row runs on for more than 4\.0 MB without ending, probably from a double quote that never closes/);
+    const ratio = run.growthBytes / size;
+    console.log(`      ${(size / 2 ** 20).toFixed(0)} MB file: peak grew ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (${ratio.toFixed(1)}× the file)`);
+    assert.ok(ratio <= 3, `peak memory grew ${ratio.toFixed(1)}× the file size`);
+  });
+});
