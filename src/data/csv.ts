@@ -4,6 +4,7 @@
 import { parse as papaParse } from 'papaparse';
 import { refuseBinary, Utf8ChunkDecoder } from './bytes';
 import { fail, formatBytes, type Position } from './errors';
+import { grown } from './growing';
 
 export interface CsvOptions {
   /** Force a delimiter (tab for .tsv); undefined detects one of `,` `;` tab from the first chunk. */
@@ -93,7 +94,7 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
 }
 
 const DELIMITERS = [',', ';', '\t'];
-const PIECE_CHARS = 1 << 17;
+const PIECE_CHARS = 1 << 16;
 /** A row longer than this is refused (a header of 100,000 columns is about 2 MB; rows of numbers are far shorter). */
 const MAX_ROW_CHARS = 4 * 1024 * 1024;
 
@@ -175,12 +176,6 @@ class Rows {
       for (let r = 0; r < rows; r++) each(block.sequence[r], block.values, r * this.width);
     });
   }
-}
-
-function grown(a: Int32Array, length: number): Int32Array {
-  const out = new Int32Array(length);
-  out.set(a);
-  return out;
 }
 
 /** Per sequence, in order of first appearance. */

@@ -6,6 +6,7 @@ import type { Dataset, SequenceData, SequenceStore } from '../engine/types';
 import type { TaskKind } from '../protocol/result';
 import type { CsvTable } from './csv';
 import { didYouMean, fail, type Position } from './errors';
+import { Growing, grown } from './growing';
 import type { JsonData } from './jsonData';
 import type { NpyArray } from './npy';
 import type { CharIndices, TextCorpus } from './text';
@@ -94,31 +95,12 @@ class Ones {
   }
 }
 
-/** A growable Int32Array. */
-class Ints {
-  private data = new Int32Array(16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) this.data = grow(this.data, this.length * 2);
-    this.data[this.length++] = v;
-  }
-  done(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
-function grow<A extends Float64Array | Uint8Array | Int32Array>(a: A, length: number): A {
-  const grown = new (a.constructor as new (n: number) => A)(length);
-  grown.set(a);
-  return grown;
-}
-
 /** Where each sequence's windows are: steps, first input row, first target row, and the whole sequence's steps when cut. */
 class Spans {
-  readonly T = new Ints();
-  readonly inputRow = new Ints();
-  readonly targetRow = new Ints();
-  readonly originalT = new Ints();
+  readonly T = new Growing(new Int32Array(16));
+  readonly inputRow = new Growing(new Int32Array(16));
+  readonly targetRow = new Growing(new Int32Array(16));
+  readonly originalT = new Growing(new Int32Array(16));
   add(T: number, inputRow: number, targetRow: number, originalT: number): void {
     this.T.push(T);
     this.inputRow.push(inputRow);
@@ -193,9 +175,9 @@ class OwnRows {
   open(T: number): number {
     if (this.rows + T > this.masks.length) {
       const rows = Math.max(2 * this.masks.length, this.rows + T);
-      this.inputs = grow(this.inputs, rows * this.inputWidth);
-      this.targets = grow(this.targets, rows * this.targetWidth);
-      this.masks = grow(this.masks, rows);
+      this.inputs = grown(this.inputs, rows * this.inputWidth);
+      this.targets = grown(this.targets, rows * this.targetWidth);
+      this.masks = grown(this.masks, rows);
     }
     this.inputs.fill(0, this.rows * this.inputWidth, (this.rows + T) * this.inputWidth);
     this.targets.fill(0, this.rows * this.targetWidth, (this.rows + T) * this.targetWidth);

@@ -5,6 +5,7 @@
 // depth first, so no deep file reaches the recursive parts.
 import { createScanner, type SyntaxKind } from 'jsonc-parser';
 import { fail, positionInText } from './errors';
+import { Growing } from './growing';
 import { describeJsonType, nodePosition, parseJsonTree, readNumberNest, valueNode, type JsonNode } from './jsonTree';
 import type { Position } from './errors';
 
@@ -60,20 +61,6 @@ export function readJsonData(text: string, file: string): JsonData {
 
 /** jsonc-parser's token kinds (its const enum cannot be read under isolatedModules). */
 const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, comma: 5, number: 11, end: 17 } satisfies Record<string, SyntaxKind>;
-
-/** A growable Float64Array or Int32Array. */
-class Growing<A extends Float64Array | Int32Array> {
-  length = 0;
-  constructor(public data: A) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const grown = new (this.data.constructor as new (n: number) => A)(2 * this.length);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = v;
-  }
-}
 
 /**
  * A list of numbers, of vectors or of sequences of vectors (rank 1, 2, 3: the depth of its numbers), read token by
@@ -152,7 +139,7 @@ function scanPlainSeries(text: string, file: string): JsonSeries | undefined {
   starts.push(rows);
   for (let n = 0; n + 1 < starts.length; n++) if (starts.data[n + 1] === starts.data[n]) return undefined;
   const sequenceOffsets = offsets.data.slice(0, starts.length - 1);
-  return { kind: 'series', D, values: values.data.slice(0, values.length), starts: starts.data.slice(0, starts.length), at: (n) => positionInText(text, sequenceOffsets[n]) };
+  return { kind: 'series', D, values: values.done(), starts: starts.done(), at: (n) => positionInText(text, sequenceOffsets[n]) };
 }
 
 function readSeries(node: JsonNode, text: string, file: string): SeriesSequence {
