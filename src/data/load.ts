@@ -179,8 +179,11 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** `cell` replaces the model's cell (Compare); `training` adds a training batch to the cost checked. */
-export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, overrides?: { cell?: CellKind; training?: boolean }): Promise<LoadedAnalysis> {
+/**
+ * `cell` replaces the model's cell; `training` adds a training batch to the cost checked; `compare` checks the cost
+ * of each of these cells instead of the model's.
+ */
+export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, overrides?: { cell?: CellKind; training?: boolean; compare?: CellKind[] }): Promise<LoadedAnalysis> {
   const root = source.workspaceRoot;
   const read: string[] = [];
   const warnings: Problem[] = [];
@@ -257,7 +260,9 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
 
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
-  checkCost(resolved, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+  for (const costCell of overrides?.compare ?? [resolved.cell]) {
+    checkCost({ ...resolved, cell: costCell }, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+  }
 
   // 6. Weights, checked against the model's shapes.
   let params: ParamSet | undefined;

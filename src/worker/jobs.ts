@@ -51,7 +51,7 @@ export interface CompareOutcome {
  * model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used).
  */
 export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[]): Promise<CompareOutcome> {
-  const loaded = await loadAnalysis(source, settings, files);
+  const loaded = await loadAnalysis(source, settings, files, { compare: cells });
   const results = cells.map((cell) => {
     const model: ResolvedModel = { ...loaded.model, cell };
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];

@@ -4,6 +4,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { InputError } from '../../src/data';
+import { nodeFiles } from '../../src/data/nodeFiles';
+import type { EngineSettings } from '../../src/protocol/messages';
+import { runAnalyze, runCompare } from '../../src/worker/jobs';
 import { runCli, runCliMeasured, useTempDir } from './helpers';
 
 /** A text with `vocabulary` distinct characters (from U+4E00) and `length` characters in all. */
@@ -77,6 +81,18 @@ describe('cost: known up front, refused over the limits', () => {
     const trained = await runCli(['train', 'many.unroll.json', '--max-memory', '128', '--epochs', '1'], dir());
     assert.equal(trained.code, 2, trained.stderr);
     assert.match(trained.stderr, /"window" 2000 × "hidden" 128 \(gru states kept for BPTT, a training batch of 16\) needs about [\d.]+ MB of memory/);
+  });
+
+  it('Compare checks the cost of every cell it runs, not only the model\'s', async () => {
+    write('c.csv', csv(3001));
+    write('c.unroll.json', '{ "data": "c.csv", "cell": "rnn", "hidden": 256, "window": 3000 }\n');
+    const settings: EngineSettings = { maxSteps: 512, flowBudget: 1, defaultCell: 'rnn', maxMemoryMB: 100, maxWork: 30 };
+    const source = { path: path.join(dir(), 'c.unroll.json'), workspaceRoot: dir() };
+    await runAnalyze(source, settings, nodeFiles);
+    await assert.rejects(runCompare(source, settings, nodeFiles, ['rnn', 'lstm', 'gru']), (e: InputError) => {
+      assert.match(e.problems[0].message, /^"window" 3000 × "hidden" 256 \(lstm states kept for BPTT\) needs about [\d.]+ MB of memory; the limit is 100\.0 MB$/);
+      return true;
+    });
   });
 
   it('every bundled example analyzes within the default limits', async () => {
