@@ -29,6 +29,36 @@ export function nodePosition(text: string, node: Node): Position {
   return positionInText(text, node.offset);
 }
 
+export type JsonPath = (string | number)[];
+
+/**
+ * Finds a value by its path (the root for []), as jsonc-parser's findNodeAtLocation does (the first of duplicate
+ * keys wins), but each object's keys are indexed on first use: a lookup per key made 60,000 keys quadratic.
+ */
+export function nodeFinder(root: Node): (path: JsonPath) => Node | undefined {
+  const indexes = new Map<Node, Map<string, Node>>();
+  const indexOf = (object: Node) => {
+    let index = indexes.get(object);
+    if (!index) {
+      index = new Map();
+      for (const property of object.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key && value && !index.has(key.value)) index.set(key.value, value);
+      }
+      indexes.set(object, index);
+    }
+    return index;
+  };
+  return (path) => {
+    let node: Node | undefined = root;
+    for (const segment of path) {
+      if (typeof segment === 'number') node = node?.type === 'array' ? node.children?.[segment] : undefined;
+      else node = node?.type === 'object' ? indexOf(node).get(segment) : undefined;
+    }
+    return node;
+  };
+}
+
 /** The property node (key + value) of `key` in an object node, if present. */
 export function propertyNode(object: Node, key: string): Node | undefined {
   return object.children?.find((p) => p.type === 'property' && p.children?.[0]?.value === key);
