@@ -146,6 +146,16 @@ export function quote(text: string): string {
   return JSON.stringify(text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text);
 }
 
+/** The index [i, j, …] of the element at a flat (row-major) index of an array of this shape, for problems about one element. */
+export function multiIndex(flat: number, shape: readonly number[]): number[] {
+  const index: number[] = new Array(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return index;
+}
+
 export function formatBytes(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
