@@ -3,7 +3,7 @@
 // beyond `keepRows` are validated and counted but not stored.
 import { parse as papaParse } from 'papaparse';
 import { refuseBinary, Utf8ChunkDecoder } from './bytes';
-import { fail, quote, type Position } from './errors';
+import { fail, listNames, quote, type Position } from './errors';
 
 export interface CsvOptions {
   /** Force a delimiter (tab for .tsv); undefined detects one of `,` `;` tab from the first chunk. */
@@ -332,7 +332,7 @@ class TableBuilder {
   private readHeader(row: string[], at: (index: number) => Position): void {
     const names = row.map((n) => n.trim());
     if (names.every((n) => n === '' || NUMBER.test(n) || NOT_FINITE.test(n))) {
-      fail(this.file, at(0), 'the first row holds numbers, not column names: a CSV file needs a header row', `add a first line naming the columns, e.g. ${names.map((_, i) => `x${i + 1}`).join(this.delimiter)}`);
+      fail(this.file, at(0), 'the first row holds numbers, not column names: a CSV file needs a header row', `add a first line naming the columns, e.g. ${listNames(names.map((_, i) => `x${i + 1}`), this.delimiter)}`);
     }
     const columnOf = new Map<string, number>();
     names.forEach((n, i) => {

@@ -146,6 +146,15 @@ export function quote(text: string): string {
   return JSON.stringify(text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text);
 }
 
+/** Names listed in a hint at most; a file with 100,000 columns gets the first few and the count. */
+const LISTED_NAMES = 12;
+
+/** "a, b, c" or, for a long list, "a, b, …, l (and 99,988 more)", each name cut by `quote` if long. */
+export function listNames(names: readonly string[], separator = ', '): string {
+  const shown = names.slice(0, LISTED_NAMES).map((n) => (n.length > QUOTE_MAX ? quote(n) : n));
+  return names.length > LISTED_NAMES ? `${shown.join(separator)}${separator}… (and ${(names.length - LISTED_NAMES).toLocaleString('en-US')} more)` : shown.join(separator);
+}
+
 /** The index [i, j, …] of the element at a flat (row-major) index of an array of this shape, for problems about one element. */
 export function multiIndex(flat: number, shape: readonly number[]): number[] {
   const index: number[] = new Array(shape.length);

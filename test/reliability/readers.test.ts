@@ -77,6 +77,13 @@ describe('readers under hostile input', function () {
       assert.equal(cell.code, 2);
       assert.ok(cell.stderr.length < 400, `${cell.stderr.length} characters of error text`);
       assert.match(cell.stderr, /^cell\.csv:3:1: "9{79}…" is too large for a 64-bit float \(column "x"\)/);
+      const columns = Array.from({ length: 100_000 }, (_, i) => `c${i}`);
+      writeFileSync(path.join(dir(), 'wide.csv'), `${columns.join(',')}\n${columns.map(() => 1).join(',')}\n`);
+      writeFileSync(path.join(dir(), 'wide.unroll.json'), JSON.stringify({ data: 'wide.csv', task: 'columns', inputs: ['c1'], targets: ['nope'] }));
+      const hint = await runCli(['analyze', 'wide.unroll.json'], dir());
+      assert.equal(hint.code, 2);
+      assert.match(hint.stderr, /its columns are c0, c1, .*, c11, … \(and 99,988 more\)\)$/m);
+      assert.ok(hint.stderr.length < 400, `${hint.stderr.length} characters of error text`);
       const name = `bad\n${'n'.repeat(1_000_000)}`;
       writeFileSync(path.join(dir(), 'name.unroll.json'), JSON.stringify({ data: 'a.csv', [name]: 1 }));
       const key = await runCli(['analyze', 'name.unroll.json'], dir());
