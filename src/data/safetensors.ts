@@ -66,7 +66,6 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
   } catch {
     fail(file, at(0), 'the safetensors header is not valid JSON', hint);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, at(0), 'the safetensors header is not a JSON object', hint);
   const entries: Entry[] = [];
   const seen = new Set<string>();
   for (const { name, offset } of outline.keys) {
