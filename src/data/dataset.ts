@@ -5,7 +5,7 @@
 import type { Dataset, SequenceData, SequenceStore } from '../engine/types';
 import type { TaskKind } from '../protocol/result';
 import type { CsvTable } from './csv';
-import { didYouMean, fail, type Position } from './errors';
+import { didYouMean, fail, listNames, quote, type Position } from './errors';
 import { Growing, grown } from './growing';
 import type { JsonData } from './jsonData';
 import type { NpyArray } from './npy';
@@ -228,12 +228,15 @@ function label(id: string, index: number): string {
 }
 
 function pickColumns(table: CsvTable, names: string[], refAt: (i: number) => Ref, role: string): number[] {
+  // One index for all names: a lookup per name made a model listing 100,000 columns quadratic.
+  const columnIndex = new Map<string, number>();
+  table.columns.forEach((c, i) => columnIndex.has(c) || columnIndex.set(c, i));
   return names.map((name, i) => {
-    const index = table.columns.indexOf(name);
-    if (index === -1) {
+    const index = columnIndex.get(name);
+    if (index === undefined) {
       const guess = didYouMean(name, table.columns);
       const { file, at } = refAt(i);
-      fail(file, at, `${role} column "${name}" is not in the data file${guess ? `; did you mean "${guess}"?` : ''}`, `its columns are ${table.columns.join(', ')}`);
+      return fail(file, at, `${role} column ${quote(name)} is not in the data file${guess ? `; did you mean ${quote(guess)}?` : ''}`, `its columns are ${listNames(table.columns)}`);
     }
     return index;
   });
@@ -265,7 +268,8 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
   }
   const defaultSplit = task === 'seq-to-one' && !choice.inputs && !choice.targets;
   if (defaultSplit && width < 2) fail(file, table.columnPositions[0], 'seq-to-one needs at least one input and one target column', 'add a target column (by default the last column is the target)');
-  const inputNames = choice.inputs ?? table.columns.filter((c) => !(choice.targets ?? table.columns.slice(-1)).includes(c));
+  const notInputs = new Set(choice.targets ?? table.columns.slice(-1));
+  const inputNames = choice.inputs ?? table.columns.filter((c) => !notInputs.has(c));
   const targetNames = choice.targets ?? table.columns.slice(-1);
   const inputs = pickColumns(table, inputNames, choice.inputsAt, 'input');
   const targets = pickColumns(table, targetNames, choice.targetsAt, 'target');

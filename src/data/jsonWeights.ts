@@ -1,6 +1,6 @@
 // Weights as JSON: { "<pytorch name>": nested lists in that tensor's shape }, the same names as safetensors.
 import type { Tensor } from '../protocol/result';
-import { fail, START } from './errors';
+import { fail, quote, START } from './errors';
 import { nodePosition, parseJsonTree, readNumberNest } from './jsonTree';
 
 export function readJsonWeights(text: string, file: string): Map<string, Tensor> {
@@ -13,8 +13,8 @@ export function readJsonWeights(text: string, file: string): Map<string, Tensor>
     const [key, value] = property.children ?? [];
     if (!key || !value) continue;
     const name = String(key.value);
-    if (tensors.has(name)) fail(file, nodePosition(text, key), `tensor "${name}" appears twice`, 'keep one of them');
-    const { shape, values } = readNumberNest(value, text, file, `tensor "${name}"`);
+    if (tensors.has(name)) fail(file, nodePosition(text, key), `tensor ${quote(name)} appears twice`, 'keep one of them');
+    const { shape, values } = readNumberNest(value, text, file, `tensor ${quote(name)}`);
     tensors.set(name, { shape, data: values });
   }
   if (tensors.size === 0) fail(file, START, 'no tensors in this weights file', 'expected PyTorch state_dict names such as "rnn.weight_hh_l0"');

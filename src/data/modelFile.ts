@@ -1,12 +1,12 @@
 // The model file (*.unroll.json): JSON with comments, checked against the same schema the editor uses
 // (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { findNodeAtLocation, getNodeValue, type Node } from 'jsonc-parser';
+import { getNodeValue, type Node } from 'jsonc-parser';
 import type { CellKind, InitKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
 import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
-import { didYouMean, InputError, positionInText, problem, warning, type Position } from './errors';
-import { describeJsonType, parseJsonTree } from './jsonTree';
+import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
+import { describeJsonType, nodeFinder, parseJsonTree, type JsonPath } from './jsonTree';
 
 /** A model file as written: only what it sets, already schema-checked. */
 export interface ModelSpec {
@@ -52,16 +52,14 @@ function validator(): ValidateFunction {
 
 export function parseModelFile(text: string, file: string): ParsedModelFile {
   const root = parseJsonTree(text, file);
-  const at = (path: (string | number)[]): Position => {
-    const node = path.length === 0 ? root : findNodeAtLocation(root, path);
-    return positionInText(text, (node ?? root).offset);
-  };
-  const duplicates = duplicateKeys(root, text, file);
+  const source: ModelText = { file, root, position: textPositions(text), find: nodeFinder(root) };
+  const at = (path: JsonPath): Position => source.position((source.find(path) ?? root).offset);
+  const duplicates = duplicateKeys(source);
   if (duplicates.length > 0) throw new InputError(duplicates);
   const value: unknown = getNodeValue(root);
   const validate = validator();
   if (!validate(value)) {
-    const problems = relevantErrors(validate.errors ?? []).map((e) => describe(e, root, text, file, value));
+    const problems = relevantErrors(validate.errors ?? []).map((e) => describe(e, source, value));
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new InputError(problems);
   }
@@ -88,7 +86,15 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
   return { spec, file, at, warnings };
 }
 
-function duplicateKeys(node: Node, text: string, file: string): Problem[] {
+/** A parsed model file and what problems need to place themselves in it (each lookup without a scan of the file). */
+interface ModelText {
+  file: string;
+  root: Node;
+  position(offset: number): Position;
+  find(path: JsonPath): Node | undefined;
+}
+
+function duplicateKeys({ file, root, position }: ModelText): Problem[] {
   const found: Problem[] = [];
   const walk = (n: Node) => {
     if (n.type === 'object') {
@@ -96,13 +102,13 @@ function duplicateKeys(node: Node, text: string, file: string): Problem[] {
       for (const p of n.children ?? []) {
         const key = p.children?.[0];
         if (!key) continue;
-        if (seen.has(key.value)) found.push(problem(file, positionInText(text, key.offset), `field "${key.value}" appears twice`, 'keep one of them; JSON readers disagree on which one wins'));
+        if (seen.has(key.value)) found.push(problem(file, position(key.offset), `field ${quote(key.value)} appears twice`, 'keep one of them; JSON readers disagree on which one wins'));
         seen.add(key.value);
       }
     }
     n.children?.forEach(walk);
   };
-  walk(node);
+  walk(root);
   return found;
 }
 
@@ -118,7 +124,9 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
     for (const e of result) {
       if (!e.schemaPath.startsWith(prefix)) continue;
       const branch = e.schemaPath.slice(prefix.length).split('/')[0];
-      branches.set(branch, [...(branches.get(branch) ?? []), e]);
+      const list = branches.get(branch);
+      if (list) list.push(e);
+      else branches.set(branch, [e]);
     }
     const matching = [...branches.values()].filter((list) => !list.some((e) => e.keyword === 'type' && e.instancePath === choice.instancePath));
     matching.sort((a, b) => a.length - b.length);
@@ -155,23 +163,27 @@ function firstSentence(text: string | undefined): string | undefined {
 const COMPARISON_WORDS: Record<string, string> = { '>=': 'at least', '>': 'greater than', '<=': 'at most', '<': 'less than' };
 const TYPE_WORDS: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'a string', object: 'an object', array: 'a list', null: 'null', boolean: 'true or false' };
 
-function describe(e: ErrorObject, root: Node, text: string, file: string, value: unknown): Problem {
+function describe(e: ErrorObject, { file, root, position, find }: ModelText, value: unknown): Problem {
   const path = pathOf(e.instancePath);
-  const name = path.length === 0 ? 'the model file' : typeof path[path.length - 1] === 'number' ? `"${path.filter((p) => typeof p === 'string').pop()}" entry ${(path[path.length - 1] as number) + 1}` : `"${path[path.length - 1]}"`;
-  const node = path.length === 0 ? root : findNodeAtLocation(root, path) ?? root;
-  const here = positionInText(text, node.offset);
+  const name = path.length === 0 ? 'the model file' : typeof path[path.length - 1] === 'number' ? `${quote(String(path.filter((p) => typeof p === 'string').pop()))} entry ${(path[path.length - 1] as number) + 1}` : quote(String(path[path.length - 1]));
+  const node = find(path) ?? root;
+  const here = position(node.offset);
   // The field's own description, not that of the anyOf branch that happened to fail.
   const fieldSchema = schemaAt(e.schemaPath.replace(/\/[^/]+$/, '').replace(/\/anyOf\/\d+$/, ''));
   const hint = firstSentence(fieldSchema?.description);
   const found = node === root && path.length > 0 ? 'nothing' : describeJsonType(node);
-  const shown = JSON.stringify(path.reduce<unknown>((v, p) => (v as Record<string | number, unknown> | undefined)?.[p], value));
+  // Only the messages that show the value print it (stringifying the whole file per problem was quadratic), cut short.
+  const shown = () => {
+    const at = path.reduce<unknown>((v, p) => (v as Record<string | number, unknown> | undefined)?.[p], value);
+    return typeof at === 'string' ? quote(at) : String(JSON.stringify(at));
+  };
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
-      const keyNode = findNodeAtLocation(root, [...path, key])?.parent?.children?.[0];
+      const keyNode = find([...path, key])?.parent?.children?.[0];
       const allowed = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
       const guess = didYouMean(key, allowed);
-      return problem(file, keyNode ? positionInText(text, keyNode.offset) : here, `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : ''}`, `allowed here: ${allowed.join(', ')}`);
+      return problem(file, keyNode ? position(keyNode.offset) : here, `unknown field ${quote(key)}${guess ? `; did you mean "${guess}"?` : ''}`, `allowed here: ${allowed.join(', ')}`);
     }
     case 'required': {
       const missing = String(e.params.missingProperty);
@@ -180,25 +192,25 @@ function describe(e: ErrorObject, root: Node, text: string, file: string, value:
     }
     case 'type': {
       const types = [...new Set(([] as string[]).concat(e.params.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t))];
-      return problem(file, here, `${name} must be ${types.join(' or ')}, found ${found === 'a number' ? shown : found}`, hint);
+      return problem(file, here, `${name} must be ${types.join(' or ')}, found ${found === 'a number' ? shown() : found}`, hint);
     }
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const guess = typeof node.value === 'string' ? didYouMean(node.value, allowed) : undefined;
-      return problem(file, here, `${name} must be one of ${allowed.join(', ')}, found ${shown}${guess ? `; did you mean "${guess}"?` : ''}`, hint);
+      return problem(file, here, `${name} must be one of ${allowed.join(', ')}, found ${shown()}${guess ? `; did you mean "${guess}"?` : ''}`, hint);
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return problem(file, here, `${name} must be ${COMPARISON_WORDS[e.params.comparison as string]} ${e.params.limit}, found ${shown}`, hint);
+      return problem(file, here, `${name} must be ${COMPARISON_WORDS[e.params.comparison as string]} ${e.params.limit}, found ${shown()}`, hint);
     case 'minLength':
     case 'minItems':
       return problem(file, here, `${name} must not be empty`, hint);
     case 'uniqueItems':
       return problem(file, here, `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`, hint);
     case 'pattern':
-      return problem(file, here, `${name} must name ${path[0] === 'weights' ? 'a .safetensors or .json weights file' : 'a sequence file (.csv, .tsv, .txt, .json or .npy)'}, found ${shown}`, hint);
+      return problem(file, here, `${name} must name ${path[0] === 'weights' ? 'a .safetensors or .json weights file' : 'a sequence file (.csv, .tsv, .txt, .json or .npy)'}, found ${shown()}`, hint);
     default:
       return problem(file, here, `${name} ${e.message ?? 'is invalid'}`, hint);
   }

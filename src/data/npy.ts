@@ -1,6 +1,6 @@
 // NumPy .npy: magic "\x93NUMPY", version, header length, a Python dict literal
 // {'descr': '<f8', 'fortran_order': False, 'shape': (T, D)}, then the raw array in C order.
-import { fail, positionInBytes, START } from './errors';
+import { fail, multiIndex, positionInBytes, START } from './errors';
 import { textDecoder } from './textCodec';
 
 export interface NpyArray {
@@ -76,17 +76,8 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
     const offset = dataStart + itemBytes * i;
     data[i] = itemBytes === 4 ? view.getFloat32(offset, littleEndian) : view.getFloat64(offset, littleEndian);
     if (!Number.isFinite(data[i])) {
-      fail(file, positionInBytes(bytes, offset), `element [${indexOf(i, shape).join(', ')}] is ${data[i]}`, 'NaN and Infinity cannot be analyzed; fill or drop them (numpy.nan_to_num)');
+      fail(file, positionInBytes(bytes, offset), `element [${multiIndex(i, shape).join(', ')}] is ${data[i]}`, 'NaN and Infinity cannot be analyzed; fill or drop them (numpy.nan_to_num)');
     }
   }
   return { shape, data };
-}
-
-function indexOf(flat: number, shape: number[]): number[] {
-  const index: number[] = new Array(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return index;
 }

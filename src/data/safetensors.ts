@@ -1,7 +1,8 @@
 // safetensors: an 8-byte little-endian header length, a JSON header { name: { dtype, shape, data_offsets } },
 // then the raw little-endian tensor bytes. Names and layouts are PyTorch's state_dict (DESIGN.md §3).
 import type { Tensor } from '../protocol/result';
-import { fail, positionInBytes, START } from './errors';
+import { fail, multiIndex, positionInBytes, quote, START, type Position } from './errors';
+import { MAX_JSON_DEPTH, outlineJson, refuseDeepJson } from './jsonTree';
 import { encodeUtf8, textDecoder } from './textCodec';
 
 const ITEM_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
@@ -22,6 +23,22 @@ function isShape(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((n) => Number.isSafeInteger(n) && n >= 0);
 }
 
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  start: number;
+  end: number;
+  /** Where the tensor's name is in the header, for its problems (found only for the one reported). */
+  at: () => Position;
+}
+
+/**
+ * As strict as the reference implementation (the Rust safetensors crate): the header is one JSON object of
+ * distinct names; the tensors' data_offsets, in order of offset, tile the data bytes with no gap or overlap and
+ * cover all of them; each holds exactly shape × item size bytes; __metadata__ maps strings to strings. Values must
+ * be finite: a NaN weight would otherwise surface later as a gradient problem.
+ */
 export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Tensor> {
   const hint = 'write it with safetensors (e.g. safetensors.torch.save_file(model.state_dict(), path))';
   if (bytes.length < HEADER_START) fail(file, START, `too short for a safetensors file (${bytes.length} bytes)`, hint);
@@ -32,42 +49,88 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
     fail(file, START, `the header length in the first 8 bytes (${high * 2 ** 32 + low}) does not fit a ${bytes.length}-byte file`, hint);
   }
   const dataStart = HEADER_START + low;
-  const at = (byteOffset: number) => positionInBytes(bytes, byteOffset);
-  let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, dataStart)));
+    text = textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, dataStart));
   } catch {
-    fail(file, at(HEADER_START), 'the safetensors header is not valid JSON', hint);
+    fail(file, positionInBytes(bytes, HEADER_START), 'the safetensors header is not valid UTF-8', hint);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(file, at(HEADER_START), 'the safetensors header is not a JSON object', hint);
-  const dataBytes = bytes.length - dataStart;
+  // Problems point at bytes of the file; the header's character offsets are converted only for the one reported.
+  const at = (charOffset: number) => positionInBytes(bytes, HEADER_START + encodeUtf8(text.slice(0, charOffset)).length);
+  if (!text.startsWith('{')) fail(file, at(0), 'the safetensors header does not start with "{"', hint);
+  const outline = outlineJson(text);
+  refuseDeepJson(outline, file, at);
+  let header: Record<string, unknown> = {};
+  try {
+    header = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    fail(file, at(0), 'the safetensors header is not valid JSON', hint);
+  }
+  const entries: Entry[] = [];
+  const seen = new Set<string>();
+  for (const { name, offset } of outline.keys) {
+    const where = at.bind(undefined, offset);
+    // JSON.parse keeps the last of two equal names silently; the reference refuses the file.
+    if (seen.has(name)) fail(file, where(), `tensor ${quote(name)} appears twice in the header`, hint);
+    seen.add(name);
+    if (name === '__metadata__') checkMetadata(header[name], file, where);
+    else entries.push(readEntry(name, header[name], file, where, bytes.length - dataStart, hint));
+  }
+  checkTiling(entries, bytes.length - dataStart, file, () => at(0));
   const tensors = new Map<string, Tensor>();
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
-    const where = at(HEADER_START);
-    if (typeof entry !== 'object' || entry === null) fail(file, where, `tensor "${name}": its header entry is not an object`, hint);
-    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_BYTES)) {
-      fail(file, where, `tensor "${name}" has dtype ${JSON.stringify(dtype)}; Unroll reads F32, F64, F16 and BF16`, 'save floating-point weights (model.float() or model.double())');
-    }
-    if (!isShape(shape)) fail(file, where, `tensor "${name}": shape must be a list of non-negative integers`, hint);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !isShape(offsets) || offsets[0] > offsets[1] || offsets[1] > dataBytes) {
-      fail(file, where, `tensor "${name}": data_offsets ${JSON.stringify(offsets)} fall outside the ${dataBytes} data bytes`, 'the file may be truncated; save it again');
-    }
-    const count = shape.reduce((a, b) => a * b, 1);
-    const item = ITEM_BYTES[dtype];
-    if (offsets[1] - offsets[0] !== count * item) {
-      fail(file, where, `tensor "${name}": shape [${shape.join(', ')}] of ${dtype} needs ${count * item} bytes, data_offsets give ${offsets[1] - offsets[0]}`, hint);
-    }
-    tensors.set(name, { shape: [...shape], data: decodeValues(view, dataStart + offsets[0], count, dtype) });
-  }
+  for (const e of entries) tensors.set(e.name, { shape: e.shape, data: decodeValues(view, dataStart + e.start, e, file) });
   return tensors;
 }
 
-function decodeValues(view: DataView, start: number, count: number, dtype: string): Float64Array {
+function checkMetadata(metadata: unknown, file: string, where: () => Position): void {
+  // null reads as "no metadata", as in the reference.
+  const isStringMap = metadata === null || (typeof metadata === 'object' && !Array.isArray(metadata) && Object.values(metadata).every((v) => typeof v === 'string'));
+  if (!isStringMap) fail(file, where(), '__metadata__ must map names to strings', 'the reference safetensors library refuses any other value; store numbers as strings');
+}
+
+function readEntry(name: string, entry: unknown, file: string, where: () => Position, dataBytes: number, hint: string): Entry {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(file, where(), `tensor ${quote(name)}: its header entry is not an object`, hint);
+  const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in ITEM_BYTES)) {
+    fail(file, where(), `tensor ${quote(name)} has dtype ${typeof dtype === 'string' ? quote(dtype) : String(JSON.stringify(dtype)).slice(0, 80)}; Unroll reads F32, F64, F16 and BF16`, 'save floating-point weights (model.float() or model.double())');
+  }
+  if (!isShape(shape) || shape.length > MAX_JSON_DEPTH) fail(file, where(), `tensor ${quote(name)}: shape must be a list of non-negative integers`, hint);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !isShape(offsets) || offsets[0] > offsets[1] || offsets[1] > dataBytes) {
+    fail(file, where(), `tensor ${quote(name)}: data_offsets ${String(JSON.stringify(offsets)).slice(0, 80)} fall outside the ${dataBytes} data bytes`, 'the file may be truncated; save it again');
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  const needed = count * ITEM_BYTES[dtype];
+  if (offsets[1] - offsets[0] !== needed) {
+    fail(file, where(), `tensor ${quote(name)}: shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, data_offsets give ${offsets[1] - offsets[0]}`, hint);
+  }
+  return { name, dtype, shape: [...shape], start: offsets[0], end: offsets[1], at: where };
+}
+
+/** In order of offset, each tensor starts where the previous one ends, and the last ends with the file. */
+function checkTiling(entries: Entry[], dataBytes: number, file: string, headerAt: () => Position): void {
+  const byOffset = [...entries].sort((a, b) => a.start - b.start || a.end - b.end);
+  let covered = 0;
+  let previous: Entry | undefined;
+  for (const e of byOffset) {
+    if (e.start < covered) {
+      fail(file, e.at(), `tensor ${quote(e.name)}: data_offsets [${e.start}, ${e.end}] overlap those of ${quote(previous!.name)} [${previous!.start}, ${previous!.end}]`, 'each byte of the data belongs to one tensor; save the file again');
+    }
+    if (e.start > covered) {
+      fail(file, e.at(), `tensor ${quote(e.name)}: data_offsets start at ${e.start}, but ${previous ? `${quote(previous.name)} ends at ${covered}` : 'the data starts at 0'}: ${e.start - covered} bytes belong to no tensor`, 'the reference library refuses gaps between tensors; save the file again');
+    }
+    covered = e.end;
+    previous = e;
+  }
+  if (covered !== dataBytes) {
+    fail(file, (previous?.at ?? headerAt)(), `the tensors cover ${covered} of the ${dataBytes} data bytes; the rest belong to no tensor`, 'the reference library refuses trailing bytes; save the file again');
+  }
+}
+
+function decodeValues(view: DataView, start: number, entry: Entry, file: string): Float64Array {
+  const count = (entry.end - entry.start) / ITEM_BYTES[entry.dtype];
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    switch (dtype) {
+    switch (entry.dtype) {
       case 'F64':
         out[i] = view.getFloat64(start + 8 * i, true);
         break;
@@ -83,6 +146,9 @@ function decodeValues(view: DataView, start: number, count: number, dtype: strin
         scratch.setUint32(0, view.getUint16(start + 2 * i, true) << 16, true);
         out[i] = scratch.getFloat32(0, true);
       }
+    }
+    if (!Number.isFinite(out[i])) {
+      fail(file, entry.at(), `tensor ${quote(entry.name)}: element ${i} (index [${multiIndex(i, entry.shape).join(', ')}]) is ${out[i]}`, 'NaN and Infinity weights cannot be analyzed; save weights from a run that did not diverge');
     }
   }
   return out;

@@ -98,9 +98,9 @@ describe('safetensors', () => {
       b.set(h, 8);
       return b;
     };
-    await expectProblem(() => readSafetensors(build({ dtype: 'I64', shape: [1], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 9, message: /tensor "t" has dtype "I64"/ });
-    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [4], data_offsets: [0, 16] }, 8), 'w.safetensors'), { line: 1, column: 9, message: /data_offsets \[0,16\] fall outside the 8 data bytes/ });
-    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [3], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 9, message: /shape \[3\] of F32 needs 12 bytes/ });
+    await expectProblem(() => readSafetensors(build({ dtype: 'I64', shape: [1], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /tensor "t" has dtype "I64"/ });
+    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [4], data_offsets: [0, 16] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /data_offsets \[0,16\] fall outside the 8 data bytes/ });
+    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [3], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /shape \[3\] of F32 needs 12 bytes/ });
   });
 });
 
