@@ -309,6 +309,8 @@ async function exampleCommand(args: string[], io: CliIo): Promise<number> {
     const reason = (e as { code?: string }).code === 'EEXIST' || (e as { code?: string }).code === 'ENOTDIR' ? 'a file is in the way (--out names a folder)' : seamProblem(e);
     fail(dir, START, `cannot create the folder for the examples: ${reason}`, 'choose another folder with --out');
   }
+  const targets = files.map((f) => path.join(dir, f.name));
+  await checkOutputs(targets.map((target) => ({ path: target, what: 'example file' })), {}, nodeFiles, nodeWrites);
   // Never overwrite a file that differs unless asked: it may be the user's own edit.
   const clashes: Problem[] = [];
   for (const f of files) {
@@ -325,17 +327,20 @@ async function exampleCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** The reader of our output went away (`unroll … | head -1`): nothing more to say, so end quietly. */
-function quitOnClosedPipe(stream: NodeJS.WriteStream): void {
+/**
+ * The reader of our output went away (`unroll … | head -1`): nothing more to say, so end quietly. Any other
+ * failure to write standard output (a full disk behind a redirect) is the user's to fix: exit 2.
+ */
+function quitOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    if (e.code !== 'EPIPE') process.stderr.write(`unroll: cannot write to ${name}: ${seamProblem(e)}\n`);
+    process.exit(e.code === 'EPIPE' ? 0 : 2);
   });
 }
 
 if (require.main === module) {
-  quitOnClosedPipe(process.stdout);
-  quitOnClosedPipe(process.stderr);
+  quitOnClosedPipe(process.stdout, 'standard output');
+  quitOnClosedPipe(process.stderr, 'standard error');
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,

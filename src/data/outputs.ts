@@ -17,7 +17,8 @@ export interface OutputTarget {
   mayReplaceWeights?: boolean;
 }
 
-type RunFiles = LoadedAnalysis['meta'];
+/** The files a run reads (none for `unroll example`). */
+type RunFiles = Partial<LoadedAnalysis['meta']>;
 
 /** Where writing `p` would land: the file a link points at, or the real folder plus the name for a new file. */
 async function landsAt(files: FileSeam, p: string): Promise<string> {
@@ -33,7 +34,7 @@ async function targetProblem(target: OutputTarget, files: FileSeam, writes: Writ
   const stat = await files.stat(target.path).catch(() => undefined);
   const special = specialFileName(stat?.kind);
   if (special) return at(`this is ${special}, not a regular file; Unroll writes the ${target.what} to regular files only`, 'name a file');
-  if (stat && !stat.isFile) return at(`this is a folder; the ${target.what} needs a file name`, `name a file inside it, e.g. ${resolvePath(target.path, `unroll.${target.what}`)}`);
+  if (stat && !stat.isFile) return at(`this is a folder, not a file to write the ${target.what} to`, 'name a file inside it');
   if (!stat) {
     const folder = dirname(target.path);
     const parent = await files.stat(folder).catch(() => undefined);

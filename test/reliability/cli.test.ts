@@ -51,7 +51,7 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     mkdirSync(path.join(dir, 'folder'));
     writeFileSync(path.join(dir, 'afile'), 'mine');
     const cases: [string[], string, RegExp][] = [
-      [['analyze', 'sine.csv', '--json', 'folder'], 'folder', /this is a folder; the JSON needs a file name/],
+      [['analyze', 'sine.csv', '--json', 'folder'], 'folder', /this is a folder, not a file to write the JSON to/],
       [['analyze', 'sine.csv', '--out', 'missing/r.html'], 'missing/r.html', /the folder .*missing does not exist/],
       [['example', 'sine', '--out', 'afile'], 'afile', /cannot create the folder for the examples: a file is in the way/],
       [['example', 'sine', '--out', 'afile/sub'], 'afile/sub', /cannot create the folder for the examples: a file is in the way/],
@@ -91,6 +91,12 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     const fifo = spawnSync(process.execPath, [CLI, 'analyze', 'pipe.csv'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
     assert.equal(fifo.status, 2, `${fifo.signal ?? ''} ${fifo.stderr}`);
     assert.match(assertOneProblemAbout(fifo.stderr, 'pipe.csv'), /is a FIFO \(named pipe\), not a regular file/);
+    // `example` compares an existing file with the example before replacing it: a FIFO there is refused, not read.
+    mkdirSync(path.join(dir, 'ex'));
+    execFileSync('mkfifo', [path.join(dir, 'ex', 'sine.csv')]);
+    const example = spawnSync(process.execPath, [CLI, 'example', 'sine', '--out', 'ex'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(example.status, 2, `${example.signal ?? ''} ${example.stderr}`);
+    assert.match(assertOneProblemAbout(example.stderr, 'ex/sine.csv'), /this is a FIFO \(named pipe\), not a regular file; Unroll writes the example file to regular files only/);
     const device = spawnSync(process.execPath, [CLI, 'analyze', 'sine.csv', '--weights', 'zero.safetensors'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
     assert.equal(device.status, 2, device.stderr);
     assert.match(assertOneProblemAbout(device.stderr, 'zero.safetensors'), /is a device, not a regular file/);

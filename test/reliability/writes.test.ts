@@ -99,7 +99,7 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
     symlinkSync('/dev/null', path.join(dir, 'null.safetensors'));
     const cases: [string, RegExp][] = [
       [path.join(dir, 'missing', 'w.safetensors'), /the folder .*missing does not exist/],
-      [path.join(dir, 'folder.safetensors'), /this is a folder; the weights needs a file name/],
+      [path.join(dir, 'folder.safetensors'), /this is a folder, not a file to write the weights to/],
       [path.join(dir, 'sine.csv', 'w.safetensors'), /sine\.csv is a file, not a folder/],
       [path.join(dir, 'null.safetensors'), /this is a device, not a regular file; Unroll writes the weights to regular files only/],
       // /sys refuses new files even to root, so this holds on any machine.
