@@ -34,9 +34,11 @@ export function humanSummary(r: AnalysisResult, file: string): string {
     decay.distance.length < 2
       ? `  memory horizon  none to measure: the gradient has no distance to travel in a sequence of ${plural(r.meta.steps, 'step')}`
       : `  memory horizon  ${decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`,
-    decay.distance.length < 2 || !Number.isFinite(decay.slope)
+    decay.distance.length < 2
       ? `  decay slope     none: a slope needs the gradient at two distances or more`
-      : `  decay slope     ${formatNumber(decay.slope)} log10 per step${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`,
+      : Number.isFinite(decay.slope)
+        ? `  decay slope     ${formatNumber(decay.slope)} log10 per step${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`
+        : `  decay slope     not measurable: the gradient is zero or not finite at some distances`,
     `  W_hh            ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${verdict}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`,
     `  alive fraction  ${formatNumber(r.aliveFraction)} of steps have ‖∂L/∂h_k‖² > 1e-20`,
     `  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'fired' : 'did not fire'})` : ''}`,

@@ -1,7 +1,7 @@
 // The file seams on Node's file system: the only file in src/data that imports Node (excluded from its tsconfig).
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { access, chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FileKind, FileSeam, WriteSeam } from './files';
 
@@ -43,10 +43,10 @@ export const nodeFiles: FileSeam = {
 
 /** A name no one else uses, in the target's own folder (a rename across file systems would not be atomic). */
 function temporaryBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes `data` with `write`, cleaning the temporary file up when anything fails. */
+/** Runs `use` on a fresh temporary path beside `target`, and removes what is left there afterwards (a failed write). */
 async function throughTemporary(target: string, use: (temporary: string) => Promise<void>): Promise<void> {
   const temporary = temporaryBeside(target);
   try {
@@ -56,12 +56,16 @@ async function throughTemporary(target: string, use: (temporary: string) => Prom
   }
 }
 
+/** Through a link, the file it points at is what gets replaced (the link stays). */
+function destinationOf(target: string): Promise<string> {
+  return realpath(target).catch(() => target);
+}
+
 export const nodeWrites: WriteSeam = {
   async writeFile(target, data) {
-    // Through a link, the file it points at is replaced, and a replaced file keeps its permissions.
-    const existing = await realpath(target).catch(() => undefined);
-    const destination = existing ?? target;
-    const mode = existing ? (await stat(existing)).mode & 0o7777 : undefined;
+    const destination = await destinationOf(target);
+    // A replaced file keeps its permissions.
+    const mode = await stat(destination).then((s) => s.mode & 0o7777, () => undefined);
     await throughTemporary(destination, async (temporary) => {
       await writeFile(temporary, data, { flag: 'wx' });
       if (mode !== undefined) await chmod(temporary, mode);
@@ -69,6 +73,11 @@ export const nodeWrites: WriteSeam = {
     });
   },
   async probe(target) {
-    await throughTemporary(target, (temporary) => writeFile(temporary, '', { flag: 'wx' }));
+    const destination = await destinationOf(target);
+    // A rename would replace a read-only file too; its mode says the owner wants it kept.
+    await access(destination, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await throughTemporary(destination, (temporary) => writeFile(temporary, '', { flag: 'wx' }));
   },
 };
