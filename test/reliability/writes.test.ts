@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { encodeWeights, InputError, readSafetensors } from '../../src/data';
-import { nodeWrites } from '../../src/data/nodeFiles';
+import { nodeFiles, nodeWrites } from '../../src/data/nodeFiles';
+import { runTrain } from '../../src/worker/jobs';
 import { EXAMPLES, runCli, useTempDir } from './helpers';
 
 /** `path:line:col: message` lines only, and no stack trace. */
@@ -113,6 +114,22 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
       assert.ok(line.includes(path.relative(dir, save).startsWith('..') ? save : path.relative(dir, save)), line);
       assert.match(line, message);
     }
+  });
+
+  it('the worker preflights its save too: a confirmed target may update the weights, never the data, before any epoch', async () => {
+    const dir = tmp();
+    copyExamples(dir, 'sine.csv', 'sine.rnn.unroll.json');
+    assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'w.safetensors'], dir)).code, 0);
+    const source = { path: path.join(dir, 'sine.rnn.unroll.json'), workspaceRoot: dir, weights: path.join(dir, 'w.safetensors') };
+    const settings = { maxSteps: 100, flowBudget: 1, defaultCell: 'rnn' as const };
+    let epochs = 0;
+    const hooks = { onProgress: () => epochs++, shouldStop: () => false, yieldNow: async () => {} };
+    // The extension's save target was confirmed in a quick pick: the handler passes force.
+    const train = (saveTo: string) => runTrain(source, settings, nodeFiles, { epochs: 3, saveTo, force: true, writes: nodeWrites }, hooks);
+    await assert.rejects(train(path.join(dir, 'sine.csv')), (e: unknown) => e instanceof InputError && /this is the data file of this run/.test(e.message));
+    await assert.rejects(train(path.join(dir, 'nowhere', 'w.safetensors')), (e: unknown) => e instanceof InputError && /does not exist/.test(e.message));
+    assert.equal(epochs, 0, 'refused before the first epoch');
+    assert.equal((await train(path.join(dir, 'w.safetensors'))).saved, path.join(dir, 'w.safetensors'));
   });
 
   it('writes go through a temporary file and a rename: a new file every time, the old mode kept, nothing left behind', async () => {
