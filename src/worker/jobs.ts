@@ -75,6 +75,7 @@ export interface TrainHooks {
   onStopping?(): void;
   /** Called between batches so the caller's event loop can run (the worker awaits a macrotask here). */
   yieldNow(): Promise<void>;
+  /** Once loaded, before the save preflight and the first epoch (the CLI stops here after a Ctrl-C). */
   beforeCompute?: BeforeCompute;
 }
 
