@@ -1,16 +1,20 @@
 // `unroll`: analyze, train and write examples from a terminal, with the same jobs the extension's worker runs.
-// Exit codes: 0 ok, 2 bad input (one `path:line:col: message` line per problem), 1 internal error. No stack traces.
+// Exit codes: 0 ok, 2 bad input or a refused output (one `path:line:col: message` line per problem), 3 training
+// diverged, 130 stopped by Ctrl-C, 1 internal error. No stack traces.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../package.json';
-import { EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, type ExampleFile, type ExampleName } from '../data';
-import { nodeFiles } from '../data/nodeFiles';
+import { checkOutputs, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isModelFilePath, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
+import { fail, START } from '../data/errors';
+import { seamProblem } from '../data/load';
+import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import { resultToJson } from '../protocol/json';
 import type { CellKind } from '../protocol/result';
-import { runAnalyze, runTrain } from '../worker/jobs';
+import { describeNonFinite } from '../protocol/summary';
+import { runAnalyze, runTrain, type BeforeCompute } from '../worker/jobs';
 import { renderReportHtml } from './report';
 import { humanSummary, progressLine } from './summary';
 
@@ -18,7 +22,7 @@ export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
   cwd: string;
-  /** Registers what Ctrl-C does during training; returns the function that unregisters it. */
+  /** Registers what the first Ctrl-C does (a second ends the process at once); returns the function that unregisters it. */
   onInterrupt?(handler: () => void): () => void;
 }
 
@@ -26,22 +30,30 @@ const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
                  [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
                  [--max-memory MB] [--max-work N]
-  unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors]
+  unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
                  [--json] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll example <${EXAMPLE_NAMES.join('|')}|all> [--lag N] [--out DIR] [--force]
   unroll --help
 
 Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
+--model applies to a sequence file; a *.unroll.json already names its data, so giving both is refused.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
   per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
-Exit codes: 0 ok, 2 bad input (path:line:col: message), 1 internal error.
+Outputs (--json, --out, --save) are never an input of the run, and are written whole or not at all. --save replaces
+only weights Unroll wrote; --force replaces any file there, or the weights the run started from.
+Ctrl-C stops at the next check (training saves what it has); a second Ctrl-C quits at once.
+Exit codes: 0 ok, 2 bad input or a refused output or cost (path:line:col: message), 3 training diverged (nothing
+saved), 130 stopped by Ctrl-C, 1 internal error.
 `;
 
 const CELLS: readonly string[] = ['rnn', 'lstm', 'gru'];
 
 /** A problem with how unroll was called (not with a file): printed with the usage hint, exit 2. */
 class UsageError extends Error {}
+
+/** The first Ctrl-C reached a check before the run had anything to show: nothing is written, exit 130. */
+class Stopped extends Error {}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -61,6 +73,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
+    if (e instanceof Stopped) {
+      io.stderr.write('unroll: stopped (Ctrl-C); nothing was written\n');
+      return 130;
+    }
     if (e instanceof InputError) {
       printProblems(e.problems, io);
       return 2;
@@ -96,23 +112,72 @@ const sourceOptions = {
   'max-work': { type: 'string' },
 } as const;
 
+/** Digits only: Number() would also take "0x10", "1e3", " 5" and "" (as 0). */
 function positiveInteger(value: string | undefined, flag: string, max: number): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${value}"`);
   return n;
 }
 
 function positiveNumber(value: string | undefined, flag: string, range: { minimum: number; maximum: number }): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  const n = plainNumber(value);
   if (!(n >= range.minimum && n <= range.maximum)) throw new UsageError(`--${flag} must be a number from ${range.minimum} to ${range.maximum}, got "${value}"`);
   return n;
 }
 
-function oneFile(positionals: string[], command: string): string {
+/** A decimal number written plainly (no hex, exponent, blanks or empty value); NaN otherwise. */
+function plainNumber(value: string): number {
+  return /^(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
+
+function oneFile(positionals: string[], command: string, values: { model?: string }): string {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one file (a sequence file or a *.unroll.json), got ${positionals.length}`);
+  if (values.model !== undefined && isModelFilePath(positionals[0])) {
+    throw new UsageError(`--model applies to a sequence file; ${positionals[0]} is a model file and names its own data (analyze the data file with --model, or the model file alone)`);
+  }
   return positionals[0];
+}
+
+/**
+ * Ctrl-C during a run: the first sets the flag that the checks read (while loading, between training batches,
+ * before the analysis), and the process's own handler makes a second one end it at once.
+ */
+function interrupts(io: CliIo): { stopped: () => boolean; stopIfAsked: () => void; release: () => void } {
+  let stop = false;
+  const release = io.onInterrupt?.(() => {
+    stop = true;
+    io.stderr.write('\nunroll: stopping at the next check; press Ctrl-C again to quit now\n');
+  });
+  const stopIfAsked = () => {
+    if (stop) throw new Stopped();
+  };
+  return { stopped: () => stop, stopIfAsked, release: () => release?.() };
+}
+
+/** The files, with a check between the chunks a large data file is read in. */
+function stoppable(files: FileSeam, stopIfAsked: () => void): FileSeam {
+  const { readChunks } = files;
+  if (!readChunks) return files;
+  return {
+    ...files,
+    async *readChunks(file) {
+      for await (const chunk of readChunks(file)) {
+        stopIfAsked();
+        yield chunk;
+      }
+    },
+  };
+}
+
+/** Written whole or not at all; a failure (disk full, permissions changed since the check) is the user's to fix: exit 2. */
+async function writeOutput(file: string, data: Uint8Array | string, what: string): Promise<void> {
+  try {
+    await nodeWrites.writeFile(file, data);
+  } catch (e) {
+    fail(file, START, `cannot write the ${what}: ${seamProblem(e)}`, 'choose a path you can write to');
+  }
 }
 
 /** The workspace is where the user stands, unless the file lives elsewhere; then its own folder. */
@@ -133,12 +198,12 @@ const settingDefaults = manifest.contributes.configuration.properties;
 function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string; 'max-memory'?: string; 'max-work'?: string }): EngineSettings {
   const flowBudget = settingDefaults['unroll.flowBudget'];
   const budget = values['flow-budget'];
-  if (budget !== undefined && !(Number(budget) >= flowBudget.minimum && Number(budget) <= flowBudget.maximum)) {
+  if (budget !== undefined && !(plainNumber(budget) >= flowBudget.minimum && plainNumber(budget) <= flowBudget.maximum)) {
     throw new UsageError(`--flow-budget must be a number from ${flowBudget.minimum} to ${flowBudget.maximum} (passes), got "${budget}"`);
   }
   return {
     maxSteps: positiveInteger(values['max-steps'], 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
-    flowBudget: budget !== undefined ? Number(budget) : flowBudget.default,
+    flowBudget: budget !== undefined ? plainNumber(budget) : flowBudget.default,
     defaultCell: settingDefaults['unroll.defaultCell'].default as CellKind,
     maxMemoryMB: positiveInteger(values['max-memory'], 'max-memory', settingDefaults['unroll.maxMemoryMB'].maximum) ?? settingDefaults['unroll.maxMemoryMB'].default,
     maxWork: positiveNumber(values['max-work'], 'max-work', settingDefaults['unroll.maxWork']) ?? settingDefaults['unroll.maxWork'].default,
@@ -151,67 +216,84 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: { ...sourceOptions, cell: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' } },
   });
-  const file = oneFile(positionals, 'analyze');
+  const file = oneFile(positionals, 'analyze', values);
   if (values.cell !== undefined && !CELLS.includes(values.cell)) throw new UsageError(`--cell must be rnn, lstm or gru, got "${values.cell}"`);
-  const outcome = await runAnalyze(sourceFor(file, values, io), settingsFrom(values), nodeFiles, values.cell as CellKind | undefined);
-  printProblems(outcome.warnings, io);
-  const { result } = outcome;
-  if (values.json !== undefined) {
-    const text = JSON.stringify(resultToJson(result)) + '\n';
-    if (values.json === '-') io.stdout.write(text);
-    else await writeFile(path.resolve(io.cwd, values.json), text);
+  const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
+  const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
+  const targets: OutputTarget[] = [
+    ...(jsonFile ? [{ path: jsonFile, what: 'JSON' }] : []),
+    ...(outFile ? [{ path: outFile, what: 'report' }] : []),
+  ];
+  const { stopIfAsked, release } = interrupts(io);
+  try {
+    const beforeCompute: BeforeCompute = async (inputs) => {
+      stopIfAsked();
+      await checkOutputs(targets, inputs, nodeFiles, nodeWrites);
+    };
+    const outcome = await runAnalyze(sourceFor(file, values, io), settingsFrom(values), stoppable(nodeFiles, stopIfAsked), values.cell as CellKind | undefined, beforeCompute);
+    printProblems(outcome.warnings, io);
+    const { result } = outcome;
+    if (values.json === '-') io.stdout.write(JSON.stringify(resultToJson(result)) + '\n');
+    if (jsonFile) await writeOutput(jsonFile, JSON.stringify(resultToJson(result)) + '\n', 'JSON');
+    if (outFile) await writeOutput(outFile, await renderReportHtml([result], `Unroll: ${path.basename(result.meta.dataFile)}`), 'report');
+    // With --json - stdout carries only the JSON.
+    const summaryTo = values.json === '-' ? io.stderr : io.stdout;
+    summaryTo.write(humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)));
+    if (jsonFile) summaryTo.write(`wrote ${values.json}\n`);
+    if (outFile) summaryTo.write(`wrote ${values.out}\n`);
+    return 0;
+  } finally {
+    release();
   }
-  if (values.out !== undefined) {
-    await writeFile(path.resolve(io.cwd, values.out), await renderReportHtml([result], `Unroll: ${path.basename(result.meta.dataFile)}`));
-  }
-  // With --json - stdout carries only the JSON.
-  const summaryTo = values.json === '-' ? io.stderr : io.stdout;
-  summaryTo.write(humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)));
-  if (values.json !== undefined && values.json !== '-') summaryTo.write(`wrote ${values.json}\n`);
-  if (values.out !== undefined) summaryTo.write(`wrote ${values.out}\n`);
-  return 0;
 }
 
 async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, epochs: { type: 'string' }, save: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...sourceOptions, epochs: { type: 'string' }, save: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
   });
-  const file = oneFile(positionals, 'train');
+  const file = oneFile(positionals, 'train', values);
   const epochs = positiveInteger(values.epochs, 'epochs', 100_000);
   if (values.save !== undefined && !values.save.endsWith('.safetensors')) throw new UsageError(`--save writes safetensors: name the file *.safetensors, got "${values.save}"`);
-  let stop = false;
-  const unregister = io.onInterrupt?.(() => (stop = true));
+  if (values.force && values.save === undefined) throw new UsageError('--force applies to --save (replacing a file there)');
+  const { stopped, stopIfAsked, release } = interrupts(io);
   const tty = io.stdout.isTTY === true && !values.json;
   try {
     const outcome = await runTrain(
       sourceFor(file, values, io),
       settingsFrom(values),
-      nodeFiles,
-      { epochs, saveTo: values.save && path.resolve(io.cwd, values.save), writeFile: (p, bytes) => writeFile(p, bytes) },
+      stoppable(nodeFiles, stopIfAsked),
+      { epochs, saveTo: values.save && path.resolve(io.cwd, values.save), force: values.force, writes: nodeWrites },
       {
         onProgress(point) {
           if (values.json) io.stdout.write(JSON.stringify({ type: 'progress', ...point }) + '\n');
           else if (tty) io.stdout.write(`\r${progressLine(point, io.stdout.columns ?? 80)}`);
           else io.stdout.write(progressLine(point, 80) + '\n');
         },
-        shouldStop: () => stop,
+        shouldStop: stopped,
         yieldNow: () => new Promise((resolve) => setImmediate(resolve)),
+        beforeCompute: async () => stopIfAsked(),
       },
     );
     if (tty) io.stdout.write('\n');
+    const diverged = outcome.reason === 'nonFinite' ? 3 : 0;
     if (values.json) {
       const { reason, last, nonFinite, saved } = outcome;
       io.stdout.write(JSON.stringify({ type: 'done', reason, last, nonFinite, saved: saved ? shown(saved, io) : null }) + '\n');
-      return 0;
+      return diverged;
     }
-    const ending = { finished: 'Training finished.', cancelled: 'Training stopped (Ctrl-C).', nonFinite: `Training stopped: ${outcome.nonFinite?.what} at step ${outcome.nonFinite?.step}; weights were not saved.` }[outcome.reason];
+    const epoch = (outcome.last?.epoch ?? 0) + 1;
+    const ending = {
+      finished: 'Training finished.',
+      cancelled: 'Training stopped (Ctrl-C).',
+      nonFinite: `Training diverged in epoch ${epoch}: ${outcome.nonFinite ? describeNonFinite(outcome.nonFinite) : 'a value is not finite'}; weights were not saved.`,
+    }[outcome.reason];
     io.stdout.write(`${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}\n\n`);
     io.stdout.write(humanSummary(outcome.result, shown(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile, io)));
-    return 0;
+    return diverged;
   } finally {
-    unregister?.();
+    release();
   }
 }
 
@@ -235,31 +317,59 @@ async function exampleCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`unknown example "${name}"; choose ${EXAMPLE_NAMES.join(', ')} or all`);
   }
   const dir = path.resolve(io.cwd, values.out ?? '.');
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const reason = (e as { code?: string }).code === 'EEXIST' || (e as { code?: string }).code === 'ENOTDIR' ? 'a file is in the way (--out names a folder)' : seamProblem(e);
+    fail(dir, START, `cannot create the folder for the examples: ${reason}`, 'choose another folder with --out');
+  }
+  const targets = files.map((f) => path.join(dir, f.name));
+  await checkOutputs(targets.map((target) => ({ path: target, what: 'example file' })), {}, nodeFiles, nodeWrites);
   // Never overwrite a file that differs unless asked: it may be the user's own edit.
   const clashes: Problem[] = [];
   for (const f of files) {
     const target = path.join(dir, f.name);
-    if (!values.force && existsSync(target) && (await readFile(target, 'utf8')) !== f.contents) {
+    if (!values.force && existsSync(target) && (await readFile(target, 'utf8').catch(() => undefined)) !== f.contents) {
       clashes.push({ file: target, line: 1, column: 1, message: 'exists and differs from the example; not overwritten', hint: 'use --force to overwrite, or --out DIR', severity: 'error' });
     }
   }
   if (clashes.length > 0) throw new InputError(clashes);
-  await mkdir(dir, { recursive: true });
   for (const f of files) {
-    await writeFile(path.join(dir, f.name), f.contents);
+    await writeOutput(path.join(dir, f.name), f.contents, 'example file');
     io.stdout.write(`wrote ${shown(path.join(dir, f.name), io)}\n`);
   }
   return 0;
 }
 
+/**
+ * The reader of our output went away (`unroll … | head -1`): nothing more to say, so end quietly. Any other
+ * failure to write standard output (a full disk behind a redirect) is the user's to fix: exit 2.
+ */
+function quitOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`unroll: cannot write to ${name}: ${seamProblem(e)}\n`);
+    process.exit(e.code === 'EPIPE' ? 0 : 2);
+  });
+}
+
 if (require.main === module) {
+  quitOnClosedPipe(process.stdout, 'standard output');
+  quitOnClosedPipe(process.stderr, 'standard error');
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
     onInterrupt(handler) {
-      process.on('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      let count = 0;
+      const onSignal = () => {
+        if (++count > 1) process.exit(130);
+        handler();
+        // Signals already queued still reach this listener; after them the default action applies, which ends
+        // the process at once even inside a long synchronous computation (the shell reports 130).
+        setImmediate(() => process.off('SIGINT', onSignal));
+      };
+      process.on('SIGINT', onSignal);
+      return () => process.off('SIGINT', onSignal);
     },
   };
   main(process.argv.slice(2), io).then((code) => (process.exitCode = code));

@@ -1,9 +1,11 @@
 // The data layer's public surface: readers, the model file, weights and the examples (DESIGN.md §3).
 export { InputError, formatProblem } from './errors';
-export type { FileSeam } from './files';
+export type { FileSeam, WriteSeam } from './files';
 export { loadAnalysis, isModelFilePath, formatOf, MAX_FILE_BYTES } from './load';
 export type { LoadedAnalysis } from './load';
-export { readSafetensors, writeSafetensors } from './safetensors';
+export { encodeWeights, readSafetensors, writeSafetensors, writtenByUnroll } from './safetensors';
+export { checkOutputs } from './outputs';
+export type { OutputTarget } from './outputs';
 export { readJsonWeights, writeJsonWeights } from './jsonWeights';
 export { readCsv } from './csv';
 export { readNpy } from './npy';

@@ -6,7 +6,7 @@ import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/resu
 import { readCsv } from './csv';
 import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, type BuiltData, type Ref } from './dataset';
 import { fail, formatBytes, InputError, problem, START, warning } from './errors';
-import type { FileSeam } from './files';
+import { specialFileName, type FileSeam } from './files';
 import { readJsonData } from './jsonData';
 import { readJsonWeights } from './jsonWeights';
 import { parseModelFile, type ModelSpec, type ParsedModelFile } from './modelFile';
@@ -62,10 +62,13 @@ function stem(path: string): string {
   return basename(path).replace(/\.[^.]*$/, '');
 }
 
-function seamProblem(e: unknown): string {
+/** A file system error in words, for a problem line. */
+export function seamProblem(e: unknown): string {
   const code = (e as { code?: unknown }).code;
   if (code === 'ELOOP') return 'a symbolic link loop (a link that points back to itself)';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'not found';
   return e instanceof Error ? e.message : String(e);
 }
@@ -84,6 +87,9 @@ async function checkFile(files: FileSeam, path: string, ref: Ref, what: string, 
     fail(ref.file, ref.at, `cannot read the ${what} ${path}: ${seamProblem(e)}`, 'check the path and its links');
   }
   if (!stat) fail(ref.file, ref.at, ref.file === path ? `this ${what} does not exist` : `the ${what} ${path} does not exist`, ref.file === path ? 'check the path' : 'paths are relative to the model file');
+  // Reading a FIFO would wait for a writer forever, and a device may never end: only regular files are read.
+  const special = specialFileName(stat.kind);
+  if (special) fail(ref.file, ref.at, `the ${what} ${path} is ${special}, not a regular file`, 'save the contents to a file and name that file');
   if (!stat.isFile) fail(ref.file, ref.at, `the ${what} ${path} is a folder, not a file`, 'name a file');
   if (stat.size > cap) {
     fail(ref.file, ref.at, `the ${what} ${path} is ${formatBytes(stat.size)}; Unroll reads files up to ${formatBytes(cap)}`, 'analyze a part of it: cut the file (e.g. head -n 100000), or save a shorter window');

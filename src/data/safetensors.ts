@@ -154,13 +154,54 @@ function decodeValues(view: DataView, start: number, entry: Entry, file: string)
   return out;
 }
 
+/** Marks the files Unroll writes in `__metadata__`, so a later save may replace them and nothing else. */
+const WRITER = { key: 'writer', value: 'unroll' } as const;
+
+/** True when `bytes` are a safetensors file whose header says Unroll wrote it. */
+export function writtenByUnroll(bytes: Uint8Array): boolean {
+  if (bytes.length < HEADER_START) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(0, true);
+  if (view.getUint32(4, true) !== 0 || HEADER_START + length > bytes.length) return false;
+  try {
+    const header = JSON.parse(textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, HEADER_START + length)));
+    return header?.__metadata__?.[WRITER.key] === WRITER.value;
+  } catch {
+    return false;
+  }
+}
+
+export interface EncodedWeights {
+  bytes: Uint8Array;
+  dtype: 'F32' | 'F64';
+  /** Why F64 was needed: the first value F32 cannot hold, e.g. "fc.weight[3] = 4.1e+39". */
+  widenedFor?: string;
+}
+
+/**
+ * Weights as safetensors without losing any: F32 (what PyTorch models use) when every value stays finite in it,
+ * else F64. A value that is not finite at all is refused, naming the tensor and index (never a file of Infinity).
+ */
+export function encodeWeights(params: Map<string, Tensor>, file: string): EncodedWeights {
+  let widenedFor: string | undefined;
+  for (const [name, t] of params) {
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i];
+      if (!Number.isFinite(v)) fail(file, START, `weights not saved: ${name}[${i}] is ${v}`, 'the training diverged; lower the learning rate or clip the gradient');
+      if (widenedFor === undefined && !Number.isFinite(Math.fround(v))) widenedFor = `${name}[${i}] = ${v.toPrecision(3)}`;
+    }
+  }
+  const dtype = widenedFor === undefined ? 'F32' : 'F64';
+  return { bytes: writeSafetensors(params, dtype), dtype, ...(widenedFor ? { widenedFor } : {}) };
+}
+
 /**
  * Tensors in map order, each at an offset that is a multiple of its item size; the header is padded with
  * spaces so the data starts on an 8-byte boundary (as the reference writer does).
  */
 export function writeSafetensors(params: Map<string, Tensor>, dtype: 'F32' | 'F64'): Uint8Array {
   const item = ITEM_BYTES[dtype];
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt', [WRITER.key]: WRITER.value } };
   let offset = 0;
   for (const [name, t] of params) {
     const size = t.data.length * item;

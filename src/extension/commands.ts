@@ -3,6 +3,8 @@
 import { Buffer } from 'node:buffer';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { checkOutputs, InputError } from '../data';
+import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { resultToJson } from '../protocol/json';
 import type { WebviewExport } from '../protocol/messages';
 import type { CellKind } from '../protocol/result';
@@ -50,6 +52,33 @@ async function modelBeside(dataPath: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** A JSON file Export Report wrote earlier (one Result, or several compared): the only kind it replaces unasked. */
+async function isReportJson(path: string): Promise<boolean> {
+  try {
+    const json: unknown = JSON.parse(await readText(path));
+    const isResult = (x: unknown) => typeof x === 'object' && x !== null && 'model' in x && 'flow' in x;
+    return isResult(json) || (typeof json === 'object' && json !== null && Array.isArray((json as { results?: unknown }).results) && (json as { results: unknown[] }).results.every(isResult));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The numbers go beside the report as JSON. That file was not chosen in the dialog, so an existing one is
+ * replaced only when it is an earlier export, or when the user says so; given a target (tests, other
+ * extensions) nobody can be asked, and the export stops instead.
+ */
+async function mayWriteBeside(jsonPath: string, ask: boolean): Promise<boolean> {
+  if (!(await exists(vscode.Uri.file(jsonPath))) || (await isReportJson(jsonPath))) return true;
+  const message = `${basename(jsonPath)} exists and is not an Unroll report`;
+  if (!ask) {
+    void vscode.window.showErrorMessage(`Unroll: ${message}; the report was not exported. Choose another name.`);
+    return false;
+  }
+  const replace = 'Replace';
+  return (await vscode.window.showWarningMessage(`${message}. Export Report writes the numbers there: replace it?`, { modal: true }, replace)) === replace;
+}
+
 /** Offered, not imposed: the file is written only when the user says so. */
 async function offerModelFile(dataPath: string): Promise<void> {
   const modelPath = modelPathFor(dataPath);
@@ -60,7 +89,7 @@ async function offerModelFile(dataPath: string): Promise<void> {
   );
   if (answer !== create) return;
   const uri = vscode.Uri.file(modelPath);
-  if (!(await exists(uri))) await vscode.workspace.fs.writeFile(uri, Buffer.from(modelTemplate(dataPath, readSettings().engine.defaultCell)));
+  if (!(await exists(uri))) await nodeWrites.writeFile(modelPath, modelTemplate(dataPath, readSettings().engine.defaultCell));
   await vscode.window.showTextDocument(uri);
 }
 
@@ -134,9 +163,24 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
     const title = `Unroll report: ${basename(source.path)}`;
     const json = results.length === 1 ? resultToJson(results[0]) : { results: results.map(resultToJson) };
     const jsonUri = uri.with({ path: uri.path.replace(/\.html?$/i, '') + '.json' });
+    try {
+      // A target given by a caller may name a new folder (the dialog only offers existing ones).
+      await vscode.workspace.fs.createDirectory(vscode.Uri.file(dirname(uri.fsPath)));
+    } catch {
+      // A file in the way is reported by the check below, with the path.
+    }
+    if (!(await mayWriteBeside(jsonUri.fsPath, target === undefined))) return undefined;
+    try {
+      // Never onto the data, model or weights shown, and only where writing can succeed.
+      await checkOutputs([{ path: uri.fsPath, what: 'report' }, { path: jsonUri.fsPath, what: 'JSON' }], results[0].meta, nodeFiles, nodeWrites);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      void vscode.window.showErrorMessage(`Unroll: the report was not exported. ${e.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+      return undefined;
+    }
     const html = await renderReportHtml(results, title, vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(html));
-    await vscode.workspace.fs.writeFile(jsonUri, Buffer.from(JSON.stringify(json)));
+    await nodeWrites.writeFile(uri.fsPath, html);
+    await nodeWrites.writeFile(jsonUri.fsPath, JSON.stringify(json));
     controller.log.info(`report written to ${uri.fsPath} and ${jsonUri.fsPath}`);
     return uri;
   });
@@ -173,6 +217,6 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
     });
     if (!uri) return;
     const bytes = message.format === 'png' ? Buffer.from(message.data, 'base64') : Buffer.from(message.data, 'utf8');
-    await vscode.workspace.fs.writeFile(uri, bytes);
+    await nodeWrites.writeFile(uri.fsPath, bytes);
   });
 }

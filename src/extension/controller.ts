@@ -13,7 +13,7 @@ import {
   type WebviewTrainStart,
 } from '../protocol/messages';
 import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
-import { healthLine, summarize } from '../protocol/summary';
+import { describeNonFinite, healthLine, summarize } from '../protocol/summary';
 import { CancelledError, JobError, WorkerClient } from '../worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { Disposable } from './dispose';
@@ -192,7 +192,7 @@ export class Controller extends Disposable {
           this.log.info(`training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`);
           if (done.result) this.show(done.result);
           if (done.reason === 'nonFinite' && done.nonFinite)
-            void vscode.window.showWarningMessage(`Unroll: training stopped: ${done.nonFinite.what} at step ${done.nonFinite.step}.`);
+            void vscode.window.showWarningMessage(`Unroll: training stopped: ${describeNonFinite(done.nonFinite)}.`);
           return done;
         } catch (error) {
           throttle.flush();

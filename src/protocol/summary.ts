@@ -1,5 +1,5 @@
 // Words for a Result: the panel's headline sentence, the status bar's health line and the CLI's summary share these.
-import type { AnalysisResult } from './result';
+import type { AnalysisResult, NonFinite } from './result';
 
 const CELL_NAMES = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
 
@@ -21,6 +21,11 @@ function measuredSpan(r: AnalysisResult): number {
   return r.flow.decay.distance.length;
 }
 
+/** "hidden state h_t of layer 0 is not finite at step 12"; training's own checks (the gradient norm, the update) have no step. */
+export function describeNonFinite(n: NonFinite): string {
+  return n.step >= 0 ? `${n.what} at step ${n.step}` : n.what;
+}
+
 /**
  * One sentence a person reads first, e.g. "The gradient from step t reaches about 12 steps back before falling
  * below 1/1000 of its size: this RNN cannot learn the lag-50 dependency in this file."
@@ -28,8 +33,9 @@ function measuredSpan(r: AnalysisResult): number {
 export function summarize(r: AnalysisResult): string {
   const cell = CELL_NAMES[r.model.cell];
   if (r.nonFinite) {
-    return `The ${cell}'s ${r.nonFinite.what} at step ${r.nonFinite.step}: the computation overflowed. Clip the gradient by norm, lower the learning rate or the spectral radius of W_hh.`;
+    return `The ${cell}'s ${describeNonFinite(r.nonFinite)}: the computation overflowed. Clip the gradient by norm, lower the learning rate or the spectral radius of W_hh.`;
   }
+  if (measuredSpan(r) < 2) return `With a single step the gradient has no distance to travel: analyze a longer sequence to see how far this ${cell} remembers.`;
   const { horizon, slope } = r.flow.decay;
   const lag = lagOf(r.meta.dataFile);
   const cut = r.flow.truncate;
@@ -54,7 +60,7 @@ export function summarize(r: AnalysisResult): string {
 /** Short status-bar text, e.g. "∇ horizon 12 steps · σmax 0.81". */
 export function healthLine(r: AnalysisResult): string {
   const sigma = `σmax ${fmt(r.spectral.sigmaMax)}`;
-  if (r.nonFinite) return `∇ non-finite at step ${r.nonFinite.step} · ${sigma}`;
+  if (r.nonFinite) return `∇ non-finite${r.nonFinite.step >= 0 ? ` at step ${r.nonFinite.step}` : ''} · ${sigma}`;
   const h = r.flow.decay.horizon;
   if (h !== null) return `∇ horizon ${h} step${h === 1 ? '' : 's'} · ${sigma}`;
   const slope = r.flow.decay.slope;

@@ -10,13 +10,13 @@ import {
   type ToWorker,
   type TrainRequest,
 } from '../protocol/messages';
-import type { FileSeam } from '../data/files';
+import type { FileSeam, WriteSeam } from '../data/files';
 import { runAnalyze, runCompare, runTrain } from './jobs';
 import { collectTransferables } from './transfer';
 
 export interface WorkerIo {
   files: FileSeam;
-  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  writes: WriteSeam;
 }
 
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
@@ -80,7 +80,8 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
       source,
       settings,
       io.files,
-      { epochs, saveTo, writeFile: io.writeFile },
+      // The extension asks before saving (a quick pick names the file), so the target is a confirmed one.
+      { epochs, saveTo, force: true, writes: io.writes },
       {
         onProgress: (point) => post({ type: FromWorkerType.Progress, requestId, point }),
         shouldStop: () => isCancelled(requestId),

@@ -1,8 +1,8 @@
 // The jobs the worker runs, as plain async functions: the worker entry and the CLI share them.
 import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainPoint } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
-import type { FileSeam } from '../data/files';
-import { loadAnalysis, writeSafetensors, type LoadedAnalysis } from '../data';
+import type { FileSeam, WriteSeam } from '../data/files';
+import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
 import { Trainer, analyze, initParams, type ParamSet } from '../engine';
 
 export interface AnalyzeOutcome {
@@ -33,9 +33,16 @@ function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: Par
   });
 }
 
+/**
+ * Called once the source is loaded (so the files it reads are known) and before any compute: throws to refuse the
+ * run, e.g. because an output would overwrite one of these files, or because the user asked to stop.
+ */
+export type BeforeCompute = (inputs: LoadedAnalysis['meta']) => Promise<void>;
+
 /** Load the source (data file or model file), run forward + BPTT + diagnostics. Throws the data layer's InputError. */
-export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind): Promise<AnalyzeOutcome> {
+export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind, beforeCompute?: BeforeCompute): Promise<AnalyzeOutcome> {
   const loaded = await loadAnalysis(source, settings, files, cell ? { cell } : undefined);
+  await beforeCompute?.(loaded.meta);
   const params = loaded.params ?? initParams(loaded.model);
   return { result: analyzeLoaded(loaded, loaded.model, params, settings), files: loaded.files, warnings: loaded.warnings };
 }
@@ -68,13 +75,20 @@ export interface TrainHooks {
   onStopping?(): void;
   /** Called between batches so the caller's event loop can run (the worker awaits a macrotask here). */
   yieldNow(): Promise<void>;
+  /** Once loaded, before the save preflight and the first epoch (the CLI stops here after a Ctrl-C). */
+  beforeCompute?: BeforeCompute;
 }
 
 export interface TrainOptions {
   epochs?: number;
-  /** Absolute path for the trained weights (safetensors, F32); absent = write nothing. */
+  /** Absolute path for the trained weights (safetensors, F32 or F64 when F32 cannot hold them); absent = write nothing. */
   saveTo?: string;
-  writeFile?(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * The user confirmed `saveTo` (the extension's pick, the CLI's --force): it may replace a file Unroll did not
+   * write, or the weights the run started from. Never the data or the model file.
+   */
+  force?: boolean;
+  writes?: WriteSeam;
 }
 
 export interface TrainOutcome {
@@ -89,6 +103,13 @@ export interface TrainOutcome {
 
 export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
   const loaded = await loadAnalysis(source, settings, files, { training: true });
+  await hooks.beforeCompute?.(loaded.meta);
+  const { saveTo, writes } = options;
+  // Checked before the first epoch: a save that cannot happen must not cost the whole training first.
+  if (saveTo && writes) {
+    const replaceable = options.force ? undefined : writtenByUnroll;
+    await checkOutputs([{ path: saveTo, what: 'weights', replaceable, mayReplaceWeights: options.force }], loaded.meta, files, writes);
+  }
   const model = loaded.model;
   const params = loaded.params ?? initParams(model);
   const trainer = new Trainer(model, params);
@@ -122,10 +143,13 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
     hooks.onProgress(last);
   }
   let saved: string | undefined;
-  if (options.saveTo && options.writeFile && reason !== 'nonFinite') {
-    await options.writeFile(options.saveTo, writeSafetensors(params, 'F32'));
-    saved = options.saveTo;
+  const notes = [`After ${last ? last.epoch : 0} epoch(s) of training (${reason}).`];
+  if (saveTo && writes && reason !== 'nonFinite') {
+    const weights = encodeWeights(params, saveTo);
+    await writes.writeFile(saveTo, weights.bytes);
+    saved = saveTo;
+    if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);
   }
-  const result = analyzeLoaded(loaded, model, params, settings, [`After ${last ? last.epoch : 0} epoch(s) of training (${reason}).`]);
+  const result = analyzeLoaded(loaded, model, params, settings, notes);
   return { reason, last, nonFinite, saved, result, files: loaded.files };
 }

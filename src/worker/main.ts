@@ -1,13 +1,12 @@
 // The worker thread's entry (bundled to dist/worker.js): ToWorker in, FromWorker out, over worker_threads.
-import { writeFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import type { ToWorker } from '../protocol/messages';
-import { nodeFiles } from '../data/nodeFiles';
+import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { createJobHandler } from './handler';
 
 if (!parentPort) throw new Error('dist/worker.js runs only as a worker thread');
 const port = parentPort;
-const handler = createJobHandler({ files: nodeFiles, writeFile: (path, bytes) => writeFile(path, bytes) }, (message, transfer) =>
+const handler = createJobHandler({ files: nodeFiles, writes: nodeWrites }, (message, transfer) =>
   port.postMessage(message, transfer),
 );
 port.on('message', (message: ToWorker) => handler.handle(message));

@@ -1,7 +1,7 @@
 // View 6: training over epochs, live: loss, global gradient norm (clipped epochs marked), how often clipping
 // fired, and the recurrent matrix's spectral radius and σ_max against 1/γ. One chart.js chart with four value
 // axes stacked over one epoch axis; each trainProgress appends a point to every series and redraws in place.
-import type { TrainPoint } from '../../src/protocol';
+import { describeNonFinite, type TrainPoint } from '../../src/protocol';
 import type { Chart, Config } from '../charts';
 import type { Scale } from 'chart.js';
 import { axis, baseOptions, decades, logAxis, rule } from '../charts';
@@ -59,7 +59,7 @@ export class TrainingView extends ChartView {
     const pal = this.ctx.palette;
     const tr = this.ctx.data.training!;
     const last = this.points()[this.points().length - 1];
-    const state = tr.running ? 'running' : tr.end?.reason === 'nonFinite' ? `stopped: non-finite values${tr.end.nonFinite ? ` at step ${tr.end.nonFinite.step} (${tr.end.nonFinite.what})` : ''}` : tr.end?.reason === 'cancelled' ? 'stopped' : 'finished';
+    const state = tr.running ? 'running' : tr.end?.reason === 'nonFinite' ? `stopped: non-finite values${tr.end.nonFinite ? ` (${describeNonFinite(tr.end.nonFinite)})` : ''}` : tr.end?.reason === 'cancelled' ? 'stopped' : 'finished';
     const clip = this.ctx.data.result?.model.clip;
     const clipping = clip?.norm ? `clipping by global norm τ = ${fmt(clip.norm)}` : clip?.value ? 'element-wise clipping (changes the direction)' : 'clipping off';
     return {

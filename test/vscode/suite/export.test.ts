@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../../src/protocol/result';
@@ -33,6 +33,20 @@ describe('compare and export', () => {
     const numbers = JSON.parse(readFileSync(join(root, 'exported', 'report.json'), 'utf8'));
     assert.equal(numbers.loss, api.lastResult()!.loss);
     assert.equal(numbers.dLdh.length, result.meta.steps);
+  });
+
+  it('Export Report refuses to write onto the files it shows, or over a JSON file it did not write', async () => {
+    const result = await vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', model());
+    assert.ok(result);
+    const modelBefore = readFileSync(model().fsPath, 'utf8');
+    assert.equal(await vscode.commands.executeCommand('unroll.exportReport', model()), undefined);
+    assert.equal(readFileSync(model().fsPath, 'utf8'), modelBefore);
+    const foreign = join(root, 'exported', 'notes.json');
+    mkdirSync(join(root, 'exported'), { recursive: true });
+    writeFileSync(foreign, '{ "mine": true }');
+    assert.equal(await vscode.commands.executeCommand('unroll.exportReport', vscode.Uri.file(join(root, 'exported', 'notes.html'))), undefined);
+    assert.equal(readFileSync(foreign, 'utf8'), '{ "mine": true }');
+    assert.ok(!existsSync(join(root, 'exported', 'notes.html')), 'nothing half-exported');
   });
 
   it('Open Examples copies the packaged examples into the chosen folder', async () => {
