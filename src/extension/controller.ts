@@ -14,7 +14,7 @@ import {
 } from '../protocol/messages';
 import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
 import { healthLine, summarize } from '../protocol/summary';
-import { CancelledError, JobError, WorkerClient } from '../worker/client';
+import { CancelledError, JobError, WorkerClient, WorkerFailedError } from '../worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { Disposable } from './dispose';
 import { LatestEvery } from './throttle';
@@ -48,8 +48,10 @@ export interface UnrollTestApi {
   /** Generation of the last Result or comparison sent to the panel. */
   resultGeneration(): number;
   lastRendered(): RenderedMark | undefined;
-  /** Worker threads alive in the extension host. */
+  /** Worker threads alive in the extension host (the view's, and a training's while it runs). */
   workerCount(): number;
+  /** Ends the view's worker thread as a crash would; false when none was running. */
+  killWorker(): boolean;
   panelOpen(): boolean;
   training(): boolean;
 }
@@ -98,6 +100,7 @@ export class Controller extends Disposable {
     resultGeneration: () => this.generation,
     lastRendered: () => this.rendered,
     workerCount: () => liveThreadWorkers(),
+    killWorker: () => this.client?.killViewWorker() ?? false,
     panelOpen: () => this.panel !== undefined,
     training: () => this.client?.training ?? false,
   };
@@ -313,7 +316,8 @@ export class Controller extends Disposable {
       type: ToWebviewType.Stale,
       problems: [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }],
     });
-    void vscode.window.showErrorMessage(`Unroll: ${message}`);
+    // A worker's failure already names Unroll ("Unroll's worker ran out of memory …").
+    void vscode.window.showErrorMessage(error instanceof WorkerFailedError ? message : `Unroll: ${message}`);
   }
 
   private fromPanel(message: FromWebview): void {
