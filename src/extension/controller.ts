@@ -312,10 +312,9 @@ export class Controller extends Disposable {
     }
     const message = error instanceof Error ? error.message : String(error);
     this.log.error(message);
-    this.panel?.post({
-      type: ToWebviewType.Stale,
-      problems: [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }],
-    });
+    // Kept like a file's problems, so a reloaded panel shows it too and the next good run clears it.
+    this.problems = [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }];
+    this.panel?.post({ type: ToWebviewType.Stale, problems: [...this.problems] });
     // A worker's failure already names Unroll ("Unroll's worker ran out of memory …").
     void vscode.window.showErrorMessage(error instanceof WorkerFailedError ? message : `Unroll: ${message}`);
   }
