@@ -210,7 +210,9 @@ export class Controller extends Disposable {
     );
   }
 
+  /** Stop ends whatever computes: the view's analysis or comparison, and a training. */
   async stop(): Promise<void> {
+    if (this.client?.stopView()) this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
     await this.client?.stopTraining();
   }
 

@@ -1,8 +1,8 @@
 // The extension's side of the worker: one request id per job, answers matched here and nowhere else.
 // Two threads with independent lifetimes: one for the view's analyses and comparisons, one for training, so ending
 // a stuck analysis never ends a training (and Stop never restarts an analysis).
-// A newer analysis cancels a stale one; a thread that does not answer Cancel within CANCEL_GRACE_MS is terminated
-// and the newer request goes to a fresh one. Stop ends a training within STOP_GRACE_MS, killing the thread if it must.
+// A newer analysis (or Stop) cancels a stale one; a thread that does not answer Cancel within CANCEL_GRACE_MS is
+// terminated and the newer request goes to a fresh one. Stop ends a training within STOP_GRACE_MS, killing the thread if it must.
 // A training that acknowledges Stop in time gets FINISH_GRACE_MS more to analyze the weights it reached.
 import {
   FromWorkerType,
@@ -295,6 +295,15 @@ export class WorkerClient {
     this.trainer.pending.delete(requestId);
     pending.resolve({ type: FromWorkerType.TrainDone, requestId, reason: 'cancelled', last: pending.lastPoint ?? null, nonFinite: null });
     this.trainer.restart();
+  }
+
+  /** Stop for the view: the running analysis or comparison ends as CancelledError, its thread replaced if stuck. False if none ran. */
+  stopView(): boolean {
+    const running = this.currentView;
+    this.currentView = undefined;
+    if (running === undefined || !this.view.pending.has(running)) return false;
+    this.view.supersede(running, CANCEL_GRACE_MS);
+    return true;
   }
 
   /** Ends the view's thread as a crash would, without telling this client first (the soak test's crash). */

@@ -109,6 +109,23 @@ describe('worker lifecycle (real threads)', function () {
     }
   });
 
+  it('Stop ends a stuck analysis within the grace period and frees its thread', async () => {
+    const slow = slowAnalysis(tempDir());
+    const { client } = threadClient();
+    try {
+      const running = client.analyze(slow.source, slow.settings).catch((e: unknown) => e);
+      await sleep(1000); // well into its synchronous computation
+      const stopping = performance.now();
+      assert.equal(client.stopView(), true);
+      assert.ok((await running) instanceof CancelledError);
+      await waitFor('the stuck thread to exit', () => liveThreadWorkers() === 0);
+      const freedMs = performance.now() - stopping;
+      assert.ok(freedMs < CANCEL_GRACE_MS + 2000, `the thread was freed after ${freedMs.toFixed(0)} ms`);
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('a training goes on while a stuck analysis is replaced, and Stop ends it', async () => {
     const slow = slowAnalysis(tempDir());
     const { client } = threadClient();

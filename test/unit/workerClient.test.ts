@@ -180,6 +180,18 @@ describe('WorkerClient', () => {
     await assert.rejects(training, CancelledError);
   });
 
+  it('Stop for the view ends the running analysis at once and replaces its thread if it does not answer', async () => {
+    const { client, workers } = setup();
+    assert.equal(client.stopView(), false, 'nothing to stop');
+    const running = client.analyze(source, settings);
+    assert.equal(client.stopView(), true);
+    await assert.rejects(running, CancelledError);
+    assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: workers[0].received[0].requestId });
+    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    assert.equal(workers[0].terminated, true);
+    assert.equal(client.hasWorker, false, 'no thread is started for nothing');
+  });
+
   it('a crashed worker fails its requests with a clear message, and the next request starts a new one', async () => {
     const { client, workers, logs } = setup();
     const answer = client.analyze(source, settings);
