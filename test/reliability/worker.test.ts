@@ -35,6 +35,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 /**
  * An analysis that computes for seconds in one synchronous stretch (about 9 s alone here): an LSTM with 384 units
@@ -90,6 +91,8 @@ describe('worker lifecycle (real threads)', function () {
 
   it('a newer analysis does not wait behind a stuck one: its thread is replaced after the grace period', async () => {
     const slow = slowAnalysis(tempDir());
+    await sleep(1); // mocha's own timeout timer is armed once the test has returned its promise
+    const timersBefore = timers();
     const { client, logs, starts } = threadClient();
     try {
       const stale = client.analyze(slow.source, slow.settings).catch((e: unknown) => e);
@@ -104,6 +107,7 @@ describe('worker lifecycle (real threads)', function () {
       assert.equal(starts(), 2);
       assert.match(logs.join('\n'), new RegExp(`did not answer Cancel within ${CANCEL_GRACE_MS} ms`));
       await waitFor('the stuck thread to exit', () => liveThreadWorkers() === 1);
+      assert.equal(timers(), timersBefore, 'a grace timer outlived its request');
     } finally {
       client.dispose();
     }
