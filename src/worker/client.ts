@@ -1,8 +1,9 @@
 // The extension's side of the worker: one request id per job, answers matched here and nowhere else.
-// Two threads with independent lifetimes: one for the view's analyses and comparisons, one for training, so ending
-// a stuck analysis never ends a training (and Stop never restarts an analysis).
+// Two threads with independent lifetimes, one for the view's analyses and comparisons and one for a training: ending
+// either thread (stuck, crashed, out of memory) leaves the other's work alone.
 // A newer analysis (or Stop) cancels a stale one; a thread that does not answer Cancel within CANCEL_GRACE_MS is
-// terminated and the newer request goes to a fresh one. Stop ends a training within STOP_GRACE_MS, killing the thread if it must.
+// terminated and the newer request goes to a fresh one. Stop ends a training within STOP_GRACE_MS, killing the
+// thread if it must.
 // A training that acknowledges Stop in time gets FINISH_GRACE_MS more to analyze the weights it reached.
 import {
   FromWorkerType,
@@ -319,9 +320,9 @@ export class WorkerClient {
     this.currentView = this.currentTrain = undefined;
   }
 
-  /** A new view request id; the one the panel was waiting for is cancelled (and its thread replaced if it is stuck). */
+  /** A new view request id; the one the panel was waiting for is stopped. */
   private supersedeView(): number {
-    if (this.currentView !== undefined) this.view.supersede(this.currentView, CANCEL_GRACE_MS);
+    this.stopView();
     this.currentView = this.nextRequestId++;
     return this.currentView;
   }
