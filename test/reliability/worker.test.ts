@@ -38,15 +38,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 /**
- * An analysis that computes for seconds in one synchronous stretch (about 9 s alone here): an LSTM with 384 units
- * over 1000 steps, with a flow budget of 20 forward + backward passes.
+ * An analysis that computes for many seconds in one synchronous stretch (17-28 s here, by load): an LSTM with 384
+ * units over 1000 steps, with a flow budget of 40 forward + backward passes.
  */
 function slowAnalysis(dir: string): { source: AnalyzeSource; settings: EngineSettings } {
   const rows = ['x', ...Array.from({ length: 1200 }, (_, t) => Math.sin(t / 7).toFixed(5))];
   writeFileSync(path.join(dir, 'long.csv'), rows.join('\n') + '\n');
   const model = { data: './long.csv', task: 'next-step', cell: 'lstm', hidden: 384, window: 1000 };
   writeFileSync(path.join(dir, 'slow.unroll.json'), JSON.stringify(model));
-  return { source: { path: path.join(dir, 'slow.unroll.json'), workspaceRoot: dir }, settings: { ...settings, flowBudget: 20 } };
+  return { source: { path: path.join(dir, 'slow.unroll.json'), workspaceRoot: dir }, settings: { ...settings, flowBudget: 40 } };
 }
 
 describe('worker lifecycle (real threads)', function () {
@@ -102,8 +102,9 @@ describe('worker lifecycle (real threads)', function () {
       const answeredMs = performance.now() - started;
       assert.ok((await stale) instanceof CancelledError);
       assert.ok(Number.isFinite(fresh.result.loss));
-      // Alone, the stuck analysis needs seconds more; the newer one needs the grace, a thread's start and its own time.
-      assert.ok(answeredMs < CANCEL_GRACE_MS + 2500, `the newer analysis answered after ${answeredMs.toFixed(0)} ms`);
+      // The stuck analysis needs many seconds more; the newer one needs the grace, a thread's start (about a second
+      // on a loaded machine) and its own time.
+      assert.ok(answeredMs < CANCEL_GRACE_MS + 4000, `the newer analysis answered after ${answeredMs.toFixed(0)} ms`);
       assert.equal(starts(), 2);
       assert.match(logs.join('\n'), new RegExp(`did not answer Cancel within ${CANCEL_GRACE_MS} ms`));
       await waitFor('the stuck thread to exit', () => liveThreadWorkers() === 1);
@@ -124,7 +125,7 @@ describe('worker lifecycle (real threads)', function () {
       assert.ok((await running) instanceof CancelledError);
       await waitFor('the stuck thread to exit', () => liveThreadWorkers() === 0);
       const freedMs = performance.now() - stopping;
-      assert.ok(freedMs < CANCEL_GRACE_MS + 2000, `the thread was freed after ${freedMs.toFixed(0)} ms`);
+      assert.ok(freedMs < CANCEL_GRACE_MS + 4000, `the thread was freed after ${freedMs.toFixed(0)} ms`);
     } finally {
       client.dispose();
     }
