@@ -14,7 +14,7 @@ import {
 } from '../protocol/messages';
 import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
 import { describeNonFinite, healthLine, summarize } from '../protocol/summary';
-import { CancelledError, JobError, WorkerClient } from '../worker/client';
+import { CancelledError, JobError, WorkerClient, WorkerFailedError } from '../worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { Disposable } from './dispose';
 import { LatestEvery } from './throttle';
@@ -48,8 +48,10 @@ export interface UnrollTestApi {
   /** Generation of the last Result or comparison sent to the panel. */
   resultGeneration(): number;
   lastRendered(): RenderedMark | undefined;
-  /** Worker threads alive in the extension host. */
+  /** Worker threads alive in the extension host (the view's, and a training's while it runs). */
   workerCount(): number;
+  /** Ends the view's worker thread as a crash would; false when none was running. */
+  killWorker(): boolean;
   panelOpen(): boolean;
   training(): boolean;
 }
@@ -98,6 +100,7 @@ export class Controller extends Disposable {
     resultGeneration: () => this.generation,
     lastRendered: () => this.rendered,
     workerCount: () => liveThreadWorkers(),
+    killWorker: () => this.client?.killViewWorker() ?? false,
     panelOpen: () => this.panel !== undefined,
     training: () => this.client?.training ?? false,
   };
@@ -207,7 +210,9 @@ export class Controller extends Disposable {
     );
   }
 
+  /** Stop ends whatever computes: the view's analysis or comparison, and a training. */
   async stop(): Promise<void> {
+    if (this.client?.stopView()) this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
     await this.client?.stopTraining();
   }
 
@@ -231,7 +236,8 @@ export class Controller extends Disposable {
 
   private worker(): WorkerClient {
     this.client ??= new WorkerClient({
-      start: () => startThreadWorker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath),
+      // Read per thread: a changed memory limit applies to the next worker started.
+      start: () => startThreadWorker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath, readSettings().engine.maxMemoryMB),
       log: (level, message) => this.log[level](message),
     });
     return this.client;
@@ -309,11 +315,11 @@ export class Controller extends Disposable {
     }
     const message = error instanceof Error ? error.message : String(error);
     this.log.error(message);
-    this.panel?.post({
-      type: ToWebviewType.Stale,
-      problems: [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }],
-    });
-    void vscode.window.showErrorMessage(`Unroll: ${message}`);
+    // Kept like a file's problems, so a reloaded panel shows it too and the next good run clears it.
+    this.problems = [{ file: this.source?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }];
+    this.panel?.post({ type: ToWebviewType.Stale, problems: [...this.problems] });
+    // A worker's failure already names Unroll ("Unroll's worker ran out of memory …").
+    void vscode.window.showErrorMessage(error instanceof WorkerFailedError ? message : `Unroll: ${message}`);
   }
 
   private fromPanel(message: FromWebview): void {

@@ -1,5 +1,9 @@
 // The extension's side of the worker: one request id per job, answers matched here and nowhere else.
-// A newer analysis cancels a stale one; Stop ends a training within STOP_GRACE_MS, killing the thread if it must.
+// Two threads with independent lifetimes, one for the view's analyses and comparisons and one for a training: ending
+// either thread (stuck, crashed, out of memory) leaves the other's work alone.
+// A newer analysis (or Stop) cancels a stale one; a thread that does not answer Cancel within CANCEL_GRACE_MS is
+// terminated and the newer request goes to a fresh one. Stop ends a training within STOP_GRACE_MS, killing the
+// thread if it must.
 // A training that acknowledges Stop in time gets FINISH_GRACE_MS more to analyze the weights it reached.
 import {
   FromWorkerType,
@@ -14,12 +18,18 @@ import {
   type TrainDoneMessage,
 } from '../protocol/messages';
 import type { CellKind, TrainPoint } from '../protocol/result';
-import type { WorkerTransport } from './transport';
+import type { WorkerExit, WorkerTransport } from './transport';
 
 /** How long a training gets to notice Cancel between batches before its thread is terminated. */
 export const STOP_GRACE_MS = 50;
 /** After it acknowledged Stop, how long a training gets to send the analysis of its weights. */
 export const FINISH_GRACE_MS = 5000;
+/**
+ * How long a superseded analysis gets to answer Cancel before its thread is terminated. An analysis is one
+ * synchronous computation: it notices Cancel only when done, so a short one finishes in this time and a long one
+ * would make the newer request wait behind it.
+ */
+export const CANCEL_GRACE_MS = 200;
 
 /** The request was superseded or stopped; not an error to show. */
 export class CancelledError extends Error {
@@ -38,8 +48,28 @@ export class JobError extends Error {
   }
 }
 
+/** The worker thread died under this request (out of memory, crash); the message is for the user, the log has the details. */
+export class WorkerFailedError extends Error {}
+
+type JobRequest = Exclude<ToWorker, { type: ToWorkerType.Cancel }>;
+
+function doing(request: JobRequest): string {
+  const verb = request.type === ToWorkerType.Train ? 'training' : request.type === ToWorkerType.Compare ? 'comparing cells on' : 'analyzing';
+  return `${verb} ${request.source.path}`;
+}
+
+function failureMessage(request: JobRequest, exit: WorkerExit): string {
+  if (exit.outOfMemory) {
+    return (
+      `Unroll's worker ran out of memory (limit ${exit.memoryLimitMB} MB) while ${doing(request)}; ` +
+      'a smaller window, hidden size, vocabulary or flow budget needs less memory, or raise the limit (unroll.maxMemoryMB). The next run starts a fresh worker.'
+    );
+  }
+  return `Unroll's worker stopped unexpectedly while ${doing(request)}; the next run starts a fresh worker. The Unroll log has the details.`;
+}
+
 interface Pending {
-  request: ToWorker;
+  request: JobRequest;
   resolve(message: FromWorker): void;
   reject(error: Error): void;
   onProgress?(point: TrainPoint): void;
@@ -49,121 +79,86 @@ interface Pending {
 }
 
 export interface WorkerClientOptions {
-  /** Starts a worker; called lazily, and again after a crash or a forced stop. */
+  /** Starts a worker thread; called lazily per lane, and again after a crash or a forced stop. */
   start(): WorkerTransport;
   log(level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
 
-export class WorkerClient {
+/** One worker thread and the answers it owes; started by the first request, started afresh after a crash or a kill. */
+class Lane {
   private transport: WorkerTransport | undefined;
-  private nextRequestId = 1;
-  private readonly pending = new Map<number, Pending>();
-  /** The analysis (or comparison) whose answer the panel is waiting for; a newer one replaces it. */
-  private currentView: number | undefined;
-  private currentTrain: number | undefined;
-  private disposed = false;
+  readonly pending = new Map<number, Pending>();
+  /** Superseded requests the thread has not answered yet, each with the timer that terminates the thread if it never does. */
+  private readonly unanswered = new Map<number, NodeJS.Timeout>();
 
-  constructor(private readonly options: WorkerClientOptions) {}
+  constructor(
+    private readonly name: string,
+    private readonly options: WorkerClientOptions,
+  ) {}
 
-  get hasWorker(): boolean {
+  get alive(): boolean {
     return this.transport !== undefined;
   }
 
-  get training(): boolean {
-    return this.currentTrain !== undefined;
-  }
-
-  async analyze(source: AnalyzeSource, settings: EngineSettings, cell?: CellKind): Promise<ResultMessage> {
-    this.cancelView();
-    const requestId = this.nextRequestId++;
-    this.currentView = requestId;
-    const answer = await this.request({ type: ToWorkerType.Analyze, requestId, source, settings, cell });
-    return answer as ResultMessage;
-  }
-
-  async compare(source: AnalyzeSource, settings: EngineSettings, cells: CellKind[]): Promise<CompareResultMessage> {
-    this.cancelView();
-    const requestId = this.nextRequestId++;
-    this.currentView = requestId;
-    const answer = await this.request({ type: ToWorkerType.Compare, requestId, source, settings, cells });
-    return answer as CompareResultMessage;
-  }
-
-  /** One training at a time: starting another stops the first. */
-  async train(
-    source: AnalyzeSource,
-    settings: EngineSettings,
-    options: { saveTo?: string; epochs?: number },
-    onProgress: (point: TrainPoint) => void,
-  ): Promise<TrainDoneMessage> {
-    if (this.currentTrain !== undefined) await this.stopTraining();
-    const requestId = this.nextRequestId++;
-    this.currentTrain = requestId;
-    try {
-      const answer = await this.request({ type: ToWorkerType.Train, requestId, source, settings, ...options }, onProgress);
-      return answer as TrainDoneMessage;
-    } finally {
-      if (this.currentTrain === requestId) this.currentTrain = undefined;
-    }
-  }
-
-  /**
-   * Resolves once the training has ended: by itself, or by terminating its thread when it neither ended nor
-   * acknowledged Stop within STOP_GRACE_MS (or, acknowledged, did not finish within FINISH_GRACE_MS).
-   */
-  async stopTraining(): Promise<void> {
-    const requestId = this.currentTrain;
-    const pending = requestId === undefined ? undefined : this.pending.get(requestId);
-    if (requestId === undefined || !pending) return;
-    this.post({ type: ToWorkerType.Cancel, requestId });
-    const ended = new Promise<void>((resolve) => {
-      const { resolve: settle, reject } = pending;
-      pending.resolve = (m) => (settle(m), resolve());
-      pending.reject = (e) => (reject(e), resolve());
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
-      pending.onStopping = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => resolve('late'), FINISH_GRACE_MS);
-      };
-    });
-    const outcome = await Promise.race([ended, late]);
-    clearTimeout(timer);
-    if (outcome !== 'late' || !this.pending.has(requestId)) return;
-    this.options.log('info', `training ${requestId} did not stop within ${STOP_GRACE_MS} ms (or finish within ${FINISH_GRACE_MS} ms of acknowledging); restarting the worker`);
-    this.pending.delete(requestId);
-    pending.resolve({ type: FromWorkerType.TrainDone, requestId, reason: 'cancelled', last: pending.lastPoint ?? null, nonFinite: null });
-    this.restart();
-  }
-
-  /** Frees the worker; every open request ends with CancelledError. */
-  dispose(): void {
-    this.disposed = true;
-    this.transport?.terminate();
-    this.transport = undefined;
-    for (const p of this.pending.values()) p.reject(new CancelledError());
-    this.pending.clear();
-    this.currentView = this.currentTrain = undefined;
-  }
-
-  private cancelView(): void {
-    const stale = this.currentView;
-    this.currentView = undefined;
-    const pending = stale === undefined ? undefined : this.pending.get(stale);
-    if (stale === undefined || !pending) return;
-    this.pending.delete(stale);
-    this.post({ type: ToWorkerType.Cancel, requestId: stale });
-    pending.reject(new CancelledError());
-  }
-
-  private request(request: ToWorker, onProgress?: (point: TrainPoint) => void): Promise<FromWorker> {
-    if (this.disposed) return Promise.reject(new CancelledError());
+  request(request: JobRequest, onProgress?: (point: TrainPoint) => void): Promise<FromWorker> {
     return new Promise<FromWorker>((resolve, reject) => {
       this.pending.set(request.requestId, { request, resolve, reject, onProgress });
       this.post(request);
     });
+  }
+
+  cancel(requestId: number): void {
+    this.post({ type: ToWorkerType.Cancel, requestId });
+  }
+
+  /** Ends a request for its caller now (CancelledError); the thread has `graceMs` to answer Cancel before it is replaced. */
+  supersede(requestId: number, graceMs: number): void {
+    const pending = this.pending.get(requestId);
+    if (!pending) return;
+    this.pending.delete(requestId);
+    this.cancel(requestId);
+    pending.reject(new CancelledError());
+    const timer = setTimeout(() => {
+      this.unanswered.delete(requestId);
+      this.options.log('info', `${this.name} request ${requestId} did not answer Cancel within ${graceMs} ms; restarting the ${this.name} worker`);
+      this.restart();
+    }, graceMs);
+    this.unanswered.set(requestId, timer);
+  }
+
+  /** Terminates the thread and re-sends the requests it still owed to a fresh one. */
+  restart(): void {
+    this.stopThread();
+    for (const p of this.pending.values()) this.post(p.request);
+  }
+
+  /** Terminates the thread if it owes nothing: an idle thread would only hold memory. */
+  release(): void {
+    if (this.pending.size === 0) this.stopThread();
+  }
+
+  /** Terminates the thread; every open request ends with CancelledError. */
+  dispose(): void {
+    this.stopThread();
+    for (const p of this.pending.values()) p.reject(new CancelledError());
+    this.pending.clear();
+  }
+
+  /** Ends the thread as a crash would (see WorkerTransport.kill); false when there was none. */
+  kill(): boolean {
+    this.transport?.kill();
+    return this.transport !== undefined;
+  }
+
+  private stopThread(): void {
+    this.transport?.terminate();
+    this.transport = undefined;
+    this.forgetUnanswered();
+  }
+
+  private forgetUnanswered(): void {
+    for (const timer of this.unanswered.values()) clearTimeout(timer);
+    this.unanswered.clear();
   }
 
   private post(message: ToWorker): void {
@@ -174,29 +169,28 @@ export class WorkerClient {
     if (this.transport) return this.transport;
     const transport = this.options.start();
     transport.onMessage((message) => this.receive(message));
-    transport.onExit((reason) => this.crashed(transport, reason));
+    transport.onExit((exit) => this.crashed(transport, exit));
     this.transport = transport;
     return transport;
   }
 
-  /** Kills the thread and re-sends the requests it still owed to a fresh one. */
-  private restart(): void {
-    this.transport?.terminate();
-    this.transport = undefined;
-    for (const p of this.pending.values()) this.post(p.request);
-  }
-
-  private crashed(transport: WorkerTransport, reason: string): void {
+  private crashed(transport: WorkerTransport, exit: WorkerExit): void {
     if (transport !== this.transport) return;
-    this.options.log('error', reason);
     this.transport = undefined;
-    for (const p of this.pending.values()) p.reject(new Error(reason));
+    this.forgetUnanswered();
+    const lost = [...this.pending.values()].map((p) => doing(p.request));
+    this.options.log('error', `the ${this.name} worker ${exit.outOfMemory ? `ran out of memory (limit ${exit.memoryLimitMB} MB)` : 'crashed'}${lost.length ? ` while ${lost.join(', ')}` : ''}: ${exit.detail}`);
+    for (const p of this.pending.values()) p.reject(new WorkerFailedError(failureMessage(p.request, exit)));
     this.pending.clear();
-    this.currentView = this.currentTrain = undefined;
   }
 
   private receive(message: FromWorker): void {
     if (message.type === FromWorkerType.Log) return this.options.log(message.level, message.message);
+    const late = this.unanswered.get(message.requestId);
+    if (late !== undefined && message.type !== FromWorkerType.Progress && message.type !== FromWorkerType.Stopping) {
+      clearTimeout(late); // the superseded request ended in time: the thread is free for the newer one
+      this.unanswered.delete(message.requestId);
+    }
     const pending = this.pending.get(message.requestId);
     if (!pending) return; // an answer to a request already cancelled or stopped
     switch (message.type) {
@@ -215,8 +209,126 @@ export class WorkerClient {
         return pending.reject(new JobError(message.problems, message.internal));
       default:
         this.pending.delete(message.requestId);
-        if (this.currentView === message.requestId) this.currentView = undefined;
         return pending.resolve(message);
     }
+  }
+}
+
+export class WorkerClient {
+  private readonly view: Lane;
+  private readonly trainer: Lane;
+  private nextRequestId = 1;
+  /** The analysis (or comparison) whose answer the panel is waiting for; a newer one replaces it. */
+  private currentView: number | undefined;
+  private currentTrain: number | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: WorkerClientOptions) {
+    this.view = new Lane('view', options);
+    this.trainer = new Lane('training', options);
+  }
+
+  get hasWorker(): boolean {
+    return this.view.alive || this.trainer.alive;
+  }
+
+  get training(): boolean {
+    return this.currentTrain !== undefined;
+  }
+
+  async analyze(source: AnalyzeSource, settings: EngineSettings, cell?: CellKind): Promise<ResultMessage> {
+    const requestId = this.supersedeView();
+    const answer = await this.request(this.view, { type: ToWorkerType.Analyze, requestId, source, settings, cell });
+    return answer as ResultMessage;
+  }
+
+  async compare(source: AnalyzeSource, settings: EngineSettings, cells: CellKind[]): Promise<CompareResultMessage> {
+    const requestId = this.supersedeView();
+    const answer = await this.request(this.view, { type: ToWorkerType.Compare, requestId, source, settings, cells });
+    return answer as CompareResultMessage;
+  }
+
+  /** One training at a time: starting another stops the first. Its thread ends with it. */
+  async train(
+    source: AnalyzeSource,
+    settings: EngineSettings,
+    options: { saveTo?: string; epochs?: number },
+    onProgress: (point: TrainPoint) => void,
+  ): Promise<TrainDoneMessage> {
+    if (this.currentTrain !== undefined) await this.stopTraining();
+    const requestId = this.nextRequestId++;
+    this.currentTrain = requestId;
+    try {
+      const answer = await this.request(this.trainer, { type: ToWorkerType.Train, requestId, source, settings, ...options }, onProgress);
+      return answer as TrainDoneMessage;
+    } finally {
+      if (this.currentTrain === requestId) this.currentTrain = undefined;
+      this.trainer.release();
+    }
+  }
+
+  /**
+   * Resolves once the training has ended: by itself, or by terminating its thread when it neither ended nor
+   * acknowledged Stop within STOP_GRACE_MS (or, acknowledged, did not finish within FINISH_GRACE_MS).
+   */
+  async stopTraining(): Promise<void> {
+    const requestId = this.currentTrain;
+    const pending = requestId === undefined ? undefined : this.trainer.pending.get(requestId);
+    if (requestId === undefined || !pending) return;
+    this.trainer.cancel(requestId);
+    const ended = new Promise<void>((resolve) => {
+      const { resolve: settle, reject } = pending;
+      pending.resolve = (m) => (settle(m), resolve());
+      pending.reject = (e) => (reject(e), resolve());
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+      pending.onStopping = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve('late'), FINISH_GRACE_MS);
+      };
+    });
+    const outcome = await Promise.race([ended, late]);
+    clearTimeout(timer);
+    if (outcome !== 'late' || !this.trainer.pending.has(requestId)) return;
+    this.options.log('info', `training ${requestId} did not stop within ${STOP_GRACE_MS} ms (or finish within ${FINISH_GRACE_MS} ms of acknowledging); restarting the worker`);
+    this.trainer.pending.delete(requestId);
+    pending.resolve({ type: FromWorkerType.TrainDone, requestId, reason: 'cancelled', last: pending.lastPoint ?? null, nonFinite: null });
+    this.trainer.restart();
+  }
+
+  /** Stop for the view: the running analysis or comparison ends as CancelledError, its thread replaced if stuck. False if none ran. */
+  stopView(): boolean {
+    const running = this.currentView;
+    this.currentView = undefined;
+    if (running === undefined || !this.view.pending.has(running)) return false;
+    this.view.supersede(running, CANCEL_GRACE_MS);
+    return true;
+  }
+
+  /** Ends the view's thread as a crash would, without telling this client first (the soak test's crash). */
+  killViewWorker(): boolean {
+    return this.view.kill();
+  }
+
+  /** Frees both threads; every open request ends with CancelledError. */
+  dispose(): void {
+    this.disposed = true;
+    this.view.dispose();
+    this.trainer.dispose();
+    this.currentView = this.currentTrain = undefined;
+  }
+
+  /** A new view request id; the one the panel was waiting for is stopped. */
+  private supersedeView(): number {
+    this.stopView();
+    this.currentView = this.nextRequestId++;
+    return this.currentView;
+  }
+
+  private request(lane: Lane, request: JobRequest, onProgress?: (point: TrainPoint) => void): Promise<FromWorker> {
+    if (this.disposed) return Promise.reject(new CancelledError());
+    return lane.request(request, onProgress);
   }
 }

@@ -2,31 +2,34 @@
 import assert from 'node:assert/strict';
 import { FromWorkerType, ToWorkerType, type FromWorker, type ToWorker } from '../../src/protocol/messages';
 import type { AnalysisResult, TrainPoint } from '../../src/protocol/result';
-import { CancelledError, JobError, STOP_GRACE_MS, WorkerClient } from '../../src/worker/client';
-import type { WorkerTransport } from '../../src/worker/transport';
+import { CANCEL_GRACE_MS, CancelledError, JobError, STOP_GRACE_MS, WorkerClient, WorkerFailedError } from '../../src/worker/client';
+import type { WorkerExit, WorkerTransport } from '../../src/worker/transport';
 
 class ScriptedWorker implements WorkerTransport {
   readonly received: ToWorker[] = [];
   terminated = false;
   private listener: (m: FromWorker) => void = () => {};
-  private exitListener: (reason: string) => void = () => {};
+  private exitListener: (exit: WorkerExit) => void = () => {};
   postMessage(message: ToWorker) {
     this.received.push(message);
   }
   onMessage(listener: (m: FromWorker) => void) {
     this.listener = listener;
   }
-  onExit(listener: (reason: string) => void) {
+  onExit(listener: (exit: WorkerExit) => void) {
     this.exitListener = listener;
   }
   terminate() {
     this.terminated = true;
   }
+  kill() {
+    this.die({ outOfMemory: false, memoryLimitMB: 2048, detail: 'killed' });
+  }
   reply(message: FromWorker) {
     this.listener(message);
   }
-  die(reason: string) {
-    this.exitListener(reason);
+  die(exit: WorkerExit) {
+    this.exitListener(exit);
   }
 }
 
@@ -90,7 +93,7 @@ describe('WorkerClient', () => {
   });
 
   it('streams training progress, and a training that honours Cancel ends without a restart', async () => {
-    const { client, workers } = setup();
+    const { client, workers, logs } = setup();
     const seen: number[] = [];
     const done = client.train(source, settings, { epochs: 9 }, (p) => seen.push(p.epoch));
     const id = workers[0].received[0].requestId;
@@ -103,8 +106,10 @@ describe('WorkerClient', () => {
     await stopped;
     assert.equal((await done).reason, 'cancelled');
     assert.deepEqual(seen, [1, 2]);
-    assert.equal(workers[0].terminated, false);
+    assert.equal(workers.length, 1);
+    assert.doesNotMatch(logs.join('\n'), /restarting/);
     assert.equal(client.training, false);
+    assert.equal(workers[0].terminated, true, 'a training thread ends with its training');
   });
 
   it('a training that acknowledges Stop in time may finish analyzing its weights past the first grace period', async () => {
@@ -122,33 +127,96 @@ describe('WorkerClient', () => {
     assert.equal(workers.length, 1);
   });
 
-  it('a training deaf to Cancel is ended by terminating its thread; pending analyses move to a new one', async () => {
+  it('a training deaf to Cancel is ended by terminating its thread; the view thread and its analysis are untouched', async () => {
     const { client, workers, logs } = setup();
     const done = client.train(source, settings, {}, () => {});
     const trainId = workers[0].received[0].requestId;
     workers[0].reply({ type: FromWorkerType.Progress, requestId: trainId, point: point(4) });
     const analysis = client.analyze(source, settings);
-    const analyzeId = workers[0].received[1].requestId;
+    assert.equal(workers.length, 2, 'analyses run on their own thread');
+    const analyzeId = workers[1].received[0].requestId;
     await client.stopTraining();
     assert.equal(workers[0].terminated, true);
     const outcome = await done;
     assert.equal(outcome.reason, 'cancelled');
     assert.equal(outcome.last?.epoch, 4);
     assert.match(logs.join('\n'), new RegExp(`within ${STOP_GRACE_MS} ms`));
-    assert.equal(workers.length, 2);
-    assert.deepEqual(workers[1].received.map((m) => m.requestId), [analyzeId]);
+    assert.equal(workers[1].terminated, false);
+    assert.equal(workers.length, 2, 'no thread started for the analysis again');
     workers[1].reply({ type: FromWorkerType.Result, requestId: analyzeId, result: fakeResult, files: [], warnings: [] });
     assert.equal((await analysis).result, fakeResult);
   });
 
-  it('a crashed worker fails its requests with the reason, and the next request starts a new one', async () => {
+  it('a superseded analysis that answers Cancel within the grace keeps its thread', async () => {
     const { client, workers } = setup();
+    const stale = client.analyze(source, settings);
+    const fresh = client.analyze(source, settings);
+    await assert.rejects(stale, CancelledError);
+    const [first, , second] = workers[0].received;
+    workers[0].reply({ type: FromWorkerType.Cancelled, requestId: first.requestId });
+    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    assert.equal(workers[0].terminated, false);
+    assert.equal(workers.length, 1);
+    workers[0].reply({ type: FromWorkerType.Result, requestId: second.requestId, result: fakeResult, files: [], warnings: [] });
+    assert.equal((await fresh).result, fakeResult);
+  });
+
+  it('a superseded analysis stuck past the grace loses its thread; the newer one goes to a fresh thread', async () => {
+    const { client, workers, logs } = setup();
+    const training = client.train(source, settings, {}, () => {});
+    const stale = client.analyze(source, settings);
+    const fresh = client.analyze(source, settings, 'gru');
+    await assert.rejects(stale, CancelledError);
+    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    const [trainThread, staleThread, freshThread] = workers;
+    assert.equal(staleThread.terminated, true);
+    assert.equal(trainThread.terminated, false, 'the training has a thread of its own');
+    assert.match(logs.join('\n'), new RegExp(`within ${CANCEL_GRACE_MS} ms`));
+    const resent = freshThread.received[0];
+    assert.equal(resent.type === ToWorkerType.Analyze && resent.cell, 'gru');
+    freshThread.reply({ type: FromWorkerType.Result, requestId: resent.requestId, result: fakeResult, files: [], warnings: [] });
+    assert.equal((await fresh).result, fakeResult);
+    client.dispose();
+    await assert.rejects(training, CancelledError);
+  });
+
+  it('Stop for the view ends the running analysis at once and replaces its thread if it does not answer', async () => {
+    const { client, workers } = setup();
+    assert.equal(client.stopView(), false, 'nothing to stop');
+    const running = client.analyze(source, settings);
+    assert.equal(client.stopView(), true);
+    await assert.rejects(running, CancelledError);
+    assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: workers[0].received[0].requestId });
+    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    assert.equal(workers[0].terminated, true);
+    assert.equal(client.hasWorker, false, 'no thread is started for nothing');
+  });
+
+  it('a crashed worker fails its requests with a clear message, and the next request starts a new one', async () => {
+    const { client, workers, logs } = setup();
     const answer = client.analyze(source, settings);
-    workers[0].die('worker exited with code 134');
-    await assert.rejects(answer, /code 134/);
+    workers[0].die({ outOfMemory: false, memoryLimitMB: 2048, detail: 'exit code 134' });
+    const error = await answer.then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof WorkerFailedError);
+    assert.match(error.message, /stopped unexpectedly while analyzing \/ws\/a\.csv; the next run starts a fresh worker/);
+    assert.match(logs.join('\n'), /view worker crashed while analyzing \/ws\/a\.csv: exit code 134/);
     assert.equal(client.hasWorker, false);
     void client.analyze(source, settings).catch(() => {});
     assert.equal(workers.length, 2);
+  });
+
+  it('a worker out of memory names the limit, the file and what to do; a training on the other thread goes on', async () => {
+    const { client, workers } = setup();
+    const training = client.train(source, settings, {}, () => {});
+    const answer = client.analyze({ ...source, path: '/ws/big.unroll.json' }, settings);
+    workers[1].die({ outOfMemory: true, memoryLimitMB: 64, detail: 'Worker terminated due to reaching memory limit: JS heap out of memory' });
+    const error = await answer.then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof WorkerFailedError);
+    assert.match(error.message, /ran out of memory \(limit 64 MB\) while analyzing \/ws\/big\.unroll\.json; a smaller window/);
+    assert.equal(client.training, true);
+    const trainId = workers[0].received[0].requestId;
+    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: trainId, reason: 'finished', last: point(9), nonFinite: null });
+    assert.equal((await training).reason, 'finished');
   });
 
   it('dispose terminates the worker and cancels what was open; later requests are refused', async () => {
