@@ -71,7 +71,7 @@ describe('readers under hostile input', function () {
     });
 
     it('quotes at most about 80 characters of a cell or a name, on one line', async () => {
-      const huge = '9'.repeat(5_000_000);
+      const huge = '9'.repeat(3_000_000); // under the 4 MB row limit, so the cell itself is what is reported
       writeFileSync(path.join(dir(), 'cell.csv'), `x,y\n1,2\n${huge},3\n`);
       const cell = await runCli(['analyze', 'cell.csv'], dir());
       assert.equal(cell.code, 2);
