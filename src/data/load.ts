@@ -257,6 +257,9 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     optimizer: optimizerOf(spec.optimizer),
     clip: spec.clip ?? null,
     epochs: spec.epochs ?? 20,
+    batch: spec.batch ?? 16,
+    // TODO(issue 11, training helper): the default share and a validation file.
+    validation: { fraction: typeof spec.validation === 'number' ? spec.validation : 0 },
     window,
     seed: spec.seed ?? 0,
     data: spec.data ?? basename(data),

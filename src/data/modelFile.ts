@@ -23,6 +23,8 @@ export interface ModelSpec {
   optimizer?: { kind?: OptimizerKind; lr?: number; momentum?: number; beta1?: number; beta2?: number; eps?: number };
   clip?: { norm: number } | { value: number } | null;
   epochs?: number;
+  batch?: number;
+  validation?: number | string;
   window?: number;
   seed?: number;
   weights?: string;

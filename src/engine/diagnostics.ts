@@ -283,6 +283,8 @@ export function spectralOf(net: Network): Spectral {
     gamma,
     bound: '(γσ)^d',
     boundSlope: Math.log10(gamma * sigma),
+    // TODO(issue 11, verdicts helper): the measured per-step gain from the step Jacobians.
+    stepGain: null,
     matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
   };
 }

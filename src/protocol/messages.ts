@@ -61,6 +61,13 @@ export interface CompareRequest {
   source: AnalyzeSource;
   settings: EngineSettings;
   cells: CellKind[];
+  /**
+   * Model files (absolute paths) to run side by side instead of one source per cell, e.g. exploding vs
+   * exploding-clipped: one run per file, `cells` ignored.
+   */
+  models?: string[];
+  /** Train every run this many epochs before analyzing it (0 or absent = compare at initialization). */
+  epochs?: number;
 }
 
 export interface TrainRequest {
@@ -113,6 +120,8 @@ export interface ProgressMessage {
   type: FromWorkerType.Progress;
   requestId: number;
   point: TrainPoint;
+  /** In a training compare: which run (index into its runs) this point belongs to. */
+  run?: number;
 }
 
 export interface TrainDoneMessage {
@@ -202,6 +211,8 @@ export interface WebviewTrainStart {
 export interface WebviewTrainProgress {
   type: ToWebviewType.TrainProgress;
   point: TrainPoint;
+  /** In a training compare: which run this point belongs to. */
+  run?: number;
 }
 
 export interface WebviewTrainEnd {

@@ -42,6 +42,13 @@ export interface ResolvedModel {
   optimizer: { kind: OptimizerKind; lr: number; momentum?: number; beta1?: number; beta2?: number; eps?: number };
   clip: { norm?: number; value?: number } | null;
   epochs: number;
+  /** Sequences per training batch (model file `batch`, default 16). */
+  batch: number;
+  /**
+   * Held-out sequences: a fraction of the sequences (0 = none; a seeded shuffle picks them) or a data file with the
+   * same columns (absolute path after loading). Training never sees them; the held-out loss is measured on them.
+   */
+  validation: { fraction: number } | { file: string };
   /**
    * Steps per window: longer sequences are split into consecutive windows of this many steps, which training uses
    * as its sequences; the analysis shows the first (seq-to-one keeps the last `window` steps, where its target is).
@@ -86,6 +93,12 @@ export interface Spectral {
   radius: number;
   /** Largest singular value σ_max of the same matrix. */
   sigmaMax: number;
+  /**
+   * Measured per-step gain of the last layer: geometric mean over steps of ‖∂h_t/∂h_{t−1}‖₂ (the full step Jacobian,
+   * gates included). For a vanilla RNN it never exceeds γσ_max; for gated cells ρ and σ_max describe only the
+   * candidate block, and this is the number that says how the gradient actually fares. null with fewer than 2 steps.
+   */
+  stepGain: number | null;
   /** Bound on |f′|: 1 for tanh and relu, 1/4 for the logistic sigmoid. */
   gamma: number;
   bound: '(γσ)^d';
@@ -96,8 +109,49 @@ export interface Spectral {
 }
 
 export interface NonFinite {
+  /** Time step of the first non-finite value, or −1 when it is not tied to a step (the gradient norm, an update). */
   step: number;
   what: string;
+  /** Training only: where it happened (1-based epoch, 1-based batch of `batches` in that epoch). */
+  epoch?: number;
+  batch?: number;
+  batches?: number;
+  /** The tensor holding the first non-finite value: 'h_t (layer 0)', 'loss', 'rnn.weight_hh_l0', … */
+  tensor?: string;
+  /** The last batch that was still finite: its place and numbers. */
+  lastFinite?: { epoch: number; batch: number; loss: number; gradNorm: number; radius: number; sigmaMax: number };
+}
+
+/** Which weights an analysis describes: every verdict must name them ("at initialization", "after 30 epochs"). */
+export type WeightsState =
+  | { kind: 'initialization'; init: InitKind }
+  | { kind: 'file'; path: string; /** Epochs recorded in the file by the Unroll training that wrote it. */ trainedEpochs?: number }
+  | { kind: 'trained'; epochs: number; startedFrom: 'initialization' | 'file' };
+
+/** The trivial predictor a trained model must beat, computed from the data. */
+export interface LossBaseline {
+  /** 'mean': always predict the training targets' mean (regression, seq-to-one); 'unigram': the training targets' frequencies (char-lm, copy). */
+  kind: 'mean' | 'unigram';
+  /** Its loss in the training loss's unit, on the held-out sequences (on the training ones when none are held out). */
+  loss: number;
+  /** E.g. "predicting the mean target (0.98)". */
+  what: string;
+}
+
+/** What a training run measured, carried by the analysis of its weights so the summary can say what was learned. */
+export interface TrainingSummary {
+  reason: 'finished' | 'cancelled' | 'nonFinite';
+  /** Epochs completed. */
+  epochs: number;
+  /** The unit of every loss here, e.g. "mean squared error per target step". */
+  unit: string;
+  trainSequences: number;
+  heldOutSequences: number;
+  batch: number;
+  baseline: LossBaseline;
+  /** One point per completed epoch. */
+  history: TrainPoint[];
+  nonFinite: NonFinite | null;
 }
 
 /** Per-layer traces (index 0 = first layer). The top-level fields repeat the last layer. */
@@ -136,6 +190,8 @@ export interface AnalysisResult {
   /** Fraction of steps k with ‖∂L/∂h_k‖² > 1e-20 (Pascanu et al. 2013). */
   aliveFraction: number;
   layers?: LayerTrace[];
+  /** Present when these weights come from a training run (this one, or a compare's): what it measured. */
+  training?: TrainingSummary;
   /** Where the numbers came from, for summaries and reports. */
   meta: ResultMeta;
 }
@@ -144,6 +200,10 @@ export interface ResultMeta {
   dataFile: string;
   modelFile?: string;
   weightsFile?: string;
+  /** Which weights were analyzed (the jobs always say; absent only where an engine test calls analyze directly). */
+  weights?: WeightsState;
+  /** A label for side-by-side runs (the cell, or the model file's name); absent for a single analysis. */
+  label?: string;
   /** Steps analyzed, and how many the sequence had before `window` cut it. */
   steps: number;
   originalSteps: number;
@@ -165,9 +225,16 @@ export interface ResultMeta {
 export interface TrainPoint {
   epoch: number;
   epochs: number;
+  /** Mean training loss over the epoch's batches, per target step (see TrainingSummary.unit). */
   loss: number;
+  /** Loss on the held-out sequences after this epoch, same unit; null when nothing is held out. */
+  heldOutLoss: number | null;
+  /** Mean and largest global gradient norm over the epoch's batches, before clipping. */
   gradNorm: number;
+  gradNormMax: number;
+  /** Batches clipped in this epoch, out of `batches`. */
   clipped: number;
+  batches: number;
   radius: number;
   sigmaMax: number;
   elapsedMs: number;

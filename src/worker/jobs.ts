@@ -139,7 +139,7 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
       await hooks.yieldNow();
     }
     const { radius, sigmaMax } = trainer.spectral();
-    last = { epoch, epochs, loss: n ? loss / n : NaN, gradNorm: n ? gradNorm / n : NaN, clipped, radius, sigmaMax, elapsedMs: clock() - started };
+    last = { epoch, epochs, loss: n ? loss / n : NaN, heldOutLoss: null, gradNorm: n ? gradNorm / n : NaN, gradNormMax: NaN, clipped, batches: n, radius, sigmaMax, elapsedMs: clock() - started };
     hooks.onProgress(last);
   }
   let saved: string | undefined;

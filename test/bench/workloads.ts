@@ -46,8 +46,8 @@ export const ANALYZE_WORKLOADS: AnalyzeWorkload[] = [
 export function resolvedModel(w: Workload): ResolvedModel {
   return {
     cell: w.cell, nonlinearity: 'tanh', inputSize: w.D, hidden: w.H, outputSize: w.O, layers: 1, task: 'columns', loss: 'mse',
-    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.01 }, clip: null, epochs: 1,
-    window: w.T, seed: 1, data: 'bench',
+    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.01 }, clip: null, epochs: 1, batch: 16,
+    validation: { fraction: 0 }, window: w.T, seed: 1, data: 'bench',
   };
 }
 

@@ -36,7 +36,7 @@ class ScriptedWorker implements WorkerTransport {
 const source = { path: '/ws/a.csv', workspaceRoot: '/ws' };
 const settings = { maxSteps: 512, flowBudget: 200000, defaultCell: 'rnn' as const, maxMemoryMB: 2048, maxWork: 30 };
 const fakeResult = { loss: 1 } as unknown as AnalysisResult;
-const point = (epoch: number): TrainPoint => ({ epoch, epochs: 9, loss: 1 / epoch, gradNorm: 1, clipped: 0, radius: 0.9, sigmaMax: 1, elapsedMs: 1 });
+const point = (epoch: number): TrainPoint => ({ epoch, epochs: 9, loss: 1 / epoch, heldOutLoss: null, gradNorm: 1, gradNormMax: 1, clipped: 0, batches: 1, radius: 0.9, sigmaMax: 1, elapsedMs: 1 });
 
 function setup() {
   const workers: ScriptedWorker[] = [];

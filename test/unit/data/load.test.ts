@@ -30,7 +30,7 @@ describe('loadAnalysis', () => {
     assert.deepEqual(loaded.model, {
       cell: 'rnn', nonlinearity: 'tanh', inputSize: 1, hidden: 32, outputSize: 1, layers: 1, task: 'next-step', loss: 'mse',
       init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-      clip: null, epochs: 20, window: 512, seed: 0, data: 'sine.csv',
+      clip: null, epochs: 20, batch: 16, validation: { fraction: 0 }, window: 512, seed: 0, data: 'sine.csv',
     });
     const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 4);

@@ -7,8 +7,8 @@ import { Rng } from '../../../src/engine/rng';
 export function model(over: Partial<ResolvedModel> = {}): ResolvedModel {
   return {
     cell: 'rnn', nonlinearity: 'tanh', inputSize: 3, hidden: 4, outputSize: 2, layers: 1, task: 'next-step', loss: 'mse',
-    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.1 }, clip: null, epochs: 1,
-    window: 1000, seed: 7, data: 'x.csv', ...over,
+    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.1 }, clip: null, epochs: 1, batch: 16,
+    validation: { fraction: 0 }, window: 1000, seed: 7, data: 'x.csv', ...over,
   };
 }
 
