@@ -2,7 +2,7 @@
 import type { AnalysisResult, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { Network, type LayerBuffers } from './network';
-import { computeFlow, spectralOf, stepJacobians } from './diagnostics';
+import { computeFlow, spectralOf, stepGainOf, stepGainWorkPerStep, stepJacobians } from './diagnostics';
 import { ENGINE_VERSION } from './version';
 
 export interface AnalyzeOptions {
@@ -45,6 +45,14 @@ export function flowStepBudget(model: ModelShape, T: number, budget: number): nu
   const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
   const work = Math.max(FLOW_FLOOR, budget * passMultiplyAdds(model, T));
   return Math.max(1, Math.floor(work / (G * model.hidden * model.hidden)));
+}
+
+/**
+ * Steps whose full step Jacobian the measured step gain may take: as many as fit in the work of one forward + backward
+ * pass (never less than FLOW_FLOOR), so the gain costs at most about as much as the pass it describes.
+ */
+export function stepGainStepBudget(model: ModelShape, T: number): number {
+  return Math.max(1, Math.floor(Math.max(FLOW_FLOOR, passMultiplyAdds(model, T)) / stepGainWorkPerStep(model.cell, model.hidden)));
 }
 
 /** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */
@@ -115,7 +123,7 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
     forgetMean,
     flow,
     whhByDistance,
-    spectral: spectralOf(net),
+    spectral: spectralOf(net, stepGainOf(net, stepGainStepBudget(model, T))),
     gradNorms: { ...gradNorms, global },
     clipped,
     nonFinite: net.nonFinite,

@@ -268,8 +268,8 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
   return { frob, forgetMean };
 }
 
-/** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n). */
-export function spectralOf(net: Network): Spectral {
+/** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n), with the measured step gain. */
+export function spectralOf(net: Network, stepGain: number | null = null): Spectral {
   const { H, cell } = net;
   const l = net.L - 1;
   const name = `rnn.weight_hh_l${l}`;
@@ -283,10 +283,291 @@ export function spectralOf(net: Network): Spectral {
     gamma,
     bound: '(γσ)^d',
     boundSlope: Math.log10(gamma * sigma),
-    // TODO(issue 11, verdicts helper): the measured per-step gain from the step Jacobians.
-    stepGain: null,
+    stepGain,
     matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
   };
+}
+
+/**
+ * Lanczos steps per step Jacobian: exact when the state has at most this many entries, and for larger ones far closer
+ * to ‖J‖₂ than as many power iterations (its error shrinks with the square root of the spectral gap, not the gap).
+ */
+export const STEP_GAIN_ITERATIONS = 12;
+
+/**
+ * Multiply-adds of the step gain at one step: building the step Jacobian (G·H², plus H² to scale LSTM's ∂c/∂h into
+ * ∂h/∂h) and STEP_GAIN_ITERATIONS Lanczos steps, each a product with J and one with Jᵀ (H² each; 2H² each for LSTM's (h, c)
+ * state) and a reorthogonalization that is small beside them.
+ */
+export function stepGainWorkPerStep(cell: Network['cell'], H: number): number {
+  const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return H * H * (G + (cell === 'lstm' ? 1 : 0) + 2 * STEP_GAIN_ITERATIONS * (cell === 'lstm' ? 2 : 1));
+}
+
+/** The steps t ≥ 1 whose step Jacobian the gain measures: all T − 1 when `maxSteps` allows, else an evenly spaced subset. */
+export function stepGainSteps(T: number, maxSteps: number): number[] {
+  const n = T - 1;
+  if (n <= 0) return [];
+  const S = Math.max(1, Math.min(n, Math.floor(maxSteps)));
+  if (S === n) return Array.from({ length: n }, (_, i) => i + 1);
+  const out: number[] = [];
+  for (let i = 0; i < S; i++) {
+    const t = 1 + Math.round(S === 1 ? n - 1 : (i * (n - 1)) / (S - 1));
+    if (out[out.length - 1] !== t) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The measured per-step gain of the top layer: the geometric mean over steps t ≥ 1 of ‖J_t‖₂, the spectral norm of
+ * the full step Jacobian J_t = ∂s_t/∂s_{t−1} with every gate's dependence on the state included. The state s is h for
+ * RNN and GRU and (h, c) for LSTM, whose gradient travels back through both. Since ‖Π J‖ ≤ Π ‖J‖, stepGain^d bounds
+ * (on average over steps) how much the gradient can keep after d steps; for a vanilla RNN J_t = diag(f′(a_t)) W_hh,
+ * so it never exceeds γσ_max. ‖J_t‖₂² is the largest eigenvalue of J_tᵀJ_t, from a Lanczos run with full
+ * reorthogonalization (a Ritz value: never above the true one, exact when the Krylov space fills the state), started
+ * from the previous step's Ritz vector.
+ * `maxSteps` caps the steps measured (evenly spaced). null with fewer than 2 steps or a non-finite state.
+ */
+export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
+  const { T, H, G, cell, relu } = net;
+  const steps = stepGainSteps(T, maxSteps);
+  if (steps.length === 0) return null;
+  const lb = net.layers[net.L - 1];
+  const W = net.p(`rnn.weight_hh_l${net.L - 1}`);
+  const lstm = cell === 'lstm';
+  const n = lstm ? 2 * H : H;
+  // J: ∂h_t/∂h_{t−1} (H×H, row-major). LSTM also dC = ∂c_t/∂h_{t−1}, and the diagonals ∂h_t/∂c_{t−1} = o(1 − tanh²c) f
+  // and ∂c_t/∂c_{t−1} = f. GRU adds diag(z) to J.
+  const J = new Float64Array(H * H);
+  const dC = lstm ? new Float64Array(H * H) : null;
+  const dHc = new Float64Array(H), dCc = new Float64Array(H);
+  const c = new Float64Array(G);
+  const lanczos = new Lanczos(n, Math.min(n, STEP_GAIN_ITERATIONS));
+  const u = new Float64Array(n);
+  let logSum = 0;
+  for (const t of steps) {
+    for (let i = 0; i < H; i++) {
+      const row = i * H;
+      if (cell === 'rnn') {
+        const h = lb.Hs[(t + 1) * H + i];
+        const fp = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
+        for (let j = 0; j < H; j++) J[row + j] = fp * W[row + j];
+      } else if (lstm) {
+        const a = lb.acts!, g0 = t * 4 * H;
+        const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
+        const tc = lb.tanhC![t * H + i];
+        const k = og * (1 - tc * tc);
+        // c_t = f c_{t−1} + i g: ∂c_t[i]/∂h_{t−1} through the i, f and g pre-activations
+        c[0] = gg * ig * (1 - ig);
+        c[1] = lb.Cs![t * H + i] * fg * (1 - fg);
+        c[2] = ig * (1 - gg * gg);
+        const co = tc * og * (1 - og); // h_t = o tanh(c_t): through the o pre-activation
+        const wi = (0 * H + i) * H, wf = (1 * H + i) * H, wg = (2 * H + i) * H, wo = (3 * H + i) * H;
+        for (let j = 0; j < H; j++) {
+          const dc = c[0] * W[wi + j] + c[1] * W[wf + j] + c[2] * W[wg + j];
+          dC![row + j] = dc;
+          J[row + j] = k * dc + co * W[wo + j];
+        }
+        dHc[i] = k * fg;
+        dCc[i] = fg;
+      } else {
+        const a = lb.acts!, g0 = t * 3 * H;
+        const r = a[g0 + i], z = a[g0 + H + i], nn = a[g0 + 2 * H + i];
+        const dn = (1 - z) * (1 - nn * nn);
+        c[0] = dn * lb.hn![t * H + i] * r * (1 - r);
+        c[1] = (lb.Hs[t * H + i] - nn) * z * (1 - z);
+        c[2] = dn * r;
+        const wr = i * H, wz = (H + i) * H, wn = (2 * H + i) * H;
+        for (let j = 0; j < H; j++) J[row + j] = c[0] * W[wr + j] + c[1] * W[wz + j] + c[2] * W[wn + j];
+        J[row + i] += z;
+      }
+    }
+    // λ_max(JᵀJ) = ‖J‖₂²
+    const lambda = lanczos.largest((x, out) => {
+      applyJ(J, dC, dHc, dCc, H, x, u);
+      applyJT(J, dC, dHc, dCc, H, u, out);
+    });
+    if (!Number.isFinite(lambda)) return null;
+    const sigma = Math.sqrt(Math.max(0, lambda));
+    if (sigma === 0) return 0;
+    logSum += Math.log(sigma);
+  }
+  return Math.exp(logSum / steps.length);
+}
+
+/** out = J v for the step Jacobian (LSTM: v = (v_h, v_c), out = (J v_h + dHc v_c, dC v_h + dCc v_c)). */
+function applyJ(J: Float64Array, dC: Float64Array | null, dHc: Float64Array, dCc: Float64Array, H: number, v: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < H; i++) {
+    let s = 0, sc = 0;
+    const row = i * H;
+    for (let j = 0; j < H; j++) s += J[row + j] * v[j];
+    if (dC) {
+      for (let j = 0; j < H; j++) sc += dC[row + j] * v[j];
+      s += dHc[i] * v[H + i];
+      out[H + i] = sc + dCc[i] * v[H + i];
+    }
+    out[i] = s;
+  }
+}
+
+/** out = Jᵀ u, the transpose of applyJ. */
+function applyJT(J: Float64Array, dC: Float64Array | null, dHc: Float64Array, dCc: Float64Array, H: number, u: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  for (let i = 0; i < H; i++) {
+    const row = i * H, ui = u[i];
+    for (let j = 0; j < H; j++) out[j] += J[row + j] * ui;
+    if (dC) {
+      const uc = u[H + i];
+      for (let j = 0; j < H; j++) out[j] += dC[row + j] * uc;
+      out[H + i] = dHc[i] * ui + dCc[i] * uc;
+    }
+  }
+}
+
+/**
+ * The largest eigenvalue of a symmetric positive semidefinite operator by k Lanczos steps with full
+ * reorthogonalization; each run starts from the previous run's Ritz vector (consecutive step Jacobians are alike).
+ */
+class Lanczos {
+  private readonly Q: Float64Array;
+  private readonly start: Float64Array;
+  private readonly w: Float64Array;
+  private readonly alpha: Float64Array;
+  private readonly beta: Float64Array;
+
+  constructor(private readonly n: number, private readonly k: number) {
+    this.Q = new Float64Array((k + 1) * n);
+    this.w = new Float64Array(n);
+    this.alpha = new Float64Array(k);
+    this.beta = new Float64Array(k);
+    this.start = new Float64Array(n);
+    this.reset();
+  }
+
+  private reset(): void {
+    for (let j = 0; j < this.n; j++) this.start[j] = 1 + ((j * 0.618034) % 1); // a fixed start with no zero entry
+    normalize(this.start);
+  }
+
+  largest(apply: (x: Float64Array, out: Float64Array) => void, retried = false): number {
+    const { n, k, Q, w, alpha, beta } = this;
+    Q.set(this.start);
+    let m = 0; // Lanczos vectors built
+    for (let j = 0; j < k; j++) {
+      const q = Q.subarray(j * n, (j + 1) * n);
+      apply(q, w);
+      if (j === 0 && !retried && !(sumSq(w, 0, n) > 0)) {
+        // the warm start lies in the null space (or the operator is zero): once more from the fixed vector
+        this.reset();
+        return this.largest(apply, true);
+      }
+      alpha[j] = 0;
+      for (let i = 0; i < n; i++) alpha[j] += q[i] * w[i];
+      // w ⟂ every q built so far, twice over (classical Gram–Schmidt loses orthogonality once)
+      orthogonalize(w, Q, j + 1, n);
+      m = j + 1;
+      if (j === k - 1) break;
+      const b = Math.sqrt(sumSq(w, 0, n));
+      if (!(b > 1e-12 * Math.max(Math.abs(alpha[0]), Number.MIN_VALUE))) {
+        // breakdown: the vectors so far span an invariant subspace (a warm start that is an eigenvector of this step's
+        // JᵀJ does that). The rest of the spectrum is orthogonal to it: go on from a vector orthogonal to them all,
+        // with a zero coupling, so the tridiagonal matrix splits into blocks and its largest eigenvalue is still right.
+        w.fill(0);
+        for (let attempt = 0; attempt < 3 && !(Math.sqrt(sumSq(w, 0, n)) > 1e-8); attempt++) {
+          for (let i = 0; i < n; i++) w[i] = scatter(i, j + attempt * k);
+          orthogonalize(w, Q, j + 1, n);
+        }
+        const r = Math.sqrt(sumSq(w, 0, n));
+        if (!(r > 1e-8)) break; // the whole space is spanned
+        for (let i = 0; i < n; i++) w[i] /= r;
+        beta[j] = 0;
+        Q.set(w, (j + 1) * n);
+        continue;
+      }
+      beta[j] = b;
+      const next = Q.subarray((j + 1) * n, (j + 2) * n);
+      for (let i = 0; i < n; i++) next[i] = w[i] / b;
+    }
+    const { value, vector } = largestSymmetricTridiagonal(alpha.subarray(0, m), beta.subarray(0, m - 1));
+    if (!Number.isFinite(value)) return value;
+    // the Ritz vector Σ y_j q_j starts the next run, with a little of a fixed generic vector mixed in (a right singular
+    // vector of this step may be another eigenvector of the next step's JᵀJ, as for J = diag(f′) W_hh)
+    this.start.fill(0);
+    for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) this.start[i] += vector[j] * Q[j * n + i];
+    normalize(this.start);
+    for (let i = 0; i < n; i++) this.start[i] += 0.1 * scatter(i, 0) / Math.sqrt(n);
+    normalize(this.start);
+    if (!(sumSq(this.start, 0, n) > 0)) this.reset();
+    return value;
+  }
+}
+
+/** Largest eigenvalue and its unit eigenvector of a small symmetric tridiagonal matrix, by cyclic Jacobi rotations. */
+export function largestSymmetricTridiagonal(diag: Float64Array, off: Float64Array): { value: number; vector: Float64Array } {
+  const m = diag.length;
+  const A = new Float64Array(m * m), V = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    A[i * m + i] = diag[i];
+    V[i * m + i] = 1;
+    if (i + 1 < m) A[i * m + i + 1] = A[(i + 1) * m + i] = off[i];
+  }
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let offNorm = 0, scale = 0;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) (i === j ? (scale += A[i * m + j] ** 2) : (offNorm += A[i * m + j] ** 2));
+    if (!(offNorm > 1e-30 * scale)) break;
+    for (let p = 0; p < m; p++) {
+      for (let q = p + 1; q < m; q++) {
+        const apq = A[p * m + q];
+        if (apq === 0) continue;
+        // the rotation that zeroes A[p][q]
+        const theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let r = 0; r < m; r++) {
+          const arp = A[r * m + p], arq = A[r * m + q];
+          A[r * m + p] = c * arp - s * arq;
+          A[r * m + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < m; r++) {
+          const apr = A[p * m + r], aqr = A[q * m + r];
+          A[p * m + r] = c * apr - s * aqr;
+          A[q * m + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < m; r++) {
+          const vrp = V[r * m + p], vrq = V[r * m + q];
+          V[r * m + p] = c * vrp - s * vrq;
+          V[r * m + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < m; i++) if (A[i * m + i] > A[best * m + best]) best = i;
+  const vector = new Float64Array(m);
+  for (let r = 0; r < m; r++) vector[r] = V[r * m + best];
+  return { value: A[best * m + best], vector };
+}
+
+/** w minus its components along the first `count` rows of Q (each n long, orthonormal), twice over. */
+function orthogonalize(w: Float64Array, Q: Float64Array, count: number, n: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let p = 0; p < count; p++) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += Q[p * n + i] * w[i];
+      for (let i = 0; i < n; i++) w[i] -= d * Q[p * n + i];
+    }
+  }
+}
+
+/** A fixed, irregular value in (−1, 1) for entry i of the seed-th generic vector (no randomness: results are reproducible). */
+function scatter(i: number, seed: number): number {
+  const x = Math.sin((i + 1) * 12.9898 + (seed + 1) * 78.233) * 43758.5453;
+  return 2 * (x - Math.floor(x)) - 1;
+}
+
+function normalize(v: Float64Array): void {
+  const s = Math.sqrt(sumSq(v, 0, v.length));
+  if (s > 0) for (let i = 0; i < v.length; i++) v[i] /= s;
 }
 
 /**
