@@ -28,9 +28,10 @@ export const GLOSSARY: Record<GlossaryTerm, string> = {
     'Row t of the flow matrix holds ‖∂ℓ_t/∂h_k‖ for k ≤ t: how strongly the loss at step t reaches back to the hidden ' +
     'state at each earlier step k. Zero beyond a truncated-BPTT cut.',
   stepGain:
-    'The step gain is the measured per-step factor of the gradient: the geometric mean over steps of the spectral ' +
-    'norm ‖∂h_t/∂h_{t−1}‖₂ of the full step Jacobian, gates included. Below 1 the gradient shrinks step after step; ' +
-    'above 1 it grows. For an RNN it never exceeds γ·σ_max.',
+    'The step gain is the most one step can stretch the gradient, averaged over the sequence: the geometric mean over ' +
+    'steps of the spectral norm of the full step Jacobian ∂h_t/∂h_{t−1} (gates included; for an LSTM the state is ' +
+    '(h_t, c_t)). Below 1 the gradient must shrink as it flows back; above 1 it may grow, and the decay slope shows ' +
+    'whether it does. For an RNN it never exceeds γ·σ_max.',
   bound:
     'The bound (γσ_max)^d is the most the gradient can keep after d steps of a vanilla RNN: ' +
     '‖∂h_t/∂h_{t−d}‖ ≤ (γσ_max)^d. On the log scale it is a straight line of slope log10(γσ_max) that the measured ' +
