@@ -59,7 +59,7 @@ export function humanSummary(r: AnalysisResult, file: string): string {
     lines.push(`  decay slope     none: a slope needs the gradient at two distances or more`);
   } else {
     terms.push('horizon', 'flowRow', 'slope');
-    lines.push(`  memory horizon  ${decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`);
+    lines.push(`  memory horizon  ${decay.horizon === null && !Number.isFinite(decay.slope) ? 'not measurable: the gradient is zero or not finite at most distances' : decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`);
     lines.push(
       Number.isFinite(decay.slope)
         ? `  decay slope     ${formatNumber(decay.slope)} log10 per step (×${formatNumber(Math.pow(10, decay.slope))} per step back)${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`

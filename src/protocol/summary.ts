@@ -11,12 +11,13 @@ const CELL_NAMES = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
  *   learned        ratio ≤ LEARNED_RATIO (0.5): it does at least twice as well as the trivial predictor;
  *   not learned    ratio ≥ NOT_LEARNED_RATIO (0.8): within 20% of the trivial predictor;
  *   partly learned in between.
- * Diverging: a run that finished (or was stopped) with a training loss DIVERGING_GROWTH (100) times its first
- * epoch's, or more. Diverged: a run that hit a non-finite value.
+ * Diverging: the loss stayed finite but grew more than DIVERGING_GROWTH (1e6) times its first epoch's value at some
+ * epoch (the training loop records it as TrainingSummary.diverging, with the same threshold). Diverged: the run hit a
+ * non-finite value.
  */
 export const LEARNED_RATIO = 0.5;
 export const NOT_LEARNED_RATIO = 0.8;
-export const DIVERGING_GROWTH = 100;
+export const DIVERGING_GROWTH = 1e6;
 
 /** The gradient counts as growing with distance above this decay slope (log10 per step: ×1.012 per step). */
 const GROWING_SLOPE = 0.005;
@@ -121,12 +122,23 @@ export function trainingVerdictKind(t: TrainingSummary): TrainingVerdictKind {
   if (t.reason === 'nonFinite') return 'diverged';
   const last = t.history[t.history.length - 1];
   if (!last) return 'nothing yet';
-  const first = t.history[0];
-  if (t.history.length > 1 && first.loss > 0 && last.loss / first.loss >= DIVERGING_GROWTH) return 'diverging';
+  if (growthOf(t)) return 'diverging';
   const { loss } = finalLoss(last);
   if (!Number.isFinite(loss)) return 'diverged';
   const ratio = loss / t.baseline.loss;
   return ratio <= LEARNED_RATIO ? 'learned' : ratio >= NOT_LEARNED_RATIO ? 'not learned' : 'partly learned';
+}
+
+/** How far the training loss grew past DIVERGING_GROWTH× its first epoch's: the run's record, else from the history. */
+function growthOf(t: TrainingSummary): { epoch: number; factor: number } | undefined {
+  if (t.diverging) return t.diverging;
+  const first = t.history[0]?.loss;
+  if (!(first > 0)) return undefined;
+  let found: { epoch: number; factor: number } | undefined;
+  for (const p of t.history) {
+    if (p.loss > DIVERGING_GROWTH * first) found = { epoch: found?.epoch ?? p.epoch, factor: Math.max(found?.factor ?? 0, p.loss / first) };
+  }
+  return found;
 }
 
 /** Clipping over a training run: "clipped 23 of 600 batches", or undefined when no batch was clipped. */
@@ -155,8 +167,10 @@ export function trainingVerdict(t: TrainingSummary): string {
   }
   if (kind === 'nothing yet') return `${stopped ?? 'Training ended'} before the first epoch finished: there is no loss yet to judge what was learned.`;
   if (kind === 'diverging') {
-    const growth = last.loss / t.history[0].loss;
-    return `${stopped ? `${stopped}; diverging` : 'Diverging'}: the training loss grew ×${sig(growth)} since epoch 1 (${sig(t.history[0].loss)} → ${sig(last.loss)} ${t.unit}). Clip the gradient by norm or lower the learning rate.`;
+    const g = growthOf(t)!;
+    const first = t.history[0];
+    const since = first ? ` since epoch 1 (${sig(first.loss)} → ${sig(last.loss)} ${t.unit} at epoch ${last.epoch})` : '';
+    return `${stopped ? `${stopped}; diverging` : 'Diverging'}: the training loss grew up to ×${sig(g.factor)}${since}, past ×${sig(DIVERGING_GROWTH)} from epoch ${g.epoch}. Clip the gradient by norm or lower the learning rate.`;
   }
   const { loss, name } = finalLoss(last);
   const verdict = `${kind}: ${name} ${sig(loss)} vs ${sig(t.baseline.loss)} for ${t.baseline.what} (${t.unit})`;
@@ -219,7 +233,11 @@ function gradientSentence(r: AnalysisResult): string {
     const then = lag !== undefined ? lagSentence(r, lag, initial) : ' Dependencies longer than that get almost no learning signal.';
     return `${weights}, the gradient from step t reaches about ${plural(horizon, 'step')} back before falling below 1/1000 of its size.${then}${cutNote}`;
   }
-  if (Number.isFinite(slope) && slope > GROWING_SLOPE) {
+  if (!Number.isFinite(slope)) {
+    // fewer than two distances with a finite, non-zero gradient: no horizon and no slope can be read
+    return `${weights}, the gradient's decay cannot be measured: ‖∂ℓ_t/∂h_k‖ is zero or not finite at most distances (overflowed values, or units saturated so that f′ = 0).${cutNote}`;
+  }
+  if (slope > GROWING_SLOPE) {
     const s = r.spectral;
     const why = r.model.cell === 'rnn' ? ` (γσ_max = ${fmt(s.gamma * s.sigmaMax)})` : s.stepGain !== null ? ` (measured step gain ${fmt(s.stepGain)})` : '';
     return `${weights}, the gradient grows as it flows back, about ×${sig(Math.pow(10, slope))} per step${why}: it explodes over long spans. Clip by norm or lower the spectral radius.${cutNote}`;
@@ -242,7 +260,7 @@ export function spectralVerdict(r: AnalysisResult): string {
       gain === null
         ? 'the step gain needs two steps or more'
         : gain < 1
-          ? `the gradient's measured per-step gain is ${fmt(gain)} < 1: it must shrink as it flows back, on average at least ×${fmt(gain)} per step`
+          ? `the gradient's measured per-step gain is ${fmt(gain)} < 1: it must shrink as it flows back, each step keeping at most ×${fmt(gain)} of it on average over the sequence`
           : `the gradient's measured per-step gain is ${fmt(gain)} ≥ 1: the gated steps allow growth, and the decay slope shows whether it happens`;
     return `ρ and σ_max describe the candidate block ${block} only, not the gated step; ${measured}`;
   }
@@ -267,7 +285,8 @@ export function healthLine(r: AnalysisResult): string {
   if (measuredSpan(r) < 2) return `∇ one step, no distance · ${trained}${tail}`;
   if (h !== null) return `∇ horizon ${plural(h, 'step')} · ${trained}${tail}`;
   const slope = r.flow.decay.slope;
-  if (Number.isFinite(slope) && slope > GROWING_SLOPE) return `∇ exploding ×${sig(Math.pow(10, slope))}/step · ${trained}${tail}`;
+  if (!Number.isFinite(slope)) return `∇ decay not measurable · ${trained}${tail}`;
+  if (slope > GROWING_SLOPE) return `∇ exploding ×${sig(Math.pow(10, slope))}/step · ${trained}${tail}`;
   return `∇ no decay over ${measuredSpan(r)} steps · ${trained}${tail}`;
 }
 
