@@ -48,11 +48,16 @@ export function flowStepBudget(model: ModelShape, T: number, budget: number): nu
 }
 
 /**
- * Steps whose full step Jacobian the measured step gain may take: as many as fit in the work of one forward + backward
- * pass (never less than FLOW_FLOOR), so the gain costs at most about as much as the pass it describes.
+ * The measured step gain may spend this share of the multiply-adds of one forward + backward pass (never less than
+ * the share of FLOW_FLOOR). Its loops are plain JavaScript, several times slower per multiply-add than the pass's
+ * kernels, so a quarter keeps its time well under the pass's (H = 128, T = 256: 10 of 255 steps, a few ms each).
  */
+export const STEP_GAIN_SHARE = 0.25;
+
+/** Steps whose full step Jacobian the measured step gain may take, evenly spaced when not all of them fit. */
 export function stepGainStepBudget(model: ModelShape, T: number): number {
-  return Math.max(1, Math.floor(Math.max(FLOW_FLOOR, passMultiplyAdds(model, T)) / stepGainWorkPerStep(model.cell, model.hidden)));
+  const work = STEP_GAIN_SHARE * Math.max(FLOW_FLOOR, passMultiplyAdds(model, T));
+  return Math.max(1, Math.floor(work / stepGainWorkPerStep(model.cell, model.hidden)));
 }
 
 /** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */

@@ -2,10 +2,10 @@
 // spectral routines on matrices with known answers, and hand-computed LSTM/GRU steps.
 import assert from 'node:assert/strict';
 import { initParams } from '../../../src/engine/params';
-import { DEFAULT_FLOW_BUDGET, FLOW_FLOOR, analyze, flowStepBudget, passMultiplyAdds } from '../../../src/engine/analyze';
+import { DEFAULT_FLOW_BUDGET, FLOW_FLOOR, STEP_GAIN_SHARE, analyze, flowStepBudget, passMultiplyAdds, stepGainStepBudget } from '../../../src/engine/analyze';
 import { orthogonalFromNormals } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
-import { OuterSums, chooseFlowRows, stepGainSteps } from '../../../src/engine/diagnostics';
+import { OuterSums, chooseFlowRows, stepGainSteps, stepGainWorkPerStep } from '../../../src/engine/diagnostics';
 import manifest from '../../../package.json';
 import { resultToJson } from '../../../src/protocol/json';
 import { Rng } from '../../../src/engine/rng';
@@ -278,6 +278,16 @@ describe('measured step gain (geometric mean of ‖∂s_t/∂s_{t−1}‖₂)', 
         assert.ok(stepGain !== null && stepGain > 0, `${stepGain}`);
         assert.ok(stepGain <= gamma * sigma * (1 + 1e-12), `${nonlinearity} ρ=${radius}: ${stepGain} > γσ_max = ${gamma * sigma}`);
       }
+    }
+  });
+
+  it('spends at most its share of the pass: H=128, T=256 measures a subset; a small model every step', () => {
+    for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+      const big = model({ cell, inputSize: 64, hidden: 128, outputSize: 64 });
+      const steps = stepGainStepBudget(big, 256);
+      assert.ok(steps < 255, `${cell}: ${steps}`);
+      assert.ok(steps * stepGainWorkPerStep(cell, 128) <= STEP_GAIN_SHARE * Math.max(FLOW_FLOOR, passMultiplyAdds(big, 256)), cell);
+      assert.ok(stepGainStepBudget(model({ cell, hidden: 8 }), 100) >= 99, cell);
     }
   });
 
