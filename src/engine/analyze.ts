@@ -49,8 +49,8 @@ export function flowStepBudget(model: ModelShape, T: number, budget: number): nu
 
 /**
  * The measured step gain may spend this share of the multiply-adds of one forward + backward pass (never less than
- * the share of FLOW_FLOOR). Its loops are plain JavaScript, several times slower per multiply-add than the pass's
- * kernels, so a quarter keeps its time well under the pass's (H = 128, T = 256: 10 of 255 steps, a few ms each).
+ * the share of FLOW_FLOOR). Its products have few rows (one per step measured) and run at about half the pass's
+ * speed, so a quarter keeps its time under half the pass's (H = 128, T = 256: 10–12 of 255 steps).
  */
 export const STEP_GAIN_SHARE = 0.25;
 

@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNTResident, block, residentB } from './linalg';
+import { gemmNT, gemmNTResident, block, residentB } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
@@ -295,13 +295,13 @@ export function spectralOf(net: Network, stepGain: number | null = null): Spectr
 export const STEP_GAIN_ITERATIONS = 12;
 
 /**
- * Multiply-adds of the step gain at one step: building the step Jacobian (G·H², plus H² to scale LSTM's ∂c/∂h into
- * ∂h/∂h) and STEP_GAIN_ITERATIONS Lanczos steps, each a product with J and one with Jᵀ (H² each; 2H² each for LSTM's (h, c)
- * state) and a reorthogonalization that is small beside them.
+ * Multiply-adds of the step gain at one step: STEP_GAIN_ITERATIONS Lanczos steps, each a product with the recurrent
+ * matrix W_hh (G·H × H) and one with its transpose, plus the reorthogonalization (k·n per step, small beside them).
  */
 export function stepGainWorkPerStep(cell: Network['cell'], H: number): number {
   const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-  return H * H * (G + (cell === 'lstm' ? 1 : 0) + 2 * STEP_GAIN_ITERATIONS * (cell === 'lstm' ? 2 : 1));
+  const n = cell === 'lstm' ? 2 * H : H;
+  return STEP_GAIN_ITERATIONS * (2 * G * H * H + 4 * STEP_GAIN_ITERATIONS * n);
 }
 
 /** The steps t ≥ 1 whose step Jacobian the gain measures: all T − 1 when `maxSteps` allows, else an evenly spaced subset. */
@@ -321,185 +321,150 @@ export function stepGainSteps(T: number, maxSteps: number): number[] {
 /**
  * The measured per-step gain of the top layer: the geometric mean over steps t ≥ 1 of ‖J_t‖₂, the spectral norm of
  * the full step Jacobian J_t = ∂s_t/∂s_{t−1} with every gate's dependence on the state included. The state s is h for
- * RNN and GRU and (h, c) for LSTM, whose gradient travels back through both. Since ‖Π J‖ ≤ Π ‖J‖, stepGain^d bounds
- * (on average over steps) how much the gradient can keep after d steps; for a vanilla RNN J_t = diag(f′(a_t)) W_hh,
- * so it never exceeds γσ_max. ‖J_t‖₂² is the largest eigenvalue of J_tᵀJ_t, from a Lanczos run with full
- * reorthogonalization (a Ritz value: never above the true one, exact when the Krylov space fills the state), started
- * from the previous step's Ritz vector.
+ * RNN and GRU and (h, c) for LSTM, whose gradient travels back through both. Since ‖Π J‖ ≤ Π ‖J‖, a gain below 1
+ * means the gradient must shrink; for a vanilla RNN J_t = diag(f′(a_t)) W_hh, so it never exceeds γσ_max.
+ *
+ * ‖J_t‖₂² is the largest eigenvalue of J_tᵀJ_t, from a Lanczos run with full reorthogonalization (a Ritz value: never
+ * above the true one, exact when the Krylov space fills the state). Every J_t is diagonal scalings around the same
+ * W_hh (J_t v = Σ_g diag(c_{t,g}) W_g v, plus diagonal terms), so the runs of all steps advance together and each of
+ * their products is one matrix product of the stacked vectors with W_hh or W_hhᵀ, which the engine's kernels do fast.
  * `maxSteps` caps the steps measured (evenly spaced). null with fewer than 2 steps or a non-finite state.
  */
 export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   const { T, H, G, cell, relu } = net;
   const steps = stepGainSteps(T, maxSteps);
-  if (steps.length === 0) return null;
-  const lb = net.layers[net.L - 1];
-  const W = net.p(`rnn.weight_hh_l${net.L - 1}`);
+  const S = steps.length;
+  if (S === 0) return null;
+  const l = net.L - 1;
+  const lb = net.layers[l];
+  const W = net.p(`rnn.weight_hh_l${l}`); // G·H × H
+  const Wt = net.recurrentTransposed(l); // H × G·H
+  const GH = G * H;
   const lstm = cell === 'lstm';
   const n = lstm ? 2 * H : H;
-  // J: ∂h_t/∂h_{t−1} (H×H, row-major). LSTM also dC = ∂c_t/∂h_{t−1}, and the diagonals ∂h_t/∂c_{t−1} = o(1 − tanh²c) f
-  // and ∂c_t/∂c_{t−1} = f. GRU adds diag(z) to J.
-  const J = new Float64Array(H * H);
-  const dC = lstm ? new Float64Array(H * H) : null;
-  const dHc = new Float64Array(H), dCc = new Float64Array(H);
-  const c = new Float64Array(G);
-  const lanczos = new Lanczos(n, Math.min(n, STEP_GAIN_ITERATIONS));
-  const u = new Float64Array(n);
-  let logSum = 0;
-  for (const t of steps) {
+  const k = Math.min(n, STEP_GAIN_ITERATIONS);
+  // Per step s, the coefficients of J: RNN f′ [H]; GRU c_r, c_z, c_n on W's blocks and z on the diagonal [4H];
+  // LSTM ∂c/∂(i, f, g pre-activations) on W_i, W_f, W_g, then o(1 − tanh²c), tanh(c)·σ′(o) on W_o, and f [6H].
+  const C = lstm ? 6 : cell === 'gru' ? 4 : 1;
+  const coef = new Float64Array(S * C * H);
+  for (let s = 0; s < S; s++) {
+    const t = steps[s];
+    const c = coef.subarray(s * C * H, (s + 1) * C * H);
     for (let i = 0; i < H; i++) {
-      const row = i * H;
       if (cell === 'rnn') {
         const h = lb.Hs[(t + 1) * H + i];
-        const fp = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
-        for (let j = 0; j < H; j++) J[row + j] = fp * W[row + j];
+        c[i] = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
       } else if (lstm) {
         const a = lb.acts!, g0 = t * 4 * H;
         const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
         const tc = lb.tanhC![t * H + i];
-        const k = og * (1 - tc * tc);
-        // c_t = f c_{t−1} + i g: ∂c_t[i]/∂h_{t−1} through the i, f and g pre-activations
-        c[0] = gg * ig * (1 - ig);
-        c[1] = lb.Cs![t * H + i] * fg * (1 - fg);
-        c[2] = ig * (1 - gg * gg);
-        const co = tc * og * (1 - og); // h_t = o tanh(c_t): through the o pre-activation
-        const wi = (0 * H + i) * H, wf = (1 * H + i) * H, wg = (2 * H + i) * H, wo = (3 * H + i) * H;
-        for (let j = 0; j < H; j++) {
-          const dc = c[0] * W[wi + j] + c[1] * W[wf + j] + c[2] * W[wg + j];
-          dC![row + j] = dc;
-          J[row + j] = k * dc + co * W[wo + j];
-        }
-        dHc[i] = k * fg;
-        dCc[i] = fg;
+        c[i] = gg * ig * (1 - ig);
+        c[H + i] = lb.Cs![t * H + i] * fg * (1 - fg);
+        c[2 * H + i] = ig * (1 - gg * gg);
+        c[3 * H + i] = og * (1 - tc * tc);
+        c[4 * H + i] = tc * og * (1 - og);
+        c[5 * H + i] = fg;
       } else {
         const a = lb.acts!, g0 = t * 3 * H;
         const r = a[g0 + i], z = a[g0 + H + i], nn = a[g0 + 2 * H + i];
         const dn = (1 - z) * (1 - nn * nn);
-        c[0] = dn * lb.hn![t * H + i] * r * (1 - r);
-        c[1] = (lb.Hs[t * H + i] - nn) * z * (1 - z);
-        c[2] = dn * r;
-        const wr = i * H, wz = (H + i) * H, wn = (2 * H + i) * H;
-        for (let j = 0; j < H; j++) J[row + j] = c[0] * W[wr + j] + c[1] * W[wz + j] + c[2] * W[wn + j];
-        J[row + i] += z;
+        c[i] = dn * lb.hn![t * H + i] * r * (1 - r);
+        c[H + i] = (lb.Hs[t * H + i] - nn) * z * (1 - z);
+        c[2 * H + i] = dn * r;
+        c[3 * H + i] = z;
       }
     }
-    // λ_max(JᵀJ) = ‖J‖₂²
-    const lambda = lanczos.largest((x, out) => {
-      applyJ(J, dC, dHc, dCc, H, x, u);
-      applyJT(J, dC, dHc, dCc, H, u, out);
-    });
-    if (!Number.isFinite(lambda)) return null;
-    const sigma = Math.sqrt(Math.max(0, lambda));
+  }
+  // Lanczos bases Q[s][j] (n each), the vectors being multiplied (h part, S × H), W v (S × G·H), J v (S × n),
+  // the gate-wise vectors for Wᵀ (S × G·H), Wᵀ x (S × H) and J_tᵀJ_t q (S × n).
+  const Q = new Float64Array(S * (k + 1) * n);
+  const qh = new Float64Array(S * H), y = new Float64Array(S * GH), u = new Float64Array(S * n);
+  const x = new Float64Array(S * GH), wh = new Float64Array(S * H), w = new Float64Array(S * n);
+  const alpha = new Float64Array(S * k), beta = new Float64Array(S * k);
+  const built = new Int32Array(S); // Lanczos vectors built per step
+  const done = new Uint8Array(S);
+  const start = new Float64Array(n);
+  for (let i = 0; i < n; i++) start[i] = 1 + ((i * 0.618034) % 1); // a fixed generic start with no zero entry
+  normalize(start);
+  for (let s = 0; s < S; s++) Q.set(start, s * (k + 1) * n);
+  for (let j = 0; j < k; j++) {
+    // w_s = J_sᵀ J_s q_s for every step s at once
+    for (let s = 0; s < S; s++) qh.set(Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j) * n + H), s * H);
+    gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
+    for (let s = 0; s < S; s++) {
+      const c = coef.subarray(s * C * H), ys = s * GH, us = s * n, xs = s * GH;
+      const q = Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j + 1) * n);
+      if (cell === 'rnn') {
+        for (let i = 0; i < H; i++) {
+          u[us + i] = c[i] * y[ys + i];
+          x[xs + i] = c[i] * u[us + i];
+        }
+      } else if (cell === 'gru') {
+        for (let i = 0; i < H; i++) u[us + i] = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i] + c[3 * H + i] * q[i];
+        for (let g = 0; g < 3; g++) for (let i = 0; i < H; i++) x[xs + g * H + i] = c[g * H + i] * u[us + i];
+      } else {
+        for (let i = 0; i < H; i++) {
+          const dc = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i];
+          const f = c[5 * H + i], kk = c[3 * H + i];
+          const uh = kk * dc + c[4 * H + i] * y[ys + 3 * H + i] + kk * f * q[H + i];
+          const uc = dc + f * q[H + i];
+          u[us + i] = uh;
+          u[us + H + i] = uc;
+          // Jᵀu: through ∂c/∂h (i, f, g blocks) from k·u_h + u_c, through W_o from tanh(c)σ′(o)·u_h; c part k·f·u_h + f·u_c
+          const back = kk * uh + uc;
+          x[xs + i] = c[i] * back;
+          x[xs + H + i] = c[H + i] * back;
+          x[xs + 2 * H + i] = c[2 * H + i] * back;
+          x[xs + 3 * H + i] = c[4 * H + i] * uh;
+        }
+      }
+    }
+    gemmNT(S, H, GH, x, 0, Wt, 0, wh, 0, false);
+    for (let s = 0; s < S; s++) {
+      if (done[s]) continue;
+      const c = coef.subarray(s * C * H), us = s * n;
+      const ws = w.subarray(s * n, (s + 1) * n);
+      for (let i = 0; i < H; i++) ws[i] = wh[s * H + i];
+      if (cell === 'gru') for (let i = 0; i < H; i++) ws[i] += c[3 * H + i] * u[us + i];
+      if (lstm) for (let i = 0; i < H; i++) ws[H + i] = c[5 * H + i] * (c[3 * H + i] * u[us + i] + u[us + H + i]);
+      const base = s * (k + 1) * n;
+      const q = Q.subarray(base + j * n, base + (j + 1) * n);
+      let a = 0;
+      for (let i = 0; i < n; i++) a += q[i] * ws[i];
+      alpha[s * k + j] = a;
+      orthogonalize(ws, Q.subarray(base), j + 1, n);
+      built[s] = j + 1;
+      if (j === k - 1) continue;
+      const b = Math.sqrt(sumSq(ws, 0, n));
+      const next = Q.subarray(base + (j + 1) * n, base + (j + 2) * n);
+      if (b > 1e-12 * Math.max(Math.abs(alpha[s * k]), Number.MIN_VALUE)) {
+        beta[s * k + j] = b;
+        for (let i = 0; i < n; i++) next[i] = ws[i] / b;
+        continue;
+      }
+      // breakdown: the vectors so far span an invariant subspace. The rest of the spectrum is orthogonal to it: go on
+      // from a vector orthogonal to them all, with a zero coupling, so the tridiagonal matrix splits into blocks.
+      beta[s * k + j] = 0;
+      next.fill(0);
+      for (let attempt = 0; attempt < 3 && !(sumSq(next, 0, n) > 1e-16); attempt++) {
+        for (let i = 0; i < n; i++) next[i] = scatter(i, j + attempt * k);
+        orthogonalize(next, Q.subarray(base), j + 1, n);
+      }
+      const r = Math.sqrt(sumSq(next, 0, n));
+      if (r > 1e-8) for (let i = 0; i < n; i++) next[i] /= r;
+      else done[s] = 1; // the whole space is spanned: the values so far are exact
+    }
+  }
+  let logSum = 0;
+  for (let s = 0; s < S; s++) {
+    const m = built[s];
+    const { value } = largestSymmetricTridiagonal(alpha.subarray(s * k, s * k + m), beta.subarray(s * k, s * k + m - 1));
+    if (!Number.isFinite(value)) return null;
+    const sigma = Math.sqrt(Math.max(0, value));
     if (sigma === 0) return 0;
     logSum += Math.log(sigma);
   }
-  return Math.exp(logSum / steps.length);
-}
-
-/** out = J v for the step Jacobian (LSTM: v = (v_h, v_c), out = (J v_h + dHc v_c, dC v_h + dCc v_c)). */
-function applyJ(J: Float64Array, dC: Float64Array | null, dHc: Float64Array, dCc: Float64Array, H: number, v: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < H; i++) {
-    let s = 0, sc = 0;
-    const row = i * H;
-    for (let j = 0; j < H; j++) s += J[row + j] * v[j];
-    if (dC) {
-      for (let j = 0; j < H; j++) sc += dC[row + j] * v[j];
-      s += dHc[i] * v[H + i];
-      out[H + i] = sc + dCc[i] * v[H + i];
-    }
-    out[i] = s;
-  }
-}
-
-/** out = Jᵀ u, the transpose of applyJ. */
-function applyJT(J: Float64Array, dC: Float64Array | null, dHc: Float64Array, dCc: Float64Array, H: number, u: Float64Array, out: Float64Array): void {
-  out.fill(0);
-  for (let i = 0; i < H; i++) {
-    const row = i * H, ui = u[i];
-    for (let j = 0; j < H; j++) out[j] += J[row + j] * ui;
-    if (dC) {
-      const uc = u[H + i];
-      for (let j = 0; j < H; j++) out[j] += dC[row + j] * uc;
-      out[H + i] = dHc[i] * ui + dCc[i] * uc;
-    }
-  }
-}
-
-/**
- * The largest eigenvalue of a symmetric positive semidefinite operator by k Lanczos steps with full
- * reorthogonalization; each run starts from the previous run's Ritz vector (consecutive step Jacobians are alike).
- */
-class Lanczos {
-  private readonly Q: Float64Array;
-  private readonly start: Float64Array;
-  private readonly w: Float64Array;
-  private readonly alpha: Float64Array;
-  private readonly beta: Float64Array;
-
-  constructor(private readonly n: number, private readonly k: number) {
-    this.Q = new Float64Array((k + 1) * n);
-    this.w = new Float64Array(n);
-    this.alpha = new Float64Array(k);
-    this.beta = new Float64Array(k);
-    this.start = new Float64Array(n);
-    this.reset();
-  }
-
-  private reset(): void {
-    for (let j = 0; j < this.n; j++) this.start[j] = 1 + ((j * 0.618034) % 1); // a fixed start with no zero entry
-    normalize(this.start);
-  }
-
-  largest(apply: (x: Float64Array, out: Float64Array) => void, retried = false): number {
-    const { n, k, Q, w, alpha, beta } = this;
-    Q.set(this.start);
-    let m = 0; // Lanczos vectors built
-    for (let j = 0; j < k; j++) {
-      const q = Q.subarray(j * n, (j + 1) * n);
-      apply(q, w);
-      if (j === 0 && !retried && !(sumSq(w, 0, n) > 0)) {
-        // the warm start lies in the null space (or the operator is zero): once more from the fixed vector
-        this.reset();
-        return this.largest(apply, true);
-      }
-      alpha[j] = 0;
-      for (let i = 0; i < n; i++) alpha[j] += q[i] * w[i];
-      // w ⟂ every q built so far, twice over (classical Gram–Schmidt loses orthogonality once)
-      orthogonalize(w, Q, j + 1, n);
-      m = j + 1;
-      if (j === k - 1) break;
-      const b = Math.sqrt(sumSq(w, 0, n));
-      if (!(b > 1e-12 * Math.max(Math.abs(alpha[0]), Number.MIN_VALUE))) {
-        // breakdown: the vectors so far span an invariant subspace (a warm start that is an eigenvector of this step's
-        // JᵀJ does that). The rest of the spectrum is orthogonal to it: go on from a vector orthogonal to them all,
-        // with a zero coupling, so the tridiagonal matrix splits into blocks and its largest eigenvalue is still right.
-        w.fill(0);
-        for (let attempt = 0; attempt < 3 && !(Math.sqrt(sumSq(w, 0, n)) > 1e-8); attempt++) {
-          for (let i = 0; i < n; i++) w[i] = scatter(i, j + attempt * k);
-          orthogonalize(w, Q, j + 1, n);
-        }
-        const r = Math.sqrt(sumSq(w, 0, n));
-        if (!(r > 1e-8)) break; // the whole space is spanned
-        for (let i = 0; i < n; i++) w[i] /= r;
-        beta[j] = 0;
-        Q.set(w, (j + 1) * n);
-        continue;
-      }
-      beta[j] = b;
-      const next = Q.subarray((j + 1) * n, (j + 2) * n);
-      for (let i = 0; i < n; i++) next[i] = w[i] / b;
-    }
-    const { value, vector } = largestSymmetricTridiagonal(alpha.subarray(0, m), beta.subarray(0, m - 1));
-    if (!Number.isFinite(value)) return value;
-    // the Ritz vector Σ y_j q_j starts the next run, with a little of a fixed generic vector mixed in (a right singular
-    // vector of this step may be another eigenvector of the next step's JᵀJ, as for J = diag(f′) W_hh)
-    this.start.fill(0);
-    for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) this.start[i] += vector[j] * Q[j * n + i];
-    normalize(this.start);
-    for (let i = 0; i < n; i++) this.start[i] += 0.1 * scatter(i, 0) / Math.sqrt(n);
-    normalize(this.start);
-    if (!(sumSq(this.start, 0, n) > 0)) this.reset();
-    return value;
-  }
+  return Math.exp(logSum / S);
 }
 
 /** Largest eigenvalue and its unit eigenvector of a small symmetric tridiagonal matrix, by cyclic Jacobi rotations. */
