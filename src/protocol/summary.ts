@@ -78,7 +78,9 @@ export function weightsPhrase(w: WeightsState | undefined): string {
   if (w.kind === 'file') {
     return `With the weights in ${baseName(w.path)}${w.trainedEpochs !== undefined ? ` (${plural(w.trainedEpochs, 'epoch')} of Unroll training)` : ''}`;
   }
-  return `After ${plural(w.epochs, 'epoch')} of training${w.startedFrom === 'file' ? ' from the weights file' : ''}`;
+  const from = w.startedFrom === 'file' ? ' from the weights file' : '';
+  if (w.epochs === 0) return `With the weights where training${from} stopped, within its first epoch`;
+  return `After ${plural(w.epochs, 'epoch')} of training${from}`;
 }
 
 /** A few words for the status bar: "at init", "trained 30 ep", "weights file". */
@@ -163,7 +165,7 @@ export function trainingVerdict(t: TrainingSummary): string {
     const lastFinite = n?.lastFinite
       ? `; the last finite batch (epoch ${n.lastFinite.epoch}, batch ${n.lastFinite.batch}) had loss ${sig(n.lastFinite.loss)} and gradient norm ${sig(n.lastFinite.gradNorm)}`
       : '';
-    return `Training diverged${where}: a value stopped being finite${lastFinite}. Clip the gradient by norm or lower the learning rate.`;
+    return `Training diverged${where}: ${n ? n.what : 'a value stopped being finite'}${lastFinite}. Clip the gradient by norm or lower the learning rate.`;
   }
   if (kind === 'nothing yet') return `${stopped ?? 'Training ended'} before the first epoch finished: there is no loss yet to judge what was learned.`;
   if (kind === 'diverging') {

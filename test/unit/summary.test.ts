@@ -37,6 +37,7 @@ describe('summary: the weights each sentence describes', () => {
     assert.match(summarize(vanishing()), /^At initialization \(pytorch init\), the gradient from step t reaches about 22 steps back/);
     assert.match(summarize(vanishing({ weights: { kind: 'trained', epochs: 30, startedFrom: 'initialization' } })), /^After 30 epochs of training, the gradient/);
     assert.match(summarize(vanishing({ weights: { kind: 'trained', epochs: 1, startedFrom: 'file' } })), /^After 1 epoch of training from the weights file, /);
+    assert.match(summarize(vanishing({ weights: { kind: 'trained', epochs: 0, startedFrom: 'file' } })), /^With the weights where training from the weights file stopped, within its first epoch, the gradient/);
     assert.match(summarize(vanishing({ weights: { kind: 'file', path: '/w/trained.safetensors' } })), /^With the weights in trained\.safetensors, the gradient/);
     assert.match(summarize(vanishing({ weights: { kind: 'file', path: 'C:\\w\\t.safetensors', trainedEpochs: 12 } })), /^With the weights in t\.safetensors \(12 epochs of Unroll training\), /);
     const bare = vanishing();
@@ -190,7 +191,7 @@ describe('summary: what training measured', () => {
     assert.equal(trainingVerdictKind(t), 'diverged');
     assert.equal(
       trainingVerdict(t),
-      'Training diverged at epoch 41 (batch 3 of 20, step 17, h_t (layer 0)): a value stopped being finite; the last finite batch (epoch 41, batch 2) had loss 3.2e+140 and gradient norm 5.0e+70. Clip the gradient by norm or lower the learning rate.',
+      'Training diverged at epoch 41 (batch 3 of 20, step 17, h_t (layer 0)): hidden state is not finite; the last finite batch (epoch 41, batch 2) had loss 3.2e+140 and gradient norm 5.0e+70. Clip the gradient by norm or lower the learning rate.',
     );
     // not tied to a step: no "step -1"
     assert.doesNotMatch(trainingVerdict({ ...t, nonFinite: { step: -1, what: 'gradient norm is not finite', epoch: 2, batch: 1, batches: 4 } }), /step -1/);
