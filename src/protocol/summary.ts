@@ -117,7 +117,7 @@ function finalLoss(p: TrainPoint): { loss: number; name: string } {
   return p.heldOutLoss !== null && p.heldOutLoss !== undefined ? { loss: p.heldOutLoss, name: 'held-out loss' } : { loss: p.loss, name: 'training loss (nothing held out)' };
 }
 
-export type TrainingVerdictKind = 'learned' | 'partly learned' | 'not learned' | 'diverged' | 'diverging' | 'nothing yet';
+export type TrainingVerdictKind = 'learned' | 'partly learned' | 'not learned' | 'diverged' | 'diverging' | 'nothing yet' | 'not judged';
 
 /** Which verdict a training run earns, by the thresholds above. */
 export function trainingVerdictKind(t: TrainingSummary): TrainingVerdictKind {
@@ -127,6 +127,8 @@ export function trainingVerdictKind(t: TrainingSummary): TrainingVerdictKind {
   if (growthOf(t)) return 'diverging';
   const { loss } = finalLoss(last);
   if (!Number.isFinite(loss)) return 'diverged';
+  // a baseline of loss 0 (constant targets predicted exactly) or none: nothing to measure learning against
+  if (!(t.baseline.loss > 0) || !Number.isFinite(t.baseline.loss)) return 'not judged';
   const ratio = loss / t.baseline.loss;
   return ratio <= LEARNED_RATIO ? 'learned' : ratio >= NOT_LEARNED_RATIO ? 'not learned' : 'partly learned';
 }
@@ -175,6 +177,9 @@ export function trainingVerdict(t: TrainingSummary): string {
     return `${stopped ? `${stopped}; diverging` : 'Diverging'}: the training loss grew up to ×${sig(g.factor)}${since}, past ×${sig(DIVERGING_GROWTH)} from epoch ${g.epoch}. Clip the gradient by norm or lower the learning rate.`;
   }
   const { loss, name } = finalLoss(last);
+  if (kind === 'not judged') {
+    return `${stopped ?? `Trained for ${plural(t.epochs, 'epoch')}`}: ${name} ${sig(loss)} (${t.unit}); ${t.baseline.what} has loss ${sig(t.baseline.loss)}, so there is no trivial predictor to measure learning against.`;
+  }
   const verdict = `${kind}: ${name} ${sig(loss)} vs ${sig(t.baseline.loss)} for ${t.baseline.what} (${t.unit})`;
   const after = stopped ? `${stopped}; so far ${verdict}` : `${verdict[0].toUpperCase()}${verdict.slice(1)}, after ${plural(t.epochs, 'epoch')}`;
   return `${after}.`;

@@ -166,6 +166,12 @@ describe('summary: what training measured', () => {
     assert.equal(trainingVerdictKind(training(0.167 * 0.8)), 'not learned');
   });
 
+  it('a baseline of loss 0 (constant targets) judges nothing', () => {
+    const t = training(0.01, { baseline: { kind: 'mean', loss: 0, what: 'predicting the mean target' } });
+    assert.equal(trainingVerdictKind(t), 'not judged');
+    assert.equal(trainingVerdict(t), 'Trained for 30 epochs: held-out loss 0.01 (mean squared error per target step); predicting the mean target has loss 0, so there is no trivial predictor to measure learning against.');
+  });
+
   it('learned / partly / not learned: the held-out loss against the baseline, in the unit', () => {
     assert.equal(trainingVerdict(training(0.012)), 'Learned: held-out loss 0.012 vs 0.167 for predicting the mean target (mean squared error per target step), after 30 epochs.');
     assert.match(trainingVerdict(training(0.1)), /^Partly learned: held-out loss 0\.1 vs 0\.167/);
