@@ -10,7 +10,7 @@ import { GLOSSARY, type GlossaryTerm } from '../../src/protocol/glossary';
 import type { SyntheticOptions } from '../fixtures/results/synthetic';
 import { ADDING_MARKS } from '../fixtures/results/synthetic';
 import type { PanelPage } from './harness';
-import { artifacts, canvasStats, nextFrames, openPanel, showView, useChromium } from './harness';
+import { artifacts, canvasStats, nextFrames, openPanel, showView, themes, useChromium } from './harness';
 
 let generation = 100;
 
@@ -224,4 +224,32 @@ describe('the lesson in the panel', function () {
     await showView(page, 'flow');
     await page.screenshot({ path: path.join(artifacts, 'flow-one-row-light.png'), fullPage: true });
   });
+});
+
+describe('screenshots of the lesson views, light, dark and both high-contrast themes', function () {
+  const env = useChromium();
+  for (const theme of themes) {
+    it(`writes test/webview/artifacts/lesson-<view>-${theme}.png`, async () => {
+      const panel = await openPanel(env.browser, env.server, theme);
+      const { page } = panel;
+      try {
+        await sendSynthetic(page, [
+          { cell: 'rnn', steps: 30, hidden: 8, label: 'exploding.rnn', training: { epochs: 10, diverge: { epoch: 4, batch: 5, batches: 8 } } },
+          { cell: 'rnn', steps: 30, hidden: 8, label: 'exploding-clipped.rnn', seed: 3, training: { epochs: 10, heldOut: true } },
+        ]);
+        await sendSynthetic(page, [{ cell: 'lstm', steps: 24, hidden: 8, inputs: 'adding' }], 'results[0].spectral.stepGain = 0.91;');
+        await post(page, { type: 'trainStart', epochs: 10, model: 'exploding.rnn.unroll.json', baseline, unit: 'mean squared error per target step' });
+        for (let i = 0; i < 6; i++) await post(page, { type: 'trainProgress', point: point(i) });
+        await post(page, { type: 'trainEnd', reason: 'nonFinite', nonFinite: { step: 17, what: 'hidden state h_t of layer 0 is not finite', epoch: 7, batch: 3, batches: 8, tensor: 'h_t (layer 0)' } });
+        for (const view of ['training', 'compare', 'unrolled']) {
+          await showView(page, view);
+          await page.screenshot({ path: path.join(artifacts, `lesson-${view}-${theme}.png`), fullPage: true });
+          assert.ok((await canvasStats(page, view)).differingFraction > 0.02, `${view} in ${theme}`);
+        }
+        assert.deepEqual(panel.errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
 });

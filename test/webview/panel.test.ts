@@ -417,7 +417,7 @@ describe('screenshots of every view, light, dark and both high-contrast themes',
       try {
         await sendCompare(page, ['rnn', 'lstm', 'gru'], 1);
         await sendResult(page, fixture('lstm'), 2);
-        await post(page, { type: 'trainStart', epochs: 20, model: 'adding-lag50.lstm.unroll.json' });
+        await post(page, { type: 'trainStart', epochs: 20, model: 'adding-lag50.lstm.unroll.json', baseline: { kind: 'mean', loss: 0.5, what: 'predicting the mean target (1.0)' }, unit: 'mean squared error per target step' });
         for (const point of trainPoints(12)) await post(page, { type: 'trainProgress', point });
         const shots: [string, FixtureName | undefined][] = [['unrolled', 'lstm'], ['heatmap', 'lstm'], ['flow', 'truncated'], ['decay', 'rnn'], ['whh', 'rnn'], ['training', undefined], ['compare', undefined]];
         for (const [view, name] of shots) {

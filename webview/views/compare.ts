@@ -12,12 +12,19 @@ import { divergencePlace, divergenceX } from './training';
 import type { Painter } from '../paint';
 import { imageCanvas } from '../paint';
 import { CanvasView } from './view';
+import type { Palette } from '../theme';
 import { termBar } from '../terms';
 
 const BASE = { left: 58, right: 96, title: 34, mapTop: 58, mapH: 120, lineTop: 200, lineH: 80, decayTop: 340, decayH: 190, tableTop: 590, height: 700 };
 /** The training row (loss per epoch of every run), inserted under the titles when any run was trained. */
 const TRAIN = { top: 58, height: 110, space: 160 };
 const GAP = 28;
+/** Series colors in an order that keeps red (the error color, which marks a diverged run) for the fifth run. */
+const RUN_ORDER = [0, 2, 4, 3, 1];
+
+function runColor(pal: Palette, j: number): string {
+  return pal.series[RUN_ORDER[j % RUN_ORDER.length]];
+}
 
 type Layout = typeof BASE & { training: boolean };
 
@@ -101,7 +108,7 @@ export class CompareView extends CanvasView {
     const unit = runs.find((r) => r.summary)?.summary?.unit;
     runs.forEach((run, j) => {
       const left = x(j);
-      const color = pal.series[j % pal.series.length];
+      const color = runColor(pal, j);
       const box = { left, top: TRAIN.top + 8, width: colW, height: TRAIN.height - 8 };
       const f = drawAxes(p, pal, box, { lo: 0, hi: epochs, label: 'epoch' }, { lo: Math.floor(lo), hi: Math.ceil(hi), label: j === 0 ? 'loss' : '', log10: true }, { yTicks: 3, xTicks: 4 });
       const line = (get: (q: TrainPoint) => number | null | undefined) => run.points.flatMap((q) => {
@@ -124,7 +131,7 @@ export class CompareView extends CanvasView {
       }
       if (!rs[j]) p.text(left, L.title, `run ${j + 1} · epoch ${run.points[run.points.length - 1]?.epoch ?? 0} / ${epochs} · training…`, { color, size: 12, bold: true });
     });
-    p.text(L.left, TRAIN.top - 6, `Loss per epoch${unit ? ` (${unit})` : ''}: train solid, held-out dashed; the dashed grey line is each run’s baseline`, { color: pal.muted, size: 10 });
+    p.text(L.left, TRAIN.top - 6, `Loss per epoch${unit ? ` (${unit})` : ''}: train solid, held-out dashed; the dashed line marked “baseline” is each run’s trivial predictor`, { color: pal.muted, size: 10 });
   }
 
   protected paint(p: Painter): void {
@@ -149,12 +156,12 @@ export class CompareView extends CanvasView {
       const T = steps(r);
       const left = x(j);
       const diverged = r.training?.nonFinite || r.nonFinite;
-      p.text(left, L.title, `${diverged ? '✕ ' : ''}${runName(r)} · L = ${fmt(r.loss)} · horizon ${r.flow.decay.horizon ?? 'beyond range'}${diverged ? ' · diverged' : ''}`, { color: diverged ? pal.error : pal.series[j % pal.series.length], size: 12, bold: true });
+      p.text(left, L.title, `${diverged ? '✕ ' : ''}${runName(r)} · L = ${fmt(r.loss)} · horizon ${r.flow.decay.horizon ?? 'beyond range'}${diverged ? ' · diverged' : ''}`, { color: diverged ? pal.error : runColor(pal, j), size: 12, bold: true });
       p.raster(left, L.mapTop, colW, L.mapH, this.images[j], true);
       p.rect(left, L.mapTop, colW, L.mapH, undefined, pal.border);
       p.text(left, L.mapTop + L.mapH + 12, `|∂L/∂h_t[i]|: ${r.dLdh.cols} units × ${T} steps`, { color: pal.muted, size: 10 });
       const f = drawAxes(p, pal, { left, top: L.lineTop, width: colW, height: L.lineH }, { lo: 0, hi: T, label: 'step t' }, { lo: Math.floor(nlo), hi: Math.ceil(nhi), label: j === 0 ? '‖∂L/∂h_t‖' : '', log10: true }, { yTicks: 3, xTicks: 4 });
-      p.polyline(logNorms[j].flatMap((v, t) => [f.x(t + 0.5), Number.isFinite(v) ? f.y(v) : NaN]), pal.series[j % pal.series.length], 1.5);
+      p.polyline(logNorms[j].flatMap((v, t) => [f.x(t + 0.5), Number.isFinite(v) ? f.y(v) : NaN]), runColor(pal, j), 1.5);
       const s = Math.min(sel, T - 1);
       const sx = left + ((s + 0.5) / T) * colW;
       markLine(p, pal, [sx, L.mapTop, sx, L.mapTop + L.mapH], 2);
@@ -174,7 +181,7 @@ export class CompareView extends CanvasView {
     p.text(L.left, L.decayTop - 10, 'Decay by distance, all cells (mean of log10 over rows)', { color: pal.foreground, size: 11 });
     rs.forEach((r, j) => {
       const d = r.flow.decay;
-      p.polyline(d.distance.flatMap((dist, i) => [f.x(dist), Number.isFinite(d.meanLog10[i]) ? f.y(d.meanLog10[i]) : NaN]), pal.series[j % pal.series.length], 2, j === 0 ? [] : [6 - j, 3]);
+      p.polyline(d.distance.flatMap((dist, i) => [f.x(dist), Number.isFinite(d.meanLog10[i]) ? f.y(d.meanLog10[i]) : NaN]), runColor(pal, j), 2, j === 0 ? [] : [6 - j, 3]);
     });
 
     // The numbers that separate them.
@@ -195,7 +202,7 @@ export class CompareView extends CanvasView {
     rows.forEach(([label, value], i) => {
       const y = L.tableTop + i * 20;
       p.text(L.left, y, label, { color: pal.muted, size: 11 });
-      rs.forEach((r, j) => p.text(L.left + 230 + j * Math.max(150, (p.width - L.left - 230) / rs.length), y, value(r), { color: pal.series[j % pal.series.length], size: 11 }));
+      rs.forEach((r, j) => p.text(L.left + 230 + j * Math.max(150, (p.width - L.left - 230) / rs.length), y, value(r), { color: runColor(pal, j), size: 11 }));
     });
   }
 
