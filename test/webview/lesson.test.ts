@@ -172,6 +172,7 @@ describe('the lesson in the panel', function () {
     assert.equal((svg.match(/●</g) ?? []).length, ADDING_MARKS.length, 'only the marked steps carry the mark');
     assert.ok(svg.includes(`>${Number((marked[0] + marked[1]).toPrecision(2))}<`) || svg.includes(`>${Number((marked[0] + marked[1]).toPrecision(3))}<`), 'the target (their sum) is drawn at the last step');
     assert.match(svg, />y_t</);
+    assert.match(await textAlt(page, 'unrolled'), new RegExp(`Inputs x_t \\(step: input\\): ${ADDING_MARKS[0]}: ${marked[0]}●, ${ADDING_MARKS[1]}: ${marked[1]}●\\. Targets y_t: 15: `));
     // The tooltip gives the exact values.
     const box = (await page.locator('section.view[data-view="unrolled"] canvas.view-canvas').boundingBox())!;
     await page.locator('section.view[data-view="unrolled"] canvas.view-canvas').hover({ position: { x: 44 + (ADDING_MARKS[0] + 0.5) * ((box.width - 44 - 96) / 16), y: 142 } });

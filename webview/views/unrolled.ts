@@ -281,6 +281,15 @@ export class UnrolledView extends CanvasView {
       `The step Jacobian norm ‖∂h_t/∂h_{t−1}‖_F averages ${fmt(mean)} (from ${fmt(Math.min(...js))} to ${fmt(Math.max(...js))}). `;
     if (r.forgetMean) s += `Mean forget gate (the cell path's forget-gate approximation) averages ${fmt(r.forgetMean.reduce((a, b) => a + b, 0) / T)}. `;
     s += `Selected step ${sel}: ℓ_t = ${fmt(r.lossPerStep[sel])}, ‖∂L/∂h_t‖ = ${fmt(norms[sel])}.`;
+    const list = (items: string[]) => `${items.slice(0, 12).join(', ')}${items.length > 12 ? ', …' : ''}`;
+    const inputs: string[] = [], targets: string[] = [];
+    for (let t = 0; t < T; t++) {
+      const x = inputLabel(r, t), y = targetLabel(r, t);
+      if (x?.strong) inputs.push(`${t}: ${x.text}`);
+      if (y) targets.push(`${t}: ${y.text}`);
+    }
+    if (inputs.length) s += ` Inputs x_t (step: input): ${list(inputs)}.`;
+    if (targets.length) s += ` Targets y_t${targets.length === T ? ' at every step' : ''}: ${list(targets)}.`;
     return s;
   }
 
