@@ -99,6 +99,8 @@ describe('the lesson in the panel', function () {
       assert.match(await textAlt(fresh.page, 'training'), /Training over 6 of 6 epochs \(loss in mean squared error per target step\)/);
       await sendSynthetic(fresh.page, [{ cell: 'lstm', steps: 30, hidden: 8 }]);
       assert.equal(await fresh.page.locator('.chip.weights').textContent(), 'weights: at initialization (pytorch)');
+      await sendSynthetic(fresh.page, [{ cell: 'lstm', steps: 30, hidden: 8 }], "results[0].meta.weights = { kind: 'file', path: '/w/examples/adding-lag50.lstm.safetensors', trainedEpochs: 30 };");
+      assert.equal(await fresh.page.locator('.chip.weights').textContent(), 'weights: file adding-lag50.lstm.safetensors (trained 30 epochs)');
       await showView(fresh.page, 'training');
       assert.match(await textAlt(fresh.page, 'training'), /No training yet/, 'an untrained Result does not keep another run’s curves');
       assert.deepEqual(fresh.errors, []);
