@@ -178,6 +178,8 @@ export class UnrolledView extends CanvasView {
     const showText = zoom >= 30;
     const showInputs = zoom >= 22;
     const targets = r.target !== undefined;
+    // A text: every step is a character, none stands out.
+    const text = r.meta.vocab !== undefined;
     let maxJ = 0;
     for (let t = 1; t < T; t++) if (Number.isFinite(r.stepJacobian[t])) maxJ = Math.max(maxJ, r.stepJacobian[t]);
 
@@ -210,11 +212,15 @@ export class UnrolledView extends CanvasView {
       }
       p.polyline([x, Y.x + 10, x, Y.cell - radius], pal.muted, 1);
       p.polyline([x, Y.cell + radius, x, Y.o - 10], pal.muted, 1);
-      p.rect(x - boxW / 2, Y.x - 9, boxW, 18, pal.background, pal.muted);
-      p.rect(x - boxW / 2, Y.o - 9, boxW, 18, pal.background, pal.muted);
-      // What went in and what was expected: readable once a column is wide enough for a few characters.
+      // What went in: readable once a column is wide enough for a few characters. The inputs the task is about (a
+      // marked number, a symbol) get a wider box with a heavier frame and bold text; the rest stay quiet.
       const xl = showInputs ? inputLabel(r, t) : undefined;
-      if (xl?.text) p.text(x, Y.x, xl.text, { color: xl.strong ? pal.foreground : pal.muted, align: 'center', baseline: 'middle', size: xl.text.length > 4 ? 9 : 10, bold: xl.strong });
+      const key = !!xl?.text && xl.strong && xl.text.length > 2;
+      const xW = key ? Math.max(boxW, Math.min(zoom - 4, 40)) : boxW;
+      const heavy = !!xl?.strong && !text;
+      p.rect(x - xW / 2, Y.x - 9, xW, 18, pal.background, heavy ? pal.foreground : pal.muted, heavy ? 2 : 1);
+      p.rect(x - boxW / 2, Y.o - 9, boxW, 18, pal.background, pal.muted);
+      if (xl?.text && (xl.strong || zoom >= 36)) p.text(x, Y.x, xl.text, { color: xl.strong ? pal.foreground : pal.muted, align: 'center', baseline: 'middle', size: xl.strong ? 10 : 9, bold: xl.strong });
       const yl = targets ? targetLabel(r, t) : undefined;
       if (yl) {
         if (zoom >= 24 || yl.text.length <= 2) p.text(x, Y.y, yl.text, { color: pal.foreground, align: 'center', baseline: 'middle', size: yl.text.length > 4 ? 9 : 10, bold: true });
