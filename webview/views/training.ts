@@ -46,6 +46,11 @@ export function divergencePlace(n: NonFinite): string {
   return parts.length ? parts.join(', ') : describeNonFinite(n);
 }
 
+/** "clipped 3 of 16 batches" (older points without a batch count: "clipped 3 batches"). */
+export function clippedText(clipped: number, batches: number | undefined): string {
+  return batches ? `clipped ${clipped} of ${batches} batch${batches === 1 ? '' : 'es'}` : `clipped ${clipped} batch${clipped === 1 ? '' : 'es'}`;
+}
+
 /** The loss axis title: the run's unit when it fits along the axis. */
 function lossAxisTitle(unit: string | undefined): string {
   if (!unit) return 'loss';
@@ -99,7 +104,7 @@ export class TrainingView extends ChartView {
     const state = tr.running ? 'running' : tr.end?.reason === 'nonFinite' ? `diverged${n ? `: ${n.what} (${divergencePlace(n)})` : ''}` : tr.end?.reason === 'cancelled' ? 'stopped' : 'finished';
     const clip = this.ctx.data.result?.model.clip;
     const clipping = clip?.norm ? `clipping by global norm τ = ${fmt(clip.norm)}` : clip?.value ? `element-wise clipping at ±${fmt(clip.value)} (changes the direction)` : 'clipping off';
-    const clippedNow = last ? `; clipped ${last.clipped} of ${last.batches} batches in epoch ${last.epoch}` : '';
+    const clippedNow = last ? `; ${clippedText(last.clipped, last.batches)} in epoch ${last.epoch}` : '';
     const losses = last ? ` · train loss ${fmt(last.loss)}${last.heldOutLoss !== null && last.heldOutLoss !== undefined ? ` · held-out ${fmt(last.heldOutLoss)}` : ''}` : '';
     const b = tr.baseline;
     return {
@@ -154,7 +159,7 @@ export class TrainingView extends ChartView {
     const label = options.plugins.tooltip.callbacks.label;
     (options.plugins.tooltip.callbacks as Record<string, unknown>).label = (item: { dataset: { label?: string }; parsed: { y: number }; dataIndex: number; datasetIndex: number }) => {
       const q = this.points()[item.dataIndex];
-      if (item.datasetIndex === 4 && q) return `clipped ${q.clipped} of ${q.batches} batches`;
+      if (item.datasetIndex === 4 && q) return clippedText(q.clipped, q.batches);
       return label(item);
     };
     const annotations: Record<string, unknown> = {
@@ -258,7 +263,7 @@ export class TrainingView extends ChartView {
     const held = b.heldOutLoss !== null && b.heldOutLoss !== undefined && a.heldOutLoss !== null && a.heldOutLoss !== undefined ? ` held-out loss from ${fmt(a.heldOutLoss)} to ${fmt(b.heldOutLoss)};` : ' nothing held out;';
     const base = tr.baseline ? ` The baseline (${tr.baseline.what}) has loss ${fmt(tr.baseline.loss)}; the last ${b.heldOutLoss !== null && b.heldOutLoss !== undefined ? 'held-out' : 'train'} loss is ${(b.heldOutLoss ?? b.loss) < tr.baseline.loss ? 'below' : 'not below'} it.` : '';
     return `Training over ${b.epoch} of ${tr.epochs} epochs${tr.unit ? ` (loss in ${tr.unit})` : ''}: train loss from ${fmt(a.loss)} to ${fmt(b.loss)};${held} gradient norm before clipping from ${fmt(a.gradNorm)} to ${fmt(b.gradNorm)} (mean over batches; largest ${fmt(Math.max(...pts.map((q) => q.gradNormMax ?? q.gradNorm)))}); ` +
-      `clipped ${clipped} of ${batches} batches; spectral radius from ${fmt(a.radius)} to ${fmt(b.radius)}, σ_max from ${fmt(a.sigmaMax)} to ${fmt(b.sigmaMax)}.${base}${diverged}`;
+      `${clippedText(clipped, batches)}; spectral radius from ${fmt(a.radius)} to ${fmt(b.radius)}, σ_max from ${fmt(a.sigmaMax)} to ${fmt(b.sigmaMax)}.${base}${diverged}`;
   }
 
   numbers(): unknown {
