@@ -55,6 +55,11 @@ export function rowByDistance(r: AnalysisResult, t: number): { t: number; values
 export function spectralVerdict(r: AnalysisResult): string[] {
   const g = r.spectral.gamma * r.spectral.sigmaMax;
   if (!Number.isFinite(g)) return ['σ_max is not finite', 'the weights have diverged'];
+  // For gated cells σ_max is the candidate block's: the bound is not the gated step's, so it may not claim explosion.
+  if (r.model.cell !== 'rnn') {
+    const gain = r.spectral.stepGain;
+    return [`γσ_max = ${fmt(g)} (candidate block only);`, gain === null ? 'step gain not measured' : `measured step gain ${fmt(gain)}${gain < 1 ? ' < 1: must shrink' : ' ≥ 1: growth allowed'}`];
+  }
   return g < 1 ? [`γσ_max = ${fmt(g)} < 1:`, 'long-term components must vanish'] : [`γσ_max = ${fmt(g)} ≥ 1:`, 'no vanishing guarantee;', 'explosion is possible'];
 }
 
