@@ -72,7 +72,7 @@ export class Trainer {
       const bad = [...net.grads].find(([, g]) => !allFinite(g.data));
       nonFinite = bad
         ? { step: -1, what: `gradient ∂L/∂${bad[0]} is not finite`, tensor: `∂L/∂${bad[0]}` }
-        : { step: -1, what: 'the gradient norm overflows (every entry is finite)', tensor: '‖∂L/∂θ‖' };
+        : { step: -1, what: 'the global gradient norm ‖∂L/∂θ‖ overflows a 64-bit float (every gradient entry is finite)', tensor: '‖∂L/∂θ‖' };
     }
     if (nonFinite) return report(nonFinite);
     // Kept so that a non-finite update can be undone: the weights stay those of the last finite batch.
