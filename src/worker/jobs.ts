@@ -16,7 +16,9 @@ const clock = () => performance.now();
 
 /** The weights an analysis of `loaded` describes when nothing was trained: the weights file's, or a fresh initialization. */
 export function weightsStateOf(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet): WeightsState {
-  return loaded.params === params && loaded.meta.weightsFile ? { kind: 'file', path: loaded.meta.weightsFile } : { kind: 'initialization', init: model.init.kind };
+  if (loaded.params !== params || !loaded.meta.weightsFile) return { kind: 'initialization', init: model.init.kind };
+  const trainedEpochs = loaded.weightsRecord?.epochs;
+  return { kind: 'file', path: loaded.meta.weightsFile, ...(trainedEpochs !== undefined ? { trainedEpochs } : {}) };
 }
 
 export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params)): AnalysisResult {
@@ -231,7 +233,15 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
   let saved: string | undefined;
   const notes = [`After ${summary.epochs} epoch(s) of training (${reason}).`];
   if (saveTo && writes && reason !== 'nonFinite') {
-    const weights = encodeWeights(params, saveTo);
+    const final = summary.history[summary.history.length - 1];
+    const weights = encodeWeights(params, saveTo, {
+      epochs: summary.epochs + (loaded.params ? (loaded.weightsRecord?.epochs ?? 0) : 0),
+      trainLoss: final?.loss,
+      heldOutLoss: final?.heldOutLoss ?? undefined,
+      baseline: summary.baseline.loss,
+      baselineWhat: summary.baseline.what,
+      unit: summary.unit,
+    });
     await writes.writeFile(saveTo, weights.bytes);
     saved = saveTo;
     if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);

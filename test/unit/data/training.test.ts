@@ -1,7 +1,7 @@
 // Issue 11, the training core: the validation split, batches, the loss per target step, the baselines, cross-entropy
 // columns and the place of a divergence.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
@@ -12,7 +12,8 @@ import type { EngineSettings } from '../../../src/protocol/messages';
 import { resultFromJson, resultToJson } from '../../../src/protocol/json';
 import type { TrainPoint } from '../../../src/protocol/result';
 import { runAnalyze, runTrain, trainLoaded } from '../../../src/worker/jobs';
-import { nodeFiles } from '../../../src/data/nodeFiles';
+import { nodeFiles, nodeWrites } from '../../../src/data/nodeFiles';
+import { safetensorsMetadata } from '../../../src/data/safetensors';
 import { expectProblem, memoryFiles } from './helpers';
 
 const settings: EngineSettings = { maxSteps: 512, flowBudget: 1, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
@@ -157,6 +158,32 @@ describe('training in batches, losses per target step', () => {
     const back = resultFromJson(JSON.parse(JSON.stringify(resultToJson(trained.result))));
     assert.deepEqual(back.training, trained.summary);
     assert.deepEqual(back.meta.weights, trained.result.meta.weights);
+  });
+});
+
+describe('saved weights remember their training', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'unroll-record-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records epochs, losses and the baseline in __metadata__; an analysis of the file says how many epochs it had', async () => {
+    writeFileSync(path.join(dir, 'a.csv'), addingCsv(12, 5, 1));
+    writeFileSync(path.join(dir, 'm.unroll.json'), model('a.csv', ', "task": "seq-to-one", "epochs": 2'));
+    const source = { path: path.join(dir, 'm.unroll.json'), workspaceRoot: dir };
+    const saveTo = path.join(dir, 'w.safetensors');
+    const first = await runTrain(source, settings, nodeFiles, { saveTo, writes: nodeWrites }, quiet);
+    const metadata = safetensorsMetadata(new Uint8Array(readFileSync(saveTo)))!;
+    assert.equal(metadata['unroll.epochs'], '2');
+    assert.equal(Number(metadata['unroll.held_out_loss']), first.summary.history[1].heldOutLoss);
+    assert.equal(Number(metadata['unroll.baseline_loss']), first.summary.baseline.loss);
+    assert.equal(metadata['unroll.loss_unit'], 'mean squared error per target step');
+    assert.equal(metadata.writer, 'unroll');
+    const analyzed = await runAnalyze({ ...source, weights: saveTo }, settings, nodeFiles);
+    assert.deepEqual(analyzed.result.meta.weights, { kind: 'file', path: saveTo, trainedEpochs: 2 });
+    // Training on from those weights counts the epochs they had.
+    const again = await runTrain({ ...source, weights: saveTo }, settings, nodeFiles, { epochs: 3, saveTo, force: true, writes: nodeWrites }, quiet);
+    assert.deepEqual(again.result.meta.weights, { kind: 'trained', epochs: 3, startedFrom: 'file' });
+    assert.equal(safetensorsMetadata(new Uint8Array(readFileSync(saveTo)))!['unroll.epochs'], '5');
   });
 });
 
