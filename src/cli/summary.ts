@@ -58,7 +58,9 @@ export function progressLine(p: TrainPoint, width: number): string {
   const heldOut = p.heldOutLoss === null ? '' : `  held-out ${formatNumber(p.heldOutLoss)}`;
   const gradMax = Number.isFinite(p.gradNormMax) && formatNumber(p.gradNormMax) !== formatNumber(p.gradNorm) ? ` (max ${formatNumber(p.gradNormMax)})` : '';
   const text = ` epoch ${p.epoch}/${p.epochs}  loss ${formatNumber(p.loss)}${heldOut}  ‖g‖ ${formatNumber(p.gradNorm)}${gradMax}  ρ ${formatNumber(p.radius)}  clipped ${p.clipped}/${p.batches} batches`;
-  const barWidth = Math.max(10, Math.min(30, width - text.length - 3));
+  // The bar only where it fits beside the numbers: a line wider than the terminal wraps, and \r no longer rewrites it.
+  const barWidth = Math.min(30, width - text.length - 3);
+  if (barWidth < 10) return text.trimStart();
   const filled = Math.round((barWidth * p.epoch) / p.epochs);
   return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${text}`;
 }

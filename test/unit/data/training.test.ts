@@ -146,6 +146,15 @@ describe('training in batches, losses per target step', () => {
     assert.ok(Math.abs(sum / held.indices.length / summary.history[1].heldOutLoss! - 3) < 1e-9);
   });
 
+  it('a stop mid-epoch says which batches of the unfinished epoch the weights include', async () => {
+    const files = memoryFiles({ '/w/a.csv': addingCsv(20, 5, 1), '/w/m.unroll.json': model('a.csv', ', "task": "seq-to-one", "validation": 0, "batch": 4') });
+    let checks = 0;
+    const outcome = await runTrain(at('/w/m.unroll.json'), settings, files, { epochs: 2 }, { ...quiet, shouldStop: () => ++checks > 8 });
+    assert.equal(outcome.reason, 'cancelled');
+    assert.equal(outcome.summary.epochs, 1);
+    assert.ok(outcome.result.meta.notes.includes('After 1 epoch(s) of training (cancelled; the weights also have 3 of the 5 batches of epoch 2).'), outcome.result.meta.notes.join('\n'));
+  });
+
   it('every analysis names its weights; a training run carries its summary, also through the JSON form', async () => {
     const files = memoryFiles({ '/w/a.csv': addingCsv(12, 5, 1), '/w/m.unroll.json': model('a.csv', ', "task": "seq-to-one", "epochs": 2, "init": { "kind": "orthogonal" }') });
     const analyzed = await runAnalyze(at('/w/m.unroll.json'), settings, files);
