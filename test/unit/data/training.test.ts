@@ -271,6 +271,33 @@ describe('cross-entropy columns', () => {
   });
 });
 
+describe('unroll train output', () => {
+  const cli = async (args: string[]) => {
+    let stdout = '';
+    const code = await main(args, { stdout: { write: (s: string) => (stdout += s), isTTY: false, columns: 100 }, stderr: { write: () => true }, cwd: EXAMPLES });
+    return { code, stdout };
+  };
+
+  it('each epoch: training and held-out loss, ‖g‖ before clipping, clipped N/M batches; at the end the baseline in the unit', async () => {
+    const { code, stdout } = await cli(['train', 'adding-lag10.rnn.unroll.json', '--epochs', '2']);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /epoch 1\/2  loss [\d.e+-]+  held-out [\d.e+-]+  ‖g‖ [\d.e+-]+( \(max [\d.e+-]+\))?  ρ [\d.e+-]+  clipped \d+\/\d+ batches\n/);
+    assert.match(stdout, /^held-out loss \(\d+ sequences\) [\d.e+-]+ vs [\d.e+-]+ for predicting the mean target at each step; mean squared error per target step$/m);
+  });
+
+  it('--json ends with the training summary: unit, baseline, one point per epoch', async () => {
+    const { code, stdout } = await cli(['train', 'adding-lag10.rnn.unroll.json', '--epochs', '2', '--json']);
+    assert.equal(code, 0, stdout);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.type), ['progress', 'progress', 'done']);
+    const { training } = lines[2];
+    assert.equal(training.unit, 'mean squared error per target step');
+    assert.equal(training.baseline.kind, 'mean');
+    assert.deepEqual(training.history.map((p: TrainPoint) => p.epoch), [1, 2]);
+    assert.equal(training.history[1].heldOutLoss, lines[1].heldOutLoss);
+  });
+});
+
 describe('divergence', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'unroll-diverge-'))));
