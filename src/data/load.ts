@@ -325,7 +325,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
   for (const costCell of overrides?.compare ?? [resolved.cell]) {
-    checkCost({ ...resolved, cell: costCell }, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+    checkCost({ ...resolved, cell: costCell }, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } }, heldOutFile?.sequences.bytes ?? 0);
   }
 
   // 6. Weights, checked against the model's shapes.
