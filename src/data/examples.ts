@@ -1,13 +1,14 @@
 // The example workspace (examples/, also written by `unroll example`): tasks that separate short from long
 // memory (THEORY.md), generated from fixed seeds so every machine writes the same bytes.
 import { ALICE_OPENING } from './exampleText';
+import { PAPER_EXAMPLE_NAMES, PAPER_README, paperExampleFiles, paperExampleSet } from './paperExamples';
 
 export interface ExampleFile {
   name: string;
   contents: string;
 }
 
-export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding'] as const;
+export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', ...PAPER_EXAMPLE_NAMES] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 export const DEFAULT_LAGS: Partial<Record<ExampleName, number>> = { adding: 50, copy: 20 };
 const CELLS = ['rnn', 'lstm', 'gru'] as const;
@@ -167,6 +168,8 @@ export function exampleSet(name: ExampleName, lag?: number): ExampleFile[] {
       return text();
     case 'exploding':
       return exploding();
+    default:
+      return paperExampleSet(name);
   }
 }
 
@@ -194,7 +197,7 @@ which is in the public domain (Project Gutenberg eBook #11).
 
 /** Everything in examples/, in a fixed order. */
 export function exampleFiles(): ExampleFile[] {
-  const all = [...sine(), ...[10, 50, 200].flatMap(adding), ...copy(20), ...text(), ...exploding(), { name: 'README.md', contents: README }];
+  const all = [...sine(), ...[10, 50, 200].flatMap(adding), ...copy(20), ...text(), ...exploding(), ...paperExampleFiles(), { name: 'README.md', contents: `${README}\n${PAPER_README}` }];
   const seen = new Set<string>();
   return all.filter((f) => !seen.has(f.name) && seen.add(f.name));
 }
