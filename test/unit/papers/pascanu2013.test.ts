@@ -92,4 +92,18 @@ describe('paper: Pascanu, Mikolov & Bengio 2013 (the (γσ_max)^d bound)', () =>
       });
     }
   });
+
+  it('applies to the vanilla RNN only: for an LSTM the line drawn from the candidate block is not a bound, with γ = 1 or 1/4', async () => {
+    // The bound needs h_t = f(W_hh h_{t−1} + …) with |f′| ≤ γ. Unroll's vanilla cell has tanh and relu (γ = 1); the
+    // logistic sigmoid (γ = 1/4) appears only inside LSTM/GRU gates, where the cell path c_t = f_t c_{t−1} + … carries
+    // the gradient past any (γσ_max)^d drawn from one block. Here the candidate block is 0.5·Q and the forget gate ≈ 0.99.
+    const base = models.find((f) => f.name.includes('tanh'))!;
+    const model = base.contents.replace('"cell": "rnn"', '"cell": "lstm"').replace(/\s*"nonlinearity": "tanh",/, '').replace(/"init": \{[^}]*\}/, '"init": { "kind": "orthogonal", "spectralRadius": 0.5, "forgetBias": 5 }');
+    const r = await analyzePaper('paper-pascanu2013', base.name, { [base.name]: model });
+    assert.equal(r.model.cell, 'lstm');
+    assert.ok(Math.abs(r.spectral.sigmaMax - 0.5) < 1e-9, `σ_max of the candidate block ${r.spectral.sigmaMax}`);
+    assert.equal(r.spectral.gamma, 1);
+    assert.ok(worstAgainstBound(r, r.spectral.sigmaMax, 1) > 1e6);
+    assert.ok(worstAgainstBound(r, r.spectral.sigmaMax, 1 / 4) > 1e6);
+  });
 });
