@@ -228,7 +228,7 @@ function arjovsky2016(): ExampleFile[] {
           `Baseline: blanks, then a uniform guess among the 8 symbols, gives a cross-entropy of 10·log 8/(T + 20) = ${(10 * Math.log(8) / (T + 20)).toFixed(4)}`,
           'per step: a model above it has not remembered anything.',
         ],
-        { data: 'paper-arjovsky2016.copy.csv', task: 'columns', inputs: Array.from({ length: 10 }, (_, j) => `x${j}`), targets: Array.from({ length: 9 }, (_, j) => `y${j}`), cell: 'rnn', nonlinearity: 'tanh', hidden: 80, init: { kind: 'orthogonal' }, window: T + 20, optimizer: { kind: 'rmsprop', lr: 0.001 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
+        { data: 'paper-arjovsky2016.copy.csv', task: 'columns', loss: 'xent', inputs: Array.from({ length: 10 }, (_, j) => `x${j}`), targets: Array.from({ length: 9 }, (_, j) => `y${j}`), cell: 'rnn', nonlinearity: 'tanh', hidden: 80, init: { kind: 'orthogonal' }, window: T + 20, optimizer: { kind: 'rmsprop', lr: 0.001 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
       ),
     },
   ];
