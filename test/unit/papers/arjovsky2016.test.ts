@@ -128,6 +128,9 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
       const sd = Math.sqrt((1 / 15 - 1 / 36) / heldN);
       assert.ok(Math.abs(baseline.loss - expected) < 3 * sd, `baseline ${baseline.loss}, paper 0.167, expected ${expected} ± ${3 * sd} (${heldN} held out)`);
       assert.ok(Math.abs(expected - 0.167) < 0.01);
+      // What the model file's comment says: 13 of 64 held out, 0.17 ± 0.06, 0.26 on these.
+      assert.deepEqual([heldN, trainN + heldN], [13, 64]);
+      assert.ok(Math.abs(sd - 0.055) < 0.005 && Math.abs(baseline.loss - 0.26) < 0.005);
     });
 
     it('copy: blanks, then the training frequencies at each step: 10·log 8/(T + 20) plus the cost of estimating 8 frequencies per step from the training sequences', async () => {
@@ -163,6 +166,8 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
       const sd = (10 / (T + 20)) * Math.sqrt((v / M + (1 - 1 / M) * cov) / 10);
       const paper = (10 * Math.log(8)) / (T + 20);
       assert.ok(Math.abs(baseline.loss - expected) < 3 * sd, `baseline ${baseline.loss}, expected ${expected} ± ${3 * sd} (N = ${N}, M = ${M}), paper ${paper}`);
+      // What the model file's comment says: 0.21 ± 0.01 from 26 training sequences.
+      assert.ok(N === 26 && Math.abs(expected - 0.21) < 0.005 && Math.abs(sd - 0.01) < 0.002);
       // With enough training sequences the estimate is the paper's number.
       const large = expectation(4000, false);
       assert.ok(Math.abs(((T + 10) * large.blank + 10 * large.mu) / (T + 20) - paper) < 2e-3);
