@@ -3,6 +3,8 @@
 // initialization, where a tanh RNN with small random weights loses it within a few dozen steps.
 import assert from 'node:assert/strict';
 import { ADDING_STEPS } from '../../../src/data/paperExamples';
+import type { TrainPoint } from '../../../src/protocol/result';
+import { trainLoaded } from '../../../src/worker/jobs';
 import { analyzePaper, firstBelow, lastFlowRow, loadPaper } from './helpers';
 
 describe('paper: Le, Jaitly & Hinton 2015 (IRNN)', () => {
@@ -36,5 +38,14 @@ describe('paper: Le, Jaitly & Hinton 2015 (IRNN)', () => {
     assert.equal(r.flow.decay.horizon, d, 'the memory horizon the tool reports is the distance found here');
     // The comment's "spectral radius about 0.6" for PyTorch's U(±1/√H) with H = 100.
     assert.ok(r.spectral.radius > 0.5 && r.spectral.radius < 0.7, `ρ = ${r.spectral.radius}`);
+  });
+
+  it('the IRNN trains: ρ of a W_hh that stays near I is found after every epoch (it used to end in "QR iteration did not converge")', async () => {
+    const { loaded, params } = await loadPaper('paper-le2015', 'paper-le2015.irnn.unroll.json');
+    const points: TrainPoint[] = [];
+    const { summary } = await trainLoaded(loaded, loaded.model, params, 2, { onProgress: (p) => points.push(p), shouldStop: () => false, yieldNow: async () => {} });
+    assert.equal(summary.reason, 'finished');
+    assert.equal(points.length, 2);
+    for (const p of points) assert.ok(Number.isFinite(p.radius) && Math.abs(p.radius - 1) < 0.05, `ρ ${p.radius}`);
   });
 });
