@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
+import { exampleFiles } from '../../../src/data';
 import { PAPER_EXAMPLE_NAMES, paperExampleSet } from '../../../src/data/paperExamples';
 
 async function run(argv: string[], cwd: string) {
@@ -41,5 +42,14 @@ describe('unroll example paper-*', () => {
     const { code, stderr } = await run(['example', 'paper-le2015', '--lag', '10', '--out', 'ex'], dir);
     assert.equal(code, 2);
     assert.match(stderr, /--lag applies to adding and copy, not to paper-le2015/);
+  });
+
+  it('examples/ holds every paper example file, and its README names each example and the test that checks it', () => {
+    const all = exampleFiles();
+    const names = new Set(all.map((f) => f.name));
+    for (const example of PAPER_EXAMPLE_NAMES) for (const f of paperExampleSet(example)) assert.ok(names.has(f.name), f.name);
+    const readme = all.find((f) => f.name === 'README.md')!.contents;
+    for (const example of PAPER_EXAMPLE_NAMES) assert.ok(readme.includes(`\`${example}\``), example);
+    assert.match(readme, /test\/unit\/papers/);
   });
 });
