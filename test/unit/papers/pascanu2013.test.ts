@@ -48,6 +48,9 @@ describe('paper: Pascanu, Mikolov & Bengio 2013 (the (γσ_max)^d bound)', () =>
       assert.equal(r.flow.steps.length, r.model.window, 'every step has a loss, every row computed');
       const worst = worstAgainstBound(r, sigma, 1);
       assert.ok(worst <= 1 + 1e-9, `a flow entry is ${worst}× its bound`);
+      // What the decay view draws: the mean of log10‖∂ℓ_t/∂h_{t−d}‖ against the line from its d = 0 value.
+      const mean = r.flow.decay.meanLog10;
+      for (let d = 1; d < mean.length; d++) assert.ok(mean[d] <= mean[0] + d * r.spectral.boundSlope, `decay view: d = ${d} above the line`);
       // Below 1: σ_max is still above 1, so the bound grows while the measured flow decays (the model file says so).
       if (r.spectral.radius < 1) assert.ok(sigma > 1 && r.flow.decay.slope < 0, `σ_max ${sigma}, slope ${r.flow.decay.slope}`);
       // Nor is it vacuous: somewhere the measured flow comes within a factor of 3 of it.
