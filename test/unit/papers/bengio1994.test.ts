@@ -57,6 +57,9 @@ describe('paper: Bengio, Simard & Frasconi 1994 (latching)', () => {
           const ratio = row[k] / row[k + 1];
           assert.ok(Math.abs(ratio / gain - 1) < 1e-9, `‖∂ℓ_T/∂h_${k}‖/‖∂ℓ_T/∂h_${k + 1}‖ = ${ratio}, w(1 − x̄²) = ${gain}`);
         }
+        // The decay view's curve (one row: log10 of it by distance) falls by log10 w(1 − x̄²) per step once latched.
+        const mean = r.flow.decay.meanLog10;
+        for (let d = 0; d < T - LATCHED; d++) assert.ok(Math.abs(mean[d + 1] - mean[d] - Math.log10(gain)) < 1e-9, `decay at d = ${d}`);
         // With the loss at the last step only, ∂L/∂h_k is that row.
         for (let k = 0; k <= T; k++) assert.ok(Math.abs(Math.abs(r.dLdh.data[k]) - row[k]) <= 1e-12 * row[k]);
       });
