@@ -31,9 +31,12 @@ const USAGE = `Usage:
                  [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
                  [--json] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
-  unroll example <${EXAMPLE_NAMES.join('|')}|all> [--lag N] [--out DIR] [--force]
+  unroll example <${EXAMPLE_NAMES.join('|')}|all>
+                 [--lag N] [--out DIR] [--force]
   unroll --help
 
+Examples paper-*: setups from Bengio et al. 1994, Pascanu et al. 2013, Le et al. 2015 and Arjovsky et al. 2016,
+  each model file saying which claim to look at (examples/README.md); Unroll's tests check them against the papers.
 Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
 --model applies to a sequence file; a *.unroll.json already names its data, so giving both is refused.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).

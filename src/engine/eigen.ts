@@ -51,18 +51,22 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
       continue;
     }
     if (++iterations > 100 * n) throw new Error('eigenvalues: QR iteration did not converge');
-    // Shifts: the two eigenvalues of the trailing 2×2 block, through their sum s and product t.
-    let s = a11 + a22, t = a11 * a22 - a12 * a21;
-    if (iterations % 11 === 10) {
-      // An exceptional shift breaks the rare cycles of the standard one.
-      const w = Math.abs(a21) + Math.abs(h[at(hi - 1, hi - 2)]);
-      s = 1.5 * w;
-      t = w * w;
-    }
-    // First column of (H − λ1 I)(H − λ2 I) = H² − sH + tI: three non-zeros.
+    // Shifts λ1, λ2: the eigenvalues of the trailing 2×2 block. The first column of (H − λ1 I)(H − λ2 I) has three
+    // non-zeros; it is formed from the sum s and product t of λ − h00 (the block's eigenvalues after subtracting
+    // h00), not from H² − (λ1 + λ2)H + λ1λ2 I, whose terms of size ‖H‖² cancel to round-off when the eigenvalues
+    // cluster (a matrix near the identity, as an IRNN's W_hh stays) and the iteration then never converges.
     const h00 = h[at(l, l)], h01 = h[at(l, l + 1)], h10 = h[at(l + 1, l)], h11 = h[at(l + 1, l + 1)];
-    let x = h00 * h00 + h01 * h10 - s * h00 + t;
-    let y = h10 * (h00 + h11 - s);
+    const p = a11 - h00, q = a22 - h00;
+    let s = p + q, t = p * q - a12 * a21;
+    if (iterations % 11 === 10) {
+      // An exceptional shift breaks the rare cycles of the standard one: a22 + (0.75 ± 0.66i)·w (EISPACK's hqr).
+      const w = Math.abs(a21) + Math.abs(h[at(hi - 1, hi - 2)]);
+      const c = q + 0.75 * w;
+      s = 2 * c;
+      t = c * c + 0.4375 * w * w;
+    }
+    let x = t + h01 * h10;
+    let y = h10 * (h11 - h00 - s);
     let z = h10 * h[at(l + 2, l + 1)];
     // Chase the bulge down the block with 3-element Householder reflections, then one 2-element reflection.
     for (let k = l; k <= hi - 1; k++) {

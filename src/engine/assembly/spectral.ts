@@ -171,18 +171,21 @@ export function spectralRadius(a: usize, n: i32, work: usize): f64 {
       continue;
     }
     if (++iterations > 100 * n) return -1;
-    // shifts: the eigenvalues of the trailing 2×2 block, through their sum s and product t
-    let s = a11 + a22, t = a11 * a22 - a12 * a21;
-    if (iterations % 11 == 10) {
-      // an exceptional shift breaks the rare cycles of the standard one
-      const e = Math.abs(a21) + Math.abs(ld(h, (hi - 1) * n + hi - 2));
-      s = 1.5 * e;
-      t = e * e;
-    }
-    // first column of H² − sH + tI: three non-zeros
+    // shifts λ1, λ2: the eigenvalues of the trailing 2×2 block. The first column of (H − λ1 I)(H − λ2 I) (three
+    // non-zeros) comes from the sum s and product t of λ − h00, not from H² − (λ1 + λ2)H + λ1λ2 I, whose terms cancel
+    // to round-off when the eigenvalues cluster (a matrix near the identity) so that the iteration never converges
     const h00 = ld(h, l * n + l), h01 = ld(h, l * n + l + 1), h10 = ld(h, (l + 1) * n + l), h11 = ld(h, (l + 1) * n + l + 1);
-    let x = h00 * h00 + h01 * h10 - s * h00 + t;
-    let y = h10 * (h00 + h11 - s);
+    const p = a11 - h00, q = a22 - h00;
+    let s = p + q, t = p * q - a12 * a21;
+    if (iterations % 11 == 10) {
+      // an exceptional shift breaks the rare cycles of the standard one: a22 + (0.75 ± 0.66i)·e (EISPACK's hqr)
+      const e = Math.abs(a21) + Math.abs(ld(h, (hi - 1) * n + hi - 2));
+      const c = q + 0.75 * e;
+      s = 2 * c;
+      t = c * c + 0.4375 * e * e;
+    }
+    let x = t + h01 * h10;
+    let y = h10 * (h11 - h00 - s);
     let z = h10 * ld(h, (l + 2) * n + l + 1);
     // chase the bulge down the block with 3-element reflections, then one 2-element reflection
     for (let k = l; k <= hi - 1; k++) {

@@ -38,7 +38,7 @@ describe('unroll CLI', () => {
     const { code, stdout, stderr } = await run(['analyze', 'adding-lag50.csv', '--model', 'adding-lag50.rnn.unroll.json']);
     assert.equal(code, 0, stderr);
     for (const label of ['loss', 'memory horizon', 'decay slope', 'ρ = ', 'σ_max = ', '1/γ = 1', 'alive fraction', 'gradient norm']) assert.ok(stdout.includes(label), label);
-    assert.match(stdout, /^adding-lag50\.rnn\.unroll\.json · seq-to-one · RNN \(tanh\), H=32 · 51 steps, training sequence 1 of 32/);
+    assert.match(stdout, /^adding-lag50\.rnn\.unroll\.json · seq-to-one · RNN \(tanh\), H=16 · 51 steps, training sequence 1 of 1000/);
     assert.match(stdout, /lag-50/);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { exampleFiles, exampleSet, loadAnalysis, readCsv } from '../../../src/data';
+import { addingSpan } from '../../../src/data/examples';
 import { nodeFiles } from '../../../src/data/nodeFiles';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import { runAnalyze } from '../../../src/worker/jobs';
@@ -23,10 +24,10 @@ describe('examples', () => {
 
   it('has the files the README, the demo and the issue name', () => {
     const names = new Set(exampleFiles().map((f) => f.name));
-    for (const stem of ['sine', 'adding-lag10', 'adding-lag50', 'adding-lag200', 'copy-lag20', 'text']) {
+    for (const stem of ['sine', 'adding-lag10', 'adding-lag50', 'adding-lag200', 'copy-lag30', 'text']) {
       for (const cell of ['rnn', 'lstm', 'gru']) assert.ok(names.has(`${stem}.${cell}.unroll.json`), `${stem}.${cell}`);
     }
-    for (const name of ['sine.csv', 'adding-lag50.csv', 'copy-lag20.csv', 'text.txt', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json']) assert.ok(names.has(name), name);
+    for (const name of ['sine.csv', 'adding-lag50.csv', 'copy-lag30.csv', 'text.txt', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json']) assert.ok(names.has(name), name);
     assert.match(exampleFiles().find((f) => f.name === 'README.md')!.contents, /Alice's Adventures in Wonderland\* \(1865\)/);
   });
 
@@ -48,34 +49,49 @@ describe('examples', () => {
     assert.deepEqual({ ...clipped.model, clip: null }, plain.model);
   });
 
-  it('adding problem: two markers per sequence, the target is the sum of the marked values, the first marker about lag steps back', async () => {
+  it('adding problem: values in [−1, 1], two marks, both among the first max(3, ⌈lag/10⌉) steps, the target their sum', async () => {
     for (const lag of [7, 50]) {
       const [data] = exampleSet('adding', lag);
       assert.equal(data.name, `adding-lag${lag}.csv`);
-      const table = await readCsv(utf8(data.contents), data.name, { keepRows: 10_000, keep: 'first' });
+      const table = await readCsv(utf8(data.contents), data.name, { keepRows: 100_000, keep: 'first' });
       assert.deepEqual(table.columns, ['value', 'marker', 'target']);
-      for (const s of tableSequences(table)) {
+      const sequences = tableSequences(table);
+      assert.equal(sequences.length, 1000);
+      const seen = new Set<number>();
+      for (const s of sequences) {
         assert.equal(s.keptRows, lag + 1);
         const rows = Array.from({ length: s.keptRows }, (_, t) => Array.from(s.values.subarray(t * 3, t * 3 + 3)));
+        assert.ok(rows.every((r) => r[0] >= -1 && r[0] <= 1));
         const marked = rows.map((r, t) => [r, t] as const).filter(([r]) => r[1] === 1);
         assert.equal(marked.length, 2);
-        assert.ok(lag - marked[0][1] >= 0.9 * lag - 1, `first marker ${lag - marked[0][1]} steps back`);
+        // No mark is near the target: a cell that forgets after a few steps cannot know it.
+        for (const [, t] of marked) {
+          assert.ok(t < addingSpan(lag), `a mark at step ${t}`);
+          seen.add(t);
+        }
         assert.ok(Math.abs(rows[lag][2] - (marked[0][0][0] + marked[1][0][0])) < 2e-4);
         assert.ok(rows.slice(0, lag).every((r) => Number.isNaN(r[2])));
       }
+      assert.equal(seen.size, addingSpan(lag), 'every early step is marked in some sequence');
     }
+    assert.deepEqual([10, 50, 200].map(addingSpan), [3, 5, 20]);
   });
 
-  it('copy task: every target repeats the symbol seen exactly lag steps before', async () => {
+  it('copy task: every target is the symbol seen exactly lag steps before, as a class for cross-entropy', async () => {
     const [data, model] = exampleSet('copy', 12);
     const files = memoryFiles({ '/w/copy-lag12.csv': data.contents, '/w/m.unroll.json': model.contents });
     const loaded = await loadAnalysis({ path: '/w/m.unroll.json', workspaceRoot: '/w' }, settings, files);
+    assert.equal(loaded.model.loss, 'xent');
+    let recalls = 0;
     for (const s of sequencesOf(loaded.dataset)) {
       for (let t = 0; t < s.T; t++) {
         if (!s.mask[t]) continue;
-        assert.deepEqual(Array.from(s.targets.subarray(t * 4, t * 4 + 4)), Array.from(s.inputs.subarray((t - 12) * 5, (t - 12) * 5 + 4)));
+        const shown = Array.from(s.inputs.subarray((t - 12) * 5, (t - 12) * 5 + 4));
+        assert.equal(shown[s.targets[t]], 1, `step ${t} recalls the symbol of step ${t - 12}`);
+        recalls++;
       }
       assert.equal(s.mask.reduce((a, b) => a + b, 0), 5);
     }
+    assert.equal(recalls, 5 * 1000);
   });
 });
