@@ -30,7 +30,8 @@ function stepsOf(dataset: Dataset): { analyzed: number; longest: number } {
 
 const billions = (n: number) => `${n >= 10e9 ? Math.round(n / 1e9).toLocaleString('en-US') : (n / 1e9).toPrecision(2)} billion`;
 
-export function checkCost(model: ResolvedModel, dataset: Dataset, settings: EngineSettings, training: boolean, refs: CostRefs): void {
+/** `heldOutBytes`: what a validation file's sequences hold, kept beside the data's while training. */
+export function checkCost(model: ResolvedModel, dataset: Dataset, settings: EngineSettings, training: boolean, refs: CostRefs, heldOutBytes = 0): void {
   const steps = stepsOf(dataset);
   const batch = Math.min(model.batch, dataset.sequences.count);
   const shapeWith = (k: Knobs): CostShape => ({
@@ -38,7 +39,7 @@ export function checkCost(model: ResolvedModel, dataset: Dataset, settings: Engi
     T: Math.min(steps.analyzed, k.window),
     training: training ? { T: Math.min(steps.longest, k.window), batch } : undefined,
     flowBudget: k.flowBudget,
-    datasetBytes: dataset.sequences.bytes,
+    datasetBytes: dataset.sequences.bytes + heldOutBytes,
   });
   const limitBytes = settings.maxMemoryMB * 2 ** 20;
   const limitWork = settings.maxWork * 1e9;

@@ -12,7 +12,7 @@ import { readJsonWeights } from './jsonWeights';
 import { parseModelFile, type ModelSpec, type ParsedModelFile } from './modelFile';
 import { readNpy } from './npy';
 import { basename, dirname, displayPath, isInside, resolvePath } from './paths';
-import { readSafetensors } from './safetensors';
+import { readSafetensors, safetensorsMetadata, trainedRecordOf, type TrainedRecord } from './safetensors';
 import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
@@ -32,6 +32,8 @@ export interface LoadedAnalysis {
   meta: { dataFile: string; modelFile?: string; weightsFile?: string };
   /** Which sequences training uses and which it holds out (model.validation made concrete). */
   split: DataSplit;
+  /** What an Unroll training recorded in the weights file (safetensors `__metadata__`), when it did. */
+  weightsRecord?: TrainedRecord;
 }
 
 /** The sequences of `dataset` training uses, and the held-out ones (some of the dataset's, or a validation file's). */
@@ -323,12 +325,13 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
   for (const costCell of overrides?.compare ?? [resolved.cell]) {
-    checkCost({ ...resolved, cell: costCell }, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } });
+    checkCost({ ...resolved, cell: costCell }, dataset, settings, overrides?.training ?? false, { window: fieldRef('window'), hidden: fieldRef('hidden'), data: { file: data, at: START } }, heldOutFile?.sequences.bytes ?? 0);
   }
 
   // 6. Weights, checked against the model's shapes.
   let params: ParamSet | undefined;
   let weightsPath: string | undefined;
+  let weightsRecord: TrainedRecord | undefined;
   if (source.weights || spec.weights) {
     const ref: Ref = source.weights ? { file: source.weights, at: START } : { file: model!.file, at: model!.at(['weights']) };
     weightsPath = source.weights ?? (await resolveField(model!, 'weights', spec.weights!, root, files));
@@ -337,7 +340,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
       warnings.push(warning(ref.file, ref.at, `these weights are for a ${trainedFor} cell; the ${overrides.cell} run starts from a fresh "${resolved.init.kind}" init`));
       weightsPath = undefined;
     } else {
-      params = await readWeights(files, weightsPath, ref);
+      ({ params, record: weightsRecord } = await readWeights(files, weightsPath, ref));
       read.push(weightsPath);
       const mismatches = checkParamShapes(resolved, params);
       if (mismatches.length > 0) {
@@ -354,6 +357,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     warnings,
     meta: defined({ dataFile: data, modelFile: modelPath, weightsFile: weightsPath }),
     split,
+    ...(weightsRecord ? { weightsRecord } : {}),
   };
 }
 
@@ -462,10 +466,11 @@ export function windowNotes(name: string, built: BuiltData, window: number, wind
   return notes;
 }
 
-async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<Map<string, Tensor>> {
+async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<{ params: Map<string, Tensor>; record?: TrainedRecord }> {
   await checkFile(files, path, ref, 'weights file', MAX_FILE_BYTES);
   const bytes = await readWhole(files, path, ref, 'weights file');
-  return path.toLowerCase().endsWith('.json') ? readJsonWeights(decodeUtf8(bytes, path), path) : readSafetensors(bytes, path);
+  if (path.toLowerCase().endsWith('.json')) return { params: readJsonWeights(decodeUtf8(bytes, path), path) };
+  return { params: readSafetensors(bytes, path), record: trainedRecordOf(safetensorsMetadata(bytes)) };
 }
 
 function wrongTask(ref: Ref, task: TaskKind, format: Format, fix: string): never {

@@ -230,9 +230,12 @@ export interface ResultMeta {
 export interface TrainPoint {
   epoch: number;
   epochs: number;
-  /** Mean training loss over the epoch's batches, per target step (see TrainingSummary.unit). */
+  /**
+   * Training loss per target step (see TrainingSummary.unit): Σ ℓ_t over the target steps of the epoch's training
+   * sequences / their number, each batch measured before its own update (so early epochs can read above the held-out loss).
+   */
   loss: number;
-  /** Loss on the held-out sequences after this epoch, same unit; null when nothing is held out. */
+  /** Loss on the held-out sequences after this epoch (forward only, the epoch's final weights), same unit; null when nothing is held out. */
   heldOutLoss: number | null;
   /** Mean and largest global gradient norm over the epoch's batches, before clipping. */
   gradNorm: number;
