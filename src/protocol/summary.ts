@@ -206,7 +206,10 @@ function lagSentence(r: AnalysisResult, lag: number, initial: boolean): string {
   if (horizon !== null && horizon <= lag) {
     const rel = relativeAt(r, lag);
     const size = rel === undefined ? `has underflowed to zero` : `is ${ratioWords(rel)} of its size at d = 0`;
-    const outlook = initial ? `learning ${named} will be hard` : `little learning signal reaches ${named}`;
+    // At initialization this predicts the start of training only: gated cells often open a path as they learn.
+    const outlook = initial
+      ? `training starts with almost no learning signal for ${named}; train to see whether the ${CELL_NAMES[r.model.cell]} opens a path to it`
+      : `little learning signal reaches ${named}`;
     return ` The gradient reaching ${lag} steps back ${size}: ${outlook}.`;
   }
   return ` Enough for a learning signal to reach ${named}.`;
@@ -216,7 +219,7 @@ function lagSentence(r: AnalysisResult, lag: number, initial: boolean): string {
  * The headline a person reads first: which weights, how far the gradient reaches, what that predicts for the lag
  * the file's name states, and, after training, what the run measured. E.g. "At initialization (pytorch init), the
  * gradient from step t reaches about 12 steps back before falling below 1/1000 of its size. The gradient reaching
- * 50 steps back is 1e-9 of its size at d = 0: learning the lag-50 dependency this file's name states will be hard."
+ * 50 steps back is 1e-9 of its size at d = 0: training starts with almost no learning signal for the lag-50 dependency…"
  */
 export function summarize(r: AnalysisResult): string {
   const training = r.training ? `${trainingVerdict(r.training)} ` : '';

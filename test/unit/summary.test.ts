@@ -60,7 +60,7 @@ describe('summary: what the untrained gradient predicts', () => {
     const r = vanishing();
     const s = summarize(r);
     // meanLog10 falls log10(0.72) per step: at d = 50 that is 50·log10(0.72) ≈ −7.13
-    assert.match(s, /The gradient reaching 50 steps back is 1e-7 of its size at d = 0: learning the lag-50 dependency this file's name states will be hard\./);
+    assert.match(s, /The gradient reaching 50 steps back is 1e-7 of its size at d = 0: training starts with almost no learning signal for the lag-50 dependency this file's name states; train to see whether the RNN opens a path to it\./);
     assert.doesNotMatch(s, /cannot/);
     // trained weights: a statement about the signal, not about the future of learning
     const t = summarize(vanishing({ weights: { kind: 'trained', epochs: 30, startedFrom: 'initialization' } }));
