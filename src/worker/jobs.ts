@@ -1,9 +1,10 @@
 // The jobs the worker runs, as plain async functions: the worker entry and the CLI share them.
-import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainPoint } from '../protocol/result';
+import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummary, TrainPoint, WeightsState } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
 import { Trainer, analyze, initParams, type ParamSet } from '../engine';
+import { trainLoaded } from './trainStub';
 
 export interface AnalyzeOutcome {
   result: AnalysisResult;
@@ -51,20 +52,96 @@ export interface CompareOutcome {
   results: AnalysisResult[];
   files: string[];
   warnings: Problem[];
+  /** A stop was asked for (shouldStop) before every run was done: `results` holds only the runs finished. */
+  stopped: boolean;
 }
 
+export interface CompareOptions {
+  /** Model files (absolute paths) to run side by side instead of one run per cell; `cells` is then ignored. */
+  models?: string[];
+  /** Train every run this many epochs before analyzing it; 0 or absent compares at initialization. */
+  epochs?: number;
+  /** Training progress of run `run` (its index in the results). */
+  onProgress?(run: number, point: TrainPoint): void;
+  /** Checked between training batches and between runs: true ends the comparison (stopped). */
+  shouldStop?(): boolean;
+  yieldNow?(): Promise<void>;
+  /** Called once every run is loaded (so every file read is known) and before any compute, once per run. */
+  beforeCompute?: BeforeCompute;
+}
+
+interface CompareRun {
+  label: string;
+  loaded: LoadedAnalysis;
+  model: ResolvedModel;
+  /** Where the run starts: the model file's weights (a model-file run that names them) or a fresh initialization. */
+  params: ParamSet;
+  notes: string[];
+}
+
+const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
 /**
- * The same data, seed and settings, once per cell. Every cell starts from its own fresh initialization with the
- * model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used).
+ * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
+ * - one run per cell: the same data, seed and settings; every cell starts from its own fresh initialization with the
+ *   model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used);
+ * - one run per model file (`models`): each file as written (its cell, init, optimizer, clipping, weights).
+ * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
+ * comparison (its `training.nonFinite` says where); the others go on.
  */
-export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[]): Promise<CompareOutcome> {
-  const loaded = await loadAnalysis(source, settings, files, { compare: cells });
-  const results = cells.map((cell) => {
-    const model: ResolvedModel = { ...loaded.model, cell };
+export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[], options: CompareOptions = {}): Promise<CompareOutcome> {
+  const epochs = options.epochs ?? 0;
+  const training = epochs > 0;
+  const runs: CompareRun[] = [];
+  const warnings: Problem[] = [];
+  const read = new Set<string>();
+  if (options.models && options.models.length > 0) {
+    for (const modelPath of options.models) {
+      const loaded = await loadAnalysis({ path: modelPath, workspaceRoot: source.workspaceRoot }, settings, files, { training });
+      runs.push({ label: fileName(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
+    }
+  } else {
+    const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
-    return analyzeLoaded(loaded, model, initParams(model), settings, notes);
-  });
-  return { results, files: loaded.files, warnings: loaded.warnings };
+    for (const cell of cells) {
+      const model: ResolvedModel = { ...loaded.model, cell };
+      runs.push({ label: cell, loaded, model, params: initParams(model), notes });
+    }
+  }
+  for (const run of runs) {
+    for (const f of run.loaded.files) read.add(f);
+    warnings.push(...run.loaded.warnings);
+  }
+  for (const run of new Set(runs.map((r) => r.loaded))) await options.beforeCompute?.(run.meta);
+
+  const stop = options.shouldStop ?? (() => false);
+  const results: AnalysisResult[] = [];
+  for (const [index, run] of runs.entries()) {
+    if (stop()) return { results, files: [...read], warnings, stopped: true };
+    let summary: TrainingSummary | undefined;
+    if (training) {
+      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs, {
+        onProgress: (point) => options.onProgress?.(index, point),
+        shouldStop: stop,
+        yieldNow: options.yieldNow ?? (async () => undefined),
+      }));
+      if (summary.reason === 'cancelled') return { results, files: [...read], warnings, stopped: true };
+    }
+    const startedFrom = run.loaded.params && run.params === run.loaded.params ? 'file' : 'initialization';
+    const notes = [...run.notes];
+    if (summary) notes.push(summary.reason === 'nonFinite' ? `Training diverged after ${summary.epochs} of ${epochs} epoch(s); these are the last finite weights.` : `After ${summary.epochs} epoch(s) of training.`);
+    const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes);
+    const weights: WeightsState = summary
+      ? { kind: 'trained', epochs: summary.epochs, startedFrom }
+      : startedFrom === 'file'
+        ? { kind: 'file', path: run.loaded.meta.weightsFile ?? '' }
+        : { kind: 'initialization', init: run.model.init.kind };
+    result.meta = { ...result.meta, label: run.label, weights };
+    if (startedFrom === 'initialization' && result.meta.weightsFile) delete result.meta.weightsFile;
+    if (summary) result.training = summary;
+    results.push(result);
+  }
+  return { results, files: [...read], warnings, stopped: false };
 }
 
 export interface TrainHooks {
