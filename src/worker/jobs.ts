@@ -68,6 +68,8 @@ export interface CompareOptions {
   yieldNow?(): Promise<void>;
   /** Called once every run is loaded (so every file read is known) and before any compute, once per run. */
   beforeCompute?: BeforeCompute;
+  /** Once loaded, before any compute: the runs' labels, in the order of the results and of `onProgress`'s `run`. */
+  onRuns?(labels: string[]): void;
 }
 
 interface CompareRun {
@@ -83,7 +85,7 @@ const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 /**
  * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
- * - one run per cell: the same data, seed and settings; every cell starts from its own fresh initialization with the
+ * - one run per cell (`cells`; empty = the model file's `compare`, else rnn, lstm, gru): the same data, seed and settings; every cell starts from its own fresh initialization with the
  *   model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used);
  * - one run per model file (`models`): each file as written (its cell, init, optimizer, clipping, weights).
  * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
@@ -101,6 +103,11 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
       runs.push({ label: fileName(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
     }
   } else {
+    if (cells.length === 0) {
+      // The model file's own list, when it has one; else every cell.
+      const listed = (await loadAnalysis(source, settings, files, { compare: [] })).model.compare;
+      cells = listed && listed.length > 0 ? listed : ['rnn', 'lstm', 'gru'];
+    }
     const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
     for (const cell of cells) {
@@ -113,6 +120,7 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
     warnings.push(...run.loaded.warnings);
   }
   for (const run of new Set(runs.map((r) => r.loaded))) await options.beforeCompute?.(run.meta);
+  options.onRuns?.(runs.map((r) => r.label));
 
   const stop = options.shouldStop ?? (() => false);
   const results: AnalysisResult[] = [];
