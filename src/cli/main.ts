@@ -43,8 +43,8 @@ Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain t
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
   per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
 compare: one run per cell (--cells, else the model file's "compare", else rnn,lstm,gru) on the same data and seed,
-  or one run per model file when several are given; --epochs N trains every run N epochs first (default: compare
-  at initialization). A run that diverges stays in the table, marked.
+  or one run per model file when several are given. --epochs N trains every run N epochs first; without it the
+  runs are compared at initialization. A run that diverges stays in the table, marked.
 train --out and compare --out write the standalone HTML report (Training tab: loss, held-out loss, gradient norm
   before clipping, clip events; Compare tab for compare).
 Outputs (--json, --out, --save) are never an input of the run, and are written whole or not at all. --save replaces
