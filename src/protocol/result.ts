@@ -152,6 +152,11 @@ export interface TrainingSummary {
   /** One point per completed epoch. */
   history: TrainPoint[];
   nonFinite: NonFinite | null;
+  /**
+   * Set when the loss stayed finite but grew more than 1e6× over the first epoch's value (training went on): the
+   * first epoch past that, and the largest growth (loss / first epoch's loss) seen.
+   */
+  diverging?: { epoch: number; factor: number };
 }
 
 /** Per-layer traces (index 0 = first layer). The top-level fields repeat the last layer. */
