@@ -105,7 +105,20 @@ function stateCell(r: AnalysisResult): string {
     const where = n?.epoch !== undefined ? ` in epoch ${n.epoch}${n.batch !== undefined ? `, batch ${n.batch}${n.batches !== undefined ? ` of ${n.batches}` : ''}` : ''}` : '';
     return `diverged${where}`;
   }
-  return `after ${plural(t.epochs, 'epoch')}`;
+  const diverging = t.diverging ? `, diverging from epoch ${t.diverging.epoch}` : '';
+  return `after ${plural(t.epochs, 'epoch')}${t.reason === 'cancelled' ? ' (stopped)' : ''}${diverging}`;
+}
+
+/** What the training reached against the trivial predictor, in the loss's own unit; empty without training. */
+function trainingVerdict(r: AnalysisResult): string {
+  const t = r.training;
+  const last = t?.history[t.history.length - 1];
+  if (!t || !last) return '';
+  const loss = last.heldOutLoss ?? last.loss;
+  const which = last.heldOutLoss !== null ? `Held-out loss ${formatNumber(loss)} (${t.unit}, ${plural(t.heldOutSequences, 'held-out sequence')})` : `Training loss ${formatNumber(loss)} (${t.unit}; nothing held out)`;
+  if (!Number.isFinite(loss) || !Number.isFinite(t.baseline.loss)) return '';
+  const verdict = loss < t.baseline.loss ? 'better than' : 'no better than';
+  return `${which}, ${verdict} ${t.baseline.what} (${formatNumber(t.baseline.loss)}). `;
 }
 
 /**
@@ -127,7 +140,7 @@ export function compareTable(results: AnalysisResult[]): string {
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const r of results) {
     const n = r.training?.nonFinite;
-    out.push(`${runName(r)}: ${n ? `training diverged: ${describeNonFinite(n)}; analyzed the last finite weights. ` : ''}${summarize(r)}`);
+    out.push(`${runName(r)}: ${n ? `training diverged: ${describeNonFinite(n)}; analyzed the last finite weights. ` : trainingVerdict(r)}${summarize(r)}`);
   }
   return out.join('\n') + '\n';
 }
