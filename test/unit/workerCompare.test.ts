@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { InputError } from '../../src/data/errors';
 import type { TrainPoint } from '../../src/protocol/result';
+import { FromWorkerType, ToWorkerType } from '../../src/protocol/messages';
+import { createJobHandler } from '../../src/worker/handler';
 import { runCompare } from '../../src/worker/jobs';
 import { memoryFiles } from './data/helpers';
 
@@ -92,5 +94,40 @@ describe('runCompare', () => {
     assert.equal(outcome.stopped, true);
     assert.equal(points, 2);
     assert.equal(outcome.results.length, 0, 'no run finished');
+  });
+});
+
+describe('the worker handler: compare with training', () => {
+  const writes = { writeFile: async () => undefined, probe: async () => undefined };
+
+  function handler() {
+    const posted: any[] = [];
+    let settle: () => void = () => {};
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const h = createJobHandler({ files: files(), writes }, (m) => {
+      posted.push(m);
+      if (m.type !== FromWorkerType.Progress && m.type !== FromWorkerType.Log) settle();
+    });
+    return { h, posted, done };
+  }
+
+  it('posts every point with its run, then the labelled results', async () => {
+    const { h, posted, done } = handler();
+    h.handle({ type: ToWorkerType.Compare, requestId: 7, source, settings, cells: [], models: ['/ws/plain.rnn.unroll.json', '/ws/clipped.rnn.unroll.json'], epochs: 2 });
+    await done;
+    assert.deepEqual(posted.filter((m) => m.type === FromWorkerType.Progress).map((m) => `${m.run}:${m.point.epoch}`), ['0:1', '0:2', '1:1', '1:2']);
+    const last = posted[posted.length - 1];
+    assert.equal(last.type, FromWorkerType.CompareResult);
+    assert.deepEqual(last.results.map((r: any) => [r.meta.label, r.training.epochs]), [['plain.rnn.unroll.json', 2], ['clipped.rnn.unroll.json', 2]]);
+  });
+
+  it('Cancel during the training stops the whole comparison: no more epochs, no results', async () => {
+    const { h, posted, done } = handler();
+    h.handle({ type: ToWorkerType.Compare, requestId: 8, source, settings, cells: ['rnn', 'lstm'], epochs: 1000 });
+    while (!posted.some((m) => m.type === FromWorkerType.Progress)) await new Promise((r) => setImmediate(r));
+    h.handle({ type: ToWorkerType.Cancel, requestId: 8 });
+    await done;
+    assert.equal(posted[posted.length - 1].type, FromWorkerType.Cancelled);
+    assert.ok(posted.filter((m) => m.type === FromWorkerType.Progress).length < 10, 'stopped within a few epochs');
   });
 });
