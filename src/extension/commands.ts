@@ -162,7 +162,11 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
 
   // Model files side by side (e.g. the walkthrough's exploding vs exploding-clipped), each trained for `epochs`
   // (default: the first file's `epochs`; 0 compares them at initialization), shown in the panel's Compare tab.
-  register('unroll.compareModels', async (uris?: (string | vscode.Uri)[], epochs?: number) => {
+  // Arguments: `(uris, epochs?)`; a command link may also spell them flat, `["a.unroll.json", "b.unroll.json", 20]`.
+  register('unroll.compareModels', async (...args: unknown[]) => {
+    const flat = args.flat();
+    const uris = flat.filter((a): a is string | vscode.Uri => typeof a === 'string' || a instanceof vscode.Uri);
+    const epochs = flat.find((a): a is number => typeof a === 'number');
     // A relative name (a walkthrough link) is looked up in the workspace folder, then among the bundled examples.
     const bundled = vscode.Uri.joinPath(context.extensionUri, 'examples').fsPath;
     const located = async (u: string | vscode.Uri): Promise<string> => {
@@ -173,7 +177,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
       return folder && !(await exists(vscode.Uri.file(inWorkspace))) && (await exists(vscode.Uri.file(resolve(bundled, u)))) ? resolve(bundled, u) : inWorkspace;
     };
     const paths: string[] = [];
-    for (const u of Array.isArray(uris) ? uris : []) paths.push(await located(u));
+    for (const u of uris) paths.push(await located(u));
     if (paths.length === 0) {
       const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Unroll model files': ['json'] }, openLabel: 'Compare these model files' });
       if (!picked?.length) return undefined;

@@ -3,6 +3,7 @@ import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummar
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
+import { basename, dirname, isInside } from '../data/paths';
 import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
 export interface AnalyzeOutcome {
@@ -86,7 +87,6 @@ interface CompareRun {
   notes: string[];
 }
 
-const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 /**
  * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
@@ -104,8 +104,10 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
   const read = new Set<string>();
   if (options.models && options.models.length > 0) {
     for (const modelPath of options.models) {
-      const loaded = await loadAnalysis({ path: modelPath, workspaceRoot: source.workspaceRoot }, settings, files, { training });
-      runs.push({ label: fileName(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
+      // Each file's data must stay inside the workspace; a file from elsewhere (the bundled examples) is its own root.
+      const workspaceRoot = isInside(source.workspaceRoot, modelPath) ? source.workspaceRoot : dirname(modelPath);
+      const loaded = await loadAnalysis({ path: modelPath, workspaceRoot }, settings, files, { training });
+      runs.push({ label: basename(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
     }
   } else {
     if (cells.length === 0) {
