@@ -11,12 +11,11 @@ import { fail, START } from '../data/errors';
 import { seamProblem } from '../data/load';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
-import { resultToJson } from '../protocol/json';
+import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json';
 import type { CellKind } from '../protocol/result';
-import { describeNonFinite } from '../protocol/summary';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
 import { renderReportHtml } from './report';
-import { compareProgressLine, compareTable, humanSummary, progressLine, runName } from './summary';
+import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName } from './summary';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -296,17 +295,19 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
     // The report shows what the run did, a diverged or stopped one included (its Training tab says where it ended).
     if (outFile) await writeOutput(outFile, await renderReportHtml([outcome.result], `Unroll training: ${path.basename(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile)}`), 'report');
     if (values.json) {
-      const { reason, last, nonFinite, saved } = outcome;
-      io.stdout.write(JSON.stringify({ type: 'done', reason, last, nonFinite, saved: saved ? shown(saved, io) : null, report: outFile ? shown(outFile, io) : null }) + '\n');
+      const { reason, last, saved, summary } = outcome;
+      const training = trainingToJson(summary);
+      io.stdout.write(JSON.stringify({ type: 'done', reason, last: last && trainPointToJson(last), nonFinite: training.nonFinite, saved: saved ? shown(saved, io) : null, report: outFile ? shown(outFile, io) : null, training }) + '\n');
       return diverged;
     }
-    const epoch = (outcome.last?.epoch ?? 0) + 1;
+    const { summary } = outcome;
     const ending = {
       finished: 'Training finished.',
       cancelled: 'Training stopped (Ctrl-C).',
-      nonFinite: `Training diverged in epoch ${epoch}: ${outcome.nonFinite ? describeNonFinite(outcome.nonFinite) : 'a value is not finite'}; weights were not saved.`,
+      nonFinite: summary.nonFinite ? divergedMessage(summary.nonFinite) : 'Training diverged; weights were not saved.',
     }[outcome.reason];
-    io.stdout.write(`${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}\n\n`);
+    const lines = [`${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}`, divergingLine(summary), baselineLine(summary)].filter((l) => l !== undefined);
+    io.stdout.write(lines.join('\n') + '\n\n');
     io.stdout.write(humanSummary(outcome.result, shown(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile, io)));
     if (outFile) io.stdout.write(`wrote ${values.out}\n`);
     return diverged;

@@ -13,6 +13,11 @@ export interface CsvOptions {
   keepRows?: number;
   /** Keep the first rows (the usual window) or the last ones (seq-to-one keeps its target). */
   keep: 'first' | 'last';
+  /**
+   * Columns that together hold one class per row (a cross-entropy target): on every row either all empty, or all 0
+   * but a single 1. A row that is not is refused at its cell. Names not in the header are left to the caller.
+   */
+  oneHot?: string[];
 }
 
 /** The sequences of a table, in order of first appearance: one entry each in flat arrays. */
@@ -236,6 +241,8 @@ class TableBuilder {
   private lastRowEnd: Position = { line: 1, column: 1 };
   private delimiter = ',';
   private scratch = new Float64Array(0);
+  /** Header index and value index of each one-hot column. */
+  private oneHot: { index: number; value: number }[] = [];
 
   constructor(
     private readonly file: string,
@@ -322,9 +329,29 @@ class TableBuilder {
       values[v] = this.parseCell(row[j], j, v, at);
       v++;
     }
+    if (this.oneHot.length > 0) this.checkOneHot(values, at);
     const id = this.sequenceIndex >= 0 ? row[this.sequenceIndex].trim() : '';
     this.rows ??= new Rows(values.length);
     this.rows.add(values, this.sequences.row(id, rowStart.line));
+  }
+
+  private checkOneHot(values: Float64Array, at: (index: number) => Position): void {
+    const cols = this.oneHot;
+    const names = () => cols.map((c) => this.header![c.index]).join(', ');
+    const filled = cols.filter((c) => !Number.isNaN(values[c.value]));
+    if (filled.length === 0) return;
+    const hint = `with "loss": "xent" the target columns (${names()}) hold one class per row: a 1 in its column, 0 in the others, or all empty for a step without a target`;
+    if (filled.length < cols.length) {
+      const empty = cols.find((c) => Number.isNaN(values[c.value]))!;
+      fail(this.file, at(empty.index), `empty cell in target column ${quote(this.header![empty.index])} while other target cells of this row are filled`, hint);
+    }
+    let ones = 0;
+    for (const c of cols) {
+      const v = values[c.value];
+      if (v !== 0 && v !== 1) fail(this.file, at(c.index), `${v} in target column ${quote(this.header![c.index])} is not 0 or 1: the row is not one-hot`, hint);
+      if (v === 1 && ++ones > 1) fail(this.file, at(c.index), `a second 1 in target column ${quote(this.header![c.index])}: the row is not one-hot`, hint);
+    }
+    if (ones === 0) fail(this.file, at(cols[0].index), `every target cell of this row is 0: the row is not one-hot`, hint);
   }
 
   private parseCell(raw: string, index: number, column: number, at: (index: number) => Position): number {
@@ -365,6 +392,8 @@ class TableBuilder {
     });
     this.sequenceIndex = names.findIndex((n) => SEQUENCE_NAMES.includes(n.toLowerCase()));
     this.header = names;
+    const valueIndex = (i: number) => i - (this.sequenceIndex >= 0 && i > this.sequenceIndex ? 1 : 0);
+    this.oneHot = (this.options.oneHot ?? []).map((n) => names.indexOf(n)).filter((i) => i >= 0 && i !== this.sequenceIndex).map((index) => ({ index, value: valueIndex(index) }));
     this.columnPositions = names.map((_, i) => at(i)).filter((_, i) => i !== this.sequenceIndex);
     if (this.columnPositions.length === 0) fail(this.file, at(0), 'there is no value column besides the sequence column', 'add at least one numeric column');
   }

@@ -3,7 +3,7 @@
 // own target (next-step, char-lm, columns): the first window of the first sequence is the one analyzed, every
 // window is a training sequence. With one target at the end (seq-to-one) only the last `window` steps are kept.
 import type { Dataset, SequenceData, SequenceStore } from '../engine/types';
-import type { TaskKind } from '../protocol/result';
+import type { LossKind, TaskKind } from '../protocol/result';
 import type { CsvTable } from './csv';
 import { didYouMean, fail, listNames, quote, type Position } from './errors';
 import { Growing, grown } from './growing';
@@ -23,6 +23,8 @@ export interface ColumnChoice {
   /** Where each named column is written in the model file (for unknown names). */
   inputsAt(i: number): Ref;
   targetsAt(i: number): Ref;
+  /** xent: the target columns are one-hot (the reader checked every row) and become a class index per step. */
+  loss?: LossKind;
 }
 
 /** What the window did to the sequences of the file, summed up (an object per sequence would outweigh short ones). */
@@ -276,7 +278,8 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
   requireFilled(table, file, inputs, 'input');
   const partial = { count: 0, at: undefined as Position | undefined };
   const I = inputs.length, O = targets.length;
-  const out = new OwnRows(I, O);
+  const xent = choice.loss === 'xent';
+  const out = new OwnRows(I, xent ? 1 : O);
   for (let n = 0; n < count; n++) {
     const kept = seqs.keptRows[n], rows = seqs.rows[n], start = seqs.start[n];
     // seq-to-one: the reader kept the last `window` rows, one window; columns: every row, split.
@@ -300,7 +303,8 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
         }
         if (isTarget) {
           out.masks[r + t] = 1;
-          for (let j = 0; j < O; j++) out.targets[(r + t) * O + j] = values[row + targets[j]];
+          if (xent) out.targets[r + t] = targets.findIndex((c) => values[row + c] === 1);
+          else for (let j = 0; j < O; j++) out.targets[(r + t) * O + j] = values[row + targets[j]];
         }
       }
       if (!out.hasTarget(r, T)) {
@@ -315,7 +319,7 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
     warnings.push({ ref: { file, at: partial.at ?? table.end }, message: `${partial.count} step(s) have some but not all target values; they count as steps without a target` });
   }
   return {
-    dataset: { task, loss: 'mse', inputSize: I, outputSize: O, sequences: out.done(), inputNames, targetNames, notes: [] },
+    dataset: { task, loss: xent ? 'xent' : 'mse', inputSize: I, outputSize: O, sequences: out.done(), inputNames, targetNames, notes: [] },
     parts,
     inputs: inputNames,
     targets: targetNames,
@@ -340,10 +344,12 @@ export function fromNpy(array: NpyArray, file: string, window: number): BuiltDat
  * JSON { inputs, targets }: a target per step (null = none), split into windows; or one target for the last step
  * (seq-to-one, or a single target for a longer sequence), where the last `window` steps are kept.
  */
-export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: string, task: 'columns' | 'seq-to-one', window: number): BuiltData {
+export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: string, task: 'columns' | 'seq-to-one', window: number, loss: LossKind = 'mse'): BuiltData {
   const { D, O } = data;
   const parts = new Parts(window);
-  const out = new OwnRows(D, O);
+  const xent = loss === 'xent';
+  if (xent && O < 2) fail(file, data.sequences[0]?.at ?? { line: 1, column: 1 }, `"loss": "xent" needs targets of at least two classes (one-hot vectors); these targets have ${O} number${O === 1 ? '' : 's'}`, 'give every target as a one-hot vector, e.g. [0, 1, 0]');
+  const out = new OwnRows(D, xent ? 1 : O);
   data.sequences.forEach((s, n) => {
     const lastOnly = task === 'seq-to-one' || (s.targets.length === 1 && s.inputs.T > 1);
     const steps = s.inputs.T;
@@ -357,7 +363,8 @@ export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: stri
         const target = lastOnly ? (t === T - 1 ? s.targets[s.targets.length - 1] : null) : s.targets[from + t];
         if (target) {
           out.masks[r + t] = 1;
-          out.targets.set(target, (r + t) * O);
+          if (xent) out.targets[r + t] = classOf(target, () => fail(file, s.at, `${label('', n)}: the target of step ${from + t + 1} is not one-hot ([${Array.from(target).join(', ')}])`, 'with "loss": "xent" every target is one class: a 1 at its index and 0 elsewhere (null for a step without a target)'));
+          else out.targets.set(target, (r + t) * O);
         }
       }
       if (!out.hasTarget(r, T)) {
@@ -367,7 +374,17 @@ export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: stri
       out.keep(T, steps);
     });
   });
-  return { dataset: { task, loss: 'mse', inputSize: D, outputSize: O, sequences: out.done(), notes: [] }, parts, warnings: [] };
+  return { dataset: { task, loss, inputSize: D, outputSize: O, sequences: out.done(), notes: [] }, parts, warnings: [] };
+}
+
+/** The index of the single 1 of a one-hot vector (every other entry 0); `refuse` otherwise. */
+function classOf(v: ArrayLike<number>, refuse: () => never): number {
+  let k = -1;
+  for (let j = 0; j < v.length; j++) {
+    if (v[j] === 1 && k === -1) k = j;
+    else if (v[j] !== 0) refuse();
+  }
+  return k === -1 ? refuse() : k;
 }
 
 /**

@@ -3,7 +3,7 @@ export { InputError, formatProblem } from './errors';
 export type { FileSeam, WriteSeam } from './files';
 export { loadAnalysis, isModelFilePath, formatOf, MAX_FILE_BYTES } from './load';
 export type { LoadedAnalysis } from './load';
-export { encodeWeights, readSafetensors, writeSafetensors, writtenByUnroll } from './safetensors';
+export { encodeWeights, readSafetensors, safetensorsMetadata, trainedRecordOf, writeSafetensors, writtenByUnroll, type TrainedRecord } from './safetensors';
 export { checkOutputs } from './outputs';
 export type { OutputTarget } from './outputs';
 export { readJsonWeights, writeJsonWeights } from './jsonWeights';

@@ -12,8 +12,8 @@ import { readJsonWeights } from './jsonWeights';
 import { parseModelFile, type ModelSpec, type ParsedModelFile } from './modelFile';
 import { readNpy } from './npy';
 import { basename, dirname, displayPath, isInside, resolvePath } from './paths';
-import { readSafetensors } from './safetensors';
-import { readText } from './text';
+import { readSafetensors, safetensorsMetadata, trainedRecordOf, type TrainedRecord } from './safetensors';
+import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
 
@@ -32,6 +32,8 @@ export interface LoadedAnalysis {
   meta: { dataFile: string; modelFile?: string; weightsFile?: string };
   /** Which sequences training uses and which it holds out (model.validation made concrete). */
   split: DataSplit;
+  /** What an Unroll training recorded in the weights file (safetensors `__metadata__`), when it did. */
+  weightsRecord?: TrainedRecord;
 }
 
 /** The sequences of `dataset` training uses, and the held-out ones (some of the dataset's, or a validation file's). */
@@ -136,7 +138,7 @@ async function readWhole(files: FileSeam, path: string, ref: Ref, what: string):
 }
 
 /** A path written in a model file: resolved against it, and kept inside the workspace (also through links). */
-async function resolveField(model: ParsedModelFile, field: 'data' | 'weights', written: string, root: string, files: FileSeam): Promise<string> {
+async function resolveField(model: ParsedModelFile, field: 'data' | 'weights' | 'validation', written: string, root: string, files: FileSeam): Promise<string> {
   const ref = { file: model.file, at: model.at([field]) };
   const path = resolvePath(dirname(model.file), written);
   if (!isInside(root, path)) {
@@ -158,8 +160,8 @@ async function resolveField(model: ParsedModelFile, field: 'data' | 'weights', w
   if (!isInside(realRoot, real)) {
     fail(ref.file, ref.at, `"${field}" leads outside the workspace folder through a symbolic link (to ${real})`, `copy the file into ${root} instead of linking to it`);
   }
-  if (field === 'data' && isModelFilePath(path)) {
-    fail(ref.file, ref.at, `"data" names a model file (${written}); a model reads a sequence file, not another model`, 'point "data" at a .csv, .tsv, .txt, .json or .npy file');
+  if (field !== 'weights' && isModelFilePath(path)) {
+    fail(ref.file, ref.at, `"${field}" names a model file (${written}); a model reads a sequence file, not another model`, `point "${field}" at a .csv, .tsv, .txt, .json or .npy file`);
   }
   return path;
 }
@@ -263,12 +265,12 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const windowSource = spec.window !== undefined ? `"window": ${window} in ${basename(model!.file)}` : `the maxSteps setting (${window}); set "window" in a model file to change it`;
   const built = await readData(files, data, format, spec, window, taskRef, model);
   const task = built.dataset.task;
+  if (spec.loss && spec.loss !== built.dataset.loss) {
+    fail(model!.file, model!.at(['loss']), `"loss": "${spec.loss}" applies to task columns or seq-to-one; task ${task} always uses ${built.dataset.loss}`, 'remove "loss", or set "task": "columns" (or "seq-to-one")');
+  }
   for (const w of built.warnings) warnings.push(warning(w.ref.file, w.ref.at, w.message));
 
-  // 3. Notes: how the file was split into sequences and windows, and what the window cut.
   const { dataset } = built;
-  notes.push(...windowNotes(basename(data), built, window, windowSource));
-  dataset.notes.push(...notes);
 
   // 4. The resolved model.
   const cell = overrides?.cell ?? spec.cell ?? settings.defaultCell;
@@ -297,13 +299,28 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     compare: spec.compare,
   });
 
-  // 4b. The validation split.
-  const split = splitOf(resolved, built, dataset);
-  if (split.heldOut && 'fraction' in resolved.validation) {
+  // 4b. The validation split: a fraction of the data's sequences, or a validation file read like the data file.
+  let heldOutFile: Dataset | undefined;
+  if (typeof spec.validation === 'string') {
+    const validationRef: Ref = { file: model!.file, at: model!.at(['validation']) };
+    const path = await resolveField(model!, 'validation', spec.validation, root, files);
+    heldOutFile = await readValidation(files, path, validationRef, { data, format, dataset, spec, window, taskRef, model: model! });
+    resolved.validation = { file: path };
+    read.push(path);
+  }
+  const split = splitOf(resolved, built, dataset, heldOutFile);
+  const heldOutOfData = split.heldOut && !heldOutFile ? split.heldOut.indices.length : 0;
+
+  // 3. Notes: how the file was split into sequences and windows, what the window cut, and what training holds out.
+  notes.push(...windowNotes(basename(data), built, window, windowSource, heldOutOfData));
+  if (heldOutFile) {
+    notes.push(`Training holds out the ${plural(heldOutFile.sequences.count, 'sequence')} of ${basename((resolved.validation as { file: string }).file)} ("validation") to measure the held-out loss, and trains on all ${plural(dataset.sequences.count, 'sequence')} of ${basename(data)}.`);
+  } else if (heldOutOfData > 0) {
     const source = typeof spec.validation === 'number' ? `"validation": ${spec.validation}` : `validation ${DEFAULT_VALIDATION}, the default for ${MIN_SEQUENCES_FOR_VALIDATION} sequences or more`;
     const what = built.parts.split.count > 0 || built.parts.sequences < dataset.sequences.count ? 'windows' : 'sequences';
-    dataset.notes.push(`Training holds out ${split.heldOut.indices.length} of ${dataset.sequences.count} ${what} (${source}) to measure the held-out loss; the first, the one analyzed, is always trained on.`);
+    notes.push(`Training holds out ${heldOutOfData} of ${dataset.sequences.count} ${what} (${source}) to measure the held-out loss; the first, the one analyzed, is always trained on.`);
   }
+  dataset.notes.push(...notes);
 
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
@@ -314,6 +331,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   // 6. Weights, checked against the model's shapes.
   let params: ParamSet | undefined;
   let weightsPath: string | undefined;
+  let weightsRecord: TrainedRecord | undefined;
   if (source.weights || spec.weights) {
     const ref: Ref = source.weights ? { file: source.weights, at: START } : { file: model!.file, at: model!.at(['weights']) };
     weightsPath = source.weights ?? (await resolveField(model!, 'weights', spec.weights!, root, files));
@@ -322,7 +340,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
       warnings.push(warning(ref.file, ref.at, `these weights are for a ${trainedFor} cell; the ${overrides.cell} run starts from a fresh "${resolved.init.kind}" init`));
       weightsPath = undefined;
     } else {
-      params = await readWeights(files, weightsPath, ref);
+      ({ params, record: weightsRecord } = await readWeights(files, weightsPath, ref));
       read.push(weightsPath);
       const mismatches = checkParamShapes(resolved, params);
       if (mismatches.length > 0) {
@@ -339,14 +357,77 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     warnings,
     meta: defined({ dataFile: data, modelFile: modelPath, weightsFile: weightsPath }),
     split,
+    ...(weightsRecord ? { weightsRecord } : {}),
   };
 }
 
-function splitOf(model: ResolvedModel, built: BuiltData, dataset: Dataset): DataSplit {
+function splitOf(model: ResolvedModel, built: BuiltData, dataset: Dataset, heldOutFile: Dataset | undefined): DataSplit {
   const count = dataset.sequences.count;
-  const { train, heldOut } = 'fraction' in model.validation ? splitByFraction(count, model.validation.fraction, model.seed) : { train: Int32Array.from({ length: count }, (_, i) => i), heldOut: new Int32Array(0) };
-  const aligned = dataset.task !== 'char-lm' && built.parts.split.count === 0 && train.length >= MIN_SEQUENCES_FOR_VALIDATION;
-  return { train, heldOut: heldOut.length > 0 ? { sequences: dataset.sequences, indices: heldOut } : null, aligned };
+  const aligned = (train: Int32Array) => dataset.task !== 'char-lm' && built.parts.split.count === 0 && train.length >= MIN_SEQUENCES_FOR_VALIDATION;
+  if (heldOutFile) {
+    const train = Int32Array.from({ length: count }, (_, i) => i);
+    const indices = Int32Array.from({ length: heldOutFile.sequences.count }, (_, i) => i);
+    return { train, heldOut: indices.length > 0 ? { sequences: heldOutFile.sequences, indices } : null, aligned: aligned(train) };
+  }
+  const fraction = 'fraction' in model.validation ? model.validation.fraction : 0;
+  const { train, heldOut } = splitByFraction(count, fraction, model.seed);
+  return { train, heldOut: heldOut.length > 0 ? { sequences: dataset.sequences, indices: heldOut } : null, aligned: aligned(train) };
+}
+
+interface DataContext {
+  data: string;
+  format: Format;
+  dataset: Dataset;
+  spec: Partial<ModelSpec>;
+  window: number;
+  taskRef: Ref;
+  model: ParsedModelFile;
+}
+
+/**
+ * The model file's "validation" file, read with the data file's reader, task, columns and window. Problems inside it
+ * point into it; problems with it as a whole (another format, other columns, characters the data lacks) at "validation".
+ */
+async function readValidation(files: FileSeam, path: string, ref: Ref, c: DataContext): Promise<Dataset> {
+  const name = basename(path);
+  if (path === c.data) fail(ref.file, ref.at, `"validation" names the data file itself (${name}); held-out sequences must be ones training never sees`, 'name a separate file with the same columns, or hold out a fraction of the data, e.g. "validation": 0.2');
+  let realData = c.data, realPath = path;
+  try {
+    [realData, realPath] = await Promise.all([files.realpath(c.data), files.realpath(path)]);
+  } catch {
+    // resolveField found both; a path that cannot be resolved again is compared as written.
+  }
+  if (realData === realPath) fail(ref.file, ref.at, `"validation" leads to the data file itself (${name} is a link to ${basename(c.data)}); held-out sequences must be ones training never sees`, 'name a separate file, or hold out a fraction of the data, e.g. "validation": 0.2');
+  const format = formatOf(path);
+  if (format !== c.format) {
+    fail(ref.file, ref.at, `the validation file ${name} is ${format ? `a .${/\.([^./\\]+)$/.exec(path)?.[1]} file` : 'not a kind of sequence file Unroll reads'}; the data file ${basename(c.data)} is ${c.format}`, 'give the held-out sequences in the same format as the data file');
+  }
+  await checkFile(files, path, ref, 'validation file', MAX_FILE_BYTES);
+  const { dataset } = c;
+  if (format === 'text') return heldOutText(await readText(chunksOf(files, path), path), dataset, c.window, ref, name);
+  const built = await readData(files, path, format, c.spec, c.window, c.taskRef, c.model);
+  const held = built.dataset;
+  const same = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).join('\u0000') === (b ?? []).join('\u0000');
+  if (held.inputSize !== dataset.inputSize || held.outputSize !== dataset.outputSize || !same(held.inputNames, dataset.inputNames) || !same(held.targetNames, dataset.targetNames)) {
+    const shape = (d: Dataset) => (d.inputNames ? `inputs ${d.inputNames.join(', ')}; targets ${(d.targetNames ?? []).join(', ')}` : `${d.inputSize} inputs, ${d.outputSize} targets`);
+    fail(ref.file, ref.at, `the validation file ${name} has ${shape(held)}, the data file ${basename(c.data)} has ${shape(dataset)}`, 'the held-out sequences need the same columns as the training ones');
+  }
+  return held;
+}
+
+/** A held-out text, its characters numbered by the data file's vocabulary (the model predicts those only). */
+function heldOutText(corpus: TextCorpus, dataset: Dataset, window: number, ref: Ref, name: string): Dataset {
+  const vocab = dataset.vocab ?? [];
+  const index = new Map(vocab.map((ch, i) => [ch, i]));
+  const unseen = corpus.vocab.filter((ch) => !index.has(ch));
+  if (unseen.length > 0) {
+    const shown = unseen.slice(0, 5).map((ch) => JSON.stringify(ch)).join(', ');
+    fail(ref.file, ref.at, `the validation file ${name} has ${plural(unseen.length, 'character')} the data file never uses (${shown}${unseen.length > 5 ? ', …' : ''})`, 'the model predicts only the characters of the training text: add them to the data, or remove them from the held-out text');
+  }
+  const map = corpus.vocab.map((ch) => index.get(ch)!);
+  const ids = vocab.length <= 256 ? new Uint8Array(corpus.ids.length) : vocab.length <= 65536 ? new Uint16Array(corpus.ids.length) : new Uint32Array(corpus.ids.length);
+  for (let i = 0; i < ids.length; i++) ids[i] = map[corpus.ids[i]];
+  return fromText({ vocab, ids, totalChars: corpus.totalChars }, window).dataset;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -355,21 +436,22 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * What the window did to the file, in words: sequences split into windows (all trained on, the first analyzed),
  * sequences cut to their last steps (seq-to-one), and steps or windows left out of training.
  */
-export function windowNotes(name: string, built: BuiltData, window: number, windowSource: string): string[] {
+export function windowNotes(name: string, built: BuiltData, window: number, windowSource: string, heldOut = 0): string[] {
   const { parts } = built;
+  const uses = heldOut > 0 ? `training uses all but the ${heldOut} held out` : 'training uses all';
   const notes: string[] = [];
   const total = built.dataset.sequences.count;
   const { split, cut } = parts;
   if (parts.sequences === 1 && split.count === 1) {
     const amount = built.characters !== undefined ? `${built.characters} characters (${split.longest} steps, each predicting the next character)` : `the sequence has ${split.longest} steps,`;
-    notes.push(`${name}: ${amount} split into ${plural(total, 'window')} of ${window} steps; the analysis shows the first, training uses all (windows as set by ${windowSource}).`);
+    notes.push(`${name}: ${amount} split into ${plural(total, 'window')} of ${window} steps; the analysis shows the first, ${uses} (windows as set by ${windowSource}).`);
   } else if (split.count > 0) {
     notes.push(
       `${name} holds ${parts.sequences} sequences; ${split.count} of them have more than ${window} steps (up to ${split.longest}) and are split into windows of ${window} steps (as set by ${windowSource}), ` +
-        `${total} training sequences in all; the analysis shows the first window of the first sequence, training uses all.`,
+        `${total} training sequences in all; the analysis shows the first window of the first sequence, ${uses}.`,
     );
   } else if (parts.sequences > 1) {
-    notes.push(`${name} holds ${parts.sequences} sequences; the analysis shows the first, training uses all.`);
+    notes.push(`${name} holds ${parts.sequences} sequences; the analysis shows the first, ${uses}.`);
   }
   if (cut.count > 0) {
     const whose = parts.sequences > 1 ? `${cut.count} of ${parts.sequences} sequences have more than ${window} steps (up to ${cut.longest})` : `the sequence has ${cut.longest} steps`;
@@ -384,10 +466,11 @@ export function windowNotes(name: string, built: BuiltData, window: number, wind
   return notes;
 }
 
-async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<Map<string, Tensor>> {
+async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<{ params: Map<string, Tensor>; record?: TrainedRecord }> {
   await checkFile(files, path, ref, 'weights file', MAX_FILE_BYTES);
   const bytes = await readWhole(files, path, ref, 'weights file');
-  return path.toLowerCase().endsWith('.json') ? readJsonWeights(decodeUtf8(bytes, path), path) : readSafetensors(bytes, path);
+  if (path.toLowerCase().endsWith('.json')) return { params: readJsonWeights(decodeUtf8(bytes, path), path) };
+  return { params: readSafetensors(bytes, path), record: trainedRecordOf(safetensorsMetadata(bytes)) };
 }
 
 function wrongTask(ref: Ref, task: TaskKind, format: Format, fix: string): never {
@@ -410,9 +493,10 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
       delimiter: format === 'tsv' ? '\t' : undefined,
       keepRows: chosen === 'seq-to-one' ? window : undefined,
       keep: chosen === 'seq-to-one' ? 'last' : 'first',
+      oneHot: spec.loss === 'xent' && (chosen === 'columns' || chosen === 'seq-to-one') ? spec.targets : undefined,
     });
     const columnRef = (key: 'inputs' | 'targets') => (i: number): Ref => (model ? { file: model.file, at: model.at([key, i]) } : dataRef);
-    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets') }, window);
+    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets'), loss: spec.loss }, window);
   }
   if (format === 'npy') {
     if (task && task !== 'next-step') wrongTask(taskRef, task, format, 'a .npy array has no named columns: use next-step, or a CSV with named input and target columns');
@@ -429,5 +513,5 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   if (model && (spec.inputs || spec.targets)) {
     fail(model.file, model.at([spec.inputs ? 'inputs' : 'targets']), 'a JSON data file has no column names to pick', 'remove "inputs" and "targets"; the JSON gives them as "inputs" and "targets" lists');
   }
-  return fromPairs(json, data, chosen, window);
+  return fromPairs(json, data, chosen, window, spec.loss);
 }

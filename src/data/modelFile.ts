@@ -2,7 +2,7 @@
 // (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { getNodeValue, type Node } from 'jsonc-parser';
-import type { CellKind, InitKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
+import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
 import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
@@ -14,6 +14,8 @@ export interface ModelSpec {
   task?: TaskKind;
   inputs?: string[];
   targets?: string[];
+  /** Task columns and seq-to-one: squared error (default) or cross-entropy over one-hot target columns. */
+  loss?: LossKind;
   cell?: CellKind;
   nonlinearity?: Nonlinearity;
   hidden?: number;
@@ -77,6 +79,9 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
   }
   if (spec.task === 'columns' && (!spec.inputs || !spec.targets)) {
     problems.push(problem(file, at(['task']), `task columns needs "inputs" and "targets" (missing: ${[!spec.inputs && '"inputs"', !spec.targets && '"targets"'].filter(Boolean).join(' and ')})`, 'name the input and target columns, e.g. "inputs": ["x"], "targets": ["y"]'));
+  }
+  if (spec.loss === 'xent' && usesColumns && (spec.targets?.length ?? 0) < 2) {
+    problems.push(problem(file, at(spec.targets ? ['targets'] : ['loss']), `"loss": "xent" needs at least two target columns, one per class${spec.targets ? `; "targets" names ${spec.targets.length}` : ''}`, 'name the one-hot target columns in "targets", e.g. "targets": ["y0", "y1", "y2"]'));
   }
   if (problems.length > 0) throw new InputError(problems);
   if (spec.nonlinearity === 'relu' && spec.cell && spec.cell !== 'rnn') {

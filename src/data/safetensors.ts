@@ -159,16 +159,56 @@ const WRITER = { key: 'writer', value: 'unroll' } as const;
 
 /** True when `bytes` are a safetensors file whose header says Unroll wrote it. */
 export function writtenByUnroll(bytes: Uint8Array): boolean {
-  if (bytes.length < HEADER_START) return false;
+  return safetensorsMetadata(bytes)?.[WRITER.key] === WRITER.value;
+}
+
+/** The `__metadata__` of a safetensors file (string values only), or undefined when there is none or it is not one. */
+export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> | undefined {
+  if (bytes.length < HEADER_START) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(0, true);
-  if (view.getUint32(4, true) !== 0 || HEADER_START + length > bytes.length) return false;
+  if (view.getUint32(4, true) !== 0 || HEADER_START + length > bytes.length) return undefined;
   try {
-    const header = JSON.parse(textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, HEADER_START + length)));
-    return header?.__metadata__?.[WRITER.key] === WRITER.value;
+    const metadata = JSON.parse(textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, HEADER_START + length)))?.__metadata__;
+    if (!metadata || typeof metadata !== 'object') return undefined;
+    return Object.fromEntries(Object.entries(metadata as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** What Unroll records about a training run in the weights it saves (`__metadata__`, strings as the format requires). */
+export interface TrainedRecord {
+  /** Epochs trained in all, counting those recorded in the weights the run started from. */
+  epochs: number;
+  trainLoss?: number;
+  heldOutLoss?: number;
+  baseline?: number;
+  baselineWhat?: string;
+  unit?: string;
+}
+
+const RECORD_KEYS = { epochs: 'unroll.epochs', trainLoss: 'unroll.train_loss', heldOutLoss: 'unroll.held_out_loss', baseline: 'unroll.baseline_loss', baselineWhat: 'unroll.baseline', unit: 'unroll.loss_unit' } as const;
+
+function recordToMetadata(r: TrainedRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, key] of Object.entries(RECORD_KEYS)) {
+    const v = r[field as keyof TrainedRecord];
+    if (v !== undefined && v !== null) out[key] = String(v);
+  }
+  return out;
+}
+
+/** The training record of a file Unroll wrote, when it has one. */
+export function trainedRecordOf(metadata: Record<string, string> | undefined): TrainedRecord | undefined {
+  const epochs = Number(metadata?.[RECORD_KEYS.epochs]);
+  if (!metadata || !Number.isInteger(epochs) || epochs < 0) return undefined;
+  const number = (key: string) => (metadata[key] !== undefined && Number.isFinite(Number(metadata[key])) ? Number(metadata[key]) : undefined);
+  return defined({ epochs, trainLoss: number(RECORD_KEYS.trainLoss), heldOutLoss: number(RECORD_KEYS.heldOutLoss), baseline: number(RECORD_KEYS.baseline), baselineWhat: metadata[RECORD_KEYS.baselineWhat], unit: metadata[RECORD_KEYS.unit] });
+}
+
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 export interface EncodedWeights {
@@ -182,7 +222,7 @@ export interface EncodedWeights {
  * Weights as safetensors without losing any: F32 (what PyTorch models use) when every value stays finite in it,
  * else F64. A value that is not finite at all is refused, naming the tensor and index (never a file of Infinity).
  */
-export function encodeWeights(params: Map<string, Tensor>, file: string): EncodedWeights {
+export function encodeWeights(params: Map<string, Tensor>, file: string, record?: TrainedRecord): EncodedWeights {
   let widenedFor: string | undefined;
   for (const [name, t] of params) {
     for (let i = 0; i < t.data.length; i++) {
@@ -192,16 +232,16 @@ export function encodeWeights(params: Map<string, Tensor>, file: string): Encode
     }
   }
   const dtype = widenedFor === undefined ? 'F32' : 'F64';
-  return { bytes: writeSafetensors(params, dtype), dtype, ...(widenedFor ? { widenedFor } : {}) };
+  return { bytes: writeSafetensors(params, dtype, record && recordToMetadata(record)), dtype, ...(widenedFor ? { widenedFor } : {}) };
 }
 
 /**
  * Tensors in map order, each at an offset that is a multiple of its item size; the header is padded with
  * spaces so the data starts on an 8-byte boundary (as the reference writer does).
  */
-export function writeSafetensors(params: Map<string, Tensor>, dtype: 'F32' | 'F64'): Uint8Array {
+export function writeSafetensors(params: Map<string, Tensor>, dtype: 'F32' | 'F64', metadata: Record<string, string> = {}): Uint8Array {
   const item = ITEM_BYTES[dtype];
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt', [WRITER.key]: WRITER.value } };
+  const header: Record<string, unknown> = { __metadata__: { ...metadata, format: 'pt', [WRITER.key]: WRITER.value } };
   let offset = 0;
   for (const [name, t] of params) {
     const size = t.data.length * item;

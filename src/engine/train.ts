@@ -72,7 +72,7 @@ export class Trainer {
       const bad = [...net.grads].find(([, g]) => !allFinite(g.data));
       nonFinite = bad
         ? { step: -1, what: `gradient ∂L/∂${bad[0]} is not finite`, tensor: `∂L/∂${bad[0]}` }
-        : { step: -1, what: 'the gradient norm overflows (every entry is finite)', tensor: '‖∂L/∂θ‖' };
+        : { step: -1, what: 'the global gradient norm ‖∂L/∂θ‖ overflows a 64-bit float (every gradient entry is finite)', tensor: '‖∂L/∂θ‖' };
     }
     if (nonFinite) return report(nonFinite);
     // Kept so that a non-finite update can be undone: the weights stay those of the last finite batch.
@@ -108,13 +108,24 @@ export class Trainer {
     return rng.shuffle(byLength(order, (i) => sequences.steps(i), batchSize));
   }
 
-  /** ρ and σ_max of the top layer's recurrent matrix (candidate block for gated cells), as the analysis reports them. */
+  /**
+   * ρ and σ_max of the top layer's recurrent matrix (candidate block for gated cells), as the analysis reports them;
+   * NaN when the eigenvalue iteration fails on weights so large (a diverging run) that its arithmetic overflows.
+   */
   spectral(): { radius: number; sigmaMax: number } {
     const H = this.model.hidden;
     const W = this.params.get(`rnn.weight_hh_l${this.model.layers - 1}`)!.data;
     const M = this.model.cell === 'rnn' ? W : block(W, H, 2 * H, H);
-    return { radius: spectralRadius(M, H), sigmaMax: sigmaMax(M, H, H) };
+    const or = (f: () => number) => {
+      try {
+        return f();
+      } catch {
+        return NaN;
+      }
+    };
+    return { radius: or(() => spectralRadius(M, H)), sigmaMax: or(() => sigmaMax(M, H, H)) };
   }
+
 }
 
 /** Indices grouped by steps (in the given order, empty sequences left out), then cut into batches of at most batchSize. */

@@ -1,6 +1,6 @@
 // The JSON form of a Result (DESIGN.md §5): nested arrays in each tensor's shape, non-finite numbers as null.
 // Used by the CLI's --json, the report's embedded data and recorded test fixtures; `resultFromJson` inverts it.
-import type { AnalysisResult, GateName, LayerTrace, Mat, Tensor } from './result';
+import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, Tensor, TrainingSummary, TrainPoint } from './result';
 
 type Nested = number | null | Nested[];
 
@@ -49,6 +49,38 @@ function layerToJson(l: LayerTrace) {
   };
 }
 
+/** Every number of an object, one level deep, through `num` (non-finite → null); other values as they are. */
+function numbers<T extends object>(o: T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? num(v) : v]));
+}
+
+function nonFiniteToJson(n: NonFinite | null): Record<string, unknown> | null {
+  return n && { ...numbers(n), ...(n.lastFinite ? { lastFinite: numbers(n.lastFinite) } : {}) };
+}
+
+export function trainPointToJson(p: TrainPoint): Record<string, unknown> {
+  return numbers(p);
+}
+
+/** A training summary for JSON: a diverging run's losses (1e+300, Infinity) stay numbers or become null. */
+export function trainingToJson(t: TrainingSummary): Record<string, unknown> {
+  return {
+    ...t,
+    baseline: numbers(t.baseline),
+    history: t.history.map(trainPointToJson),
+    nonFinite: nonFiniteToJson(t.nonFinite),
+    ...(t.diverging ? { diverging: numbers(t.diverging) } : {}),
+  };
+}
+
+function pointFromJson(p: any): TrainPoint {
+  return { ...p, loss: back(p.loss), heldOutLoss: p.heldOutLoss === null ? null : back(p.heldOutLoss), gradNorm: back(p.gradNorm), gradNormMax: back(p.gradNormMax), radius: back(p.radius), sigmaMax: back(p.sigmaMax) };
+}
+
+export function trainingFromJson(t: any): TrainingSummary {
+  return { ...t, baseline: { ...t.baseline, loss: back(t.baseline.loss) }, history: t.history.map(pointFromJson) };
+}
+
 /** A plain object safe for JSON.stringify, shaped as DESIGN.md §5. */
 export function resultToJson(r: AnalysisResult): Record<string, unknown> {
   const grads: Record<string, Nested> = {};
@@ -87,7 +119,7 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
     layers: r.layers && r.layers.map(layerToJson),
     input: r.input && matToRows(r.input),
     target: r.target && matToRows(r.target),
-    training: r.training,
+    ...(r.training ? { training: trainingToJson(r.training) } : {}),
     meta: r.meta,
   };
 }
@@ -168,7 +200,7 @@ export function resultFromJson(j: any): AnalysisResult {
     })),
     input: j.input ? rowsToMat(j.input) : undefined,
     target: j.target ? rowsToMat(j.target) : undefined,
-    training: j.training ?? undefined,
+    ...(j.training ? { training: trainingFromJson(j.training) } : {}),
     meta: j.meta,
   };
 }

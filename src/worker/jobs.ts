@@ -17,7 +17,9 @@ const clock = () => performance.now();
 
 /** The weights an analysis of `loaded` describes when nothing was trained: the weights file's, or a fresh initialization. */
 export function weightsStateOf(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet): WeightsState {
-  return loaded.params === params && loaded.meta.weightsFile ? { kind: 'file', path: loaded.meta.weightsFile } : { kind: 'initialization', init: model.init.kind };
+  if (loaded.params !== params || !loaded.meta.weightsFile) return { kind: 'initialization', init: model.init.kind };
+  const trainedEpochs = loaded.weightsRecord?.epochs;
+  return { kind: 'file', path: loaded.meta.weightsFile, ...(trainedEpochs !== undefined ? { trainedEpochs } : {}) };
 }
 
 export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params)): AnalysisResult {
@@ -222,7 +224,7 @@ export async function trainLoaded(
   params: ParamSet,
   epochs: number,
   hooks: TrainHooks & { onProgress(point: TrainPoint): void },
-): Promise<{ summary: TrainingSummary; last: TrainPoint | null }> {
+): Promise<{ summary: TrainingSummary; last: TrainPoint | null; partial: { epoch: number; batches: number; of: number } | null }> {
   const { dataset, split } = loaded;
   const trainer = new Trainer(model, params);
   const store = dataset.sequences;
@@ -235,18 +237,22 @@ export async function trainLoaded(
   let nonFinite: NonFinite | null = null;
   let lastFinite: { epoch: number; batch: number; loss: number; gradNorm: number } | null = null;
   let diverging: TrainingSummary['diverging'];
+  // Batches already applied in an epoch that did not complete (stopped or diverged): the weights include them.
+  let partial: { epoch: number; batches: number; of: number } | null = null;
   training: for (let epoch = 1; epoch <= epochs; epoch++) {
     let lossSum = 0, targetSteps = 0, gradNorm = 0, gradNormMax = 0, clipped = 0, n = 0;
     const batches = trainer.batches(dataset, epoch, model.batch, split.train);
     for (const [b, batch] of batches.entries()) {
       if (hooks.shouldStop()) {
         reason = 'cancelled';
+        if (b > 0) partial = { epoch, batches: b, of: batches.length };
         hooks.onStopping?.();
         break training;
       }
       const step = trainer.step(batch.map((i) => store.get(i)));
       if (step.nonFinite) {
         reason = 'nonFinite';
+        if (b > 0) partial = { epoch, batches: b, of: batches.length };
         const { radius, sigmaMax } = trainer.spectral();
         nonFinite = { ...step.nonFinite, epoch, batch: b + 1, batches: batches.length, ...(lastFinite ? { lastFinite: { ...lastFinite, radius, sigmaMax } } : {}) };
         break training;
@@ -294,7 +300,7 @@ export async function trainLoaded(
     nonFinite,
     ...(diverging ? { diverging } : {}),
   };
-  return { summary, last };
+  return { summary, last, partial };
 }
 
 export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
@@ -309,12 +315,22 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
   const model = loaded.model;
   const params = loaded.params ?? initParams(model);
   const startedFrom = loaded.params ? 'file' : 'initialization';
-  const { summary, last } = await trainLoaded(loaded, model, params, options.epochs ?? model.epochs, hooks);
+  const { summary, last, partial } = await trainLoaded(loaded, model, params, options.epochs ?? model.epochs, hooks);
   const { reason, nonFinite } = summary;
   let saved: string | undefined;
-  const notes = [`After ${summary.epochs} epoch(s) of training (${reason}).`];
+  const andPart = partial ? `; the weights also have ${partial.batches} of the ${partial.of} batches of epoch ${partial.epoch}` : '';
+  const why = { finished: 'finished', cancelled: 'cancelled', nonFinite: 'stopped by a non-finite value; these are the last finite weights' }[reason];
+  const notes = [`After ${summary.epochs} epoch(s) of training (${why}${andPart}).`];
   if (saveTo && writes && reason !== 'nonFinite') {
-    const weights = encodeWeights(params, saveTo);
+    const final = summary.history[summary.history.length - 1];
+    const weights = encodeWeights(params, saveTo, {
+      epochs: summary.epochs + (loaded.params ? (loaded.weightsRecord?.epochs ?? 0) : 0),
+      trainLoss: final?.loss,
+      heldOutLoss: final?.heldOutLoss ?? undefined,
+      baseline: summary.baseline.loss,
+      baselineWhat: summary.baseline.what,
+      unit: summary.unit,
+    });
     await writes.writeFile(saveTo, weights.bytes);
     saved = saveTo;
     if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);

@@ -186,10 +186,10 @@ describe('reliability: saved weights are what training produced (family 2)', () 
   it('a run that diverges saves nothing and exits 3', async () => {
     const dir = tmp();
     copyExamples(dir, 'sine.csv');
-    writeFileSync(path.join(dir, 'd.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 20, "init": { "kind": "orthogonal", "spectralRadius": 50 }, "optimizer": { "kind": "sgd", "lr": 100 } }');
+    writeFileSync(path.join(dir, 'd.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 20, "validation": 0, "init": { "kind": "orthogonal", "spectralRadius": 50 }, "optimizer": { "kind": "sgd", "lr": 100 } }');
     const run = await runCli(['train', 'd.unroll.json', '--epochs', '5', '--save', 'd.safetensors'], dir);
     assert.equal(run.code, 3, run.stderr);
-    assert.match(run.stdout, /^Training diverged in epoch 1: .*; weights were not saved\./m);
+    assert.match(run.stdout, /^Training diverged in epoch 1, batch \d+ of \d+: .*(is not finite|overflows).* Weights were not saved\./m);
     assert.deepEqual(readdirSync(dir).sort(), ['d.unroll.json', 'sine.csv']);
   });
 });
