@@ -1,5 +1,6 @@
 // The CLI's human summary of one analysis: the numbers THEORY.md says to look at, then the headline sentence.
-import { describeNonFinite, summarize } from '../protocol/summary';
+import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
+import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint } from '../protocol/result';
 
 export function formatNumber(x: number, digits = 3): string {
@@ -21,32 +22,68 @@ export function describeModel(r: AnalysisResult, file: string): string {
   return `${file} · ${m.task} · ${cell}, H=${m.hidden}${m.layers > 1 ? ` × ${m.layers} layers` : ''} · ${steps}${sequence}`;
 }
 
+/** The glossary entries of the terms the summary printed, each once, in the order they appeared. */
+function termLines(terms: GlossaryTerm[]): string[] {
+  const label: Record<GlossaryTerm, string> = {
+    gamma: 'γ', radius: 'ρ', sigmaMax: 'σ_max', horizon: 'memory horizon', slope: 'decay slope', alive: 'alive fraction',
+    flowRow: 'flow row', stepGain: 'step gain', bound: 'bound (γσ_max)^d',
+  };
+  return [...new Set(terms)].map((t) => `  ${label[t]}: ${GLOSSARY[t]}`);
+}
+
+function weightsLine(r: AnalysisResult): string {
+  const w = r.meta.weights;
+  if (!w) return 'not recorded';
+  return weightsPhrase(w).replace(/^\w/, (c) => c.toLowerCase());
+}
+
+/** The training run behind these weights: its verdict, loss unit, split, batches and clipping. */
+function trainingLines(t: TrainingSummary): string[] {
+  const clipped = clippedOf(t);
+  const batches = t.history.reduce((s, p) => s + (p.batches ?? 0), 0);
+  return [
+    `  training        ${trainingVerdict(t)}`,
+    `                  ${plural(t.trainSequences, 'training sequence')}, ${plural(t.heldOutSequences, 'held-out sequence')}, batches of ${t.batch}; losses in ${t.unit}${clipped ? `; ${clipped}` : batches > 0 ? `; no batch clipped of ${batches}` : ''}`,
+  ];
+}
+
 export function humanSummary(r: AnalysisResult, file: string): string {
   const { decay } = r.flow;
   const s = r.spectral;
   const inverseGamma = 1 / s.gamma;
   const comparison = (x: number) => (x < inverseGamma ? '<' : x > inverseGamma ? '>' : '=');
-  const verdict = s.sigmaMax < inverseGamma ? 'long-range gradients must vanish' : s.radius > inverseGamma ? 'long-range gradients can explode' : 'neither vanishing nor exploding is guaranteed';
-  const maskedSteps = r.lossPerStep.length;
-  const lines = [
-    describeModel(r, file),
-    `  loss            ${formatNumber(r.loss)} (sum over ${plural(maskedSteps, 'step')})`,
-    decay.distance.length < 2
-      ? `  memory horizon  none to measure: the gradient has no distance to travel in a sequence of ${plural(r.meta.steps, 'step')}`
-      : `  memory horizon  ${decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`,
-    decay.distance.length < 2
-      ? `  decay slope     none: a slope needs the gradient at two distances or more`
-      : Number.isFinite(decay.slope)
-        ? `  decay slope     ${formatNumber(decay.slope)} log10 per step${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`
+  const terms: GlossaryTerm[] = [];
+  const lines = [describeModel(r, file), `  weights         ${weightsLine(r)}`, `  loss            ${formatNumber(r.loss)} (${lossWording(r)})`];
+  if (decay.distance.length < 2) {
+    lines.push(`  memory horizon  none to measure: the gradient has no distance to travel in a sequence of ${plural(r.meta.steps, 'step')}`);
+    lines.push(`  decay slope     none: a slope needs the gradient at two distances or more`);
+  } else {
+    terms.push('horizon', 'flowRow', 'slope');
+    lines.push(`  memory horizon  ${decay.horizon === null && !Number.isFinite(decay.slope) ? 'not measurable: the gradient is zero or not finite at most distances' : decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`);
+    lines.push(
+      Number.isFinite(decay.slope)
+        ? `  decay slope     ${formatNumber(decay.slope)} log10 per step (×${formatNumber(Math.pow(10, decay.slope))} per step back)${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`
         : `  decay slope     not measurable: the gradient is zero or not finite at some distances`,
-    `  W_hh            ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${verdict}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`,
-    `  alive fraction  ${formatNumber(r.aliveFraction)} of steps have ‖∂L/∂h_k‖² > 1e-20`,
-    `  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'fired' : 'did not fire'})` : ''}`,
-  ];
+    );
+  }
+  if (s.stepGain !== null) {
+    terms.push('stepGain');
+    const bound = r.model.cell === 'rnn' ? ` ≤ γσ_max = ${formatNumber(s.gamma * s.sigmaMax)} (the bound)` : '';
+    const jacobian = r.model.cell === 'rnn' ? '‖∂h_t/∂h_{t−1}‖₂' : r.model.cell === 'lstm' ? '‖∂(h_t, c_t)/∂(h_{t−1}, c_{t−1})‖₂, gates included' : '‖∂h_t/∂h_{t−1}‖₂, gates included';
+    lines.push(`  step gain       ${formatNumber(s.stepGain)} per step at most (geometric mean over steps of ${jacobian})${bound}`);
+    if (r.model.cell === 'rnn') terms.push('bound');
+  }
+  terms.push('radius', 'sigmaMax', 'gamma');
+  const label = r.model.cell === 'rnn' ? 'W_hh           ' : `${r.model.cell === 'lstm' ? 'W_hg' : 'W_hn'} candidate `;
+  lines.push(`  ${label} ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${spectralVerdict(r)}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`);
+  terms.push('alive');
+  lines.push(`  alive fraction  ${formatNumber(r.aliveFraction)} of steps have ‖∂L/∂h_k‖² > 1e-20`);
+  lines.push(`  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'would fire' : 'would not fire'} on this sequence)` : ''}`);
+  if (r.training) lines.push(...trainingLines(r.training));
   if (r.nonFinite) lines.push(`  non-finite      ${describeNonFinite(r.nonFinite)}`);
   if (r.model.bptt.truncate !== null) lines.push(`  truncated BPTT  k = ${r.model.bptt.truncate}`);
   for (const note of r.meta.notes) lines.push(`  note: ${note}`);
-  lines.push('', summarize(r));
+  lines.push('', summarize(r), '', 'What the numbers mean:', ...termLines(terms));
   return lines.join('\n') + '\n';
 }
 
@@ -117,21 +154,10 @@ function stateCell(r: AnalysisResult): string {
   return `after ${plural(t.epochs, 'epoch')}${t.reason === 'cancelled' ? ' (stopped)' : ''}${diverging}`;
 }
 
-/** What the training reached against the trivial predictor, in the loss's own unit; empty without training. */
-function trainingVerdict(r: AnalysisResult): string {
-  const t = r.training;
-  const last = t?.history[t.history.length - 1];
-  if (!t || !last) return '';
-  const loss = last.heldOutLoss ?? last.loss;
-  const which = last.heldOutLoss !== null ? `Held-out loss ${formatNumber(loss)} (${t.unit}, ${plural(t.heldOutSequences, 'held-out sequence')})` : `Training loss ${formatNumber(loss)} (${t.unit}; nothing held out)`;
-  if (!Number.isFinite(loss) || !Number.isFinite(t.baseline.loss)) return '';
-  const verdict = loss < t.baseline.loss ? 'better than' : 'no better than';
-  return `${which}, ${verdict} ${t.baseline.what} (${formatNumber(t.baseline.loss)}). `;
-}
-
 /**
  * The comparison as a table (run, weights, loss, horizon, step gain / σ_max, clipped batches), then one verdict per
- * run: the same sentence the panel's headline uses, and where a diverged run stopped.
+ * run: the same sentence the panel's headline uses (what training reached against its baseline, or where it
+ * diverged; which weights; how far the gradient reaches).
  */
 export function compareTable(results: AnalysisResult[]): string {
   const header = ['run', 'weights', 'loss (held-out vs baseline)', 'horizon', 'step gain / σ_max', 'clipped batches'];
@@ -147,8 +173,8 @@ export function compareTable(results: AnalysisResult[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const r of results) {
-    const n = r.training?.nonFinite;
-    out.push(`${runName(r)}: ${n ? `training diverged: ${describeNonFinite(n)}; analyzed the last finite weights. ` : trainingVerdict(r)}${summarize(r)}`);
+    // The headline sentence: the run's training verdict (against its baseline, or where it diverged) and the gradient.
+    out.push(`${runName(r)}: ${summarize(r)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 import type { AnalysisResult, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { Network, type LayerBuffers } from './network';
-import { computeFlow, spectralOf, stepJacobians } from './diagnostics';
+import { computeFlow, spectralOf, stepGainOf, stepGainWorkPerStep, stepJacobians } from './diagnostics';
 import { ENGINE_VERSION } from './version';
 
 export interface AnalyzeOptions {
@@ -45,6 +45,19 @@ export function flowStepBudget(model: ModelShape, T: number, budget: number): nu
   const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
   const work = Math.max(FLOW_FLOOR, budget * passMultiplyAdds(model, T));
   return Math.max(1, Math.floor(work / (G * model.hidden * model.hidden)));
+}
+
+/**
+ * The measured step gain may spend this share of the multiply-adds of one forward + backward pass (never less than
+ * the share of FLOW_FLOOR). Its products have few rows (one per step measured) and run at about half the pass's
+ * speed, so a quarter keeps its time under half the pass's (H = 128, T = 256: 10–12 of 255 steps).
+ */
+export const STEP_GAIN_SHARE = 0.25;
+
+/** Steps whose full step Jacobian the measured step gain may take, evenly spaced when not all of them fit. */
+export function stepGainStepBudget(model: ModelShape, T: number): number {
+  const work = STEP_GAIN_SHARE * Math.max(FLOW_FLOOR, passMultiplyAdds(model, T));
+  return Math.max(1, Math.floor(work / stepGainWorkPerStep(model.cell, model.hidden)));
 }
 
 /** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */
@@ -116,7 +129,7 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
     forgetMean,
     flow,
     whhByDistance,
-    spectral: spectralOf(net),
+    spectral: spectralOf(net, stepGainOf(net, stepGainStepBudget(model, T))),
     gradNorms: { ...gradNorms, global },
     clipped,
     nonFinite: net.nonFinite,

@@ -3,7 +3,8 @@
 // loader refuses a run over the limits and names the term that drives the cost, so a user learns in a second what
 // would otherwise take minutes or end in an out-of-memory crash.
 import type { ResolvedModel } from '../protocol/result';
-import { flowStepBudget, passMultiplyAdds, type ModelShape } from './analyze';
+import { flowStepBudget, passMultiplyAdds, stepGainStepBudget, type ModelShape } from './analyze';
+import { stepGainWorkPerStep } from './diagnostics';
 import { gateCount } from './params';
 
 export interface CostShape {
@@ -89,7 +90,9 @@ export function estimateCost(shape: CostShape): CostEstimate {
     { kind: 'dataset', knob: 'data', amount: shape.datasetBytes },
   ];
   const spectral = SPECTRAL_PER_H3 * H * H * H;
-  const analysis = passMultiplyAdds(model, T) + entries * G * H * H + G * G * H * (H + T);
+  // the pass, the flow rows, the Frobenius step norms (G²·H·(H + T)) and the measured step gain
+  const gainSteps = Math.min(Math.max(0, T - 1), stepGainStepBudget(model, T));
+  const analysis = passMultiplyAdds(model, T) + entries * G * H * H + G * G * H * (H + T) + gainSteps * stepGainWorkPerStep(model.cell, H);
   const batch = train ? train.batch * passMultiplyAdds(model, train.T) : 0;
   const work: CostTerm[] = [
     { kind: 'pass', knob: 'window', amount: analysis },

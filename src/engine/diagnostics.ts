@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNTResident, block, residentB } from './linalg';
+import { gemmNT, gemmNTResident, block, residentB } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
@@ -268,8 +268,8 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
   return { frob, forgetMean };
 }
 
-/** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n). */
-export function spectralOf(net: Network): Spectral {
+/** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n), with the measured step gain. */
+export function spectralOf(net: Network, stepGain: number | null = null): Spectral {
   const { H, cell } = net;
   const l = net.L - 1;
   const name = `rnn.weight_hh_l${l}`;
@@ -283,10 +283,256 @@ export function spectralOf(net: Network): Spectral {
     gamma,
     bound: '(γσ)^d',
     boundSlope: Math.log10(gamma * sigma),
-    // TODO(issue 11, verdicts helper): the measured per-step gain from the step Jacobians.
-    stepGain: null,
+    stepGain,
     matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
   };
+}
+
+/**
+ * Lanczos steps per step Jacobian: exact when the state has at most this many entries, and for larger ones far closer
+ * to ‖J‖₂ than as many power iterations (its error shrinks with the square root of the spectral gap, not the gap).
+ */
+export const STEP_GAIN_ITERATIONS = 12;
+
+/**
+ * Multiply-adds of the step gain at one step: STEP_GAIN_ITERATIONS Lanczos steps, each a product with the recurrent
+ * matrix W_hh (G·H × H) and one with its transpose, plus the reorthogonalization (k·n per step, small beside them).
+ */
+export function stepGainWorkPerStep(cell: Network['cell'], H: number): number {
+  const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  const n = cell === 'lstm' ? 2 * H : H;
+  return STEP_GAIN_ITERATIONS * (2 * G * H * H + 4 * STEP_GAIN_ITERATIONS * n);
+}
+
+/** The steps t ≥ 1 whose step Jacobian the gain measures: all T − 1 when `maxSteps` allows, else an evenly spaced subset. */
+export function stepGainSteps(T: number, maxSteps: number): number[] {
+  const n = T - 1;
+  if (n <= 0) return [];
+  const S = Math.max(1, Math.min(n, Math.floor(maxSteps)));
+  if (S === n) return Array.from({ length: n }, (_, i) => i + 1);
+  const out: number[] = [];
+  for (let i = 0; i < S; i++) {
+    const t = 1 + Math.round(S === 1 ? n - 1 : (i * (n - 1)) / (S - 1));
+    if (out[out.length - 1] !== t) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The measured per-step gain of the top layer: the geometric mean over steps t ≥ 1 of ‖J_t‖₂, the spectral norm of
+ * the full step Jacobian J_t = ∂s_t/∂s_{t−1} with every gate's dependence on the state included. The state s is h for
+ * RNN and GRU and (h, c) for LSTM, whose gradient travels back through both. Since ‖Π J‖ ≤ Π ‖J‖, a gain below 1
+ * means the gradient must shrink; for a vanilla RNN J_t = diag(f′(a_t)) W_hh, so it never exceeds γσ_max.
+ *
+ * ‖J_t‖₂² is the largest eigenvalue of J_tᵀJ_t, from a Lanczos run with full reorthogonalization (a Ritz value: never
+ * above the true one, exact when the Krylov space fills the state). Every J_t is diagonal scalings around the same
+ * W_hh (J_t v = Σ_g diag(c_{t,g}) W_g v, plus diagonal terms), so the runs of all steps advance together and each of
+ * their products is one matrix product of the stacked vectors with W_hh or W_hhᵀ, which the engine's kernels do fast.
+ * `maxSteps` caps the steps measured (evenly spaced). null with fewer than 2 steps or a non-finite state.
+ */
+export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
+  const { T, H, G, cell, relu } = net;
+  const steps = stepGainSteps(T, maxSteps);
+  const S = steps.length;
+  if (S === 0) return null;
+  const l = net.L - 1;
+  const lb = net.layers[l];
+  const W = net.p(`rnn.weight_hh_l${l}`); // G·H × H
+  const Wt = net.recurrentTransposed(l); // H × G·H
+  const GH = G * H;
+  const lstm = cell === 'lstm';
+  const n = lstm ? 2 * H : H;
+  const k = Math.min(n, STEP_GAIN_ITERATIONS);
+  // Per step s, the coefficients of J: RNN f′ [H]; GRU c_r, c_z, c_n on W's blocks and z on the diagonal [4H];
+  // LSTM ∂c/∂(i, f, g pre-activations) on W_i, W_f, W_g, then o(1 − tanh²c), tanh(c)·σ′(o) on W_o, and f [6H].
+  const C = lstm ? 6 : cell === 'gru' ? 4 : 1;
+  const coef = new Float64Array(S * C * H);
+  for (let s = 0; s < S; s++) {
+    const t = steps[s];
+    const c = coef.subarray(s * C * H, (s + 1) * C * H);
+    for (let i = 0; i < H; i++) {
+      if (cell === 'rnn') {
+        const h = lb.Hs[(t + 1) * H + i];
+        c[i] = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
+      } else if (lstm) {
+        const a = lb.acts!, g0 = t * 4 * H;
+        const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
+        const tc = lb.tanhC![t * H + i];
+        c[i] = gg * ig * (1 - ig);
+        c[H + i] = lb.Cs![t * H + i] * fg * (1 - fg);
+        c[2 * H + i] = ig * (1 - gg * gg);
+        c[3 * H + i] = og * (1 - tc * tc);
+        c[4 * H + i] = tc * og * (1 - og);
+        c[5 * H + i] = fg;
+      } else {
+        const a = lb.acts!, g0 = t * 3 * H;
+        const r = a[g0 + i], z = a[g0 + H + i], nn = a[g0 + 2 * H + i];
+        const dn = (1 - z) * (1 - nn * nn);
+        c[i] = dn * lb.hn![t * H + i] * r * (1 - r);
+        c[H + i] = (lb.Hs[t * H + i] - nn) * z * (1 - z);
+        c[2 * H + i] = dn * r;
+        c[3 * H + i] = z;
+      }
+    }
+  }
+  // Lanczos bases Q[s][j] (n each), the vectors being multiplied (h part, S × H), W v (S × G·H), J v (S × n),
+  // the gate-wise vectors for Wᵀ (S × G·H), Wᵀ x (S × H) and J_tᵀJ_t q (S × n).
+  const Q = new Float64Array(S * (k + 1) * n);
+  const qh = new Float64Array(S * H), y = new Float64Array(S * GH), u = new Float64Array(S * n);
+  const x = new Float64Array(S * GH), wh = new Float64Array(S * H), w = new Float64Array(S * n);
+  const alpha = new Float64Array(S * k), beta = new Float64Array(S * k);
+  const built = new Int32Array(S); // Lanczos vectors built per step
+  const done = new Uint8Array(S);
+  const start = new Float64Array(n);
+  for (let i = 0; i < n; i++) start[i] = 1 + ((i * 0.618034) % 1); // a fixed generic start with no zero entry
+  normalize(start);
+  for (let s = 0; s < S; s++) Q.set(start, s * (k + 1) * n);
+  for (let j = 0; j < k; j++) {
+    // w_s = J_sᵀ J_s q_s for every step s at once
+    for (let s = 0; s < S; s++) qh.set(Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j) * n + H), s * H);
+    gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
+    for (let s = 0; s < S; s++) {
+      const c = coef.subarray(s * C * H), ys = s * GH, us = s * n, xs = s * GH;
+      const q = Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j + 1) * n);
+      if (cell === 'rnn') {
+        for (let i = 0; i < H; i++) {
+          u[us + i] = c[i] * y[ys + i];
+          x[xs + i] = c[i] * u[us + i];
+        }
+      } else if (cell === 'gru') {
+        for (let i = 0; i < H; i++) u[us + i] = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i] + c[3 * H + i] * q[i];
+        for (let g = 0; g < 3; g++) for (let i = 0; i < H; i++) x[xs + g * H + i] = c[g * H + i] * u[us + i];
+      } else {
+        for (let i = 0; i < H; i++) {
+          const dc = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i];
+          const f = c[5 * H + i], kk = c[3 * H + i];
+          const uh = kk * dc + c[4 * H + i] * y[ys + 3 * H + i] + kk * f * q[H + i];
+          const uc = dc + f * q[H + i];
+          u[us + i] = uh;
+          u[us + H + i] = uc;
+          // Jᵀu: through ∂c/∂h (i, f, g blocks) from k·u_h + u_c, through W_o from tanh(c)σ′(o)·u_h; c part k·f·u_h + f·u_c
+          const back = kk * uh + uc;
+          x[xs + i] = c[i] * back;
+          x[xs + H + i] = c[H + i] * back;
+          x[xs + 2 * H + i] = c[2 * H + i] * back;
+          x[xs + 3 * H + i] = c[4 * H + i] * uh;
+        }
+      }
+    }
+    gemmNT(S, H, GH, x, 0, Wt, 0, wh, 0, false);
+    for (let s = 0; s < S; s++) {
+      if (done[s]) continue;
+      const c = coef.subarray(s * C * H), us = s * n;
+      const ws = w.subarray(s * n, (s + 1) * n);
+      for (let i = 0; i < H; i++) ws[i] = wh[s * H + i];
+      if (cell === 'gru') for (let i = 0; i < H; i++) ws[i] += c[3 * H + i] * u[us + i];
+      if (lstm) for (let i = 0; i < H; i++) ws[H + i] = c[5 * H + i] * (c[3 * H + i] * u[us + i] + u[us + H + i]);
+      const base = s * (k + 1) * n;
+      const q = Q.subarray(base + j * n, base + (j + 1) * n);
+      let a = 0;
+      for (let i = 0; i < n; i++) a += q[i] * ws[i];
+      alpha[s * k + j] = a;
+      orthogonalize(ws, Q.subarray(base), j + 1, n);
+      built[s] = j + 1;
+      if (j === k - 1) continue;
+      const b = Math.sqrt(sumSq(ws, 0, n));
+      const next = Q.subarray(base + (j + 1) * n, base + (j + 2) * n);
+      if (b > 1e-12 * Math.max(Math.abs(alpha[s * k]), Number.MIN_VALUE)) {
+        beta[s * k + j] = b;
+        for (let i = 0; i < n; i++) next[i] = ws[i] / b;
+        continue;
+      }
+      // breakdown: the vectors so far span an invariant subspace. The rest of the spectrum is orthogonal to it: go on
+      // from a vector orthogonal to them all, with a zero coupling, so the tridiagonal matrix splits into blocks.
+      beta[s * k + j] = 0;
+      next.fill(0);
+      for (let attempt = 0; attempt < 3 && !(sumSq(next, 0, n) > 1e-16); attempt++) {
+        for (let i = 0; i < n; i++) next[i] = scatter(i, j + attempt * k);
+        orthogonalize(next, Q.subarray(base), j + 1, n);
+      }
+      const r = Math.sqrt(sumSq(next, 0, n));
+      if (r > 1e-8) for (let i = 0; i < n; i++) next[i] /= r;
+      else done[s] = 1; // the whole space is spanned: the values so far are exact
+    }
+  }
+  let logSum = 0;
+  for (let s = 0; s < S; s++) {
+    const m = built[s];
+    const { value } = largestSymmetricTridiagonal(alpha.subarray(s * k, s * k + m), beta.subarray(s * k, s * k + m - 1));
+    if (!Number.isFinite(value)) return null;
+    const sigma = Math.sqrt(Math.max(0, value));
+    if (sigma === 0) return 0;
+    logSum += Math.log(sigma);
+  }
+  return Math.exp(logSum / S);
+}
+
+/** Largest eigenvalue and its unit eigenvector of a small symmetric tridiagonal matrix, by cyclic Jacobi rotations. */
+export function largestSymmetricTridiagonal(diag: Float64Array, off: Float64Array): { value: number; vector: Float64Array } {
+  const m = diag.length;
+  const A = new Float64Array(m * m), V = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    A[i * m + i] = diag[i];
+    V[i * m + i] = 1;
+    if (i + 1 < m) A[i * m + i + 1] = A[(i + 1) * m + i] = off[i];
+  }
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let offNorm = 0, scale = 0;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) (i === j ? (scale += A[i * m + j] ** 2) : (offNorm += A[i * m + j] ** 2));
+    if (!(offNorm > 1e-30 * scale)) break;
+    for (let p = 0; p < m; p++) {
+      for (let q = p + 1; q < m; q++) {
+        const apq = A[p * m + q];
+        if (apq === 0) continue;
+        // the rotation that zeroes A[p][q]
+        const theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let r = 0; r < m; r++) {
+          const arp = A[r * m + p], arq = A[r * m + q];
+          A[r * m + p] = c * arp - s * arq;
+          A[r * m + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < m; r++) {
+          const apr = A[p * m + r], aqr = A[q * m + r];
+          A[p * m + r] = c * apr - s * aqr;
+          A[q * m + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < m; r++) {
+          const vrp = V[r * m + p], vrq = V[r * m + q];
+          V[r * m + p] = c * vrp - s * vrq;
+          V[r * m + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < m; i++) if (A[i * m + i] > A[best * m + best]) best = i;
+  const vector = new Float64Array(m);
+  for (let r = 0; r < m; r++) vector[r] = V[r * m + best];
+  return { value: A[best * m + best], vector };
+}
+
+/** w minus its components along the first `count` rows of Q (each n long, orthonormal), twice over. */
+function orthogonalize(w: Float64Array, Q: Float64Array, count: number, n: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let p = 0; p < count; p++) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += Q[p * n + i] * w[i];
+      for (let i = 0; i < n; i++) w[i] -= d * Q[p * n + i];
+    }
+  }
+}
+
+/** A fixed, irregular value in (−1, 1) for entry i of the seed-th generic vector (no randomness: results are reproducible). */
+function scatter(i: number, seed: number): number {
+  const x = Math.sin((i + 1) * 12.9898 + (seed + 1) * 78.233) * 43758.5453;
+  return 2 * (x - Math.floor(x)) - 1;
+}
+
+function normalize(v: Float64Array): void {
+  const s = Math.sqrt(sumSq(v, 0, v.length));
+  if (s > 0) for (let i = 0; i < v.length; i++) v[i] /= s;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type WebviewTrainStart,
 } from '../protocol/messages';
 import type { AnalysisResult, CellKind, TrainPoint } from '../protocol/result';
-import { describeNonFinite, healthLine, summarize } from '../protocol/summary';
+import { describeNonFinite, healthLine, healthTooltip } from '../protocol/summary';
 import { CancelledError, JobError, WorkerClient, WorkerFailedError } from '../worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { Disposable } from './dispose';
@@ -361,7 +361,7 @@ export class Controller extends Disposable {
     this.panel?.post({ type: ToWebviewType.Result, generation: this.generation, result });
     this.panel?.setTitle(`Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.source?.path ?? result.meta.dataFile)}`);
     this.status.text = `$(pulse) ${healthLine(result)}`;
-    this.status.tooltip = summarize(result);
+    this.status.tooltip = healthTooltip(result);
     this.status.backgroundColor = undefined;
     this.status.show();
   }

@@ -2,3 +2,4 @@ export * from './result';
 export * from './messages';
 export * from './json';
 export * from './summary';
+export * from './glossary';

@@ -95,8 +95,11 @@ export interface Spectral {
   sigmaMax: number;
   /**
    * Measured per-step gain of the last layer: geometric mean over steps of ‖∂h_t/∂h_{t−1}‖₂ (the full step Jacobian,
-   * gates included). For a vanilla RNN it never exceeds γσ_max; for gated cells ρ and σ_max describe only the
-   * candidate block, and this is the number that says how the gradient actually fares. null with fewer than 2 steps.
+   * gates included; for an LSTM the state is (h_t, c_t), through which the gradient travels). For a vanilla RNN it
+   * never exceeds γσ_max; for gated cells ρ and σ_max describe only the candidate block, and this is the number that
+   * bounds how the gradient fares: below 1 it must shrink; above 1 it may grow (the decay slope says whether it does).
+   * Computed on all steps, or on an evenly spaced subset when the work would exceed one forward + backward pass.
+   * null with fewer than 2 steps or a non-finite state.
    */
   stepGain: number | null;
   /** Bound on |f′|: 1 for tanh and relu, 1/4 for the logistic sigmoid. */

@@ -2,10 +2,10 @@
 // spectral routines on matrices with known answers, and hand-computed LSTM/GRU steps.
 import assert from 'node:assert/strict';
 import { initParams } from '../../../src/engine/params';
-import { DEFAULT_FLOW_BUDGET, FLOW_FLOOR, analyze, flowStepBudget, passMultiplyAdds } from '../../../src/engine/analyze';
+import { DEFAULT_FLOW_BUDGET, FLOW_FLOOR, STEP_GAIN_SHARE, analyze, flowStepBudget, passMultiplyAdds, stepGainStepBudget } from '../../../src/engine/analyze';
 import { orthogonalFromNormals } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
-import { OuterSums, chooseFlowRows } from '../../../src/engine/diagnostics';
+import { OuterSums, chooseFlowRows, stepGainSteps, stepGainWorkPerStep } from '../../../src/engine/diagnostics';
 import manifest from '../../../package.json';
 import { resultFromJson, resultToJson } from '../../../src/protocol/json';
 import { Rng } from '../../../src/engine/rng';
@@ -234,6 +234,93 @@ describe('step Jacobian ‖∂h_t/∂h_{t−1}‖_F', () => {
       }
     });
   }
+});
+
+/** σ_max of an n×n matrix by long power iteration on AᵀA from a seeded random start: the test's own computation. */
+function powerSigma(A: number[][], seed: number): number {
+  const n = A.length, rng = new Rng(seed);
+  let v = Array.from({ length: n }, () => rng.normal());
+  let sigma = 0;
+  for (let it = 0; it < 5000; it++) {
+    const norm = Math.hypot(...v);
+    v = v.map((x) => x / norm);
+    const u = A.map((row) => row.reduce((s, a, j) => s + a * v[j], 0));
+    sigma = Math.hypot(...u);
+    v = v.map((_, j) => u.reduce((s, ui, i) => s + A[i][j] * ui, 0));
+  }
+  return sigma;
+}
+
+describe('measured step gain (geometric mean of ‖∂s_t/∂s_{t−1}‖₂)', () => {
+  // hidden 3: the Lanczos run spans the whole state (exact); hidden 16 (LSTM 10, a state of 20): it does not, and an
+  // orthogonal W_hh puts the singular values of diag(f′) W_hh close together, the slow case for a Krylov method
+  for (const [cell, hidden, tol] of [['rnn', 3, 1e-6], ['lstm', 3, 1e-6], ['gru', 3, 1e-6], ['rnn', 16, 1e-3], ['lstm', 10, 1e-3], ['gru', 16, 1e-3]] as const) {
+    it(`matches finite differences of the full step + the test's own power iteration (${cell}, H=${hidden})`, () => {
+      const m = model({ cell, hidden, init: { kind: 'orthogonal', spectralRadius: 1.4 } });
+      const p = initParams(m);
+      const seq = randomSeq(m, 6, 4);
+      const r = analyze(m, p, seq, { meta });
+      const states = refLosses(m, p, seq).states;
+      const H = m.hidden, eps = 1e-6;
+      // the state s is h, and (h, c) for LSTM: its gradient travels back through both
+      const stateOf = (s: { h: number[][]; c: number[][] }) => (cell === 'lstm' ? [...s.h[0], ...s.c[0]] : [...s.h[0]]);
+      const n = cell === 'lstm' ? 2 * H : H;
+      let logSum = 0;
+      for (let t = 1; t < seq.T; t++) {
+        const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+        for (let k = 0; k < n; k++) {
+          const at = (delta: number) => {
+            const s = states[t];
+            const h = s.h.map((v) => [...v]), c = s.c.map((v) => [...v]);
+            if (k < H) h[0][k] += delta;
+            else c[0][k - H] += delta;
+            return stateOf(refLosses(m, p, { ...seq, T: t + 2 }, t, { h, c }).states[t + 1]);
+          };
+          const up = at(eps), down = at(-eps);
+          for (let i = 0; i < n; i++) J[i][k] = (up[i] - down[i]) / (2 * eps);
+        }
+        logSum += Math.log(powerSigma(J, t));
+      }
+      const expected = Math.exp(logSum / (seq.T - 1));
+      assert.ok(r.spectral.stepGain !== null && close(r.spectral.stepGain, expected, tol), `${r.spectral.stepGain} vs ${expected}`);
+    });
+  }
+
+  it('never exceeds γσ_max for a vanilla RNN (Pascanu et al. 2013), tanh and relu, small and large W_hh', () => {
+    for (const nonlinearity of ['tanh', 'relu'] as const) {
+      for (const radius of [0.5, 1, 3]) {
+        const m = model({ nonlinearity, hidden: 12, init: { kind: 'orthogonal', spectralRadius: radius } });
+        const p = initParams(m);
+        // break the orthogonality so that σ_max > ρ and the bound is not the trivial one
+        const W = p.get('rnn.weight_hh_l0')!.data;
+        const rng = new Rng(radius * 10);
+        for (let i = 0; i < W.length; i++) W[i] += 0.3 * rng.normal();
+        const r = analyze(m, p, randomSeq(m, 20, 3), { meta });
+        const { stepGain, gamma, sigmaMax: sigma } = r.spectral;
+        assert.ok(stepGain !== null && stepGain > 0, `${stepGain}`);
+        assert.ok(stepGain <= gamma * sigma * (1 + 1e-12), `${nonlinearity} ρ=${radius}: ${stepGain} > γσ_max = ${gamma * sigma}`);
+      }
+    }
+  });
+
+  it('spends at most its share of the pass: H=128, T=256 measures a subset; a small model every step', () => {
+    for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+      const big = model({ cell, inputSize: 64, hidden: 128, outputSize: 64 });
+      const steps = stepGainStepBudget(big, 256);
+      assert.ok(steps < 255, `${cell}: ${steps}`);
+      assert.ok(steps * stepGainWorkPerStep(cell, 128) <= STEP_GAIN_SHARE * Math.max(FLOW_FLOOR, passMultiplyAdds(big, 256)), cell);
+      assert.ok(stepGainStepBudget(model({ cell, hidden: 8 }), 100) >= 99, cell);
+    }
+  });
+
+  it('is null with a single step, and measures an evenly spaced subset of steps when the budget is short', () => {
+    const m = model();
+    assert.equal(analyze(m, initParams(m), randomSeq(m, 1, 1), { meta }).spectral.stepGain, null);
+    assert.deepEqual(stepGainSteps(1, 10), []);
+    assert.deepEqual(stepGainSteps(5, 10), [1, 2, 3, 4]);
+    const some = stepGainSteps(101, 5);
+    assert.deepEqual(some, [1, 26, 51, 75, 100]);
+  });
 });
 
 describe('spectral routines', () => {
