@@ -123,6 +123,11 @@ export function markLine(p: Painter, pal: Palette, points: number[], width: numb
 
 let legendStrip: HTMLCanvasElement | undefined;
 
+/** Least distance between two colour-bar labels (10 px text and a little air). */
+export const LEGEND_LABEL_GAP = 13;
+/** A colour bar shorter than this cannot hold its two end labels apart with room for the title and the note. */
+export const LEGEND_MIN_HEIGHT = 2 * LEGEND_LABEL_GAP + 20;
+
 /** A vertical color bar with ticks in the scale's units: what each color means. */
 export function drawLegend(p: Painter, pal: Palette, box: Box, scale: ColorScale, table: Uint8Array, note?: string): void {
   const { canvas, ctx, image } = imageCanvas(legendStrip, 1, 256);
@@ -134,10 +139,15 @@ export function drawLegend(p: Painter, pal: Palette, box: Box, scale: ColorScale
   ctx.putImageData(image, 0, 0);
   p.raster(box.left, box.top, box.width, box.height, canvas);
   p.rect(box.left, box.top, box.width, box.height, undefined, pal.border, 1);
+  // Labels are 10 px text centred on their tick: keep those at least a line apart, the ends first (they say the
+  // range), so a short bar (a one-row flow matrix) never prints one label over another.
+  const placed: number[] = [];
   for (const v of legendTicks(scale)) {
     const pos = position(scale, v);
     if (!(pos >= 0 && pos <= 1)) continue;
     const y = box.top + (1 - pos) * box.height;
+    if (placed.some((q) => Math.abs(q - y) < LEGEND_LABEL_GAP)) continue;
+    placed.push(y);
     p.polyline([box.left + box.width, y, box.left + box.width + 3, y], pal.muted, 1);
     p.text(box.left + box.width + 5, y, fmt(v, 2), { color: pal.muted, baseline: 'middle', size: 10 });
   }

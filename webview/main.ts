@@ -7,14 +7,15 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
-import type { AnalysisResult, ToWebview, WebviewCommandName } from '../src/protocol';
-import { FromWebviewType, resultToJson, summarize, ToWebviewType } from '../src/protocol';
+import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
+import { describeNonFinite, FromWebviewType, resultToJson, summarize, ToWebviewType } from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
 import type { Data, Settings, ViewContext, ViewId } from './model';
-import { defaultSettings, rowNorms, steps } from './model';
+import { baseName, defaultSettings, rowNorms, runName, steps, trainingFromSummary } from './model';
 import { reviveResult } from './revive';
+import { explain } from './terms';
 import type { Palette } from './theme';
 import { readPalette, watchTheme } from './theme';
 import { CompareView } from './views/compare';
@@ -60,11 +61,12 @@ export function headline(r: AnalysisResult): string {
 
 class App implements ViewContext {
   settings: Settings;
-  readonly data: Data = { compare: [] };
+  readonly data: Data = { compare: [], compareLive: [] };
   palette: Palette;
   private readonly views: View[];
   private readonly tabs: HTMLElement & { selectedIndex: number };
   private readonly headlineEl = el('h1', 'headline', 'Unroll');
+  private readonly weightsChip = el('span', 'chip weights');
   private readonly facts = el('dl', 'facts');
   private readonly staleBanner = el('div', 'banner stale');
   private readonly busyBanner = el('div', 'banner busy');
@@ -95,7 +97,8 @@ class App implements ViewContext {
 
   private build(): void {
     const header = el('header');
-    header.append(this.headlineEl, this.facts);
+    this.weightsChip.hidden = true;
+    header.append(this.headlineEl, this.weightsChip, this.facts);
     this.staleBanner.setAttribute('role', 'alert');
     this.staleBanner.hidden = true;
     this.busyBanner.setAttribute('role', 'status');
@@ -187,6 +190,7 @@ class App implements ViewContext {
       case ToWebviewType.Compare: {
         const results = m.results.map(reviveResult);
         this.data.compare = results;
+        this.data.compareLive = [];
         if (!this.data.result && results[0]) this.showResult(results[0]);
         this.update({ view: 'compare' });
         this.rendered(m.generation, received);
@@ -197,11 +201,20 @@ class App implements ViewContext {
         this.showStale();
         break;
       case ToWebviewType.TrainStart:
-        this.data.training = { epochs: m.epochs, model: m.model, points: [], running: true };
+        this.data.training = { epochs: m.epochs, model: m.model, points: [], running: true, baseline: m.baseline, unit: m.unit };
+        this.data.compareLive = [];
         this.update({ view: 'training' });
         break;
       case ToWebviewType.TrainProgress:
-        if (!this.data.training) this.data.training = { epochs: m.point.epochs, model: '', points: [], running: true };
+        if (m.run !== undefined) {
+          // A training compare: one curve per run, drawn in the Compare tab until the Results arrive.
+          const first = !this.data.compareLive.some((points) => points?.length);
+          (this.data.compareLive[m.run] ??= []).push(m.point);
+          if (first) this.update({ view: 'compare' });
+          this.viewById('compare').invalidate();
+          break;
+        }
+        if (!this.data.training || this.data.training.fromResult) this.data.training = { epochs: m.point.epochs, model: '', points: [], running: true };
         this.data.training.points.push(m.point);
         this.viewById('training').invalidate();
         break;
@@ -235,6 +248,8 @@ class App implements ViewContext {
     this.showStale();
     if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };
     this.headlineEl.textContent = headline(r);
+    this.showWeights(r);
+    this.adoptTraining(r);
     this.showFacts(r);
     this.showNotes(r);
     this.slider.max = String(steps(r) - 1);
@@ -245,42 +260,59 @@ class App implements ViewContext {
     this.saveSoon();
   }
 
-  /** The training a report's Result carries: the Training tab shows its history as the live chart would, finished. */
-  showTrainingOf(r: AnalysisResult): void {
-    const t = r.training;
-    if (!t) return;
-    const name = r.meta.label ?? (r.meta.modelFile ?? r.meta.dataFile).split(/[\\/]/).pop() ?? '';
-    this.data.training = { epochs: t.history[t.history.length - 1]?.epochs ?? t.epochs, model: name, points: t.history, running: false, end: { reason: t.reason, nonFinite: t.nonFinite } };
-    this.viewById('training').invalidate();
-  }
-
   /** Compare results embedded in a report. */
   showCompare(results: AnalysisResult[]): void {
     this.data.compare = results;
     this.viewById('compare').invalidate();
   }
 
+  /** Which weights the numbers describe, next to the headline: at initialization, after N epochs, or a file. */
+  private showWeights(r: AnalysisResult): void {
+    const text = weightsText(r);
+    this.weightsChip.hidden = !text;
+    this.weightsChip.textContent = text ?? '';
+  }
+
+  /**
+   * A Result from a training run carries what the run measured: its baseline and unit complete the live curves, and
+   * when nothing streamed (a restored panel, a report) its history is what the Training tab shows.
+   */
+  private adoptTraining(r: AnalysisResult): void {
+    const t = this.data.training;
+    if (r.training) {
+      if (t && !t.fromResult && t.points.length && r.training.history.length && t.points[0].epoch === r.training.history[0].epoch) {
+        t.baseline ??= r.training.baseline;
+        t.unit ??= r.training.unit;
+      } else if (!t?.running) this.data.training = trainingFromSummary(r.training, runName(r));
+    } else if (t?.fromResult) this.data.training = undefined;
+  }
+
   private showFacts(r: AnalysisResult): void {
     const g = r.spectral.gamma * r.spectral.sigmaMax;
     const clip = r.model.clip;
-    const facts: [string, string, string?][] = [
+    const d = r.flow.decay;
+    const gain = r.spectral.stepGain;
+    // [term, value, terms the hover explains, error]
+    const facts: [string, string, GlossaryTerm[]?, boolean?][] = [
       ['cell', `${r.model.cell.toUpperCase()}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
       ['steps', `${steps(r)}${r.meta.originalSteps > steps(r) ? ` of ${r.meta.originalSteps}` : ''}`],
       ['loss L = Σ ℓ_t', fmt(r.loss)],
       ['‖∇L‖', fmt(r.gradNorms.global)],
-      ['ρ(W)', fmt(r.spectral.radius)],
-      ['σ_max vs 1/γ', `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}`, g < 1 ? 'vanishing guaranteed' : undefined],
-      ['alive steps', pct(r.aliveFraction), 'share of steps with ‖∂L/∂h_k‖² > 1e-20'],
+      ['ρ(W)', fmt(r.spectral.radius), ['radius']],
+      ['σ_max vs 1/γ', `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}${g < 1 ? ' (vanishing guaranteed)' : ''}`, ['sigmaMax', 'gamma']],
+      ['step gain', gain === null || gain === undefined ? '—' : `×${fmt(gain)} per step`, ['stepGain']],
+      ['horizon', d.horizon === null ? `beyond ${d.distance[d.distance.length - 1] ?? 0} steps` : `${d.horizon} step${d.horizon === 1 ? '' : 's'}`, ['horizon']],
+      ['decay slope', `${fmt(d.slope)} per step`, ['slope']],
+      ['alive steps', pct(r.aliveFraction), ['alive']],
       ['BPTT', r.model.bptt.truncate === null ? 'full' : `truncated, k = ${r.model.bptt.truncate}`],
       ['clipping', clip?.norm ? `global norm τ = ${fmt(clip.norm)}, fired ${r.clipped}×` : clip?.value ? `element-wise ±${fmt(clip.value)} (changes direction), fired ${r.clipped}×` : 'off'],
     ];
-    if (r.nonFinite) facts.push(['non-finite', `step ${r.nonFinite.step}: ${r.nonFinite.what}`, 'error']);
+    if (r.nonFinite) facts.push(['non-finite', describeNonFinite(r.nonFinite), undefined, true]);
     this.facts.replaceChildren(
-      ...facts.map(([k, v, title]) => {
+      ...facts.map(([k, v, terms, bad]) => {
         const item = el('div', 'fact');
-        const dd = el('dd', title === 'error' ? 'bad' : undefined, v);
-        if (title && title !== 'error') item.title = title;
-        item.append(el('dt', undefined, k), dd);
+        item.append(el('dt', undefined, k), el('dd', bad ? 'bad' : undefined, v));
+        if (terms) explain(item, terms);
         return item;
       }),
     );
@@ -335,6 +367,15 @@ class App implements ViewContext {
   }
 }
 
+/** "weights: at initialization (orthogonal)", "weights: after 30 epochs", "weights: file w.safetensors"; undefined when the Result does not say. */
+export function weightsText(r: AnalysisResult): string | undefined {
+  const w = r.meta.weights;
+  if (!w) return undefined;
+  if (w.kind === 'initialization') return `weights: at initialization (${w.init})`;
+  if (w.kind === 'trained') return `weights: after ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}${w.startedFrom === 'file' ? ' from a weights file' : ''}`;
+  return `weights: file ${baseName(w.path)}${w.trainedEpochs !== undefined ? ` (trained ${w.trainedEpochs} epoch${w.trainedEpochs === 1 ? '' : 's'})` : ''}`;
+}
+
 /** JSON has no NaN or ∞: write them as null, as the CLI's --json does. */
 function jsonSafe(_key: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return null;
@@ -349,7 +390,6 @@ function start(): void {
   const embedded = host.embeddedResults();
   if (embedded.length) {
     app.showResult(embedded[0]);
-    app.showTrainingOf(embedded[0]);
     if (embedded.length > 1) app.showCompare(embedded);
   }
   host.post({ type: FromWebviewType.Ready });

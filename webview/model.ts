@@ -1,5 +1,5 @@
 // The panel's state: what the user chose (kept with setState) and what the extension sent.
-import type { AnalysisResult, GateName, Mat, NonFinite, Problem, TrainPoint } from '../src/protocol';
+import type { AnalysisResult, GateName, LossBaseline, Mat, NonFinite, Problem, TrainingSummary, TrainPoint } from '../src/protocol';
 import type { ColormapName, ScaleMode } from './colormap';
 import type { Palette } from './theme';
 
@@ -26,11 +26,18 @@ export interface Training {
   points: TrainPoint[];
   running: boolean;
   end?: { reason: 'finished' | 'cancelled' | 'nonFinite'; nonFinite: NonFinite | null };
+  /** The trivial predictor's loss and the loss unit: from trainStart when the job sends them, else from the Result. */
+  baseline?: LossBaseline;
+  unit?: string;
+  /** Filled from a Result's training summary (restored state, a report), not streamed live. */
+  fromResult?: boolean;
 }
 
 export interface Data {
   result?: AnalysisResult;
   compare: AnalysisResult[];
+  /** A training compare's live points, one list per run (WebviewTrainProgress.run), until its Results arrive. */
+  compareLive: TrainPoint[][];
   training?: Training;
   stale?: Problem[];
   busy?: string;
@@ -98,4 +105,18 @@ export function availableMetrics(r: AnalysisResult | undefined): Metric[] {
 
 export function cellName(r: AnalysisResult): string {
   return r.model.cell.toUpperCase();
+}
+
+/** The Training view's run for a Result that carries a training summary. */
+export function trainingFromSummary(s: TrainingSummary, model: string): Training {
+  return { epochs: s.history[s.history.length - 1]?.epochs ?? s.epochs, model, points: [...s.history], running: false, end: { reason: s.reason, nonFinite: s.nonFinite }, baseline: s.baseline, unit: s.unit, fromResult: true };
+}
+
+/** The name a run goes by: its label, else the model file's (or the data file's) name. */
+export function runName(r: AnalysisResult): string {
+  return r.meta.label ?? baseName(r.meta.modelFile ?? r.meta.dataFile);
+}
+
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
 }

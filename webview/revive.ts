@@ -31,6 +31,8 @@ export function reviveResult(x: unknown): AnalysisResult {
     forgetMean: r.forgetMean && asFloat64(r.forgetMean),
     flow: { ...r.flow, matrix: r.flow.matrix.map(asFloat64) },
     whhByDistance: asFloat64(r.whhByDistance),
+    input: asMat(r.input),
+    target: asMat(r.target),
     layers: r.layers?.map((l) => ({ hidden: asMat(l.hidden)!, dLdh: asMat(l.dLdh)!, cell: asMat(l.cell), gates: l.gates && Object.fromEntries(Object.entries(l.gates).map(([k, m]) => [k, asMat(m)])) })),
   };
 }

@@ -19,7 +19,7 @@ const resultViews = [...stepViews, 'whh'];
 const HEAT = { left: 58, right: 104, top: 30, height: (H: number) => Math.max(160, Math.min(420, H * 8)) };
 
 function trainPoints(n: number) {
-  return Array.from({ length: n }, (_, i) => ({ epoch: i + 1, epochs: 20, loss: 2 * 0.8 ** i, gradNorm: 3 * 0.9 ** i, clipped: i % 3 === 0 ? 1 : 0, radius: 0.9 + 0.01 * i, sigmaMax: 1.1 + 0.01 * i, elapsedMs: 50 * (i + 1) }));
+  return Array.from({ length: n }, (_, i) => ({ epoch: i + 1, epochs: 20, loss: 2 * 0.8 ** i, heldOutLoss: 2.2 * 0.82 ** i, gradNorm: 3 * 0.9 ** i, gradNormMax: 5 * 0.9 ** i, clipped: i % 3 === 0 ? 1 : 0, batches: 4, radius: 0.9 + 0.01 * i, sigmaMax: 1.1 + 0.01 * i, elapsedMs: 50 * (i + 1) }));
 }
 
 async function post(page: Page, message: unknown): Promise<void> {
@@ -279,7 +279,7 @@ describe('the panel in Chromium', function () {
     const expected: Record<string, RegExp[]> = {
       decay: [/distance d = t − k/, /bound \(γσ_max\)\^d/, /spectral radius ρ = /, /horizon \d+/],
       whh: [/cumulative share/, /d ≥ \d+/],
-      training: [/loss L = Σ ℓ_t/, /clip events/, /epoch 6 \/ 20/],
+      training: [/train loss/, /held-out loss/, /batches clipped/, /epoch 6 \/ 20/],
     };
     for (const [view, patterns] of Object.entries(expected)) {
       await showView(page, view);
@@ -316,7 +316,7 @@ describe('the panel in Chromium', function () {
     await post(page, { type: 'trainEnd', reason: 'finished', nonFinite: null });
     const stats = await canvasStats(page, 'training');
     assert.ok(stats.differingFraction > 0.02 && stats.colors > 10);
-    assert.match((await page.locator('section.view[data-view="training"] details.text-alt p').textContent())!, /over 8 of 20 epochs.*clipping fired 3 times/);
+    assert.match((await page.locator('section.view[data-view="training"] details.text-alt p').textContent())!, /over 8 of 20 epochs.*clipped 3 of 32 batches/);
   });
 
   it('marks the picture stale with the problems, keeping the last one', async () => {
@@ -435,7 +435,7 @@ describe('screenshots of every view, light, dark and both high-contrast themes',
       try {
         await sendCompare(page, ['rnn', 'lstm', 'gru'], 1);
         await sendResult(page, fixture('lstm'), 2);
-        await post(page, { type: 'trainStart', epochs: 20, model: 'adding-lag50.lstm.unroll.json' });
+        await post(page, { type: 'trainStart', epochs: 20, model: 'adding-lag50.lstm.unroll.json', baseline: { kind: 'mean', loss: 0.5, what: 'predicting the mean target (1.0)' }, unit: 'mean squared error per target step' });
         for (const point of trainPoints(12)) await post(page, { type: 'trainProgress', point });
         const shots: [string, FixtureName | undefined][] = [['unrolled', 'lstm'], ['heatmap', 'lstm'], ['flow', 'truncated'], ['decay', 'rnn'], ['whh', 'rnn'], ['training', undefined], ['compare', undefined]];
         for (const [view, name] of shots) {

@@ -14,6 +14,7 @@ import type { Painter } from '../paint';
 import { ContextPainter } from '../paint';
 import type { Palette } from '../theme';
 import { ChartView } from './chartView';
+import { termBar } from '../terms';
 
 const HEIGHT = 420;
 /** Room right of the plot for the spectral numbers. */
@@ -63,6 +64,7 @@ export class DecayView extends ChartView {
 
   constructor(ctx: ViewContext) {
     super(ctx, 'Decay of the gradient with temporal distance, against the theoretical bound');
+    this.controls.append(termBar([['decay slope', ['slope']], ['horizon', ['horizon']], ['bound (γσ_max)^d', ['bound', 'gamma', 'sigmaMax']], ['step gain', ['stepGain']]]));
   }
 
   protected emptyMessage(): string | undefined {

@@ -4,13 +4,14 @@ import type { AnalysisResult } from '../../src/protocol';
 import type { ColorScale } from '../colormap';
 import { lut, makeScale, parseRgb, position } from '../colormap';
 import type { Axis } from '../chart';
-import { drawAxes, drawLegend, indexTicks, legendRange, markLine, markSelection } from '../chart';
+import { drawAxes, drawLegend, indexTicks, LEGEND_MIN_HEIGHT, legendRange, markLine, markSelection } from '../chart';
 import { exact, fmt } from '../format';
 import type { ViewContext } from '../model';
 import { steps } from '../model';
 import type { Painter } from '../paint';
 import { imageCanvas } from '../paint';
 import { CanvasView } from './view';
+import { termBar } from '../terms';
 
 const M = { left: 58, right: 110, top: 46, bottom: 48 };
 
@@ -23,6 +24,7 @@ export class FlowView extends CanvasView {
 
   constructor(ctx: ViewContext) {
     super(ctx, 'Flow matrix: how strongly the loss at each step t reaches each earlier hidden state h_k');
+    this.controls.append(termBar([['flow row', ['flowRow']], ['horizon', ['horizon']]]));
   }
 
   protected emptyMessage(): string | undefined {
@@ -32,7 +34,14 @@ export class FlowView extends CanvasView {
   }
 
   protected layoutHeight(width: number): number {
-    return M.top + this.mapHeight(width, this.ctx.data.result?.flow.steps.length ?? 1) + M.bottom;
+    const mapH = this.mapHeight(width, this.ctx.data.result?.flow.steps.length ?? 1);
+    // The colour bar may reach below a short map (one row): leave room for it and its note.
+    return Math.max(M.top + mapH + M.bottom, M.top + 10 + this.legendHeight(mapH) + 24);
+  }
+
+  /** The colour bar: 40 px shorter than the map, but never too short for its labels. */
+  private legendHeight(mapH: number): number {
+    return Math.max(LEGEND_MIN_HEIGHT, mapH - 40);
   }
 
   /** Square-ish, but no taller than 12 px per row: a sequence-to-one loss has a single row. */
@@ -128,7 +137,7 @@ export class FlowView extends CanvasView {
     markSelection(p, pal, M.left, M.top + row * g.rowH, g.plotW, Math.max(2, g.rowH));
     markLine(p, pal, [colX(sel + 0.5), M.top, colX(sel + 0.5), M.top + g.mapH], pal.highContrast ? 2 : 1, [2, 3]);
 
-    drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.top + 10, width: 12, height: g.mapH - 40 }, scale, lut(this.ctx.settings.colormap, false), 'grey: exactly 0');
+    drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.top + 10, width: 12, height: this.legendHeight(g.mapH) }, scale, lut(this.ctx.settings.colormap, false), 'grey: exactly 0');
     const [lo, hi] = legendRange(scale);
     this.root.dataset.legendLo = String(lo);
     this.root.dataset.legendHi = String(hi);

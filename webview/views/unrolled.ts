@@ -9,10 +9,11 @@ import { cellName, rowNorms, steps } from '../model';
 import type { Painter } from '../paint';
 import { imageCanvas } from '../paint';
 import { CanvasView } from './view';
+import { exactRow, inputLabel, targetLabel } from '../inputs';
 
 const LEFT = 44;
 const LEGEND_SPACE = 96;
-const Y = { header: 14, stepLabel: 40, x: 66, cPath: 104, cell: 142, o: 214, loss: 240, mapTop: 272, mapHeight: 22, height: 318 };
+const Y = { header: 14, stepLabel: 40, x: 66, cPath: 104, cell: 142, o: 214, y: 238, loss: 260, mapTop: 292, mapHeight: 22, height: 338 };
 const MIN_ZOOM = 6;
 const MAX_ZOOM = 160;
 const MAX_EDGE = 12;
@@ -152,6 +153,10 @@ export class UnrolledView extends CanvasView {
     const t = this.stepAt(x, y);
     if (!r || t === undefined) return undefined;
     const parts = [`step ${t}`, `‖∂L/∂h_t‖ = ${exact(this.gradNorms()[t])}`, `ℓ_t = ${exact(r.lossPerStep[t])}`];
+    const xl = inputLabel(r, t), xs = exactRow(r.input, t);
+    if (xs !== undefined) parts.push(`x_t = ${xs}${xl?.text && xl.text !== xs ? ` (${xl.text})` : ''}`);
+    const yl = targetLabel(r, t), ys = exactRow(r.target, t);
+    if (ys !== undefined) parts.push(`target y_t = ${ys}${yl && yl.text !== ys ? ` (${yl.text})` : ''}`);
     if (t > 0) parts.push(`‖∂h_t/∂h_{t−1}‖_F = ${exact(r.stepJacobian[t])}`);
     if (r.forgetMean) parts.push(`mean f_t = ${exact(r.forgetMean[t])} (forget-gate approximation of the cell path)`);
     return parts.join(' · ');
@@ -171,6 +176,10 @@ export class UnrolledView extends CanvasView {
     const radius = Math.max(2, Math.min(16, zoom * 0.3));
     const boxW = Math.max(3, Math.min(30, zoom * 0.55));
     const showText = zoom >= 30;
+    const showInputs = zoom >= 22;
+    const targets = r.target !== undefined;
+    // A text: every step is a character, none stands out.
+    const text = r.meta.vocab !== undefined;
     let maxJ = 0;
     for (let t = 1; t < T; t++) if (Number.isFinite(r.stepJacobian[t])) maxJ = Math.max(maxJ, r.stepJacobian[t]);
 
@@ -203,8 +212,20 @@ export class UnrolledView extends CanvasView {
       }
       p.polyline([x, Y.x + 10, x, Y.cell - radius], pal.muted, 1);
       p.polyline([x, Y.cell + radius, x, Y.o - 10], pal.muted, 1);
-      p.rect(x - boxW / 2, Y.x - 9, boxW, 18, pal.background, pal.muted);
+      // What went in: readable once a column is wide enough for a few characters. The inputs the task is about (a
+      // marked number, a symbol) get a wider box with a heavier frame and bold text; the rest stay quiet.
+      const xl = showInputs ? inputLabel(r, t) : undefined;
+      const key = !!xl?.text && xl.strong && xl.text.length > 2;
+      const xW = key ? Math.max(boxW, Math.min(zoom - 4, 40)) : boxW;
+      const heavy = !!xl?.strong && !text;
+      p.rect(x - xW / 2, Y.x - 9, xW, 18, pal.background, heavy ? pal.foreground : pal.muted, heavy ? 2 : 1);
       p.rect(x - boxW / 2, Y.o - 9, boxW, 18, pal.background, pal.muted);
+      if (xl?.text && (xl.strong || zoom >= 36)) p.text(x, Y.x, xl.text, { color: xl.strong ? pal.foreground : pal.muted, align: 'center', baseline: 'middle', size: xl.strong ? 10 : 9, bold: xl.strong });
+      const yl = targets ? targetLabel(r, t) : undefined;
+      if (yl) {
+        if (zoom >= 24 || yl.text.length <= 2) p.text(x, Y.y, yl.text, { color: pal.foreground, align: 'center', baseline: 'middle', size: yl.text.length > 4 ? 9 : 10, bold: true });
+        else p.circle(x, Y.y, 2.5, pal.foreground, pal.foreground, 1);
+      }
       const pos = position(scale, norms[t]);
       const fill = pos >= 0 ? lutColor(table, Number.isNaN(pos) ? 0 : pos) : pal.error;
       p.circle(x, Y.cell, radius, fill, t === sel ? pal.focus : pal.border, t === sel ? 3 : 1);
@@ -221,6 +242,7 @@ export class UnrolledView extends CanvasView {
     rowLabel(Y.cell, 'h_t');
     if (lstm) rowLabel(Y.cPath, 'c_t');
     rowLabel(Y.o, 'o_t');
+    if (targets) rowLabel(Y.y, 'y_t');
     rowLabel(Y.loss, 'ℓ_t');
 
     drawLegend(p, pal, { left: LEFT + plotW + 16, top: Y.x, width: 12, height: Y.o - Y.x }, scale, table);
@@ -265,6 +287,15 @@ export class UnrolledView extends CanvasView {
       `The step Jacobian norm ‖∂h_t/∂h_{t−1}‖_F averages ${fmt(mean)} (from ${fmt(Math.min(...js))} to ${fmt(Math.max(...js))}). `;
     if (r.forgetMean) s += `Mean forget gate (the cell path's forget-gate approximation) averages ${fmt(r.forgetMean.reduce((a, b) => a + b, 0) / T)}. `;
     s += `Selected step ${sel}: ℓ_t = ${fmt(r.lossPerStep[sel])}, ‖∂L/∂h_t‖ = ${fmt(norms[sel])}.`;
+    const list = (items: string[]) => `${items.slice(0, 12).join(', ')}${items.length > 12 ? ', …' : ''}`;
+    const inputs: string[] = [], targets: string[] = [];
+    for (let t = 0; t < T; t++) {
+      const x = inputLabel(r, t), y = targetLabel(r, t);
+      if (x?.strong) inputs.push(`${t}: ${x.text}`);
+      if (y) targets.push(`${t}: ${y.text}`);
+    }
+    if (inputs.length) s += ` Inputs x_t (step: input): ${list(inputs)}.`;
+    if (targets.length) s += ` Targets y_t${targets.length === T ? ' at every step' : ''}: ${list(targets)}.`;
     return s;
   }
 
