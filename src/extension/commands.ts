@@ -224,7 +224,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
     if (!(await mayWriteBeside(jsonUri.fsPath, target === undefined))) return undefined;
     try {
       // Never onto the data, model or weights shown, and only where writing can succeed.
-      await checkOutputs([{ path: uri.fsPath, what: 'report' }, { path: jsonUri.fsPath, what: 'JSON' }], results[0].meta, nodeFiles, nodeWrites);
+      // A comparison of model files reads each run's own files: none of them may be written over either.
+      for (const r of results) await checkOutputs([{ path: uri.fsPath, what: 'report' }, { path: jsonUri.fsPath, what: 'JSON' }], r.meta, nodeFiles, nodeWrites);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       void vscode.window.showErrorMessage(`Unroll: the report was not exported. ${e.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);

@@ -1,6 +1,7 @@
 // Compare Model Files: the walkthrough's "exploding and clipping" step trains two model files side by side and shows
 // them in the panel's Compare tab.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../../src/protocol/result';
@@ -27,6 +28,16 @@ describe('compare model files', () => {
     assert.equal(api.lastCompare(), results);
     assert.equal(api.training(), false, 'no training thread left running');
     await waitFor('the panel to draw the comparison', renderedAtLeast(api, api.resultGeneration()));
+
+    // Export Report carries both trained runs, and never writes over the second run's model file.
+    const second = files[1].fsPath;
+    const before = readFileSync(second, 'utf8');
+    assert.equal(await vscode.commands.executeCommand('unroll.exportReport', files[1]), undefined);
+    assert.equal(readFileSync(second, 'utf8'), before);
+    const target = vscode.Uri.file(join(root, 'exported', 'exploding-compare.html'));
+    assert.equal((await vscode.commands.executeCommand<vscode.Uri | undefined>('unroll.exportReport', target))?.fsPath, target.fsPath);
+    const numbers = JSON.parse(readFileSync(join(root, 'exported', 'exploding-compare.json'), 'utf8'));
+    assert.deepEqual(numbers.results.map((r: any) => [r.meta.label, r.training.history.length > 0]), [['exploding.rnn.unroll.json', true], ['exploding-clipped.rnn.unroll.json', true]]);
   });
 
   it('takes names relative to the workspace (as a walkthrough link gives them) and epochs 0 compares at initialization', async () => {
