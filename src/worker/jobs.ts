@@ -89,11 +89,11 @@ interface CompareRun {
   notes: string[];
 }
 
-
 /**
  * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
- * - one run per cell (`cells`; empty = the model file's `compare`, else rnn, lstm, gru): the same data, seed and settings; every cell starts from its own fresh initialization with the
- *   model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used);
+ * - one run per cell (`cells`; empty = the model file's `compare`, else rnn, lstm, gru): the same data, seed and
+ *   settings; every cell starts from its own fresh initialization with the model's seed (weights trained for one
+ *   cell would make the comparison unfair, so a `weights` file is not used);
  * - one run per model file (`models`): each file as written (its cell, init, optimizer, clipping, weights).
  * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
  * comparison (its `training.nonFinite` says where); the others go on.
@@ -146,7 +146,10 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
     }
     const startedFrom = run.loaded.params && run.params === run.loaded.params ? 'file' : 'initialization';
     const notes = [...run.notes];
-    if (summary) notes.push(summary.reason === 'nonFinite' ? `Training diverged after ${summary.epochs} of ${epochs} epoch(s); these are the last finite weights.` : `After ${summary.epochs} epoch(s) of training.`);
+    if (summary) {
+      const diverged = summary.nonFinite?.epoch ?? summary.epochs + 1;
+      notes.push(summary.reason === 'nonFinite' ? `Training diverged in epoch ${diverged} of ${epochs}; these are the last finite weights it reached.` : `After ${summary.epochs} epoch(s) of training.`);
+    }
     const weights: WeightsState = summary ? { kind: 'trained', epochs: summary.epochs, startedFrom } : weightsStateOf(run.loaded, run.model, run.params);
     const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights);
     result.meta = { ...result.meta, label: run.label };
