@@ -216,6 +216,28 @@ describe('unroll CLI', () => {
       assert.deepEqual(results.map((r: any) => r.training.reason), ['nonFinite', 'finished']);
     });
 
+    it('Ctrl-C during the training stops every run, writes nothing and exits 130', async () => {
+      let interrupt: (() => void) | undefined;
+      let stdout = '';
+      let stderr = '';
+      const out = path.join(dir, 'runs.json');
+      const code = await main(['compare', 'sine.csv', '--cells', 'rnn,lstm,gru', '--epochs', '500', '--json', out], {
+        stdout: {
+          write: (s: string) => {
+            stdout += s;
+            if (/epoch 1\//.test(s)) interrupt?.();
+          },
+        },
+        stderr: { write: (s: string) => (stderr += s) },
+        cwd: EXAMPLES,
+        onInterrupt: (handler) => ((interrupt = handler), () => (interrupt = undefined)),
+      });
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /nothing was written/);
+      assert.ok(!existsSync(out));
+      assert.deepEqual(stdout.trimEnd().split('\n').map((l) => l.slice(0, 6)), ['[1/3 r'], 'one epoch of the first run, then the stop');
+    });
+
     it('refuses usage mistakes and an output onto an input before any run starts', async () => {
       for (const argv of [
         ['compare'],
