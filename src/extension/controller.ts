@@ -185,7 +185,7 @@ export class Controller extends Disposable {
     }
   }
 
-  /** A compare whose runs train first: progress in a cancellable notification and in the panel's Training tab (with `run`). */
+  /** A compare whose runs train first: progress in a cancellable notification, and every point to the panel with its `run` (drawn live per run). */
   private trainingCompare(source: AnalyzeSource, cells: CellKind[], models: string[] | undefined, names: string[], epochs: number) {
     const start: WebviewTrainStart = { type: ToWebviewType.TrainStart, epochs, model: names.join(' vs ') };
     this.trainingShown = { start, points: [] };
