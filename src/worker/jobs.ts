@@ -3,6 +3,7 @@ import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummar
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
+import { basename, dirname, isInside } from '../data/paths';
 import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
 export interface AnalyzeOutcome {
@@ -59,20 +60,105 @@ export interface CompareOutcome {
   results: AnalysisResult[];
   files: string[];
   warnings: Problem[];
+  /** A stop was asked for (shouldStop) before every run was done: `results` holds only the runs finished. */
+  stopped: boolean;
+}
+
+export interface CompareOptions {
+  /** Model files (absolute paths) to run side by side instead of one run per cell; `cells` is then ignored. */
+  models?: string[];
+  /** Train every run this many epochs before analyzing it; 0 or absent compares at initialization. */
+  epochs?: number;
+  /** Training progress of run `run` (its index in the results). */
+  onProgress?(run: number, point: TrainPoint): void;
+  /** Checked between training batches and between runs: true ends the comparison (stopped). */
+  shouldStop?(): boolean;
+  yieldNow?(): Promise<void>;
+  /** Called once every run is loaded (so every file read is known) and before any compute, once per run. */
+  beforeCompute?: BeforeCompute;
+  /** Once loaded, before any compute: the runs' labels, in the order of the results and of `onProgress`'s `run`. */
+  onRuns?(labels: string[]): void;
+}
+
+interface CompareRun {
+  label: string;
+  loaded: LoadedAnalysis;
+  model: ResolvedModel;
+  /** Where the run starts: the model file's weights (a model-file run that names them) or a fresh initialization. */
+  params: ParamSet;
+  notes: string[];
 }
 
 /**
- * The same data, seed and settings, once per cell. Every cell starts from its own fresh initialization with the
- * model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used).
+ * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
+ * - one run per cell (`cells`; empty = the model file's `compare`, else rnn, lstm, gru): the same data, seed and
+ *   settings; every cell starts from its own fresh initialization with the model's seed (weights trained for one
+ *   cell would make the comparison unfair, so a `weights` file is not used);
+ * - one run per model file (`models`): each file as written (its cell, init, optimizer, clipping, weights).
+ * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
+ * comparison (its `training.nonFinite` says where); the others go on.
  */
-export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[]): Promise<CompareOutcome> {
-  const loaded = await loadAnalysis(source, settings, files, { compare: cells });
-  const results = cells.map((cell) => {
-    const model: ResolvedModel = { ...loaded.model, cell };
+export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[], options: CompareOptions = {}): Promise<CompareOutcome> {
+  const epochs = options.epochs ?? 0;
+  const training = epochs > 0;
+  const runs: CompareRun[] = [];
+  const warnings: Problem[] = [];
+  const read = new Set<string>();
+  if (options.models && options.models.length > 0) {
+    for (const modelPath of options.models) {
+      // Each file's data must stay inside the workspace; a file from elsewhere (the bundled examples) is its own root.
+      const workspaceRoot = isInside(source.workspaceRoot, modelPath) ? source.workspaceRoot : dirname(modelPath);
+      const loaded = await loadAnalysis({ path: modelPath, workspaceRoot }, settings, files, { training });
+      runs.push({ label: basename(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
+    }
+  } else {
+    if (cells.length === 0) {
+      // The model file's own list, when it has one; else every cell.
+      const listed = (await loadAnalysis(source, settings, files, { compare: [] })).model.compare;
+      cells = listed && listed.length > 0 ? listed : ['rnn', 'lstm', 'gru'];
+    }
+    const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
-    return analyzeLoaded(loaded, model, initParams(model), settings, notes);
-  });
-  return { results, files: loaded.files, warnings: loaded.warnings };
+    for (const cell of cells) {
+      const model: ResolvedModel = { ...loaded.model, cell };
+      runs.push({ label: cell, loaded, model, params: initParams(model), notes });
+    }
+  }
+  for (const run of runs) {
+    for (const f of run.loaded.files) read.add(f);
+    warnings.push(...run.loaded.warnings);
+  }
+  for (const run of new Set(runs.map((r) => r.loaded))) await options.beforeCompute?.(run.meta);
+  options.onRuns?.(runs.map((r) => r.label));
+
+  const stop = options.shouldStop ?? (() => false);
+  const results: AnalysisResult[] = [];
+  for (const [index, run] of runs.entries()) {
+    if (stop()) return { results, files: [...read], warnings, stopped: true };
+    let summary: TrainingSummary | undefined;
+    if (training) {
+      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs, {
+        onProgress: (point) => options.onProgress?.(index, point),
+        shouldStop: stop,
+        yieldNow: options.yieldNow ?? (async () => undefined),
+      }));
+      if (summary.reason === 'cancelled') return { results, files: [...read], warnings, stopped: true };
+    }
+    const startedFrom = run.loaded.params && run.params === run.loaded.params ? 'file' : 'initialization';
+    const notes = [...run.notes];
+    if (summary) {
+      const diverged = summary.nonFinite?.epoch ?? summary.epochs + 1;
+      notes.push(summary.reason === 'nonFinite' ? `Training diverged in epoch ${diverged} of ${epochs}; these are the last finite weights it reached.` : `After ${summary.epochs} epoch(s) of training.`);
+    }
+    const weights: WeightsState = summary ? { kind: 'trained', epochs: summary.epochs, startedFrom } : weightsStateOf(run.loaded, run.model, run.params);
+    const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights);
+    result.meta = { ...result.meta, label: run.label };
+    // A cell run does not use the weights file the model names: the report must not say it does.
+    if (startedFrom === 'initialization' && result.meta.weightsFile) delete result.meta.weightsFile;
+    if (summary) result.training = summary;
+    results.push(result);
+  }
+  return { results, files: [...read], warnings, stopped: false };
 }
 
 export interface TrainHooks {

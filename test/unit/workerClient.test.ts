@@ -80,6 +80,19 @@ describe('WorkerClient', () => {
     assert.deepEqual((await fresh).files, ['fresh']);
   });
 
+  it('a training compare sends its models and epochs and streams each point with its run', async () => {
+    const { client, workers } = setup();
+    const seen: string[] = [];
+    const answer = client.compare(source, settings, [], { models: ['/ws/a.unroll.json', '/ws/b.unroll.json'], epochs: 2 }, (run, p) => seen.push(`${run}:${p.epoch}`));
+    const request = workers[0].received[0];
+    assert.ok(request.type === ToWorkerType.Compare);
+    assert.deepEqual([request.models, request.epochs], [['/ws/a.unroll.json', '/ws/b.unroll.json'], 2]);
+    for (const [run, epoch] of [[0, 1], [0, 2], [1, 1], [1, 2]]) workers[0].reply({ type: FromWorkerType.Progress, requestId: request.requestId, point: point(epoch), run });
+    workers[0].reply({ type: FromWorkerType.CompareResult, requestId: request.requestId, results: [fakeResult, fakeResult], files: [] });
+    assert.equal((await answer).results.length, 2);
+    assert.deepEqual(seen, ['0:1', '0:2', '1:1', '1:2']);
+  });
+
   it('turns problems into a JobError that keeps them', async () => {
     const { client, workers } = setup();
     const answer = client.analyze(source, settings);

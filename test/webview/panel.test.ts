@@ -339,6 +339,24 @@ describe('the panel in Chromium', function () {
     assert.deepEqual(commands, ['train', 'stop', 'compare', 'exportReport']);
   });
 
+  it('a report of a trained model fills the Training tab from the Result\'s history', async () => {
+    const result = resultFromJson(fixture('rnn'));
+    const history = [1, 2, 3, 4].map((epoch) => ({ epoch, epochs: 4, loss: 1 / epoch, heldOutLoss: 1.2 / epoch, gradNorm: 3 / epoch, gradNormMax: 5 / epoch, clipped: epoch % 2, batches: 2, radius: 0.9, sigmaMax: 1.1, elapsedMs: 10 * epoch }));
+    result.training = { reason: 'finished', epochs: 4, unit: 'mean squared error per target step', trainSequences: 8, heldOutSequences: 2, batch: 4, baseline: { kind: 'mean', loss: 0.5, what: 'predicting the mean target' }, history, nonFinite: null };
+    const file = path.join(artifacts, 'report-trained.html');
+    writeFileSync(file, await renderReportHtml([result], 'trained', path.join(root, 'dist')));
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    try {
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('section.view[data-view="unrolled"] canvas.view-canvas');
+      await showView(page, 'training');
+      assert.ok((await canvasStats(page, 'training')).differingFraction > 0.02, 'training curves drawn in the report');
+      assert.doesNotMatch((await page.locator('section.view[data-view="training"]').textContent()) ?? '', /No training yet/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('opens the standalone report from file:// offline and shows the views', async () => {
     const results = (['rnn', 'lstm', 'gru'] as const).map((n) => resultFromJson(fixture(n)));
     const hostile = '</script><script>document.title = "pwned"</script><!--';
