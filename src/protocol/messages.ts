@@ -181,6 +181,7 @@ export const enum ToWebviewType {
   TrainProgress = 'trainProgress',
   TrainEnd = 'trainEnd',
   Busy = 'busy',
+  ShowView = 'showView',
 }
 
 export interface WebviewResult {
@@ -227,6 +228,20 @@ export interface WebviewBusy {
   what: string;
 }
 
+/** The panel's views (its tabs), in order: `unroll.showView` takes one of these ids. */
+export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare'] as const;
+export type PanelView = (typeof PANEL_VIEWS)[number];
+
+export function isPanelView(x: unknown): x is PanelView {
+  return typeof x === 'string' && (PANEL_VIEWS as readonly string[]).includes(x);
+}
+
+/** Select a view (tab), as a click on its tab would: `unroll.showView`, e.g. from the walkthrough. */
+export interface WebviewShowView {
+  type: ToWebviewType.ShowView;
+  view: PanelView;
+}
+
 export type ToWebview =
   | WebviewResult
   | WebviewCompare
@@ -234,7 +249,8 @@ export type ToWebview =
   | WebviewTrainStart
   | WebviewTrainProgress
   | WebviewTrainEnd
-  | WebviewBusy;
+  | WebviewBusy
+  | WebviewShowView;
 
 export const enum FromWebviewType {
   Ready = 'ready',
