@@ -1,4 +1,4 @@
-// The CLI's human summary of one analysis: the numbers THEORY.md says to look at, then the headline sentence.
+// The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
 import { describeNonFinite, summarize } from '../protocol/summary';
 import type { AnalysisResult, TrainPoint } from '../protocol/result';
 

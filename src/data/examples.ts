@@ -1,5 +1,5 @@
 // The example workspace (examples/, also written by `unroll example`): tasks that separate short from long
-// memory (THEORY.md), generated from fixed seeds so every machine writes the same bytes.
+// memory (README, "The argument, step by step"), generated from fixed seeds so every machine writes the same bytes.
 import { ALICE_OPENING } from './exampleText';
 
 export interface ExampleFile {

@@ -1,4 +1,4 @@
-// Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview (DESIGN.md §1, §6).
+// Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview.
 // Each union is closed, so a wrong message is a compile error; `parseFromWebview` checks what the webview sends.
 import type { AnalysisResult, CellKind, NonFinite, TrainPoint } from './result';
 

@@ -1,4 +1,4 @@
-// The Result of one analysis: what the engine computes and every view draws (DESIGN.md §5).
+// The Result of one analysis: what the engine computes and every view draws.
 // In memory, large arrays are flat row-major Float64Arrays so they cross worker/webview boundaries as
 // transferable buffers; `resultToJson` gives the nested-array JSON contract of the CLI's --json.
 
