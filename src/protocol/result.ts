@@ -210,7 +210,7 @@ export interface ResultMeta {
   /** Index of the analyzed sequence among the training sequences (windows), and how many there are. */
   sequence: number;
   sequences: number;
-  /** For char-lm: the vocabulary, in index order. */
+  /** For char-lm: the vocabulary, in index order: the file's characters sorted by Unicode code point (Python's sorted(set(text))). */
   vocab?: string[];
   /** Column names of inputs / targets where the file has them. */
   inputNames?: string[];
