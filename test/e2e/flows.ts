@@ -417,7 +417,9 @@ const walkthroughClipping: Flow = {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {}); // the workbench has focus, not a webview
     await runCommand(page, 'Welcome: Open Walkthrough');
     // The list holds VS Code's own walkthroughs too: type to narrow it, as a person would.
-    await quickInputBox(page).fill('backpropagation through time', { timeout: 15_000 });
+    const box = quickInputBox(page);
+    await until('the list of walkthroughs (the palette gone)', async () => (await box.isVisible()) && !(await box.inputValue()).startsWith('>'), 15_000);
+    await box.fill('backpropagation through time', { timeout: 15_000 });
     const row = quickInputRow(page, WALKTHROUGH_TITLE);
     await until(`"${WALKTHROUGH_TITLE}" among the walkthroughs`, async () => (await row.count()) > 0, 30_000);
     await row.first().click();
