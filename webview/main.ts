@@ -249,6 +249,15 @@ class App implements ViewContext {
     this.saveSoon();
   }
 
+  /** The training a report's Result carries: the Training tab shows its history as the live chart would, finished. */
+  showTrainingOf(r: AnalysisResult): void {
+    const t = r.training;
+    if (!t) return;
+    const name = r.meta.label ?? (r.meta.modelFile ?? r.meta.dataFile).split(/[\\/]/).pop() ?? '';
+    this.data.training = { epochs: t.history[t.history.length - 1]?.epochs ?? t.epochs, model: name, points: t.history, running: false, end: { reason: t.reason, nonFinite: t.nonFinite } };
+    this.viewById('training').invalidate();
+  }
+
   /** Compare results embedded in a report. */
   showCompare(results: AnalysisResult[]): void {
     this.data.compare = results;
@@ -344,6 +353,7 @@ function start(): void {
   const embedded = host.embeddedResults();
   if (embedded.length) {
     app.showResult(embedded[0]);
+    app.showTrainingOf(embedded[0]);
     if (embedded.length > 1) app.showCompare(embedded);
   }
   host.post({ type: FromWebviewType.Ready });

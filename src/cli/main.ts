@@ -14,9 +14,9 @@ import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/message
 import { resultToJson } from '../protocol/json';
 import type { CellKind } from '../protocol/result';
 import { describeNonFinite } from '../protocol/summary';
-import { runAnalyze, runTrain, type BeforeCompute } from '../worker/jobs';
+import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
 import { renderReportHtml } from './report';
-import { humanSummary, progressLine } from './summary';
+import { compareProgressLine, compareTable, humanSummary, progressLine, runName } from './summary';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -31,7 +31,9 @@ const USAGE = `Usage:
                  [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
                  [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
-                 [--json] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
+                 [--json] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
+  unroll compare <data|model.unroll.json> [more model files...] [--model m] [--cells rnn,lstm,gru] [--epochs N]
+                 [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll example <${EXAMPLE_NAMES.join('|')}|all> [--lag N] [--out DIR] [--force]
   unroll --help
 
@@ -40,11 +42,17 @@ Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain t
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
   per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
+compare: one run per cell (--cells, else the model file's "compare", else rnn,lstm,gru) on the same data and seed,
+  or one run per model file when several are given. --epochs N trains every run N epochs first; without it the
+  runs are compared at initialization. A run that diverges stays in the table, marked.
+train --out and compare --out write the standalone HTML report (Training tab: loss, held-out loss, gradient norm
+  before clipping, clip events; Compare tab for compare).
 Outputs (--json, --out, --save) are never an input of the run, and are written whole or not at all. --save replaces
 only weights Unroll wrote; --force replaces any file there, or the weights the run started from.
 Ctrl-C stops at the next check (training saves what it has); a second Ctrl-C quits at once.
 Exit codes: 0 ok, 2 bad input or a refused output or cost (path:line:col: message), 3 training diverged (nothing
-saved), 130 stopped by Ctrl-C, 1 internal error.
+saved; train only: a compare whose run diverged still exits 0, the run is marked), 130 stopped by Ctrl-C,
+1 internal error.
 `;
 
 const CELLS: readonly string[] = ['rnn', 'lstm', 'gru'];
@@ -67,6 +75,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await analyzeCommand(rest, io);
       case 'train':
         return await trainCommand(rest, io);
+      case 'compare':
+        return await compareCommand(rest, io);
       case 'example':
         return await exampleCommand(rest, io);
       default:
@@ -251,9 +261,11 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, epochs: { type: 'string' }, save: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { ...sourceOptions, epochs: { type: 'string' }, save: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
   });
   const file = oneFile(positionals, 'train', values);
+  const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
+  if (outFile && values.save !== undefined && outFile === path.resolve(io.cwd, values.save)) throw new UsageError('--out and --save name the same file');
   const epochs = positiveInteger(values.epochs, 'epochs', 100_000);
   if (values.save !== undefined && !values.save.endsWith('.safetensors')) throw new UsageError(`--save writes safetensors: name the file *.safetensors, got "${values.save}"`);
   if (values.force && values.save === undefined) throw new UsageError('--force applies to --save (replacing a file there)');
@@ -273,14 +285,19 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
         },
         shouldStop: stopped,
         yieldNow: () => new Promise((resolve) => setImmediate(resolve)),
-        beforeCompute: async () => stopIfAsked(),
+        beforeCompute: async (inputs) => {
+          stopIfAsked();
+          if (outFile) await checkOutputs([{ path: outFile, what: 'report' }], inputs, nodeFiles, nodeWrites);
+        },
       },
     );
     if (tty) io.stdout.write('\n');
     const diverged = outcome.reason === 'nonFinite' ? 3 : 0;
+    // The report shows what the run did, a diverged or stopped one included (its Training tab says where it ended).
+    if (outFile) await writeOutput(outFile, await renderReportHtml([outcome.result], `Unroll training: ${path.basename(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile)}`), 'report');
     if (values.json) {
       const { reason, last, nonFinite, saved } = outcome;
-      io.stdout.write(JSON.stringify({ type: 'done', reason, last, nonFinite, saved: saved ? shown(saved, io) : null }) + '\n');
+      io.stdout.write(JSON.stringify({ type: 'done', reason, last, nonFinite, saved: saved ? shown(saved, io) : null, report: outFile ? shown(outFile, io) : null }) + '\n');
       return diverged;
     }
     const epoch = (outcome.last?.epoch ?? 0) + 1;
@@ -291,7 +308,85 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
     }[outcome.reason];
     io.stdout.write(`${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}\n\n`);
     io.stdout.write(humanSummary(outcome.result, shown(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile, io)));
+    if (outFile) io.stdout.write(`wrote ${values.out}\n`);
     return diverged;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Runs side by side: one per cell on one source, or one per model file. With --epochs every run trains first; a run
+ * that diverges stays in the comparison, marked, and the others go on (exit 0: the comparison is complete).
+ */
+async function compareCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...sourceOptions, cells: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' } },
+  });
+  if (positionals.length === 0) throw new UsageError('compare takes a sequence file or a *.unroll.json, or several *.unroll.json to run side by side');
+  let models: string[] | undefined;
+  if (positionals.length > 1) {
+    const notModels = positionals.filter((p) => !isModelFilePath(p));
+    if (notModels.length) throw new UsageError(`several files are compared as model files (*.unroll.json), one run each; ${notModels.join(', ')} is not one`);
+    if (values.cells !== undefined) throw new UsageError('--cells applies to one source (one run per cell); several model files each name their own cell');
+    if (values.model !== undefined || values.weights !== undefined) throw new UsageError('--model and --weights apply to one source; several model files name their own data and weights');
+    models = positionals.map((p) => path.resolve(io.cwd, p));
+    if (new Set(models).size !== models.length) throw new UsageError('the same model file is named twice');
+  } else oneFile(positionals, 'compare', values);
+  let cells: CellKind[] = [];
+  if (values.cells !== undefined) {
+    const listed = values.cells.split(',').map((c) => c.trim());
+    const bad = listed.filter((c) => !CELLS.includes(c));
+    if (bad.length || listed.length === 0) throw new UsageError(`--cells takes a comma-separated list of rnn, lstm, gru, got "${values.cells}"`);
+    if (new Set(listed).size !== listed.length) throw new UsageError(`--cells lists a cell twice: "${values.cells}"`);
+    cells = listed as CellKind[];
+  }
+  const epochs = values.epochs === '0' ? 0 : positiveInteger(values.epochs, 'epochs', 100_000);
+  const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
+  const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
+  const targets: OutputTarget[] = [
+    ...(jsonFile ? [{ path: jsonFile, what: 'JSON' }] : []),
+    ...(outFile ? [{ path: outFile, what: 'report' }] : []),
+  ];
+  // With --json - stdout carries only the JSON; progress and the table go to stderr.
+  const text = values.json === '-' ? io.stderr : io.stdout;
+  const { stopped, stopIfAsked, release } = interrupts(io);
+  try {
+    const source = sourceFor(positionals[0], values, io);
+    let runs = 0;
+    let labels: string[] = [];
+    const outcome = await runCompare(source, settingsFrom(values), stoppable(nodeFiles, stopIfAsked), cells, {
+      models,
+      epochs,
+      onProgress(run, point) {
+        text.write(compareProgressLine(run, runs, labels[run] ?? String(run + 1), point) + '\n');
+      },
+      shouldStop: stopped,
+      yieldNow: () => new Promise((resolve) => setImmediate(resolve)),
+      beforeCompute: async (inputs) => {
+        stopIfAsked();
+        await checkOutputs(targets, inputs, nodeFiles, nodeWrites);
+      },
+      onRuns(names) {
+        labels = names;
+        runs = names.length;
+      },
+    });
+    if (outcome.stopped) throw new Stopped();
+    printProblems(outcome.warnings, io);
+    const { results } = outcome;
+    const json = JSON.stringify({ results: results.map(resultToJson) }) + '\n';
+    if (values.json === '-') io.stdout.write(json);
+    if (jsonFile) await writeOutput(jsonFile, json, 'JSON');
+    const title = models ? `Unroll: ${models.map((m) => path.basename(m)).join(' vs ')}` : `Unroll: ${results.map(runName).join(', ')} on ${path.basename(results[0].meta.dataFile)}`;
+    if (outFile) await writeOutput(outFile, await renderReportHtml(results, title), 'report');
+    if (epochs) text.write('\n');
+    text.write(compareTable(results));
+    if (jsonFile) text.write(`wrote ${values.json}\n`);
+    if (outFile) text.write(`wrote ${values.out}\n`);
+    return 0;
   } finally {
     release();
   }

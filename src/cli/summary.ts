@@ -56,3 +56,91 @@ export function progressLine(p: TrainPoint, width: number): string {
   const filled = Math.round((barWidth * p.epoch) / p.epochs);
   return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${text}`;
 }
+
+/** A run's name in a comparison: its label (the cell or the model file's name), else its cell. */
+export function runName(r: AnalysisResult): string {
+  return r.meta.label ?? r.model.cell;
+}
+
+/** One line per run per epoch of a training compare, e.g. "[2/2 exploding-clipped.rnn.unroll.json] epoch 3/20 …". */
+export function compareProgressLine(run: number, runs: number, label: string, p: TrainPoint): string {
+  const heldOut = p.heldOutLoss !== null ? `  held-out ${formatNumber(p.heldOutLoss)}` : '';
+  const clipped = p.clipped ? `  clipped ${p.clipped}/${p.batches}` : '';
+  return `[${run + 1}/${runs} ${label}] epoch ${p.epoch}/${p.epochs}  loss ${formatNumber(p.loss)}${heldOut}  ‖g‖ max ${formatNumber(p.gradNormMax)}${clipped}`;
+}
+
+/** What the run's loss column says: the held-out loss against the baseline after training, or the loss at initialization. */
+function lossCell(r: AnalysisResult): string {
+  const t = r.training;
+  if (!t) return `${formatNumber(r.loss)} (sum, at init)`;
+  if (t.reason === 'nonFinite' && t.history.length === 0) return 'diverged';
+  const last = t.history[t.history.length - 1];
+  if (!last) return '–';
+  const loss = last.heldOutLoss ?? last.loss;
+  const which = last.heldOutLoss !== null ? '' : ' (train)';
+  const baseline = Number.isFinite(t.baseline.loss) ? ` vs ${formatNumber(t.baseline.loss)}` : '';
+  return `${formatNumber(loss)}${which}${baseline}`;
+}
+
+function horizonCell(r: AnalysisResult): string {
+  const d = r.flow.decay;
+  if (d.distance.length < 2) return '–';
+  return d.horizon === null ? `> ${d.distance[d.distance.length - 1]}` : String(d.horizon);
+}
+
+function clippedCell(r: AnalysisResult): string {
+  const t = r.training;
+  if (!t) return r.model.clip ? (r.clipped ? 'fired at init' : '0 at init') : 'off';
+  if (!r.model.clip) return 'off';
+  const clipped = t.history.reduce((s, p) => s + p.clipped, 0);
+  const batches = t.history.reduce((s, p) => s + p.batches, 0);
+  return `${clipped}/${batches}`;
+}
+
+function stateCell(r: AnalysisResult): string {
+  const t = r.training;
+  if (!t) return 'at initialization';
+  if (t.reason === 'nonFinite') {
+    const n = t.nonFinite;
+    const where = n?.epoch !== undefined ? ` in epoch ${n.epoch}${n.batch !== undefined ? `, batch ${n.batch}${n.batches !== undefined ? ` of ${n.batches}` : ''}` : ''}` : '';
+    return `diverged${where}`;
+  }
+  const diverging = t.diverging ? `, diverging from epoch ${t.diverging.epoch}` : '';
+  return `after ${plural(t.epochs, 'epoch')}${t.reason === 'cancelled' ? ' (stopped)' : ''}${diverging}`;
+}
+
+/** What the training reached against the trivial predictor, in the loss's own unit; empty without training. */
+function trainingVerdict(r: AnalysisResult): string {
+  const t = r.training;
+  const last = t?.history[t.history.length - 1];
+  if (!t || !last) return '';
+  const loss = last.heldOutLoss ?? last.loss;
+  const which = last.heldOutLoss !== null ? `Held-out loss ${formatNumber(loss)} (${t.unit}, ${plural(t.heldOutSequences, 'held-out sequence')})` : `Training loss ${formatNumber(loss)} (${t.unit}; nothing held out)`;
+  if (!Number.isFinite(loss) || !Number.isFinite(t.baseline.loss)) return '';
+  const verdict = loss < t.baseline.loss ? 'better than' : 'no better than';
+  return `${which}, ${verdict} ${t.baseline.what} (${formatNumber(t.baseline.loss)}). `;
+}
+
+/**
+ * The comparison as a table (run, weights, loss, horizon, step gain / σ_max, clipped batches), then one verdict per
+ * run: the same sentence the panel's headline uses, and where a diverged run stopped.
+ */
+export function compareTable(results: AnalysisResult[]): string {
+  const header = ['run', 'weights', 'loss (held-out vs baseline)', 'horizon', 'step gain / σ_max', 'clipped batches'];
+  const rows = results.map((r) => [
+    runName(r),
+    stateCell(r),
+    lossCell(r),
+    horizonCell(r),
+    `${r.spectral.stepGain === null || r.spectral.stepGain === undefined ? '–' : formatNumber(r.spectral.stepGain)} / ${formatNumber(r.spectral.sigmaMax)}`,
+    clippedCell(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
+  for (const r of results) {
+    const n = r.training?.nonFinite;
+    out.push(`${runName(r)}: ${n ? `training diverged: ${describeNonFinite(n)}; analyzed the last finite weights. ` : trainingVerdict(r)}${summarize(r)}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,7 +1,7 @@
 // The loader's cost gate: the engine's estimate for the shapes just read, against the limits of the settings. A run
 // over a limit is refused before anything large is allocated, with the field that drives the cost, where it is
 // written, a value that fits and the setting or flag that raises the limit.
-import { DEFAULT_BATCH_SIZE, estimateCost, type CostShape, type CostTerm, type Dataset } from '../engine/index';
+import { estimateCost, type CostShape, type CostTerm, type Dataset } from '../engine/index';
 import type { EngineSettings } from '../protocol/messages';
 import type { ResolvedModel } from '../protocol/result';
 import type { Ref } from './dataset';
@@ -32,7 +32,7 @@ const billions = (n: number) => `${n >= 10e9 ? Math.round(n / 1e9).toLocaleStrin
 
 export function checkCost(model: ResolvedModel, dataset: Dataset, settings: EngineSettings, training: boolean, refs: CostRefs): void {
   const steps = stepsOf(dataset);
-  const batch = Math.min(DEFAULT_BATCH_SIZE, dataset.sequences.count);
+  const batch = Math.min(model.batch, dataset.sequences.count);
   const shapeWith = (k: Knobs): CostShape => ({
     model: { ...model, hidden: k.hidden },
     T: Math.min(steps.analyzed, k.window),

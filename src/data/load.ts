@@ -1,6 +1,6 @@
 // loadAnalysis: from the file a user chose (a sequence file or a *.unroll.json) to a resolved model, a dataset
 // and optional weights, with every problem placed in the file that causes it.
-import { checkParamShapes, type Dataset, type ParamSet } from '../engine/index';
+import { checkParamShapes, Rng, type Dataset, type ParamSet, type SequenceSet } from '../engine/index';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/result';
 import { readCsv } from './csv';
@@ -30,6 +30,37 @@ export interface LoadedAnalysis {
   files: string[];
   warnings: Problem[];
   meta: { dataFile: string; modelFile?: string; weightsFile?: string };
+  /** Which sequences training uses and which it holds out (model.validation made concrete). */
+  split: DataSplit;
+}
+
+/** The sequences of `dataset` training uses, and the held-out ones (some of the dataset's, or a validation file's). */
+export interface DataSplit {
+  /** Indices into dataset.sequences, ascending; always includes 0, the sequence the analysis shows. */
+  train: Int32Array;
+  heldOut: SequenceSet | null;
+  /**
+   * Step t means the same thing in every sequence (episodes of one length such as the adding or copy problems, at
+   * least 10 of them), so the loss baseline may use per-position statistics; false for windows cut from a stream.
+   */
+  aligned: boolean;
+}
+
+/** Sequences below this count hold nothing out by default (a fifth of 9 sequences measures nothing reliably). */
+export const MIN_SEQUENCES_FOR_VALIDATION = 10;
+export const DEFAULT_VALIDATION = 0.2;
+
+/**
+ * A fraction of the sequences held out: the last round(fraction · N) of a shuffle seeded by the model's seed, drawn
+ * from sequences 2 … N so that the first sequence (the one the analysis shows) is always trained on. Never all of
+ * them: at least one sequence stays for training.
+ */
+export function splitByFraction(count: number, fraction: number, seed: number): { train: Int32Array; heldOut: Int32Array } {
+  const held = Math.min(Math.max(0, count - 1), Math.round(fraction * count));
+  const rest = new Rng((seed * 2654435761 + 0x5eed) >>> 0).shuffle(Array.from({ length: Math.max(0, count - 1) }, (_, i) => i + 1));
+  const heldOut = Int32Array.from(rest.slice(rest.length - held)).sort();
+  const train = Int32Array.from([...(count > 0 ? [0] : []), ...rest.slice(0, rest.length - held)]).sort();
+  return { train, heldOut };
 }
 
 type Format = 'csv' | 'tsv' | 'text' | 'json' | 'npy';
@@ -258,14 +289,21 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     clip: spec.clip ?? null,
     epochs: spec.epochs ?? 20,
     batch: spec.batch ?? 16,
-    // TODO(issue 11, training helper): the default share and a validation file.
-    validation: { fraction: typeof spec.validation === 'number' ? spec.validation : 0 },
+    validation: { fraction: typeof spec.validation === 'number' ? spec.validation : dataset.sequences.count >= MIN_SEQUENCES_FOR_VALIDATION ? DEFAULT_VALIDATION : 0 },
     window,
     seed: spec.seed ?? 0,
     data: spec.data ?? basename(data),
     weights: source.weights ?? spec.weights,
     compare: spec.compare,
   });
+
+  // 4b. The validation split.
+  const split = splitOf(resolved, built, dataset);
+  if (split.heldOut && 'fraction' in resolved.validation) {
+    const source = typeof spec.validation === 'number' ? `"validation": ${spec.validation}` : `validation ${DEFAULT_VALIDATION}, the default for ${MIN_SEQUENCES_FOR_VALIDATION} sequences or more`;
+    const what = built.parts.split.count > 0 || built.parts.sequences < dataset.sequences.count ? 'windows' : 'sequences';
+    dataset.notes.push(`Training holds out ${split.heldOut.indices.length} of ${dataset.sequences.count} ${what} (${source}) to measure the held-out loss; the first, the one analyzed, is always trained on.`);
+  }
 
   // 5. Before anything large is allocated: the cost of these shapes against the limits.
   const fieldRef = (field: 'window' | 'hidden') => (model && spec[field] !== undefined ? { file: model.file, at: model.at([field]), written: true } : { file: model?.file ?? data, at: START, written: false });
@@ -300,7 +338,15 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     files: read,
     warnings,
     meta: defined({ dataFile: data, modelFile: modelPath, weightsFile: weightsPath }),
+    split,
   };
+}
+
+function splitOf(model: ResolvedModel, built: BuiltData, dataset: Dataset): DataSplit {
+  const count = dataset.sequences.count;
+  const { train, heldOut } = 'fraction' in model.validation ? splitByFraction(count, model.validation.fraction, model.seed) : { train: Int32Array.from({ length: count }, (_, i) => i), heldOut: new Int32Array(0) };
+  const aligned = dataset.task !== 'char-lm' && built.parts.split.count === 0 && train.length >= MIN_SEQUENCES_FOR_VALIDATION;
+  return { train, heldOut: heldOut.length > 0 ? { sequences: dataset.sequences, indices: heldOut } : null, aligned };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

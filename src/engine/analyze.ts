@@ -101,6 +101,7 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
   }
 
   const layers: LayerTrace[] = net.layers.map((lb) => trace(model, lb, T, H));
+  const { input, target } = sequenceMats(model, seq);
   const last = layers[layers.length - 1];
   return {
     model,
@@ -121,8 +122,21 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
     nonFinite: net.nonFinite,
     aliveFraction: T > 0 ? alive / T : 0,
     layers: model.layers > 1 ? layers : undefined,
+    input,
+    target,
     meta: { ...options.meta, steps: T, elapsedMs: now() - started, engineVersion: ENGINE_VERSION },
   };
+}
+
+/** The analyzed sequence as [T][D] inputs and [T][O] targets ([T][1] class indices for cross-entropy), NaN where a step has no target. */
+function sequenceMats(model: ResolvedModel, seq: SequenceData): { input: Mat; target: Mat } {
+  const T = seq.T;
+  const D = model.inputSize;
+  const O = model.loss === 'xent' ? 1 : model.outputSize;
+  const input: Mat = { rows: T, cols: D, data: seq.inputs.slice(0, T * D) };
+  const target: Mat = { rows: T, cols: O, data: new Float64Array(T * O).fill(NaN) };
+  for (let t = 0; t < T; t++) if (seq.mask[t]) for (let j = 0; j < O; j++) target.data[t * O + j] = seq.targets[t * O + j];
+  return { input, target };
 }
 
 /**

@@ -206,9 +206,24 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
   return a;
 }
 
+/**
+ * A diverged training can leave weights near the float64 limit, where the products inside the QR iteration or AᵀA
+ * overflow. ρ(cA) = cρ(A) and σ_max(cA) = cσ_max(A), so such a matrix is scaled by a power of two (exact) into
+ * range first, and the answer scaled back; ordinary matrices are left alone, bit for bit.
+ */
+function inRange(a: Float64Array, length: number): { a: Float64Array; scale: number } {
+  let max = 0;
+  for (let i = 0; i < length; i++) max = Math.max(max, Math.abs(a[i]));
+  if (max === 0 || (max < 2 ** 200 && max > 2 ** -200)) return { a, scale: 1 };
+  const scale = 2 ** Math.round(Math.log2(max));
+  return { a: Float64Array.from(a.subarray(0, length), (x) => x / scale), scale };
+}
+
 /** ρ(A) = max |λ|. */
-export function spectralRadius(a: Float64Array, n: number): number {
-  if (!allFinite(a)) return NaN;
+export function spectralRadius(matrix: Float64Array, n: number): number {
+  if (!allFinite(matrix)) return NaN;
+  const { a, scale } = inRange(matrix, n * n);
+  if (scale !== 1) return scale * spectralRadius(a, n);
   const k = kernels();
   if (!k) return jsSpectralRadius(a, n);
   const { view, address } = stage(k, n * n + 3 * n);
@@ -232,8 +247,10 @@ export function jsSpectralRadius(a: Float64Array, n: number): number {
  * the symmetry brings AᵀA to tridiagonal form (about n³ multiply-adds, a third of the general Hessenberg reduction),
  * and the top eigenvalue of a symmetric tridiagonal matrix is found by bisection to machine precision.
  */
-export function sigmaMax(a: Float64Array, m: number, n: number): number {
-  if (!allFinite(a)) return NaN;
+export function sigmaMax(matrix: Float64Array, m: number, n: number): number {
+  if (!allFinite(matrix)) return NaN;
+  const { a, scale } = inRange(matrix, m * n);
+  if (scale !== 1) return scale * sigmaMax(a, m, n);
   const k = kernels();
   if (!k) return jsSigmaMax(a, m, n);
   const { view, address } = stage(k, n * n + 4 * n);

@@ -12,3 +12,6 @@ export { ENGINE_VERSION } from './version';
 export { estimateCost } from './cost';
 export type { CostShape, CostEstimate, CostTerm } from './cost';
 export { DEFAULT_BATCH_SIZE } from './train';
+export { lossBaseline, lossUnit, SMOOTHING_TOTAL } from './baseline';
+export type { SequenceSet } from './baseline';
+export { byLength, targetStepsOf } from './train';

@@ -173,7 +173,7 @@ export class Network {
       for (let t = 0; t < T; t++) {
         this.step(l, t);
         if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
-          this.nonFinite = { step: t, what: `hidden state h_t of layer ${l} is not finite` };
+          this.nonFinite = { step: t, what: `hidden state h_t of layer ${l} is not finite`, tensor: `h_t (layer ${l})` };
         }
       }
     }
@@ -276,7 +276,7 @@ export class Network {
     if (this.nonFinite === null && !Number.isFinite(total)) {
       let t = 0;
       while (t < T && Number.isFinite(this.lossPerStep[t])) t++;
-      this.nonFinite = { step: Math.min(t, T - 1), what: 'loss ℓ_t is not finite' };
+      this.nonFinite = { step: Math.min(t, T - 1), what: 'loss ℓ_t is not finite', tensor: 'loss ℓ_t' };
     }
     return total / B;
   }
@@ -317,7 +317,7 @@ export class Network {
         const dH = this.layers[l].dH;
         for (let t = T - 1; t >= 0; t--) {
           if (!finiteRun(dH, t * B * H, B * H)) {
-            this.nonFinite = { step: t, what: `gradient ∂L/∂h_t of layer ${l} is not finite` };
+            this.nonFinite = { step: t, what: `gradient ∂L/∂h_t of layer ${l} is not finite`, tensor: `∂L/∂h_t (layer ${l})` };
             break;
           }
         }

@@ -40,6 +40,11 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
+/** The first workspace folder: relative paths given to a command (a walkthrough link) are relative to it. */
+function workspaceFolder(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
 function activeFile(accept: (path: string) => boolean): string | undefined {
   const uri = vscode.window.activeTextEditor?.document.uri;
   return uri?.scheme === 'file' && accept(uri.fsPath) ? uri.fsPath : undefined;
@@ -154,9 +159,52 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
 
   register('unroll.stop', () => controller.stop());
 
-  register('unroll.compare', async (cells?: CellKind[]) => {
+  // Compare Cells: asked interactively (no arguments), it offers the fast comparison at initialization first, then
+  // one after the model file's epochs of training. `cells` and `options.epochs` skip the question.
+  register('unroll.compare', async (cells?: CellKind[], options?: { epochs?: number }) => {
     if (!controller.currentSource) await vscode.commands.executeCommand('unroll.analyze');
-    return controller.compare(cells ?? controller.currentResult?.model.compare ?? ALL_CELLS);
+    let epochs = options?.epochs;
+    if (epochs === undefined && cells === undefined && controller.currentSource) {
+      const modelEpochs = controller.currentResult?.model.epochs ?? 20;
+      const now = { label: 'At initialization', description: 'fast: the weights each cell starts from', epochs: 0 };
+      const trained = { label: `After ${modelEpochs} epochs`, description: "the model file's epochs: each cell trains first, then is analyzed", epochs: modelEpochs };
+      const pick = await vscode.window.showQuickPick([now, trained], { placeHolder: 'Compare the cells' });
+      if (!pick) return undefined;
+      epochs = pick.epochs;
+    }
+    return controller.compare(cells ?? controller.currentResult?.model.compare ?? ALL_CELLS, { epochs });
+  });
+
+  // Model files side by side (e.g. the walkthrough's exploding vs exploding-clipped), each trained for `epochs`
+  // (default: the first file's `epochs`; 0 compares them at initialization), shown in the panel's Compare tab.
+  register('unroll.compareModels', async (uris?: (string | vscode.Uri)[], epochs?: number) => {
+    // A relative name (a walkthrough link) is looked up in the workspace folder, then among the bundled examples.
+    const bundled = vscode.Uri.joinPath(context.extensionUri, 'examples').fsPath;
+    const located = async (u: string | vscode.Uri): Promise<string> => {
+      if (typeof u !== 'string') return u.fsPath;
+      if (u.startsWith('file:')) return vscode.Uri.parse(u).fsPath;
+      const folder = workspaceFolder();
+      const inWorkspace = resolve(folder ?? bundled, u);
+      return folder && !(await exists(vscode.Uri.file(inWorkspace))) && (await exists(vscode.Uri.file(resolve(bundled, u)))) ? resolve(bundled, u) : inWorkspace;
+    };
+    const paths: string[] = [];
+    for (const u of Array.isArray(uris) ? uris : []) paths.push(await located(u));
+    if (paths.length === 0) {
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Unroll model files': ['json'] }, openLabel: 'Compare these model files' });
+      if (!picked?.length) return undefined;
+      paths.push(...picked.map((u) => u.fsPath));
+    }
+    const notModels = paths.filter((p) => !isModelFile(p));
+    if (notModels.length) {
+      void vscode.window.showErrorMessage(`Unroll: Compare Models takes model files (*.unroll.json); ${notModels.map((p) => basename(p)).join(', ')} is not one.`);
+      return undefined;
+    }
+    let trainFor = epochs;
+    if (trainFor === undefined) {
+      const field = modelField(await readText(paths[0]), 'epochs');
+      trainFor = typeof field === 'number' ? field : 20;
+    }
+    return controller.compare([], { models: paths, epochs: trainFor });
   });
 
   register('unroll.exportReport', async (target?: vscode.Uri) => {

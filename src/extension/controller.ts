@@ -1,7 +1,7 @@
 // One analysis on screen at a time: its source file, the worker that computes it, the files whose saves
 // refresh it, the diagnostics and the status-bar line it produces, and the panel that shows it.
 import { performance } from 'node:perf_hooks';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import {
   FromWebviewType,
@@ -70,7 +70,7 @@ export class Controller extends Disposable {
   private generation = 0;
   private rendered: RenderedMark | undefined;
   /** The running training as the panel shows it, for a webview that (re)loads mid-run (it was hidden, or new). */
-  private trainingShown: { start: WebviewTrainStart; points: TrainPoint[] } | undefined;
+  private trainingShown: { start: WebviewTrainStart; points: { point: TrainPoint; run?: number }[] } | undefined;
   /** Files the current analysis read; a save or change of any re-runs it. */
   private watched = new Map<string, vscode.Disposable>();
   private latestRun: Promise<AnalysisResult | undefined> | undefined;
@@ -155,25 +155,91 @@ export class Controller extends Disposable {
     await this.run();
   }
 
-  async compare(cells: CellKind[]): Promise<AnalysisResult[] | undefined> {
+  /**
+   * Runs side by side in the panel's Compare tab: one per cell on the current source, or one per model file
+   * (`models`, absolute paths; the first becomes the panel's source). With `epochs` every run trains first: the
+   * notification follows the runs and can stop them, the Training tab follows every run's epochs.
+   */
+  async compare(cells: CellKind[], options: { epochs?: number; models?: string[] } = {}): Promise<AnalysisResult[] | undefined> {
+    const models = options.models?.length ? options.models : undefined;
+    if (models) this.setSource(this.sourceFor(models[0]));
     const source = this.source;
     if (!source) return undefined;
     this.showPanel();
-    this.panel?.post({ type: ToWebviewType.Busy, busy: true, what: `comparing ${cells.join(', ')}` });
-    try {
-      const answer = await this.worker().compare(source, readSettings().engine, cells);
-      this.comparison = answer.results;
+    const names = models ? models.map((m) => basename(m)) : cells;
+    const epochs = options.epochs ?? 0;
+    this.panel?.post({ type: ToWebviewType.Busy, busy: true, what: `comparing ${names.join(', ')}${epochs ? ` after ${epochs} epochs` : ''}` });
+    const finish = (results: AnalysisResult[]) => {
+      this.comparison = results;
       this.generation++;
-      this.panel?.post({ type: ToWebviewType.Compare, generation: this.generation, results: answer.results });
+      this.panel?.post({ type: ToWebviewType.Compare, generation: this.generation, results });
       this.clearProblems();
+      return results;
+    };
+    try {
+      if (epochs <= 0) {
+        const answer = await this.worker().compare(source, readSettings().engine, cells, { models });
+        this.watch(answer.files);
+        return finish(answer.results);
+      }
+      const answer = await this.trainingCompare(source, cells, models, names, epochs);
+      if (!answer) return undefined;
       this.watch(answer.files);
-      return answer.results;
+      const diverged = answer.results.filter((r) => r.training?.reason === 'nonFinite').map((r) => r.meta.label ?? r.model.cell);
+      if (diverged.length) void vscode.window.showWarningMessage(`Unroll: training diverged for ${diverged.join(', ')}; the comparison shows the last finite weights and where it happened.`);
+      return finish(answer.results);
     } catch (error) {
       this.failed(error);
       return undefined;
     } finally {
       this.panel?.post({ type: ToWebviewType.Busy, busy: false, what: '' });
     }
+  }
+
+  /** A compare whose runs train first: progress in a cancellable notification and in the panel's Training tab (with `run`). */
+  private trainingCompare(source: AnalyzeSource, cells: CellKind[], models: string[] | undefined, names: string[], epochs: number) {
+    const start: WebviewTrainStart = { type: ToWebviewType.TrainStart, epochs, model: names.join(' vs ') };
+    this.trainingShown = { start, points: [] };
+    this.panel?.post(start);
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Unroll: comparing ${names.join(', ')} after ${epochs} epochs`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.stop());
+        let reported = 0;
+        // Every point reaches the panel (each run's curve needs all of its epochs); they are sent in batches.
+        let queued: { point: TrainPoint; run: number }[] = [];
+        const send = () => {
+          for (const { point, run } of queued) {
+            this.trainingShown?.points.push({ point, run });
+            this.panel?.post({ type: ToWebviewType.TrainProgress, point, run });
+          }
+          queued = [];
+        };
+        const notify = new LatestEvery<{ point: TrainPoint; run: number }>(PROGRESS_INTERVAL_MS, ({ point, run }) => {
+          send();
+          const share = (100 * (run * epochs + point.epoch)) / (names.length * epochs);
+          progress.report({ message: `${names[run] ?? run + 1}: epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
+          reported = share;
+        });
+        let ended: TrainDoneMessage['reason'] = 'cancelled';
+        void vscode.commands.executeCommand('setContext', 'unroll.training', true);
+        try {
+          const answer = await this.worker().compare(source, readSettings().engine, cells, { models, epochs }, (run, point) => {
+            queued.push({ point, run });
+            notify.push({ point, run });
+          });
+          // Each run's own ending (a divergence included) is in its Result; the comparison as a whole finished.
+          ended = 'finished';
+          return answer;
+        } finally {
+          notify.flush();
+          send();
+          this.panel?.post({ type: ToWebviewType.TrainEnd, reason: ended, nonFinite: null });
+          this.trainingShown = undefined;
+          void vscode.commands.executeCommand('setContext', 'unroll.training', false);
+        }
+      },
+    );
   }
 
   /** Train the model file in the worker; the panel follows the loss, the notification can cancel it. */
@@ -194,7 +260,7 @@ export class Controller extends Disposable {
           const share = (100 * point.epoch) / point.epochs;
           progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
           reported = share;
-          this.trainingShown?.points.push(point);
+          this.trainingShown?.points.push({ point });
           this.panel?.post({ type: ToWebviewType.TrainProgress, point });
         };
         const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
@@ -343,7 +409,7 @@ export class Controller extends Disposable {
         if (this.problems.length) this.panel?.post({ type: ToWebviewType.Stale, problems: [...this.problems] });
         if (this.trainingShown) {
           this.panel?.post(this.trainingShown.start);
-          for (const point of this.trainingShown.points) this.panel?.post({ type: ToWebviewType.TrainProgress, point });
+          for (const { point, run } of this.trainingShown.points) this.panel?.post({ type: ToWebviewType.TrainProgress, point, ...(run !== undefined ? { run } : {}) });
         }
         this.panelReady = true;
         if (this.pendingView) this.panel?.post({ type: ToWebviewType.ShowView, view: this.pendingView });

@@ -85,6 +85,9 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
     nonFinite: r.nonFinite,
     aliveFraction: num(r.aliveFraction),
     layers: r.layers && r.layers.map(layerToJson),
+    input: r.input && matToRows(r.input),
+    target: r.target && matToRows(r.target),
+    training: r.training,
     meta: r.meta,
   };
 }
@@ -163,6 +166,9 @@ export function resultFromJson(j: any): AnalysisResult {
       cell: l.cell ? rowsToMat(l.cell) : undefined,
       gates: gatesFromJson(l.gates),
     })),
+    input: j.input ? rowsToMat(j.input) : undefined,
+    target: j.target ? rowsToMat(j.target) : undefined,
+    training: j.training ?? undefined,
     meta: j.meta,
   };
 }

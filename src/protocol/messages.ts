@@ -1,6 +1,6 @@
 // Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview.
 // Each union is closed, so a wrong message is a compile error; `parseFromWebview` checks what the webview sends.
-import type { AnalysisResult, CellKind, NonFinite, TrainPoint } from './result';
+import type { AnalysisResult, CellKind, LossBaseline, NonFinite, TrainPoint } from './result';
 
 /** A problem in a user's file, 1-based line and column (as printed `path:line:col: message`). */
 export interface Problem {
@@ -207,6 +207,10 @@ export interface WebviewTrainStart {
   type: ToWebviewType.TrainStart;
   epochs: number;
   model: string;
+  /** The trivial predictor's loss the curves are drawn against, when the job knows it before the first epoch. */
+  baseline?: LossBaseline;
+  /** The unit of every loss of the run, e.g. "mean squared error per target step". */
+  unit?: string;
 }
 
 export interface WebviewTrainProgress {

@@ -152,6 +152,11 @@ export interface TrainingSummary {
   /** One point per completed epoch. */
   history: TrainPoint[];
   nonFinite: NonFinite | null;
+  /**
+   * Set when the loss stayed finite but grew more than 1e6× over the first epoch's value (training went on): the
+   * first epoch past that, and the largest growth (loss / first epoch's loss) seen.
+   */
+  diverging?: { epoch: number; factor: number };
 }
 
 /** Per-layer traces (index 0 = first layer). The top-level fields repeat the last layer. */
@@ -192,6 +197,13 @@ export interface AnalysisResult {
   layers?: LayerTrace[];
   /** Present when these weights come from a training run (this one, or a compare's): what it measured. */
   training?: TrainingSummary;
+  /**
+   * The analyzed sequence itself, so the views can label x_t and y_t: inputs [T][inputSize] and targets [T][outputSize]
+   * (cross-entropy: [T][1], the class index), NaN in every column of a step without a target (seq-to-one: all but the
+   * last). Absent in Results recorded before they were added.
+   */
+  input?: Mat;
+  target?: Mat;
   /** Where the numbers came from, for summaries and reports. */
   meta: ResultMeta;
 }

@@ -72,7 +72,8 @@ interface Pending {
   request: JobRequest;
   resolve(message: FromWorker): void;
   reject(error: Error): void;
-  onProgress?(point: TrainPoint): void;
+  /** `run`: which run of a training compare the point belongs to. */
+  onProgress?(point: TrainPoint, run?: number): void;
   /** Set by stopTraining: the worker acknowledged Stop. */
   onStopping?(): void;
   lastPoint?: TrainPoint;
@@ -100,7 +101,7 @@ class Lane {
     return this.transport !== undefined;
   }
 
-  request(request: JobRequest, onProgress?: (point: TrainPoint) => void): Promise<FromWorker> {
+  request(request: JobRequest, onProgress?: (point: TrainPoint, run?: number) => void): Promise<FromWorker> {
     return new Promise<FromWorker>((resolve, reject) => {
       this.pending.set(request.requestId, { request, resolve, reject, onProgress });
       this.post(request);
@@ -196,7 +197,7 @@ class Lane {
     switch (message.type) {
       case FromWorkerType.Progress:
         pending.lastPoint = message.point;
-        pending.onProgress?.(message.point);
+        pending.onProgress?.(message.point, message.run);
         return;
       case FromWorkerType.Stopping:
         pending.onStopping?.();
@@ -242,9 +243,20 @@ export class WorkerClient {
     return answer as ResultMessage;
   }
 
-  async compare(source: AnalyzeSource, settings: EngineSettings, cells: CellKind[]): Promise<CompareResultMessage> {
+  /**
+   * Runs side by side on the view's thread (a newer analysis or Stop cancels it): one per cell, or one per model file
+   * (`models`); with `epochs` each run trains first and `onProgress` follows every run's epochs.
+   */
+  async compare(
+    source: AnalyzeSource,
+    settings: EngineSettings,
+    cells: CellKind[],
+    options: { models?: string[]; epochs?: number } = {},
+    onProgress?: (run: number, point: TrainPoint) => void,
+  ): Promise<CompareResultMessage> {
     const requestId = this.supersedeView();
-    const answer = await this.request(this.view, { type: ToWorkerType.Compare, requestId, source, settings, cells });
+    const request: JobRequest = { type: ToWorkerType.Compare, requestId, source, settings, cells, ...(options.models ? { models: options.models } : {}), ...(options.epochs ? { epochs: options.epochs } : {}) };
+    const answer = await this.request(this.view, request, onProgress && ((point, run) => onProgress(run ?? 0, point)));
     return answer as CompareResultMessage;
   }
 
@@ -327,7 +339,7 @@ export class WorkerClient {
     return this.currentView;
   }
 
-  private request(lane: Lane, request: JobRequest, onProgress?: (point: TrainPoint) => void): Promise<FromWorker> {
+  private request(lane: Lane, request: JobRequest, onProgress?: (point: TrainPoint, run?: number) => void): Promise<FromWorker> {
     if (this.disposed) return Promise.reject(new CancelledError());
     return lane.request(request, onProgress);
   }

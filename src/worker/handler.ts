@@ -66,11 +66,17 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
   }
 
   async function compare(request: CompareRequest): Promise<void> {
-    const { requestId, source, settings, cells } = request;
+    const { requestId, source, settings, cells, models, epochs } = request;
     await nextMacrotask();
     if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
-    const { results, files } = await runCompare(source, settings, io.files, cells);
-    if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
+    const { results, files, stopped } = await runCompare(source, settings, io.files, cells, {
+      models,
+      epochs,
+      onProgress: (run, point) => post({ type: FromWorkerType.Progress, requestId, point, run }),
+      shouldStop: () => isCancelled(requestId),
+      yieldNow: nextMacrotask,
+    });
+    if (stopped || isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
     post({ type: FromWorkerType.CompareResult, requestId, results, files }, collectTransferables(results));
   }
 

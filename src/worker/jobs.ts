@@ -1,9 +1,9 @@
 // The jobs the worker runs, as plain async functions: the worker entry and the CLI share them.
-import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainPoint } from '../protocol/result';
+import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummary, TrainPoint, WeightsState } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
-import { Trainer, analyze, initParams, type ParamSet } from '../engine';
+import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
 export interface AnalyzeOutcome {
   result: AnalysisResult;
@@ -14,7 +14,12 @@ export interface AnalyzeOutcome {
 
 const clock = () => performance.now();
 
-function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = []): AnalysisResult {
+/** The weights an analysis of `loaded` describes when nothing was trained: the weights file's, or a fresh initialization. */
+export function weightsStateOf(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet): WeightsState {
+  return loaded.params === params && loaded.meta.weightsFile ? { kind: 'file', path: loaded.meta.weightsFile } : { kind: 'initialization', init: model.init.kind };
+}
+
+export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params)): AnalysisResult {
   const { dataset } = loaded;
   const seq = dataset.sequences.get(0);
   return analyze(model, params, seq, {
@@ -22,6 +27,7 @@ function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: Par
     now: clock,
     meta: {
       ...loaded.meta,
+      weights,
       originalSteps: seq.originalT ?? seq.T,
       sequence: 0,
       sequences: dataset.sequences.count,
@@ -51,20 +57,101 @@ export interface CompareOutcome {
   results: AnalysisResult[];
   files: string[];
   warnings: Problem[];
+  /** A stop was asked for (shouldStop) before every run was done: `results` holds only the runs finished. */
+  stopped: boolean;
 }
 
+export interface CompareOptions {
+  /** Model files (absolute paths) to run side by side instead of one run per cell; `cells` is then ignored. */
+  models?: string[];
+  /** Train every run this many epochs before analyzing it; 0 or absent compares at initialization. */
+  epochs?: number;
+  /** Training progress of run `run` (its index in the results). */
+  onProgress?(run: number, point: TrainPoint): void;
+  /** Checked between training batches and between runs: true ends the comparison (stopped). */
+  shouldStop?(): boolean;
+  yieldNow?(): Promise<void>;
+  /** Called once every run is loaded (so every file read is known) and before any compute, once per run. */
+  beforeCompute?: BeforeCompute;
+  /** Once loaded, before any compute: the runs' labels, in the order of the results and of `onProgress`'s `run`. */
+  onRuns?(labels: string[]): void;
+}
+
+interface CompareRun {
+  label: string;
+  loaded: LoadedAnalysis;
+  model: ResolvedModel;
+  /** Where the run starts: the model file's weights (a model-file run that names them) or a fresh initialization. */
+  params: ParamSet;
+  notes: string[];
+}
+
+const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
 /**
- * The same data, seed and settings, once per cell. Every cell starts from its own fresh initialization with the
- * model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used).
+ * Runs side by side on the same footing, each analyzed after `epochs` of training (or at initialization):
+ * - one run per cell (`cells`; empty = the model file's `compare`, else rnn, lstm, gru): the same data, seed and settings; every cell starts from its own fresh initialization with the
+ *   model's seed (weights trained for one cell would make the comparison unfair, so a `weights` file is not used);
+ * - one run per model file (`models`): each file as written (its cell, init, optimizer, clipping, weights).
+ * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
+ * comparison (its `training.nonFinite` says where); the others go on.
  */
-export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[]): Promise<CompareOutcome> {
-  const loaded = await loadAnalysis(source, settings, files, { compare: cells });
-  const results = cells.map((cell) => {
-    const model: ResolvedModel = { ...loaded.model, cell };
+export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[], options: CompareOptions = {}): Promise<CompareOutcome> {
+  const epochs = options.epochs ?? 0;
+  const training = epochs > 0;
+  const runs: CompareRun[] = [];
+  const warnings: Problem[] = [];
+  const read = new Set<string>();
+  if (options.models && options.models.length > 0) {
+    for (const modelPath of options.models) {
+      const loaded = await loadAnalysis({ path: modelPath, workspaceRoot: source.workspaceRoot }, settings, files, { training });
+      runs.push({ label: fileName(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
+    }
+  } else {
+    if (cells.length === 0) {
+      // The model file's own list, when it has one; else every cell.
+      const listed = (await loadAnalysis(source, settings, files, { compare: [] })).model.compare;
+      cells = listed && listed.length > 0 ? listed : ['rnn', 'lstm', 'gru'];
+    }
+    const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
-    return analyzeLoaded(loaded, model, initParams(model), settings, notes);
-  });
-  return { results, files: loaded.files, warnings: loaded.warnings };
+    for (const cell of cells) {
+      const model: ResolvedModel = { ...loaded.model, cell };
+      runs.push({ label: cell, loaded, model, params: initParams(model), notes });
+    }
+  }
+  for (const run of runs) {
+    for (const f of run.loaded.files) read.add(f);
+    warnings.push(...run.loaded.warnings);
+  }
+  for (const run of new Set(runs.map((r) => r.loaded))) await options.beforeCompute?.(run.meta);
+  options.onRuns?.(runs.map((r) => r.label));
+
+  const stop = options.shouldStop ?? (() => false);
+  const results: AnalysisResult[] = [];
+  for (const [index, run] of runs.entries()) {
+    if (stop()) return { results, files: [...read], warnings, stopped: true };
+    let summary: TrainingSummary | undefined;
+    if (training) {
+      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs, {
+        onProgress: (point) => options.onProgress?.(index, point),
+        shouldStop: stop,
+        yieldNow: options.yieldNow ?? (async () => undefined),
+      }));
+      if (summary.reason === 'cancelled') return { results, files: [...read], warnings, stopped: true };
+    }
+    const startedFrom = run.loaded.params && run.params === run.loaded.params ? 'file' : 'initialization';
+    const notes = [...run.notes];
+    if (summary) notes.push(summary.reason === 'nonFinite' ? `Training diverged after ${summary.epochs} of ${epochs} epoch(s); these are the last finite weights.` : `After ${summary.epochs} epoch(s) of training.`);
+    const weights: WeightsState = summary ? { kind: 'trained', epochs: summary.epochs, startedFrom } : weightsStateOf(run.loaded, run.model, run.params);
+    const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights);
+    result.meta = { ...result.meta, label: run.label };
+    // A cell run does not use the weights file the model names: the report must not say it does.
+    if (startedFrom === 'initialization' && result.meta.weightsFile) delete result.meta.weightsFile;
+    if (summary) result.training = summary;
+    results.push(result);
+  }
+  return { results, files: [...read], warnings, stopped: false };
 }
 
 export interface TrainHooks {
@@ -96,9 +183,116 @@ export interface TrainOutcome {
   last: TrainPoint | null;
   nonFinite: NonFinite | null;
   saved?: string;
-  /** Analysis of the trained model on the analyzed sequence. */
+  /** Analysis of the trained model on the analyzed sequence (its `training` is `summary`). */
   result: AnalysisResult;
+  summary: TrainingSummary;
   files: string[];
+}
+
+/** A loss that grew by more than this over its first epoch's value is called diverging (training goes on). */
+export const DIVERGING_GROWTH = 1e6;
+
+/** The loss per target step of some sequences under the trainer's current weights (forward only), in batches of equal length. */
+function heldOutLoss(trainer: Trainer, set: SequenceSet, batchSize: number): number {
+  let lossSum = 0, steps = 0;
+  for (const batch of byLength(set.indices, (i) => set.sequences.steps(i), batchSize)) {
+    const r = trainer.evaluate(batch.map((i) => set.sequences.get(i)));
+    lossSum += r.lossSum;
+    steps += r.targetSteps;
+  }
+  return steps > 0 ? lossSum / steps : NaN;
+}
+
+/**
+ * Train `params` in place for `epochs` epochs on the training sequences of `loaded.split`, in batches of
+ * `model.batch`, reporting a TrainPoint per epoch: the training loss per target step (Σ ℓ_t over the epoch's target
+ * steps / their number; the gradient is still that of Σ_t ℓ_t averaged over a batch's sequences), the held-out loss in
+ * the same unit, the mean and largest gradient norm before clipping, clipped batches, ρ and σ_max.
+ *
+ * The first NaN/Inf (in h_t, ℓ_t, ∂L/∂h_t, a gradient, or a parameter after the update) stops the run with its place
+ * (epoch, batch, step, tensor) and the last finite batch; the weights are left as that batch made them. A loss that
+ * stays finite but grows more than DIVERGING_GROWTH× over the first epoch's does not stop training: the summary's
+ * `diverging` says when and by how much.
+ */
+export async function trainLoaded(
+  loaded: LoadedAnalysis,
+  model: ResolvedModel,
+  params: ParamSet,
+  epochs: number,
+  hooks: TrainHooks & { onProgress(point: TrainPoint): void },
+): Promise<{ summary: TrainingSummary; last: TrainPoint | null }> {
+  const { dataset, split } = loaded;
+  const trainer = new Trainer(model, params);
+  const store = dataset.sequences;
+  const trainSet: SequenceSet = { sequences: store, indices: split.train };
+  const baseline = lossBaseline(model.loss, model.outputSize, trainSet, split.heldOut ?? trainSet, split.aligned);
+  const history: TrainPoint[] = [];
+  const started = clock();
+  let last: TrainPoint | null = null;
+  let reason: TrainingSummary['reason'] = 'finished';
+  let nonFinite: NonFinite | null = null;
+  let lastFinite: { epoch: number; batch: number; loss: number; gradNorm: number } | null = null;
+  let diverging: TrainingSummary['diverging'];
+  training: for (let epoch = 1; epoch <= epochs; epoch++) {
+    let lossSum = 0, targetSteps = 0, gradNorm = 0, gradNormMax = 0, clipped = 0, n = 0;
+    const batches = trainer.batches(dataset, epoch, model.batch, split.train);
+    for (const [b, batch] of batches.entries()) {
+      if (hooks.shouldStop()) {
+        reason = 'cancelled';
+        hooks.onStopping?.();
+        break training;
+      }
+      const step = trainer.step(batch.map((i) => store.get(i)));
+      if (step.nonFinite) {
+        reason = 'nonFinite';
+        const { radius, sigmaMax } = trainer.spectral();
+        nonFinite = { ...step.nonFinite, epoch, batch: b + 1, batches: batches.length, ...(lastFinite ? { lastFinite: { ...lastFinite, radius, sigmaMax } } : {}) };
+        break training;
+      }
+      lossSum += step.lossSum;
+      targetSteps += step.targetSteps;
+      gradNorm += step.gradNorm;
+      gradNormMax = Math.max(gradNormMax, step.gradNorm);
+      clipped += step.clipped ? 1 : 0;
+      n++;
+      lastFinite = { epoch, batch: b + 1, loss: step.targetSteps > 0 ? step.lossSum / step.targetSteps : NaN, gradNorm: step.gradNorm };
+      await hooks.yieldNow();
+    }
+    const { radius, sigmaMax } = trainer.spectral();
+    const loss = targetSteps > 0 ? lossSum / targetSteps : NaN;
+    last = {
+      epoch,
+      epochs,
+      loss,
+      heldOutLoss: split.heldOut ? heldOutLoss(trainer, split.heldOut, model.batch) : null,
+      gradNorm: n ? gradNorm / n : NaN,
+      gradNormMax: n ? gradNormMax : NaN,
+      clipped,
+      batches: n,
+      radius,
+      sigmaMax,
+      elapsedMs: clock() - started,
+    };
+    history.push(last);
+    const first = history[0].loss;
+    if (first > 0 && loss > DIVERGING_GROWTH * first) {
+      diverging = { epoch: diverging?.epoch ?? epoch, factor: Math.max(diverging?.factor ?? 0, loss / first) };
+    }
+    hooks.onProgress(last);
+  }
+  const summary: TrainingSummary = {
+    reason,
+    epochs: history.length,
+    unit: lossUnit(model.loss, model.outputSize),
+    trainSequences: split.train.length,
+    heldOutSequences: split.heldOut?.indices.length ?? 0,
+    batch: model.batch,
+    baseline,
+    history,
+    nonFinite,
+    ...(diverging ? { diverging } : {}),
+  };
+  return { summary, last };
 }
 
 export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
@@ -112,44 +306,18 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
   }
   const model = loaded.model;
   const params = loaded.params ?? initParams(model);
-  const trainer = new Trainer(model, params);
-  const epochs = options.epochs ?? model.epochs;
-  const started = clock();
-  let last: TrainPoint | null = null;
-  let reason: TrainOutcome['reason'] = 'finished';
-  let nonFinite: NonFinite | null = null;
-  training: for (let epoch = 1; epoch <= epochs; epoch++) {
-    let loss = 0, gradNorm = 0, clipped = 0, n = 0;
-    for (const batch of trainer.batches(loaded.dataset, epoch)) {
-      if (hooks.shouldStop()) {
-        reason = 'cancelled';
-        hooks.onStopping?.();
-        break training;
-      }
-      const step = trainer.step(batch.map((i) => loaded.dataset.sequences.get(i)));
-      if (step.nonFinite) {
-        reason = 'nonFinite';
-        nonFinite = step.nonFinite;
-        break training;
-      }
-      loss += step.loss;
-      gradNorm += step.gradNorm;
-      clipped += step.clipped ? 1 : 0;
-      n++;
-      await hooks.yieldNow();
-    }
-    const { radius, sigmaMax } = trainer.spectral();
-    last = { epoch, epochs, loss: n ? loss / n : NaN, heldOutLoss: null, gradNorm: n ? gradNorm / n : NaN, gradNormMax: NaN, clipped, batches: n, radius, sigmaMax, elapsedMs: clock() - started };
-    hooks.onProgress(last);
-  }
+  const startedFrom = loaded.params ? 'file' : 'initialization';
+  const { summary, last } = await trainLoaded(loaded, model, params, options.epochs ?? model.epochs, hooks);
+  const { reason, nonFinite } = summary;
   let saved: string | undefined;
-  const notes = [`After ${last ? last.epoch : 0} epoch(s) of training (${reason}).`];
+  const notes = [`After ${summary.epochs} epoch(s) of training (${reason}).`];
   if (saveTo && writes && reason !== 'nonFinite') {
     const weights = encodeWeights(params, saveTo);
     await writes.writeFile(saveTo, weights.bytes);
     saved = saveTo;
     if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);
   }
-  const result = analyzeLoaded(loaded, model, params, settings, notes);
-  return { reason, last, nonFinite, saved, result, files: loaded.files };
+  const result = analyzeLoaded(loaded, model, params, settings, notes, { kind: 'trained', epochs: summary.epochs, startedFrom });
+  result.training = summary;
+  return { reason, last, nonFinite, saved, result, summary, files: loaded.files };
 }

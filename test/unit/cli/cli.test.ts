@@ -170,6 +170,75 @@ describe('unroll CLI', () => {
     const analyzed = await run(['analyze', 'examples/exploding.rnn.unroll.json'], dir);
     assert.equal(analyzed.code, 0, analyzed.stderr);
   });
+  describe('compare', () => {
+    /** A model whose identity W_hh of radius 100 and learning rate 100 overflow within a few epochs. */
+    const wild = '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }';
+    const copyExamples = (...names: string[]) => names.forEach((n) => writeFileSync(path.join(dir, n), readFileSync(path.join(EXAMPLES, n))));
+
+    it('model files side by side: one progress line per run per epoch, then the table and a verdict per run', async () => {
+      const { code, stdout, stderr } = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2']);
+      assert.equal(code, 0, stderr);
+      const progress = stdout.split('\n').filter((l) => /^\[\d\/2 /.test(l));
+      assert.deepEqual(progress.map((l) => /^\[(\d)\/2 (\S+)\] epoch (\d)\/2 /.exec(l)!.slice(1).join(' ')), [
+        '1 exploding.rnn.unroll.json 1',
+        '1 exploding.rnn.unroll.json 2',
+        '2 exploding-clipped.rnn.unroll.json 1',
+        '2 exploding-clipped.rnn.unroll.json 2',
+      ]);
+      assert.match(stdout, /^run +weights +loss \(held-out vs baseline\) +horizon +step gain \/ σ_max +clipped batches$/m);
+      // The unclipped run has clipping off; the clipped one counts its clipped batches out of all of them.
+      assert.match(stdout, /^exploding\.rnn\.unroll\.json +after 2 epochs.* off$/m);
+      assert.match(stdout, /^exploding-clipped\.rnn\.unroll\.json +after 2 epochs .* \d+\/\d+$/m);
+      assert.match(stdout, /^exploding-clipped\.rnn\.unroll\.json: Training loss [^ ]+ \(mean squared error per target step; nothing held out\), (no )?better than predicting the mean target \([^)]+\)\. The /m);
+    });
+
+    it('cells at initialization by default; --json - puts only the JSON on stdout', async () => {
+      const { code, stdout, stderr } = await run(['compare', 'sine.csv', '--cells', 'rnn,gru', '--json', '-']);
+      assert.equal(code, 0, stderr);
+      const json = JSON.parse(stdout);
+      assert.deepEqual(json.results.map((r: any) => [r.meta.label, r.model.cell, r.meta.weights.kind, r.training]), [
+        ['rnn', 'rnn', 'initialization', undefined],
+        ['gru', 'gru', 'initialization', undefined],
+      ]);
+      assert.match(stderr, /^rnn +at initialization/m);
+      assert.doesNotMatch(stderr, /epoch/);
+    });
+
+    it('a run that diverges stays in the comparison, marked, and the compare exits 0', async () => {
+      copyExamples('sine.csv', 'sine.rnn.unroll.json');
+      writeFileSync(path.join(dir, 'wild.rnn.unroll.json'), wild);
+      const { code, stdout, stderr } = await run(['compare', 'wild.rnn.unroll.json', 'sine.rnn.unroll.json', '--epochs', '3', '--json', 'runs.json'], dir);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^wild\.rnn\.unroll\.json +diverged in epoch \d/m);
+      assert.match(stdout, /^sine\.rnn\.unroll\.json +after 3 epochs/m);
+      assert.match(stdout, /^wild\.rnn\.unroll\.json: training diverged: /m);
+      const { results } = JSON.parse(readFileSync(path.join(dir, 'runs.json'), 'utf8'));
+      assert.deepEqual(results.map((r: any) => r.training.reason), ['nonFinite', 'finished']);
+    });
+
+    it('refuses usage mistakes and an output onto an input before any run starts', async () => {
+      for (const argv of [
+        ['compare'],
+        ['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--cells', 'rnn'],
+        ['compare', 'sine.csv', 'exploding.rnn.unroll.json'],
+        ['compare', 'exploding.rnn.unroll.json', 'exploding.rnn.unroll.json'],
+        ['compare', 'sine.csv', '--cells', 'rnn,tcn'],
+        ['compare', 'sine.csv', '--cells', 'rnn,rnn'],
+        ['compare', 'sine.csv', '--epochs', '1e3'],
+      ]) {
+        const { code, stderr } = await run(argv);
+        assert.equal(code, 2, argv.join(' '));
+        assert.match(stderr, /Run "unroll --help" for usage/, argv.join(' '));
+      }
+      copyExamples('sine.csv', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json');
+      const before = readFileSync(path.join(dir, 'exploding-clipped.rnn.unroll.json'), 'utf8');
+      const onInput = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2', '--json', 'exploding-clipped.rnn.unroll.json'], dir);
+      assert.equal(onInput.code, 2);
+      assertProblemLines(onInput.stderr, 1);
+      assert.doesNotMatch(onInput.stdout, /epoch/, 'no run started');
+      assert.equal(readFileSync(path.join(dir, 'exploding-clipped.rnn.unroll.json'), 'utf8'), before);
+    });
+  });
 });
 
 describe('unroll as a process (dist/cli.js)', () => {
@@ -199,6 +268,57 @@ describe('unroll as a process (dist/cli.js)', () => {
       const html = readFileSync(out, 'utf8');
       assert.match(html, /^<!DOCTYPE html>/);
       assert.match(html, /"cell":"gru"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** The Results a report embeds (the webview reads the same block). */
+  const embedded = (html: string): any[] => JSON.parse(/<script type="application\/json" id="unroll-data">(.*?)<\/script>/s.exec(html)![1]);
+
+  it('train --out writes the report with the training history: loss, held-out loss, ‖g‖ before clipping, clip events', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
+    try {
+      const out = path.join(dir, 'trained.html');
+      const run = exec(['train', 'exploding-clipped.rnn.unroll.json', '--epochs', '3', '--out', out]);
+      assert.equal(run.status, 0, run.stderr);
+      const [result] = embedded(readFileSync(out, 'utf8'));
+      assert.equal(result.training.reason, 'finished');
+      assert.deepEqual(result.training.history.map((p: any) => p.epoch), [1, 2, 3]);
+      for (const p of result.training.history) {
+        for (const key of ['loss', 'heldOutLoss', 'gradNorm', 'gradNormMax', 'clipped', 'batches']) assert.ok(key in p, key);
+        assert.ok(p.clipped > 0 && p.clipped <= p.batches, 'τ = 1 clips these gradients');
+      }
+      assert.match(run.stdout, /wrote /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('train --out still writes the report of a diverged run (exit 3, no weights saved)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
+    try {
+      writeFileSync(path.join(dir, 'sine.csv'), readFileSync(path.join(EXAMPLES, 'sine.csv')));
+      writeFileSync(path.join(dir, 'wild.rnn.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }');
+      const run = spawnSync(process.execPath, [CLI, 'train', 'wild.rnn.unroll.json', '--out', 'wild.html', '--save', 'w.safetensors'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(run.status, 3, run.stderr);
+      assert.ok(!existsSync(path.join(dir, 'w.safetensors')));
+      const [result] = embedded(readFileSync(path.join(dir, 'wild.html'), 'utf8'));
+      assert.equal(result.training.reason, 'nonFinite');
+      assert.ok(result.training.nonFinite);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compare --out writes every run, labelled, with its training, for the Compare tab', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
+    try {
+      const out = path.join(dir, 'compare.html');
+      const run = exec(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2', '--out', out]);
+      assert.equal(run.status, 0, run.stderr);
+      const results = embedded(readFileSync(out, 'utf8'));
+      assert.deepEqual(results.map((r) => [r.meta.label, r.training.history.length]), [['exploding.rnn.unroll.json', 2], ['exploding-clipped.rnn.unroll.json', 2]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -233,7 +233,7 @@ describe('windows reach training', () => {
   });
 
   it('runTrain learns from every window: more batches per epoch than the single analyzed sequence', async () => {
-    const files = memoryFiles({ '/w/d.csv': csv(401), '/w/m.unroll.json': model('d.csv', ', "window": 10, "epochs": 1, "optimizer": { "kind": "sgd", "lr": 0.000001 }') });
+    const files = memoryFiles({ '/w/d.csv': csv(401), '/w/m.unroll.json': model('d.csv', ', "window": 10, "epochs": 1, "validation": 0, "optimizer": { "kind": "sgd", "lr": 0.000001 }') });
     let batches = 0;
     const outcome = await runTrain(at('/w/m.unroll.json'), settings, files, {}, {
       onProgress() {},

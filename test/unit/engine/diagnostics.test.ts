@@ -7,7 +7,7 @@ import { orthogonalFromNormals } from '../../../src/engine/linalg';
 import { eigenvalues, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { OuterSums, chooseFlowRows } from '../../../src/engine/diagnostics';
 import manifest from '../../../package.json';
-import { resultToJson } from '../../../src/protocol/json';
+import { resultFromJson, resultToJson } from '../../../src/protocol/json';
 import { Rng } from '../../../src/engine/rng';
 import type { ParamSet } from '../../../src/engine/types';
 import { model, randomSeq, refLosses } from './helpers';
@@ -137,6 +137,28 @@ describe('analyze', () => {
       assert.equal(JSON.stringify(resultToJson(first)), snapshot, 'the first Result is unchanged');
       // and a network that served other weights gives the same bytes as a fresh run would
       assert.equal(JSON.stringify(resultToJson(analyze(m, initParams(m), seq, { meta }))).replace(/"elapsedMs":[^,}]*/, ''), snapshot.replace(/"elapsedMs":[^,}]*/, ''));
+    }
+  });
+
+  it('carries the analyzed inputs and targets, NaN where a step has no target, through the JSON form', () => {
+    for (const loss of ['mse', 'xent'] as const) {
+      const m = model({ loss, outputSize: 3 });
+      const seq = randomSeq(m, 6, 5, 3);
+      const r = analyze(m, initParams(m), seq, { meta });
+      assert.deepEqual([r.input!.rows, r.input!.cols], [6, 3]);
+      assert.deepEqual(Array.from(r.input!.data), Array.from(seq.inputs));
+      const O = loss === 'xent' ? 1 : 3;
+      assert.deepEqual([r.target!.rows, r.target!.cols], [6, O]);
+      for (let t = 0; t < 6; t++) {
+        for (let j = 0; j < O; j++) {
+          const v = r.target!.data[t * O + j];
+          if (seq.mask[t]) assert.equal(v, seq.targets[t * O + j], `target (${t}, ${j})`);
+          else assert.ok(Number.isNaN(v), `step ${t} has no target`);
+        }
+      }
+      const back = resultFromJson(JSON.parse(JSON.stringify(resultToJson(r))));
+      assert.deepEqual(Array.from(back.input!.data), Array.from(r.input!.data));
+      assert.deepEqual(Array.from(back.target!.data).map(String), Array.from(r.target!.data).map(String));
     }
   });
 });

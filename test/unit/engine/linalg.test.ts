@@ -138,6 +138,18 @@ describe('dense kernels', () => {
     }
   });
 
+  it('ρ and σ_max of weights near the float64 limit (a diverged training) scale with the matrix instead of failing', () => {
+    const n = 16;
+    const A = rand(n * n);
+    const rho = spectralRadius(A, n), sigma = sigmaMax(A, n, n);
+    for (const c of [2 ** 1000, 1e300, 1e-300]) {
+      const big = Float64Array.from(A, (x) => x * c);
+      const bigRho = spectralRadius(big, n), bigSigma = sigmaMax(big, n, n);
+      assert.ok(Math.abs(bigRho / c - rho) <= 1e-12 * sigma, `ρ at ×${c}: ${bigRho} vs ${rho * c}`);
+      assert.ok(Math.abs(bigSigma / c - sigma) <= 1e-12 * sigma, `σ at ×${c}: ${bigSigma} vs ${sigma * c}`);
+    }
+  });
+
   it('the committed WebAssembly kernel is what its AssemblyScript source compiles to', async function () {
     this.timeout(120000);
     // @ts-expect-error: a plain ES module script without types
