@@ -204,6 +204,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
       const field = modelField(await readText(paths[0]), 'epochs');
       trainFor = typeof field === 'number' ? field : 20;
     }
+    // The walkthrough marks a step done by the model files compared (two steps use this command).
+    void vscode.commands.executeCommand('setContext', 'unroll.comparedModels', paths.map((p) => basename(p)).join(' '));
     return controller.compare([], { models: paths, epochs: trainFor });
   });
 
@@ -290,6 +292,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
       void vscode.window.showInformationMessage('Unroll: the panel shows nothing yet; analyze a file first (Unroll: Analyze Sequence File).');
     }
     controller.showView(view);
+    // The walkthrough marks a step done by the view it showed (several steps use this command).
+    void vscode.commands.executeCommand('setContext', 'unroll.shownView', view);
     return view;
   });
 

@@ -46,7 +46,7 @@ describe('walkthrough', () => {
     for (const step of steps) assert.ok(buttons(step).length > 0, `${step.id} has a button`);
   });
 
-  it("every button's command is one Unroll contributes and registers, and every completion event names one", async () => {
+  it("every button's command is one Unroll contributes and registers, and each step is marked done by its own button only", async () => {
     await unroll();
     const contributed = new Set((manifest().contributes.commands as { command: string }[]).map((c) => c.command));
     const registered = new Set(await vscode.commands.getCommands(true));
@@ -54,8 +54,31 @@ describe('walkthrough', () => {
       assert.ok(contributed.has(b.command), `${b.step}: "${b.label}" runs ${b.command}, which package.json does not contribute`);
       assert.ok(registered.has(b.command), `${b.step}: ${b.command} is not registered`);
     }
-    for (const step of steps)
-      for (const event of step.completionEvents ?? []) assert.ok(contributed.has(event.replace(/^onCommand:/, '')), `${step.id}: ${event}`);
+    // A step is done when its own button ran: onCommand for a command only it uses, else the context key that
+    // command sets (unroll.shownView = the view, unroll.comparedModels = the file names).
+    for (const step of steps) {
+      assert.ok((step.completionEvents ?? []).length > 0, `${step.id} has a completion event`);
+      for (const event of step.completionEvents ?? []) {
+        const command = /^onCommand:(.*)$/.exec(event)?.[1];
+        if (command) {
+          assert.ok(contributed.has(command), `${step.id}: ${event}`);
+          for (const other of all.filter((b) => b.command === command)) assert.equal(other.step, step.id, `${other.step}'s button would complete ${step.id}`);
+        }
+        else assert.match(event, /^onContext:unroll\.(shownView == \w+|comparedModels =~ \/.+\/)$/, `${step.id}: ${event}`);
+      }
+      const own = buttons(step);
+      for (const event of step.completionEvents ?? []) {
+        const view = /shownView == (\w+)/.exec(event)?.[1];
+        if (view) assert.ok(own.some((b) => b.command === 'unroll.showView' && b.args[0] === view), `${step.id}: a button shows ${view}`);
+        const files = /comparedModels =~ \/(.+)\/$/.exec(event)?.[1];
+        if (files) {
+          const pattern = new RegExp(files);
+          const names = (b: Button) => (Array.isArray(b.args[0]) ? (b.args[0] as string[]).join(' ') : '');
+          assert.ok(own.some((b) => b.command === 'unroll.compareModels' && pattern.test(names(b))), `${step.id}: its button compares files matching ${files}`);
+          for (const other of all.filter((b) => b.step !== step.id && b.command === 'unroll.compareModels')) assert.doesNotMatch(names(other), pattern, `${other.step}'s button would complete ${step.id}`);
+        }
+      }
+    }
   });
 
   it('every media file exists in the extension, and every example a button names is in the examples', () => {
