@@ -436,7 +436,7 @@ const walkthroughClipping: Flow = {
     await button.first().click();
     const clickedAt = Date.now();
 
-    // Both runs train (20 epochs each) and arrive together; the panel switches to its Compare tab.
+    // Both runs train (the model files' 20 epochs each) and arrive together; the panel switches to its Compare tab.
     const frame = await until('the panel to show its Compare tab', async () => {
       const f = await findUnrollFrame(page);
       return f && (await panelState(f)).view === 'compare' ? f : undefined;
