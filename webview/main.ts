@@ -229,6 +229,10 @@ class App implements ViewContext {
         this.busyBanner.hidden = !m.busy;
         this.busyBanner.textContent = m.busy ? `${m.what}…` : '';
         break;
+      case ToWebviewType.ShowView:
+        // Every PanelView of the protocol is one of these views (checked here when compiling).
+        if (this.views.some((v) => v.id === m.view)) this.update({ view: m.view satisfies ViewId });
+        break;
     }
   }
 

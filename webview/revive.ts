@@ -1,4 +1,4 @@
-// Results arrive either in memory form (typed arrays, as the worker makes them) or in the JSON form of DESIGN.md §5
+// Results arrive either in memory form (typed arrays, as the worker makes them) or in the JSON form of src/protocol/json.ts
 // (nested arrays: restored state, the report). Accept both, and typed arrays that a transport flattened to objects.
 import type { AnalysisResult, Mat } from '../src/protocol';
 import { resultFromJson } from '../src/protocol';

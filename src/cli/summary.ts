@@ -1,4 +1,4 @@
-// The CLI's human summary of one analysis: the numbers THEORY.md says to look at, then the headline sentence.
+// The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
 import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
 import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint } from '../protocol/result';

@@ -1,4 +1,4 @@
-// From what a reader found to what the engine trains on: inputs, targets and masks per task (DESIGN.md §3).
+// From what a reader found to what the engine trains on: inputs, targets and masks per task (README, "Files it reads").
 // A sequence longer than the window is split into consecutive windows of `window` steps when every step has its
 // own target (next-step, char-lm, columns): the first window of the first sequence is the one analyzed, every
 // window is a training sequence. With one target at the end (seq-to-one) only the last `window` steps are kept.

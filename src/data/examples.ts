@@ -1,5 +1,5 @@
 // The example workspace (examples/, also written by `unroll example`): tasks that separate short from long
-// memory (THEORY.md), generated from fixed seeds so every machine writes the same bytes.
+// memory (README, "The argument, step by step"), generated from fixed seeds so every machine writes the same bytes.
 import { ALICE_OPENING } from './exampleText';
 import { PAPER_EXAMPLE_NAMES, PAPER_README, paperExampleFiles, paperExampleSet } from './paperExamples';
 
@@ -8,7 +8,7 @@ export interface ExampleFile {
   contents: string;
 }
 
-export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', ...PAPER_EXAMPLE_NAMES] as const;
+export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', 'truncated', ...PAPER_EXAMPLE_NAMES] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 export const DEFAULT_LAGS: Partial<Record<ExampleName, number>> = { adding: 50, copy: 30 };
 const CELLS = ['rnn', 'lstm', 'gru'] as const;
@@ -216,6 +216,23 @@ function exploding(): ExampleFile[] {
   ];
 }
 
+/** Truncated BPTT on the sine (the walkthrough's step on truncation): the flow matrix shows the cut at k = 10. */
+function truncated(): ExampleFile[] {
+  return [
+    ...sine().slice(0, 1),
+    {
+      name: 'truncated.rnn.unroll.json',
+      contents: modelFile(
+        [
+          'The sine model of sine.rnn.unroll.json, trained with truncated BPTT: the gradient of each loss term',
+          'reaches the last 10 steps only (h_{t−9} … h_t). The flow matrix shows the cut; nothing lies beyond it.',
+        ],
+        { data: 'sine.csv', task: 'next-step', cell: 'rnn', hidden: 16, window: 100, bptt: { truncate: 10 }, optimizer: { kind: 'adam', lr: 0.01 }, epochs: 50, seed: 0 },
+      ),
+    },
+  ];
+}
+
 /** The files of one example, e.g. `adding` with lag 100 gives adding-lag100.csv and its three model files. */
 export function exampleSet(name: ExampleName, lag?: number): ExampleFile[] {
   switch (name) {
@@ -229,6 +246,8 @@ export function exampleSet(name: ExampleName, lag?: number): ExampleFile[] {
       return text();
     case 'exploding':
       return exploding();
+    case 'truncated':
+      return truncated();
     default:
       return paperExampleSet(name);
   }
@@ -249,6 +268,7 @@ trains it with the file's settings and reports the loss on held-out sequences ne
 | \`text.txt\` | char-lm | character-level language modelling |
 | \`exploding.rnn.unroll.json\` | next-step on \`sine.csv\` | W_hh starts with spectral radius 1.5 > 1/γ: gradients can explode |
 | \`exploding-clipped.rnn.unroll.json\` | the same | fixed by clipping the gradient's global norm |
+| \`truncated.rnn.unroll.json\` | next-step on \`sine.csv\` | truncated BPTT (k = 10): no gradient reaches further back than 10 steps |
 
 **The adding problem** (Hochreiter & Schmidhuber 1997). Each sequence has lag + 1 steps of two inputs: a value drawn
 uniformly from [−1, 1] and a marker. Two steps are marked, both among the first max(3, ⌈lag/10⌉); the target at the
@@ -288,7 +308,7 @@ which is in the public domain (Project Gutenberg eBook #11).
 
 /** Everything in examples/, in a fixed order. */
 export function exampleFiles(): ExampleFile[] {
-  const all = [...sine(), ...[10, 50, 200].flatMap(adding), ...copy(30), ...text(), ...exploding(), ...paperExampleFiles(), { name: 'README.md', contents: `${README}\n${PAPER_README}` }];
+  const all = [...sine(), ...[10, 50, 200].flatMap(adding), ...copy(30), ...text(), ...exploding(), ...truncated(), ...paperExampleFiles(), { name: 'README.md', contents: `${README}\n${PAPER_README}` }];
   const seen = new Set<string>();
   return all.filter((f) => !seen.has(f.name) && seen.add(f.name));
 }

@@ -1,4 +1,4 @@
-// The file seams: readers take bytes and writers give bytes; only nodeFiles.ts touches the disk (DESIGN.md §2).
+// The file seams: readers take bytes and writers give bytes; only nodeFiles.ts touches the disk (README, "Layout").
 
 /** What a path is when it is not a regular file: said in messages ("is a FIFO"), never read or written. */
 export type FileKind = 'file' | 'folder' | 'fifo' | 'device' | 'socket';

@@ -1,4 +1,4 @@
-// The data layer's public surface: readers, the model file, weights and the examples (DESIGN.md §3).
+// The data layer's public surface: readers, the model file, weights and the examples (README, "Files it reads").
 export { InputError, formatProblem } from './errors';
 export type { FileSeam, WriteSeam } from './files';
 export { loadAnalysis, isModelFilePath, formatOf, MAX_FILE_BYTES } from './load';

@@ -1,5 +1,5 @@
 // safetensors: an 8-byte little-endian header length, a JSON header { name: { dtype, shape, data_offsets } },
-// then the raw little-endian tensor bytes. Names and layouts are PyTorch's state_dict (DESIGN.md §3).
+// then the raw little-endian tensor bytes. Names and layouts are PyTorch's state_dict (README, "Files it reads").
 import type { Tensor } from '../protocol/result';
 import { fail, multiIndex, positionInBytes, quote, START, type Position } from './errors';
 import { MAX_JSON_DEPTH, outlineJson, refuseDeepJson } from './jsonTree';

@@ -7,7 +7,7 @@ import { fail, START } from './errors';
 export type CharIndices = Uint8Array | Uint16Array | Uint32Array;
 
 export interface TextCorpus {
-  /** Sorted unique characters of the whole file. */
+  /** Unique characters of the whole file, sorted by Unicode code point (as Python's sorted(set(text))). */
   vocab: string[];
   /** Every character of the file as its index in `vocab`. */
   ids: CharIndices;

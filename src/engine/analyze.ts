@@ -1,4 +1,4 @@
-// One analysis: forward + BPTT on one sequence, then every diagnostic the views draw (DESIGN.md §5).
+// One analysis: forward + BPTT on one sequence, then every diagnostic the views draw (src/protocol/result.ts).
 import type { AnalysisResult, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { Network, type LayerBuffers } from './network';

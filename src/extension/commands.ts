@@ -6,14 +6,26 @@ import * as vscode from 'vscode';
 import { checkOutputs, InputError } from '../data';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { resultToJson } from '../protocol/json';
-import type { WebviewExport } from '../protocol/messages';
+import { isPanelView, PANEL_VIEWS, type PanelView, type WebviewExport } from '../protocol/messages';
 import type { CellKind } from '../protocol/result';
 import { renderReportHtml } from '../cli/report';
 import type { Controller } from './controller';
+import { locateFile } from './files';
 import { readSettings } from './settings';
 import { isModelFile, isSequenceFile, modelCandidates, modelDescribes, modelField, modelPathFor, modelTemplate } from './sources';
 
 const ALL_CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
+
+/** The panel's tab titles (webview/views/*.ts), for the Show View quick pick. */
+const VIEW_TITLES: Record<PanelView, string> = {
+  unrolled: 'Unrolled network',
+  heatmap: 'Gradient heatmap',
+  flow: 'Flow matrix',
+  decay: 'Decay by distance',
+  whh: 'Where ∂L/∂W_hh comes from',
+  training: 'Training',
+  compare: 'Compare cells',
+};
 
 async function readText(path: string): Promise<string> {
   return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(path))).toString('utf8');
@@ -101,9 +113,12 @@ async function offerModelFile(dataPath: string): Promise<void> {
 export function registerCommands(context: vscode.ExtensionContext, controller: Controller): void {
   const register = (id: string, run: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
-  register('unroll.analyze', async (uri?: vscode.Uri) => {
+  // A Uri (menus), or a path absolute or relative to the workspace (the walkthrough's buttons).
+  register('unroll.analyze', async (target?: vscode.Uri | string) => {
+    const given = await locateFile(target, context.extensionUri);
+    if (target !== undefined && target !== null && !given) return undefined;
     const path =
-      uri?.fsPath ??
+      given ??
       activeFile((p) => isModelFile(p) || isSequenceFile(p)) ??
       controller.currentSource?.path ??
       (await pickWorkspaceFile('**/*.{csv,tsv,txt,json,npy}', 'Sequence or model file to analyze'));
@@ -193,6 +208,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
       const field = modelField(await readText(paths[0]), 'epochs');
       trainFor = typeof field === 'number' ? field : 20;
     }
+    // The walkthrough marks a step done by the model files compared (two steps use this command).
+    void vscode.commands.executeCommand('setContext', 'unroll.comparedModels', paths.map((p) => basename(p)).join(' '));
     return controller.compare([], { models: paths, epochs: trainFor });
   });
 
@@ -257,6 +274,32 @@ export function registerCommands(context: vscode.ExtensionContext, controller: C
       if (open) await vscode.commands.executeCommand('vscode.openFolder', folder);
     }
     return folder;
+  });
+
+  // The panel with one view selected, e.g. the walkthrough's "∂L/∂W_hh by distance" step. With a file (Uri or
+  // path, as for unroll.analyze), that file is analyzed first unless the panel already shows its analysis.
+  register('unroll.showView', async (view?: unknown, file?: vscode.Uri | string) => {
+    if (view === undefined) {
+      const items = PANEL_VIEWS.map((id) => ({ label: VIEW_TITLES[id], id }));
+      view = (await vscode.window.showQuickPick(items, { placeHolder: 'View of the Unroll panel to show' }))?.id;
+      if (view === undefined) return undefined;
+    }
+    if (!isPanelView(view)) {
+      void vscode.window.showErrorMessage(`Unroll: ${JSON.stringify(view) ?? 'nothing'} is not a view of the panel; the views are ${PANEL_VIEWS.join(', ')}.`);
+      return undefined;
+    }
+    if (file !== undefined && file !== null) {
+      const path = await locateFile(file, context.extensionUri);
+      if (!path) return undefined;
+      if (controller.currentSource?.path !== path || !controller.currentResult || controller.currentComparison)
+        await vscode.commands.executeCommand('unroll.analyze', vscode.Uri.file(path));
+    } else if (!controller.currentResult && !controller.currentComparison) {
+      void vscode.window.showInformationMessage('Unroll: the panel shows nothing yet; analyze a file first (Unroll: Analyze Sequence File).');
+    }
+    controller.showView(view);
+    // The walkthrough marks a step done by the view it showed (several steps use this command).
+    void vscode.commands.executeCommand('setContext', 'unroll.shownView', view);
+    return view;
   });
 
   // Internal: the status-bar item, and exports the panel rendered.

@@ -8,6 +8,7 @@ import {
   ToWebviewType,
   type AnalyzeSource,
   type FromWebview,
+  type PanelView,
   type Problem,
   type TrainDoneMessage,
   type WebviewTrainStart,
@@ -58,6 +59,9 @@ export interface UnrollTestApi {
 
 export class Controller extends Disposable {
   private panel: UnrollPanel | undefined;
+  /** The webview said Ready: messages posted now are received (before, a view to select waits in pendingView). */
+  private panelReady = false;
+  private pendingView: PanelView | undefined;
   private client: WorkerClient | undefined;
   private source: AnalyzeSource | undefined;
   private result: AnalysisResult | undefined;
@@ -132,6 +136,13 @@ export class Controller extends Disposable {
   showPanel(): void {
     if (this.panel) return this.panel.reveal();
     this.attach(UnrollPanel.create(this.context.extensionUri, this.log));
+  }
+
+  /** Show the panel with `view` selected (a new panel selects it once its webview has loaded). */
+  showView(view: PanelView): void {
+    this.showPanel();
+    if (this.panelReady) this.panel?.post({ type: ToWebviewType.ShowView, view });
+    else this.pendingView = view;
   }
 
   /** After a window reload: the panel VS Code kept, and the file it showed. */
@@ -294,6 +305,7 @@ export class Controller extends Disposable {
 
   private attach(panel: UnrollPanel): void {
     this.panel = panel;
+    this.panelReady = false;
     panel.onMessage((message) => this.fromPanel(message));
     panel.onDidClose(() => {
       if (this.panel === panel) this.closeSession();
@@ -399,6 +411,9 @@ export class Controller extends Disposable {
           this.panel?.post(this.trainingShown.start);
           for (const { point, run } of this.trainingShown.points) this.panel?.post({ type: ToWebviewType.TrainProgress, point, ...(run !== undefined ? { run } : {}) });
         }
+        this.panelReady = true;
+        if (this.pendingView) this.panel?.post({ type: ToWebviewType.ShowView, view: this.pendingView });
+        this.pendingView = undefined;
         return;
       case FromWebviewType.Rendered:
         this.rendered = { generation: message.generation, ms: message.ms, at: performance.now() };

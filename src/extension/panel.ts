@@ -1,5 +1,5 @@
 // The webview panel: strict CSP with a nonce, resources only from the extension's dist/ and media/,
-// typed messages out, validated messages in (DESIGN.md §6).
+// typed messages out, validated messages in.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { parseFromWebview, type FromWebview, type ToWebview } from '../protocol/messages';

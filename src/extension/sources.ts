@@ -38,7 +38,7 @@ export function modelCandidates(dataPath: string, siblings: readonly string[], p
   return [...ranked, ...others].map((n) => resolve(dirname(dataPath), n));
 }
 
-/** True when the model file's `data` field names `dataPath` (relative to the model file, as DESIGN.md §3 says). */
+/** True when the model file's `data` field names `dataPath` (relative to the model file). */
 export function modelDescribes(modelPath: string, modelText: string, dataPath: string): boolean {
   const errors: ParseError[] = [];
   const spec = parse(modelText, errors, { allowTrailingComma: true });

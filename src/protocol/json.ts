@@ -1,4 +1,4 @@
-// The JSON form of a Result (DESIGN.md §5): nested arrays in each tensor's shape, non-finite numbers as null.
+// The JSON form of a Result (what `unroll analyze --json` writes): nested arrays in each tensor's shape, non-finite numbers as null.
 // Used by the CLI's --json, the report's embedded data and recorded test fixtures; `resultFromJson` inverts it.
 import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, Tensor, TrainingSummary, TrainPoint } from './result';
 
@@ -81,7 +81,7 @@ export function trainingFromJson(t: any): TrainingSummary {
   return { ...t, baseline: { ...t.baseline, loss: back(t.baseline.loss) }, history: t.history.map(pointFromJson) };
 }
 
-/** A plain object safe for JSON.stringify, shaped as DESIGN.md §5. */
+/** A plain object safe for JSON.stringify, shaped as `unroll analyze --json` writes it. */
 export function resultToJson(r: AnalysisResult): Record<string, unknown> {
   const grads: Record<string, Nested> = {};
   for (const [name, t] of Object.entries(r.grads)) grads[name] = tensorToNested(t);

@@ -1,4 +1,4 @@
-// Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview (DESIGN.md §1, §6).
+// Every message that crosses a boundary: extension ⇄ worker and extension ⇄ webview.
 // Each union is closed, so a wrong message is a compile error; `parseFromWebview` checks what the webview sends.
 import type { AnalysisResult, CellKind, LossBaseline, NonFinite, TrainPoint } from './result';
 
@@ -181,6 +181,7 @@ export const enum ToWebviewType {
   TrainProgress = 'trainProgress',
   TrainEnd = 'trainEnd',
   Busy = 'busy',
+  ShowView = 'showView',
 }
 
 export interface WebviewResult {
@@ -231,6 +232,20 @@ export interface WebviewBusy {
   what: string;
 }
 
+/** The panel's views (its tabs), in order: `unroll.showView` takes one of these ids. */
+export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare'] as const;
+export type PanelView = (typeof PANEL_VIEWS)[number];
+
+export function isPanelView(x: unknown): x is PanelView {
+  return typeof x === 'string' && (PANEL_VIEWS as readonly string[]).includes(x);
+}
+
+/** Select a view (tab), as a click on its tab would: `unroll.showView`, e.g. from the walkthrough. */
+export interface WebviewShowView {
+  type: ToWebviewType.ShowView;
+  view: PanelView;
+}
+
 export type ToWebview =
   | WebviewResult
   | WebviewCompare
@@ -238,7 +253,8 @@ export type ToWebview =
   | WebviewTrainStart
   | WebviewTrainProgress
   | WebviewTrainEnd
-  | WebviewBusy;
+  | WebviewBusy
+  | WebviewShowView;
 
 export const enum FromWebviewType {
   Ready = 'ready',

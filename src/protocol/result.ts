@@ -1,4 +1,4 @@
-// The Result of one analysis: what the engine computes and every view draws (DESIGN.md §5).
+// The Result of one analysis: what the engine computes and every view draws.
 // In memory, large arrays are flat row-major Float64Arrays so they cross worker/webview boundaries as
 // transferable buffers; `resultToJson` gives the nested-array JSON contract of the CLI's --json.
 
@@ -225,7 +225,7 @@ export interface ResultMeta {
   /** Index of the analyzed sequence among the training sequences (windows), and how many there are. */
   sequence: number;
   sequences: number;
-  /** For char-lm: the vocabulary, in index order. */
+  /** For char-lm: the vocabulary, in index order: the file's characters sorted by Unicode code point (Python's sorted(set(text))). */
   vocab?: string[];
   /** Column names of inputs / targets where the file has them. */
   inputNames?: string[];

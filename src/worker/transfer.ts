@@ -1,4 +1,4 @@
-// The large arrays of a Result leave the worker as transferred buffers, not copies (DESIGN.md §1).
+// The large arrays of a Result leave the worker as transferred buffers, not copies.
 
 /**
  * Every distinct ArrayBuffer under `value` (typed arrays in any field, nested arrays and objects).

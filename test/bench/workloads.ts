@@ -1,5 +1,5 @@
 // The benchmark workloads of issue 2 and the data they run on. Every system gets the same shapes:
-// D inputs, H hidden units, O outputs, T steps, B sequences, squared error summed over steps (DESIGN.md §4).
+// D inputs, H hidden units, O outputs, T steps, B sequences, squared error summed over steps (README, "The math, and how it is checked").
 import type { CellKind, ResolvedModel } from '../../src/protocol/result';
 import type { SequenceData } from '../../src/engine/types';
 import { Rng } from '../../src/engine/rng';

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// The five user flows of issue 6, each done with the mouse and keyboard in the real workbench. They run in order
+// The five user flows of issue 6 and the walkthrough's clipping step (issue 11), each done with the mouse and keyboard in the real workbench. They run in order
 // on one workbench (starting one takes a minute), but each sets up what it needs itself (opens its file, picks its
 // view), so a failure in one does not decide the next.
 import { strict as assert } from 'node:assert';
@@ -25,6 +25,7 @@ import {
   problemRows,
   problemsStatus,
   quickInputBox,
+  quickInputRow,
   recordWhen,
   recordedAt,
   runCommand,
@@ -405,4 +406,55 @@ const exportReport: Flow = {
   },
 };
 
-export const flows: Flow[] = [analyzeFromExplorer, trainFromPalette, editSaveRedraw, reloadRestores, exportReport];
+/** The walkthrough contributed in package.json, and its step on exploding gradients and clipping. */
+const WALKTHROUGH_TITLE = 'Unroll: backpropagation through time, step by step';
+const CLIPPING_STEP = 'exploding';
+const CLIPPING_BUTTON = 'Train both and compare';
+
+const walkthroughClipping: Flow = {
+  name: '6. the walkthrough\'s "exploding and clipping" step: one click trains exploding and exploding-clipped, and the Compare tab shows both runs',
+  async run({ page, timing, log }) {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => {}); // the workbench has focus, not a webview
+    await runCommand(page, 'Welcome: Open Walkthrough');
+    // The list holds VS Code's own walkthroughs too: type to narrow it, as a person would.
+    const box = quickInputBox(page);
+    await until('the list of walkthroughs (the palette gone)', async () => (await box.isVisible()) && !(await box.inputValue()).startsWith('>'), 15_000);
+    await box.fill('backpropagation through time', { timeout: 15_000 });
+    const row = quickInputRow(page, WALKTHROUGH_TITLE);
+    await until(`"${WALKTHROUGH_TITLE}" among the walkthroughs`, async () => (await row.count()) > 0, 30_000);
+    await row.first().click();
+    // Step ids are "<extension>#<walkthrough>#<step>".
+    const step = page.locator(`button.getting-started-step[data-step-id$="#${CLIPPING_STEP}"]`);
+    await until('the walkthrough with its clipping step', () => step.first().isVisible(), 30_000);
+    await screenshot(page, 'walkthrough-open');
+    await step.first().click();
+    const description = page.locator(`.step-description-container[x-step-description-for$="#${CLIPPING_STEP}"]`);
+    const button = description.locator('.monaco-button', { hasText: CLIPPING_BUTTON });
+    await until(`the "${CLIPPING_BUTTON}" button of the expanded step`, () => button.first().isVisible(), 15_000);
+    log(`step text: ${((await description.first().innerText()).replace(/\s+/g, ' ')).slice(0, 200)}`);
+    await screenshot(page, 'walkthrough-clipping-step');
+    await button.first().click();
+    const clickedAt = Date.now();
+
+    // Both runs train (the model files' 20 epochs each) and arrive together; the panel switches to its Compare tab.
+    const frame = await until('the panel to show its Compare tab', async () => {
+      const f = await findUnrollFrame(page);
+      return f && (await panelState(f)).view === 'compare' ? f : undefined;
+    }, 180_000, 200);
+    const text = await until('both runs named in the Compare tab', async () => {
+      const t = await frame.evaluate(() => document.querySelector('section.view[data-view="compare"]')?.textContent ?? '');
+      return /exploding-clipped/.test(t) && /exploding(?!-clipped)/.test(t) ? t.replace(/\s+/g, ' ') : undefined;
+    }, 180_000, 250);
+    timing('walkthrough: click "Train both and compare" → both runs in the Compare tab', Date.now() - clickedAt);
+    log(`compare tab: ${text.slice(0, 300)}`);
+    const drawn = await canvasStats(frame, 'compare');
+    assert.ok(drawn.colors > 10 && drawn.differing > 0.01, 'the Compare tab draws the runs');
+    // This step is now done, and only this one: the gates step uses the same command on other files.
+    const done = (id: string) => page.locator(`[data-done-step-id$="#${id}"]`).first().getAttribute('aria-checked');
+    await until('the clipping step marked done', async () => (await done(CLIPPING_STEP)) === 'true', 15_000);
+    assert.equal(await done('gates'), 'false', 'the gates step is not marked done by the clipping step');
+    await screenshot(page, 'walkthrough-clipping-compare');
+  },
+};
+
+export const flows: Flow[] = [analyzeFromExplorer, trainFromPalette, editSaveRedraw, reloadRestores, exportReport, walkthroughClipping];

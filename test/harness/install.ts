@@ -1,5 +1,5 @@
 // Brings a real VS Code (code-server = VS Code in a browser + a Node extension host) into .cache/harness/,
-// outside the extension's own dependencies (DESIGN.md §7). Idempotent: a second call only checks.
+// outside the extension's own dependencies (test/vscode/README.md). Idempotent: a second call only checks.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

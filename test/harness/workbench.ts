@@ -1,5 +1,5 @@
 // A real VS Code workbench on this machine: code-server (VS Code 1.139, Node 24 extension host) with the given
-// .vsix files installed, opened in headless Chromium so that an extension host starts (DESIGN.md §7).
+// .vsix files installed, opened in headless Chromium so that an extension host starts (test/vscode/README.md).
 // test/vscode uses it to run the integration suites; test/e2e drives the same page as a person would.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The Results the panel tests feed in, in the JSON form of DESIGN.md §5: recorded from the examples by
+// The Results the panel tests feed in, in the JSON form of src/protocol/json.ts: recorded from the examples by
 // test/fixtures/results/record.mjs (re-run it when the engine's output changes).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

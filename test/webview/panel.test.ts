@@ -332,6 +332,20 @@ describe('the panel in Chromium', function () {
     assert.ok(!(await banner.isVisible()), 'a new Result clears the stale mark');
   });
 
+  it('selects the view a showView message names (the walkthrough), and ignores an unknown one', async () => {
+    const { page } = panel;
+    await sendResult(page, fixture('rnn'));
+    const selected = () => page.locator('vscode-tabs').evaluate((t: any) => t.selectedIndex);
+    const visible = () => page.evaluate(() => [...document.querySelectorAll('section.view')].filter((v) => (v as HTMLElement).offsetWidth > 0).map((v) => (v as HTMLElement).dataset.view));
+    await post(page, { type: 'showView', view: 'whh' });
+    assert.equal(await selected(), 4, 'the ∂L/∂W_hh tab is selected');
+    assert.deepEqual(await visible(), ['whh']);
+    await post(page, { type: 'showView', view: 'decay' });
+    assert.deepEqual(await visible(), ['decay']);
+    await post(page, { type: 'showView', view: 'nonsense' });
+    assert.deepEqual(await visible(), ['decay'], 'an unknown view changes nothing');
+  });
+
   it('sends the commands as messages', async () => {
     const { page } = panel;
     for (const label of ['Train', 'Stop', 'Compare cells', 'Export report']) await page.locator('.toolbar > vscode-button', { hasText: label }).click();

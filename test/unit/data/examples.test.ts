@@ -49,6 +49,26 @@ describe('examples', () => {
     assert.deepEqual({ ...clipped.model, clip: null }, plain.model);
   });
 
+  it('the truncated example is the sine RNN with bptt.truncate = 10, and no gradient reaches further back than 10 steps', async () => {
+    const source = (name: string) => ({ path: path.join(EXAMPLES, name), workspaceRoot: EXAMPLES });
+    const full = await loadAnalysis(source('sine.rnn.unroll.json'), settings, nodeFiles);
+    const cut = await loadAnalysis(source('truncated.rnn.unroll.json'), settings, nodeFiles);
+    assert.deepEqual(cut.model.bptt, { truncate: 10 });
+    assert.deepEqual({ ...cut.model, bptt: full.model.bptt }, full.model);
+    const { result } = await runAnalyze(source('truncated.rnn.unroll.json'), settings, nodeFiles);
+    assert.equal(result.flow.truncate, 10);
+    let beyond = 0;
+    let within = 0;
+    result.flow.steps.forEach((t, row) => {
+      for (let k = 0; k <= t; k++) {
+        const g = result.flow.matrix[row][k];
+        if (t - k >= 10) (assert.equal(g, 0, `flow[${t}][${k}]`), beyond++);
+        else if (g > 0) within++;
+      }
+    });
+    assert.ok(beyond > 0 && within > 0, `${beyond} entries beyond the cut, ${within} non-zero within it`);
+  });
+
   it('adding problem: values in [−1, 1], two marks, both among the first max(3, ⌈lag/10⌉) steps, the target their sum', async () => {
     for (const lag of [7, 50]) {
       const [data] = exampleSet('adding', lag);

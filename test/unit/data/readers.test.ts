@@ -10,6 +10,12 @@ describe('text reader', () => {
     assert.equal(corpus.totalChars, 7);
   });
 
+  it('orders the vocabulary by Unicode code point, as Python\'s sorted(set(text)) does (not by UTF-16 unit or locale)', async () => {
+    // U+FF21 (Ａ) < U+1F600 (😀) by code point; by UTF-16 units 😀 (0xD83D…) would come first; a locale sort mixes a/B/é.
+    const corpus = await readText(utf8('é😀ＡbBa '), 't.txt');
+    assert.deepEqual(corpus.vocab, [' ', 'B', 'a', 'b', 'é', 'Ａ', '😀']);
+  });
+
   it('keeps the whole text as vocabulary indices, however the bytes are cut into chunks', async () => {
     const text = 'abcabcxyz é😀'.repeat(3000);
     const bytes = utf8(text);

@@ -1,5 +1,5 @@
 // A tiny extension installed beside Unroll in the harness's VS Code: once the window has started, it runs the
-// bundled suites (dist/suite/*.test.js) with mocha and writes what happened to UNROLL_TEST_RESULTS (DESIGN.md §7).
+// bundled suites (dist/suite/*.test.js) with mocha and writes what happened to UNROLL_TEST_RESULTS.
 import Mocha from 'mocha';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
