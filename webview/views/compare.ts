@@ -33,6 +33,12 @@ function layout(training: boolean): Layout {
   return { ...BASE, training, mapTop: BASE.mapTop + d, lineTop: BASE.lineTop + d, decayTop: BASE.decayTop + d, tableTop: BASE.tableTop + d, height: BASE.height + d + (training ? 40 : 0) };
 }
 
+/** `s` cut with an ellipsis to about `width` pixels of `size`-pixel text (a wide glyph is about 0.62 of the size). */
+function fitColumn(s: string, width: number, size: number): string {
+  const n = Math.max(4, Math.floor(width / (size * 0.62)));
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
 export class CompareView extends CanvasView {
   readonly id = 'compare' as const;
   readonly title = 'Compare cells';
@@ -129,7 +135,7 @@ export class CompareView extends CanvasView {
         p.polyline([f.x(at), box.top, f.x(at), box.top + box.height], pal.error, 2);
         p.text(Math.min(f.x(at) + 4, box.left + box.width - 4), box.top + 10, `✕ diverged: ${divergencePlace(bad)}`, { color: pal.error, size: 10, bold: true, align: f.x(at) > box.left + box.width / 2 ? 'right' : 'left' });
       }
-      if (!rs[j]) p.text(left, L.title, `run ${j + 1} · epoch ${run.points[run.points.length - 1]?.epoch ?? 0} / ${epochs} · training…`, { color, size: 12, bold: true });
+      if (!rs[j]) p.text(left, L.title, fitColumn(`run ${j + 1} · epoch ${run.points[run.points.length - 1]?.epoch ?? 0} / ${epochs} · training…`, colW, 12), { color, size: 12, bold: true });
     });
     p.text(L.left, TRAIN.top - 6, `Loss per epoch${unit ? ` (${unit})` : ''}: train solid, held-out dashed; the dashed line marked “baseline” is each run’s trivial predictor`, { color: pal.muted, size: 10 });
   }
@@ -156,7 +162,10 @@ export class CompareView extends CanvasView {
       const T = steps(r);
       const left = x(j);
       const diverged = r.training?.nonFinite || r.nonFinite;
-      p.text(left, L.title, `${diverged ? '✕ ' : ''}${runName(r)} · L = ${fmt(r.loss)} · horizon ${r.flow.decay.horizon ?? 'beyond range'}${diverged ? ' · diverged' : ''}`, { color: diverged ? pal.error : runColor(pal, j), size: 12, bold: true });
+      // Name and numbers on two lines, each cut to its column: long model-file names must not run into the next run's.
+      const color = diverged ? pal.error : runColor(pal, j);
+      p.text(left, L.title - 7, fitColumn(`${diverged ? '✕ ' : ''}${runName(r)}`, colW, 12), { color, size: 12, bold: true });
+      p.text(left, L.title + 8, fitColumn(`L = ${fmt(r.loss)} · horizon ${r.flow.decay.horizon ?? 'beyond range'}${diverged ? ' · diverged' : ''}`, colW, 11), { color, size: 11 });
       p.raster(left, L.mapTop, colW, L.mapH, this.images[j], true);
       p.rect(left, L.mapTop, colW, L.mapH, undefined, pal.border);
       p.text(left, L.mapTop + L.mapH + 12, `|∂L/∂h_t[i]|: ${r.dLdh.cols} units × ${T} steps`, { color: pal.muted, size: 10 });
