@@ -130,6 +130,8 @@ function lossCell(r: AnalysisResult): string {
 function horizonCell(r: AnalysisResult): string {
   const d = r.flow.decay;
   if (d.distance.length < 2) return '–';
+  // No finite slope without a horizon: the gradient is zero or overflowed at most distances (the verdict says so).
+  if (d.horizon === null && !Number.isFinite(d.slope)) return 'not measurable';
   return d.horizon === null ? `> ${d.distance[d.distance.length - 1]}` : String(d.horizon);
 }
 

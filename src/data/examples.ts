@@ -196,20 +196,28 @@ function text(): ExampleFile[] {
 }
 
 function exploding(): ExampleFile[] {
-  const common = { data: 'sine.csv', task: 'next-step', cell: 'rnn', hidden: 32, window: 100, init: { kind: 'orthogonal', spectralRadius: 1.5 }, optimizer: { kind: 'sgd', lr: 0.05 }, epochs: 20, seed: 0 };
+  const common = { data: 'sine.csv', task: 'next-step', cell: 'rnn', hidden: 32, window: 100, init: { kind: 'orthogonal', spectralRadius: 1.5 }, optimizer: { kind: 'sgd', lr: 0.05 }, epochs: 100, seed: 0 };
   return [
     ...sine().slice(0, 1),
     {
       name: 'exploding.rnn.unroll.json',
       contents: modelFile(
-        ['A vanilla RNN whose W_hh starts with spectral radius 1.5 (> 1/γ = 1 for tanh).', 'Gradients can grow with distance instead of decaying: compare ρ and σ_max with 1/γ and watch the gradient norm.'],
+        [
+          'A vanilla RNN whose W_hh starts with spectral radius 1.5 (> 1/γ = 1 for tanh).',
+          'Gradients can grow with distance instead of decaying: compare ρ and σ_max with 1/γ and watch the gradient norm.',
+          'Trained as it is, it diverges (seed 0: in epoch 42); exploding-clipped.rnn.unroll.json is the same run with clipping.',
+        ],
         { ...common, clip: null },
       ),
     },
     {
       name: 'exploding-clipped.rnn.unroll.json',
       contents: modelFile(
-        ['The same network with gradient clipping by global norm: if ‖g‖ > 1 then g ← g/‖g‖.', 'The direction is kept; the step size is bounded. The clip count says how often it fired.'],
+        [
+          'The same network with gradient clipping by global norm: if ‖g‖ > 1 then g ← g/‖g‖.',
+          'The direction is kept; the step size is bounded. The clip count says how often it fired.',
+          'Trained as it is, it learns the sine (seed 0: loss about 0.009 against 0.50 for predicting the mean).',
+        ],
         { ...common, clip: { norm: 1 } },
       ),
     },
