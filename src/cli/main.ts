@@ -45,8 +45,8 @@ Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain t
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
   per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
 compare: one run per cell (--cells, else the model file's "compare", else rnn,lstm,gru) on the same data and seed,
-  or one run per model file when several are given. --epochs N trains every run N epochs first; without it the
-  runs are compared at initialization. A run that diverges stays in the table, marked.
+  or one run per model file when several are given. Every run trains first, for its model file's epochs or
+  --epochs N (--epochs 0 compares at initialization). A run that diverges stays in the table, marked.
 train --out and compare --out write the standalone HTML report (Training tab: loss, held-out loss, gradient norm
   before clipping, clip events; Compare tab for compare).
 Outputs (--json, --out, --save) are never an input of the run, and are written whole or not at all. --save replaces
@@ -347,7 +347,8 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
     if (new Set(listed).size !== listed.length) throw new UsageError(`--cells lists a cell twice: "${values.cells}"`);
     cells = listed as CellKind[];
   }
-  const epochs = values.epochs === '0' ? 0 : positiveInteger(values.epochs, 'epochs', 100_000);
+  // Like the panel's Compare after training: each run trains its model file's epochs unless --epochs says otherwise.
+  const epochs = values.epochs === undefined ? 'model' : values.epochs === '0' ? 0 : positiveInteger(values.epochs, 'epochs', 100_000);
   const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
   const targets: OutputTarget[] = [

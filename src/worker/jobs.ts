@@ -67,8 +67,11 @@ export interface CompareOutcome {
 export interface CompareOptions {
   /** Model files (absolute paths) to run side by side instead of one run per cell; `cells` is then ignored. */
   models?: string[];
-  /** Train every run this many epochs before analyzing it; 0 or absent compares at initialization. */
-  epochs?: number;
+  /**
+   * Train every run this many epochs before analyzing it, or 'model' for each run's own model-file epochs; 0 or
+   * absent compares at initialization.
+   */
+  epochs?: number | 'model';
   /** Training progress of run `run` (its index in the results). */
   onProgress?(run: number, point: TrainPoint): void;
   /** Checked between training batches and between runs: true ends the comparison (stopped). */
@@ -100,7 +103,7 @@ interface CompareRun {
  */
 export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[], options: CompareOptions = {}): Promise<CompareOutcome> {
   const epochs = options.epochs ?? 0;
-  const training = epochs > 0;
+  const training = epochs === 'model' || epochs > 0;
   const runs: CompareRun[] = [];
   const warnings: Problem[] = [];
   const read = new Set<string>();
@@ -137,7 +140,7 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
     if (stop()) return { results, files: [...read], warnings, stopped: true };
     let summary: TrainingSummary | undefined;
     if (training) {
-      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs, {
+      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs === 'model' ? run.model.epochs : epochs, {
         onProgress: (point) => options.onProgress?.(index, point),
         shouldStop: stop,
         yieldNow: options.yieldNow ?? (async () => undefined),

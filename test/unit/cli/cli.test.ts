@@ -192,8 +192,17 @@ describe('unroll CLI', () => {
       assert.match(stdout, /^exploding-clipped\.rnn\.unroll\.json: [A-Z][\w ]*: training loss \(nothing held out\) [\d.e+-]+ vs [\d.e+-]+ for predicting the mean target .* After 2 epochs of training, the gradient /m);
     });
 
-    it('cells at initialization by default; --json - puts only the JSON on stdout', async () => {
-      const { code, stdout, stderr } = await run(['compare', 'sine.csv', '--cells', 'rnn,gru', '--json', '-']);
+    it('without --epochs every run trains its model file\'s epochs (the exploding pair: one diverges, one learns)', async () => {
+      const { code, stdout, stderr } = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--json', '-']);
+      assert.equal(code, 0, stderr);
+      const [plain, clipped] = JSON.parse(stdout).results;
+      assert.equal(plain.training.reason, 'nonFinite');
+      assert.deepEqual([clipped.training.reason, clipped.training.epochs, clipped.meta.weights.kind], ['finished', 100, 'trained']);
+      assert.match(stderr, /^exploding-clipped\.rnn\.unroll\.json +after 100 epochs/m);
+    });
+
+    it('cells at initialization with --epochs 0; --json - puts only the JSON on stdout', async () => {
+      const { code, stdout, stderr } = await run(['compare', 'sine.csv', '--cells', 'rnn,gru', '--epochs', '0', '--json', '-']);
       assert.equal(code, 0, stderr);
       const json = JSON.parse(stdout);
       assert.deepEqual(json.results.map((r: any) => [r.meta.label, r.model.cell, r.meta.weights.kind, r.training]), [
