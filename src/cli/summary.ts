@@ -43,7 +43,7 @@ function trainingLines(t: TrainingSummary): string[] {
   const batches = t.history.reduce((s, p) => s + (p.batches ?? 0), 0);
   return [
     `  training        ${trainingVerdict(t)}`,
-    `                  ${plural(t.trainSequences, 'training sequence')}, ${plural(t.heldOutSequences, 'held-out sequence')}, batches of ${t.batch}; losses in ${t.unit}${clipped ? `; ${clipped}` : batches > 0 ? `; no batch clipped of ${batches}` : ''}`,
+    `                  ${plural(t.trainSequences, 'training sequence')}, ${plural(t.heldOutSequences, 'held-out sequence')}, batches of ${t.batch}; losses in ${t.unit}${clipped ? `; ${clipped}` : batches > 0 ? `; none of the ${batches} batches clipped` : ''}`,
   ];
 }
 

@@ -250,7 +250,7 @@ function gradientSentence(r: AnalysisResult): string {
   if (slope > GROWING_SLOPE) {
     const s = r.spectral;
     const why = r.model.cell === 'rnn' ? ` (γσ_max = ${fmt(s.gamma * s.sigmaMax)})` : s.stepGain !== null ? ` (measured step gain ${fmt(s.stepGain)})` : '';
-    return `${weights}, the gradient grows as it flows back, about ×${sig(Math.pow(10, slope))} per step${why}: it explodes over long spans. Clip by norm or lower the spectral radius.${cutNote}`;
+    return `${weights}, the gradient grows as it flows back, about ×${sig(Math.pow(10, slope))} per step over the ${plural(measuredSpan(r) - 1, 'distance')} measured${why}; kept up over longer spans, that growth explodes: clip by norm or lower the spectral radius.${cutNote}`;
   }
   const reach = lag !== undefined ? lagSentence(r, lag, initial) : '';
   return `${weights}, the gradient from step t keeps more than 1/1000 of its size across all ${plural(span, 'step')} measured.${reach}${cutNote}`;

@@ -84,12 +84,12 @@ describe('summary: what the untrained gradient predicts', () => {
   it('exploding: the measured growth per step and γσ_max for an RNN, the step gain for a gated cell', () => {
     const r = vanishing({ decay: 1.2, steps: 30 });
     r.flow.decay.horizon = null; // growing: it never falls below 1/1000
-    assert.match(summarize(r), /^At initialization \(pytorch init\), the gradient grows as it flows back, about ×1\.2 per step \(γσ_max = 1\.50\): it explodes over long spans\./);
+    assert.match(summarize(r), /^At initialization \(pytorch init\), the gradient grows as it flows back, about ×1\.2 per step over the \d+ distances measured \(γσ_max = 1\.50\); kept up over longer spans, that growth explodes/);
     assert.equal(healthLine(r), '∇ exploding ×1.2/step · σmax 1.50 · at init');
     const g = vanishing({ decay: 1.2, steps: 30, cell: 'gru' });
     g.flow.decay.horizon = null;
     g.spectral.stepGain = 1.3;
-    assert.match(summarize(g), /about ×1\.2 per step \(measured step gain 1\.30\)/);
+    assert.match(summarize(g), /about ×1\.2 per step over the \d+ distances measured \(measured step gain 1\.30\)/);
   });
 
   it('a decay that cannot be measured (zero or overflowed at most distances) claims no reach', () => {
