@@ -202,13 +202,19 @@ export interface TrainOutcome {
 /** A loss that grew by more than this over its first epoch's value is called diverging (training goes on). */
 export const DIVERGING_GROWTH = 1e6;
 
-/** The loss per target step of some sequences under the trainer's current weights (forward only), in batches of equal length. */
-function heldOutLoss(trainer: Trainer, set: SequenceSet, batchSize: number): number {
+/**
+ * The loss per target step of some sequences under the trainer's current weights (forward only), in batches of equal
+ * length; undefined when a stop was asked for. It yields between batches like training does, so Stop is acknowledged
+ * within a batch (the client restarts a worker that does not acknowledge within STOP_GRACE_MS).
+ */
+async function heldOutLoss(trainer: Trainer, set: SequenceSet, batchSize: number, hooks: TrainHooks): Promise<number | undefined> {
   let lossSum = 0, steps = 0;
   for (const batch of byLength(set.indices, (i) => set.sequences.steps(i), batchSize)) {
+    if (hooks.shouldStop()) return undefined;
     const r = trainer.evaluate(batch.map((i) => set.sequences.get(i)));
     lossSum += r.lossSum;
     steps += r.targetSteps;
+    await hooks.yieldNow();
   }
   return steps > 0 ? lossSum / steps : NaN;
 }
@@ -272,13 +278,21 @@ export async function trainLoaded(
       lastFinite = { epoch, batch: b + 1, loss: step.targetSteps > 0 ? step.lossSum / step.targetSteps : NaN, gradNorm: step.gradNorm };
       await hooks.yieldNow();
     }
+    const heldOut = split.heldOut ? await heldOutLoss(trainer, split.heldOut, model.batch, hooks) : null;
+    if (heldOut === undefined) {
+      // Stopped while measuring the held-out loss: the epoch's updates are in the weights, its point is not reported.
+      reason = 'cancelled';
+      partial = { epoch, batches: n, of: batches.length };
+      hooks.onStopping?.();
+      break training;
+    }
     const { radius, sigmaMax } = trainer.spectral();
     const loss = targetSteps > 0 ? lossSum / targetSteps : NaN;
     last = {
       epoch,
       epochs,
       loss,
-      heldOutLoss: split.heldOut ? heldOutLoss(trainer, split.heldOut, model.batch) : null,
+      heldOutLoss: heldOut,
       gradNorm: n ? gradNorm / n : NaN,
       gradNormMax: n ? gradNormMax : NaN,
       clipped,

@@ -348,3 +348,23 @@ describe('divergence', () => {
     assert.deepEqual([...params.values()].map((t) => t.data), before);
   });
 });
+
+describe('stopping while the held-out loss is measured', () => {
+  it('is acknowledged within a batch of the held-out set, ends as cancelled and reports no half-measured epoch', async () => {
+    // adding-lag10: 800 training sequences (50 batches of 16), 200 held out (13 batches): the 53rd yield is inside the
+    // held-out measurement of epoch 1. Before, that measurement ran to its end without a check, and the worker was
+    // restarted without an answer when it took longer than STOP_GRACE_MS.
+    let yields = 0;
+    let stoppingAt = -1;
+    const outcome = await runTrain({ path: path.join(EXAMPLES, 'adding-lag10.rnn.unroll.json'), workspaceRoot: EXAMPLES }, settings, nodeFiles, {}, {
+      onProgress: () => assert.fail('no epoch point: epoch 1 did not finish its held-out measurement'),
+      shouldStop: () => yields >= 53,
+      onStopping: () => (stoppingAt = yields),
+      yieldNow: async () => void yields++,
+    });
+    assert.equal(outcome.summary.reason, 'cancelled');
+    assert.equal(outcome.summary.history.length, 0);
+    assert.equal(stoppingAt, 53, 'acknowledged at the first check after the stop, inside the held-out batches');
+    assert.match(outcome.result.meta.notes.join(' '), /cancelled; the weights also have 50 of the 50 batches of epoch 1/);
+  });
+});
