@@ -1,6 +1,7 @@
 // The example workspace (examples/, also written by `unroll example`): tasks that separate short from long
 // memory (README, "The argument, step by step"), generated from fixed seeds so every machine writes the same bytes.
 import { ALICE_OPENING } from './exampleText';
+import { csv, modelFile, random } from './exampleFormat';
 import { PAPER_EXAMPLE_NAMES, PAPER_README, paperExampleFiles, paperExampleSet } from './paperExamples';
 
 export interface ExampleFile {
@@ -12,34 +13,6 @@ export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', 'tr
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 export const DEFAULT_LAGS: Partial<Record<ExampleName, number>> = { adding: 50, copy: 30 };
 const CELLS = ['rnn', 'lstm', 'gru'] as const;
-
-/** mulberry32: a small seeded generator; the examples only need reproducible, well-spread numbers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function csv(header: string[], rows: (string | number)[][]): string {
-  return [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
-}
-
-/** JSON on one line with a space after each comma and colon, as a person would write a small value. */
-function inline(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
-  if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`).join(', ')} }`;
-  return JSON.stringify(value);
-}
-
-function modelFile(comment: string[], fields: Record<string, unknown>): string {
-  const body = Object.entries(fields).map(([k, v]) => `  ${JSON.stringify(k)}: ${inline(v)}`);
-  return `${comment.map((c) => `// ${c}`).join('\n')}\n{\n${body.join(',\n')}\n}\n`;
-}
 
 const CELL_WORDS = { rnn: 'a vanilla RNN (tanh)', lstm: 'an LSTM', gru: 'a GRU' };
 

@@ -3,6 +3,7 @@
 // checks every claim against the paper's own numbers (a fixed point solved in the test, a bound, a baseline), not
 // against Unroll's output.
 import type { ExampleFile } from './examples';
+import { csv, modelFile, random } from './exampleFormat';
 
 export const PAPER_EXAMPLE_NAMES = ['paper-bengio1994', 'paper-pascanu2013', 'paper-le2015', 'paper-arjovsky2016'] as const;
 export type PaperExampleName = (typeof PAPER_EXAMPLE_NAMES)[number];
@@ -18,33 +19,6 @@ export const ADDING_SEQUENCES = 64;
 /** The copy task of Arjovsky et al. 2016: 10 symbols from 8 categories, T blanks, a delimiter: T + 20 steps. */
 export const COPY_BLANKS = 100;
 export const COPY_SEQUENCES = 32;
-
-/** mulberry32, as in the other examples: fixed seeds, the same bytes on every machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function csv(header: string[], rows: (string | number)[][]): string {
-  return [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
-}
-
-function inline(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
-  if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`).join(', ')} }`;
-  return JSON.stringify(value);
-}
-
-function modelFile(comment: string[], fields: Record<string, unknown>): string {
-  const body = Object.entries(fields).map(([k, v]) => `  ${JSON.stringify(k)}: ${inline(v)}`);
-  return `${comment.map((c) => `// ${c}`).join('\n')}\n{\n${body.join(',\n')}\n}\n`;
-}
 
 /**
  * Bengio, Simard & Frasconi 1994: one tanh unit with self-weight w > 1 latches. One input of 1 at t = 0 pushes
