@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import manifest from '../../package.json';
 import { checkOutputs, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isModelFilePath, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
 import { fail, START } from '../data/errors';
-import { seamProblem } from '../data/load';
+import { seamProblem } from '../data/files';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json';

@@ -24,3 +24,17 @@ export interface WriteSeam {
 export function specialFileName(kind: FileKind | undefined): string | undefined {
   return kind === 'fifo' ? 'a FIFO (named pipe)' : kind === 'device' ? 'a device' : kind === 'socket' ? 'a socket' : undefined;
 }
+
+/** Files above this are refused before reading (a CSV or text streams, and training keeps all of its numbers). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A file system error in words, for a problem line. */
+export function seamProblem(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ELOOP') return 'a symbolic link loop (a link that points back to itself)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'not found';
+  return e instanceof Error ? e.message : String(e);
+}

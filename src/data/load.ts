@@ -6,7 +6,7 @@ import type { CellKind, ResolvedModel, TaskKind, Tensor } from '../protocol/resu
 import { readCsv } from './csv';
 import { fromCsv, fromNpy, fromPairs, fromSeries, fromText, type BuiltData, type Ref } from './dataset';
 import { fail, formatBytes, InputError, problem, START, warning } from './errors';
-import { specialFileName, type FileSeam } from './files';
+import { MAX_FILE_BYTES, seamProblem, specialFileName, type FileSeam } from './files';
 import { readJsonData } from './jsonData';
 import { readJsonWeights } from './jsonWeights';
 import { parseModelFile, type ModelSpec, type ParsedModelFile } from './modelFile';
@@ -17,8 +17,6 @@ import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
 
-/** Files above this are refused before reading (a CSV or text streams, and training keeps all of its numbers). */
-export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
 const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
@@ -93,17 +91,6 @@ export function formatOf(path: string): Format | undefined {
 
 function stem(path: string): string {
   return basename(path).replace(/\.[^.]*$/, '');
-}
-
-/** A file system error in words, for a problem line. */
-export function seamProblem(e: unknown): string {
-  const code = (e as { code?: unknown }).code;
-  if (code === 'ELOOP') return 'a symbolic link loop (a link that points back to itself)';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'the file system is read-only';
-  if (code === 'ENOSPC') return 'no space left on the device';
-  if (code === 'ENOENT' || code === 'ENOTDIR') return 'not found';
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function* chunksOf(files: FileSeam, path: string): AsyncIterable<Uint8Array> {

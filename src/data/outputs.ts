@@ -2,8 +2,8 @@
 // output costs nothing, and no output ever lands on an input of the run (issue 10, family 1).
 import type { Problem } from '../protocol/messages';
 import { InputError, problem, START } from './errors';
-import { specialFileName, type FileSeam, type WriteSeam } from './files';
-import { MAX_FILE_BYTES, seamProblem, type LoadedAnalysis } from './load';
+import { MAX_FILE_BYTES, seamProblem, specialFileName, type FileSeam, type WriteSeam } from './files';
+import type { LoadedAnalysis } from './load';
 import { basename, dirname, resolvePath } from './paths';
 
 export interface OutputTarget {

@@ -3,7 +3,9 @@
 import { Buffer } from 'node:buffer';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { checkOutputs, InputError } from '../data';
+// The readers and the engine stay in the worker: import the two data modules the host needs, not the ../data barrel.
+import { InputError } from '../data/errors';
+import { checkOutputs } from '../data/outputs';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { resultToJson } from '../protocol/json';
 import { isPanelView, PANEL_VIEWS, type PanelView, type WebviewExport } from '../protocol/messages';

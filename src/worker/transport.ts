@@ -1,8 +1,8 @@
-// How the extension reaches the worker: one small interface, two backends (STYLE.md, "a worker behind an interface").
-// The worker_threads backend is what ships; the in-process backend runs the same job handler for unit tests.
+// How the extension reaches the worker: one small interface, two backends. The worker_threads backend is what
+// ships and all the extension imports; the in-process backend (inProcess.ts) runs the same job handler for tests.
+// This file must not import the handler: that would bundle the readers and the engine into the extension host.
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../protocol/messages';
-import { createJobHandler, type WorkerIo } from './handler';
 
 /** The worker's JavaScript heap limit unless the caller gives one (the `unroll.maxMemoryMB` default). */
 export const DEFAULT_WORKER_MEMORY_MB = 2048;
@@ -65,38 +65,5 @@ export function startThreadWorker(scriptPath: string, memoryLimitMB = DEFAULT_WO
       void worker.terminate();
     },
     kill: () => void worker.terminate(),
-  };
-}
-
-/**
- * The same handler in this thread, for tests. Messages are delivered on later macrotasks, as a thread would, so
- * a Cancel posted right after a request is seen before that request starts. Buffers are not transferred.
- */
-export function startInProcessWorker(io: WorkerIo): WorkerTransport {
-  let listener: (message: FromWorker) => void = () => {};
-  let exitListener: (exit: WorkerExit) => void = () => {};
-  let terminated = false;
-  const handler = createJobHandler(io, (message) => {
-    if (!terminated) setImmediate(() => !terminated && listener(message));
-  });
-  const terminate = () => {
-    terminated = true;
-    handler.stopAll();
-  };
-  return {
-    postMessage: (message) => {
-      if (!terminated) setImmediate(() => !terminated && handler.handle(message));
-    },
-    onMessage: (l) => {
-      listener = l;
-    },
-    onExit: (l) => {
-      exitListener = l;
-    },
-    terminate,
-    kill: () => {
-      terminate();
-      setImmediate(() => exitListener({ outOfMemory: false, memoryLimitMB: 0, detail: 'killed' }));
-    },
   };
 }
