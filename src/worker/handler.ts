@@ -1,5 +1,5 @@
-// The worker's logic, free of any transport: requests in, answers out. The thread entry (main.ts) and the
-// in-process test backend (transport.ts) wrap the same handler, so tests exercise what ships.
+// The worker's logic, free of any transport: requests in, answers out. The thread entry (main.ts) wraps it, and
+// unit tests drive it directly, so tests exercise what ships.
 import {
   FromWorkerType,
   ToWorkerType,
@@ -23,8 +23,6 @@ export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 
 export interface JobHandler {
   handle(message: ToWorker): void;
-  /** Ends every running job at its next check (the in-process backend's terminate). */
-  stopAll(): void;
 }
 
 /** A macrotask break: lets Cancel messages queued behind a request reach the handler before it starts. */
@@ -52,8 +50,7 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
 
 export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
   const cancelled = new Set<number>();
-  let stoppedAll = false;
-  const isCancelled = (requestId: number) => stoppedAll || cancelled.has(requestId);
+  const isCancelled = (requestId: number) => cancelled.has(requestId);
 
   async function analyze(request: AnalyzeRequest): Promise<void> {
     const { requestId, source, settings, cell } = request;
@@ -118,9 +115,6 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
           cancelled.add(message.requestId);
           return;
       }
-    },
-    stopAll() {
-      stoppedAll = true;
     },
   };
 }

@@ -1,6 +1,6 @@
-// How the extension reaches the worker: one small interface, two backends. The worker_threads backend is what
-// ships and all the extension imports; the in-process backend (inProcess.ts) runs the same job handler for tests.
-// This file must not import the handler: that would bundle the readers and the engine into the extension host.
+// How the extension reaches the worker: one small interface over a worker thread (tests script it with fakes).
+// This file must not import the job handler: that would bundle the readers and the engine into the extension host
+// (test/unit/bundle.test.ts checks the built bundle).
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../protocol/messages';
 
