@@ -2,7 +2,7 @@
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
 import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmNTResident, block, residentB } from './linalg';
+import { gemmNT, gemmNTPacked, block } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
@@ -67,7 +67,7 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const { A, k: stepOf } = work;
   const stepHh = net.scratchHh().subarray(0, GH);
   const whh = new Float64Array(maxD);
-  residentB(H, GH, net.recurrentTransposed(net.L - 1), 0);
+  const whhT = net.recurrentTransposed(net.L - 1);
   let first = 0; // rows before it no longer reach d
   for (let d = 0; d < maxD; d++) {
     while (reach(rows[first]) <= d) first++;
@@ -80,7 +80,7 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
     }
     // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext (GRU's (1 − z) path; zero for RNN and LSTM)
     // + (∂/∂pre_hh) · W_hh, for all rows in one product
-    gemmNTResident(R - first, A, first * GH, dhNext, first * H, net.cell === 'gru');
+    gemmNTPacked(R - first, A, first * GH, whhT, dhNext, first * H, net.cell === 'gru');
     whh[d] = Math.sqrt(Math.max(0, work.normSq(first)));
     [dh, dhNext] = [dhNext, dh];
     [dhRows, dhNextRows] = [dhNextRows, dhRows];
@@ -419,7 +419,7 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
         }
       }
     }
-    gemmNT(S, H, GH, x, 0, Wt, 0, wh, 0, false);
+    gemmNTPacked(S, x, 0, Wt, wh, 0, false);
     for (let s = 0; s < S; s++) {
       if (done[s]) continue;
       const c = coef.subarray(s * C * H), us = s * n;

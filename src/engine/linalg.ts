@@ -24,41 +24,59 @@ export function gemmNT(
 }
 
 /**
- * The B of gemmNTResident: a matrix used by many products in a row (a weight matrix inside the time loop), copied
- * once into the SIMD kernel's memory, where it stays below the per-call scratch until the next residentB.
+ * A right operand B (N×K, used as Bᵀ) prepared once for many products in a row, such as a weight matrix inside the
+ * time loop. The caller owns it and names it at every product (`gemmNTPacked`); it holds B's values as of the last
+ * `load`, packed as the kernel reads them, so a product costs only the copy of A and C.
  */
-const resident: { B: Float64Array; bOff: number; N: number; K: number; inKernel: boolean } = { B: new Float64Array(0), bOff: 0, N: 0, K: 0, inKernel: false };
+export class PackedOperand {
+  /** B's values as the kernel reads them (packB's layout), or B as it is where the kernel is absent or the shape doesn't fit it. */
+  private readonly data: Float64Array;
+  private readonly inKernel: boolean;
+  /** Bumped by load, so the kernel's copy is refreshed when B changed. */
+  private version = 0;
 
-/** Makes the N×K matrix at B[bOff…] the B of the following gemmNTResident calls (its values as of now). */
-export function residentB(N: number, K: number, B: Float64Array, bOff: number): void {
-  resident.B = B;
-  resident.bOff = bOff;
-  resident.N = N;
-  resident.K = K;
-  resident.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
-  if (!resident.inKernel) return;
-  simdKernel!.reserve(N * K);
-  packB(B, bOff, N, K, K, 1, simdKernel!.heap(), 0);
+  constructor(readonly N: number, readonly K: number) {
+    this.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
+    this.data = new Float64Array(N * K);
+  }
+
+  /** Takes the values of the N×K matrix at B[bOff…] (row-major) as they are now. */
+  load(B: Float64Array, bOff = 0): void {
+    if (this.inKernel) packB(B, bOff, this.N, this.K, this.K, 1, this.data, 0);
+    else this.data.set(B.subarray(bOff, bOff + this.N * this.K));
+    this.version++;
+  }
+
+  /** C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. */
+  multiply(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+    const { N, K } = this;
+    if (!this.inKernel) {
+      gemmNT(M, N, K, A, aOff, this.data, 0, C, cOff, accumulate);
+      return;
+    }
+    const kernel = simdKernel!;
+    const a = N * K, c = a + M * K;
+    kernel.reserve(c + M * N);
+    const heap = kernel.heap();
+    // The kernel's memory keeps one packed operand at its start; copy this one in unless it is already there.
+    if (residentInKernel.operand !== this || residentInKernel.version !== this.version) {
+      heap.set(this.data, 0);
+      residentInKernel.operand = this;
+      residentInKernel.version = this.version;
+    }
+    packA(A, aOff, M, K, K, 1, heap, a);
+    if (accumulate) copyRun(C, cOff, heap, c, M * N);
+    kernel.gemmNT(M, N, K, a, 0, c, accumulate);
+    copyRun(heap, c, C, cOff, M * N);
+  }
 }
 
-/**
- * gemmNT with the matrix of the last residentB as B: C[i,j] (+)= Σ_k A[i,k] · B[j,k], any M ≥ 1. On the SIMD
- * kernel only A and C are copied, which makes it pay off from one row (a matrix–vector product) up.
- */
-export function gemmNTResident(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
-  const { N, K } = resident;
-  if (!resident.inKernel) {
-    gemmNT(M, N, K, A, aOff, resident.B, resident.bOff, C, cOff, accumulate);
-    return;
-  }
-  const kernel = simdKernel!;
-  const a = N * K, c = a + M * K;
-  kernel.reserve(c + M * N);
-  const heap = kernel.heap();
-  packA(A, aOff, M, K, K, 1, heap, a);
-  if (accumulate) copyRun(C, cOff, heap, c, M * N);
-  kernel.gemmNT(M, N, K, a, 0, c, accumulate);
-  copyRun(heap, c, C, cOff, M * N);
+/** Which packed operand the kernel's memory holds at its start (an implementation detail of PackedOperand). */
+const residentInKernel: { operand: PackedOperand | null; version: number } = { operand: null, version: -1 };
+
+/** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call. */
+export function gemmNTPacked(M: number, A: Float64Array, aOff: number, B: PackedOperand, C: Float64Array, cOff: number, accumulate: boolean): void {
+  B.multiply(M, A, aOff, C, cOff, accumulate);
 }
 
 /**
@@ -142,7 +160,7 @@ const SIMD_MIN_ROWS = 4;
 const SIMD_ROW_BLOCK = 256;
 
 /**
- * gemmNT on the SIMD kernel: copy B in above the resident matrix, then per block of rows copy A (and C when
+ * gemmNT on the SIMD kernel: copy B in above the packed operand the kernel holds, then per block of rows copy A (and C when
  * accumulating) in, run, copy C out.
  */
 function gemmNTSimd(
@@ -150,7 +168,7 @@ function gemmNTSimd(
   A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
 ): void {
   const rows = Math.min(M, SIMD_ROW_BLOCK);
-  const b = resident.inKernel ? resident.N * resident.K : 0, a = b + N * K, c = a + rows * K;
+  const held = residentInKernel.operand, b = held ? held.N * held.K : 0, a = b + N * K, c = a + rows * K;
   kernel.reserve(c + rows * N);
   const heap = kernel.heap();
   packB(B, bOff, N, K, K, 1, heap, b);
@@ -208,7 +226,7 @@ export function gemmTNAcc(
 ): void {
   if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0) {
     const kernel = simdKernel;
-    const b = resident.inKernel ? resident.N * resident.K : 0, a = b + N * TN_SLICE, c = a + M * TN_SLICE;
+    const held = residentInKernel.operand, b = held ? held.N * held.K : 0, a = b + N * TN_SLICE, c = a + M * TN_SLICE;
     kernel.reserve(c + M * N);
     const heap = kernel.heap();
     copyRun(C, cOff, heap, c, M * N);

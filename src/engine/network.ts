@@ -6,7 +6,7 @@
 // Cells follow PyTorch's equations (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to W_hn h + b_hn).
 import type { CellKind, NonFinite, ResolvedModel } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
-import { gemmNT, gemmNTResident, gemmTNAcc, residentB, transpose } from './linalg';
+import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { gateCount } from './params';
 
 export interface LayerBuffers {
@@ -49,6 +49,10 @@ export class Network {
   private readonly hhT: Float64Array[] = [];
   private readonly ihT: Float64Array[] = [];
   private readonly fcT: Float64Array;
+  /** W_hh per layer, packed by forward for the per-step products W_hh h_{t−1}. */
+  private readonly whhPacked: PackedOperand[] = [];
+  /** W_hhᵀ per layer, packed with the transposes, for (∂/∂pre_hh) · W_hh in backward and in the flow rows. */
+  private readonly whhTPacked: PackedOperand[] = [];
   // per-step scratch
   private hh = new Float64Array(0);
   private dhCarry = new Float64Array(0);
@@ -73,19 +77,22 @@ export class Network {
     for (let l = 0; l < this.L; l++) {
       this.hhT.push(new Float64Array(this.p(`rnn.weight_hh_l${l}`).length));
       this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
+      this.whhPacked.push(new PackedOperand(this.G * this.H, this.H));
+      this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H));
     }
     this.fcT = new Float64Array(this.p('fc.weight').length);
   }
 
-  /** W_hhᵀ of layer l ([H][G·H]) as of the last backward: ∂/∂h_{t−1} += (∂/∂pre_hh) · W_hh is gemmNT with it. */
-  recurrentTransposed(l: number): Float64Array {
-    return this.hhT[l];
+  /** W_hhᵀ of layer l ([H][G·H]) as of the last backward, packed: ∂/∂h_{t−1} += (∂/∂pre_hh) · W_hh is gemmNTPacked with it. */
+  recurrentTransposed(l: number): PackedOperand {
+    return this.whhTPacked[l];
   }
 
   private refreshTransposes(): void {
     const { H, G, L } = this;
     for (let l = 0; l < L; l++) {
       transpose(G * H, H, this.p(`rnn.weight_hh_l${l}`), 0, this.hhT[l], 0);
+      this.whhTPacked[l].load(this.hhT[l]);
       transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
     }
     transpose(this.O, H, this.p('fc.weight'), 0, this.fcT, 0);
@@ -169,7 +176,7 @@ export class Network {
       // Input projections of all steps at once: one product instead of T.
       gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false);
       for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.preIh[r * GH + j] += b_ih[j];
-      residentB(GH, H, this.p(`rnn.weight_hh_l${l}`), 0);
+      this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       for (let t = 0; t < T; t++) {
         this.step(l, t);
         if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
@@ -189,7 +196,7 @@ export class Network {
     const hPrev = t * B * H;
     const hOut = (t + 1) * B * H;
     const hh = this.hh;
-    gemmNTResident(B, lb.Hs, hPrev, hh, 0, false); // W_hh h_{t−1} (W_hh made resident by forward)
+    gemmNTPacked(B, lb.Hs, hPrev, this.whhPacked[l], hh, 0, false); // W_hh h_{t−1} (W_hh packed by forward)
     const pre = lb.preIh;
     const Hs = lb.Hs;
     for (let b = 0; b < B; b++) {
@@ -358,7 +365,7 @@ export class Network {
     const { B, H, G } = this;
     const GH = G * H;
     const lb = this.layers[l];
-    residentB(H, GH, this.hhT[l], 0);
+    const whhT = this.whhTPacked[l];
     const sIh = this.sIh, sHh = this.sHh;
     let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
     dh.fill(0);
@@ -376,7 +383,7 @@ export class Network {
       if (local) addInto(local, gOff, sIh, B * GH);
       if (t > lo) {
         // ∂/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNTResident(B, sHh, 0, dhN, 0, this.cell === 'gru'); // only GRU has a direct term in dhN
+        gemmNTPacked(B, sHh, 0, whhT, dhN, 0, this.cell === 'gru'); // only GRU has a direct term in dhN
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }

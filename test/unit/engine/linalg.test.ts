@@ -1,11 +1,11 @@
 // The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
-// gemmTNAcc's slicing of long sums and gemmNTResident (resident B, any number of rows). Also σ_max's tridiagonal
+// gemmTNAcc's slicing of long sums and gemmNTPacked (a packed B, any number of rows). Also σ_max's tridiagonal
 // bisection against the general eigenvalue routine, ρ and σ_max from the WebAssembly kernel against the JavaScript
 // reference (and the committed kernel against its AssemblyScript source), and spectralOf's reuse of ρ and σ_max for
 // an unchanged W_hh.
 import assert from 'node:assert/strict';
-import { gemmNNAcc, gemmNT, gemmNTResident, gemmTNAcc, residentB } from '../../../src/engine/linalg';
+import { PackedOperand, gemmNNAcc, gemmNT, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { spectralOf } from '../../../src/engine/diagnostics';
@@ -50,12 +50,14 @@ describe('dense kernels', () => {
       assert.equal(set[0], C0[0], 'entries before cOff are left alone');
     });
 
-    it(`gemmNTResident ${M}×${N}×${K}: B stays resident across products, with other products in between`, () => {
+    it(`gemmNTPacked ${M}×${N}×${K}: a packed B keeps its values across products, with other products and packed operands in between`, () => {
       const bOff = 4;
       const B = rand(bOff + N * K);
       const values = Float64Array.from(B);
-      residentB(N, K, B, bOff);
-      if (N % 4 === 0 && K % 2 === 0) B.fill(0); // in the SIMD kernel, the copy made by residentB is what counts
+      const packed = new PackedOperand(N, K);
+      packed.load(B, bOff);
+      B.fill(0); // the packed copy is what counts
+      const other = new PackedOperand(N, K);
       for (let round = 0; round < 2; round++) {
         const A = rand(M * K), C0 = rand(M * N);
         const naive = (start: Float64Array) => {
@@ -70,11 +72,13 @@ describe('dense kernels', () => {
           return out;
         };
         gemmNT(64, 64, 8, rand(64 * 8), 0, rand(64 * 8), 0, new Float64Array(64 * 64), 0, false);
+        other.load(rand(N * K));
+        gemmNTPacked(M, A, 0, other, new Float64Array(M * N), 0, false);
         const acc = Float64Array.from(C0);
-        gemmNTResident(M, A, 0, acc, 0, true);
+        gemmNTPacked(M, A, 0, packed, acc, 0, true);
         assertClose(acc, naive(C0), 'accumulated');
         const set = Float64Array.from(C0);
-        gemmNTResident(M, A, 0, set, 0, false);
+        gemmNTPacked(M, A, 0, packed, set, 0, false);
         assertClose(set, naive(new Float64Array(M * N)), 'set');
       }
     });
