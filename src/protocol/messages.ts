@@ -24,6 +24,8 @@ export interface AnalyzeSource {
   model?: string;
   /** Weights to start from instead of the model file's `weights` (the CLI's --weights). */
   weights?: string;
+  /** For a `*.unroll-trace` folder: the snapshot to replay (its training step), or 'latest' (the default). */
+  traceStep?: number | 'latest';
 }
 
 export interface EngineSettings {
@@ -262,6 +264,8 @@ export const enum FromWebviewType {
   Export = 'export',
   Command = 'command',
   SelectStep = 'selectStep',
+  /** The timeline's slider picked another snapshot of the trace on screen. */
+  SelectSnapshot = 'selectSnapshot',
 }
 
 export interface WebviewReady {
@@ -299,7 +303,13 @@ export interface WebviewSelectStep {
   step: number;
 }
 
-export type FromWebview = WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep;
+export interface WebviewSelectSnapshot {
+  type: FromWebviewType.SelectSnapshot;
+  /** The training step of the snapshot (TraceSnapshot.step). */
+  step: number;
+}
+
+export type FromWebview = WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep | WebviewSelectSnapshot;
 
 const exportFormats: readonly string[] = ['png', 'svg', 'json', 'html'];
 const commandNames: readonly string[] = ['analyze', 'train', 'stop', 'compare', 'exportReport'];
@@ -330,6 +340,9 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
     case FromWebviewType.SelectStep:
       if (!isInt(m.step, 0, 1e9)) return undefined;
       return { type: FromWebviewType.SelectStep, step: m.step };
+    case FromWebviewType.SelectSnapshot:
+      if (!isInt(m.step, 0, Number.MAX_SAFE_INTEGER)) return undefined;
+      return { type: FromWebviewType.SelectSnapshot, step: m.step };
     default:
       return undefined;
   }

@@ -209,6 +209,58 @@ export interface AnalysisResult {
   target?: Mat;
   /** Where the numbers came from, for summaries and reports. */
   meta: ResultMeta;
+  /** A replay of a PyTorch trace snapshot (`*.unroll-trace`): how closely it reproduced PyTorch's own gradients. */
+  replay?: ReplayCheck;
+  /** A replay of a PyTorch trace: which snapshot this is, and the timeline across all snapshots of the folder. */
+  trace?: TraceTimeline;
+}
+
+/**
+ * The self-check of a trace replay: the gradients Unroll recomputed from the recorded layer input, initial state,
+ * weights and output gradients, against the ones PyTorch's autograd recorded for the same rows.
+ */
+export interface ReplayCheck {
+  /** max over compared tensors of ‖replayed − recorded‖_∞ / max(‖recorded‖_∞, tiny). */
+  maxRelErr: number;
+  /** Each compared tensor (state_dict parameter names, `h0`, `c0`) and its relative error, worst first. */
+  compared: { name: string; relErr: number }[];
+  /** The bound for this dtype (float32 1e-5, float64 1e-10); `ok` = maxRelErr ≤ tolerance and not approximate. */
+  tolerance: number;
+  ok: boolean;
+  /** Why the replay can only approximate the run (dropout between layers, …), or null when it is exact. */
+  approximate: string | null;
+  /** The dtype the run recorded in. */
+  dtype: 'float32' | 'float64';
+}
+
+/** One snapshot of a trace, as the timeline shows it. Diagnostics are those of the replayed analysis. */
+export interface TraceSnapshot {
+  /** The training step PyTorch was at (global step), and the file `step-<n>.safetensors`. */
+  step: number;
+  file: string;
+  /** The loss PyTorch reported at that step, when the tracer got it; null otherwise. */
+  loss: number | null;
+  /** Diagnostics of the replay, null where that snapshot was not (yet) analyzed. */
+  horizon: number | null;
+  decaySlope: number | null;
+  rho: number | null;
+  sigmaMax: number | null;
+  /** ‖∂L/∂θ of the traced layer‖₂ as recorded. */
+  gradNorm: number | null;
+  maxRelErr: number | null;
+}
+
+export interface TraceTimeline {
+  /** The trace folder (workspace-relative in the panel, as given on the CLI). */
+  folder: string;
+  /** The step shown by the other views. */
+  shown: number;
+  snapshots: TraceSnapshot[];
+  /** The recorded module's configuration (PyTorch names: mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size, nonlinearity). */
+  config: Record<string, string | number | boolean>;
+  /** world size and rank of the recording process (rank 0 records under DDP). */
+  worldSize: number;
+  rank: number;
 }
 
 export interface ResultMeta {
