@@ -16,9 +16,9 @@ import { readSafetensors, safetensorsMetadata, trainedRecordOf, type TrainedReco
 import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
+import { CELL_KINDS, isModelFile, modelCandidates, modelDescribes, modelNamesToProbe, sequenceExtensionsInWords, sequenceFormatOf, type SequenceFormat } from './kinds';
 
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
-const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
 export interface LoadedAnalysis {
   model: ResolvedModel;
@@ -63,35 +63,10 @@ export function splitByFraction(count: number, fraction: number, seed: number): 
   return { train, heldOut };
 }
 
-type Format = 'csv' | 'tsv' | 'text' | 'json' | 'npy';
+type Format = SequenceFormat;
 
-export function isModelFilePath(path: string): boolean {
-  return path.toLowerCase().endsWith('.unroll.json');
-}
-
-export function formatOf(path: string): Format | undefined {
-  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
-  switch (ext) {
-    case 'csv':
-      return 'csv';
-    case 'tsv':
-    case 'tab':
-      return 'tsv';
-    case 'txt':
-    case 'text':
-      return 'text';
-    case 'json':
-      return 'json';
-    case 'npy':
-      return 'npy';
-    default:
-      return undefined;
-  }
-}
-
-function stem(path: string): string {
-  return basename(path).replace(/\.[^.]*$/, '');
-}
+/** The reader a data file's extension picks (src/data/kinds.ts). */
+export const formatOf = sequenceFormatOf;
 
 async function* chunksOf(files: FileSeam, path: string): AsyncIterable<Uint8Array> {
   if (files.readChunks) yield* files.readChunks(path);
@@ -147,8 +122,8 @@ async function resolveField(model: ParsedModelFile, field: 'data' | 'weights' | 
   if (!isInside(realRoot, real)) {
     fail(ref.file, ref.at, `"${field}" leads outside the workspace folder through a symbolic link (to ${real})`, `copy the file into ${root} instead of linking to it`);
   }
-  if (field !== 'weights' && isModelFilePath(path)) {
-    fail(ref.file, ref.at, `"${field}" names a model file (${written}); a model reads a sequence file, not another model`, `point "${field}" at a .csv, .tsv, .txt, .json or .npy file`);
+  if (field !== 'weights' && isModelFile(path)) {
+    fail(ref.file, ref.at, `"${field}" names a model file (${written}); a model reads a sequence file, not another model`, `point "${field}" at a ${sequenceExtensionsInWords().replace(' and ', ' or ')} file`);
   }
   return path;
 }
@@ -159,17 +134,24 @@ async function readModel(files: FileSeam, path: string, ref: Ref): Promise<Parse
   return parseModelFile(decodeUtf8(bytes, path), path);
 }
 
-/** A model file beside a bare data file that names it as `data`: `<stem>.unroll.json`, then `<stem>.<cell>.unroll.json`. */
+/**
+ * The model file beside a bare data file that names it as `data`, by the one discovery rule (`modelCandidates` in
+ * ./kinds). A seam that cannot list a folder offers the names the rule ranks by cell (`<stem>.unroll.json`,
+ * `<stem>.<cell>.unroll.json`) and the rule picks among those that exist.
+ */
 async function findCompanionModel(dataPath: string, settings: EngineSettings, files: FileSeam): Promise<string | undefined> {
   const dir = dirname(dataPath);
-  const cells = [settings.defaultCell, ...CELLS.filter((c) => c !== settings.defaultCell)];
-  const candidates = [`${stem(dataPath)}.unroll.json`, ...cells.map((c) => `${stem(dataPath)}.${c}.unroll.json`)].map((n) => resolvePath(dir, n));
-  for (const candidate of candidates) {
+  let siblings: readonly string[];
+  try {
+    siblings = files.list ? await files.list(dir) : modelNamesToProbe(dataPath, CELL_KINDS);
+  } catch {
+    return undefined; // A folder that cannot be listed holds no model file we can read; the defaults apply.
+  }
+  for (const candidate of modelCandidates(dataPath, siblings, settings.defaultCell)) {
     const stat = await files.stat(candidate).catch(() => undefined);
     if (!stat?.isFile || stat.size > MAX_MODEL_FILE_BYTES) continue;
     try {
-      const written = /"data"\s*:\s*"([^"]*)"/.exec(decodeUtf8(await files.readFile(candidate), candidate))?.[1];
-      if (written !== undefined && resolvePath(dir, written) === resolvePath(dir, basename(dataPath))) return candidate;
+      if (modelDescribes(candidate, decodeUtf8(await files.readFile(candidate), candidate), dataPath)) return candidate;
     } catch {
       // An unreadable neighbour is not this file's model; the defaults apply.
     }
@@ -219,7 +201,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   // 1. Which model file (if any) and which data file.
   let modelPath: string | undefined;
   let dataPath: string | undefined;
-  if (isModelFilePath(source.path)) modelPath = source.path;
+  if (isModelFile(source.path)) modelPath = source.path;
   else {
     dataPath = source.path;
     modelPath = source.model ?? (await findCompanionModel(source.path, settings, files));
@@ -241,7 +223,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const format = formatOf(data);
   if (!format) {
     const extension = /\.[^./\\]+$/.exec(data)?.[0] ?? 'no extension';
-    fail(dataRef.file, dataRef.at, `${dataRef.file === data ? 'this is' : `${basename(data)} is`} not a kind of sequence file Unroll reads (${extension})`, 'Unroll reads .csv, .tsv, .txt, .json and .npy files');
+    fail(dataRef.file, dataRef.at, `${dataRef.file === data ? 'this is' : `${basename(data)} is`} not a kind of sequence file Unroll reads (${extension})`, `Unroll reads ${sequenceExtensionsInWords()} files`);
   }
   await checkFile(files, data, dataRef, 'data file', MAX_FILE_BYTES);
   read.push(data);

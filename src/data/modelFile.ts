@@ -7,6 +7,7 @@ import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
 import { describeJsonType, nodeFinder, parseJsonTree, type JsonPath } from './jsonTree';
+import { sequenceExtensionsInWords, WEIGHTS_EXTENSIONS } from './kinds';
 
 /** A model file as written: only what it sets, already schema-checked. */
 export interface ModelSpec {
@@ -217,7 +218,7 @@ function describe(e: ErrorObject, { file, root, position, find }: ModelText, val
     case 'uniqueItems':
       return problem(file, here, `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`, hint);
     case 'pattern':
-      return problem(file, here, `${name} must name ${path[0] === 'weights' ? 'a .safetensors or .json weights file' : 'a sequence file (.csv, .tsv, .txt, .json or .npy)'}, found ${shown()}`, hint);
+      return problem(file, here, `${name} must name ${path[0] === 'weights' ? `a ${WEIGHTS_EXTENSIONS.join(' or ')} weights file` : `a sequence file (${sequenceExtensionsInWords().replace(' and ', ' or ')})`}, found ${shown()}`, hint);
     default:
       return problem(file, here, `${name} ${e.message ?? 'is invalid'}`, hint);
   }

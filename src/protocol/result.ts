@@ -2,7 +2,8 @@
 // In memory, large arrays are flat row-major Float64Arrays so they cross worker/webview boundaries as
 // transferable buffers; `resultToJson` gives the nested-array JSON contract of the CLI's --json.
 
-export type CellKind = 'rnn' | 'lstm' | 'gru';
+import type { CellKind } from './kinds';
+export type { CellKind };
 export type Nonlinearity = 'tanh' | 'relu';
 export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns';
 export type LossKind = 'mse' | 'xent';
