@@ -16,6 +16,7 @@ import { readSafetensors, safetensorsMetadata, trainedRecordOf, type TrainedReco
 import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
+import { EPS_DEFAULTS, GAIN_KINDS, MODEL_DEFAULTS } from './defaults';
 import { CELL_KINDS, isModelFile, modelCandidates, modelDescribes, modelNamesToProbe, sequenceExtensionsInWords, sequenceFormatOf, type SequenceFormat } from './kinds';
 
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
@@ -166,20 +167,28 @@ function defaultTask(format: Format, json?: ReturnType<typeof readJsonData>): Ta
 }
 
 function optimizerOf(spec: ModelSpec['optimizer']): ResolvedModel['optimizer'] {
-  const kind = spec?.kind ?? 'adam';
-  const lr = spec?.lr ?? 0.01;
+  const fixed = MODEL_DEFAULTS.optimizer;
+  const kind = spec?.kind ?? fixed.kind;
+  const lr = spec?.lr ?? fixed.lr;
   switch (kind) {
     case 'momentum':
-      return { kind, lr, momentum: spec?.momentum ?? 0.9 };
+      return { kind, lr, momentum: spec?.momentum ?? fixed.momentum };
     case 'adam':
-      return { kind, lr, beta1: spec?.beta1 ?? 0.9, beta2: spec?.beta2 ?? 0.999, eps: spec?.eps ?? 1e-8 };
+      return { kind, lr, beta1: spec?.beta1 ?? fixed.beta1, beta2: spec?.beta2 ?? fixed.beta2, eps: spec?.eps ?? EPS_DEFAULTS.adam };
     case 'adagrad':
-      return { kind, lr, eps: spec?.eps ?? 1e-10 };
+      return { kind, lr, eps: spec?.eps ?? EPS_DEFAULTS.adagrad };
     case 'rmsprop':
-      return { kind, lr, eps: spec?.eps ?? 1e-8 };
+      return { kind, lr, eps: spec?.eps ?? EPS_DEFAULTS.rmsprop };
     default:
       return { kind, lr };
   }
+}
+
+/** The init as resolved: `gain` where it applies (xavier, orthogonal), the LSTM's `forgetBias` and ρ as written. */
+function initOf(spec: ModelSpec['init']): ResolvedModel['init'] {
+  const kind = spec?.kind ?? MODEL_DEFAULTS.init.kind;
+  const gain = GAIN_KINDS.includes(kind) ? (spec?.gain ?? MODEL_DEFAULTS.init.gain) : spec?.gain;
+  return defined({ kind, spectralRadius: spec?.spectralRadius, forgetBias: spec?.forgetBias, gain });
 }
 
 /** Drop keys whose value is undefined, so the resolved model prints and compares cleanly. */
@@ -245,25 +254,25 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const cell = overrides?.cell ?? spec.cell ?? settings.defaultCell;
   const resolved: ResolvedModel = defined({
     cell,
-    nonlinearity: spec.nonlinearity ?? 'tanh',
+    nonlinearity: spec.nonlinearity ?? MODEL_DEFAULTS.nonlinearity,
     inputSize: dataset.inputSize,
-    hidden: spec.hidden ?? 32,
+    hidden: spec.hidden ?? MODEL_DEFAULTS.hidden,
     outputSize: dataset.outputSize,
-    layers: spec.layers ?? 1,
+    layers: spec.layers ?? MODEL_DEFAULTS.layers,
     task,
     loss: dataset.loss,
     inputs: built.inputs,
     targets: built.targets,
-    init: defined({ kind: spec.init?.kind ?? 'pytorch', spectralRadius: spec.init?.spectralRadius, forgetBias: spec.init?.forgetBias, gain: spec.init?.gain }),
-    bptt: { truncate: spec.bptt && spec.bptt !== 'full' ? spec.bptt.truncate : null },
+    init: initOf(spec.init),
+    bptt: { truncate: (spec.bptt ?? MODEL_DEFAULTS.bptt) === 'full' ? null : (spec.bptt as { truncate: number }).truncate },
     optimizer: optimizerOf(spec.optimizer),
-    clip: spec.clip ?? null,
-    epochs: spec.epochs ?? 20,
-    batch: spec.batch ?? 16,
+    clip: spec.clip ?? MODEL_DEFAULTS.clip,
+    epochs: spec.epochs ?? MODEL_DEFAULTS.epochs,
+    batch: spec.batch ?? MODEL_DEFAULTS.batch,
     validation: { fraction: typeof spec.validation === 'number' ? spec.validation : dataset.sequences.count >= MIN_SEQUENCES_FOR_VALIDATION ? DEFAULT_VALIDATION : 0 },
     window,
-    seed: spec.seed ?? 0,
-    precision: spec.precision ?? 'float64',
+    seed: spec.seed ?? MODEL_DEFAULTS.seed,
+    precision: spec.precision ?? MODEL_DEFAULTS.precision,
     data: spec.data ?? basename(data),
     weights: source.weights ?? spec.weights,
     compare: spec.compare,
@@ -466,7 +475,7 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
       oneHot: spec.loss === 'xent' && (chosen === 'columns' || chosen === 'seq-to-one') ? spec.targets : undefined,
     });
     const columnRef = (key: 'inputs' | 'targets') => (i: number): Ref => (model ? { file: model.file, at: model.at([key, i]) } : dataRef);
-    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets'), loss: spec.loss }, window);
+    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets'), loss: spec.loss ?? MODEL_DEFAULTS.loss }, window);
   }
   if (format === 'npy') {
     if (task && task !== 'next-step') wrongTask(taskRef, task, format, 'a .npy array has no named columns: use next-step, or a CSV with named input and target columns');
@@ -483,5 +492,5 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   if (model && (spec.inputs || spec.targets)) {
     fail(model.file, model.at([spec.inputs ? 'inputs' : 'targets']), 'a JSON data file has no column names to pick', 'remove "inputs" and "targets"; the JSON gives them as "inputs" and "targets" lists');
   }
-  return fromPairs(json, data, chosen, window, spec.loss);
+  return fromPairs(json, data, chosen, window, spec.loss ?? MODEL_DEFAULTS.loss);
 }

@@ -8,6 +8,7 @@ import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
 import { describeJsonType, nodeFinder, parseJsonTree, type JsonPath } from './jsonTree';
 import { sequenceExtensionsInWords, WEIGHTS_EXTENSIONS } from './kinds';
+import { GAIN_KINDS, MODEL_DEFAULTS } from './defaults';
 
 /** A model file as written: only what it sets, already schema-checked. */
 export interface ModelSpec {
@@ -88,6 +89,9 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
   if (problems.length > 0) throw new InputError(problems);
   if (spec.nonlinearity === 'relu' && spec.cell && spec.cell !== 'rnn') {
     warnings.push(warning(file, at(['nonlinearity']), `"nonlinearity" applies to rnn cells only; the ${spec.cell} cell ignores it`));
+  }
+  if (spec.init?.gain !== undefined && !GAIN_KINDS.includes(spec.init.kind ?? MODEL_DEFAULTS.init.kind)) {
+    warnings.push(warning(file, at(['init', 'gain']), `"gain" applies to the ${GAIN_KINDS.join(' and ')} inits only; the ${spec.init.kind ?? MODEL_DEFAULTS.init.kind} init ignores it`));
   }
   if (spec.init?.forgetBias !== undefined && spec.cell && spec.cell !== 'lstm') {
     warnings.push(warning(file, at(['init', 'forgetBias']), `"forgetBias" applies to lstm cells only; the ${spec.cell} cell ignores it`));
