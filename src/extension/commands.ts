@@ -10,7 +10,7 @@ import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { resultToJson } from '../protocol/json';
 import { isPanelView, PANEL_VIEWS, type PanelView, type WebviewExport } from '../protocol/messages';
 import type { CellKind } from '../protocol/result';
-import { renderReportHtml } from '../cli/report';
+import { renderReportHtml } from '../report/html';
 import type { Controller } from './controller';
 import { locateFile } from './files';
 import { readSettings } from './settings';
