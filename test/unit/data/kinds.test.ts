@@ -24,6 +24,7 @@ import {
   modelNamesToProbe,
   modelPathFor,
   sequenceFormatOf,
+  weightsFormatOf,
 } from '../../../src/data/kinds';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import { memoryFiles } from './helpers';
@@ -87,6 +88,7 @@ describe('kinds: one list of cells and file kinds', () => {
     it("the schema's data and weights patterns accept the module's extensions", () => {
       assert.deepEqual(sorted(alternativesOf(schema.properties.data.pattern)), sorted(SEQUENCE_EXTENSIONS));
       assert.deepEqual(sorted(alternativesOf(schema.properties.weights.pattern)), sorted(WEIGHTS_EXTENSIONS));
+      assert.deepEqual(WEIGHTS_EXTENSIONS.map((e) => weightsFormatOf(`/w/trained${e.toUpperCase()}`)), ['safetensors', 'json']);
     });
 
     it("the menus' file patterns are the module's kinds", () => {
