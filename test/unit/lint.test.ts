@@ -61,7 +61,8 @@ describe('lint: the layering', () => {
     await refused('src/extension/x.ts', "import { loadAnalysis } from '../data/load';\nexport const a = loadAnalysis;\n", /src\/data modules that read nothing/);
     await refused('src/extension/x.ts', "import { loadAnalysis } from '../data';\nexport const a = loadAnalysis;\n", /src\/data modules that read nothing/);
     await refused('src/extension/x.ts', "import { runAnalyze } from '../worker/jobs';\nexport const a = runAnalyze;\n", /src\/worker\/client/);
-    await refused('src/extension/x.ts', "import { main } from '../cli/main';\nexport const a = main;\n", /through the worker/);
+    await refused('src/extension/x.ts', "import { main } from '../cli/main';\nexport const a = main;\n", /does not import src\/cli/);
+    await refused('src/extension/commands/x.ts', "import { renderReportHtml } from '../../cli/report';\nexport const a = renderReportHtml;\n", /src\/report/);
     await permitted('src/extension/x.ts', "import { modelCandidates } from '../data/kinds';\nimport { renderReportHtml } from '../report/html';\nexport const a = [modelCandidates, renderReportHtml];\n");
     await permitted('src/extension/x.ts', "import type { LoadedAnalysis } from '../data/load';\nexport type A = LoadedAnalysis;\n");
   });
