@@ -348,3 +348,35 @@ export function describe(c: RecurrentConfig): string {
     ...(c.bias ? [] : ['no bias']),
   ].join(', ');
 }
+
+export interface LoadedTrace {
+  index: TraceIndex;
+  entry: TraceIndexEntry;
+  snapshot: TraceSnapshotFile;
+}
+
+/** Doubles the flow matrix of a T-step analysis holds at most (every row: T(T+1)/2 entries). */
+const flowDoubles = (T: number) => (T * (T + 1)) / 2;
+
+/**
+ * The trace a source names (the folder, or a snapshot file inside it) and the snapshot it asks for (traceStep, the
+ * file named, or the latest), read and checked, its replay's cost checked against the limits before anything is
+ * computed. `path` must be a trace path (traceFolderOf).
+ */
+export async function loadTrace(path: string, traceStep: number | 'latest' | undefined, settings: { maxMemoryMB: number; maxWork: number; flowBudget: number }, files: FileSeam, cost: (snapshot: ReplaySnapshot) => { doubles: number; multiplyAdds: number }): Promise<LoadedTrace> {
+  const where = traceFolderOf(path);
+  if (!where) fail(path, START, 'this is not a trace folder (*.unroll-trace) or a snapshot inside one', WRITER_HINT);
+  const index = await readTraceIndex(files, where.folder);
+  const entry = pickSnapshot(index, traceStep, traceStep === undefined || traceStep === 'latest' ? where.file : undefined);
+  const snapshot = await readTraceSnapshot(files, where.folder, entry);
+  const { doubles, multiplyAdds } = cost(snapshot.snapshot);
+  const T = snapshot.snapshot.T;
+  const bytes = 8 * (doubles + flowDoubles(T));
+  const limitBytes = settings.maxMemoryMB * 2 ** 20;
+  const what = `replaying this snapshot (${describe(snapshot.snapshot.config)}, ${snapshot.snapshot.S} rows × ${T} steps)`;
+  if (bytes > limitBytes) fail(snapshot.path, START, `${what} needs about ${formatBytes(bytes)} of memory; the limit is ${formatBytes(limitBytes)}`, 'raise the limit with the unroll.maxMemoryMB setting or --max-memory MB, or record fewer rows (sequences=…)');
+  if (multiplyAdds > settings.maxWork * 1e9) {
+    fail(snapshot.path, START, `${what} needs about ${(multiplyAdds / 1e9).toPrecision(2)} billion multiply-adds; the limit is ${settings.maxWork} billion`, 'raise the limit with the unroll.maxWork setting or --max-work N, or record fewer rows (sequences=…)');
+  }
+  return { index, entry, snapshot };
+}

@@ -47,6 +47,9 @@ export interface ReplayRun {
   H: number;
   P: number;
   G: number;
+  /** The recorded parameters and ∂L/∂h_n the replay ran with. */
+  params: Map<string, Tensor>;
+  gradHn: Float64Array;
   /** runs[l * dirs + d]. */
   runs: DirectionRun[];
   /** The replayed output [S][T][dirs·P] (batch first, as recorded), h_n [K][S][P], c_n [K][S][H]. */
@@ -234,7 +237,7 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
     }
     if (dX) dOut = dX;
   }
-  return { config, S, T, H, P, G, runs, output, hN, cN, grads, gradH0, gradC0 };
+  return { config, S, T, H, P, G, params: snap.params, gradHn: snap.gradHn, runs, output, hN, cN, grads, gradH0, gradC0 };
 }
 
 // The cell equations below follow PyTorch's (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to
