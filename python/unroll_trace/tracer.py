@@ -84,7 +84,7 @@ class _Snapshot:
         self.h0_given = False
         self.rows = 0
         self.batch = 0
-        self.forward_dtype = None
+        self.reduced_precision = False
         self.approximate = ""
 
 
@@ -189,7 +189,9 @@ class Tracer:
         rows = min(self.sequences, batch)
         dtype = torch.float64 if layer.weight_ih_l0.dtype == torch.float64 else torch.float32
         snap = _Snapshot(self.step)
-        snap.rows, snap.batch, snap.forward_dtype = rows, batch, out.dtype
+        snap.rows, snap.batch = rows, batch
+        # Under autocast (AMP) or a half-precision layer, PyTorch's forward ran in reduced precision.
+        snap.reduced_precision = _autocast_enabled(out.device.type) or out.dtype in (torch.float16, torch.bfloat16)
         snap.h0_given = h0 is not None
         if layer.dropout > 0 and layer.num_layers > 1:
             snap.approximate = f"dropout {layer.dropout:g} between layers"
@@ -266,12 +268,16 @@ class Tracer:
             bidirectional=layer.bidirectional,
         )
         if layer.mode == "LSTM":
-            shadow = nn.LSTM(proj_size=layer.proj_size, **kw)
+            cls, kw["proj_size"] = nn.LSTM, layer.proj_size
         elif layer.mode == "GRU":
-            shadow = nn.GRU(**kw)
+            cls = nn.GRU
         else:
-            shadow = nn.RNN(nonlinearity="tanh" if layer.mode == "RNN_TANH" else "relu", **kw)
-        shadow = shadow.to(device=device, dtype=dtype)
+            cls, kw["nonlinearity"] = nn.RNN, "tanh" if layer.mode == "RNN_TANH" else "relu"
+        # The constructor draws random initial weights (each snapshot copies the recorded ones in anyway): fork the
+        # random streams so the training's are untouched.
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            shadow = cls(**kw).to(device=device, dtype=dtype)
         shadow.train()  # cuDNN runs RNN backward in training mode only; with dropout 0 it draws no random numbers
         for p in shadow.parameters():
             p.requires_grad_(True)
@@ -315,7 +321,7 @@ class Tracer:
         if not snap.approximate:
             err = _rel_err(out.detach(), t["output"])
             bound = 1e-9 if dtype == torch.float64 else 1e-4
-            if snap.forward_dtype in (torch.float16, torch.bfloat16):
+            if snap.reduced_precision:  # the float32 recomputation differs by half precision's rounding
                 bound = 5e-2
             if err > bound:
                 snap.approximate = (
@@ -393,6 +399,13 @@ class Tracer:
         if key not in self._warned:
             self._warned.add(key)
             warnings.warn(message)
+
+
+def _autocast_enabled(device_type):
+    try:  # torch >= 2.4 takes the device type
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:
+        return torch.is_autocast_enabled() if device_type == "cuda" else torch.is_autocast_cpu_enabled()
 
 
 def _rel_err(a, b):
