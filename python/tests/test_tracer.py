@@ -294,6 +294,35 @@ class TestModules(TempDirCase):
         with self.assertRaisesRegex(ValueError, "every must be a positive integer"):
             unroll_trace.watch(nn.GRU(2, 2), self.trace_path(), every=0)
 
+    def test_data_parallel_is_refused_with_the_alternative_named(self):
+        with self.assertRaisesRegex(ValueError, "nn.DataParallel .* use DistributedDataParallel"):
+            unroll_trace.watch(nn.DataParallel(nn.GRU(2, 2)), self.trace_path())
+
+    def test_without_the_end_of_backward_callback_the_step_end_computes_the_snapshot(self):
+        real = torch.autograd.Variable._execution_engine
+
+        class NoCallbacks:  # the engine of a torch without queue_callback
+            def __getattr__(self, name):
+                if name == "queue_callback":
+                    raise AttributeError(name)
+                return getattr(real, name)
+
+        layer = nn.LSTM(2, 3, batch_first=True)
+        path = self.trace_path()
+        torch.autograd.Variable._execution_engine = NoCallbacks()
+        try:
+            with unroll_trace.watch(layer, path, every=1, sequences=4) as tracer:
+                x = torch.randn(4, 5, 2)
+                train_step(layer, x, None, tracer)
+                self.assertEqual(os.listdir(path), [], "nothing is written before the step is over")
+                grads = {name: p.grad.clone() for name, p in layer.named_parameters()}
+        finally:
+            torch.autograd.Variable._execution_engine = real
+        t, meta = read_snapshot(self, os.path.join(path, "step-0.safetensors"))
+        self.assertNotEqual(meta["loss"], "")
+        for name, g in grads.items():
+            self.assertLess(rel_err(t["grad." + name], g), 1e-5, name)
+
     def test_a_failure_inside_the_tracer_warns_and_training_goes_on(self):
         layer = nn.GRU(2, 3)
         path = self.trace_path()

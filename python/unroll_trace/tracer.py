@@ -31,9 +31,13 @@ FORMAT = "unroll-trace/1"
 
 
 def _unwrap(module):
-    """The module inside DistributedDataParallel / DataParallel wrappers."""
-    wrappers = (nn.parallel.DistributedDataParallel, nn.DataParallel)
-    while isinstance(module, wrappers):
+    """The module inside a DistributedDataParallel wrapper."""
+    if isinstance(module, nn.DataParallel):
+        raise ValueError(
+            "watch(): nn.DataParallel runs copies of the layer in several threads at once, which the tracer cannot "
+            "follow; use DistributedDataParallel (one process per device), or trace the unwrapped model"
+        )
+    while isinstance(module, nn.parallel.DistributedDataParallel):
         module = module.module
     return module
 
@@ -80,6 +84,7 @@ class _Snapshot:
         self.handles = []
         self.queued = False
         self.ready = False  # the parameter gradients are computed
+        self.lazy = False  # computed when the step is over, not at the end of backward
         self.written = False
         self.h0_given = False
         self.rows = 0
@@ -232,11 +237,18 @@ class Tracer:
 
     def _grad_hook(self, snap, key):
         def hook(grad):
-            rows = snap.seq_rows if key == "output" else snap.state_rows
-            snap.grads[key] = rows(grad)
+            try:
+                rows = snap.seq_rows if key == "output" else snap.state_rows
+                snap.grads[key] = rows(grad)
+            except Exception as e:
+                self._fail(e)
+                return
             if not snap.queued:
                 snap.queued = True
-                torch.autograd.Variable._execution_engine.queue_callback(lambda: self._on_backward_end(snap))
+                try:  # run the second pass when this backward ends
+                    torch.autograd.Variable._execution_engine.queue_callback(lambda: self._on_backward_end(snap))
+                except Exception:  # a torch without it: the next training forward or close() runs it
+                    snap.lazy = True
 
         return hook
 
@@ -246,6 +258,8 @@ class Tracer:
         for handle in snap.handles:
             handle.remove()
         snap.handles = []
+        if self.error is not None:
+            return
         try:
             self._compute(snap)
             if snap.loss is not None:
@@ -275,7 +289,9 @@ class Tracer:
             cls, kw["nonlinearity"] = nn.RNN, "tanh" if layer.mode == "RNN_TANH" else "relu"
         # The constructor draws random initial weights (each snapshot copies the recorded ones in anyway): fork the
         # random streams so the training's are untouched.
-        cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+        cuda = []
+        if device.type == "cuda":
+            cuda = [device.index if device.index is not None else torch.cuda.current_device()]
         with torch.random.fork_rng(devices=cuda):
             shadow = cls(**kw).to(device=device, dtype=dtype)
         shadow.train()  # cuDNN runs RNN backward in training mode only; with dropout 0 it draws no random numbers
@@ -337,11 +353,15 @@ class Tracer:
         for handle in snap.handles:
             handle.remove()
         snap.handles = []
-        if snap.ready and not snap.written:
-            try:
+        if snap.written or self.error is not None:
+            return
+        try:
+            if snap.lazy and not snap.ready:
+                self._compute(snap)
+            if snap.ready:
                 self._write(snap)
-            except Exception as e:
-                self._fail(e)
+        except Exception as e:
+            self._fail(e)
 
     def _write(self, snap):
         layer = self.layer
