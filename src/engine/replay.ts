@@ -9,7 +9,7 @@
 // output are reordered.
 import type { Tensor } from '../protocol/result';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
-import { gemmNT, gemmTNAcc, transpose } from './linalg';
+import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { directionsOf, gatesOf, outputSizeOf, recurrentParamShapes, type RecurrentConfig, type ReplaySnapshot } from './replayTypes';
 
 /** One direction of one layer after the replay: its tape and gradients, in the direction's step order. */
@@ -175,8 +175,11 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
       if (bih) for (let r = 0; r < T * S; r++) for (let j = 0; j < GH; j++) run.pre[r * GH + j] += bih[j];
       run.Hs.set(snap.h0.subarray(k * S * P, (k + 1) * S * P), 0);
       if (run.Cs) run.Cs.set(snap.c0!.subarray(k * S * H, (k + 1) * S * H), 0);
+      // W_hh packed once for the T per-step products W_hh h_{i−1}
+      const packed = new PackedOperand(GH, P);
+      packed.load(whh[k]);
       for (let i = 0; i < T; i++) {
-        gemmNT(S, GH, P, run.Hs, i * S * P, whh[k], 0, hh, 0, false);
+        gemmNTPacked(S, run.Hs, i * S * P, packed, hh, 0, false);
         cell.forward(run, i, hh, run.weights, dims);
       }
       hN.set(run.Hs.subarray(T * S * P, (T + 1) * S * P), k * S * P);
@@ -241,6 +244,8 @@ function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: F
   const S = run.B, GH = cell.G * H;
   const whhT = new Float64Array(P * GH);
   transpose(GH, P, whh, 0, whhT, 0);
+  const packed = new PackedOperand(P, GH);
+  packed.load(whhT);
   let dh: Float64Array = Float64Array.from(gradHn);
   let dc: Float64Array = gradCn ? Float64Array.from(gradCn) : new Float64Array(S * H);
   const dIh = new Float64Array(S * GH);
@@ -255,7 +260,7 @@ function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: F
     run.dPreIh.set(out.dIh, i * S * GH);
     if (run.dPreHh !== run.dPreIh) run.dPreHh.set(out.dHh, i * S * GH);
     // ∂L/∂h_{i−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-    gemmNT(S, P, GH, out.dHh, 0, whhT, 0, out.dhPrev, 0, cell.directPrev);
+    gemmNTPacked(S, out.dHh, 0, packed, out.dhPrev, 0, cell.directPrev);
     [dh, out.dhPrev] = [out.dhPrev, dh];
     [dc, out.dcPrev] = [out.dcPrev, dc];
   }
