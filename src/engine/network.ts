@@ -1,5 +1,5 @@
-// The whole algorithm in one place: forward through stacked RNN/LSTM/GRU layers, the output layer and loss,
-// then backpropagation through time (full or truncated to k steps), with ∂L/∂h_t kept for every step.
+// Forward through stacked recurrent layers, the output layer and loss, then backpropagation through time (full or
+// truncated to k steps), with ∂L/∂h_t kept for every step.
 //
 // Layout: every per-step buffer is t-major, [t][b][unit], flat. Hs has T+1 rows: Hs[0] = h_0 = 0, Hs[t+1] = h_t.
 // Buffers are allocated once per (T, B) and reused; the time loops allocate nothing.
