@@ -2,7 +2,7 @@
 // tensor's shape, non-finite numbers as null. Used by the CLI's --json, the report's embedded data, Export Report, the
 // panel's saved state and the recorded test fixtures; `resultFromJson` inverts it, and `reviveResult` takes a Result
 // in whichever form it arrives (in memory, JSON, or typed arrays flattened by a JSON round trip).
-import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, Tensor, TrainingSummary, TrainPoint } from './result';
+import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, ReplayCheck, Tensor, TraceTimeline, TrainingSummary, TrainPoint } from './result';
 
 type Nested = number | null | Nested[];
 
@@ -122,8 +122,26 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
     input: r.input && matToRows(r.input),
     target: r.target && matToRows(r.target),
     ...(r.training ? { training: trainingToJson(r.training) } : {}),
+    ...(r.replay ? { replay: replayToJson(r.replay) } : {}),
+    ...(r.trace ? { trace: { ...r.trace, snapshots: r.trace.snapshots.map((s) => numbers(s)) } } : {}),
     meta: r.meta,
   };
+}
+
+/** Relative errors may be NaN or Infinity (a replay that overflowed): null in JSON, NaN back. */
+function replayToJson(c: ReplayCheck): Record<string, unknown> {
+  const errors = (list: { name: string; relErr: number }[]) => list.map((e) => ({ name: e.name, relErr: num(e.relErr) }));
+  return { ...c, maxRelErr: num(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: num(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+}
+
+function replayFromJson(c: any): ReplayCheck {
+  const errors = (list: any[]) => list.map((e) => ({ name: e.name, relErr: back(e.relErr) }));
+  return { ...c, maxRelErr: back(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: back(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+}
+
+function traceFromJson(t: any): TraceTimeline {
+  const maybe = (x: unknown) => (x === null ? null : back(x));
+  return { ...t, snapshots: t.snapshots.map((s: any) => ({ ...s, horizon: s.horizon, loss: maybe(s.loss), decaySlope: maybe(s.decaySlope), rho: maybe(s.rho), sigmaMax: maybe(s.sigmaMax), gradNorm: maybe(s.gradNorm), maxRelErr: maybe(s.maxRelErr) })) };
 }
 
 // ---- inverse ----
@@ -203,6 +221,8 @@ export function resultFromJson(j: any): AnalysisResult {
     input: j.input ? rowsToMat(j.input) : undefined,
     target: j.target ? rowsToMat(j.target) : undefined,
     ...(j.training ? { training: trainingFromJson(j.training) } : {}),
+    ...(j.replay ? { replay: replayFromJson(j.replay) } : {}),
+    ...(j.trace ? { trace: traceFromJson(j.trace) } : {}),
     meta: j.meta,
   };
 }

@@ -5,7 +5,8 @@
 import type { CellKind } from './kinds';
 export type { CellKind };
 export type Nonlinearity = 'tanh' | 'relu';
-export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns';
+/** 'trace': a replayed PyTorch trace snapshot (`*.unroll-trace`), whose loss is the user's own, not one of Unroll's tasks. */
+export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns' | 'trace';
 export type LossKind = 'mse' | 'xent';
 export type InitKind = 'pytorch' | 'xavier' | 'orthogonal' | 'identity';
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop';
@@ -239,6 +240,11 @@ export interface ReplayCheck {
   approximate: string | null;
   /** The dtype the run recorded in. */
   dtype: 'float32' | 'float64';
+  /**
+   * The replayed forward (output, h_n, c_n) against the one PyTorch recorded, same measure. Above the tolerance the
+   * module is not what the recorded config says (and `ok` is false), whatever the gradients do.
+   */
+  forward?: { maxRelErr: number; compared: { name: string; relErr: number }[]; ok: boolean };
 }
 
 /** One snapshot of a trace, as the timeline shows it. Diagnostics are those of the replayed analysis. */
@@ -258,6 +264,13 @@ export interface TraceSnapshot {
   maxRelErr: number | null;
 }
 
+/**
+ * Every snapshot of the trace's index, by step. The shown one is fully analyzed; the others are replayed newest first
+ * (flow budget 0.1) while their multiply-adds stay within half the shown one's replay and analysis (at least 2^28,
+ * about a tenth of a second), so a small trace's timeline is complete and a large one's (H = 1024) holds the shown
+ * snapshot alone; a snapshot not replayed keeps null diagnostics (src/worker/traceJob.ts: TIMELINE_SHARE,
+ * TIMELINE_FLOOR_WORK). The panel can ask for another snapshot with SelectSnapshot to fill it.
+ */
 export interface TraceTimeline {
   /** The trace folder (workspace-relative in the panel, as given on the CLI). */
   folder: string;
