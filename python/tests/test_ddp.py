@@ -59,8 +59,8 @@ class TestDDP(unittest.TestCase):
     def test_float32_without_initial_state(self):
         self.check("float32")
 
-    def test_float64_with_initial_state(self):
-        self.check("float64", "--h0")
+    def test_float64_with_initial_state_watching_the_layer_inside_ddp(self):
+        self.check("float64", "--h0", "--watch-layer")
 
 
 if __name__ == "__main__":
