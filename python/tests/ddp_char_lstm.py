@@ -60,7 +60,8 @@ def run(rank, args):
     model = CharModel(len(chars)).to(dtype)
     ddp = nn.parallel.DistributedDataParallel(model)
     opt = torch.optim.Adam(ddp.parameters(), lr=0.01)
-    tracer = unroll_trace.watch(ddp, args.trace, every=args.every, sequences=args.sequences)
+    watched = model.lstm if args.watch_layer else ddp  # the DDP wrapper of the model, or the layer inside it
+    tracer = unroll_trace.watch(watched, args.trace, every=args.every, sequences=args.sequences)
     data = batches(ids, rank, args.batch, args.window, args.seed)
     losses = []
     for _ in range(args.steps):
@@ -111,6 +112,7 @@ def main(argv=None):
     p.add_argument("--world-size", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--h0", action="store_true", help="give the LSTM a (random) initial state, so grad.h0 is traced")
+    p.add_argument("--watch-layer", action="store_true", help="pass model.lstm to watch() instead of the DDP wrapper")
     p.add_argument("--report", help="a folder for one JSON report per rank")
     args = p.parse_args(argv)
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")

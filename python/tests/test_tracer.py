@@ -280,6 +280,38 @@ class TestTrainingUnchanged(TempDirCase):
         self.assertEqual({v.dtype for v in t.values()}, {torch.float32})
 
 
+    def test_a_grad_scaler_s_factor_is_divided_out(self):
+        class Scaler:  # GradScaler's surface the tracer uses (a real one needs CUDA)
+            def is_enabled(self):
+                return True
+
+            def get_scale(self):
+                return 1024.0
+
+        torch.manual_seed(0)
+        layer = nn.GRU(2, 3, batch_first=True)
+        path = self.trace_path()
+        with unroll_trace.watch(layer, path, every=1, sequences=4, scaler=Scaler()):
+            out, h = layer(torch.randn(4, 5, 2))
+            (1024.0 * (out.pow(2).mean() + h.sum())).backward()
+        t, _ = read_snapshot(self, os.path.join(path, "step-0.safetensors"))
+        for name, param in layer.named_parameters():
+            self.assertLess(rel_err(t["grad." + name], param.grad / 1024.0), 1e-6, name)
+
+
+class TestVariantTraces(TempDirCase):
+    def test_the_replay_fixtures_script_writes_two_snapshots_per_variant(self):
+        import variant_traces
+
+        folders = variant_traces.write_all(self.dir, torch.float32)
+        self.assertEqual(len(folders), 2 * len(variant_traces.VARIANTS))
+        for path in folders:
+            self.assertEqual([e["step"] for e in read_index(path)], [0, 1], path)
+            _, meta = read_snapshot(self, os.path.join(path, "step-1.safetensors"))
+            self.assertEqual(meta["h0"], "none" if path.endswith("noh0.unroll-trace") else "given")
+            self.assertEqual(meta["approximate"] != "", "dropout" in path, path)
+
+
 class TestModules(TempDirCase):
     def test_a_model_holding_one_recurrent_layer_traces_that_layer(self):
         model = nn.Sequential(nn.Linear(2, 3), nn.GRU(3, 4, batch_first=True))
