@@ -46,20 +46,36 @@ function packPanels(src: Float64Array, off: number, N: number, K: number, rs: nu
   for (let j0 = 0; j0 < N; j0 += w) {
     const base = d + j0 * K;
     const cols = Math.min(w, N - j0);
-    if (rs === 1) {
-      // B's rows are k (a K×N source): each k's w values are one contiguous run on both sides.
+    if (rs === 1 && cols === 4 && w === 4) {
+      // A K×N source (rows are k), full panel of 4: each k's four values are one run on both sides.
+      for (let k = 0, s = off + j0, o = base; k < K; k++, s += cs, o += 4) {
+        dst[o] = src[s]; dst[o + 1] = src[s + 1]; dst[o + 2] = src[s + 2]; dst[o + 3] = src[s + 3];
+      }
+    } else if (rs === 1) {
       for (let k = 0; k < K; k++) {
         const s = off + k * cs + j0, o = base + k * w;
         for (let q = 0; q < cols; q++) dst[o + q] = src[s + q];
         for (let q = cols; q < w; q++) dst[o + q] = 0;
       }
-      continue;
+    } else if (cs === 1 && cols === w && w === 4) {
+      // A row-major N×K source, full panel of 4: four rows read side by side.
+      const s0 = off + j0 * rs;
+      for (let k = 0, o = base; k < K; k++, o += 4) {
+        dst[o] = src[s0 + k]; dst[o + 1] = src[s0 + rs + k]; dst[o + 2] = src[s0 + 2 * rs + k]; dst[o + 3] = src[s0 + 3 * rs + k];
+      }
+    } else if (cs === 1 && cols === w && w === 8) {
+      const s0 = off + j0 * rs;
+      for (let k = 0, o = base; k < K; k++, o += 8) {
+        dst[o] = src[s0 + k]; dst[o + 1] = src[s0 + rs + k]; dst[o + 2] = src[s0 + 2 * rs + k]; dst[o + 3] = src[s0 + 3 * rs + k];
+        dst[o + 4] = src[s0 + 4 * rs + k]; dst[o + 5] = src[s0 + 5 * rs + k]; dst[o + 6] = src[s0 + 6 * rs + k]; dst[o + 7] = src[s0 + 7 * rs + k];
+      }
+    } else {
+      for (let q = 0; q < cols; q++) {
+        const s = off + (j0 + q) * rs;
+        for (let k = 0; k < K; k++) dst[base + k * w + q] = src[s + k * cs];
+      }
+      for (let q = cols; q < w; q++) for (let k = 0; k < K; k++) dst[base + k * w + q] = 0;
     }
-    for (let q = 0; q < cols; q++) {
-      const s = off + (j0 + q) * rs;
-      for (let k = 0; k < K; k++) dst[base + k * w + q] = src[s + k * cs];
-    }
-    for (let q = cols; q < w; q++) for (let k = 0; k < K; k++) dst[base + k * w + q] = 0;
   }
 }
 

@@ -8,6 +8,9 @@ import type { CellKind, NonFinite, Precision, ResolvedModel } from '../protocol/
 import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { gateCount } from './params';
+import { sigmoidRun, tanhRun } from './activations';
+
+export { sigmoid } from './activations';
 
 export interface LayerBuffers {
   D: number;
@@ -202,43 +205,54 @@ export class Network {
     gemmNTPacked(B, lb.Hs, hPrev, this.whhPacked[l], hh, 0, false); // W_hh h_{t−1} (W_hh packed by forward)
     const pre = lb.preIh;
     const Hs = lb.Hs;
-    for (let b = 0; b < B; b++) {
-      const gOff = (t * B + b) * GH;
-      const hb = b * GH;
-      const ho = hOut + b * H;
-      const hp = hPrev + b * H;
-      if (this.cell === 'rnn') {
+    // Pre-activations first, then the nonlinearities over whole blocks (tanhRun/sigmoidRun: two lanes at a time).
+    if (this.cell === 'rnn') {
+      for (let b = 0; b < B; b++) {
+        const gOff = (t * B + b) * GH, hb = b * GH, ho = hOut + b * H;
+        for (let i = 0; i < H; i++) Hs[ho + i] = pre[gOff + i] + hh[hb + i] + b_hh[i];
+      }
+      if (this.relu) for (let i = hOut; i < hOut + B * H; i++) Hs[i] = Hs[i] > 0 ? Hs[i] : 0;
+      else tanhRun(Hs, hOut, B * H);
+    } else if (this.cell === 'lstm') {
+      const acts = lb.acts!, Cs = lb.Cs!, tanhC = lb.tanhC!;
+      const g0 = t * B * GH, s0 = t * B * H;
+      for (let b = 0; b < B; b++) {
+        const gOff = g0 + b * GH, hb = b * GH;
+        for (let j = 0; j < GH; j++) acts[gOff + j] = pre[gOff + j] + hh[hb + j] + b_hh[j];
+        sigmoidRun(acts, gOff, 2 * H); // i, f
+        tanhRun(acts, gOff + 2 * H, H); // g
+        sigmoidRun(acts, gOff + 3 * H, H); // o
+      }
+      for (let b = 0; b < B; b++) {
+        const gOff = g0 + b * GH, ho = hOut + b * H, hp = hPrev + b * H, sOff = s0 + b * H;
         for (let i = 0; i < H; i++) {
-          const a = pre[gOff + i] + hh[hb + i] + b_hh[i];
-          Hs[ho + i] = this.relu ? (a > 0 ? a : 0) : Math.tanh(a);
-        }
-      } else if (this.cell === 'lstm') {
-        const acts = lb.acts!, Cs = lb.Cs!, tanhC = lb.tanhC!;
-        for (let j = 0; j < GH; j++) {
-          const a = pre[gOff + j] + hh[hb + j] + b_hh[j];
-          acts[gOff + j] = j >= 2 * H && j < 3 * H ? Math.tanh(a) : sigmoid(a);
-        }
-        const sOff = (t * B + b) * H;
-        for (let i = 0; i < H; i++) {
-          const ig = acts[gOff + i], fg = acts[gOff + H + i], gg = acts[gOff + 2 * H + i], og = acts[gOff + 3 * H + i];
-          const c = fg * Cs[hp + i] + ig * gg;
+          const c = acts[gOff + H + i] * Cs[hp + i] + acts[gOff + i] * acts[gOff + 2 * H + i];
           Cs[ho + i] = c;
-          const tc = Math.tanh(c);
-          tanhC[sOff + i] = tc;
-          Hs[ho + i] = og * tc;
+          tanhC[sOff + i] = c;
         }
-      } else {
-        const acts = lb.acts!, hn = lb.hn!;
-        const sOff = (t * B + b) * H;
+      }
+      tanhRun(tanhC, s0, B * H);
+      for (let b = 0; b < B; b++) {
+        const gOff = g0 + b * GH, ho = hOut + b * H, sOff = s0 + b * H;
+        for (let i = 0; i < H; i++) Hs[ho + i] = acts[gOff + 3 * H + i] * tanhC[sOff + i];
+      }
+    } else {
+      const acts = lb.acts!, hn = lb.hn!;
+      const g0 = t * B * GH, s0 = t * B * H;
+      for (let b = 0; b < B; b++) {
+        const gOff = g0 + b * GH, hb = b * GH;
+        for (let j = 0; j < 2 * H; j++) acts[gOff + j] = pre[gOff + j] + hh[hb + j] + b_hh[j];
+        sigmoidRun(acts, gOff, 2 * H); // r, z
+        const sOff = s0 + b * H;
         for (let i = 0; i < H; i++) {
-          const r = sigmoid(pre[gOff + i] + hh[hb + i] + b_hh[i]);
-          const z = sigmoid(pre[gOff + H + i] + hh[hb + H + i] + b_hh[H + i]);
           const hnv = hh[hb + 2 * H + i] + b_hh[2 * H + i];
-          const n = Math.tanh(pre[gOff + 2 * H + i] + r * hnv);
-          acts[gOff + i] = r;
-          acts[gOff + H + i] = z;
-          acts[gOff + 2 * H + i] = n;
           hn[sOff + i] = hnv;
+          acts[gOff + 2 * H + i] = pre[gOff + 2 * H + i] + acts[gOff + i] * hnv;
+        }
+        tanhRun(acts, gOff + 2 * H, H); // n
+        const ho = hOut + b * H, hp = hPrev + b * H;
+        for (let i = 0; i < H; i++) {
+          const z = acts[gOff + H + i], n = acts[gOff + 2 * H + i];
           Hs[ho + i] = (1 - z) * n + z * Hs[hp + i];
         }
       }
@@ -402,12 +416,10 @@ export class Network {
       gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
       gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
       const gbi = this.g(`rnn.bias_ih_l${l}`), gbh = this.g(`rnn.bias_hh_l${l}`);
-      for (let r = 0; r < T * B; r++) {
-        for (let j = 0; j < GH; j++) {
-          gbi[j] += lb.dPreIh[r * GH + j];
-          gbh[j] += lb.dPreHh[r * GH + j];
-        }
-      }
+      columnSums(lb.dPreIh, T * B, GH, gbi);
+      // RNN and LSTM: both biases see the same pre-activation gradient, so the same sums
+      if (lb.dPreHh === lb.dPreIh) gbh.set(gbi);
+      else columnSums(lb.dPreHh, T * B, GH, gbh);
     }
   }
 
@@ -471,12 +483,13 @@ export class Network {
   }
 }
 
-function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) dst[off + i] += src[i];
+/** out[j] += Σ_r a[r·n + j] for an R×n block. */
+function columnSums(a: Float64Array, R: number, n: number, out: Float64Array): void {
+  for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[r * n + j];
 }
 
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) dst[off + i] += src[i];
 }
 
 function finiteRun(a: Float64Array, off: number, n: number): boolean {

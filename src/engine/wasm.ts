@@ -22,6 +22,10 @@ export interface Kernels {
   outerSumNormSq(a: number, b: number, rows: number, n: number, m: number, k: number): number;
   /** The products' own region (linalg.ts), apart from `reserve`'s. */
   gemmReserve(bytes: number): number;
+  /** x ← tanh x and x ← σ(x) for n float64s at p (assembly/activations.ts), and their own region of n float64s. */
+  tanhInPlace(p: number, n: number): void;
+  sigmoidInPlace(p: number, n: number): void;
+  activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;
   gemm32(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;

@@ -47,7 +47,8 @@
 /**
  * float64: C (+)= A·Bᵀ for rows 0 … M−1 (rounded up to a multiple of 4 when M ≥ 4) and panels 0 … panels−1
  * (4 columns each). Four rows at a time hold a 4×4 tile in eight f64x2 accumulators; fewer than four rows go
- * one at a time, four panels per pass (eight accumulators again, so the adds do not wait on each other).
+ * one at a time, one panel per pass, four k at a time into eight accumulators (so the adds do not wait on each
+ * other) summed at the end.
  */
 export function gemm64(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: usize, aps: usize, b: usize, pbs: usize, bks: usize, c: usize, ldc: usize, accumulate: bool): void {
   const panelBytes = pbs;
@@ -82,35 +83,33 @@ export function gemm64(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: u
   }
   for (let i = 0; i < M; i++) {
     const a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
-    let p = 0;
-    for (; p + 3 < panels; p += 4) {
+    for (let p = 0; p < panels; p++) {
+      // One panel, four k per pass into four pairs of accumulators (independent adds, one contiguous run of B).
       let pa = a0, pb = b + <usize>p * panelBytes;
       let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
       let s4 = f64x2.splat(0), s5 = f64x2.splat(0), s6 = f64x2.splat(0), s7 = f64x2.splat(0);
-      for (let k = 0; k < K; k++) {
-        const x = v128.load64_splat(pa);
+      let k = 0;
+      for (; k + 3 < K; k += 4) {
+        let x = v128.load64_splat(pa);
         s0 = madd64(x, v128.load(pb), s0); s1 = madd64(x, v128.load(pb, 16), s1);
-        s2 = madd64(x, v128.load(pb + panelBytes), s2); s3 = madd64(x, v128.load(pb + panelBytes, 16), s3);
-        s4 = madd64(x, v128.load(pb + 2 * panelBytes), s4); s5 = madd64(x, v128.load(pb + 2 * panelBytes, 16), s5);
-        s6 = madd64(x, v128.load(pb + 3 * panelBytes), s6); s7 = madd64(x, v128.load(pb + 3 * panelBytes, 16), s7);
-        pa += acs;
-        pb += bks;
+        x = v128.load64_splat(pa + acs);
+        s2 = madd64(x, v128.load(pb + bks), s2); s3 = madd64(x, v128.load(pb + bks, 16), s3);
+        x = v128.load64_splat(pa + 2 * acs);
+        s4 = madd64(x, v128.load(pb + 2 * bks), s4); s5 = madd64(x, v128.load(pb + 2 * bks, 16), s5);
+        x = v128.load64_splat(pa + 3 * acs);
+        s6 = madd64(x, v128.load(pb + 3 * bks), s6); s7 = madd64(x, v128.load(pb + 3 * bks, 16), s7);
+        pa += 4 * acs;
+        pb += 4 * bks;
       }
-      const cp = c0 + (<usize>p << 5);
-      put64(cp, s0, accumulate); put64(cp + 16, s1, accumulate); put64(cp + 32, s2, accumulate); put64(cp + 48, s3, accumulate);
-      put64(cp + 64, s4, accumulate); put64(cp + 80, s5, accumulate); put64(cp + 96, s6, accumulate); put64(cp + 112, s7, accumulate);
-    }
-    for (; p < panels; p++) {
-      let pa = a0, pb = b + <usize>p * panelBytes;
-      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-      for (let k = 0; k < K; k++) {
+      for (; k < K; k++) {
         const x = v128.load64_splat(pa);
         s0 = madd64(x, v128.load(pb), s0); s1 = madd64(x, v128.load(pb, 16), s1);
         pa += acs;
         pb += bks;
       }
       const cp = c0 + (<usize>p << 5);
-      put64(cp, s0, accumulate); put64(cp + 16, s1, accumulate);
+      put64(cp, f64x2.add(f64x2.add(s0, s2), f64x2.add(s4, s6)), accumulate);
+      put64(cp + 16, f64x2.add(f64x2.add(s1, s3), f64x2.add(s5, s7)), accumulate);
     }
   }
 }
@@ -152,35 +151,33 @@ export function gemm32(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: u
   }
   for (let i = 0; i < M; i++) {
     const a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
-    let p = 0;
-    for (; p + 3 < panels; p += 4) {
+    for (let p = 0; p < panels; p++) {
+      // One panel, four k per pass into four pairs of accumulators (independent adds, one contiguous run of B).
       let pa = a0, pb = b + <usize>p * panelBytes;
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
       let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-      for (let k = 0; k < K; k++) {
-        const x = v128.load32_splat(pa);
+      let k = 0;
+      for (; k + 3 < K; k += 4) {
+        let x = v128.load32_splat(pa);
         s0 = madd32(x, v128.load(pb), s0); s1 = madd32(x, v128.load(pb, 16), s1);
-        s2 = madd32(x, v128.load(pb + panelBytes), s2); s3 = madd32(x, v128.load(pb + panelBytes, 16), s3);
-        s4 = madd32(x, v128.load(pb + 2 * panelBytes), s4); s5 = madd32(x, v128.load(pb + 2 * panelBytes, 16), s5);
-        s6 = madd32(x, v128.load(pb + 3 * panelBytes), s6); s7 = madd32(x, v128.load(pb + 3 * panelBytes, 16), s7);
-        pa += acs;
-        pb += bks;
+        x = v128.load32_splat(pa + acs);
+        s2 = madd32(x, v128.load(pb + bks), s2); s3 = madd32(x, v128.load(pb + bks, 16), s3);
+        x = v128.load32_splat(pa + 2 * acs);
+        s4 = madd32(x, v128.load(pb + 2 * bks), s4); s5 = madd32(x, v128.load(pb + 2 * bks, 16), s5);
+        x = v128.load32_splat(pa + 3 * acs);
+        s6 = madd32(x, v128.load(pb + 3 * bks), s6); s7 = madd32(x, v128.load(pb + 3 * bks, 16), s7);
+        pa += 4 * acs;
+        pb += 4 * bks;
       }
-      const cp = c0 + (<usize>p << 6);
-      put32(cp, s0, accumulate); put32(cp + 32, s1, accumulate); put32(cp + 64, s2, accumulate); put32(cp + 96, s3, accumulate);
-      put32(cp + 128, s4, accumulate); put32(cp + 160, s5, accumulate); put32(cp + 192, s6, accumulate); put32(cp + 224, s7, accumulate);
-    }
-    for (; p < panels; p++) {
-      let pa = a0, pb = b + <usize>p * panelBytes;
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-      for (let k = 0; k < K; k++) {
+      for (; k < K; k++) {
         const x = v128.load32_splat(pa);
         s0 = madd32(x, v128.load(pb), s0); s1 = madd32(x, v128.load(pb, 16), s1);
         pa += acs;
         pb += bks;
       }
       const cp = c0 + (<usize>p << 6);
-      put32(cp, s0, accumulate); put32(cp + 32, s1, accumulate);
+      put32(cp, f32x4.add(f32x4.add(s0, s2), f32x4.add(s4, s6)), accumulate);
+      put32(cp + 32, f32x4.add(f32x4.add(s1, s3), f32x4.add(s5, s7)), accumulate);
     }
   }
 }
