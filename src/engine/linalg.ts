@@ -334,8 +334,8 @@ const TN_SLICE = 256;
 
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
- * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of A is packed in
- * panels of four rows of C, each slice of B is copied as it is, and C stays in the kernels' memory for all
+ * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of the narrower
+ * operand is packed in panels of four, each slice of the other is copied as it is, and C stays in the kernels' memory for all
  * slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
  * transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
@@ -349,26 +349,34 @@ export function gemmTNAcc(
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
   if (k && K > 0) {
-    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w), Mk = kernelRows(M);
+    // The kernel packs the slices of its left operand and reads its right one in place, so the narrower of A and B
+    // goes left: with M > N it computes Cᵀ += BᵀA (C is staged transposed).
+    const swap = M > N;
+    const m = swap ? N : M, n = swap ? M : N;
+    const L = swap ? B : A, lOff = swap ? bOff : aOff, R = swap ? A : B, rOff = swap ? aOff : bOff;
+    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(n, w), Mk = kernelRows(m);
     const slice = Math.min(TN_SLICE, K);
     const held = resident.operand ? resident.operand.bytes : 0;
-    // A's slice is packed in panels of four of its columns (the rows of C); B's is copied as it is, and the kernel
-    // reads its rows as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
-    // land in columns of C that are not copied back.
-    const aBytes = roundUp(roundUp(M, 4) * slice * es, 16), bBytes = roundUp((N * slice + w) * es, 16);
+    // The left slice is packed in panels of four of its columns (rows of the product); the right one is copied as
+    // it is and read as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
+    // land in columns that are not copied back.
+    const aBytes = roundUp(roundUp(m, 4) * slice * es, 16), bBytes = roundUp((n * slice + w) * es, 16);
     const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
     const a = base + held, b = a + aBytes, c = b + bBytes;
     const { f64, f32: f32v } = heap(k);
     const h = f32 ? f32v : f64;
-    copyRows(C, cOff, N, f64, c / 8, Np, M, N);
+    const c8 = c / 8;
+    if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c8 + j * Np + i] = C[cOff + i * N + j];
+    else copyRows(C, cOff, N, f64, c8, Np, M, N);
     const gemm = f32 ? k.gemm32 : k.gemm64;
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
-      packPanels(A, aOff + k0 * M, M, kc, 1, M, 4, h, a / es);
-      copyRun(B, bOff + k0 * N, h, b / es, kc * N);
-      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, N * es, c, Np * 8, 1);
+      packPanels(L, lOff + k0 * m, m, kc, 1, m, 4, h, a / es);
+      copyRun(R, rOff + k0 * n, h, b / es, kc * n);
+      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, n * es, c, Np * 8, 1);
     }
-    copyRows(f64, c / 8, Np, C, cOff, N, M, N);
+    if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];
+    else copyRows(f64, c8, Np, C, cOff, N, M, N);
     return;
   }
   const At = scratch(1, M * TN_SLICE);

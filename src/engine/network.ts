@@ -16,7 +16,7 @@ export interface LayerBuffers {
   D: number;
   /** Layer input, [T][B][D] (layer 0: the data; above: a view of the lower layer's Hs without its h_0 row). */
   X: Float64Array;
-  preIh: Float64Array; // [T][B][GH]  W_ih x_t + b_ih
+  preIh: Float64Array; // [T][B][GH]  W_ih x_t (step adds b_ih first, so (W_ih x_t + b_ih) + …)
   Hs: Float64Array; // [T+1][B][H]
   Cs: Float64Array | null; // LSTM cell states, [T+1][B][H]
   acts: Float64Array | null; // gate activations [T][B][GH] (LSTM i,f,g,o; GRU r,z,n)
@@ -178,10 +178,8 @@ export class Network {
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
       const W_ih = this.p(`rnn.weight_ih_l${l}`);
-      const b_ih = this.p(`rnn.bias_ih_l${l}`);
       // Input projections of all steps at once: one product instead of T.
-      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false, this.precision);
-      for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.preIh[r * GH + j] += b_ih[j];
+      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false, this.precision); // b_ih is added in step
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       for (let t = 0; t < T; t++) {
         this.step(l, t);
@@ -198,7 +196,7 @@ export class Network {
     const { B, H, G } = this;
     const GH = G * H;
     const lb = this.layers[l];
-    const b_hh = this.p(`rnn.bias_hh_l${l}`);
+    const b_ih = this.p(`rnn.bias_ih_l${l}`), b_hh = this.p(`rnn.bias_hh_l${l}`);
     const hPrev = t * B * H;
     const hOut = (t + 1) * B * H;
     const hh = this.hh;
@@ -209,7 +207,7 @@ export class Network {
     if (this.cell === 'rnn') {
       for (let b = 0; b < B; b++) {
         const gOff = (t * B + b) * GH, hb = b * GH, ho = hOut + b * H;
-        for (let i = 0; i < H; i++) Hs[ho + i] = pre[gOff + i] + hh[hb + i] + b_hh[i];
+        for (let i = 0; i < H; i++) Hs[ho + i] = pre[gOff + i] + b_ih[i] + hh[hb + i] + b_hh[i];
       }
       if (this.relu) for (let i = hOut; i < hOut + B * H; i++) Hs[i] = Hs[i] > 0 ? Hs[i] : 0;
       else tanhRun(Hs, hOut, B * H);
@@ -218,7 +216,7 @@ export class Network {
       const g0 = t * B * GH, s0 = t * B * H;
       for (let b = 0; b < B; b++) {
         const gOff = g0 + b * GH, hb = b * GH;
-        for (let j = 0; j < GH; j++) acts[gOff + j] = pre[gOff + j] + hh[hb + j] + b_hh[j];
+        for (let j = 0; j < GH; j++) acts[gOff + j] = pre[gOff + j] + b_ih[j] + hh[hb + j] + b_hh[j];
         sigmoidRun(acts, gOff, 2 * H); // i, f
         tanhRun(acts, gOff + 2 * H, H); // g
         sigmoidRun(acts, gOff + 3 * H, H); // o
@@ -241,13 +239,13 @@ export class Network {
       const g0 = t * B * GH, s0 = t * B * H;
       for (let b = 0; b < B; b++) {
         const gOff = g0 + b * GH, hb = b * GH;
-        for (let j = 0; j < 2 * H; j++) acts[gOff + j] = pre[gOff + j] + hh[hb + j] + b_hh[j];
+        for (let j = 0; j < 2 * H; j++) acts[gOff + j] = pre[gOff + j] + b_ih[j] + hh[hb + j] + b_hh[j];
         sigmoidRun(acts, gOff, 2 * H); // r, z
         const sOff = s0 + b * H;
         for (let i = 0; i < H; i++) {
           const hnv = hh[hb + 2 * H + i] + b_hh[2 * H + i];
           hn[sOff + i] = hnv;
-          acts[gOff + 2 * H + i] = pre[gOff + 2 * H + i] + acts[gOff + i] * hnv;
+          acts[gOff + 2 * H + i] = pre[gOff + 2 * H + i] + b_ih[2 * H + i] + acts[gOff + i] * hnv;
         }
         tanhRun(acts, gOff + 2 * H, H); // n
         const ho = hOut + b * H, hp = hPrev + b * H;

@@ -70,7 +70,7 @@ const SIGN = i64x2.splat(0x8000000000000000);
   const e = expNonPositive(f64x2.neg(f64x2.abs(x)));
   const d = f64x2.add(e, f64x2.splat(1));
   const positive = f64x2.ge(x, f64x2.splat(0));
-  const s = v128.bitselect(f64x2.div(f64x2.splat(1), d), f64x2.div(e, d), positive);
+  const s = f64x2.div(v128.bitselect(f64x2.splat(1), e, positive), d); // 1/(1 + e) or e/(1 + e)
   return v128.bitselect(x, s, f64x2.ne(x, x)); // NaN stays NaN
 }
 
