@@ -13,14 +13,21 @@ export function sigmoid(x: number): number {
 /** Below this many values the copies into the kernels' memory cost more than they save. */
 const MIN_RUN = 8;
 
+/** A view on the kernels' memory, made again when it grows. */
+let view = new Float64Array(0);
+
 function inKernel(a: Float64Array, off: number, n: number, which: 'tanhInPlace' | 'sigmoidInPlace'): boolean {
   const k = n >= MIN_RUN ? kernels() : null;
   if (!k) return false;
   const at = k.activationScratch(n);
-  const view = new Float64Array(k.memory.buffer, at, n);
-  view.set(a.subarray(off, off + n));
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const v = view, d = at / 8;
+  // Short runs (a step's gate block) copy in loops: set() would first allocate a subarray.
+  if (n < 512) for (let i = 0; i < n; i++) v[d + i] = a[off + i];
+  else v.set(a.subarray(off, off + n), d);
   k[which](at, n);
-  a.set(view, off);
+  if (n < 512) for (let i = 0; i < n; i++) a[off + i] = v[d + i];
+  else a.set(v.subarray(d, d + n), off);
   return true;
 }
 
