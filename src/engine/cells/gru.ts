@@ -4,7 +4,7 @@
 // Two things set it apart: the candidate's recurrent pre-activation is scaled by r (so ∂/∂(W_hh h + b_hh) differs from
 // ∂/∂(W_ih x + b_ih): `separateHh`), and h_{t−1} reaches h_t directly through z (`directPrev`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { standardParams } from './common';
+import { addBias, standardParams } from './common';
 import { sigmoidRun, tanhRun } from '../activations';
 
 export const gru: Cell = {
@@ -25,16 +25,17 @@ export const gru: Cell = {
     const acts = tape.acts!, hn = tape.aux!;
     const bhh = w.bhh;
     const GH = 3 * H;
+    if (bhh) addBias(hh, B, GH, bhh);
     for (let b = 0; b < B; b++) {
       const g0 = (t * B + b) * GH;
       const hb = b * GH;
       const s = (t * B + b) * H; // this step's per-unit caches, and h_{t−1} in Hs
       const ho = ((t + 1) * B + b) * H;
       // r and z, then n's pre-activation (it needs r), each block's nonlinearity over the block at once
-      for (let j = 0; j < 2 * H; j++) acts[g0 + j] = bhh ? pre[g0 + j] + hh[hb + j] + bhh[j] : pre[g0 + j] + hh[hb + j];
+      for (let j = 0; j < 2 * H; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
       sigmoidRun(acts, g0, 2 * H);
       for (let i = 0; i < H; i++) {
-        const hnv = bhh ? hh[hb + 2 * H + i] + bhh[2 * H + i] : hh[hb + 2 * H + i];
+        const hnv = hh[hb + 2 * H + i];
         hn[s + i] = hnv;
         acts[g0 + 2 * H + i] = pre[g0 + 2 * H + i] + acts[g0 + i] * hnv;
       }
