@@ -1,7 +1,7 @@
 // PyTorch-named parameters: shapes, initialization, shape checks.
 // Names and layouts are those of nn.RNN/nn.LSTM/nn.GRU (registered as `rnn`; each cell module lists its own, see
 // cells/index.ts) and nn.Linear (as `fc`).
-import type { ResolvedModel, Tensor } from '../protocol/result';
+import type { CellKind, ResolvedModel, Tensor } from '../protocol/result';
 import type { ParamSet } from './types';
 import { Rng } from './rng';
 import { orthogonalFromNormals } from './linalg';
@@ -11,6 +11,11 @@ import { cellOf } from './cells';
 export interface ParamShape {
   name: string;
   shape: number[];
+}
+
+/** Gate blocks of a cell (rows of W_ih/W_hh are G·H): the cell module's G, for callers that know only the kind. */
+export function gateCount(kind: CellKind): number {
+  return cellOf(kind).G;
 }
 
 export function paramShapes(model: ResolvedModel): ParamShape[] {

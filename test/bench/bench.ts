@@ -10,6 +10,9 @@ import { oursAnalyze, oursForwardBackward } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
 import { PYTHON, runTorch } from './torch';
+import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
+
+enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
 
 type Cell = (Timing & { gflops?: number }) | { skipped: string };
 type Row = Record<string, Cell | Record<string, number>>;

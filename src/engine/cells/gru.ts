@@ -4,7 +4,8 @@
 // Two things set it apart: the candidate's recurrent pre-activation is scaled by r (so ∂/∂(W_hh h + b_hh) differs from
 // ∂/∂(W_ih x + b_ih): `separateHh`), and h_{t−1} reaches h_t directly through z (`directPrev`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { addBias, sigmoid, standardParams } from './common';
+import { addBias, standardParams } from './common';
+import { sigmoidRun, tanhRun } from '../activations';
 
 export const gru: Cell = {
   kind: 'gru',
@@ -30,15 +31,17 @@ export const gru: Cell = {
       const hb = b * GH;
       const s = (t * B + b) * H; // this step's per-unit caches, and h_{t−1} in Hs
       const ho = ((t + 1) * B + b) * H;
+      // r and z, then n's pre-activation (it needs r), each block's nonlinearity over the block at once
+      for (let j = 0; j < 2 * H; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
+      sigmoidRun(acts, g0, 2 * H);
       for (let i = 0; i < H; i++) {
-        const r = sigmoid(pre[g0 + i] + hh[hb + i]);
-        const z = sigmoid(pre[g0 + H + i] + hh[hb + H + i]);
         const hnv = hh[hb + 2 * H + i];
-        const n = Math.tanh(pre[g0 + 2 * H + i] + r * hnv);
-        acts[g0 + i] = r;
-        acts[g0 + H + i] = z;
-        acts[g0 + 2 * H + i] = n;
         hn[s + i] = hnv;
+        acts[g0 + 2 * H + i] = pre[g0 + 2 * H + i] + acts[g0 + i] * hnv;
+      }
+      tanhRun(acts, g0 + 2 * H, H);
+      for (let i = 0; i < H; i++) {
+        const z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
         Hs[ho + i] = (1 - z) * n + z * Hs[s + i];
       }
     }

@@ -3,8 +3,9 @@
 //   m_t = o ⊙ tanh(c_t), and h_t = m_t, or with proj_size h_t = W_hr m_t (P = proj_size entries, W_hh then H·4 × P).
 // The step Jacobian acts on the state (h, c); its coefficients are the gates' derivatives (see `jacobian`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { addBias, sigmoid, standardParams } from './common';
+import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
+import { sigmoidRun, tanhRun } from '../activations';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -41,21 +42,21 @@ export const lstm: Cell = {
       const g0 = (t * B + b) * GH;
       const hb = b * GH;
       for (let j = 0; j < GH; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
-      for (let j = 0; j < 2 * H; j++) acts[g0 + j] = sigmoid(acts[g0 + j]);
-      for (let j = 2 * H; j < 3 * H; j++) acts[g0 + j] = Math.tanh(acts[g0 + j]);
-      for (let j = 3 * H; j < GH; j++) acts[g0 + j] = sigmoid(acts[g0 + j]);
+      sigmoidRun(acts, g0, 2 * H); // i, f
+      tanhRun(acts, g0 + 2 * H, H); // g
+      sigmoidRun(acts, g0 + 3 * H, H); // o
       const s = (t * B + b) * H; // this step's per-unit caches, and c_{t−1} in Cs
       const c1 = ((t + 1) * B + b) * H;
       const m = M ?? Hs;
       const mo = M ? s : ((t + 1) * B + b) * P;
       for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i], og = acts[g0 + 3 * H + i];
+        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i];
         const c = fg * Cs[s + i] + ig * gg;
         Cs[c1 + i] = c;
-        const tc = Math.tanh(c);
-        tanhC[s + i] = tc;
-        m[mo + i] = og * tc;
+        tanhC[s + i] = c;
       }
+      tanhRun(tanhC, s, H);
+      for (let i = 0; i < H; i++) m[mo + i] = acts[g0 + 3 * H + i] * tanhC[s + i];
     }
     if (M) gemmNT(B, P, H, M, t * B * H, w.whr!, 0, Hs, (t + 1) * B * P, false);
   },

@@ -1,0 +1,44 @@
+// tanh and the logistic sigmoid over runs of a Float64Array, in place: on the WebAssembly kernels (two float64
+// lanes at a time, assembly/activations.ts; within a few units in the last place of Math.tanh and `sigmoid` below)
+// where they load, else one element at a time in JavaScript. The cells' forward steps call these on whole blocks.
+import { kernels } from './wasm';
+
+/** σ(x) = 1/(1 + e^{−x}), without overflow for large |x| (the JavaScript form, and the fallback). */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** Below this many values the copies into the kernels' memory cost more than they save. */
+const MIN_RUN = 8;
+
+/** A view on the kernels' memory, made again when it grows. */
+let view = new Float64Array(0);
+
+function inKernel(a: Float64Array, off: number, n: number, which: 'tanhInPlace' | 'sigmoidInPlace'): boolean {
+  const k = n >= MIN_RUN ? kernels() : null;
+  if (!k) return false;
+  const at = k.activationScratch(n);
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const v = view, d = at / 8;
+  // Short runs (a step's gate block) copy in loops: set() would first allocate a subarray.
+  if (n < 512) for (let i = 0; i < n; i++) v[d + i] = a[off + i];
+  else v.set(a.subarray(off, off + n), d);
+  k[which](at, n);
+  if (n < 512) for (let i = 0; i < n; i++) a[off + i] = v[d + i];
+  else a.set(v.subarray(d, d + n), off);
+  return true;
+}
+
+/** a[off … off + n) ← tanh of itself. */
+export function tanhRun(a: Float64Array, off: number, n: number): void {
+  if (inKernel(a, off, n, 'tanhInPlace')) return;
+  for (let i = off; i < off + n; i++) a[i] = Math.tanh(a[i]);
+}
+
+/** a[off … off + n) ← σ of itself. */
+export function sigmoidRun(a: Float64Array, off: number, n: number): void {
+  if (inKernel(a, off, n, 'sigmoidInPlace')) return;
+  for (let i = off; i < off + n; i++) a[i] = sigmoid(a[i]);
+}

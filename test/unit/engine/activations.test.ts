@@ -1,0 +1,48 @@
+// tanh and σ over runs (src/engine/activations.ts) on the WebAssembly kernels against Math.tanh and the JavaScript
+// sigmoid: within 4 units in the last place on a dense grid and at the edges (tiny arguments, where tanh x ≈ x; the
+// saturation points; arguments whose σ is subnormal), ±0, ±∞ and NaN exactly; runs at offsets, odd lengths.
+import assert from 'node:assert/strict';
+import { sigmoid, sigmoidRun, tanhRun } from '../../../src/engine/activations';
+import { kernels } from '../../../src/engine/wasm';
+
+/** Distance in units in the last place between two float64s of the same sign (0 for equal values). */
+function ulps(a: number, b: number): number {
+  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const order = (v: bigint) => (v < 0n ? -(v & 0x7fffffffffffffffn) : v);
+  const d = order(bits[0]) - order(bits[1]);
+  return Number(d < 0n ? -d : d);
+}
+
+const grid: number[] = [];
+for (let i = -20000; i <= 20000; i++) grid.push(i / 500); // −40 … 40
+for (let e = -320; e <= 2; e += 0.25) grid.push(10 ** e, -(10 ** e)); // tiny to moderate, both signs
+grid.push(0.5493, 0.34657359028, 21.99, 22, 22.01, 700, -700, -708, -708.5, -709, -730, -740, -744, -745, -745.2, 1e300, -1e300);
+
+describe('tanh and σ on runs', () => {
+  it('run on the WebAssembly kernels here (the JavaScript loop is the fallback)', () => {
+    assert.ok(kernels(), 'WebAssembly SIMD is missing: the comparisons below test the fallback only');
+  });
+
+  for (const [name, run, reference] of [['tanh', tanhRun, Math.tanh], ['σ', sigmoidRun, sigmoid]] as const) {
+    it(`${name} within 4 units in the last place of the JavaScript value, at an offset and an odd length`, () => {
+      const a = Float64Array.from([7, ...grid, 7]);
+      run(a, 1, grid.length);
+      assert.equal(a[0], 7);
+      assert.equal(a[a.length - 1], 7);
+      for (let i = 0; i < grid.length; i++) {
+        const want = reference(grid[i]);
+        const got = a[i + 1];
+        // Subnormal results (σ of x below −708) have fewer bits: there the bound is on the absolute error.
+        const ok = Math.abs(want) < 2.3e-308 ? Math.abs(got - want) <= 4 * 5e-324 : ulps(got, want) <= 4;
+        assert.ok(ok, `${name}(${grid[i]}) = ${got}, JavaScript ${want} (${ulps(got, want)} ulps)`);
+      }
+    });
+
+    it(`${name} of ±0, ±∞ and NaN is exact`, () => {
+      const specials = [0, -0, Infinity, -Infinity, NaN, 0, 0, 0, 0];
+      const a = Float64Array.from(specials);
+      run(a, 0, a.length);
+      for (let i = 0; i < 5; i++) assert.ok(Object.is(a[i], reference(specials[i])), `${name}(${specials[i]}) = ${a[i]}, JavaScript ${reference(specials[i])}`);
+    });
+  }
+});
