@@ -281,6 +281,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
     validation: { fraction: typeof spec.validation === 'number' ? spec.validation : dataset.sequences.count >= MIN_SEQUENCES_FOR_VALIDATION ? DEFAULT_VALIDATION : 0 },
     window,
     seed: spec.seed ?? 0,
+    precision: spec.precision ?? 'float64',
     data: spec.data ?? basename(data),
     weights: source.weights ?? spec.weights,
     compare: spec.compare,

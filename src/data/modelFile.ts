@@ -2,7 +2,7 @@
 // (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { getNodeValue, type Node } from 'jsonc-parser';
-import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
+import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, Precision, TaskKind } from '../protocol/result';
 import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
@@ -29,6 +29,7 @@ export interface ModelSpec {
   validation?: number | string;
   window?: number;
   seed?: number;
+  precision?: Precision;
   weights?: string;
   compare?: CellKind[];
 }
