@@ -1,16 +1,19 @@
 // Unroll's engine on the workloads: Network.forward + full backward (which keeps ∂L/∂h_t for every step),
-// analyze() for the full diagnostics, and the char-LSTM training as `unroll train` runs it.
+// and analyze() for the full diagnostics.
 import { Network } from '../../src/engine/network';
 import { initParams } from '../../src/engine/params';
 import { analyze } from '../../src/engine/analyze';
+import { makeBatch, resolvedModel, type AnalyzeWorkload, type Workload } from './workloads';
+import { DEFAULT_PLAN, timeIt, timePaired, type Timing, type TimingPlan } from './timing';
+// The char-LSTM training workload, as `unroll train` runs it (oursTrainCharLm below).
 import { loadAnalysis } from '../../src/data';
 import { nodeFiles } from '../../src/data/nodeFiles';
 import { trainLoaded } from '../../src/worker/jobs';
 import type { EngineSettings } from '../../src/protocol/messages';
 import type { Precision } from '../../src/protocol/result';
 import manifest from '../../package.json';
-import { CHAR_LM, makeBatch, resolvedModel, type AnalyzeWorkload, type Workload } from './workloads';
-import { DEFAULT_PLAN, median, timeIt, timePaired, type Timing, type TimingPlan } from './timing';
+import { CHAR_LM } from './workloads';
+import { median } from './timing';
 
 export function oursForwardBackward(w: Workload, precision: Precision = 'float64', plan?: TimingPlan): Promise<Timing> {
   const model = resolvedModel(w, precision);
