@@ -14,6 +14,7 @@ import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/message
 import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json';
 import type { CellKind } from '../protocol/result';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
+import { enableRelaxedSimd } from '../worker/relaxedSimd';
 import { renderReportHtml } from './report';
 import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName } from './summary';
 
@@ -453,6 +454,7 @@ function quitOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
 }
 
 if (require.main === module) {
+  enableRelaxedSimd();
   quitOnClosedPipe(process.stdout, 'standard output');
   quitOnClosedPipe(process.stderr, 'standard error');
   const io: CliIo = {

@@ -95,8 +95,10 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
 /**
  * ‖Σ_{r ≥ first} a_r b_{k_r}ᵀ‖²_F for R rows a_r of A (each m long) and rows k_r of B (each n long), by the Gram
  * identity Σ_{r,s} (a_r·a_s)(b_r·b_s): the rows are few and long, so pairs of dot products beat forming the m·n sum.
- * With the WebAssembly kernels, A, B and k live in the kernels' memory for the object's lifetime, so a sum reads them
- * in place; nothing else may reserve kernel memory meanwhile (growing it would detach these views).
+ * With the WebAssembly kernels, B is copied into the kernels' memory once, for the object's lifetime, and each sum
+ * copies the rows of A and k it reads (a product may grow the memory meanwhile, which keeps its contents but not
+ * views on it, so the addresses are kept and the views made at each sum); nothing else may stage kernel operands
+ * meanwhile.
  */
 export class OuterSums {
   readonly A: Float64Array;
@@ -107,24 +109,27 @@ export class OuterSums {
 
   constructor(private readonly R: number, private readonly m: number, B: Float64Array, private readonly n: number, useKernels = true) {
     const found = useKernels ? kernels() : null;
+    this.A = new Float64Array(R * m);
+    this.k = new Int32Array(R);
     if (found) {
       const rows = B.length / n;
       const { view, address } = stage(found, R * m + rows * n + Math.ceil(R / 2));
-      this.A = view.subarray(0, R * m);
-      this.B = view.subarray(R * m, R * m + rows * n);
-      this.B.set(B);
-      this.k = new Int32Array(view.buffer, view.byteOffset + 8 * (R * m + rows * n), R);
+      view.set(B, R * m);
+      this.B = B;
       this.wasm = { kernels: found, a: address, b: address + 8 * R * m, k: address + 8 * (R * m + rows * n) };
     } else {
-      this.A = new Float64Array(R * m);
       this.B = B;
-      this.k = new Int32Array(R);
     }
   }
 
   normSq(first: number): number {
     const { R, m, n, A, B, k, wasm } = this;
-    if (wasm) return wasm.kernels.outerSumNormSq(wasm.a + 8 * first * m, wasm.b, wasm.k + 4 * first, R - first, m, n);
+    if (wasm) {
+      const buffer = wasm.kernels.memory.buffer;
+      new Float64Array(buffer, wasm.a + 8 * first * m, (R - first) * m).set(A.subarray(first * m, R * m));
+      new Int32Array(buffer, wasm.k + 4 * first, R - first).set(k.subarray(first, R));
+      return wasm.kernels.outerSumNormSq(wasm.a + 8 * first * m, wasm.b, wasm.k + 4 * first, R - first, m, n);
+    }
     const dot = (X: Float64Array, x: number, y: number, len: number) => {
       let s = 0;
       for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];

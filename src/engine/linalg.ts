@@ -1,11 +1,88 @@
 // Dense linear algebra on flat row-major Float64Arrays: the products the RNN needs, plus the
 // eigenvalue and QR routines behind the spectral diagnostics and the orthogonal initialization.
-import { packA, packB, simdKernel, type SimdKernel } from './simd';
+//
+// The products run on the WebAssembly kernels (assembly/gemm.ts) where they load: operands are staged into the
+// kernels' memory (A as it is, B packed in panels, C row-major), multiplied there and C is copied back. In float32
+// precision the staged A and B are float32 (each value rounded once, as it is copied) and the kernels sum in
+// float32; C stays float64. The JavaScript kernels below are the reference of the tests and the fallback where
+// WebAssembly SIMD is missing (in float32 they round the operands and every partial sum the same way).
+import type { Precision } from '../protocol/result';
+import { kernels, type Kernels } from './wasm';
+
+/** Columns per packed panel of B: two f64x2 or two f32x4 vectors. */
+const panelWidth = (f32: boolean) => (f32 ? 8 : 4);
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+/** Rows the kernel computes for M rows of A: four at a time from 4 rows up (the extra rows land in ignored rows of C). */
+const kernelRows = (M: number) => (M >= 4 ? roundUp(M, 4) : M);
+
+/** Views on the kernels' memory, made again when it grows. */
+const views = { buffer: null as ArrayBuffer | null, f64: new Float64Array(0), f32: new Float32Array(0) };
+function heap(k: Kernels): { f64: Float64Array; f32: Float32Array } {
+  if (views.buffer !== k.memory.buffer) {
+    views.buffer = k.memory.buffer;
+    views.f64 = new Float64Array(views.buffer);
+    views.f32 = new Float32Array(views.buffer);
+  }
+  return views;
+}
+
+/** dst[dOff + i] = src[sOff + i] for i < n: a loop for short runs, set() (a memcpy, or a conversion to float32) for long ones. */
+function copyRun(src: Float64Array | Float32Array, sOff: number, dst: Float64Array | Float32Array, dOff: number, n: number): void {
+  if (n < 512) for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
+  else dst.set(src.subarray(sOff, sOff + n), dOff);
+}
+
+/** Copies M rows of n values between row strides sStride and dStride (one run when both are n). */
+function copyRows(src: Float64Array, sOff: number, sStride: number, dst: Float64Array, dOff: number, dStride: number, M: number, n: number): void {
+  if (sStride === n && dStride === n) copyRun(src, sOff, dst, dOff, M * n);
+  else for (let i = 0; i < M; i++) copyRun(src, sOff + i * sStride, dst, dOff + i * dStride, n);
+}
+
+/**
+ * Packs the N×K matrix whose entry (j, k) is src[off + j·rs + k·cs] into panels of `w` columns at dst[d…]
+ * (panel p holds, for each k, the w values of columns p·w … p·w + w − 1; columns past N are zero).
+ */
+function packPanels(src: Float64Array, off: number, N: number, K: number, rs: number, cs: number, w: number, dst: Float64Array | Float32Array, d: number): void {
+  for (let j0 = 0; j0 < N; j0 += w) {
+    const base = d + j0 * K;
+    const cols = Math.min(w, N - j0);
+    if (rs === 1) {
+      // B's rows are k (a K×N source): each k's w values are one contiguous run on both sides.
+      for (let k = 0; k < K; k++) {
+        const s = off + k * cs + j0, o = base + k * w;
+        for (let q = 0; q < cols; q++) dst[o + q] = src[s + q];
+        for (let q = cols; q < w; q++) dst[o + q] = 0;
+      }
+      continue;
+    }
+    for (let q = 0; q < cols; q++) {
+      const s = off + (j0 + q) * rs;
+      for (let k = 0; k < K; k++) dst[base + k * w + q] = src[s + k * cs];
+    }
+    for (let q = cols; q < w; q++) for (let k = 0; k < K; k++) dst[base + k * w + q] = 0;
+  }
+}
+
+/** Which packed operand the products' region holds at its start, and at which address (an implementation detail of PackedOperand). */
+const resident: { operand: PackedOperand | null; version: number; address: number } = { operand: null, version: -1, address: -1 };
+
+/** The products' region for `bytes` bytes; forgets the resident operand when the region moved. */
+function region(k: Kernels, bytes: number): number {
+  const address = k.gemmReserve(bytes);
+  if (address !== resident.address) {
+    resident.operand = null;
+    resident.address = address;
+  }
+  return address;
+}
+
+/** Rows of A per pass of the kernel in gemmNT: a block of A and of C stays in the cache between the copies and the kernel. */
+const ROW_BLOCK = 256;
 
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
  * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs. Every product of the
- * engine ends up here (the other forms transpose into this one), so this is the kernel that sets the speed.
+ * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed.
  */
 export function gemmNT(
   M: number, N: number, K: number,
@@ -13,9 +90,114 @@ export function gemmNT(
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
   accumulate: boolean,
+  precision: Precision = 'float64',
 ): void {
-  if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0 && K % 2 === 0) {
-    gemmNTSimd(simdKernel, M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+  const f32 = precision === 'float32';
+  const k = M >= 4 || f32 ? kernels() : null;
+  if (!k || K === 0) {
+    gemmNTJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, f32);
+    return;
+  }
+  const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w);
+  const rows = Math.min(M, ROW_BLOCK), rowsK = kernelRows(rows);
+  const held = resident.operand ? resident.operand.bytes : 0;
+  const bBytes = Np * K * es, aBytes = roundUp(rowsK * K * es, 16);
+  const base = region(k, held + bBytes + aBytes + rowsK * Np * 8);
+  const b = base + held, a = b + bBytes, c = a + aBytes;
+  const { f64, f32: f32v } = heap(k);
+  const h = f32 ? f32v : f64;
+  packPanels(B, bOff, N, K, K, 1, w, h, b / es);
+  const gemm = f32 ? k.gemm32 : k.gemm64;
+  for (let i = 0; i < M; i += rows) {
+    const m = Math.min(rows, M - i);
+    copyRun(A, aOff + i * K, h, a / es, m * K);
+    if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
+    gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+    copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
+  }
+}
+
+/**
+ * A right operand B (N×K, used as Bᵀ) prepared once for many products in a row, such as a weight matrix inside the
+ * time loop. The caller owns it and names it at every product (`gemmNTPacked`); it holds B's values as of the last
+ * `load`, packed as the kernel reads them (rounded to float32 once, in float32 precision), so a product costs only
+ * the copy of A and C.
+ */
+export class PackedOperand {
+  /** B's values as the kernel reads them (panels), or B as it is where the kernels are absent. */
+  private data: Float64Array | Float32Array = new Float64Array(0);
+  private inKernel = false;
+  private readonly f32: boolean;
+  /** Bumped by load, so the kernel's copy is refreshed when B changed. */
+  private version = 0;
+
+  constructor(readonly N: number, readonly K: number, readonly precision: Precision = 'float64') {
+    this.f32 = precision === 'float32';
+  }
+
+  /** Bytes of the packed panels in the kernels' memory. */
+  get bytes(): number {
+    return roundUp(this.data.length * (this.f32 ? 4 : 8), 16);
+  }
+
+  /** Takes the values of the N×K matrix at B[bOff…] (row-major) as they are now. */
+  load(B: Float64Array, bOff = 0): void {
+    const { N, K, f32 } = this;
+    this.inKernel = kernels() !== null && K > 0;
+    if (this.inKernel) {
+      const w = panelWidth(f32), size = roundUp(N, w) * K;
+      if (this.data.length !== size || this.data instanceof Float32Array !== f32) this.data = f32 ? new Float32Array(size) : new Float64Array(size);
+      packPanels(B, bOff, N, K, K, 1, w, this.data, 0);
+    } else {
+      if (this.data.length !== N * K || this.data instanceof Float32Array) this.data = new Float64Array(N * K);
+      // Rounded once here in float32, as the kernel's copy would be.
+      for (let i = 0; i < N * K; i++) this.data[i] = f32 ? Math.fround(B[bOff + i]) : B[bOff + i];
+    }
+    this.version++;
+  }
+
+  /** C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. */
+  multiply(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+    const { N, K, f32 } = this;
+    if (!this.inKernel) {
+      gemmNTJs(M, N, K, A, aOff, this.data as Float64Array, 0, C, cOff, accumulate, f32);
+      return;
+    }
+    const k = kernels()!;
+    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w);
+    const rows = Math.min(M, ROW_BLOCK), rowsK = kernelRows(rows);
+    const bBytes = this.bytes, aBytes = roundUp(rowsK * K * es, 16);
+    const b = region(k, bBytes + aBytes + rowsK * Np * 8), a = b + bBytes, c = a + aBytes;
+    const { f64, f32: f32v } = heap(k);
+    const h = f32 ? f32v : f64;
+    // The region keeps one packed operand at its start; copy this one in unless it is already there.
+    if (resident.operand !== this || resident.version !== this.version) {
+      h.set(this.data, b / es);
+      resident.operand = this;
+      resident.version = this.version;
+    }
+    const gemm = f32 ? k.gemm32 : k.gemm64;
+    for (let i = 0; i < M; i += rows) {
+      const m = Math.min(rows, M - i);
+      copyRun(A, aOff + i * K, h, a / es, m * K);
+      if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
+      gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+      copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
+    }
+  }
+}
+
+/** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision). */
+export function gemmNTPacked(M: number, A: Float64Array, aOff: number, B: PackedOperand, C: Float64Array, cOff: number, accumulate: boolean): void {
+  B.multiply(M, A, aOff, C, cOff, accumulate);
+}
+
+/** The JavaScript gemmNT: float64 tiles, or the float32 reference (operands rounded to float32, float32 sums). */
+export function gemmNTJs(
+  M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean, f32 = false,
+): void {
+  if (f32) {
+    gemmNTFloat32(M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
     return;
   }
   let i = 0;
@@ -23,60 +205,17 @@ export function gemmNT(
   if (i < M) gemmNTOneRow(N, K, A, aOff + i * K, B, bOff, C, cOff + i * N, accumulate);
 }
 
-/**
- * A right operand B (N×K, used as Bᵀ) prepared once for many products in a row, such as a weight matrix inside the
- * time loop. The caller owns it and names it at every product (`gemmNTPacked`); it holds B's values as of the last
- * `load`, packed as the kernel reads them, so a product costs only the copy of A and C.
- */
-export class PackedOperand {
-  /** B's values as the kernel reads them (packB's layout), or B as it is where the kernel is absent or the shape doesn't fit it. */
-  private readonly data: Float64Array;
-  private readonly inKernel: boolean;
-  /** Bumped by load, so the kernel's copy is refreshed when B changed. */
-  private version = 0;
-
-  constructor(readonly N: number, readonly K: number) {
-    this.inKernel = simdKernel !== null && N % 4 === 0 && K % 2 === 0;
-    this.data = new Float64Array(N * K);
-  }
-
-  /** Takes the values of the N×K matrix at B[bOff…] (row-major) as they are now. */
-  load(B: Float64Array, bOff = 0): void {
-    if (this.inKernel) packB(B, bOff, this.N, this.K, this.K, 1, this.data, 0);
-    else this.data.set(B.subarray(bOff, bOff + this.N * this.K));
-    this.version++;
-  }
-
-  /** C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. */
-  multiply(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
-    const { N, K } = this;
-    if (!this.inKernel) {
-      gemmNT(M, N, K, A, aOff, this.data, 0, C, cOff, accumulate);
-      return;
+/** C (+)= A·Bᵀ with both operands rounded to float32 and every product and partial sum rounded to float32. */
+function gemmNTFloat32(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  const f = Math.fround;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = f(s + f(f(A[aOff + i * K + k]) * f(B[bOff + j * K + k])));
+      const at = cOff + i * N + j;
+      C[at] = accumulate ? C[at] + s : s;
     }
-    const kernel = simdKernel!;
-    const a = N * K, c = a + M * K;
-    kernel.reserve(c + M * N);
-    const heap = kernel.heap();
-    // The kernel's memory keeps one packed operand at its start; copy this one in unless it is already there.
-    if (residentInKernel.operand !== this || residentInKernel.version !== this.version) {
-      heap.set(this.data, 0);
-      residentInKernel.operand = this;
-      residentInKernel.version = this.version;
-    }
-    packA(A, aOff, M, K, K, 1, heap, a);
-    if (accumulate) copyRun(C, cOff, heap, c, M * N);
-    kernel.gemmNT(M, N, K, a, 0, c, accumulate);
-    copyRun(heap, c, C, cOff, M * N);
   }
-}
-
-/** Which packed operand the kernel's memory holds at its start (an implementation detail of PackedOperand). */
-const residentInKernel: { operand: PackedOperand | null; version: number } = { operand: null, version: -1 };
-
-/** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call. */
-export function gemmNTPacked(M: number, A: Float64Array, aOff: number, B: PackedOperand, C: Float64Array, cOff: number, accumulate: boolean): void {
-  B.multiply(M, A, aOff, C, cOff, accumulate);
 }
 
 /**
@@ -150,42 +289,6 @@ function gemmNTOneRow(
   }
 }
 
-/**
- * With fewer rows than this, copying B into the SIMD kernel's memory costs more than the kernel saves
- * (B is copied once per call and used once per row).
- */
-const SIMD_MIN_ROWS = 4;
-
-/** Rows of A per pass of gemmNTSimd: a block of A and of C stays in the cache between the copies and the kernel. */
-const SIMD_ROW_BLOCK = 256;
-
-/**
- * gemmNT on the SIMD kernel: copy B in above the packed operand the kernel holds, then per block of rows copy A (and C when
- * accumulating) in, run, copy C out.
- */
-function gemmNTSimd(
-  kernel: SimdKernel, M: number, N: number, K: number,
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
-): void {
-  const rows = Math.min(M, SIMD_ROW_BLOCK);
-  const held = residentInKernel.operand, b = held ? held.N * held.K : 0, a = b + N * K, c = a + rows * K;
-  kernel.reserve(c + rows * N);
-  const heap = kernel.heap();
-  packB(B, bOff, N, K, K, 1, heap, b);
-  for (let i = 0; i < M; i += rows) {
-    const m = Math.min(rows, M - i);
-    packA(A, aOff + i * K, m, K, K, 1, heap, a);
-    if (accumulate) copyRun(C, cOff + i * N, heap, c, m * N);
-    kernel.gemmNT(m, N, K, a, b, c, accumulate);
-    copyRun(heap, c, C, cOff + i * N, m * N);
-  }
-}
-
-/** dst[dOff + i] = src[sOff + i] for i < n (a loop rather than set(subarray(…)), which would allocate a view). */
-function copyRun(src: Float64Array, sOff: number, dst: Float64Array, dOff: number, n: number): void {
-  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
-}
-
 /** dst[c, r] = src[r, c] for an R×Cn block of src (row-major, contiguous rows). */
 export function transpose(R: number, Cn: number, src: Float64Array, srcOff: number, dst: Float64Array, dstOff: number): void {
   for (let r = 0; r < R; r++) {
@@ -203,40 +306,53 @@ export function gemmNNAcc(
   A: Float64Array, aOff: number,
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
+  precision: Precision = 'float64',
 ): void {
   const Bt = scratch(0, N * K);
   transpose(K, N, B, bOff, Bt, 0);
-  gemmNT(M, N, K, A, aOff, Bt, 0, C, cOff, true);
+  gemmNT(M, N, K, A, aOff, Bt, 0, C, cOff, true, precision);
 }
 
-/** Steps per slice of gemmTNAcc: both transposed slices stay in the L2 cache. */
-const TN_SLICE = 128;
+/** Steps per slice of gemmTNAcc: the slices of A and B stay in the L2 cache. */
+const TN_SLICE = 256;
 
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
- * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the SIMD kernel each slice of A and B is
- * packed straight from its transposed layout and C stays in the kernel's memory for all slices; otherwise each
- * slice is transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
+ * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of A is packed in
+ * panels of four rows of C, each slice of B is copied as it is, and C stays in the kernels' memory for all
+ * slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
+ * transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
 export function gemmTNAcc(
   M: number, N: number, K: number,
   A: Float64Array, aOff: number,
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
+  precision: Precision = 'float64',
 ): void {
-  if (simdKernel && M >= SIMD_MIN_ROWS && N % 4 === 0) {
-    const kernel = simdKernel;
-    const held = residentInKernel.operand, b = held ? held.N * held.K : 0, a = b + N * TN_SLICE, c = a + M * TN_SLICE;
-    kernel.reserve(c + M * N);
-    const heap = kernel.heap();
-    copyRun(C, cOff, heap, c, M * N);
-    for (let k0 = 0; k0 < K; k0 += TN_SLICE) {
-      const kc = Math.min(TN_SLICE, K - k0);
-      packA(A, aOff + k0 * M, M, kc, 1, M, heap, a);
-      packB(B, bOff + k0 * N, N, kc, 1, N, heap, b);
-      kernel.gemmNT(M, N, kc + (kc & 1), a, b, c, true);
+  const f32 = precision === 'float32';
+  const k = M >= 4 || f32 ? kernels() : null;
+  if (k && K > 0) {
+    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w), Mk = kernelRows(M);
+    const slice = Math.min(TN_SLICE, K);
+    const held = resident.operand ? resident.operand.bytes : 0;
+    // A's slice is packed in panels of four of its columns (the rows of C); B's is copied as it is, and the kernel
+    // reads its rows as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
+    // land in columns of C that are not copied back.
+    const aBytes = roundUp(roundUp(M, 4) * slice * es, 16), bBytes = roundUp((N * slice + w) * es, 16);
+    const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
+    const a = base + held, b = a + aBytes, c = b + bBytes;
+    const { f64, f32: f32v } = heap(k);
+    const h = f32 ? f32v : f64;
+    copyRows(C, cOff, N, f64, c / 8, Np, M, N);
+    const gemm = f32 ? k.gemm32 : k.gemm64;
+    for (let k0 = 0; k0 < K; k0 += slice) {
+      const kc = Math.min(slice, K - k0);
+      packPanels(A, aOff + k0 * M, M, kc, 1, M, 4, h, a / es);
+      copyRun(B, bOff + k0 * N, h, b / es, kc * N);
+      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, N * es, c, Np * 8, 1);
     }
-    copyRun(heap, c, C, cOff, M * N);
+    copyRows(f64, c / 8, Np, C, cOff, N, M, N);
     return;
   }
   const At = scratch(1, M * TN_SLICE);
@@ -245,7 +361,7 @@ export function gemmTNAcc(
     const kc = Math.min(TN_SLICE, K - k0);
     transpose(kc, M, A, aOff + k0 * M, At, 0);
     transpose(kc, N, B, bOff + k0 * N, Bt, 0);
-    gemmNT(M, N, kc, At, 0, Bt, 0, C, cOff, true);
+    gemmNTJs(M, N, kc, At, 0, Bt, 0, C, cOff, true, f32);
   }
 }
 

@@ -4,7 +4,7 @@
 // Layout: every per-step buffer is t-major, [t][b][unit], flat. Hs has T+1 rows: Hs[0] = h_0 = 0, Hs[t+1] = h_t.
 // Buffers are allocated once per (T, B) and reused; the time loops allocate nothing.
 // Cells follow PyTorch's equations (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to W_hn h + b_hn).
-import type { CellKind, NonFinite, ResolvedModel } from '../protocol/result';
+import type { CellKind, NonFinite, Precision, ResolvedModel } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { gateCount } from './params';
@@ -33,6 +33,8 @@ export class Network {
   readonly L: number;
   readonly O: number;
   readonly xent: boolean;
+  /** Arithmetic of the matrix products (model `precision`); everything else is float64. */
+  readonly precision: Precision;
   T = 0;
   B = 0;
   layers: LayerBuffers[] = [];
@@ -73,12 +75,13 @@ export class Network {
     this.L = model.layers;
     this.O = model.outputSize;
     this.xent = model.loss === 'xent';
+    this.precision = model.precision ?? 'float64';
     for (const [name, t] of params) this.grads.set(name, { shape: t.shape, data: new Float64Array(t.data.length) });
     for (let l = 0; l < this.L; l++) {
       this.hhT.push(new Float64Array(this.p(`rnn.weight_hh_l${l}`).length));
       this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
-      this.whhPacked.push(new PackedOperand(this.G * this.H, this.H));
-      this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H));
+      this.whhPacked.push(new PackedOperand(this.G * this.H, this.H, this.precision));
+      this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H, this.precision));
     }
     this.fcT = new Float64Array(this.p('fc.weight').length);
   }
@@ -174,7 +177,7 @@ export class Network {
       const W_ih = this.p(`rnn.weight_ih_l${l}`);
       const b_ih = this.p(`rnn.bias_ih_l${l}`);
       // Input projections of all steps at once: one product instead of T.
-      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false);
+      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false, this.precision);
       for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.preIh[r * GH + j] += b_ih[j];
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       for (let t = 0; t < T; t++) {
@@ -248,7 +251,7 @@ export class Network {
     const top = this.layers[this.L - 1];
     const W = this.p('fc.weight');
     const bias = this.p('fc.bias');
-    gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false);
+    gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
     const out = this.out, dOut = this.dOut;
     this.lossPerStep.fill(0);
     dOut.fill(0);
@@ -297,11 +300,11 @@ export class Network {
     for (const g of this.grads.values()) g.data.fill(0);
     const top = this.layers[L - 1];
     // Output layer: ∂L/∂W_fc = Σ_t dOut_tᵀ h_t ; gradient into h_t of the top layer.
-    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0);
+    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision);
     const gfb = this.g('fc.bias');
     for (let r = 0; r < T * B; r++) for (let j = 0; j < O; j++) gfb[j] += this.dOut[r * O + j];
     this.refreshTransposes();
-    gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false);
+    gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false, this.precision);
     for (const lb of this.layers) {
       lb.dH.fill(0);
       lb.dPreIh.fill(0);
@@ -312,7 +315,7 @@ export class Network {
         this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
         if (l > 0) {
           const below = this.layers[l - 1];
-          gemmNT(T * B, H, this.G * H, this.layers[l].dPreIh, 0, this.ihT[l], 0, below.inject, 0, false);
+          gemmNT(T * B, H, this.G * H, this.layers[l].dPreIh, 0, this.ihT[l], 0, below.inject, 0, false, this.precision);
         }
       }
     } else {
@@ -350,7 +353,7 @@ export class Network {
         this.backwardWindow(l, lo, t, inj[l], local[l]);
         if (l > 0) {
           inj[l - 1].fill(0, lo * B * H, (t + 1) * B * H);
-          gemmNT((t - lo + 1) * B, H, GH, local[l], lo * B * GH, this.ihT[l], 0, inj[l - 1], lo * B * H, true);
+          gemmNT((t - lo + 1) * B, H, GH, local[l], lo * B * GH, this.ihT[l], 0, inj[l - 1], lo * B * H, true, this.precision);
         }
       }
     }
@@ -396,8 +399,8 @@ export class Network {
     const GH = G * H;
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
-      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0);
-      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0);
+      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
+      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
       const gbi = this.g(`rnn.bias_ih_l${l}`), gbh = this.g(`rnn.bias_hh_l${l}`);
       for (let r = 0; r < T * B; r++) {
         for (let j = 0; j < GH; j++) {

@@ -1,43 +1,75 @@
-// The engine's AssemblyScript kernels (assembly/, compiled into kernelsWasm.ts by scripts/wasm.mjs), instantiated
-// once, on first use (the extension host loads the engine for validation and need not compile them). Null where WebAssembly or its SIMD is missing: callers then keep their JavaScript versions. Operands are
-// copied into one scratch region of the module's memory per call (`stage`), so nothing outside keeps views on it.
-import { KERNELS_WASM_BASE64 } from './kernelsWasm';
+// The engine's AssemblyScript kernels (assembly/, compiled into kernelsWasm.ts by scripts/wasm.mjs): the matrix
+// products, ρ and σ_max, the flow sums. One module, instantiated once, on first use (the extension host loads the
+// engine for validation and need not compile it), in one of two builds: relaxed SIMD (fused multiply-adds where the
+// hardware has FMA) where the runtime validates it, plain SIMD otherwise. Null where WebAssembly or its SIMD is
+// missing: callers then keep their JavaScript versions. All addresses are byte addresses into the module's memory.
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernelsWasm';
 
 // The engine compiles without DOM or Node types; these are the parts of the platform it uses here.
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
 };
 declare function atob(base64: string): string;
 
 export interface Kernels {
   memory: { buffer: ArrayBuffer };
+  /** One scratch region for spectralRadius, symmetricTopEigenvalue and outerSumNormSq operands (see `stage`). */
   reserve(bytes: number): number;
   spectralRadius(a: number, n: number, work: number): number;
   symmetricTopEigenvalue(s: number, n: number, work: number): number;
   outerSumNormSq(a: number, b: number, rows: number, n: number, m: number, k: number): number;
+  /** The products' own region (linalg.ts), apart from `reserve`'s. */
+  gemmReserve(bytes: number): number;
+  /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
+  gemm64(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;
+  gemm32(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;
 }
 
-function instantiate(): Kernels | null {
+/** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */
+export type KernelBuild = 'relaxed-simd' | 'simd' | null;
+
+function decode(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+}
+
+function instantiate(): { kernels: Kernels; build: KernelBuild } | null {
   if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined') return null;
   try {
-    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels;
+    const relaxed = decode(KERNELS_RELAXED_WASM_BASE64);
+    const [bytes, build]: [Uint8Array, KernelBuild] = WebAssembly.validate(relaxed) ? [relaxed, 'relaxed-simd'] : [decode(KERNELS_WASM_BASE64), 'simd'];
+    return { kernels: new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels, build };
   } catch {
     return null; // no SIMD in this runtime
   }
 }
 
-let instance: Kernels | null | undefined;
+/**
+ * Whether this runtime accepts the relaxed-SIMD build (VS Code's Electron and Node 22+ do; Node 20 only with V8's
+ * --experimental-wasm-relaxed-simd, which src/worker/relaxedSimd.ts turns on before the kernels load).
+ */
+export function relaxedSimdValidates(): boolean {
+  if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined') return false;
+  return WebAssembly.validate(decode(KERNELS_RELAXED_WASM_BASE64));
+}
+
+let instance: { kernels: Kernels; build: KernelBuild } | null | undefined;
 
 export function kernels(): Kernels | null {
   if (instance === undefined) instance = instantiate();
-  return instance;
+  return instance?.kernels ?? null;
+}
+
+/** The build `kernels()` instantiated (instantiating it if needed). */
+export function kernelBuild(): KernelBuild {
+  kernels();
+  return instance?.build ?? null;
 }
 
 /**
  * Makes room for `doubles` float64s in the kernels' scratch and returns it as a Float64Array with its byte address.
- * The view is valid until the next stage (which may grow the memory).
+ * The view is valid until the next stage, or until the memory grows (a product may grow it): keep the address.
  */
 export function stage(k: Kernels, doubles: number): { view: Float64Array; address: number } {
   const address = k.reserve(8 * doubles);

@@ -3,6 +3,9 @@ import { parentPort } from 'node:worker_threads';
 import type { ToWorker } from '../protocol/messages';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
 import { createJobHandler } from './handler';
+import { enableRelaxedSimd } from './relaxedSimd';
+
+enableRelaxedSimd();
 
 if (!parentPort) throw new Error('dist/worker.js runs only as a worker thread');
 const port = parentPort;

@@ -17,6 +17,9 @@ import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
 import { PYTHON, runTorch } from './torch';
 import { markdown, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row, type TrainRow } from './report';
+import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
+
+enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');

@@ -11,7 +11,7 @@ const dist = (name: string) => path.join(ROOT, 'dist', name);
 
 /** Strings only the engine, the readers or the wasm kernels put in a bundle; each survives minification. */
 const WORKER_ONLY: { what: string; marker: string }[] = [
-  { what: 'the WebAssembly API (src/engine/simd.ts compiles its module when loaded)', marker: 'WebAssembly' },
+  { what: 'the WebAssembly API (src/engine/wasm.ts instantiates the kernels)', marker: 'WebAssembly' },
   { what: 'the wasm kernels (base64 of the "\\0asm" header, src/engine/kernelsWasm.ts)', marker: 'AGFzbQ' },
   { what: 'the engine (src/engine/eigen.ts)', marker: 'QR iteration did not converge' },
   { what: 'papaparse (the CSV reader)', marker: 'UndetectableDelimiter' },

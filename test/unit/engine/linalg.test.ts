@@ -1,13 +1,17 @@
-// The dense kernels against naive triple loops, on shapes that reach every path: the SIMD kernel (4+ rows, N a
-// multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
-// gemmTNAcc's slicing of long sums and gemmNTPacked (a packed B, any number of rows). Also σ_max's tridiagonal
-// bisection against the general eigenvalue routine, ρ and σ_max from the WebAssembly kernel against the JavaScript
-// reference (and the committed kernel against its AssemblyScript source), and spectralOf's reuse of ρ and σ_max for
-// an unchanged W_hh.
+// The dense kernels against naive triple loops, on shapes that reach every path of the WebAssembly products
+// (assembly/gemm.ts: four-row tiles with rows padded past M, the one-row kernel below four rows with its groups of
+// four panels and leftover panels, columns padded to a panel) and of the JavaScript tiles (the fallback), at
+// offsets, with accumulation on and off, gemmTNAcc's slicing of long sums and gemmNTPacked (a packed B, any number
+// of rows); float32 products against the float32 reference; the relaxed-SIMD build against the plain one. Also
+// σ_max's tridiagonal bisection against the general eigenvalue routine, ρ and σ_max from the WebAssembly kernel
+// against the JavaScript reference (and the committed kernels against their AssemblyScript source), and spectralOf's
+// reuse of ρ and σ_max for an unchanged W_hh.
 import assert from 'node:assert/strict';
-import { PackedOperand, gemmNNAcc, gemmNT, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
+import { setFlagsFromString } from 'node:v8';
+import { PackedOperand, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
-import { KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
+import { kernels, type Kernels } from '../../../src/engine/wasm';
 import { spectralOf } from '../../../src/engine/diagnostics';
 import { Network } from '../../../src/engine/network';
 import { initParams } from '../../../src/engine/params';
@@ -16,13 +20,32 @@ import { Rng } from '../../../src/engine/rng';
 
 const rng = new Rng(11);
 const rand = (n: number) => new Float64Array(n).map(() => rng.range(-1, 1));
-const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 13, 7], [1, 16, 128], [2, 5, 3], [3, 9, 5], [4, 8, 6], [7, 12, 10], [32, 128, 64], [33, 20, 17], [300, 8, 6]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 13, 7], [1, 16, 128], [1, 20, 9], [2, 5, 3], [3, 9, 5], [3, 36, 11], [4, 8, 6], [5, 4, 1], [7, 12, 10],
+  [32, 128, 64], [33, 20, 17], [300, 8, 6], [258, 9, 3],
+];
 
-function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
+function assertClose(actual: Float64Array, expected: Float64Array, what: string, tol = 1e-12): void {
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-12 * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
   }
 }
+
+/** C (+)= A·Bᵀ with A and B rounded to float32, summed exactly (float64 holds every float32 product exactly). */
+function naiveFloat32(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C0: Float64Array, cOff: number, accumulate: boolean): Float64Array {
+  const out = Float64Array.from(C0);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.fround(A[aOff + i * K + k]) * Math.fround(B[bOff + j * K + k]);
+      out[cOff + i * N + j] = (accumulate ? out[cOff + i * N + j] : 0) + s;
+    }
+  }
+  return out;
+}
+
+/** float32 sums of K terms of size ≤ 1 are within about K·2⁻²⁴ of the exact sum. */
+const float32Tol = (K: number) => 4 * K * 2 ** -24;
 
 describe('dense kernels', () => {
   for (const [M, N, K] of SHAPES) {
@@ -48,6 +71,45 @@ describe('dense kernels', () => {
       const zeroed = Float64Array.from(C0).fill(0, cOff, cOff + M * N);
       assertClose(set, naive(zeroed), 'set');
       assert.equal(set[0], C0[0], 'entries before cOff are left alone');
+      // The JavaScript tiles (the fallback where WebAssembly SIMD is missing) on the same operands.
+      for (const accumulate of [false, true]) {
+        const js = Float64Array.from(C0);
+        gemmNTJs(M, N, K, A, aOff, B, bOff, js, cOff, accumulate);
+        assertClose(js, naive(accumulate ? C0 : zeroed), `JavaScript accumulate=${accumulate}`);
+        assertClose(accumulate ? acc : set, js, `WebAssembly against JavaScript, accumulate=${accumulate}`);
+      }
+    });
+
+    it(`float32 gemmNT, gemmNTPacked and gemmTNAcc ${M}×${N}×${K}: the rounded operands' products, summed in float32, like the JavaScript reference`, () => {
+      const aOff = 3, bOff = 5, cOff = 2;
+      const A = rand(aOff + M * K), B = rand(bOff + N * K), C0 = rand(cOff + M * N);
+      for (const accumulate of [false, true]) {
+        const expected = naiveFloat32(M, N, K, A, aOff, B, bOff, C0, cOff, accumulate);
+        const got = Float64Array.from(C0);
+        gemmNT(M, N, K, A, aOff, B, bOff, got, cOff, accumulate, 'float32');
+        assertClose(got, expected, `gemmNT accumulate=${accumulate}`, float32Tol(K));
+        assert.equal(got[0], C0[0], 'entries before cOff are left alone');
+        const reference = Float64Array.from(C0);
+        gemmNTJs(M, N, K, A, aOff, B, bOff, reference, cOff, accumulate, true);
+        assertClose(reference, expected, `JavaScript reference accumulate=${accumulate}`, float32Tol(K));
+        const packed = new PackedOperand(N, K, 'float32');
+        packed.load(B, bOff);
+        const viaPacked = Float64Array.from(C0);
+        gemmNTPacked(M, A, aOff, packed, viaPacked, cOff, accumulate);
+        assertClose(viaPacked, expected, `gemmNTPacked accumulate=${accumulate}`, float32Tol(K));
+      }
+      // The products differ from float64's: the operands really are rounded (a float64 product would match to 1e-15).
+      const f64 = Float64Array.from(C0), f32 = Float64Array.from(C0);
+      gemmNT(M, N, K, A, aOff, B, bOff, f64, cOff, false);
+      gemmNT(M, N, K, A, aOff, B, bOff, f32, cOff, false, 'float32');
+      assert.ok(f64.some((v, i) => Math.abs(v - f32[i]) > 1e-10), 'float32 products differ from float64 ones');
+      const longK = 300 + K;
+      const At = rand(longK * M), Bk = rand(longK * N);
+      const tn = new Float64Array(M * N);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < longK; k++) tn[i * N + j] += Math.fround(At[k * M + i]) * Math.fround(Bk[k * N + j]);
+      const gotTN = new Float64Array(M * N);
+      gemmTNAcc(M, N, longK, At, 0, Bk, 0, gotTN, 0, 'float32');
+      assertClose(gotTN, tn, 'TN', float32Tol(longK));
     });
 
     it(`gemmNTPacked ${M}×${N}×${K}: a packed B keeps its values across products, with other products and packed operands in between`, () => {
@@ -154,12 +216,42 @@ describe('dense kernels', () => {
     }
   });
 
-  it('the committed WebAssembly kernel is what its AssemblyScript source compiles to', async function () {
+  it('the relaxed-SIMD build (fused multiply-adds) computes the same products as the plain build, to rounding', () => {
+    // Node 20 validates relaxed SIMD only behind this V8 flag (as src/worker/relaxedSimd.ts sets it); later runtimes have it.
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const instance = (base64: string) => new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {}).exports as unknown as Kernels;
+    const [plain, relaxed] = [instance(KERNELS_WASM_BASE64), instance(KERNELS_RELAXED_WASM_BASE64)];
+    for (const [M, N, K] of [[8, 16, 100], [2, 40, 33]]) {
+      for (const f32 of [false, true]) {
+        const es = f32 ? 4 : 8, w = f32 ? 8 : 4, A = rand(M * K), B = rand(N * K);
+        const results = [plain, relaxed].map((k) => {
+          const base = k.gemmReserve(M * K * es + N * K * es + M * N * 8);
+          const a = base, b = a + M * K * es, c = b + N * K * es;
+          const view = f32 ? new Float32Array(k.memory.buffer) : new Float64Array(k.memory.buffer);
+          view.set(A, a / es);
+          // B packed in panels of w columns (N is a multiple of w here)
+          for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) view[b / es + Math.floor(j / w) * K * w + kk * w + (j % w)] = B[j * K + kk];
+          (f32 ? k.gemm32 : k.gemm64)(M, N / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, N * 8, 0);
+          return new Float64Array(k.memory.buffer, c, M * N).slice();
+        });
+        const expected = new Float64Array(M * N);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) expected[i * N + j] += (f32 ? Math.fround(A[i * K + kk]) * Math.fround(B[j * K + kk]) : A[i * K + kk] * B[j * K + kk]);
+        assertClose(results[0], expected, `plain ${f32 ? 'f32' : 'f64'} ${M}×${N}×${K}`, f32 ? float32Tol(K) : 1e-13);
+        assertClose(results[1], expected, `relaxed ${f32 ? 'f32' : 'f64'} ${M}×${N}×${K}`, f32 ? float32Tol(K) : 1e-13);
+      }
+    }
+  });
+
+  it('the kernels load in this runtime (the products above ran in WebAssembly, not only in the JavaScript fallback)', () => {
+    assert.ok(kernels(), 'WebAssembly SIMD is missing: only the JavaScript kernels were tested');
+  });
+
+  it('the committed WebAssembly kernels are what their AssemblyScript source compiles to', async function () {
     this.timeout(120000);
     // @ts-expect-error: a plain ES module script without types
     const { compileKernels } = await import('../../../scripts/wasm.mjs');
     const text: string = await compileKernels();
-    assert.ok(text.includes(`'${KERNELS_WASM_BASE64}'`), 'src/engine/kernelsWasm.ts is stale: run npm run wasm');
+    assert.ok(text.includes(`'${KERNELS_WASM_BASE64}'`) && text.includes(`'${KERNELS_RELAXED_WASM_BASE64}'`), 'src/engine/kernelsWasm.ts is stale: run npm run wasm');
   });
 
   it('spectralOf reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {

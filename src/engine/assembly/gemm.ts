@@ -1,0 +1,204 @@
+// The matrix products of the engine: C (+)= A·Bᵀ with B packed in panels, in float64 (f64x2) or float32 (f32x4).
+// All pointers and strides are byte addresses into this module's memory; src/engine/linalg.ts stages the operands.
+//
+// Layouts:
+// - A: element (i, k) at a + ⌊i/4⌋·aps + (i mod 4)·ars + k·acs: row-major (ars = K·size, acs = size, aps = 4·ars),
+//   or packed in panels of four rows (ars = size, acs = 4·size, aps = 4·K·size) as the weight-gradient sums stage
+//   their transposed A. From four rows up, rows go four at a time: the caller leaves room for up to three rows past
+//   M, whose results land in rows of C it ignores; fewer than four rows are read row-major (a + i·ars + k·acs).
+// - B: panels of PANEL columns (4 float64s or 8 float32s, two vectors): the PANEL values B[p·PANEL + q, k], q < PANEL,
+//   are contiguous at b + p·pbs + k·bks. Packed panels (pbs = K·PANEL·size, bks = PANEL·size) suit a B used for
+//   many products; a K×N row-major B (the weight-gradient sums) is read in place with pbs = PANEL·size and
+//   bks = N·size. Columns past N are zeros or values whose results land in columns of C the caller ignores.
+// - C: row-major float64 with row stride ldc bytes, rows and columns padded to the tiles. float32 products sum
+//   in float32 lanes and are widened to float64 once, when added to or stored in C.
+//
+// Each kernel has one form per build: with relaxed SIMD (ASC_FEATURE_RELAXED_SIMD) the multiply-adds are
+// relaxed_madd, fused where the hardware has FMA; without it they are a multiply then an add.
+
+@inline function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+@inline function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** C[at] = (accumulate ? C[at] : 0) + s, for one f64x2. */
+@inline function put64(p: usize, s: v128, accumulate: bool): void {
+  v128.store(p, accumulate ? f64x2.add(v128.load(p), s) : s);
+}
+
+/** The four float32 lanes of s widened and added to (or stored in) the four float64s at p. */
+@inline function put32(p: usize, s: v128, accumulate: bool): void {
+  const lo = f64x2.promote_low_f32x4(s);
+  const hi = f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1));
+  if (accumulate) {
+    v128.store(p, f64x2.add(v128.load(p), lo));
+    v128.store(p, f64x2.add(v128.load(p, 16), hi), 16);
+  } else {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+  }
+}
+
+/**
+ * float64: C (+)= A·Bᵀ for rows 0 … M−1 (rounded up to a multiple of 4 when M ≥ 4) and panels 0 … panels−1
+ * (4 columns each). Four rows at a time hold a 4×4 tile in eight f64x2 accumulators; fewer than four rows go
+ * one at a time, four panels per pass (eight accumulators again, so the adds do not wait on each other).
+ */
+export function gemm64(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: usize, aps: usize, b: usize, pbs: usize, bks: usize, c: usize, ldc: usize, accumulate: bool): void {
+  const panelBytes = pbs;
+  if (M >= 4) {
+    for (let i = 0; i < M; i += 4) {
+      const a0 = a + <usize>(i >> 2) * aps, c0 = c + <usize>i * ldc;
+      for (let p = 0; p < panels; p++) {
+        let pa = a0, pb = b + <usize>p * panelBytes;
+        let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
+        let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s30 = f64x2.splat(0), s31 = f64x2.splat(0);
+        for (let k = 0; k < K; k++) {
+          const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+          let x = v128.load64_splat(pa);
+          s00 = madd64(x, y0, s00); s01 = madd64(x, y1, s01);
+          x = v128.load64_splat(pa + ars);
+          s10 = madd64(x, y0, s10); s11 = madd64(x, y1, s11);
+          x = v128.load64_splat(pa + 2 * ars);
+          s20 = madd64(x, y0, s20); s21 = madd64(x, y1, s21);
+          x = v128.load64_splat(pa + 3 * ars);
+          s30 = madd64(x, y0, s30); s31 = madd64(x, y1, s31);
+          pa += acs;
+          pb += bks;
+        }
+        const cp = c0 + (<usize>p << 5);
+        put64(cp, s00, accumulate); put64(cp + 16, s01, accumulate);
+        put64(cp + ldc, s10, accumulate); put64(cp + ldc + 16, s11, accumulate);
+        put64(cp + 2 * ldc, s20, accumulate); put64(cp + 2 * ldc + 16, s21, accumulate);
+        put64(cp + 3 * ldc, s30, accumulate); put64(cp + 3 * ldc + 16, s31, accumulate);
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < M; i++) {
+    const a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
+    let p = 0;
+    for (; p + 3 < panels; p += 4) {
+      let pa = a0, pb = b + <usize>p * panelBytes;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      let s4 = f64x2.splat(0), s5 = f64x2.splat(0), s6 = f64x2.splat(0), s7 = f64x2.splat(0);
+      for (let k = 0; k < K; k++) {
+        const x = v128.load64_splat(pa);
+        s0 = madd64(x, v128.load(pb), s0); s1 = madd64(x, v128.load(pb, 16), s1);
+        s2 = madd64(x, v128.load(pb + panelBytes), s2); s3 = madd64(x, v128.load(pb + panelBytes, 16), s3);
+        s4 = madd64(x, v128.load(pb + 2 * panelBytes), s4); s5 = madd64(x, v128.load(pb + 2 * panelBytes, 16), s5);
+        s6 = madd64(x, v128.load(pb + 3 * panelBytes), s6); s7 = madd64(x, v128.load(pb + 3 * panelBytes, 16), s7);
+        pa += acs;
+        pb += bks;
+      }
+      const cp = c0 + (<usize>p << 5);
+      put64(cp, s0, accumulate); put64(cp + 16, s1, accumulate); put64(cp + 32, s2, accumulate); put64(cp + 48, s3, accumulate);
+      put64(cp + 64, s4, accumulate); put64(cp + 80, s5, accumulate); put64(cp + 96, s6, accumulate); put64(cp + 112, s7, accumulate);
+    }
+    for (; p < panels; p++) {
+      let pa = a0, pb = b + <usize>p * panelBytes;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      for (let k = 0; k < K; k++) {
+        const x = v128.load64_splat(pa);
+        s0 = madd64(x, v128.load(pb), s0); s1 = madd64(x, v128.load(pb, 16), s1);
+        pa += acs;
+        pb += bks;
+      }
+      const cp = c0 + (<usize>p << 5);
+      put64(cp, s0, accumulate); put64(cp + 16, s1, accumulate);
+    }
+  }
+}
+
+/**
+ * float32: as gemm64 with float32 operands (A and B) and panels of 8 columns; sums in f32x4 lanes, then widened
+ * into the float64 C.
+ */
+export function gemm32(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: usize, aps: usize, b: usize, pbs: usize, bks: usize, c: usize, ldc: usize, accumulate: bool): void {
+  const panelBytes = pbs;
+  if (M >= 4) {
+    for (let i = 0; i < M; i += 4) {
+      const a0 = a + <usize>(i >> 2) * aps, c0 = c + <usize>i * ldc;
+      for (let p = 0; p < panels; p++) {
+        let pa = a0, pb = b + <usize>p * panelBytes;
+        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+        for (let k = 0; k < K; k++) {
+          const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+          let x = v128.load32_splat(pa);
+          s00 = madd32(x, y0, s00); s01 = madd32(x, y1, s01);
+          x = v128.load32_splat(pa + ars);
+          s10 = madd32(x, y0, s10); s11 = madd32(x, y1, s11);
+          x = v128.load32_splat(pa + 2 * ars);
+          s20 = madd32(x, y0, s20); s21 = madd32(x, y1, s21);
+          x = v128.load32_splat(pa + 3 * ars);
+          s30 = madd32(x, y0, s30); s31 = madd32(x, y1, s31);
+          pa += acs;
+          pb += bks;
+        }
+        const cp = c0 + (<usize>p << 6); // 8 float64s per panel
+        put32(cp, s00, accumulate); put32(cp + 32, s01, accumulate);
+        put32(cp + ldc, s10, accumulate); put32(cp + ldc + 32, s11, accumulate);
+        put32(cp + 2 * ldc, s20, accumulate); put32(cp + 2 * ldc + 32, s21, accumulate);
+        put32(cp + 3 * ldc, s30, accumulate); put32(cp + 3 * ldc + 32, s31, accumulate);
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < M; i++) {
+    const a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
+    let p = 0;
+    for (; p + 3 < panels; p += 4) {
+      let pa = a0, pb = b + <usize>p * panelBytes;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const x = v128.load32_splat(pa);
+        s0 = madd32(x, v128.load(pb), s0); s1 = madd32(x, v128.load(pb, 16), s1);
+        s2 = madd32(x, v128.load(pb + panelBytes), s2); s3 = madd32(x, v128.load(pb + panelBytes, 16), s3);
+        s4 = madd32(x, v128.load(pb + 2 * panelBytes), s4); s5 = madd32(x, v128.load(pb + 2 * panelBytes, 16), s5);
+        s6 = madd32(x, v128.load(pb + 3 * panelBytes), s6); s7 = madd32(x, v128.load(pb + 3 * panelBytes, 16), s7);
+        pa += acs;
+        pb += bks;
+      }
+      const cp = c0 + (<usize>p << 6);
+      put32(cp, s0, accumulate); put32(cp + 32, s1, accumulate); put32(cp + 64, s2, accumulate); put32(cp + 96, s3, accumulate);
+      put32(cp + 128, s4, accumulate); put32(cp + 160, s5, accumulate); put32(cp + 192, s6, accumulate); put32(cp + 224, s7, accumulate);
+    }
+    for (; p < panels; p++) {
+      let pa = a0, pb = b + <usize>p * panelBytes;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const x = v128.load32_splat(pa);
+        s0 = madd32(x, v128.load(pb), s0); s1 = madd32(x, v128.load(pb, 16), s1);
+        pa += acs;
+        pb += bks;
+      }
+      const cp = c0 + (<usize>p << 6);
+      put32(cp, s0, accumulate); put32(cp + 32, s1, accumulate);
+    }
+  }
+}
+
+let region: usize = 0;
+let regionBytes: usize = 0;
+
+/**
+ * The address of the products' own region of at least `bytes` bytes (apart from `reserve`'s, so a product never
+ * overwrites what another kernel's caller staged there). It grows to powers of two, so it moves rarely.
+ */
+export function gemmReserve(bytes: i32): usize {
+  if (<usize>bytes > regionBytes) {
+    if (region != 0) heap.free(region);
+    let size: usize = 1 << 16;
+    while (size < <usize>bytes) size <<= 1;
+    region = heap.alloc(size);
+    regionBytes = size;
+  }
+  return region;
+}
