@@ -9,13 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ALICE_OPENING } from '../../src/data/exampleText';
 import { Network } from '../../src/engine/network';
+import { kernelBuild } from '../../src/engine/wasm';
 import { initParams } from '../../src/engine/params';
 import { ANALYZE_WORKLOADS, CHAR_LM, PRECISIONS, WORKLOADS, benchText, charLmModelFile, makeBatch, multiplyAdds, resolvedModel, type Workload } from './workloads';
 import { DEFAULT_PLAN, type Timing } from './timing';
 import { oursAnalyze, oursForwardBackward, oursTrainCharLm } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
-import { PYTHON, runTorch } from './torch';
+import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
 import { markdown, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row, type TrainRow } from './report';
 import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
 
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
     OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null,
     float32Honoured: float32Honoured(),
+    kernels: kernelBuild() ?? 'JavaScript (no WebAssembly)',
   };
   const rows: Record<string, Row> = {};
 
@@ -69,16 +71,20 @@ async function main(): Promise<void> {
       for (const p of PRECISIONS) writeFileSync(join(folder, `bench.${p}.unroll.json`), JSON.stringify(charLmModelFile('bench.txt', p)));
     }
 
-    // PyTorch first, in its own process, so nothing else runs beside it.
-    log(`pytorch: ${PYTHON} test/bench/torch_bench.py …`);
-    const torchTrain = train ? { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches } : undefined;
-    const torch = runTorch(resolve(repoRoot, 'test/bench/torch_bench.py'), workloads, DEFAULT_PLAN, torchTrain);
-    env.pytorch = 'missing' in torch ? `absent: ${torch.missing}` : `${torch.version}, float32, 1 thread`;
+    // PyTorch runs in its own process (nothing else runs beside it), once per workload, just before ours on the same
+    // workload: on a shared machine whose load comes and goes, the two sides of a ratio are timed minutes apart otherwise.
+    const script = resolve(repoRoot, 'test/bench/torch_bench.py');
+    const torchRun = (ws: Workload[], trainRequest?: TorchTrainRequest) => {
+      const result = runTorch(script, ws, DEFAULT_PLAN, trainRequest);
+      env.pytorch = 'missing' in result ? `absent: ${result.missing}` : `${result.version}, float32, 1 thread`;
+      return result;
+    };
 
     await initTfjs();
     const brain = loadBrain(repoRoot, log);
     for (const w of workloads) {
-      log(`${w.name}: ours (float64, float32), tfjs, brain.js …`);
+      log(`${w.name}: pytorch (${PYTHON}), ours (float64, float32), tfjs, brain.js …`);
+      const torch = torchRun([w]);
       const cells: ForwardBackwardRow['cells'] = {};
       cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
       cells['ours-f64'] = withGflops(w, await oursForwardBackward(w, 'float64'));
@@ -90,7 +96,8 @@ async function main(): Promise<void> {
       rows[w.name] = { kind: 'forwardBackward', cells };
     }
     if (train) {
-      log(`${CHAR_LM.name}: ours (float64, float32) …`);
+      log(`${CHAR_LM.name}: pytorch, ours (float64, float32) …`);
+      const torch = torchRun([], { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches });
       const cells: TrainRow['cells'] = {};
       cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : torch.train ?? { skipped: 'torch_bench.py returned no training figure' };
       for (const p of PRECISIONS) cells[p === 'float64' ? 'ours-f64' : 'ours-f32'] = await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder);

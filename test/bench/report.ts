@@ -39,6 +39,8 @@ export interface Env {
   OPENBLAS_NUM_THREADS: string | null;
   /** False when the engine computes the same bits for both precisions (then ours-f32 is float64 arithmetic). */
   float32Honoured: boolean;
+  /** Which build of the engine's WebAssembly kernels ran (relaxed SIMD with fused multiply-adds, or plain SIMD). */
+  kernels: string;
 }
 
 export interface BenchFigures {
@@ -144,7 +146,7 @@ export function markdown(figures: BenchFigures): string {
       ['machine', ''],
       [
         ['CPU', `${env.cpu}, ${env.cores} cores`],
-        ['Node', env.node],
+        ['Node', `${env.node}, kernels: ${env.kernels}`],
         ['PyTorch', env.pytorch],
         ['OpenBLAS env', `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}, OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS ?? 'unset'}`],
         ['ours-f32', env.float32Honoured ? 'float32 products (model file "precision": "float32")' : 'the engine ignored "precision" in this run: ours-f32 is float64 arithmetic'],
