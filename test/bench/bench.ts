@@ -3,7 +3,8 @@
 // analyze() with every diagnostic, and the char-LSTM training workload (ours as `unroll train` runs it, and PyTorch).
 // Prints Markdown for docs/bench.md (the machine, the tables, the targets met or not), or with --json the figures.
 // Progress goes to stderr. Options: --json, --markdown (the default output), --only <text> (workloads whose name
-// contains it), --full (also the very slow tfjs/brain.js runs), --no-train (skip the training workload).
+// contains it), --full (also the very slow tfjs/brain.js runs), --no-train (skip the training workload),
+// --no-js-libs (skip tfjs and brain.js: a quick repeat of ours against PyTorch).
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,7 @@ const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const train = !args.includes('--no-train') && (!only || CHAR_LM.name.includes(only));
+const jsLibs = !args.includes('--no-js-libs');
 const repoRoot = resolve(__dirname, '..');
 const log = (line: string) => process.stderr.write(line + '\n');
 
@@ -89,8 +91,10 @@ async function main(): Promise<void> {
       cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
       cells['ours-f64'] = withGflops(w, await oursForwardBackward(w, 'float64'));
       cells['ours-f32'] = withGflops(w, await oursForwardBackward(w, 'float32'));
-      cells.tfjs = !full && tooSlowWithoutFull(w) ? { skipped: 'about 40 s a repetition (--full runs it)' } : withGflops(w, await tfjsForwardBackward(w));
-      cells.brain = 'missing' in brain ? { skipped: brain.missing }
+      cells.tfjs = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
+        : !full && tooSlowWithoutFull(w) ? { skipped: 'about 40 s a repetition (--full runs it)' } : withGflops(w, await tfjsForwardBackward(w));
+      cells.brain = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
+        : 'missing' in brain ? { skipped: brain.missing }
         : !full && tooSlowWithoutFull(w) ? { skipped: 'about 30 s a repetition (--full runs it)' }
         : withGflops(w, await brainForwardBackward(brain.brain, w));
       rows[w.name] = { kind: 'forwardBackward', cells };
