@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     await initTfjs();
     const brain = loadBrain(repoRoot, log);
     for (const w of workloads) {
-      log(`${w.name}: pytorch (${PYTHON}), ours (float64, float32), tfjs, brain.js …`);
+      log(`${w.name}: pytorch (${PYTHON}), ours (float64, float32)${jsLibs ? ', tfjs, brain.js' : ''} …`);
       const torch = torchRun([w]);
       const cells: ForwardBackwardRow['cells'] = {};
       cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
