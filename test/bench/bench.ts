@@ -14,11 +14,11 @@ import { kernelBuild } from '../../src/engine/wasm';
 import { initParams } from '../../src/engine/params';
 import { ANALYZE_WORKLOADS, CHAR_LM, PRECISIONS, WORKLOADS, benchText, charLmModelFile, makeBatch, multiplyAdds, resolvedModel, type Workload } from './workloads';
 import { DEFAULT_PLAN, type Timing } from './timing';
-import { oursAnalyze, oursForwardBackward, oursTrainCharLm } from './ours';
+import { oursAnalyze, oursForwardBackward, oursTrainCharLm, type TrainTiming } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
 import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
-import { markdown, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row, type TrainRow } from './report';
+import { markdown, trainRow, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row } from './report';
 import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
 
 enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
@@ -100,12 +100,18 @@ async function main(): Promise<void> {
       rows[w.name] = { kind: 'forwardBackward', cells };
     }
     if (train) {
-      log(`${CHAR_LM.name}: pytorch, ours (float64, float32) …`);
-      const torch = torchRun([], { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches });
-      const cells: TrainRow['cells'] = {};
-      cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : torch.train ?? { skipped: 'torch_bench.py returned no training figure' };
-      for (const p of PRECISIONS) cells[p === 'float64' ? 'ours-f64' : 'ours-f32'] = await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder);
-      rows[CHAR_LM.name] = { kind: 'train', cells };
+      // Rounds of PyTorch, ours f64, ours f32 one after another: each round's ratios come from one stretch of load,
+      // and the row keeps the median of the rounds' figures and of their ratios.
+      const rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]> = { pytorch: [], 'ours-f64': [], 'ours-f32': [] };
+      let missing: string | undefined;
+      for (let round = 1; round <= CHAR_LM.rounds && !missing; round++) {
+        log(`${CHAR_LM.name}, round ${round} of ${CHAR_LM.rounds}: pytorch, ours (float64, float32) …`);
+        const torch = torchRun([], { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches });
+        if ('missing' in torch || !torch.train) missing = 'missing' in torch ? torch.missing : 'torch_bench.py returned no training figure';
+        else rounds.pytorch.push(torch.train);
+        for (const p of PRECISIONS) rounds[p === 'float64' ? 'ours-f64' : 'ours-f32'].push(await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder));
+      }
+      rows[CHAR_LM.name] = trainRow(rounds, missing);
     }
     for (const w of analyses) {
       log(`${w.name} …`);

@@ -95,6 +95,8 @@ export const CHAR_LM = {
   textChars: 100_001,
   warmup: 2,
   batches: 24,
+  /** Rounds of PyTorch, ours f64, ours f32 in turn (see trainRow in report.ts). */
+  rounds: 3,
 } as const;
 export type CharLmWorkload = typeof CHAR_LM;
 

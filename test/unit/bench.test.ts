@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { ALICE_OPENING } from '../../src/data/exampleText';
 import { CHAR_LM, benchText } from '../bench/workloads';
-import { checkTargets, markdown, type BenchFigures } from '../bench/report';
+import { checkTargets, markdown, trainRow, type BenchFigures } from '../bench/report';
 
 const timing = (medianMs: number) => ({ medianMs, reps: 5 });
 const train = (seqPerSec: number) => ({ seqPerSec, medianBatchMs: 16000 / seqPerSec, batches: 24 });
 
-function figures(): BenchFigures {
+function makeFigures(): BenchFigures {
   return {
     env: {
       date: '2026-12-03', cpu: 'test cpu', cores: 2, node: 'v20', pytorch: '1.13, float32, 1 thread',
@@ -42,7 +42,7 @@ describe('bench', () => {
   });
 
   it('judges each target on its side of the bound, per precision', () => {
-    const verdicts = Object.fromEntries(checkTargets(figures()).map((c) => [`${c.target} @ ${c.workload}`, c.met]));
+    const verdicts = Object.fromEntries(checkTargets(makeFigures()).map((c) => [`${c.target} @ ${c.workload}`, c.met]));
     assert.deepEqual(verdicts, {
       'batch 1 ≤ 0.5× PyTorch (time ratio) @ rnn T=256 B=1': { 'ours-f64': true, 'ours-f32': false },
       'batch 32 ≤ 2× PyTorch (time ratio) @ lstm T=256 B=32': { 'ours-f64': false, 'ours-f32': true },
@@ -52,8 +52,19 @@ describe('bench', () => {
     });
   });
 
+  it('summarizes training rounds by the median of their ratios, each round from one stretch of time', () => {
+    // Per-round ratios 0.5, 3 and 1.2: median 1.2, though the medians of the figures (50 and 50) give 1.
+    const row = trainRow({ pytorch: [train(100), train(10), train(50)], 'ours-f64': [train(50), train(30), train(60)], 'ours-f32': [] });
+    assert.ok(Math.abs(row.ratios!['ours-f64']! - 1.2) < 1e-12);
+    assert.equal(row.ratios!['ours-f32'], undefined);
+    assert.deepEqual(row.cells.pytorch, { seqPerSec: 50, medianBatchMs: 320, batches: 72 });
+    const figures: BenchFigures = { env: makeFigures().env, workloads: { [CHAR_LM.name]: row } };
+    assert.deepEqual(checkTargets(figures).map((c) => c.met), [{ 'ours-f64': true }]);
+    assert.deepEqual(trainRow({ pytorch: [], 'ours-f64': [train(50)], 'ours-f32': [] }, 'torch absent').cells.pytorch, { skipped: 'torch absent' });
+  });
+
   it('prints the run as Markdown with the machine, the figures and the verdicts', () => {
-    const md = markdown(figures());
+    const md = markdown(makeFigures());
     assert.match(md, /^### Run of 2026-12-03$/m);
     assert.match(md, /\| CPU \| test cpu, 2 cores \|/);
     assert.match(md, /\| rnn T=256 B=1 \| 4\.0 \| 6\.0 \| 10\.0 \| 100\.0 \| – \| 0\.40 \| 0\.60 \| 25\.00 \| 16\.67 \| {2}\|/);
