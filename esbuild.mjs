@@ -1,4 +1,5 @@
-// One build helper, one entry per runtime: extension host and worker and CLI (node, cjs), webview (browser, iife).
+// One build helper, one entry per bundle: extension host, worker, CLI and the bench (node, cjs), webview (browser,
+// iife). --production (vscode:prepublish) minifies, drops source maps and skips the bench; --watch rebuilds on change.
 // tsc type-checks (npm run typecheck); esbuild only bundles.
 import { build, context } from 'esbuild';
 import { chmodSync, existsSync } from 'node:fs';

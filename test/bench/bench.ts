@@ -1,132 +1,133 @@
-// `npm run bench`: forward + full BPTT (∂L/∂h_t kept for every step) on the workloads of issue 2, timed in one run
-// for Unroll's engine, TensorFlow.js (CPU backend), brain.js and PyTorch (CPU, one thread), plus analyze() with
-// every diagnostic. Prints a table, or with --json one object keyed by workload, then system.
-// Options: --json, --only <text> (workloads whose name contains it), --full (also the very slow tfjs/brain.js runs).
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
-import { ANALYZE_WORKLOADS, WORKLOADS, multiplyAdds, type Workload } from './workloads';
+// `npm run bench`: forward + full BPTT (∂L/∂h_t kept for every step) on the workloads of issues 2 and 12, timed in
+// one run for Unroll's engine in both precisions, TensorFlow.js (CPU backend), brain.js and PyTorch (CPU, one thread),
+// analyze() with every diagnostic, and the char-LSTM training workload (ours as `unroll train` runs it, and PyTorch).
+// Prints Markdown for docs/bench.md (the machine, the tables, the targets met or not), or with --json the figures.
+// Progress goes to stderr. Options: --json, --markdown (the default output), --only <text> (workloads whose name
+// contains it), --full (also the very slow tfjs/brain.js runs), --no-train (skip the training workload),
+// --no-js-libs (skip tfjs and brain.js: a quick repeat of ours against PyTorch).
+import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ALICE_OPENING } from '../../src/data/exampleText';
+import { Network } from '../../src/engine/network';
+import { kernelBuild } from '../../src/engine/wasm';
+import { initParams } from '../../src/engine/params';
+import { ANALYZE_WORKLOADS, CHAR_LM, PRECISIONS, WORKLOADS, benchText, charLmModelFile, makeBatch, multiplyAdds, resolvedModel, type Workload } from './workloads';
 import { DEFAULT_PLAN, type Timing } from './timing';
-import { oursAnalyze, oursForwardBackward } from './ours';
+import { oursAnalyze, oursForwardBackward, oursTrainCharLm, type TrainTiming } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
-import { PYTHON, runTorch } from './torch';
+import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
+import { markdown, trainRow, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row } from './report';
 import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
 
 enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
-
-type Cell = (Timing & { gflops?: number }) | { skipped: string };
-type Row = Record<string, Cell | Record<string, number>>;
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+const train = !args.includes('--no-train') && (!only || CHAR_LM.name.includes(only));
+const jsLibs = !args.includes('--no-js-libs');
 const repoRoot = resolve(__dirname, '..');
-const log = (line: string) => (asJson ? process.stderr : process.stdout).write(line + '\n');
+const log = (line: string) => process.stderr.write(line + '\n');
 
 /** tfjs and brain.js take 30–60 s per repetition here; they run only with --full. */
 const tooSlowWithoutFull = (w: Workload) => w.T * w.B > 256 * 32;
 
+/** Whether the engine computes in float32 when asked: the same forward pass gives different bits in the two precisions. */
+function float32Honoured(): boolean {
+  const w = WORKLOADS[0];
+  const batch = makeBatch({ ...w, T: 8 });
+  const loss = PRECISIONS.map((p) => {
+    const model = resolvedModel(w, p);
+    return new Network(model, initParams(model)).forward(batch);
+  });
+  return loss[0] !== loss[1];
+}
+
 async function main(): Promise<void> {
   const workloads = WORKLOADS.filter((w) => !only || w.name.includes(only));
   const analyses = ANALYZE_WORKLOADS.filter((w) => !only || w.name.includes(only));
-  const env = {
-    node: process.version,
+  const env: Env = {
+    date: new Date().toISOString().slice(0, 10),
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    node: process.version,
+    pytorch: 'not run',
     OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
     OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
-    pytorch: 'not run',
+    OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null,
+    float32Honoured: float32Honoured(),
+    kernels: kernelBuild() ?? 'JavaScript (no WebAssembly)',
   };
   const rows: Record<string, Row> = {};
-  for (const w of [...workloads, ...analyses]) rows[w.name] = {};
 
-  // PyTorch first, in its own process, so nothing else runs beside it.
-  log(`pytorch: ${PYTHON} test/bench/torch_bench.py …`);
-  const torch = runTorch(resolve(repoRoot, 'test/bench/torch_bench.py'), workloads, DEFAULT_PLAN);
-  env.pytorch = 'missing' in torch ? `absent: ${torch.missing}` : `${torch.version}, float32, 1 thread`;
-  for (const w of workloads) rows[w.name].pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
+  // The training workload's text and model files, in a temporary folder (its own workspace root).
+  const folder = mkdtempSync(join(tmpdir(), 'unroll-bench-'));
+  try {
+    const textFile = join(folder, 'bench.txt');
+    if (train) {
+      writeFileSync(textFile, benchText(CHAR_LM.textChars, ALICE_OPENING));
+      for (const p of PRECISIONS) writeFileSync(join(folder, `bench.${p}.unroll.json`), JSON.stringify(charLmModelFile('bench.txt', p)));
+    }
 
-  await initTfjs();
-  const brain = loadBrain(repoRoot, log);
-  for (const w of workloads) {
-    log(`${w.name}: ours, tfjs, brain.js …`);
-    const row = rows[w.name];
-    row.ours = withGflops(w, await oursForwardBackward(w));
-    row.tfjs = !full && tooSlowWithoutFull(w) ? { skipped: 'about 40 s a repetition (--full runs it)' } : withGflops(w, await tfjsForwardBackward(w));
-    row.brain = 'missing' in brain ? { skipped: brain.missing }
-      : !full && tooSlowWithoutFull(w) ? { skipped: 'about 30 s a repetition (--full runs it)' }
-      : withGflops(w, await brainForwardBackward(brain.brain, w));
-    row.ratios = ratios(row);
+    // PyTorch runs in its own process (nothing else runs beside it), once per workload, just before ours on the same
+    // workload: on a shared machine whose load comes and goes, the two sides of a ratio are timed minutes apart otherwise.
+    const script = resolve(repoRoot, 'test/bench/torch_bench.py');
+    const torchRun = (ws: Workload[], trainRequest?: TorchTrainRequest) => {
+      const result = runTorch(script, ws, DEFAULT_PLAN, trainRequest);
+      env.pytorch = 'missing' in result ? `absent: ${result.missing}` : `${result.version}, float32, 1 thread`;
+      return result;
+    };
+
+    await initTfjs();
+    const brain = loadBrain(repoRoot, log);
+    for (const w of workloads) {
+      log(`${w.name}: pytorch (${PYTHON}), ours (float64, float32)${jsLibs ? ', tfjs, brain.js' : ''} …`);
+      const torch = torchRun([w]);
+      const cells: ForwardBackwardRow['cells'] = {};
+      cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
+      cells['ours-f64'] = withGflops(w, await oursForwardBackward(w, 'float64'));
+      cells['ours-f32'] = withGflops(w, await oursForwardBackward(w, 'float32'));
+      cells.tfjs = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
+        : !full && tooSlowWithoutFull(w) ? { skipped: 'about 40 s a repetition (--full runs it)' } : withGflops(w, await tfjsForwardBackward(w));
+      cells.brain = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
+        : 'missing' in brain ? { skipped: brain.missing }
+        : !full && tooSlowWithoutFull(w) ? { skipped: 'about 30 s a repetition (--full runs it)' }
+        : withGflops(w, await brainForwardBackward(brain.brain, w));
+      rows[w.name] = { kind: 'forwardBackward', cells };
+    }
+    if (train) {
+      // Rounds of PyTorch, ours f64, ours f32 one after another: each round's ratios come from one stretch of load,
+      // and the row keeps the median of the rounds' figures and of their ratios.
+      const rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]> = { pytorch: [], 'ours-f64': [], 'ours-f32': [] };
+      let missing: string | undefined;
+      for (let round = 1; round <= CHAR_LM.rounds && !missing; round++) {
+        log(`${CHAR_LM.name}, round ${round} of ${CHAR_LM.rounds}: pytorch, ours (float64, float32) …`);
+        const torch = torchRun([], { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches });
+        if ('missing' in torch || !torch.train) missing = 'missing' in torch ? torch.missing : 'torch_bench.py returned no training figure';
+        else rounds.pytorch.push(torch.train);
+        for (const p of PRECISIONS) rounds[p === 'float64' ? 'ours-f64' : 'ours-f32'].push(await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder));
+      }
+      rows[CHAR_LM.name] = trainRow(rounds, missing);
+    }
+    for (const w of analyses) {
+      log(`${w.name} …`);
+      const [analyze, forwardBackward] = await oursAnalyze(w);
+      rows[w.name] = { kind: 'analyze', analyze, forwardBackward };
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
-  for (const w of analyses) {
-    log(`${w.name} …`);
-    const [full, plain] = await oursAnalyze(w);
-    const row = rows[w.name];
-    row.ours = full;
-    row.forwardBackward = plain;
-    row.ratios = { 'analyze/forwardBackward': full.medianMs / plain.medianMs };
-  }
 
-  if (asJson) process.stdout.write(JSON.stringify({ env, workloads: rows }, null, 1) + '\n');
-  else printTable(env, rows);
+  const figures: BenchFigures = { env, workloads: rows };
+  process.stdout.write(asJson ? JSON.stringify(figures, null, 1) + '\n' : markdown(figures));
 }
 
 function withGflops(w: Workload, t: Timing): Cell {
   return { ...t, gflops: (2 * multiplyAdds(w)) / (t.medianMs * 1e6) };
-}
-
-function ms(c: Cell | Record<string, number> | undefined): number | undefined {
-  return c && 'medianMs' in c ? (c.medianMs as number) : undefined;
-}
-
-function ratios(row: Row): Record<string, number> {
-  const out: Record<string, number> = {};
-  const ours = ms(row.ours)!;
-  const add = (key: string, v: number | undefined) => {
-    if (v !== undefined) out[key] = v;
-  };
-  add('ours/pytorch', ms(row.pytorch) && ours / ms(row.pytorch)!);
-  add('tfjs/ours', ms(row.tfjs) && ms(row.tfjs)! / ours);
-  add('brain/ours', ms(row.brain) && ms(row.brain)! / ours);
-  return out;
-}
-
-function printTable(env: Record<string, unknown>, rows: Record<string, Row>): void {
-  const systems = ['ours', 'pytorch', 'tfjs', 'brain'];
-  const ratioKeys = ['ours/pytorch', 'tfjs/ours', 'brain/ours', 'analyze/forwardBackward'];
-  const head = ['workload', ...systems.map((s) => `${s} ms`), 'ours GFLOP/s', ...ratioKeys];
-  const body = Object.entries(rows).map(([name, row]) => {
-    const ratio = row.ratios as Record<string, number> | undefined;
-    const cell = row.ours as { gflops?: number } | undefined;
-    return [
-      name,
-      ...systems.map((s) => (ms(row[s]) === undefined ? (row[s] ? 'skip' : '') : ms(row[s])!.toFixed(1))),
-      cell?.gflops ? cell.gflops.toFixed(2) : '',
-      ...ratioKeys.map((k) => (ratio?.[k] === undefined ? '' : ratio[k].toFixed(2))),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log('');
-  console.log(line(head));
-  for (const r of body) console.log(line(r));
-  console.log('');
-  console.log('Median ms of forward + full BPTT with ∂L/∂h_t for every step. analyze: plus every diagnostic at the default flow');
-  console.log('budget (the flow matrix may cost one forward + backward pass), with a new W_hh every run ("same weights": the same');
-  console.log('W_hh every run, as on a re-save of the data file, so ρ and σ_max are reused); its ratio is to plain forward + BPTT');
-  console.log('timed in alternation with it, run by run, in the same window:');
-  for (const [name, row] of Object.entries(rows)) {
-    const plain = row.forwardBackward as Timing | undefined;
-    if (plain) console.log(`  ${name}: analyze ${ms(row.ours)!.toFixed(1)} ms, forward + BPTT ${plain.medianMs.toFixed(1)} ms (${plain.reps} pairs)`);
-  }
-  console.log('ours: float64. pytorch: nn.RNN/LSTM/GRU + nn.Linear, retain_grad() on the output sequence. tfjs: tfjs-core +');
-  console.log('backend-cpu, float32, tf.grads over the unrolled loop. brain.js: *TimeStep nets (ReLU RNN), one sequence at a time.');
-  for (const [name, row] of Object.entries(rows)) {
-    for (const [system, c] of Object.entries(row)) if ('skipped' in c) console.log(`${name} ${system}: skipped, ${c.skipped}`);
-  }
-  for (const [k, v] of Object.entries(env)) console.log(`${k}: ${v ?? 'unset'}`);
 }
 
 main().catch((e) => {

@@ -3,18 +3,30 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Workload } from './workloads';
 import type { Timing, TimingPlan } from './timing';
+import type { TrainTiming } from './ours';
 
 export const PYTHON = '/usr/bin/python3';
 
-export type TorchResults = { timings: Map<string, Timing>; version: string } | { missing: string };
+/** The char-LSTM training workload for PyTorch: the text file and the shapes (see torch_bench.py's time_training). */
+export interface TorchTrainRequest {
+  text: string;
+  hidden: number;
+  window: number;
+  batch: number;
+  lr: number;
+  warmup: number;
+  batches: number;
+}
 
-export function runTorch(script: string, workloads: Workload[], plan: TimingPlan): TorchResults {
+export type TorchResults = { timings: Map<string, Timing>; train?: TrainTiming; version: string } | { missing: string };
+
+export function runTorch(script: string, workloads: Workload[], plan: TimingPlan, train?: TorchTrainRequest): TorchResults {
   if (!existsSync(PYTHON)) return { missing: `${PYTHON} not found` };
-  const run = spawnSync(PYTHON, [script], { input: JSON.stringify({ workloads, plan }), encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(PYTHON, [script], { input: JSON.stringify({ workloads, plan, train }), encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) return { missing: `${script} failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
   const out = JSON.parse(run.stdout) as Record<string, unknown>;
   if (typeof out.missing === 'string') return { missing: out.missing };
   const timings = new Map<string, Timing>();
   for (const w of workloads) timings.set(w.name, out[w.name] as Timing);
-  return { timings, version: String(out.torch) };
+  return { timings, ...(out.train ? { train: out.train as TrainTiming } : {}), version: String(out.torch) };
 }

@@ -1,8 +1,14 @@
 """The bench's PyTorch column: nn.RNN/nn.LSTM/nn.GRU + nn.Linear on the CPU, single-threaded, float32.
 
-Reads {"workloads": [...], "plan": {...}} as JSON on stdin, writes {"<workload name>": {"medianMs", "reps"}, ...,
-"torch": version} as JSON on stdout. Each repetition is forward + backward of L = sum over steps of squared error,
-with retain_grad() on the output sequence, as PyTorch users time it.
+Reads {"workloads": [...], "plan": {...}, "train": {...} or absent} as JSON on stdin, writes
+{"<workload name>": {"medianMs", "reps"}, ..., "train": {"seqPerSec", "medianBatchMs", "batches"}, "torch": version}
+as JSON on stdout. Each repetition is forward + backward of L = sum over steps of squared error, with retain_grad()
+on the output sequence, as PyTorch users time it.
+
+"train" is the character-level LSTM training the engine runs as `unroll train` would: the same text file, the
+vocabulary sorted(set(text)) (Unroll's order), one-hot inputs, windows of `window` characters cut one after another,
+batches of `batch` windows in a seeded shuffle, nn.LSTM + nn.Linear, the loss Unroll trains (cross-entropy summed
+over steps, averaged over the batch's sequences) and torch.optim.Adam with the same learning rate.
 """
 import json
 import statistics
@@ -48,11 +54,48 @@ def time_workload(w, plan):
     return {"medianMs": statistics.median(samples), "reps": len(samples)}
 
 
+def time_training(spec):
+    torch.manual_seed(0)
+    with open(spec["text"], encoding="utf-8") as f:
+        text = f.read()
+    vocab = sorted(set(text))
+    index = {c: i for i, c in enumerate(vocab)}
+    ids = torch.tensor([index[c] for c in text], dtype=torch.long)
+    V, H, T, B = len(vocab), spec["hidden"], spec["window"], spec["batch"]
+    starts = torch.arange(0, len(ids) - 1 - T + 1, T)  # full windows only (the bench text has no partial one)
+    order = starts[torch.randperm(len(starts))]
+    lstm = torch.nn.LSTM(V, H, batch_first=True)
+    fc = torch.nn.Linear(H, V)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(fc.parameters()), lr=spec["lr"])
+    offsets = torch.arange(T)
+    total = spec["warmup"] + spec["batches"]
+    if total * B > len(order):
+        raise SystemExit(f"the text has {len(order)} windows, fewer than the {total * B} the bench trains on")
+    samples = []
+    for b in range(total):
+        t0 = time.perf_counter()
+        rows = order[b * B:(b + 1) * B].unsqueeze(1) + offsets  # [B, T] character positions
+        x = torch.nn.functional.one_hot(ids[rows], V).float()
+        y = ids[rows + 1]
+        opt.zero_grad(set_to_none=True)
+        hs, _ = lstm(x)
+        logits = fc(hs)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1), reduction="sum") / B
+        loss.backward()
+        opt.step()
+        if b >= spec["warmup"]:
+            samples.append((time.perf_counter() - t0) * 1000)
+    ms = statistics.median(samples)
+    return {"seqPerSec": B * 1000 / ms, "medianBatchMs": ms, "batches": len(samples), "vocab": V}
+
+
 def main():
     request = json.load(sys.stdin)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     for w in request["workloads"]:
         out[w["name"]] = time_workload(w, request["plan"])
+    if request.get("train"):
+        out["train"] = time_training(request["train"])
     print(json.dumps(out))
 
 

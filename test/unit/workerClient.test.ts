@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { FromWorkerType, ToWorkerType, type FromWorker, type ToWorker } from '../../src/protocol/messages';
 import type { AnalysisResult, TrainPoint } from '../../src/protocol/result';
-import { CANCEL_GRACE_MS, CancelledError, JobError, STOP_GRACE_MS, WorkerClient, WorkerFailedError } from '../../src/worker/client';
+import { CANCEL_GRACE_MS, CancelledError, FINISH_GRACE_MS, JobError, STOP_GRACE_MS, WorkerClient, WorkerFailedError } from '../../src/worker/client';
 import type { WorkerExit, WorkerTransport } from '../../src/worker/transport';
+import { FakeClock } from './fakeClock';
 
 class ScriptedWorker implements WorkerTransport {
   readonly received: ToWorker[] = [];
@@ -53,6 +54,14 @@ function setup() {
 }
 
 describe('WorkerClient', () => {
+  // The grace periods run on a fake clock: each is checked on both sides of its boundary, with no sleep.
+  let clock: FakeClock;
+  beforeEach(() => {
+    clock = new FakeClock();
+    clock.install();
+  });
+  afterEach(() => clock.uninstall());
+
   it('starts no worker until the first request, then matches the answer by request id', async () => {
     const { client, workers } = setup();
     assert.equal(client.hasWorker, false);
@@ -131,7 +140,7 @@ describe('WorkerClient', () => {
     const id = workers[0].received[0].requestId;
     const stopped = client.stopTraining();
     workers[0].reply({ type: FromWorkerType.Stopping, requestId: id });
-    await new Promise((r) => setTimeout(r, STOP_GRACE_MS * 3));
+    await clock.advance(FINISH_GRACE_MS - 1);
     assert.equal(workers[0].terminated, false, 'an acknowledged Stop must not kill the thread after STOP_GRACE_MS');
     workers[0].reply({ type: FromWorkerType.TrainDone, requestId: id, reason: 'cancelled', last: point(3), nonFinite: null, result: fakeResult });
     await stopped;
@@ -148,7 +157,11 @@ describe('WorkerClient', () => {
     const analysis = client.analyze(source, settings);
     assert.equal(workers.length, 2, 'analyses run on their own thread');
     const analyzeId = workers[1].received[0].requestId;
-    await client.stopTraining();
+    const stopping = client.stopTraining();
+    await clock.advance(STOP_GRACE_MS - 1);
+    assert.equal(workers[0].terminated, false, 'terminated before its grace ran out');
+    await clock.advance(1);
+    await stopping;
     assert.equal(workers[0].terminated, true);
     const outcome = await done;
     assert.equal(outcome.reason, 'cancelled');
@@ -166,9 +179,11 @@ describe('WorkerClient', () => {
     const fresh = client.analyze(source, settings);
     await assert.rejects(stale, CancelledError);
     const [first, , second] = workers[0].received;
+    await clock.advance(CANCEL_GRACE_MS - 1);
     workers[0].reply({ type: FromWorkerType.Cancelled, requestId: first.requestId });
-    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    await clock.advance(CANCEL_GRACE_MS * 10);
     assert.equal(workers[0].terminated, false);
+    assert.equal(clock.pending, 0, 'the grace timer is cleared by the answer');
     assert.equal(workers.length, 1);
     workers[0].reply({ type: FromWorkerType.Result, requestId: second.requestId, result: fakeResult, files: [], warnings: [] });
     assert.equal((await fresh).result, fakeResult);
@@ -180,7 +195,10 @@ describe('WorkerClient', () => {
     const stale = client.analyze(source, settings);
     const fresh = client.analyze(source, settings, 'gru');
     await assert.rejects(stale, CancelledError);
-    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    await clock.advance(CANCEL_GRACE_MS - 1);
+    assert.equal(workers[1].terminated, false, 'replaced before its grace ran out');
+    assert.equal(workers.length, 2);
+    await clock.advance(1);
     const [trainThread, staleThread, freshThread] = workers;
     assert.equal(staleThread.terminated, true);
     assert.equal(trainThread.terminated, false, 'the training has a thread of its own');
@@ -200,7 +218,9 @@ describe('WorkerClient', () => {
     assert.equal(client.stopView(), true);
     await assert.rejects(running, CancelledError);
     assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: workers[0].received[0].requestId });
-    await new Promise((r) => setTimeout(r, CANCEL_GRACE_MS * 2));
+    await clock.advance(CANCEL_GRACE_MS - 1);
+    assert.equal(workers[0].terminated, false, 'terminated before its grace ran out');
+    await clock.advance(1);
     assert.equal(workers[0].terminated, true);
     assert.equal(client.hasWorker, false, 'no thread is started for nothing');
   });
