@@ -8,20 +8,21 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
 import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
-import { describeNonFinite, FromWebviewType, resultToJson, summarize, ToWebviewType } from '../src/protocol';
+import { describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, summarize, ToWebviewType } from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
 import type { Data, Settings, ViewContext, ViewId } from './model';
 import { baseName, defaultSettings, rowNorms, runName, steps, trainingFromSummary } from './model';
 import { reviveResult } from './revive';
-import { explain } from './terms';
+import { explain, explainText } from './terms';
 import type { Palette } from './theme';
 import { readPalette, watchTheme } from './theme';
 import { CompareView } from './views/compare';
 import { DecayView } from './views/decay';
 import { FlowView } from './views/flow';
 import { HeatmapView } from './views/heatmap';
+import { TimelineView } from './views/timeline';
 import { TrainingView } from './views/training';
 import { UnrolledView } from './views/unrolled';
 import type { View } from './views/view';
@@ -68,6 +69,8 @@ class App implements ViewContext {
   private readonly headlineEl = el('h1', 'headline', 'Unroll');
   private readonly weightsChip = el('span', 'chip weights');
   private readonly facts = el('dl', 'facts');
+  /** For a trace replay: how closely it reproduced PyTorch's gradients, flagged when it did not or cannot. */
+  private readonly replayLine = el('p', 'replay');
   private readonly staleBanner = el('div', 'banner stale');
   private readonly busyBanner = el('div', 'banner busy');
   private readonly notes = el('ul', 'notes');
@@ -77,6 +80,7 @@ class App implements ViewContext {
   private readonly heatmap: HeatmapView;
   private readonly unrolled: UnrolledView;
   private saveTimer = 0;
+  private readonly tabHeads = new Map<ViewId, [HTMLElement, HTMLElement]>();
 
   constructor(private readonly host: Host) {
     const saved = host.getState() as SavedState | undefined;
@@ -84,7 +88,8 @@ class App implements ViewContext {
     this.palette = readPalette();
     this.unrolled = new UnrolledView(this);
     this.heatmap = new HeatmapView(this);
-    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this)];
+    // The timeline stays last: its tab is there only while a trace is on screen, and the others keep their indices.
+    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this), new TimelineView(this)];
     this.tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
     this.build();
     watchTheme(() => {
@@ -98,7 +103,8 @@ class App implements ViewContext {
   private build(): void {
     const header = el('header');
     this.weightsChip.hidden = true;
-    header.append(this.headlineEl, this.weightsChip, this.facts);
+    this.replayLine.hidden = true;
+    header.append(this.headlineEl, this.weightsChip, this.replayLine, this.facts);
     this.staleBanner.setAttribute('role', 'alert');
     this.staleBanner.hidden = true;
     this.busyBanner.setAttribute('role', 'status');
@@ -132,12 +138,14 @@ class App implements ViewContext {
       panel.dataset.view = v.id;
       panel.append(v.root);
       v.root.dataset.view = v.id;
-      this.tabs.append(head, panel);
+      this.tabHeads.set(v.id, [head, panel]);
+      if (v.id !== 'timeline') this.tabs.append(head, panel);
     });
     this.tabs.addEventListener('vsc-tabs-select', (e) => {
       const view = this.views[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
       if (view) this.update({ view: view.id });
     });
+    if (this.settings.view === 'timeline') this.settings = { ...this.settings, view: 'unrolled' };
     this.tabs.selectedIndex = Math.max(0, this.views.findIndex((v) => v.id === this.settings.view));
     document.body.append(header, this.staleBanner, this.busyBanner, toolbar, this.tabs, this.notes, this.announcer);
   }
@@ -174,6 +182,11 @@ class App implements ViewContext {
     this.views.forEach((v) => v.invalidate());
     this.host.post({ type: FromWebviewType.SelectStep, step: t });
     this.saveSoon();
+  }
+
+  selectSnapshot(step: number): void {
+    if (!this.data.result?.trace) return;
+    this.host.post({ type: FromWebviewType.SelectSnapshot, step });
   }
 
   // ---- messages ----
@@ -231,7 +244,7 @@ class App implements ViewContext {
         break;
       case ToWebviewType.ShowView:
         // Every PanelView of the protocol is one of these views (checked here when compiling).
-        if (this.views.some((v) => v.id === m.view)) this.update({ view: m.view satisfies ViewId });
+        if (this.views.some((v) => v.id === m.view) && this.tabShown(m.view)) this.update({ view: m.view satisfies ViewId });
         break;
     }
   }
@@ -247,12 +260,15 @@ class App implements ViewContext {
   }
 
   showResult(r: AnalysisResult): void {
+    const previousTrace = this.data.result?.trace?.folder;
     this.data.result = r;
+    this.showTimelineTab(r, previousTrace);
     this.data.stale = undefined;
     this.showStale();
     if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };
     this.headlineEl.textContent = headline(r);
     this.showWeights(r);
+    this.showReplay(r);
     this.adoptTraining(r);
     this.showFacts(r);
     this.showNotes(r);
@@ -262,6 +278,45 @@ class App implements ViewContext {
     this.heatmap.syncControls();
     this.views.forEach((v) => v.invalidate());
     this.saveSoon();
+  }
+
+  private tabShown(view: ViewId): boolean {
+    return view !== 'timeline' || !!this.data.result?.trace;
+  }
+
+  /**
+   * The Timeline tab is there while a trace is on screen (it is the last tab, so the others keep their indices). A
+   * trace opened anew shows it; a Result without a trace takes it away (and leaves it for the first tab).
+   */
+  private showTimelineTab(r: AnalysisResult, previousTrace: string | undefined): void {
+    const [head, panel] = this.tabHeads.get('timeline')!;
+    const present = head.parentElement === this.tabs;
+    if (r.trace && !present) this.tabs.append(head, panel);
+    if (!r.trace && present) {
+      if (this.settings.view === 'timeline') this.update({ view: 'unrolled' });
+      head.remove();
+      panel.remove();
+    }
+    if (r.trace && r.trace.folder !== previousTrace) this.update({ view: 'timeline' });
+  }
+
+  /** The replay line under the headline: the words every surface uses, marked by state, with what was compared on hover. */
+  private showReplay(r: AnalysisResult): void {
+    const text = replaySentence(r);
+    this.replayLine.hidden = !text;
+    this.replayLine.replaceChildren();
+    delete this.replayLine.dataset.state;
+    this.replayLine.classList.remove('has-term');
+    this.replayLine.removeAttribute('tabindex');
+    this.replayLine.removeAttribute('aria-describedby');
+    if (!text || !r.replay) return;
+    const state = replayState(r.replay);
+    this.replayLine.dataset.state = state;
+    if (state !== 'ok') this.replayLine.append(el('strong', 'replay-flag', state === 'mismatch' ? '⚠ Mismatch' : '⚠ Approximate'));
+    this.replayLine.append(el('span', 'replay-text', text.replace(/^⚠ /, '')));
+    explainText(this.replayLine, replayExplanation(r));
+    if (state !== 'ok') this.replayLine.setAttribute('role', 'alert');
+    else this.replayLine.removeAttribute('role');
   }
 
   /** Compare results embedded in a report. */

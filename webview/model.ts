@@ -3,7 +3,7 @@ import type { AnalysisResult, GateName, LossBaseline, Mat, NonFinite, Problem, T
 import type { ColormapName, ScaleMode } from './colormap';
 import type { Palette } from './theme';
 
-export type ViewId = 'unrolled' | 'heatmap' | 'flow' | 'decay' | 'whh' | 'training' | 'compare';
+export type ViewId = 'unrolled' | 'heatmap' | 'flow' | 'decay' | 'whh' | 'training' | 'compare' | 'timeline';
 export type Metric = 'dLdh' | 'hidden' | 'cell' | `gate-${GateName}`;
 
 export interface Settings {
@@ -50,6 +50,8 @@ export interface ViewContext {
   readonly palette: Palette;
   update(change: Partial<Settings>): void;
   select(step: number): void;
+  /** Ask for another snapshot of the trace on screen (its training step): the extension replays it. */
+  selectSnapshot(step: number): void;
 }
 
 export function steps(r: AnalysisResult): number {

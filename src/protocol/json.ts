@@ -120,6 +120,8 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
     input: r.input && matToRows(r.input),
     target: r.target && matToRows(r.target),
     ...(r.training ? { training: trainingToJson(r.training) } : {}),
+    ...(r.replay ? { replay: { ...r.replay, maxRelErr: num(r.replay.maxRelErr), compared: r.replay.compared.map((c) => ({ name: c.name, relErr: num(c.relErr) })) } } : {}),
+    ...(r.trace ? { trace: r.trace } : {}),
     meta: r.meta,
   };
 }
@@ -201,6 +203,8 @@ export function resultFromJson(j: any): AnalysisResult {
     input: j.input ? rowsToMat(j.input) : undefined,
     target: j.target ? rowsToMat(j.target) : undefined,
     ...(j.training ? { training: trainingFromJson(j.training) } : {}),
+    ...(j.replay ? { replay: { ...j.replay, maxRelErr: back(j.replay.maxRelErr), compared: j.replay.compared.map((c: any) => ({ name: c.name, relErr: back(c.relErr) })) } } : {}),
+    ...(j.trace ? { trace: j.trace } : {}),
     meta: j.meta,
   };
 }
