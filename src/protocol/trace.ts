@@ -80,3 +80,14 @@ export function replayExplanation(r: AnalysisResult): string {
 export function snapshotAnalyzed(s: TraceSnapshot): boolean {
   return s.horizon !== null || s.decaySlope !== null || s.rho !== null || s.sigmaMax !== null || s.maxRelErr !== null;
 }
+
+/** The status bar's words for a replay, after the health line: "step 1200 · replay ✓ 3.1e-07", "step 1200 · replay MISMATCH 2.3e-03", "step 1200 · replay approximate". */
+export function replayShort(r: AnalysisResult): string | undefined {
+  const c = r.replay;
+  if (!c) return undefined;
+  const step = r.trace ? `step ${r.trace.shown} · ` : '';
+  const state = replayState(c);
+  if (state === 'ok') return `${step}replay ✓ ${sciNumber(c.maxRelErr)}`;
+  if (state === 'approximate') return `${step}replay approximate`;
+  return `${step}replay MISMATCH ${sciNumber(c.maxRelErr)}`;
+}
