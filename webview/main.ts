@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
 import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
-import { describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, summarize, ToWebviewType } from '../src/protocol';
+import { CELL_NAMES, describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, summarize, ToWebviewType } from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
@@ -353,7 +353,7 @@ class App implements ViewContext {
     const gain = r.spectral.stepGain;
     // [term, value, terms the hover explains, error]
     const facts: [string, string, GlossaryTerm[]?, boolean?][] = [
-      ['cell', `${r.model.cell.toUpperCase()}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
+      ['cell', `${CELL_NAMES[r.model.cell]}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
       ['steps', `${steps(r)}${r.meta.originalSteps > steps(r) ? ` of ${r.meta.originalSteps}` : ''}`],
       ['loss L = Σ ℓ_t', fmt(r.loss)],
       ['‖∇L‖', fmt(r.gradNorms.global)],

@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../package.json';
-import { checkOutputs, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isModelFilePath, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
+import { CELL_KINDS, checkOutputs, sequenceExtensionsInWords, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isCellKind, isModelFile, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
 import { fail, START } from '../data/errors';
 import { seamProblem } from '../data/files';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
@@ -27,11 +27,11 @@ export interface CliIo {
 
 const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
-                 [--cell rnn|lstm|gru] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
+                 [--cell ${CELL_KINDS.join('|')}] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
                  [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
                  [--json] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
-  unroll compare <data|model.unroll.json> [more model files...] [--model m] [--cells rnn,lstm,gru] [--epochs N]
+  unroll compare <data|model.unroll.json> [more model files...] [--model m] [--cells ${CELL_KINDS.join(',')}] [--epochs N]
                  [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll example <${EXAMPLE_NAMES.join('|')}|all>
                  [--lag N] [--out DIR] [--force]
@@ -39,12 +39,12 @@ const USAGE = `Usage:
 
 Examples paper-*: setups from Bengio et al. 1994, Pascanu et al. 2013, Le et al. 2015 and Arjovsky et al. 2016,
   each model file saying which claim to look at (examples/README.md); Unroll's tests check them against the papers.
-Sequence files: CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
+Sequence files (${sequenceExtensionsInWords()}): CSV/TSV with a header (optional "sequence"/"id" column), plain text, JSON, NumPy .npy.
 --model applies to a sequence file; a *.unroll.json already names its data, so giving both is refused.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
   per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
-compare: one run per cell (--cells, else the model file's "compare", else rnn,lstm,gru) on the same data and seed,
+compare: one run per cell (--cells, else the model file's "compare", else ${CELL_KINDS.join(',')}) on the same data and seed,
   or one run per model file when several are given. Every run trains first, for its model file's epochs or
   --epochs N (--epochs 0 compares at initialization). A run that diverges stays in the table, marked.
 train --out and compare --out write the standalone HTML report (Training tab: loss, held-out loss, gradient norm
@@ -57,7 +57,8 @@ saved; train only: a compare whose run diverged still exits 0, the run is marked
 1 internal error.
 `;
 
-const CELLS: readonly string[] = ['rnn', 'lstm', 'gru'];
+/** `rnn, lstm or gru` */
+const CELLS_IN_WORDS = `${CELL_KINDS.slice(0, -1).join(', ')} or ${CELL_KINDS[CELL_KINDS.length - 1]}`;
 
 /** A problem with how unroll was called (not with a file): printed with the usage hint, exit 2. */
 class UsageError extends Error {}
@@ -146,7 +147,7 @@ function plainNumber(value: string): number {
 
 function oneFile(positionals: string[], command: string, values: { model?: string }): string {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one file (a sequence file or a *.unroll.json), got ${positionals.length}`);
-  if (values.model !== undefined && isModelFilePath(positionals[0])) {
+  if (values.model !== undefined && isModelFile(positionals[0])) {
     throw new UsageError(`--model applies to a sequence file; ${positionals[0]} is a model file and names its own data (analyze the data file with --model, or the model file alone)`);
   }
   return positionals[0];
@@ -229,7 +230,7 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
     options: { ...sourceOptions, cell: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' } },
   });
   const file = oneFile(positionals, 'analyze', values);
-  if (values.cell !== undefined && !CELLS.includes(values.cell)) throw new UsageError(`--cell must be rnn, lstm or gru, got "${values.cell}"`);
+  if (values.cell !== undefined && !isCellKind(values.cell)) throw new UsageError(`--cell must be ${CELLS_IN_WORDS}, got "${values.cell}"`);
   const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
   const targets: OutputTarget[] = [
@@ -332,7 +333,7 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError('compare takes a sequence file or a *.unroll.json, or several *.unroll.json to run side by side');
   let models: string[] | undefined;
   if (positionals.length > 1) {
-    const notModels = positionals.filter((p) => !isModelFilePath(p));
+    const notModels = positionals.filter((p) => !isModelFile(p));
     if (notModels.length) throw new UsageError(`several files are compared as model files (*.unroll.json), one run each; ${notModels.join(', ')} is not one`);
     if (values.cells !== undefined) throw new UsageError('--cells applies to one source (one run per cell); several model files each name their own cell');
     if (values.model !== undefined || values.weights !== undefined) throw new UsageError('--model and --weights apply to one source; several model files name their own data and weights');
@@ -342,8 +343,8 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
   let cells: CellKind[] = [];
   if (values.cells !== undefined) {
     const listed = values.cells.split(',').map((c) => c.trim());
-    const bad = listed.filter((c) => !CELLS.includes(c));
-    if (bad.length || listed.length === 0) throw new UsageError(`--cells takes a comma-separated list of rnn, lstm, gru, got "${values.cells}"`);
+    const bad = listed.filter((c) => !isCellKind(c));
+    if (bad.length || listed.length === 0) throw new UsageError(`--cells takes a comma-separated list of ${CELL_KINDS.join(', ')}, got "${values.cells}"`);
     if (new Set(listed).size !== listed.length) throw new UsageError(`--cells lists a cell twice: "${values.cells}"`);
     cells = listed as CellKind[];
   }

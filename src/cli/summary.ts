@@ -1,6 +1,7 @@
 // The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
 import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
 import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
+import { CELL_NAMES } from '../protocol/kinds';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint } from '../protocol/result';
 
 export function formatNumber(x: number, digits = 3): string {
@@ -12,11 +13,10 @@ export function formatNumber(x: number, digits = 3): string {
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-const CELLS = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
 
 export function describeModel(r: AnalysisResult, file: string): string {
   const m = r.model;
-  const cell = m.cell === 'rnn' ? `RNN (${m.nonlinearity})` : CELLS[m.cell];
+  const cell = m.cell === 'rnn' ? `RNN (${m.nonlinearity})` : CELL_NAMES[m.cell];
   const steps = r.meta.originalSteps > r.meta.steps ? `${r.meta.steps} of ${r.meta.originalSteps} steps` : plural(r.meta.steps, 'step');
   const sequence = r.meta.sequences > 1 ? `, training sequence ${r.meta.sequence + 1} of ${r.meta.sequences}` : '';
   return `${file} · ${m.task} · ${cell}, H=${m.hidden}${m.layers > 1 ? ` × ${m.layers} layers` : ''} · ${steps}${sequence}`;

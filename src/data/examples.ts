@@ -1,5 +1,6 @@
 // The example workspace (examples/, also written by `unroll example`): tasks that separate short from long
 // memory (README, "The argument, step by step"), generated from fixed seeds so every machine writes the same bytes.
+import { CELL_KINDS, type CellKind } from '../protocol/kinds';
 import { ALICE_OPENING } from './exampleText';
 import { csv, modelFile, random } from './exampleFormat';
 import { PAPER_EXAMPLE_NAMES, PAPER_README, paperExampleFiles, paperExampleSet } from './paperExamples';
@@ -12,16 +13,14 @@ export interface ExampleFile {
 export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', 'truncated', ...PAPER_EXAMPLE_NAMES] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 export const DEFAULT_LAGS: Partial<Record<ExampleName, number>> = { adding: 50, copy: 30 };
-const CELLS = ['rnn', 'lstm', 'gru'] as const;
-
-const CELL_WORDS = { rnn: 'a vanilla RNN (tanh)', lstm: 'an LSTM', gru: 'a GRU' };
+const CELL_WORDS: Record<CellKind, string> = { rnn: 'a vanilla RNN (tanh)', lstm: 'an LSTM', gru: 'a GRU' };
 
 function sine(): ExampleFile[] {
   const rand = random(1);
   const rows = Array.from({ length: 200 }, (_, t) => [(Math.sin((2 * Math.PI * t) / 25) + 0.02 * (rand() - 0.5)).toFixed(4)]);
   return [
     { name: 'sine.csv', contents: csv(['value'], rows) },
-    ...CELLS.map((cell) => ({
+    ...CELL_KINDS.map((cell) => ({
       name: `sine.${cell}.unroll.json`,
       contents: modelFile(
         [`Next-step prediction of a noisy sine wave with ${CELL_WORDS[cell]}.`, 'A short-term task: the next value depends on the last few, so every cell learns it.'],
@@ -48,7 +47,7 @@ interface Tuning {
   init?: Record<string, unknown>;
 }
 
-function addingTuning(lag: number, cell: (typeof CELLS)[number]): Tuning {
+function addingTuning(lag: number, cell: CellKind): Tuning {
   if (lag <= 20) return { hidden: 16, lr: 0.01, batch: 16, epochs: 20, ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}) };
   // Long lags: the LSTM needs a forget-gate bias of 2 (the cell keeps ~0.88 a step) and a smaller step; the GRU a larger one.
   if (cell === 'lstm') return { hidden: 16, lr: 0.003, batch: 16, epochs: 20, init: { kind: 'pytorch', forgetBias: 2 } };
@@ -82,7 +81,7 @@ function adding(lag: number): ExampleFile[] {
   const stem = `adding-lag${lag}`;
   return [
     { name: `${stem}.csv`, contents: csv(['sequence', 'value', 'marker', 'target'], rows) },
-    ...CELLS.map((cell) => {
+    ...CELL_KINDS.map((cell) => {
       const tuning = addingTuning(lag, cell);
       return {
         name: `${stem}.${cell}.unroll.json`,
@@ -106,7 +105,7 @@ function adding(lag: number): ExampleFile[] {
   ];
 }
 
-function copyTuning(cell: (typeof CELLS)[number]): Tuning {
+function copyTuning(cell: CellKind): Tuning {
   if (cell === 'lstm') return { hidden: 32, lr: 0.005, batch: 8, epochs: 30, init: { kind: 'pytorch', forgetBias: 2 } };
   return { hidden: 32, lr: 0.01, batch: 16, epochs: 30 };
 }
@@ -134,7 +133,7 @@ function copy(lag: number): ExampleFile[] {
   const stem = `copy-lag${lag}`;
   return [
     { name: `${stem}.csv`, contents: csv(['sequence', 'x1', 'x2', 'x3', 'x4', 'go', 'y1', 'y2', 'y3', 'y4'], rows) },
-    ...CELLS.map((cell) => {
+    ...CELL_KINDS.map((cell) => {
       const tuning = copyTuning(cell);
       return {
         name: `${stem}.${cell}.unroll.json`,
@@ -158,7 +157,7 @@ function copy(lag: number): ExampleFile[] {
 function text(): ExampleFile[] {
   return [
     { name: 'text.txt', contents: ALICE_OPENING },
-    ...CELLS.map((cell) => ({
+    ...CELL_KINDS.map((cell) => ({
       name: `text.${cell}.unroll.json`,
       contents: modelFile(
         [`Character-level language model (as in min-char-rnn) with ${CELL_WORDS[cell]}.`, 'Each character predicts the next; the loss is cross-entropy over the vocabulary.'],

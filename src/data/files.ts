@@ -11,6 +11,11 @@ export interface FileSeam {
   realpath(path: string): Promise<string>;
   /** The file in pieces, so a large CSV or text file is never held whole; readers fall back to readFile without it. */
   readChunks?(path: string): AsyncIterable<Uint8Array>;
+  /**
+   * The names in a folder (the model-file discovery of src/data/kinds.ts looks beside a data file); a seam without
+   * it offers only the names that rule ranks by cell.
+   */
+  list?(folder: string): Promise<string[]>;
 }
 
 export interface WriteSeam {

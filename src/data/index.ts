@@ -1,7 +1,8 @@
 // The data layer's public surface: readers, the model file, weights and the examples (README, "Files it reads").
 export { InputError, formatProblem } from './errors';
 export type { FileSeam, WriteSeam } from './files';
-export { loadAnalysis, isModelFilePath, formatOf } from './load';
+export { loadAnalysis, formatOf } from './load';
+export * from './kinds';
 export { MAX_FILE_BYTES } from './files';
 export type { LoadedAnalysis } from './load';
 export { encodeWeights, readSafetensors, safetensorsMetadata, trainedRecordOf, writeSafetensors, writtenByUnroll, type TrainedRecord } from './safetensors';

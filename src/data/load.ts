@@ -16,9 +16,10 @@ import { readSafetensors, safetensorsMetadata, trainedRecordOf, type TrainedReco
 import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
+import { EPS_DEFAULTS, GAIN_KINDS, MODEL_DEFAULTS } from './defaults';
+import { CELL_KINDS, isModelFile, modelCandidates, modelDescribes, modelNamesToProbe, sequenceExtensionsInWords, sequenceFormatOf, type SequenceFormat } from './kinds';
 
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
-const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
 export interface LoadedAnalysis {
   model: ResolvedModel;
@@ -63,35 +64,10 @@ export function splitByFraction(count: number, fraction: number, seed: number): 
   return { train, heldOut };
 }
 
-type Format = 'csv' | 'tsv' | 'text' | 'json' | 'npy';
+type Format = SequenceFormat;
 
-export function isModelFilePath(path: string): boolean {
-  return path.toLowerCase().endsWith('.unroll.json');
-}
-
-export function formatOf(path: string): Format | undefined {
-  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
-  switch (ext) {
-    case 'csv':
-      return 'csv';
-    case 'tsv':
-    case 'tab':
-      return 'tsv';
-    case 'txt':
-    case 'text':
-      return 'text';
-    case 'json':
-      return 'json';
-    case 'npy':
-      return 'npy';
-    default:
-      return undefined;
-  }
-}
-
-function stem(path: string): string {
-  return basename(path).replace(/\.[^.]*$/, '');
-}
+/** The reader a data file's extension picks (src/data/kinds.ts). */
+export const formatOf = sequenceFormatOf;
 
 async function* chunksOf(files: FileSeam, path: string): AsyncIterable<Uint8Array> {
   if (files.readChunks) yield* files.readChunks(path);
@@ -147,8 +123,8 @@ async function resolveField(model: ParsedModelFile, field: 'data' | 'weights' | 
   if (!isInside(realRoot, real)) {
     fail(ref.file, ref.at, `"${field}" leads outside the workspace folder through a symbolic link (to ${real})`, `copy the file into ${root} instead of linking to it`);
   }
-  if (field !== 'weights' && isModelFilePath(path)) {
-    fail(ref.file, ref.at, `"${field}" names a model file (${written}); a model reads a sequence file, not another model`, `point "${field}" at a .csv, .tsv, .txt, .json or .npy file`);
+  if (field !== 'weights' && isModelFile(path)) {
+    fail(ref.file, ref.at, `"${field}" names a model file (${written}); a model reads a sequence file, not another model`, `point "${field}" at a ${sequenceExtensionsInWords().replace(' and ', ' or ')} file`);
   }
   return path;
 }
@@ -159,17 +135,24 @@ async function readModel(files: FileSeam, path: string, ref: Ref): Promise<Parse
   return parseModelFile(decodeUtf8(bytes, path), path);
 }
 
-/** A model file beside a bare data file that names it as `data`: `<stem>.unroll.json`, then `<stem>.<cell>.unroll.json`. */
+/**
+ * The model file beside a bare data file that names it as `data`, by the one discovery rule (`modelCandidates` in
+ * ./kinds). A seam that cannot list a folder offers the names the rule ranks by cell (`<stem>.unroll.json`,
+ * `<stem>.<cell>.unroll.json`) and the rule picks among those that exist.
+ */
 async function findCompanionModel(dataPath: string, settings: EngineSettings, files: FileSeam): Promise<string | undefined> {
   const dir = dirname(dataPath);
-  const cells = [settings.defaultCell, ...CELLS.filter((c) => c !== settings.defaultCell)];
-  const candidates = [`${stem(dataPath)}.unroll.json`, ...cells.map((c) => `${stem(dataPath)}.${c}.unroll.json`)].map((n) => resolvePath(dir, n));
-  for (const candidate of candidates) {
+  let siblings: readonly string[];
+  try {
+    siblings = files.list ? await files.list(dir) : modelNamesToProbe(dataPath, CELL_KINDS);
+  } catch {
+    return undefined; // A folder that cannot be listed holds no model file we can read; the defaults apply.
+  }
+  for (const candidate of modelCandidates(dataPath, siblings, settings.defaultCell)) {
     const stat = await files.stat(candidate).catch(() => undefined);
     if (!stat?.isFile || stat.size > MAX_MODEL_FILE_BYTES) continue;
     try {
-      const written = /"data"\s*:\s*"([^"]*)"/.exec(decodeUtf8(await files.readFile(candidate), candidate))?.[1];
-      if (written !== undefined && resolvePath(dir, written) === resolvePath(dir, basename(dataPath))) return candidate;
+      if (modelDescribes(candidate, decodeUtf8(await files.readFile(candidate), candidate), dataPath)) return candidate;
     } catch {
       // An unreadable neighbour is not this file's model; the defaults apply.
     }
@@ -184,20 +167,28 @@ function defaultTask(format: Format, json?: ReturnType<typeof readJsonData>): Ta
 }
 
 function optimizerOf(spec: ModelSpec['optimizer']): ResolvedModel['optimizer'] {
-  const kind = spec?.kind ?? 'adam';
-  const lr = spec?.lr ?? 0.01;
+  const fixed = MODEL_DEFAULTS.optimizer;
+  const kind = spec?.kind ?? fixed.kind;
+  const lr = spec?.lr ?? fixed.lr;
   switch (kind) {
     case 'momentum':
-      return { kind, lr, momentum: spec?.momentum ?? 0.9 };
+      return { kind, lr, momentum: spec?.momentum ?? fixed.momentum };
     case 'adam':
-      return { kind, lr, beta1: spec?.beta1 ?? 0.9, beta2: spec?.beta2 ?? 0.999, eps: spec?.eps ?? 1e-8 };
+      return { kind, lr, beta1: spec?.beta1 ?? fixed.beta1, beta2: spec?.beta2 ?? fixed.beta2, eps: spec?.eps ?? EPS_DEFAULTS.adam };
     case 'adagrad':
-      return { kind, lr, eps: spec?.eps ?? 1e-10 };
+      return { kind, lr, eps: spec?.eps ?? EPS_DEFAULTS.adagrad };
     case 'rmsprop':
-      return { kind, lr, eps: spec?.eps ?? 1e-8 };
+      return { kind, lr, eps: spec?.eps ?? EPS_DEFAULTS.rmsprop };
     default:
       return { kind, lr };
   }
+}
+
+/** The init as resolved: `gain` where it applies (xavier, orthogonal), the LSTM's `forgetBias` and ρ as written. */
+function initOf(spec: ModelSpec['init']): ResolvedModel['init'] {
+  const kind = spec?.kind ?? MODEL_DEFAULTS.init.kind;
+  const gain = GAIN_KINDS.includes(kind) ? (spec?.gain ?? MODEL_DEFAULTS.init.gain) : spec?.gain;
+  return defined({ kind, spectralRadius: spec?.spectralRadius, forgetBias: spec?.forgetBias, gain });
 }
 
 /** Drop keys whose value is undefined, so the resolved model prints and compares cleanly. */
@@ -219,7 +210,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   // 1. Which model file (if any) and which data file.
   let modelPath: string | undefined;
   let dataPath: string | undefined;
-  if (isModelFilePath(source.path)) modelPath = source.path;
+  if (isModelFile(source.path)) modelPath = source.path;
   else {
     dataPath = source.path;
     modelPath = source.model ?? (await findCompanionModel(source.path, settings, files));
@@ -241,7 +232,7 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const format = formatOf(data);
   if (!format) {
     const extension = /\.[^./\\]+$/.exec(data)?.[0] ?? 'no extension';
-    fail(dataRef.file, dataRef.at, `${dataRef.file === data ? 'this is' : `${basename(data)} is`} not a kind of sequence file Unroll reads (${extension})`, 'Unroll reads .csv, .tsv, .txt, .json and .npy files');
+    fail(dataRef.file, dataRef.at, `${dataRef.file === data ? 'this is' : `${basename(data)} is`} not a kind of sequence file Unroll reads (${extension})`, `Unroll reads ${sequenceExtensionsInWords()} files`);
   }
   await checkFile(files, data, dataRef, 'data file', MAX_FILE_BYTES);
   read.push(data);
@@ -263,24 +254,25 @@ export async function loadAnalysis(source: AnalyzeSource, settings: EngineSettin
   const cell = overrides?.cell ?? spec.cell ?? settings.defaultCell;
   const resolved: ResolvedModel = defined({
     cell,
-    nonlinearity: spec.nonlinearity ?? 'tanh',
+    nonlinearity: spec.nonlinearity ?? MODEL_DEFAULTS.nonlinearity,
     inputSize: dataset.inputSize,
-    hidden: spec.hidden ?? 32,
+    hidden: spec.hidden ?? MODEL_DEFAULTS.hidden,
     outputSize: dataset.outputSize,
-    layers: spec.layers ?? 1,
+    layers: spec.layers ?? MODEL_DEFAULTS.layers,
     task,
     loss: dataset.loss,
     inputs: built.inputs,
     targets: built.targets,
-    init: defined({ kind: spec.init?.kind ?? 'pytorch', spectralRadius: spec.init?.spectralRadius, forgetBias: spec.init?.forgetBias, gain: spec.init?.gain }),
-    bptt: { truncate: spec.bptt && spec.bptt !== 'full' ? spec.bptt.truncate : null },
+    init: initOf(spec.init),
+    bptt: { truncate: (spec.bptt ?? MODEL_DEFAULTS.bptt) === 'full' ? null : (spec.bptt as { truncate: number }).truncate },
     optimizer: optimizerOf(spec.optimizer),
-    clip: spec.clip ?? null,
-    epochs: spec.epochs ?? 20,
-    batch: spec.batch ?? 16,
+    clip: spec.clip ?? MODEL_DEFAULTS.clip,
+    epochs: spec.epochs ?? MODEL_DEFAULTS.epochs,
+    batch: spec.batch ?? MODEL_DEFAULTS.batch,
     validation: { fraction: typeof spec.validation === 'number' ? spec.validation : dataset.sequences.count >= MIN_SEQUENCES_FOR_VALIDATION ? DEFAULT_VALIDATION : 0 },
     window,
-    seed: spec.seed ?? 0,
+    seed: spec.seed ?? MODEL_DEFAULTS.seed,
+    precision: spec.precision ?? MODEL_DEFAULTS.precision,
     data: spec.data ?? basename(data),
     weights: source.weights ?? spec.weights,
     compare: spec.compare,
@@ -483,7 +475,7 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
       oneHot: spec.loss === 'xent' && (chosen === 'columns' || chosen === 'seq-to-one') ? spec.targets : undefined,
     });
     const columnRef = (key: 'inputs' | 'targets') => (i: number): Ref => (model ? { file: model.file, at: model.at([key, i]) } : dataRef);
-    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets'), loss: spec.loss }, window);
+    return fromCsv(table, data, chosen, { inputs: spec.inputs, targets: spec.targets, inputsAt: columnRef('inputs'), targetsAt: columnRef('targets'), loss: spec.loss ?? MODEL_DEFAULTS.loss }, window);
   }
   if (format === 'npy') {
     if (task && task !== 'next-step') wrongTask(taskRef, task, format, 'a .npy array has no named columns: use next-step, or a CSV with named input and target columns');
@@ -500,5 +492,5 @@ async function readData(files: FileSeam, data: string, format: Format, spec: Par
   if (model && (spec.inputs || spec.targets)) {
     fail(model.file, model.at([spec.inputs ? 'inputs' : 'targets']), 'a JSON data file has no column names to pick', 'remove "inputs" and "targets"; the JSON gives them as "inputs" and "targets" lists');
   }
-  return fromPairs(json, data, chosen, window, spec.loss);
+  return fromPairs(json, data, chosen, window, spec.loss ?? MODEL_DEFAULTS.loss);
 }

@@ -2,11 +2,13 @@
 // (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { getNodeValue, type Node } from 'jsonc-parser';
-import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, TaskKind } from '../protocol/result';
+import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, Precision, TaskKind } from '../protocol/result';
 import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
 import { describeJsonType, nodeFinder, parseJsonTree, type JsonPath } from './jsonTree';
+import { sequenceExtensionsInWords, WEIGHTS_EXTENSIONS } from './kinds';
+import { GAIN_KINDS, MODEL_DEFAULTS } from './defaults';
 
 /** A model file as written: only what it sets, already schema-checked. */
 export interface ModelSpec {
@@ -29,6 +31,7 @@ export interface ModelSpec {
   validation?: number | string;
   window?: number;
   seed?: number;
+  precision?: Precision;
   weights?: string;
   compare?: CellKind[];
 }
@@ -86,6 +89,9 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
   if (problems.length > 0) throw new InputError(problems);
   if (spec.nonlinearity === 'relu' && spec.cell && spec.cell !== 'rnn') {
     warnings.push(warning(file, at(['nonlinearity']), `"nonlinearity" applies to rnn cells only; the ${spec.cell} cell ignores it`));
+  }
+  if (spec.init?.gain !== undefined && !GAIN_KINDS.includes(spec.init.kind ?? MODEL_DEFAULTS.init.kind)) {
+    warnings.push(warning(file, at(['init', 'gain']), `"gain" applies to the ${GAIN_KINDS.join(' and ')} inits only; the ${spec.init.kind ?? MODEL_DEFAULTS.init.kind} init ignores it`));
   }
   if (spec.init?.forgetBias !== undefined && spec.cell && spec.cell !== 'lstm') {
     warnings.push(warning(file, at(['init', 'forgetBias']), `"forgetBias" applies to lstm cells only; the ${spec.cell} cell ignores it`));
@@ -217,7 +223,7 @@ function describe(e: ErrorObject, { file, root, position, find }: ModelText, val
     case 'uniqueItems':
       return problem(file, here, `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`, hint);
     case 'pattern':
-      return problem(file, here, `${name} must name ${path[0] === 'weights' ? 'a .safetensors or .json weights file' : 'a sequence file (.csv, .tsv, .txt, .json or .npy)'}, found ${shown()}`, hint);
+      return problem(file, here, `${name} must name ${path[0] === 'weights' ? `a ${WEIGHTS_EXTENSIONS.join(' or ')} weights file` : `a sequence file (${sequenceExtensionsInWords().replace(' and ', ' or ')})`}, found ${shown()}`, hint);
     default:
       return problem(file, here, `${name} ${e.message ?? 'is invalid'}`, hint);
   }

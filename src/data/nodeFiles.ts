@@ -1,7 +1,7 @@
 // The file seams on Node's file system: the only file in src/data that imports Node (excluded from its tsconfig).
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
-import { access, chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FileKind, FileSeam, WriteSeam } from './files';
 
@@ -32,6 +32,9 @@ export const nodeFiles: FileSeam = {
   },
   realpath(path) {
     return realpath(path);
+  },
+  list(folder) {
+    return readdir(folder);
   },
   async *readChunks(path) {
     for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {

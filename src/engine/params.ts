@@ -40,8 +40,8 @@ function size(shape: number[]): number {
  * Fresh parameters from model.init and model.seed. Draws happen in state_dict order, row-major, so the
  * same seed gives bit-identical weights.
  * - pytorch: every tensor U(−1/√H, 1/√H) (nn.RNN's default; nn.Linear's default is the same bound with fan_in = H).
- * - xavier: each gate block of W_ih/W_hh and fc.weight U(±√(6/(fan_in+fan_out))), biases 0.
- * - orthogonal: each gate block of W_hh orthogonal, W_ih and fc as xavier, biases 0.
+ * - xavier: each gate block of W_ih/W_hh and fc.weight U(±gain·√(6/(fan_in+fan_out))), biases 0.
+ * - orthogonal: each gate block of W_hh gain × orthogonal, W_ih and fc as xavier (with the gain), biases 0.
  * - identity: each gate block of W_hh = I (IRNN, Le et al. 2015), W_ih ~ N(0, 0.001²), fc as xavier, biases 0.
  * Then `spectralRadius` rescales each W_hh gate block to that ρ, and `forgetBias` sets the LSTM forget-gate bias
  * (in bias_ih; bias_hh's forget slice is zeroed so their sum is exactly the value).
@@ -53,6 +53,8 @@ export function initParams(model: ResolvedModel): ParamSet {
   const params: ParamSet = new Map();
   const bound = 1 / Math.sqrt(H);
   const kind = model.init.kind;
+  // init.gain scales the xavier bound and the orthogonal blocks, as torch.nn.init's gain argument (absent: 1).
+  const gain = kind === 'xavier' || kind === 'orthogonal' ? (model.init.gain ?? 1) : 1;
   for (const { name, shape } of paramShapes(model)) {
     const data = new Float64Array(size(shape));
     const isBias = name.includes('bias');
@@ -69,13 +71,14 @@ export function initParams(model: ResolvedModel): ParamSet {
         if (isHH && kind === 'orthogonal') {
           const g = new Float64Array(H * H);
           for (let i = 0; i < g.length; i++) g[i] = rng.normal();
-          data.set(orthogonalFromNormals(g, H), off);
+          const q = orthogonalFromNormals(g, H);
+          for (let i = 0; i < q.length; i++) data[off + i] = gain * q[i];
         } else if (isHH && kind === 'identity') {
           for (let i = 0; i < H; i++) data[off + i * H + i] = 1;
         } else if (isIH && kind === 'identity') {
           for (let i = 0; i < blockRows * cols; i++) data[off + i] = 0.001 * rng.normal();
         } else {
-          const a = Math.sqrt(6 / (blockRows + cols));
+          const a = gain * Math.sqrt(6 / (blockRows + cols));
           for (let i = 0; i < blockRows * cols; i++) data[off + i] = rng.range(-a, a);
         }
       }

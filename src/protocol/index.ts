@@ -1,3 +1,4 @@
+export * from './kinds';
 export * from './result';
 export * from './messages';
 export * from './json';

@@ -2,12 +2,15 @@
 // In memory, large arrays are flat row-major Float64Arrays so they cross worker/webview boundaries as
 // transferable buffers; `resultToJson` gives the nested-array JSON contract of the CLI's --json.
 
-export type CellKind = 'rnn' | 'lstm' | 'gru';
+import type { CellKind } from './kinds';
+export type { CellKind };
 export type Nonlinearity = 'tanh' | 'relu';
 export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns';
 export type LossKind = 'mse' | 'xent';
 export type InitKind = 'pytorch' | 'xavier' | 'orthogonal' | 'identity';
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop';
+/** Arithmetic of the matrix products: float64 throughout, or float32 products (the rest stays float64). */
+export type Precision = 'float64' | 'float32';
 export type GateName = 'i' | 'f' | 'g' | 'o' | 'r' | 'z' | 'n';
 
 /** A row-major matrix: element (r, c) is data[r * cols + c]. */
@@ -55,6 +58,11 @@ export interface ResolvedModel {
    */
   window: number;
   seed: number;
+  /**
+   * Arithmetic of the matrix products (model file `precision`): float64, or float32 products (operands rounded to
+   * float32, float32 sums) with everything else in float64. Absent means float64 (load always sets it).
+   */
+  precision?: Precision;
   /** Paths as written in the model file (relative to it), or the data file itself for a bare data file. */
   data: string;
   weights?: string;

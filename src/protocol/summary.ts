@@ -1,9 +1,9 @@
 // Words for a Result: the panel's headline, the status bar's health line and its tooltip, and the CLI's summary
 // share these. Every sentence names the weights it describes, claims about learning come only from a training run's
 // measured losses, and the untrained gradient only says what it predicts about the learning signal.
+import { CELL_NAMES } from './kinds';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint, WeightsState } from './result';
 
-const CELL_NAMES = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
 
 /**
  * Training verdict thresholds, as the ratio of the final held-out loss (the training loss when nothing is held out)

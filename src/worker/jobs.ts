@@ -3,6 +3,7 @@ import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummar
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
+import { MODEL_DEFAULTS } from '../data/defaults';
 import { basename, dirname, isInside } from '../data/paths';
 import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
@@ -118,7 +119,7 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
     if (cells.length === 0) {
       // The model file's own list, when it has one; else every cell.
       const listed = (await loadAnalysis(source, settings, files, { compare: [] })).model.compare;
-      cells = listed && listed.length > 0 ? listed : ['rnn', 'lstm', 'gru'];
+      cells = listed && listed.length > 0 ? listed : [...MODEL_DEFAULTS.compare];
     }
     const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
     const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];

@@ -17,8 +17,8 @@ const WORKER_ONLY: { what: string; marker: string }[] = [
   { what: 'papaparse (the CSV reader)', marker: 'UndetectableDelimiter' },
 ];
 
-/** The only data modules the host needs: output checks before a report is written, and their file seams. */
-const HOST_DATA = new Set(['errors.ts', 'files.ts', 'nodeFiles.ts', 'outputs.ts', 'paths.ts']);
+/** The only data modules the host needs: the file kinds and model-file discovery, output checks before a report is written, and their file seams. */
+const HOST_DATA = new Set(['errors.ts', 'files.ts', 'kinds.ts', 'nodeFiles.ts', 'outputs.ts', 'paths.ts']);
 
 describe('the extension bundle (dist/extension.js)', () => {
   before(function () {

@@ -287,7 +287,7 @@ describe('unroll as a process (dist/cli.js)', () => {
     assert.match(ok.stdout, /memory horizon/);
     const bad = exec(['analyze', 'README.md']);
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, 'README.md:1:1: this is not a kind of sequence file Unroll reads (.md) (hint: Unroll reads .csv, .tsv, .txt, .json and .npy files)\n');
+    assert.equal(bad.stderr, 'README.md:1:1: this is not a kind of sequence file Unroll reads (.md) (hint: Unroll reads .csv, .tsv, .tab, .txt, .text, .json and .npy files)\n');
   });
 
   it('--out writes a self-contained HTML report', () => {

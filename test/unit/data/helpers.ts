@@ -39,6 +39,12 @@ export function memoryFiles(entries: Record<string, string | Uint8Array>, sizes:
       if (bytes.has(p) || [...bytes.keys()].some((k) => k.startsWith(p + '/'))) return p;
       throw missing(p);
     },
+    async list(folder) {
+      const prefix = folder.endsWith('/') ? folder : folder + '/';
+      const names = [...bytes.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]);
+      if (names.length === 0) throw missing(folder);
+      return [...new Set(names)];
+    },
   };
 }
 

@@ -30,7 +30,7 @@ describe('loadAnalysis', () => {
     assert.deepEqual(loaded.model, {
       cell: 'rnn', nonlinearity: 'tanh', inputSize: 1, hidden: 32, outputSize: 1, layers: 1, task: 'next-step', loss: 'mse',
       init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-      clip: null, epochs: 20, batch: 16, validation: { fraction: 0 }, window: 512, seed: 0, data: 'sine.csv',
+      clip: null, epochs: 20, batch: 16, validation: { fraction: 0 }, window: 512, seed: 0, precision: 'float64', data: 'sine.csv',
     });
     const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 4);
@@ -53,7 +53,7 @@ describe('loadAnalysis', () => {
   it('a model file: its settings, its window, the data beside it', async () => {
     const files = memoryFiles({
       '/w/ex/sine.csv': sine,
-      '/w/ex/m.unroll.json': '{ "data": "sine.csv", "cell": "gru", "hidden": 8, "window": 3, "optimizer": { "kind": "momentum" }, "clip": { "norm": 2 }, "bptt": { "truncate": 2 } }',
+      '/w/ex/m.unroll.json': '{ "data": "sine.csv", "cell": "gru", "hidden": 8, "window": 3, "optimizer": { "kind": "momentum" }, "clip": { "norm": 2 }, "bptt": { "truncate": 2 }, "precision": "float32" }',
     });
     const loaded = await loadAnalysis(at('/w/ex/m.unroll.json'), settings, files);
     assert.equal(loaded.model.cell, 'gru');
@@ -61,6 +61,7 @@ describe('loadAnalysis', () => {
     assert.deepEqual(loaded.model.optimizer, { kind: 'momentum', lr: 0.01, momentum: 0.9 });
     assert.deepEqual(loaded.model.clip, { norm: 2 });
     assert.deepEqual(loaded.model.bptt, { truncate: 2 });
+    assert.equal(loaded.model.precision, 'float32');
     assert.equal(loaded.dataset.sequences.get(0).T, 3);
     assert.match(loaded.dataset.notes.join(' '), /"window": 3 in m\.unroll\.json/);
     assert.deepEqual(loaded.files, ['/w/ex/m.unroll.json', '/w/ex/sine.csv']);

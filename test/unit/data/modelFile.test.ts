@@ -39,6 +39,7 @@ describe('model file', () => {
     await expectProblem(() => parse('{ "data": "a.csv", "bptt": { "truncate": 0 } }'), { line: 1, column: 42, message: /"truncate" must be at least 1/ });
     await expectProblem(() => parse('{ "data": "a.xlsx" }'), { line: 1, column: 11, message: /"data" must name a sequence file/ });
     await expectProblem(() => parse('{ "data": "a.csv", "weights": "w.pt" }'), { line: 1, column: 31, message: /"weights" must name a \.safetensors or \.json weights file/ });
+    await expectProblem(() => parse('{ "data": "a.csv", "precision": "float16" }'), { line: 1, column: 33, message: /"precision" must be one of float64, float32, found "float16"/ });
     await expectProblem(() => parse('{ "data": "a.csv", "compare": ["rnn", "rnn"] }'), { line: 1, column: 31, message: /lists the same value twice/ });
   });
 

@@ -1,7 +1,7 @@
 // Shared by the suites that run inside the extension host: reaching Unroll's test API, waiting, reporting numbers.
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { UnrollTestApi } from '../../../src/extension/controller';
+import type { UnrollTestApi } from '../../../src/extension/testApi';
 
 export const EXTENSION_ID = 'unroll-dev.unroll';
 

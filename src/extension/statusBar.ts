@@ -1,0 +1,30 @@
+// The status-bar line: the gradient health of the Result on screen (words from src/protocol/summary.ts), or how many
+// problems made the picture stale. Clicking it shows the panel.
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../protocol/result';
+import { healthLine, healthTooltip } from '../protocol/summary';
+import { Disposable } from './dispose';
+import { id as SHOW_PANEL } from './commands/showPanel';
+
+export class StatusBar extends Disposable {
+  private readonly item = this.own(vscode.window.createStatusBarItem('unroll.health', vscode.StatusBarAlignment.Left, 50));
+
+  constructor() {
+    super();
+    this.item.name = 'Unroll gradient health';
+    this.item.command = SHOW_PANEL;
+  }
+
+  showHealth(result: AnalysisResult): void {
+    this.item.text = `$(pulse) ${healthLine(result)}`;
+    this.item.tooltip = healthTooltip(result);
+    this.item.backgroundColor = undefined;
+    this.item.show();
+  }
+
+  showProblems(count: number): void {
+    this.item.text = `$(warning) Unroll: ${count} problem${count === 1 ? '' : 's'}`;
+    this.item.tooltip = 'The picture is stale: fix the problems listed in the Problems panel.';
+    this.item.show();
+  }
+}
