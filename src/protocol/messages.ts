@@ -235,7 +235,7 @@ export interface WebviewBusy {
 }
 
 /** The panel's views (its tabs), in order: `unroll.showView` takes one of these ids. */
-export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare'] as const;
+export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare', 'timeline'] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
 export function isPanelView(x: unknown): x is PanelView {
