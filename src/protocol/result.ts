@@ -5,7 +5,8 @@
 import type { CellKind } from './kinds';
 export type { CellKind };
 export type Nonlinearity = 'tanh' | 'relu';
-export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns';
+/** 'trace': a replayed PyTorch trace snapshot (`*.unroll-trace`), whose loss is the user's own, not one of Unroll's tasks. */
+export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns' | 'trace';
 export type LossKind = 'mse' | 'xent';
 export type InitKind = 'pytorch' | 'xavier' | 'orthogonal' | 'identity';
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop';
@@ -239,6 +240,11 @@ export interface ReplayCheck {
   approximate: string | null;
   /** The dtype the run recorded in. */
   dtype: 'float32' | 'float64';
+  /**
+   * The replayed forward (output, h_n, c_n) against the one PyTorch recorded, same measure. Above the tolerance the
+   * module is not what the recorded config says (and `ok` is false), whatever the gradients do.
+   */
+  forward?: { maxRelErr: number; compared: { name: string; relErr: number }[]; ok: boolean };
 }
 
 /** One snapshot of a trace, as the timeline shows it. Diagnostics are those of the replayed analysis. */

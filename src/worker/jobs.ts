@@ -5,6 +5,8 @@ import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
 import { MODEL_DEFAULTS } from '../data/defaults';
 import { basename, dirname, isInside } from '../data/paths';
+import { traceFolderOf } from '../data/trace';
+import { runTraceAnalyze } from './traceJob';
 import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
 export interface AnalyzeOutcome {
@@ -51,6 +53,8 @@ export type BeforeCompute = (inputs: LoadedAnalysis['meta']) => Promise<void>;
 
 /** Load the source (data file or model file), run forward + BPTT + diagnostics. Throws the data layer's InputError. */
 export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind, beforeCompute?: BeforeCompute): Promise<AnalyzeOutcome> {
+  // A PyTorch trace (a *.unroll-trace folder or a snapshot in one) is replayed, not loaded as a sequence file.
+  if (traceFolderOf(source.path)) return runTraceAnalyze(source, settings, files, beforeCompute);
   const loaded = await loadAnalysis(source, settings, files, cell ? { cell } : undefined);
   await beforeCompute?.(loaded.meta);
   const params = loaded.params ?? initParams(loaded.model);

@@ -1,0 +1,136 @@
+// The analysis of a PyTorch trace (`*.unroll-trace`, docs/TRACE-FORMAT.md): read the snapshot asked for, replay it
+// (forward + BPTT from the recorded output gradients), check the replay against PyTorch's own gradients, analyze
+// the last layer's forward direction, and lay out the timeline of every snapshot in the folder.
+import type { AnalysisResult, ReplayCheck, TraceSnapshot, TraceTimeline } from '../protocol/result';
+import type { AnalyzeSource, EngineSettings } from '../protocol/messages';
+import type { FileSeam } from '../data/files';
+import { configRecord, describe, loadTrace, readTraceSnapshot, TRACE_INDEX, type TraceIndexEntry, type TraceSnapshotFile } from '../data/trace';
+import { resolvePath } from '../data/paths';
+import { analyzeReplay, checkReplay, passMultiplyAdds, replay, replayDoubles, replayMultiplyAdds, type ReplaySnapshot } from '../engine';
+import type { AnalyzeOutcome, BeforeCompute } from './jobs';
+
+const clock = () => performance.now();
+
+/**
+ * Other snapshots of the timeline are replayed newest first while the time spent on them stays below this many times
+ * the shown snapshot's own replay and analysis (at least TIMELINE_FLOOR_MS); the rest keep null diagnostics.
+ */
+export const TIMELINE_SHARE = 1;
+export const TIMELINE_FLOOR_MS = 250;
+/** The flow budget of the other snapshots' analyses (their horizon and slope only): a tenth of a pass. */
+const TIMELINE_FLOW_BUDGET = 0.1;
+
+function replayCost(settings: EngineSettings) {
+  return (s: ReplaySnapshot) => {
+    let values = s.input.length + 3 * s.h0.length + 2 * s.gradOutput.length + (s.c0 ? 3 * s.c0.length : 0);
+    for (const t of s.params.values()) values += 2 * t.data.length;
+    const top = s.config.hiddenSize;
+    const shape = { cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn', hidden: top, layers: 1, inputSize: s.config.inputSize, outputSize: 1 } as const;
+    const flow = Math.max(0, settings.flowBudget) * passMultiplyAdds(shape, s.T);
+    return { doubles: values + replayDoubles(s.config, s.S, s.T), multiplyAdds: replayMultiplyAdds(s.config, s.S, s.T) + flow };
+  };
+}
+
+interface Replayed {
+  result: AnalysisResult;
+  check: ReplayCheck;
+}
+
+function replayOne(file: TraceSnapshotFile, folder: string, flowBudget: number, notes: string[]): Replayed {
+  const run = replay(file.snapshot);
+  const { check, forward } = checkReplay(run, file.recorded, file, file.meta.dtype, file.meta.approximate);
+  const replayCheck: ReplayCheck = { ...check, forward };
+  const result = analyzeReplay(run, {
+    flowBudget,
+    now: clock,
+    meta: {
+      dataFile: folder,
+      weightsFile: file.path,
+      weights: { kind: 'file', path: file.path },
+      originalSteps: file.snapshot.T,
+      sequence: 0,
+      sequences: file.snapshot.S,
+      notes,
+    },
+  });
+  result.replay = replayCheck;
+  return { result, check: replayCheck };
+}
+
+function recordedGradNorm(file: TraceSnapshotFile): number {
+  let s = 0;
+  for (const [name, t] of file.recorded) if (name !== 'h0' && name !== 'c0') for (const v of t.data) s += v * v;
+  return Math.sqrt(s);
+}
+
+function snapshotOf(entry: TraceIndexEntry, r: Replayed | null, gradNorm: number | null): TraceSnapshot {
+  const decay = r?.result.flow.decay;
+  return {
+    step: entry.step,
+    file: entry.file,
+    loss: entry.loss,
+    horizon: decay ? decay.horizon : null,
+    decaySlope: decay && Number.isFinite(decay.slope) ? decay.slope : null,
+    rho: r ? r.result.spectral.radius : null,
+    sigmaMax: r ? r.result.spectral.sigmaMax : null,
+    gradNorm,
+    maxRelErr: r ? r.check.maxRelErr : null,
+  };
+}
+
+/** What the Result's notes say about a snapshot: whose run it is, at which step, and what the views show. */
+function notesOf(file: TraceSnapshotFile, folder: string): string[] {
+  const { meta, snapshot } = file;
+  const c = snapshot.config;
+  const dirs = c.bidirectional ? 2 : 1;
+  const loss = meta.loss !== null ? `, loss ${meta.loss.toPrecision(4)}` : '';
+  const notes = [
+    `A snapshot of your PyTorch run at training step ${meta.step}${loss} (${folder.split(/[\\/]/).pop()}, ${meta.dtype}${meta.worldSize > 1 ? `, rank ${meta.rank} of ${meta.worldSize}` : ''}): Unroll replayed the recorded ${c.mode} (${describe(c)}) from its input, initial state, weights and output gradients; PyTorch did the training.`,
+    `The views show layer ${c.numLayers - 1}${dirs === 2 ? ', forward direction' : ''}, on recorded row 1 of ${snapshot.S}; the gradients are those of the ${snapshot.S} recorded rows' share of the loss${meta.batch ? ` (batch of ${meta.batch})` : ''}.`,
+  ];
+  if (!meta.h0Given) notes.push('The module was given no h0: it started from zeros, and ∂L/∂h0 is not compared (PyTorch computes none).');
+  if (c.projSize > 0) notes.push(`proj_size ${c.projSize}: the views show the cell's unprojected output m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t), ∂L/∂m_t, and ρ, σ_max of the candidate block of W_hh·W_hr, the matrix through which m_{t−1} reaches the gates.`);
+  if (c.mode === 'LSTM') notes.push('The flow matrix follows the gradient of the loss reaching h_t (output and ∂L/∂h_n); ∂L/∂c_n enters ∂L/∂h_t and the replay check, not the flow rows.');
+  return notes;
+}
+
+/**
+ * runAnalyze for a trace folder (AnalyzeSource.path ending in `.unroll-trace`, or a `step-N.safetensors` inside
+ * one). Files watched: the index (new snapshots) and the snapshot shown.
+ */
+export async function runTraceAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, beforeCompute?: BeforeCompute): Promise<AnalyzeOutcome> {
+  const { index, entry, snapshot } = await loadTrace(source.path, source.traceStep, settings, files, replayCost(settings));
+  const folder = index.folder;
+  await beforeCompute?.({ dataFile: folder, weightsFile: snapshot.path });
+  const started = clock();
+  const shown = replayOne(snapshot, folder, settings.flowBudget, notesOf(snapshot, folder));
+  const spent = clock() - started;
+  const byStep = new Map<number, TraceSnapshot>();
+  byStep.set(entry.step, snapshotOf(entry, shown, recordedGradNorm(snapshot)));
+  // The others, newest first, while the budget lasts.
+  const budget = Math.max(TIMELINE_FLOOR_MS, TIMELINE_SHARE * spent);
+  const timelineStart = clock();
+  const others = index.entries.filter((e) => e.step !== entry.step).sort((a, b) => b.step - a.step);
+  for (const other of others) {
+    if (clock() - timelineStart > budget) break;
+    try {
+      const file = await readTraceSnapshot(files, folder, other);
+      if (replayCost(settings)(file.snapshot).multiplyAdds > settings.maxWork * 1e9) continue;
+      byStep.set(other.step, snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, []), recordedGradNorm(file)));
+    } catch {
+      // a snapshot that cannot be read (written while we read, damaged) stays without diagnostics on the timeline
+    }
+  }
+  const timeline: TraceTimeline = {
+    folder,
+    shown: entry.step,
+    snapshots: index.entries.map((e) => byStep.get(e.step) ?? snapshotOf(e, null, null)).sort((a, b) => a.step - b.step),
+    config: configRecord(snapshot.snapshot.config),
+    worldSize: snapshot.meta.worldSize,
+    rank: snapshot.meta.rank,
+  };
+  const result = shown.result;
+  result.trace = timeline;
+  result.meta.elapsedMs = clock() - started;
+  return { result, files: [resolvePath(folder, TRACE_INDEX), snapshot.path], warnings: index.warnings };
+}
