@@ -256,7 +256,8 @@ class App implements ViewContext {
   /** Draw the visible view now, so the time reported covers a real redraw; the others draw when shown. */
   private rendered(generation: number, received: number): void {
     this.viewById(this.settings.view).render();
-    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received });
+    const replay = this.data.result?.replay;
+    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received, view: this.settings.view, ...(replay ? { replay: replayState(replay) } : {}) });
   }
 
   showResult(r: AnalysisResult): void {

@@ -23,6 +23,9 @@ export interface RenderedMark {
   ms: number;
   /** performance.now() in the extension host when the panel said it had drawn. */
   at: number;
+  /** The view on screen, and for a trace replay the state its replay line shows (what the panel reported). */
+  view?: string;
+  replay?: 'ok' | 'mismatch' | 'approximate';
 }
 
 export class Session extends Disposable {
@@ -125,6 +128,8 @@ export class Session extends Disposable {
   }
 
   showResult(result: AnalysisResult): void {
+    // A trace's folder as the workspace names it (the worker gives the path it read).
+    if (result.trace) result.trace = { ...result.trace, folder: vscode.workspace.asRelativePath(result.trace.folder) };
     this.shownResult = result;
     this.shownGeneration++;
     this.panel.post({ type: ToWebviewType.Result, generation: this.shownGeneration, result });

@@ -75,6 +75,10 @@ describe('a PyTorch trace in the panel', function () {
     assert.ok(await page.locator('header .replay').isHidden(), 'no replay line for a sequence file');
     await sendResult(page, traceFixture(), 2);
     assert.deepEqual(await tabs(page), ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare', 'timeline']);
+    // What the panel tells the extension it drew (the VS Code suite reads it): the timeline, and the replay's state.
+    const drawn = (await panel.posted()).filter((m) => m.type === 'rendered');
+    assert.deepEqual([drawn[0].view, drawn[0].replay], ['unrolled', undefined]);
+    assert.deepEqual([drawn[1].view, drawn[1].replay], ['timeline', 'ok']);
     await page.waitForFunction(() => (document.querySelector('section.view[data-view="timeline"]') as HTMLElement).offsetWidth > 0);
     await showView(page, 'decay');
     // The next snapshot of the same trace keeps the tab the user chose.
