@@ -78,6 +78,7 @@ class App implements ViewContext {
   private readonly slider = el('input', 'step-slider');
   private readonly stepLabel = el('output', 'step-label');
   private readonly heatmap: HeatmapView;
+  private readonly timeline: TimelineView;
   private readonly unrolled: UnrolledView;
   private saveTimer = 0;
   private readonly tabHeads = new Map<ViewId, [HTMLElement, HTMLElement]>();
@@ -89,7 +90,7 @@ class App implements ViewContext {
     this.unrolled = new UnrolledView(this);
     this.heatmap = new HeatmapView(this);
     // The timeline stays last: its tab is there only while a trace is on screen, and the others keep their indices.
-    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this), new TimelineView(this)];
+    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this), (this.timeline = new TimelineView(this))];
     this.tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
     this.build();
     watchTheme(() => {
@@ -211,6 +212,7 @@ class App implements ViewContext {
       }
       case ToWebviewType.Stale:
         this.data.stale = m.problems;
+        this.timeline.cancelPending();
         this.showStale();
         break;
       case ToWebviewType.TrainStart:

@@ -35,6 +35,11 @@ async function tabs(page: Page): Promise<string[]> {
   return page.evaluate(() => [...document.querySelectorAll('vscode-tabs > vscode-tab-header')].map((h) => (h as HTMLElement).dataset.tab ?? ''));
 }
 
+async function post(page: Page, message: unknown): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  await nextFrames(page);
+}
+
 async function snapshotPosts(panel: PanelPage): Promise<number[]> {
   return (await panel.posted()).filter((m) => m.type === 'selectSnapshot').map((m) => m.step as number);
 }
@@ -140,6 +145,13 @@ describe('a PyTorch trace in the panel', function () {
     await page.keyboard.press('Home');
     await nextFrames(page);
     assert.deepEqual(await snapshotPosts(panel), [700, 0]);
+    // A replay that fails (the panel gets the problems instead of a Result) leaves nothing pending.
+    await post(page, { type: 'stale', problems: [{ file: 'runs/exp1.unroll-trace/step-0.safetensors', line: 1, column: 1, message: 'truncated', severity: 'error' }] });
+    assert.equal(await page.locator('section.view[data-view="timeline"]').getAttribute('data-pending'), '');
+    assert.equal(await slider.inputValue(), '6', 'the slider back on the snapshot on screen');
+    await page.keyboard.press('Home');
+    await nextFrames(page);
+    assert.deepEqual(await snapshotPosts(panel), [700, 0, 0]);
     // The extension answers with the replay of step 0: nothing pending, the slider on it.
     await sendResult(page, traceFixture({ shown: 0 }), 2);
     assert.equal(await page.locator('section.view[data-view="timeline"]').getAttribute('data-pending'), '');
@@ -148,17 +160,17 @@ describe('a PyTorch trace in the panel', function () {
     await page.locator('section.view[data-view="timeline"] canvas.view-canvas').focus();
     await page.keyboard.press('End');
     await nextFrames(page);
-    assert.deepEqual(await snapshotPosts(panel), [700, 0, 1200]);
+    assert.deepEqual(await snapshotPosts(panel), [700, 0, 0, 1200]);
     const m = await marks(page);
     const box = (await page.locator('section.view[data-view="timeline"] canvas.view-canvas').boundingBox())!;
     await page.mouse.click(box.x + m[4].x, box.y + m[4].y);
     await nextFrames(page);
-    assert.deepEqual(await snapshotPosts(panel), [700, 0, 1200, 400]);
+    assert.deepEqual(await snapshotPosts(panel), [700, 0, 0, 1200, 400]);
     // Picking the snapshot on screen asks for nothing.
     await sendResult(page, traceFixture({ shown: 400 }), 3);
     await page.mouse.click(box.x + m[4].x, box.y + m[4].y);
     await nextFrames(page);
-    assert.deepEqual(await snapshotPosts(panel), [700, 0, 1200, 400]);
+    assert.deepEqual(await snapshotPosts(panel), [700, 0, 0, 1200, 400]);
   });
 
   it('says how closely the replay reproduced PyTorch, and flags a mismatch and an approximate replay in words', async () => {

@@ -146,6 +146,13 @@ export class TimelineView extends ChartView {
     this.invalidate();
   }
 
+  /** The pick will not be answered with its Result (the replay failed: the panel shows the problems): forget it. */
+  cancelPending(): void {
+    if (this.pending === undefined) return;
+    this.pending = undefined;
+    this.invalidate();
+  }
+
   /** The snapshot nearest to canvas x, when x is over the plot. */
   private indexAt(x: number): number | undefined {
     const scale = this.chart?.scales.x;
