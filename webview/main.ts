@@ -82,6 +82,7 @@ class App implements ViewContext {
   private readonly unrolled: UnrolledView;
   private saveTimer = 0;
   private readonly tabHeads = new Map<ViewId, [HTMLElement, HTMLElement]>();
+  private compareButton: HTMLElement | undefined;
 
   constructor(private readonly host: Host) {
     const saved = host.getState() as SavedState | undefined;
@@ -117,7 +118,13 @@ class App implements ViewContext {
     toolbar.setAttribute('aria-label', 'Unroll actions');
     if (this.host.connected) {
       const commands: [WebviewCommandName, string][] = [['train', 'Train'], ['stop', 'Stop'], ['compare', 'Compare cells'], ['exportReport', 'Export report']];
-      for (const [command, label] of commands) toolbar.append(this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary'));
+      for (const [command, label] of commands) {
+        const button = this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary');
+        button.dataset.command = command;
+        // Comparing cells needs a sequence file; a trace replays PyTorch's own layer.
+        if (command === 'compare') this.compareButton = button;
+        toolbar.append(button);
+      }
     }
     const exports = el('span', 'exports');
     exports.append(el('span', 'hint', 'Export view:'));
@@ -160,6 +167,10 @@ class App implements ViewContext {
   }
 
   // ---- ViewContext ----
+
+  get connected(): boolean {
+    return this.host.connected;
+  }
 
   update(change: Partial<Settings>): void {
     this.settings = { ...this.settings, ...change };
@@ -266,6 +277,7 @@ class App implements ViewContext {
     const previousTrace = this.data.result?.trace?.folder;
     this.data.result = r;
     this.showTimelineTab(r, previousTrace);
+    if (this.compareButton) this.compareButton.hidden = !!r.trace;
     this.data.stale = undefined;
     this.showStale();
     if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };

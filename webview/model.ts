@@ -52,6 +52,8 @@ export interface ViewContext {
   select(step: number): void;
   /** Ask for another snapshot of the trace on screen (its training step): the extension replays it. */
   selectSnapshot(step: number): void;
+  /** Inside VS Code (false in a standalone report, where nobody answers a request). */
+  readonly connected: boolean;
 }
 
 export function steps(r: AnalysisResult): number {

@@ -4,11 +4,15 @@
 // snapshot's training step, and the replay line under the headline, flagged in words and color for a mismatch and an
 // approximate replay, readable in every theme.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { renderReportHtml } from '../../src/cli/report';
+import { resultFromJson } from '../../src/protocol/json';
 import type { Page } from 'playwright-core';
 import { fixture, traceFixture } from './fixtures';
 import type { PanelPage, Theme } from './harness';
-import { artifacts, nextFrames, openPanel, sendResult, showView, themes, useChromium } from './harness';
+import { artifacts, nextFrames, openPanel, root, sendResult, showView, themes, useChromium } from './harness';
 
 type Rgb = [number, number, number];
 
@@ -77,9 +81,12 @@ describe('a PyTorch trace in the panel', function () {
     const { page } = await open();
     await sendResult(page, fixture('rnn'), 1);
     assert.ok(!(await tabs(page)).includes('timeline'), 'no timeline for a sequence file');
+    const compare = page.locator('vscode-button[data-command="compare"]');
+    assert.ok(await compare.isVisible(), 'Compare cells for a sequence file');
     assert.ok(await page.locator('header .replay').isHidden(), 'no replay line for a sequence file');
     await sendResult(page, traceFixture(), 2);
     assert.deepEqual(await tabs(page), ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare', 'timeline']);
+    assert.ok(await compare.isHidden(), 'no Compare cells for a trace: it replays PyTorch’s own layer');
     // What the panel tells the extension it drew (the VS Code suite reads it): the timeline, and the replay's state.
     const drawn = (await panel.posted()).filter((m) => m.type === 'rendered');
     assert.deepEqual([drawn[0].view, drawn[0].replay], ['unrolled', undefined]);
@@ -203,6 +210,28 @@ describe('a PyTorch trace in the panel', function () {
     within.replay.maxRelErr = 2e-7;
     await sendResult(page, within, 4);
     assert.equal(await line.getAttribute('data-state'), 'approximate');
+  });
+
+  it('a standalone report of a trace shows its replay line and timeline, and says it holds one snapshot', async () => {
+    const file = path.join(artifacts, 'trace-report.html');
+    writeFileSync(file, await renderReportHtml([resultFromJson(traceFixture({ replay: 'mismatch', shown: 600 }))], 'exp1 step 600', path.join(root, 'dist')));
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    panel = { page, errors: [], requests: [], posted: async () => [], violations: async () => [] };
+    page.on('pageerror', (e) => panel.errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    // A trace opens on its timeline, in a report too.
+    await page.waitForSelector('section.view[data-view="timeline"] canvas.view-canvas');
+    assert.equal(await page.locator('header .replay').getAttribute('data-state'), 'mismatch');
+    assert.match((await page.locator('header .replay-text').textContent())!, /^Replay of PyTorch step 600 \(rank 0 of 2\): gradients do NOT match PyTorch/);
+    await showView(page, 'timeline');
+    const slider = page.locator('input.snapshot-slider');
+    assert.ok(await slider.isDisabled(), 'nobody can replay another snapshot in a report');
+    assert.equal(await slider.inputValue(), '6');
+    assert.equal((await marks(page)).length, 13);
+    await page.locator('section.view[data-view="timeline"] canvas.view-canvas').focus();
+    await page.keyboard.press('Home');
+    await nextFrames(page);
+    assert.equal(await page.locator('section.view[data-view="timeline"]').getAttribute('data-pending'), '', 'a key asks for nothing');
   });
 
   for (const theme of themes) {

@@ -110,7 +110,7 @@ export class TimelineView extends ChartView {
   private syncSlider(): void {
     const snaps = this.snapshots();
     this.slider.max = String(Math.max(0, snaps.length - 1));
-    this.slider.disabled = snaps.length < 2;
+    this.slider.disabled = snaps.length < 2 || !this.ctx.connected;
     const pendingIndex = this.pending === undefined ? -1 : snaps.findIndex((s) => s.step === this.pending);
     // The Result caught up with the pick (or the pick's snapshot is gone): nothing pending any more.
     if (this.pending !== undefined && (this.trace()?.shown === this.pending || pendingIndex < 0)) this.pending = undefined;
@@ -134,7 +134,7 @@ export class TimelineView extends ChartView {
   private pick(i: number): void {
     const snaps = this.snapshots();
     const s = snaps[Math.max(0, Math.min(snaps.length - 1, i))];
-    if (!s) return;
+    if (!s || !this.ctx.connected) return;
     if (s.step === this.trace()?.shown && this.pending === undefined) {
       this.syncSlider();
       return;
@@ -204,7 +204,7 @@ export class TimelineView extends ChartView {
     const options = baseOptions(
       pal,
       `${t.folder}: ${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}, steps ${snaps[0].step} to ${snaps[snaps.length - 1].step}${world}`,
-      `${analyzed} of ${snaps.length} analyzed (hollow marks: not analyzed) · the other views show step ${t.shown} · click, drag the slider or use ← → to pick another snapshot`,
+      `${analyzed} of ${snaps.length} analyzed (hollow marks: not analyzed) · the other views show step ${t.shown} · ${this.ctx.connected ? 'click, drag the slider or use ← → to pick another snapshot' : 'this report holds that snapshot only: analyze the trace in VS Code or with the CLI (--step) for another'}`,
     );
     const tooltip = options.plugins.tooltip.callbacks as Record<string, unknown>;
     tooltip.title = (items: { dataIndex: number }[]) => {
