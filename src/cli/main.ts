@@ -6,6 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../package.json';
+import { traceFolderOf } from '../data/trace';
 import { CELL_KINDS, checkOutputs, sequenceExtensionsInWords, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isCellKind, isModelFile, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
 import { fail, START } from '../data/errors';
 import { seamProblem } from '../data/files';
@@ -15,7 +16,7 @@ import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json
 import type { CellKind } from '../protocol/result';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
 import { renderReportHtml } from './report';
-import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName } from './summary';
+import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName, traceSummary } from './summary';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -29,6 +30,8 @@ const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
                  [--cell ${CELL_KINDS.join('|')}] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
                  [--max-memory MB] [--max-work N]
+  unroll analyze <run.unroll-trace|run.unroll-trace/step-N.safetensors> [--step N|latest] [--json <file>|-]
+                 [--out report.html] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
                  [--json] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll compare <data|model.unroll.json> [more model files...] [--model m] [--cells ${CELL_KINDS.join(',')}] [--epochs N]
@@ -52,8 +55,12 @@ train --out and compare --out write the standalone HTML report (Training tab: lo
 Outputs (--json, --out, --save) are never an input of the run, and are written whole or not at all. --save replaces
 only weights Unroll wrote; --force replaces any file there, or the weights the run started from.
 Ctrl-C stops at the next check (training saves what it has); a second Ctrl-C quits at once.
+A *.unroll-trace folder (written by python/unroll_trace during a PyTorch training) is replayed: the snapshot at
+  --step N (default: the latest) is recomputed from the recorded input, state, weights and output gradients, and
+  checked against PyTorch's own gradients (bound 1e-5 for float32 runs, 1e-10 for float64).
 Exit codes: 0 ok, 2 bad input or a refused output or cost (path:line:col: message), 3 training diverged (nothing
-saved; train only: a compare whose run diverged still exits 0, the run is marked), 130 stopped by Ctrl-C,
+saved; train only: a compare whose run diverged still exits 0, the run is marked), 4 a trace replay does not match
+PyTorch (an approximate replay, e.g. dropout between layers, exits 0 and says so), 130 stopped by Ctrl-C,
 1 internal error.
 `;
 
@@ -227,10 +234,19 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, cell: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' } },
+    options: { ...sourceOptions, cell: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' }, step: { type: 'string' } },
   });
   const file = oneFile(positionals, 'analyze', values);
   if (values.cell !== undefined && !isCellKind(values.cell)) throw new UsageError(`--cell must be ${CELLS_IN_WORDS}, got "${values.cell}"`);
+  const trace = traceFolderOf(path.resolve(io.cwd, file)) !== undefined;
+  if (trace) {
+    const misplaced = (['cell', 'model', 'weights', 'max-steps'] as const).find((k) => values[k] !== undefined);
+    if (misplaced) throw new UsageError(`--${misplaced} does not apply to a trace: the snapshot holds the module, its weights and its sequence`);
+  } else if (values.step !== undefined) {
+    throw new UsageError('--step picks a snapshot of a trace (a *.unroll-trace folder)');
+  }
+  const traceStep: number | 'latest' = values.step === undefined || values.step === 'latest' ? 'latest' : /^\d+$/.test(values.step) ? Number(values.step) : NaN;
+  if (!(traceStep === 'latest' || Number.isSafeInteger(traceStep))) throw new UsageError(`--step must be a training step (a whole number) or "latest", got "${values.step}"`);
   const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
   const targets: OutputTarget[] = [
@@ -243,7 +259,8 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       stopIfAsked();
       await checkOutputs(targets, inputs, nodeFiles, nodeWrites);
     };
-    const outcome = await runAnalyze(sourceFor(file, values, io), settingsFrom(values), stoppable(nodeFiles, stopIfAsked), values.cell as CellKind | undefined, beforeCompute);
+    const source = { ...sourceFor(file, values, io), ...(trace ? { traceStep } : {}) };
+    const outcome = await runAnalyze(source, settingsFrom(values), stoppable(nodeFiles, stopIfAsked), values.cell as CellKind | undefined, beforeCompute);
     printProblems(outcome.warnings, io);
     const { result } = outcome;
     if (values.json === '-') io.stdout.write(JSON.stringify(resultToJson(result)) + '\n');
@@ -251,10 +268,11 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
     if (outFile) await writeOutput(outFile, await renderReportHtml([result], `Unroll: ${path.basename(result.meta.dataFile)}`), 'report');
     // With --json - stdout carries only the JSON.
     const summaryTo = values.json === '-' ? io.stderr : io.stdout;
-    summaryTo.write(humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)));
+    summaryTo.write(result.trace ? traceSummary(result, shown(result.meta.dataFile, io)) : humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)));
     if (jsonFile) summaryTo.write(`wrote ${values.json}\n`);
     if (outFile) summaryTo.write(`wrote ${values.out}\n`);
-    return 0;
+    // A replay that does not reproduce PyTorch's gradients is a failed check (an approximate one is said, not failed).
+    return result.replay && !result.replay.ok && result.replay.approximate === null ? 4 : 0;
   } finally {
     release();
   }

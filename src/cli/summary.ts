@@ -1,5 +1,5 @@
 // The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
-import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
+import { clippedOf, describeNonFinite, lossWording, replayVerdict, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
 import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
 import { CELL_NAMES } from '../protocol/kinds';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint } from '../protocol/result';
@@ -211,4 +211,27 @@ export function divergedMessage(n: NonFinite): string {
     ? ` The last finite batch (epoch ${lf.epoch}, batch ${lf.batch}) had loss ${formatNumber(lf.loss)}, ‖g‖ ${formatNumber(lf.gradNorm)} before clipping; after it ρ = ${formatNumber(lf.radius)}, σ_max = ${formatNumber(lf.sigmaMax)}.`
     : ' No batch was finite.';
   return `Training diverged ${place}: ${tensor}.${last} Weights were not saved.`;
+}
+
+/**
+ * The summary of a replayed PyTorch trace snapshot: what it is (the user's run at step N, with its loss), the replay's
+ * self-check, then the gradient-flow lines of humanSummary (its first lines, about Unroll's own model, loss and
+ * weights, are replaced).
+ */
+export function traceSummary(r: AnalysisResult, file: string): string {
+  const trace = r.trace!;
+  const c = trace.config;
+  const shown = trace.snapshots.find((s) => s.step === trace.shown);
+  const steps = trace.snapshots.map((s) => s.step);
+  const module = `PyTorch ${String(c.mode).replace('RNN_TANH', 'RNN (tanh)').replace('RNN_RELU', 'RNN (relu)')}`;
+  const shape = `${c.num_layers} layer${c.num_layers === 1 ? '' : 's'}${c.bidirectional ? ', bidirectional' : ''}, hidden ${c.hidden_size}${Number(c.proj_size) > 0 ? `, proj ${c.proj_size}` : ''}${c.bias ? '' : ', no bias'}`;
+  const where = steps.length > 1 ? `${steps.length} snapshots, steps ${steps[0]}…${steps[steps.length - 1]}` : '1 snapshot';
+  const lines = [
+    `${file} · ${module} (${shape}) · snapshot at step ${trace.shown} (${where}) · ${plural(r.meta.steps, 'step')}, recorded row 1 of ${r.meta.sequences}`,
+    `  ${r.replay ? replayVerdict(r.replay) : 'replay not checked'}`,
+    `  PyTorch loss    ${shown?.loss !== null && shown?.loss !== undefined ? `${formatNumber(shown.loss)} at step ${trace.shown} (your run's loss, as the tracer recorded it)` : 'not recorded (the tracer was not given it)'}`,
+  ];
+  if (trace.worldSize > 1) lines.push(`  distributed     recorded by rank ${trace.rank} of ${trace.worldSize}; gradients are that rank's own, before DDP averages them`);
+  const rest = humanSummary(r, file).split('\n').slice(3);
+  return [...lines, ...rest].join('\n');
 }

@@ -56,7 +56,7 @@ export interface TraceSnapshotFile {
   path: string;
   meta: TraceSnapshotMeta;
   snapshot: ReplaySnapshot;
-  /** PyTorch's recorded gradients: `grad.<param>`, and `grad.h0`/`grad.c0` when h0 was given. */
+  /** PyTorch's recorded gradients (`grad.<param>` in the file) under the parameter's name, and `h0`/`c0` when h0 was given. */
   recorded: Map<string, Tensor>;
   /** The recorded forward: output (S × T × dirs·P), h_n, c_n. */
   output: Float64Array;

@@ -1,9 +1,15 @@
 // One analysis: forward + BPTT on one sequence, then every diagnostic the views draw (src/protocol/result.ts).
-import type { AnalysisResult, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
+// What an analysis may reuse from the last one (its network's buffers, ρ/σ_max of unchanged weights) lives in an
+// AnalysisCache the caller passes: the engine keeps no state between calls.
+import type { AnalysisResult, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { Network, type LayerBuffers } from './network';
 import { computeFlow, spectralOf, stepGainOf, stepGainWorkPerStep, stepJacobians } from './diagnostics';
+import { AnalysisCache } from './cache';
+import { cellOf } from './cells';
 import { ENGINE_VERSION } from './version';
+
+export { AnalysisCache };
 
 export interface AnalyzeOptions {
   /**
@@ -16,6 +22,11 @@ export interface AnalyzeOptions {
   meta: Omit<ResultMeta, 'elapsedMs' | 'engineVersion' | 'steps'>;
   /** A clock for elapsedMs (the engine has no timer of its own). */
   now?: () => number;
+  /**
+   * Reuse across analyses (one per worker thread or process): the network's buffers for the same shapes, ρ and σ_max
+   * for a bit-identical W_hh. Absent: nothing is reused.
+   */
+  cache?: AnalysisCache;
 }
 
 export const DEFAULT_FLOW_BUDGET = 1;
@@ -30,7 +41,7 @@ export const FLOW_FLOOR = 2 ** 24;
  * backward.
  */
 export function passMultiplyAdds(model: ModelShape, T: number): number {
-  const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
+  const G = cellOf(model.cell).G;
   const H = model.hidden, O = model.outputSize;
   let perStep = 3 * O * H;
   for (let l = 0; l < model.layers; l++) {
@@ -42,7 +53,7 @@ export function passMultiplyAdds(model: ModelShape, T: number): number {
 
 /** The flow budget in step-Jacobian products of the top layer (G·H² multiply-adds each), as chooseFlowRows counts. */
 export function flowStepBudget(model: ModelShape, T: number, budget: number): number {
-  const G = model.cell === 'lstm' ? 4 : model.cell === 'gru' ? 3 : 1;
+  const G = cellOf(model.cell).G;
   const work = Math.max(FLOW_FLOOR, budget * passMultiplyAdds(model, T));
   return Math.max(1, Math.floor(work / (G * model.hidden * model.hidden)));
 }
@@ -63,8 +74,6 @@ export function stepGainStepBudget(model: ModelShape, T: number): number {
 /** Pascanu et al. 2013 count a step as carrying gradient when ‖∂L/∂h_k‖² exceeds this. */
 export const ALIVE_THRESHOLD = 1e-20;
 
-const GATES: Record<'lstm' | 'gru', GateName[]> = { lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
-
 /**
  * Forward + BPTT (full or truncated per model.bptt) on one sequence with every diagnostic of the Result.
  * `grads` are the exact ∂L/∂θ (before any clipping); `clipped` says whether the model's clipping would fire.
@@ -72,7 +81,7 @@ const GATES: Record<'lstm' | 'gru', GateName[]> = { lstm: ['i', 'f', 'g', 'o'], 
 export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceData, options: AnalyzeOptions): AnalysisResult {
   const now = options.now ?? (() => 0);
   const started = now();
-  const net = networkFor(model, params);
+  const net = options.cache ? options.cache.networkFor(model, params) : new Network(model, params);
   const loss = net.forward([seq]);
   const truncate = model.bptt.truncate;
   net.backward(truncate);
@@ -129,7 +138,7 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
     forgetMean,
     flow,
     whhByDistance,
-    spectral: spectralOf(net, stepGainOf(net, stepGainStepBudget(model, T))),
+    spectral: spectralOf(net, stepGainOf(net, stepGainStepBudget(model, T)), options.cache),
     gradNorms: { ...gradNorms, global },
     clipped,
     nonFinite: net.nonFinite,
@@ -152,19 +161,6 @@ function sequenceMats(model: ResolvedModel, seq: SequenceData): { input: Mat; ta
   return { input, target };
 }
 
-/**
- * The network of the last analysis, kept for the next one with the same shapes: its buffers are allocated once per
- * sequence length and reused, not per save. Nothing of a Result points into them (analyze copies what it returns).
- */
-let lastNetwork: { key: string; net: Network } | null = null;
-
-function networkFor(model: ResolvedModel, params: ParamSet): Network {
-  const key = JSON.stringify([model.cell, model.nonlinearity, model.inputSize, model.hidden, model.outputSize, model.layers, model.loss]);
-  if (lastNetwork?.key !== key) lastNetwork = { key, net: new Network(model, params) };
-  lastNetwork.net.params = params;
-  return lastNetwork.net;
-}
-
 function mat(rows: number, cols: number, src: Float64Array, off: number): Mat {
   return { rows, cols, data: src.slice(off, off + rows * cols) };
 }
@@ -172,8 +168,8 @@ function mat(rows: number, cols: number, src: Float64Array, off: number): Mat {
 function trace(model: ResolvedModel, lb: LayerBuffers, T: number, H: number): LayerTrace {
   const out: LayerTrace = { hidden: mat(T, H, lb.Hs, H), dLdh: mat(T, H, lb.dH, 0) };
   if (lb.Cs) out.cell = mat(T, H, lb.Cs, H);
-  if (model.cell !== 'rnn' && lb.acts) {
-    const names = GATES[model.cell];
+  const names = cellOf(model.cell).gates;
+  if (names.length > 0 && lb.acts) {
     const GH = names.length * H;
     out.gates = {};
     names.forEach((g, k) => {

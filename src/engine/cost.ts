@@ -5,7 +5,7 @@
 import type { ResolvedModel } from '../protocol/result';
 import { flowStepBudget, passMultiplyAdds, stepGainStepBudget, type ModelShape } from './analyze';
 import { stepGainWorkPerStep } from './diagnostics';
-import { gateCount } from './params';
+import { cellOf } from './cells';
 
 export interface CostShape {
   model: ModelShape & Pick<ResolvedModel, 'bptt'>;
@@ -46,13 +46,11 @@ const F64 = 8;
  */
 const SPECTRAL_PER_H3 = 20;
 
-/** Doubles per step and sequence that the network keeps for one layer (see Network.ensure). */
-function layerDoubles(cell: ResolvedModel['cell'], H: number): number {
-  const GH = gateCount(cell) * H;
-  // preIh, dPreIh, Hs, dH, inject, plus: acts, dPreHh, hn (GRU); acts, Cs, tanhC (LSTM); result copies of hidden, dLdh
-  if (cell === 'rnn') return 2 * GH + 5 * H;
-  if (cell === 'gru') return 4 * GH + 6 * H + GH;
-  return 3 * GH + 7 * H + GH;
+/** Doubles per step and sequence that the network and the Result keep for one layer (see Network.ensure). */
+function layerDoubles(kind: ResolvedModel['cell'], H: number): number {
+  const cell = cellOf(kind);
+  // pre, dPreIh, Hs, dH, inject, the Result's copies of hidden and dLdh, and what the cell's tape adds
+  return 2 * cell.G * H + 5 * H + cell.extraDoublesPerStep(H);
 }
 
 /** Entries of the flow matrix: the rows the budget allows, at most Σ_t min(t+1, k) over T steps. */
@@ -64,7 +62,7 @@ function flowEntries(shape: CostShape): number {
 }
 
 function paramCount(model: CostShape['model']): number {
-  const G = gateCount(model.cell), H = model.hidden;
+  const G = cellOf(model.cell).G, H = model.hidden;
   let n = model.outputSize * (H + 1);
   for (let l = 0; l < model.layers; l++) n += G * H * ((l === 0 ? model.inputSize : H) + H + 2);
   return n;
@@ -73,7 +71,7 @@ function paramCount(model: CostShape['model']): number {
 export function estimateCost(shape: CostShape): CostEstimate {
   const { model, T } = shape;
   const H = model.hidden, D = model.inputSize, O = model.outputSize, L = model.layers;
-  const G = gateCount(model.cell);
+  const G = cellOf(model.cell).G;
   const train = shape.training;
   // Sequence-steps held by networks at once: the analysis (batch 1) and, when training, a batch of the longest window.
   const steps = T + (train ? train.T * train.batch : 0);

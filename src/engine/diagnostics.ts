@@ -1,11 +1,14 @@
 // Gradient-flow diagnostics on a network that has run forward and backward on one sequence (batch 1):
 // the flow matrix ‖∂ℓ_t/∂h_k‖ with the parts of ∂L/∂W_hh by distance, the decay fit, step Jacobian norms,
-// and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the BPTT cell backward step.
-import type { Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmNTPacked, block } from './linalg';
+// and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the cell's backward step, and the step norms
+// and the step gain its Jacobian coefficients (src/engine/cells): no derivative is written here.
+import type { CellKind, Flow, FlowDecay, Spectral } from '../protocol/result';
+import { gemmNT, gemmNTPacked } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
 import { sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
+import type { AnalysisCache } from './cache';
+import { candidateBlock, cellOf, type CellGrads } from './cells';
 
 export interface FlowOutput {
   flow: Flow;
@@ -46,10 +49,11 @@ export function chooseFlowRows(lossSteps: number[], truncate: number | null, bud
  * before moving to d + 1. Reach grows with t, so the rows still going back at d are always the last ones.
  */
 export function computeFlow(net: Network, lossSteps: number[], truncate: number | null, budget: number): FlowOutput {
-  const { H, G } = net;
+  const { H, G, cell, dims } = net;
   const GH = G * H;
   const T = net.T;
   const lb = net.layers[net.L - 1];
+  const weights = net.cellWeights(net.L - 1);
   const { rows, exact } = chooseFlowRows(lossSteps, truncate, budget);
   const R = rows.length;
   const reach = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
@@ -65,7 +69,12 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   // h_{k−1}, row k of Hs.
   const work = new OuterSums(R, GH, lb.Hs.subarray(0, (T + 1) * H), H);
   const { A, k: stepOf } = work;
-  const stepHh = net.scratchHh().subarray(0, GH);
+  // the cell's backward step writes ∂ℓ_t/∂(recurrent pre-activations) of row r straight into A's row r
+  const stepIh = new Float64Array(GH), none = new Float64Array(0);
+  const out: CellGrads[] = rows.map((_, r) => {
+    const a = A.subarray(r * GH, (r + 1) * GH);
+    return { dIh: cell.separateHh ? stepIh : a, dHh: a, dhPrev: none, dcPrev: none, scratch: none };
+  });
   const whh = new Float64Array(maxD);
   const whhT = net.recurrentTransposed(net.L - 1);
   let first = 0; // rows before it no longer reach d
@@ -74,13 +83,14 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
     for (let r = first; r < R; r++) {
       const k = rows[r] - d;
       matrix[r][k] = Math.sqrt(sumSq(dh, r * H, H));
-      net.cellBackward(lb, k, 0, dhRows[r], dcRows[r], dhNextRows[r], dcNextRows[r]);
-      A.set(stepHh, r * GH);
+      out[r].dhPrev = dhNextRows[r];
+      out[r].dcPrev = dcNextRows[r];
+      cell.backward(lb, k, dhRows[r], dcRows[r], weights, dims, out[r]);
       stepOf[r] = k;
     }
-    // ∂ℓ_t/∂h_{k−1} = the direct term cellBackward left in dhNext (GRU's (1 − z) path; zero for RNN and LSTM)
+    // ∂ℓ_t/∂h_{k−1} = the direct term the backward step left in dhNext (GRU's z path; none for RNN and LSTM)
     // + (∂/∂pre_hh) · W_hh, for all rows in one product
-    gemmNTPacked(R - first, A, first * GH, whhT, dhNext, first * H, net.cell === 'gru');
+    gemmNTPacked(R - first, A, first * GH, whhT, dhNext, first * H, cell.directPrev);
     whh[d] = Math.sqrt(Math.max(0, work.normSq(first)));
     [dh, dhNext] = [dhNext, dh];
     [dhRows, dhNextRows] = [dhNextRows, dhRows];
@@ -202,13 +212,14 @@ function allBelowFloor(rows: number[], matrix: Float64Array[], d: number): boole
  * instead of G·H, after G²·H² once.
  */
 export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: Float64Array | undefined } {
-  const { T, H, G, cell, relu } = net;
+  const { T, H, G, cell } = net;
   const l = net.L - 1;
   const lb = net.layers[l];
   const W = net.p(`rnn.weight_hh_l${l}`);
   const frob = new Float64Array(T);
-  const forgetMean = cell === 'lstm' ? new Float64Array(T) : undefined;
-  // gram[i][g][g'] = W_g[i]·W_g'[i]; for GRU also W_g[i][i], the rows' entries on the diagonal term's column
+  const forget = cell.gates.indexOf('f');
+  const forgetMean = forget >= 0 ? new Float64Array(T) : undefined;
+  // gram[i][g][g'] = W_g[i]·W_g'[i]; and W_g[i][i], the rows' entries on the direct term's column
   const gram = new Float64Array(H * G * G);
   const onDiagonal = new Float64Array(H * G);
   for (let i = 0; i < H; i++) {
@@ -221,45 +232,27 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
       }
     }
   }
-  const c = new Float64Array(G);
+  const coef = new Float64Array(cell.jacobianWidth * H);
+  const rows = new Float64Array((G + 1) * H); // the h path's coefficients: [g][i] on W_g's rows, then [i] on e_i
   for (let t = 0; t < T; t++) {
     if (forgetMean) {
       let s = 0;
-      for (let i = 0; i < H; i++) s += lb.acts![t * 4 * H + H + i];
+      for (let i = 0; i < H; i++) s += lb.acts![(t * G + forget) * H + i];
       forgetMean[t] = s / H;
     }
     if (t === 0) continue;
+    cell.jacobian(lb, t, 0, H, coef, 0);
+    cell.hPath(coef, 0, H, rows);
     let total = 0;
     for (let i = 0; i < H; i++) {
-      let direct = 0; // GRU's z_t on the diagonal
-      if (cell === 'rnn') {
-        const h = lb.Hs[(t + 1) * H + i];
-        c[0] = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
-      } else if (cell === 'lstm') {
-        const a = lb.acts!, g0 = t * 4 * H;
-        const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
-        const tc = lb.tanhC![t * H + i];
-        const k = og * (1 - tc * tc);
-        c[0] = k * gg * ig * (1 - ig);
-        c[1] = k * lb.Cs![t * H + i] * fg * (1 - fg);
-        c[2] = k * ig * (1 - gg * gg);
-        c[3] = tc * og * (1 - og);
-      } else {
-        const a = lb.acts!, g0 = t * 3 * H;
-        const r = a[g0 + i], z = a[g0 + H + i], n = a[g0 + 2 * H + i];
-        const dn = (1 - z) * (1 - n * n);
-        c[0] = dn * lb.hn![t * H + i] * r * (1 - r);
-        c[1] = (lb.Hs[t * H + i] - n) * z * (1 - z);
-        c[2] = dn * r;
-        direct = z;
-      }
+      const direct = rows[G * H + i]; // GRU's z_t on the diagonal
       let q = 0, cross = 0;
       for (let g = 0; g < G; g++) {
         const row = (i * G + g) * G;
         let s = 0;
-        for (let g2 = 0; g2 < G; g2++) s += gram[row + g2] * c[g2];
-        q += c[g] * s;
-        cross += c[g] * onDiagonal[i * G + g];
+        for (let g2 = 0; g2 < G; g2++) s += gram[row + g2] * rows[g2 * H + i];
+        q += rows[g * H + i] * s;
+        cross += rows[g * H + i] * onDiagonal[i * G + g];
       }
       total += q + (direct !== 0 ? 2 * direct * cross + direct * direct : 0);
     }
@@ -269,13 +262,12 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
 }
 
 /** ρ and σ_max of the top layer's recurrent matrix (vanilla RNN) or of its candidate block (LSTM g, GRU n), with the measured step gain. */
-export function spectralOf(net: Network, stepGain: number | null = null): Spectral {
+export function spectralOf(net: Network, stepGain: number | null = null, cache?: AnalysisCache): Spectral {
   const { H, cell } = net;
   const l = net.L - 1;
   const name = `rnn.weight_hh_l${l}`;
-  const W = net.p(name);
-  const M = cell === 'rnn' ? W : block(W, H, 2 * H, H);
-  const { radius, sigma } = radiusAndSigma(M, H);
+  const M = candidateBlock(cell, net.p(name), H);
+  const { radius, sigma } = cache ? cache.radiusAndSigma(M, H) : { radius: spectralRadius(M, H), sigma: sigmaMax(M, H, H) };
   const gamma = 1; // |tanh′| ≤ 1 and relu′ ∈ {0, 1}
   return {
     radius,
@@ -284,7 +276,7 @@ export function spectralOf(net: Network, stepGain: number | null = null): Spectr
     bound: '(γσ)^d',
     boundSlope: Math.log10(gamma * sigma),
     stepGain,
-    matrix: cell === 'rnn' ? name : `${name}[${cell === 'lstm' ? 'g' : 'n'}]`,
+    matrix: cell.G === 1 ? name : `${name}[${cell.gates[cell.candidate]}]`,
   };
 }
 
@@ -298,9 +290,10 @@ export const STEP_GAIN_ITERATIONS = 12;
  * Multiply-adds of the step gain at one step: STEP_GAIN_ITERATIONS Lanczos steps, each a product with the recurrent
  * matrix W_hh (G·H × H) and one with its transpose, plus the reorthogonalization (k·n per step, small beside them).
  */
-export function stepGainWorkPerStep(cell: Network['cell'], H: number): number {
-  const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-  const n = cell === 'lstm' ? 2 * H : H;
+export function stepGainWorkPerStep(kind: CellKind, H: number): number {
+  const cell = cellOf(kind);
+  const G = cell.G;
+  const n = cell.stateWidth(H);
   return STEP_GAIN_ITERATIONS * (2 * G * H * H + 4 * STEP_GAIN_ITERATIONS * n);
 }
 
@@ -331,7 +324,7 @@ export function stepGainSteps(T: number, maxSteps: number): number[] {
  * `maxSteps` caps the steps measured (evenly spaced). null with fewer than 2 steps or a non-finite state.
  */
 export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
-  const { T, H, G, cell, relu } = net;
+  const { T, H, G, cell } = net;
   const steps = stepGainSteps(T, maxSteps);
   const S = steps.length;
   if (S === 0) return null;
@@ -340,41 +333,12 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   const W = net.p(`rnn.weight_hh_l${l}`); // G·H × H
   const Wt = net.recurrentTransposed(l); // H × G·H
   const GH = G * H;
-  const lstm = cell === 'lstm';
-  const n = lstm ? 2 * H : H;
+  const n = cell.stateWidth(H);
   const k = Math.min(n, STEP_GAIN_ITERATIONS);
-  // Per step s, the coefficients of J: RNN f′ [H]; GRU c_r, c_z, c_n on W's blocks and z on the diagonal [4H];
-  // LSTM ∂c/∂(i, f, g pre-activations) on W_i, W_f, W_g, then o(1 − tanh²c), tanh(c)·σ′(o) on W_o, and f [6H].
-  const C = lstm ? 6 : cell === 'gru' ? 4 : 1;
+  // Per step s, the cell's Jacobian coefficients (C per unit): J_s v is diagonal scalings of W_hh's blocks applied to v.
+  const C = cell.jacobianWidth;
   const coef = new Float64Array(S * C * H);
-  for (let s = 0; s < S; s++) {
-    const t = steps[s];
-    const c = coef.subarray(s * C * H, (s + 1) * C * H);
-    for (let i = 0; i < H; i++) {
-      if (cell === 'rnn') {
-        const h = lb.Hs[(t + 1) * H + i];
-        c[i] = relu ? (h > 0 ? 1 : 0) : 1 - h * h;
-      } else if (lstm) {
-        const a = lb.acts!, g0 = t * 4 * H;
-        const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
-        const tc = lb.tanhC![t * H + i];
-        c[i] = gg * ig * (1 - ig);
-        c[H + i] = lb.Cs![t * H + i] * fg * (1 - fg);
-        c[2 * H + i] = ig * (1 - gg * gg);
-        c[3 * H + i] = og * (1 - tc * tc);
-        c[4 * H + i] = tc * og * (1 - og);
-        c[5 * H + i] = fg;
-      } else {
-        const a = lb.acts!, g0 = t * 3 * H;
-        const r = a[g0 + i], z = a[g0 + H + i], nn = a[g0 + 2 * H + i];
-        const dn = (1 - z) * (1 - nn * nn);
-        c[i] = dn * lb.hn![t * H + i] * r * (1 - r);
-        c[H + i] = (lb.Hs[t * H + i] - nn) * z * (1 - z);
-        c[2 * H + i] = dn * r;
-        c[3 * H + i] = z;
-      }
-    }
-  }
+  for (let s = 0; s < S; s++) cell.jacobian(lb, steps[s], 0, H, coef, s * C * H);
   // Lanczos bases Q[s][j] (n each), the vectors being multiplied (h part, S × H), W v (S × G·H), J v (S × n),
   // the gate-wise vectors for Wᵀ (S × G·H), Wᵀ x (S × H) and J_tᵀJ_t q (S × n).
   const Q = new Float64Array(S * (k + 1) * n);
@@ -391,42 +355,13 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
     // w_s = J_sᵀ J_s q_s for every step s at once
     for (let s = 0; s < S; s++) qh.set(Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j) * n + H), s * H);
     gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
-    for (let s = 0; s < S; s++) {
-      const c = coef.subarray(s * C * H), ys = s * GH, us = s * n, xs = s * GH;
-      const q = Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j + 1) * n);
-      if (cell === 'rnn') {
-        for (let i = 0; i < H; i++) {
-          u[us + i] = c[i] * y[ys + i];
-          x[xs + i] = c[i] * u[us + i];
-        }
-      } else if (cell === 'gru') {
-        for (let i = 0; i < H; i++) u[us + i] = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i] + c[3 * H + i] * q[i];
-        for (let g = 0; g < 3; g++) for (let i = 0; i < H; i++) x[xs + g * H + i] = c[g * H + i] * u[us + i];
-      } else {
-        for (let i = 0; i < H; i++) {
-          const dc = c[i] * y[ys + i] + c[H + i] * y[ys + H + i] + c[2 * H + i] * y[ys + 2 * H + i];
-          const f = c[5 * H + i], kk = c[3 * H + i];
-          const uh = kk * dc + c[4 * H + i] * y[ys + 3 * H + i] + kk * f * q[H + i];
-          const uc = dc + f * q[H + i];
-          u[us + i] = uh;
-          u[us + H + i] = uc;
-          // Jᵀu: through ∂c/∂h (i, f, g blocks) from k·u_h + u_c, through W_o from tanh(c)σ′(o)·u_h; c part k·f·u_h + f·u_c
-          const back = kk * uh + uc;
-          x[xs + i] = c[i] * back;
-          x[xs + H + i] = c[H + i] * back;
-          x[xs + 2 * H + i] = c[2 * H + i] * back;
-          x[xs + 3 * H + i] = c[4 * H + i] * uh;
-        }
-      }
-    }
+    for (let s = 0; s < S; s++) cell.jv(coef, s * C * H, H, y, s * GH, Q, (s * (k + 1) + j) * n, u, s * n, x, s * GH);
     gemmNTPacked(S, x, 0, Wt, wh, 0, false);
     for (let s = 0; s < S; s++) {
       if (done[s]) continue;
-      const c = coef.subarray(s * C * H), us = s * n;
       const ws = w.subarray(s * n, (s + 1) * n);
       for (let i = 0; i < H; i++) ws[i] = wh[s * H + i];
-      if (cell === 'gru') for (let i = 0; i < H; i++) ws[i] += c[3 * H + i] * u[us + i];
-      if (lstm) for (let i = 0; i < H; i++) ws[H + i] = c[5 * H + i] * (c[3 * H + i] * u[us + i] + u[us + H + i]);
+      cell.jtDirect(coef, s * C * H, H, u, s * n, w, s * n);
       const base = s * (k + 1) * n;
       const q = Q.subarray(base + j * n, base + (j + 1) * n);
       let a = 0;
@@ -533,23 +468,6 @@ function scatter(i: number, seed: number): number {
 function normalize(v: Float64Array): void {
   const s = Math.sqrt(sumSq(v, 0, v.length));
   if (s > 0) for (let i = 0; i < v.length; i++) v[i] /= s;
-}
-
-/**
- * The last matrix whose ρ and σ_max were computed, with the results. An analysis that runs again on the same
- * weights (a new data file, a re-save of the model) reuses them instead of repeating the O(H³) work. The matrix is
- * compared bit for bit, so weights changed in place are recomputed and a reused value is the one a recomputation
- * would give.
- */
-let lastSpectral = { bits: new Uint32Array(0), radius: NaN, sigma: NaN };
-
-function radiusAndSigma(M: Float64Array, H: number): { radius: number; sigma: number } {
-  const bits = new Uint32Array(M.buffer, M.byteOffset, 2 * H * H);
-  const last = lastSpectral.bits;
-  let same = last.length === bits.length;
-  for (let i = 0; same && i < bits.length; i++) same = last[i] === bits[i];
-  if (!same) lastSpectral = { bits: Uint32Array.from(bits), radius: spectralRadius(M, H), sigma: sigmaMax(M, H, H) };
-  return lastSpectral;
 }
 
 function sumSq(a: Float64Array, off: number, n: number): number {

@@ -3,6 +3,7 @@ export type { SequenceData, SequenceStore, Dataset, ParamSet } from './types';
 export { paramShapes, initParams, checkParamShapes } from './params';
 export { analyze } from './analyze';
 export type { AnalyzeOptions } from './analyze';
+export { AnalysisCache } from './cache';
 export { Trainer } from './train';
 export type { StepReport, EpochReport } from './train';
 export { DEFAULT_FLOW_BUDGET } from './analyze';

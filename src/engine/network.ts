@@ -1,33 +1,33 @@
-// The whole algorithm in one place: forward through stacked RNN/LSTM/GRU layers, the output layer and loss,
-// then backpropagation through time (full or truncated to k steps), with ∂L/∂h_t kept for every step.
+// Forward through stacked recurrent layers, the output layer and loss, then backpropagation through time (full or
+// truncated to k steps), with ∂L/∂h_t kept for every step.
 //
 // Layout: every per-step buffer is t-major, [t][b][unit], flat. Hs has T+1 rows: Hs[0] = h_0 = 0, Hs[t+1] = h_t.
 // Buffers are allocated once per (T, B) and reused; the time loops allocate nothing.
-// Cells follow PyTorch's equations (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to W_hn h + b_hn).
+// The network owns the products with the weight matrices (W_ih x for all steps at once, W_hh h_{t−1} per step, the
+// weight gradients after the time loop); the cell module (src/engine/cells) owns everything between them: its step,
+// its backward step and its tape. Cells follow PyTorch's equations (cells/rnn.ts, lstm.ts, gru.ts).
+// Parameters without a tensor in the ParamSet are left out: a model without bias_ih/bias_hh runs as bias=False.
 import type { CellKind, NonFinite, ResolvedModel } from '../protocol/result';
 import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
-import { gateCount } from './params';
+import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
 
-export interface LayerBuffers {
+/** One layer's buffers: the cell's tape (pre, Hs, Cs, acts, aux, M; see cells/index.ts) and the gradients. */
+export interface LayerBuffers extends Tape {
   D: number;
   /** Layer input, [T][B][D] (layer 0: the data; above: a view of the lower layer's Hs without its h_0 row). */
   X: Float64Array;
-  preIh: Float64Array; // [T][B][GH]  W_ih x_t + b_ih
-  Hs: Float64Array; // [T+1][B][H]
-  Cs: Float64Array | null; // LSTM cell states, [T+1][B][H]
-  acts: Float64Array | null; // gate activations [T][B][GH] (LSTM i,f,g,o; GRU r,z,n)
-  tanhC: Float64Array | null; // LSTM tanh(c_t) [T][B][H]
-  hn: Float64Array | null; // GRU W_hn h_{t−1} + b_hn  [T][B][H]
   dPreIh: Float64Array; // ∂L/∂(W_ih x_t + b_ih) [T][B][GH]
-  dPreHh: Float64Array; // ∂L/∂(W_hh h_{t−1} + b_hh); the same array as dPreIh except for GRU
+  dPreHh: Float64Array; // ∂L/∂(W_hh h_{t−1} + b_hh); the same array as dPreIh unless the cell has separateHh (GRU)
   dH: Float64Array; // ∂L/∂h_t [T][B][H], total
   inject: Float64Array; // gradient arriving at h_t from above (output layer or next layer) [T][B][H]
 }
 
 export class Network {
-  readonly cell: CellKind;
-  readonly relu: boolean;
+  readonly kind: CellKind;
+  /** The cell's equations: step, backward step, Jacobian coefficients. */
+  readonly cell: Cell;
+  readonly dims: CellDims;
   readonly H: number;
   readonly G: number;
   readonly L: number;
@@ -61,15 +61,20 @@ export class Network {
   private dcNext = new Float64Array(0);
   private sIh = new Float64Array(0);
   private sHh = new Float64Array(0);
+  /** Where cell.backward writes; dhPrev/dcPrev are pointed at the swapped carries each step. */
+  private cellOut: CellGrads = { dIh: this.sIh, dHh: this.sHh, dhPrev: this.dhNext, dcPrev: this.dcNext, scratch: new Float64Array(0) };
+  /** b_hh per layer (null without biases), refreshed by every forward: params may be replaced between runs. */
+  private readonly weights: CellWeights[] = [];
 
   constructor(
     readonly model: ResolvedModel,
     public params: ParamSet,
   ) {
-    this.cell = model.cell;
-    this.relu = model.cell === 'rnn' && model.nonlinearity === 'relu';
+    this.kind = model.cell;
+    this.cell = cellOf(model.cell, model.nonlinearity);
     this.H = model.hidden;
-    this.G = gateCount(model.cell);
+    this.dims = { H: this.H, P: this.H };
+    this.G = this.cell.G;
     this.L = model.layers;
     this.O = model.outputSize;
     this.xent = model.loss === 'xent';
@@ -79,6 +84,7 @@ export class Network {
       this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
       this.whhPacked.push(new PackedOperand(this.G * this.H, this.H));
       this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H));
+      this.weights.push({ bhh: null, whr: null, whrT: null });
     }
     this.fcT = new Float64Array(this.p('fc.weight').length);
   }
@@ -98,13 +104,18 @@ export class Network {
     transpose(this.O, H, this.p('fc.weight'), 0, this.fcT, 0);
   }
 
-  /** The last cellBackward's ∂/∂(recurrent pre-activations), for callers that drive cellBackward themselves. */
-  scratchHh(): Float64Array {
-    return this.sHh;
+  /** The weights cell steps of layer l take besides W_ih and W_hh (as of the last forward). */
+  cellWeights(l: number): CellWeights {
+    return this.weights[l];
   }
 
   p(name: string): Float64Array {
     return this.params.get(name)!.data;
+  }
+
+  /** A parameter that a model may leave out (biases with bias=False): null when absent. */
+  private optional(name: string): Float64Array | null {
+    return this.params.get(name)?.data ?? null;
   }
 
   g(name: string): Float64Array {
@@ -116,23 +127,26 @@ export class Network {
     if (T === this.T && B === this.B) return;
     this.T = T;
     this.B = B;
-    const { H, G, L, O, cell } = this;
+    const { H, G, L, O, cell, dims } = this;
+    const { P } = dims;
     const GH = G * H;
+    const layout = cell.tape(dims);
     this.layers = [];
     for (let l = 0; l < L; l++) {
-      const D = l === 0 ? this.model.inputSize : H;
+      const D = l === 0 ? this.model.inputSize : P;
       const dPreIh = new Float64Array(T * B * GH);
       this.layers.push({
+        B,
         D,
-        X: l === 0 ? new Float64Array(T * B * D) : this.layers[l - 1].Hs.subarray(B * H),
-        preIh: new Float64Array(T * B * GH),
-        Hs: new Float64Array((T + 1) * B * H),
-        Cs: cell === 'lstm' ? new Float64Array((T + 1) * B * H) : null,
-        acts: cell === 'rnn' ? null : new Float64Array(T * B * GH),
-        tanhC: cell === 'lstm' ? new Float64Array(T * B * H) : null,
-        hn: cell === 'gru' ? new Float64Array(T * B * H) : null,
+        X: l === 0 ? new Float64Array(T * B * D) : this.layers[l - 1].Hs.subarray(B * P),
+        pre: new Float64Array(T * B * GH),
+        Hs: new Float64Array((T + 1) * B * P),
+        Cs: layout.cellState ? new Float64Array((T + 1) * B * H) : null,
+        acts: layout.acts ? new Float64Array(T * B * GH) : null,
+        aux: layout.aux ? new Float64Array(T * B * H) : null,
+        M: layout.projected ? new Float64Array(T * B * H) : null,
         dPreIh,
-        dPreHh: cell === 'gru' ? new Float64Array(T * B * GH) : dPreIh,
+        dPreHh: cell.separateHh ? new Float64Array(T * B * GH) : dPreIh,
         dH: new Float64Array(T * B * H),
         inject: new Float64Array(T * B * H),
       });
@@ -146,7 +160,8 @@ export class Network {
     this.dhNext = new Float64Array(B * H);
     this.dcNext = new Float64Array(B * H);
     this.sIh = new Float64Array(B * GH);
-    this.sHh = cell === 'gru' ? new Float64Array(B * GH) : this.sIh;
+    this.sHh = cell.separateHh ? new Float64Array(B * GH) : this.sIh;
+    this.cellOut = { dIh: this.sIh, dHh: this.sHh, dhPrev: this.dhNext, dcPrev: this.dcNext, scratch: new Float64Array(layout.projected ? B * H : 0) };
   }
 
   /** Copy a batch of equal-length sequences into the input buffer. */
@@ -172,11 +187,12 @@ export class Network {
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
       const W_ih = this.p(`rnn.weight_ih_l${l}`);
-      const b_ih = this.p(`rnn.bias_ih_l${l}`);
+      const b_ih = this.optional(`rnn.bias_ih_l${l}`);
       // Input projections of all steps at once: one product instead of T.
-      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.preIh, 0, false);
-      for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.preIh[r * GH + j] += b_ih[j];
+      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false);
+      if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
+      this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
       for (let t = 0; t < T; t++) {
         this.step(l, t);
         if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
@@ -187,59 +203,11 @@ export class Network {
     return this.outputAndLoss(batch);
   }
 
-  /** One recurrent step of layer l at time t for the whole batch. */
+  /** One recurrent step of layer l at time t for the whole batch: W_hh h_{t−1} here (W_hh packed by forward), the rest in the cell. */
   private step(l: number, t: number): void {
-    const { B, H, G } = this;
-    const GH = G * H;
     const lb = this.layers[l];
-    const b_hh = this.p(`rnn.bias_hh_l${l}`);
-    const hPrev = t * B * H;
-    const hOut = (t + 1) * B * H;
-    const hh = this.hh;
-    gemmNTPacked(B, lb.Hs, hPrev, this.whhPacked[l], hh, 0, false); // W_hh h_{t−1} (W_hh packed by forward)
-    const pre = lb.preIh;
-    const Hs = lb.Hs;
-    for (let b = 0; b < B; b++) {
-      const gOff = (t * B + b) * GH;
-      const hb = b * GH;
-      const ho = hOut + b * H;
-      const hp = hPrev + b * H;
-      if (this.cell === 'rnn') {
-        for (let i = 0; i < H; i++) {
-          const a = pre[gOff + i] + hh[hb + i] + b_hh[i];
-          Hs[ho + i] = this.relu ? (a > 0 ? a : 0) : Math.tanh(a);
-        }
-      } else if (this.cell === 'lstm') {
-        const acts = lb.acts!, Cs = lb.Cs!, tanhC = lb.tanhC!;
-        for (let j = 0; j < GH; j++) {
-          const a = pre[gOff + j] + hh[hb + j] + b_hh[j];
-          acts[gOff + j] = j >= 2 * H && j < 3 * H ? Math.tanh(a) : sigmoid(a);
-        }
-        const sOff = (t * B + b) * H;
-        for (let i = 0; i < H; i++) {
-          const ig = acts[gOff + i], fg = acts[gOff + H + i], gg = acts[gOff + 2 * H + i], og = acts[gOff + 3 * H + i];
-          const c = fg * Cs[hp + i] + ig * gg;
-          Cs[ho + i] = c;
-          const tc = Math.tanh(c);
-          tanhC[sOff + i] = tc;
-          Hs[ho + i] = og * tc;
-        }
-      } else {
-        const acts = lb.acts!, hn = lb.hn!;
-        const sOff = (t * B + b) * H;
-        for (let i = 0; i < H; i++) {
-          const r = sigmoid(pre[gOff + i] + hh[hb + i] + b_hh[i]);
-          const z = sigmoid(pre[gOff + H + i] + hh[hb + H + i] + b_hh[H + i]);
-          const hnv = hh[hb + 2 * H + i] + b_hh[2 * H + i];
-          const n = Math.tanh(pre[gOff + 2 * H + i] + r * hnv);
-          acts[gOff + i] = r;
-          acts[gOff + H + i] = z;
-          acts[gOff + 2 * H + i] = n;
-          hn[sOff + i] = hnv;
-          Hs[ho + i] = (1 - z) * n + z * Hs[hp + i];
-        }
-      }
-    }
+    gemmNTPacked(this.B, lb.Hs, t * this.B * this.dims.P, this.whhPacked[l], this.hh, 0, false);
+    this.cell.forward(lb, t, this.hh, this.weights[l], this.dims);
   }
 
   /** Output layer, per-step loss and ∂loss/∂output; fills lossPerStep (summed over batch). */
@@ -366,7 +334,7 @@ export class Network {
     const GH = G * H;
     const lb = this.layers[l];
     const whhT = this.whhTPacked[l];
-    const sIh = this.sIh, sHh = this.sHh;
+    const sIh = this.sIh, sHh = this.sHh, out = this.cellOut, w = this.weights[l], cell = this.cell;
     let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
     dh.fill(0);
     dc.fill(0);
@@ -376,14 +344,16 @@ export class Network {
         dh[i] += inject[base + i];
         lb.dH[base + i] += dh[i];
       }
-      for (let b = 0; b < B; b++) this.cellBackward(lb, t, b, dh, dc, dhN, dcN);
+      out.dhPrev = dhN;
+      out.dcPrev = dcN;
+      cell.backward(lb, t, dh, dc, w, this.dims, out);
       const gOff = t * B * GH;
       addInto(lb.dPreIh, gOff, sIh, B * GH);
       if (lb.dPreHh !== lb.dPreIh) addInto(lb.dPreHh, gOff, sHh, B * GH);
       if (local) addInto(local, gOff, sIh, B * GH);
       if (t > lo) {
-        // ∂/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNTPacked(B, sHh, 0, whhT, dhN, 0, this.cell === 'gru'); // only GRU has a direct term in dhN
+        // ∂/∂h_{t−1} = the cell's direct term (GRU) + (∂/∂pre_hh) · W_hh
+        gemmNTPacked(B, sHh, 0, whhT, dhN, 0, cell.directPrev);
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }
@@ -398,7 +368,8 @@ export class Network {
       const lb = this.layers[l];
       gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0);
       gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0);
-      const gbi = this.g(`rnn.bias_ih_l${l}`), gbh = this.g(`rnn.bias_hh_l${l}`);
+      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data, gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
+      if (!gbi || !gbh) continue; // bias=False
       for (let r = 0; r < T * B; r++) {
         for (let j = 0; j < GH; j++) {
           gbi[j] += lb.dPreIh[r * GH + j];
@@ -407,73 +378,10 @@ export class Network {
       }
     }
   }
-
-  /**
-   * Backward through one cell at step t for batch row b, given dh = ∂/∂h_t and (LSTM) dc = ∂/∂c_t from later
-   * steps. Writes ∂/∂(input pre-activations) into sIh and ∂/∂(recurrent pre-activations) into sHh (the same
-   * array except for GRU, whose candidate sees r ⊙ (W_hn h + b_hn)), the direct part of ∂/∂h_{t−1}
-   * (GRU: dh ⊙ z, else 0) into dhPrev, and (LSTM) ∂/∂c_{t−1} into dcPrev.
-   */
-  cellBackward(lb: LayerBuffers, t: number, b: number, dh: Float64Array, dc: Float64Array, dhPrev: Float64Array, dcPrev: Float64Array): void {
-    const { B, H, G } = this;
-    const GH = G * H;
-    const sIh = this.sIh, sHh = this.sHh;
-    const o = b * H; // offset in the per-batch vectors
-    const so = b * GH; // offset in the scratch pre-activation rows
-    const st = (t * B + b) * H; // this step's per-unit caches
-    const ht = (t + 1) * B * H + o; // h_t in Hs
-    const hp = t * B * H + o; // h_{t−1} in Hs
-    if (this.cell === 'rnn') {
-      const Hs = lb.Hs;
-      if (this.relu) for (let i = 0; i < H; i++) sIh[so + i] = dh[o + i] * (Hs[ht + i] > 0 ? 1 : 0);
-      else
-        for (let i = 0; i < H; i++) {
-          const h = Hs[ht + i];
-          sIh[so + i] = dh[o + i] * (1 - h * h);
-        }
-      dhPrev.fill(0, o, o + H);
-    } else if (this.cell === 'lstm') {
-      const acts = lb.acts!, Cs = lb.Cs!, tanhC = lb.tanhC!;
-      const g0 = (t * B + b) * GH;
-      for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i], og = acts[g0 + 3 * H + i];
-        const tc = tanhC[st + i];
-        const dhi = dh[o + i];
-        const dct = dc[o + i] + dhi * og * (1 - tc * tc);
-        sIh[so + i] = dct * gg * ig * (1 - ig);
-        sIh[so + H + i] = dct * Cs[hp + i] * fg * (1 - fg);
-        sIh[so + 2 * H + i] = dct * ig * (1 - gg * gg);
-        sIh[so + 3 * H + i] = dhi * tc * og * (1 - og);
-        dcPrev[o + i] = dct * fg;
-        dhPrev[o + i] = 0;
-      }
-    } else {
-      const acts = lb.acts!, hn = lb.hn!, Hs = lb.Hs;
-      const g0 = (t * B + b) * GH;
-      for (let i = 0; i < H; i++) {
-        const r = acts[g0 + i], z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
-        const dhi = dh[o + i];
-        const dnPre = dhi * (1 - z) * (1 - n * n);
-        const drPre = dnPre * hn[st + i] * r * (1 - r);
-        const dzPre = dhi * (Hs[hp + i] - n) * z * (1 - z);
-        sIh[so + i] = drPre;
-        sIh[so + H + i] = dzPre;
-        sIh[so + 2 * H + i] = dnPre;
-        sHh[so + i] = drPre;
-        sHh[so + H + i] = dzPre;
-        sHh[so + 2 * H + i] = dnPre * r;
-        dhPrev[o + i] = dhi * z;
-      }
-    }
-  }
 }
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];
-}
-
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
 function finiteRun(a: Float64Array, off: number, n: number): boolean {

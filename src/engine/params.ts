@@ -1,31 +1,25 @@
 // PyTorch-named parameters: shapes, initialization, shape checks.
-// Names and layouts are those of nn.RNN/nn.LSTM/nn.GRU (registered as `rnn`) and nn.Linear (as `fc`).
-import type { CellKind, ResolvedModel, Tensor } from '../protocol/result';
+// Names and layouts are those of nn.RNN/nn.LSTM/nn.GRU (registered as `rnn`; each cell module lists its own, see
+// cells/index.ts) and nn.Linear (as `fc`).
+import type { ResolvedModel, Tensor } from '../protocol/result';
 import type { ParamSet } from './types';
 import { Rng } from './rng';
 import { orthogonalFromNormals } from './linalg';
 import { spectralRadius } from './eigen';
+import { cellOf } from './cells';
 
 export interface ParamShape {
   name: string;
   shape: number[];
 }
 
-/** Gate blocks per cell: rows of W_ih/W_hh are [G·H], gate order i,f,g,o (LSTM) and r,z,n (GRU). */
-export function gateCount(cell: CellKind): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-}
-
 export function paramShapes(model: ResolvedModel): ParamShape[] {
-  const G = gateCount(model.cell);
+  const cell = cellOf(model.cell);
   const H = model.hidden;
   const out: ParamShape[] = [];
   for (let l = 0; l < model.layers; l++) {
     const D = l === 0 ? model.inputSize : H;
-    out.push({ name: `rnn.weight_ih_l${l}`, shape: [G * H, D] });
-    out.push({ name: `rnn.weight_hh_l${l}`, shape: [G * H, H] });
-    out.push({ name: `rnn.bias_ih_l${l}`, shape: [G * H] });
-    out.push({ name: `rnn.bias_hh_l${l}`, shape: [G * H] });
+    for (const { name, shape } of cell.params(l, D, { H, P: H }, true)) out.push({ name: `rnn.${name}`, shape });
   }
   out.push({ name: 'fc.weight', shape: [model.outputSize, H] });
   out.push({ name: 'fc.bias', shape: [model.outputSize] });
@@ -49,7 +43,8 @@ function size(shape: number[]): number {
 export function initParams(model: ResolvedModel): ParamSet {
   const rng = new Rng(model.seed);
   const H = model.hidden;
-  const G = gateCount(model.cell);
+  const cell = cellOf(model.cell);
+  const G = cell.G;
   const params: ParamSet = new Map();
   const bound = 1 / Math.sqrt(H);
   const kind = model.init.kind;
@@ -95,15 +90,8 @@ export function initParams(model: ResolvedModel): ParamSet {
     }
     params.set(name, { shape, data });
   }
-  if (model.cell === 'lstm' && model.init.forgetBias !== undefined) {
-    for (let l = 0; l < model.layers; l++) {
-      const bih = params.get(`rnn.bias_ih_l${l}`)!.data;
-      const bhh = params.get(`rnn.bias_hh_l${l}`)!.data;
-      for (let i = H; i < 2 * H; i++) {
-        bih[i] = model.init.forgetBias;
-        bhh[i] = 0;
-      }
-    }
+  for (let l = 0; l < model.layers; l++) {
+    cell.initBiases(params.get(`rnn.bias_ih_l${l}`)?.data ?? null, params.get(`rnn.bias_hh_l${l}`)?.data ?? null, H, model.init);
   }
   return params;
 }

@@ -1,47 +1,43 @@
 // The trace replay (issue 13): forward and BPTT of a recorded PyTorch nn.RNN/nn.LSTM/nn.GRU, with its whole surface
 // (layers, both directions, proj_size, bias or not, a given h0/c0), where the loss reaches the module only through
 // the recorded ∂L/∂output and ∂L/∂h_n (and ∂L/∂c_n): the "external output gradient" mode. Float64 throughout (the
-// recorded float32 values are exact in float64).
+// recorded float32 values are exact in float64). The cell equations are the cell modules' (src/engine/cells).
 //
-// Layout: t-major, [t][s][unit], flat; t is the time index whatever the direction. A direction's states Hs have T+1
-// rows: forward Hs[0] = h0 and Hs[t+1] = h_t; reverse Hs[T] = h0 and Hs[t] = h_t (it runs from t = T−1 down), so
-// the states a step reads (prev) and writes (out) are each one contiguous block of T rows.
+// Layout: t-major, [i][s][unit], flat, where i is the step in the direction's own order: time t = i forward, and
+// t = T−1−i for a reverse direction (which PyTorch runs from the last step down). A direction's tape is therefore an
+// ordinary forward tape (Hs row block 0 = h0, block i+1 = the state after step i), and only the layer's input and
+// output are reordered.
 import type { Tensor } from '../protocol/result';
-import { gemmNT, gemmTNAcc, transpose } from './linalg';
-import { sigmoid } from './network';
+import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
+import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { directionsOf, gatesOf, outputSizeOf, recurrentParamShapes, type RecurrentConfig, type ReplaySnapshot } from './replayTypes';
 
-/** One direction of one layer after the replay: its buffers, kept for the analysis of that layer. */
-export interface DirectionRun {
+/** One direction of one layer after the replay: its tape and gradients, in the direction's step order. */
+export interface DirectionRun extends Tape {
   layer: number;
   reverse: boolean;
   /** Input size of the layer. */
   D: number;
-  /** Layer input [T][S][D] (shared by the layer's directions). */
+  /** Layer input in step order [T][S][D]. */
   X: Float64Array;
-  /** States [T+1][S][P], cells [T+1][S][H] (LSTM). */
-  Hs: Float64Array;
-  Cs: Float64Array | null;
-  /** Gate activations [T][S][G·H] (LSTM i,f,g,o; GRU r,z,n), tanh(c_t) and h before projection [T][S][H]. */
-  acts: Float64Array | null;
-  tanhC: Float64Array | null;
-  hRaw: Float64Array | null;
-  /** GRU: W_hn h_{t−1} + b_hn [T][S][H]. */
-  hn: Float64Array | null;
-  /** ∂L/∂(pre-activations) [T][S][G·H]: of W_ih x + b_ih, and of W_hh h + b_hh (the same array except GRU). */
+  /** ∂L/∂(pre-activations) [T][S][G·H]: of W_ih x + b_ih, and of W_hh h + b_hh (the same array unless GRU). */
   dPreIh: Float64Array;
   dPreHh: Float64Array;
-  /** Gradient arriving at h_t from outside the recurrence (output gradient, or the layer above) [T][S][P]. */
+  /** Gradient arriving at h from outside the recurrence (output gradient, or the layer above) [T][S][P]. */
   inject: Float64Array;
-  /** Total ∂L/∂h_t [T][S][P]. */
+  /** Total ∂L/∂h after each step [T][S][P]. */
   dH: Float64Array;
   /** ∂L/∂h0 [S][P] and ∂L/∂c0 [S][H]. */
   dH0: Float64Array;
   dC0: Float64Array | null;
+  /** The weights the cell steps took (b_hh, W_hr). */
+  weights: CellWeights;
 }
 
 export interface ReplayRun {
   config: RecurrentConfig;
+  cell: Cell;
+  dims: CellDims;
   S: number;
   T: number;
   H: number;
@@ -81,36 +77,9 @@ export function replayDoubles(config: RecurrentConfig, S: number, T: number): nu
   let total = 0;
   for (let l = 0; l < config.numLayers; l++) {
     const D = l === 0 ? config.inputSize : dirs * P;
-    total += T * S * D; // X
-    total += dirs * ((T + 1) * S * (P + H) + T * S * (3 * G * H + 3 * H + 3 * P));
+    total += dirs * (T * S * D + (T + 1) * S * (P + H) + T * S * (4 * G * H + 2 * H + 2 * P));
   }
   return total;
-}
-
-class Weights {
-  readonly wih: Float64Array;
-  readonly whh: Float64Array;
-  readonly bih: Float64Array | null;
-  readonly bhh: Float64Array | null;
-  readonly whr: Float64Array | null;
-  /** Transposes for the backward products: W_hhᵀ [P][G·H], W_ihᵀ [D][G·H], W_hrᵀ [H][P]. */
-  readonly whhT: Float64Array;
-  readonly wihT: Float64Array;
-  readonly whrT: Float64Array | null;
-  constructor(params: Map<string, Tensor>, sfx: string, G: number, H: number, P: number, D: number) {
-    const get = (n: string) => params.get(`${n}_${sfx}`)?.data ?? null;
-    this.wih = get('weight_ih')!;
-    this.whh = get('weight_hh')!;
-    this.bih = get('bias_ih');
-    this.bhh = get('bias_hh');
-    this.whr = get('weight_hr');
-    this.whhT = new Float64Array(P * G * H);
-    transpose(G * H, P, this.whh, 0, this.whhT, 0);
-    this.wihT = new Float64Array(D * G * H);
-    transpose(G * H, D, this.wih, 0, this.wihT, 0);
-    this.whrT = this.whr ? new Float64Array(H * P) : null;
-    if (this.whr) transpose(P, H, this.whr, 0, this.whrT!, 0);
-  }
 }
 
 /** Checks that the snapshot's tensors have the shapes its config needs (the reader already did; engine callers may not). */
@@ -131,98 +100,120 @@ function checkShapes(snap: ReplaySnapshot): void {
   for (const { name, shape } of recurrentParamShapes(config)) need(name, snap.params.get(name)?.data ?? null, shape.reduce((a, b) => a * b, 1));
 }
 
+/** Rows [T][S][W] of `src` (time order) into `dst` in a direction's step order, at column `col` of rows `dstW` wide. */
+function reorder(src: Float64Array, srcW: number, srcCol: number, dst: Float64Array, dstW: number, dstCol: number, W: number, T: number, S: number, reverse: boolean, accumulate = false): void {
+  for (let i = 0; i < T; i++) {
+    const t = reverse ? T - 1 - i : i;
+    for (let s = 0; s < S; s++) {
+      const a = (t * S + s) * srcW + srcCol, b = (i * S + s) * dstW + dstCol;
+      if (accumulate) for (let j = 0; j < W; j++) dst[b + j] += src[a + j];
+      else dst.set(src.subarray(a, a + W), b);
+    }
+  }
+}
+
 /**
  * Forward from the recorded input, h0/c0 and weights, then BPTT with grad_output and grad_h_n/grad_c_n as the loss
- * source: ∂L/∂h_t of every layer and direction, the parameter gradients and ∂L/∂h0/c0.
+ * source: ∂L/∂h of every layer and direction, the parameter gradients and ∂L/∂h0/c0.
  */
 export function replay(snap: ReplaySnapshot): ReplayRun {
   checkShapes(snap);
   const { config, S, T } = snap;
-  const G = gatesOf(config.mode), H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config), L = config.numLayers;
-  const K = L * dirs;
-  const lstm = config.mode === 'LSTM', gru = config.mode === 'GRU';
-  const GH = G * H;
+  const cell = cellOf(config.mode === 'LSTM' ? 'lstm' : config.mode === 'GRU' ? 'gru' : 'rnn', config.mode === 'RNN_RELU' ? 'relu' : 'tanh');
+  const G = cell.G, H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config), L = config.numLayers;
+  const dims: CellDims = { H, P };
+  const layout = cell.tape(dims);
+  const K = L * dirs, GH = G * H, W = dirs * P;
   const runs: DirectionRun[] = [];
-  const weights: Weights[] = [];
-  // Layer 0's input, t-major.
-  let X = new Float64Array(T * S * config.inputSize);
-  for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) X.set(snap.input.subarray((s * T + t) * config.inputSize, (s * T + t + 1) * config.inputSize), (t * S + s) * config.inputSize);
+  const wih: Float64Array[] = [], whh: Float64Array[] = [];
+  // Layer input in time order [T][S][D]: layer 0 from the batch-first input.
+  let Xt = new Float64Array(T * S * config.inputSize);
+  for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) Xt.set(snap.input.subarray((s * T + t) * config.inputSize, (s * T + t + 1) * config.inputSize), (t * S + s) * config.inputSize);
   const hN = new Float64Array(K * S * P);
-  const cN = lstm ? new Float64Array(K * S * H) : null;
-  const preIh = new Float64Array(T * S * GH);
+  const cN = layout.cellState ? new Float64Array(K * S * H) : null;
   const hh = new Float64Array(S * GH);
   for (let l = 0; l < L; l++) {
-    const D = l === 0 ? config.inputSize : dirs * P;
-    const next = new Float64Array(T * S * dirs * P); // this layer's output, the next layer's input
+    const D = l === 0 ? config.inputSize : W;
+    const next = new Float64Array(T * S * W); // this layer's output in time order, the next layer's input
     for (let d = 0; d < dirs; d++) {
-      const k = l * dirs + d;
-      const w = new Weights(snap.params, `l${l}${d === 1 ? '_reverse' : ''}`, G, H, P, D);
-      weights.push(w);
+      const k = l * dirs + d, reverse = d === 1;
+      const name = (n: string) => `${n}_l${l}${reverse ? '_reverse' : ''}`;
+      const param = (n: string) => snap.params.get(name(n))?.data ?? null;
+      const whr = param('weight_hr');
+      let whrT: Float64Array | null = null;
+      if (whr) {
+        whrT = new Float64Array(H * P);
+        transpose(P, H, whr, 0, whrT, 0);
+      }
+      wih.push(param('weight_ih')!);
+      whh.push(param('weight_hh')!);
+      let X = Xt;
+      if (reverse) {
+        X = new Float64Array(T * S * D);
+        reorder(Xt, D, 0, X, D, 0, D, T, S, true);
+      }
+      const dPreIh = new Float64Array(T * S * GH);
       const run: DirectionRun = {
-        layer: l, reverse: d === 1, D, X,
+        layer: l, reverse, D, X, B: S,
+        pre: new Float64Array(T * S * GH),
         Hs: new Float64Array((T + 1) * S * P),
-        Cs: lstm ? new Float64Array((T + 1) * S * H) : null,
-        acts: G > 1 ? new Float64Array(T * S * GH) : null,
-        tanhC: lstm ? new Float64Array(T * S * H) : null,
-        hRaw: config.projSize > 0 ? new Float64Array(T * S * H) : null,
-        hn: gru ? new Float64Array(T * S * H) : null,
-        dPreIh: new Float64Array(T * S * GH),
-        dPreHh: new Float64Array(0),
+        Cs: layout.cellState ? new Float64Array((T + 1) * S * H) : null,
+        acts: layout.acts ? new Float64Array(T * S * GH) : null,
+        aux: layout.aux ? new Float64Array(T * S * H) : null,
+        M: layout.projected ? new Float64Array(T * S * H) : null,
+        dPreIh,
+        dPreHh: cell.separateHh ? new Float64Array(T * S * GH) : dPreIh,
         inject: new Float64Array(T * S * P),
         dH: new Float64Array(T * S * P),
         dH0: new Float64Array(S * P),
-        dC0: lstm ? new Float64Array(S * H) : null,
+        dC0: layout.cellState ? new Float64Array(S * H) : null,
+        weights: { bhh: param('bias_hh'), whr, whrT },
       };
-      run.dPreHh = gru ? new Float64Array(T * S * GH) : run.dPreIh;
       runs.push(run);
-      gemmNT(T * S, GH, D, X, 0, w.wih, 0, preIh, 0, false);
-      if (w.bih) for (let r = 0; r < T * S; r++) for (let j = 0; j < GH; j++) preIh[r * GH + j] += w.bih[j];
-      const init = d === 1 ? T : 0;
-      run.Hs.set(snap.h0.subarray(k * S * P, (k + 1) * S * P), init * S * P);
-      if (run.Cs) run.Cs.set(snap.c0!.subarray(k * S * H, (k + 1) * S * H), init * S * H);
+      gemmNT(T * S, GH, D, X, 0, wih[k], 0, run.pre, 0, false);
+      const bih = param('bias_ih');
+      if (bih) for (let r = 0; r < T * S; r++) for (let j = 0; j < GH; j++) run.pre[r * GH + j] += bih[j];
+      run.Hs.set(snap.h0.subarray(k * S * P, (k + 1) * S * P), 0);
+      if (run.Cs) run.Cs.set(snap.c0!.subarray(k * S * H, (k + 1) * S * H), 0);
+      // W_hh packed once for the T per-step products W_hh h_{i−1}
+      const packed = new PackedOperand(GH, P);
+      packed.load(whh[k]);
       for (let i = 0; i < T; i++) {
-        const t = d === 1 ? T - 1 - i : i;
-        const prev = d === 1 ? t + 1 : t, out = d === 1 ? t : t + 1;
-        gemmNT(S, GH, P, run.Hs, prev * S * P, w.whh, 0, hh, 0, false);
-        cellForward(config, run, w, preIh, hh, t, prev, out, S, H, P);
+        gemmNTPacked(S, run.Hs, i * S * P, packed, hh, 0, false);
+        cell.forward(run, i, hh, run.weights, dims);
       }
-      const last = d === 1 ? 0 : T;
-      hN.set(run.Hs.subarray(last * S * P, (last + 1) * S * P), k * S * P);
-      if (cN) cN.set(run.Cs!.subarray(last * S * H, (last + 1) * S * H), k * S * H);
-      const outRows = d === 1 ? 0 : 1;
-      for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) next.set(run.Hs.subarray(((t + outRows) * S + s) * P, ((t + outRows) * S + s + 1) * P), (t * S + s) * dirs * P + d * P);
+      hN.set(run.Hs.subarray(T * S * P, (T + 1) * S * P), k * S * P);
+      if (cN) cN.set(run.Cs!.subarray(T * S * H, (T + 1) * S * H), k * S * H);
+      reorder(run.Hs.subarray(S * P), P, 0, next, W, d * P, P, T, S, reverse);
     }
-    X = next;
+    Xt = next;
   }
   // The output, batch first.
-  const output = new Float64Array(S * T * dirs * P);
-  const W = dirs * P;
-  for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) output.set(X.subarray((t * S + s) * W, (t * S + s + 1) * W), (s * T + t) * W);
+  const output = new Float64Array(S * T * W);
+  for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) output.set(Xt.subarray((t * S + s) * W, (t * S + s + 1) * W), (s * T + t) * W);
 
   // BPTT, top layer first. The top layer's injection is grad_output; a lower layer's is ∂L/∂(its output) from above.
   const grads = new Map<string, Tensor>();
   for (const { name, shape } of recurrentParamShapes(config)) grads.set(name, { shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
   const gradH0 = new Float64Array(K * S * P);
-  const gradC0 = lstm ? new Float64Array(K * S * H) : null;
-  let dOut = new Float64Array(T * S * W); // ∂L/∂(layer output) [T][S][dirs·P]
+  const gradC0 = layout.cellState ? new Float64Array(K * S * H) : null;
+  let dOut = new Float64Array(T * S * W); // ∂L/∂(layer output), time order [T][S][dirs·P]
   for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) dOut.set(snap.gradOutput.subarray((s * T + t) * W, (s * T + t + 1) * W), (t * S + s) * W);
+  const dXStep = new Float64Array(T * S * Math.max(config.inputSize, W));
   for (let l = L - 1; l >= 0; l--) {
-    const D = l === 0 ? config.inputSize : dirs * P;
+    const D = l === 0 ? config.inputSize : W;
     const dX = l > 0 ? new Float64Array(T * S * D) : null;
     for (let d = 0; d < dirs; d++) {
-      const k = l * dirs + d;
-      const run = runs[k], w = weights[k];
-      for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) run.inject.set(dOut.subarray((t * S + s) * W + d * P, (t * S + s) * W + (d + 1) * P), (t * S + s) * P);
-      backwardDirection(config, run, w, snap.gradHn.subarray(k * S * P, (k + 1) * S * P), snap.gradCn ? snap.gradCn.subarray(k * S * H, (k + 1) * S * H) : null, S, T, H, P);
+      const k = l * dirs + d, run = runs[k];
+      reorder(dOut, W, d * P, run.inject, P, 0, P, T, S, run.reverse);
+      backwardDirection(cell, dims, run, whh[k], snap.gradHn.subarray(k * S * P, (k + 1) * S * P), snap.gradCn ? snap.gradCn.subarray(k * S * H, (k + 1) * S * H) : null, T);
       gradH0.set(run.dH0, k * S * P);
       if (gradC0) gradC0.set(run.dC0!, k * S * H);
-      const sfx = `l${l}${d === 1 ? '_reverse' : ''}`;
-      const g = (n: string) => grads.get(`${n}_${sfx}`)?.data;
+      const g = (n: string) => grads.get(`${n}_l${l}${run.reverse ? '_reverse' : ''}`)?.data;
       gemmTNAcc(GH, D, T * S, run.dPreIh, 0, run.X, 0, g('weight_ih')!, 0);
-      const prevRows = d === 1 ? 1 : 0;
-      gemmTNAcc(GH, P, T * S, run.dPreHh, 0, run.Hs, prevRows * S * P, g('weight_hh')!, 0);
-      if (config.bias) {
-        const gbi = g('bias_ih')!, gbh = g('bias_hh')!;
+      gemmTNAcc(GH, P, T * S, run.dPreHh, 0, run.Hs, 0, g('weight_hh')!, 0);
+      const gbi = g('bias_ih'), gbh = g('bias_hh');
+      if (gbi && gbh) {
         for (let r = 0; r < T * S; r++) {
           for (let j = 0; j < GH; j++) {
             gbi[j] += run.dPreIh[r * GH + j];
@@ -230,149 +221,51 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
           }
         }
       }
-      if (config.projSize > 0) {
-        gemmTNAcc(P, H, T * S, run.dH, 0, run.hRaw!, 0, g('weight_hr')!, 0);
+      // ∂L/∂W_hr = Σ ∂L/∂h_t ⊗ m_t
+      if (run.M) gemmTNAcc(P, H, T * S, run.dH, 0, run.M, 0, g('weight_hr')!, 0);
+      if (dX) {
+        const wihT = new Float64Array(D * GH);
+        transpose(GH, D, wih[k], 0, wihT, 0);
+        gemmNT(T * S, D, GH, run.dPreIh, 0, wihT, 0, dXStep, 0, false);
+        reorder(dXStep, D, 0, dX, D, 0, D, T, S, run.reverse, true);
       }
-      if (dX) gemmNT(T * S, D, GH, run.dPreIh, 0, w.wihT, 0, dX, 0, true);
     }
     if (dX) dOut = dX;
   }
-  return { config, S, T, H, P, G, params: snap.params, gradHn: snap.gradHn, runs, output, hN, cN, grads, gradH0, gradC0 };
-}
-
-// The cell equations below follow PyTorch's (gate order i,f,g,o for LSTM; r,z,n for GRU with r applied to
-// W_hn h + b_hn), as src/engine/network.ts does for the engine's own models.
-
-function cellForward(config: RecurrentConfig, run: DirectionRun, w: Weights, preIh: Float64Array, hh: Float64Array, t: number, prev: number, out: number, S: number, H: number, P: number): void {
-  const mode = config.mode;
-  const G = gatesOf(mode), GH = G * H;
-  const bhh = w.bhh;
-  const Hs = run.Hs;
-  for (let s = 0; s < S; s++) {
-    const pOff = (t * S + s) * GH, hb = s * GH;
-    const ho = (out * S + s) * P, hp = (prev * S + s) * P;
-    const u = (t * S + s) * H;
-    if (mode === 'RNN_TANH' || mode === 'RNN_RELU') {
-      for (let i = 0; i < H; i++) {
-        const a = preIh[pOff + i] + hh[hb + i] + (bhh ? bhh[i] : 0);
-        Hs[ho + i] = mode === 'RNN_RELU' ? (a > 0 ? a : 0) : Math.tanh(a);
-      }
-    } else if (mode === 'LSTM') {
-      const acts = run.acts!, Cs = run.Cs!, tanhC = run.tanhC!;
-      for (let j = 0; j < GH; j++) {
-        const a = preIh[pOff + j] + hh[hb + j] + (bhh ? bhh[j] : 0);
-        acts[pOff + j] = j >= 2 * H && j < 3 * H ? Math.tanh(a) : sigmoid(a);
-      }
-      const co = (out * S + s) * H, cp = (prev * S + s) * H;
-      const raw = run.hRaw;
-      for (let i = 0; i < H; i++) {
-        const ig = acts[pOff + i], fg = acts[pOff + H + i], gg = acts[pOff + 2 * H + i], og = acts[pOff + 3 * H + i];
-        const c = fg * Cs[cp + i] + ig * gg;
-        Cs[co + i] = c;
-        const tc = Math.tanh(c);
-        tanhC[u + i] = tc;
-        if (raw) raw[u + i] = og * tc;
-        else Hs[ho + i] = og * tc;
-      }
-    } else {
-      const acts = run.acts!, hn = run.hn!;
-      for (let i = 0; i < H; i++) {
-        const r = sigmoid(preIh[pOff + i] + hh[hb + i] + (bhh ? bhh[i] : 0));
-        const z = sigmoid(preIh[pOff + H + i] + hh[hb + H + i] + (bhh ? bhh[H + i] : 0));
-        const hnv = hh[hb + 2 * H + i] + (bhh ? bhh[2 * H + i] : 0);
-        const n = Math.tanh(preIh[pOff + 2 * H + i] + r * hnv);
-        acts[pOff + i] = r;
-        acts[pOff + H + i] = z;
-        acts[pOff + 2 * H + i] = n;
-        hn[u + i] = hnv;
-        Hs[ho + i] = (1 - z) * n + z * Hs[hp + i];
-      }
-    }
-  }
-  // proj_size: h_t = W_hr (o ⊙ tanh c_t)
-  if (run.hRaw) gemmNT(S, P, H, run.hRaw, t * S * H, w.whr!, 0, Hs, out * S * P, false);
+  return { config, cell, dims, S, T, H, P, G, params: snap.params, gradHn: snap.gradHn, runs, output, hN, cN, grads, gradH0, gradC0 };
 }
 
 /**
- * BPTT through one direction of one layer, in its own time order reversed, starting from ∂L/∂h_n (and ∂L/∂c_n) and
- * adding run.inject at every step. Leaves ∂L/∂h_t in run.dH, the pre-activation gradients, and ∂L/∂h0, ∂L/∂c0.
+ * BPTT through one direction of one layer, from its last step down, starting from ∂L/∂h_n (and ∂L/∂c_n) and adding
+ * run.inject at every step. Leaves ∂L/∂h in run.dH, the pre-activation gradients, and ∂L/∂h0, ∂L/∂c0.
  */
-function backwardDirection(config: RecurrentConfig, run: DirectionRun, w: Weights, gradHn: Float64Array, gradCn: Float64Array | null, S: number, T: number, H: number, P: number): void {
-  const mode = config.mode;
-  const G = gatesOf(mode), GH = G * H;
-  const reverse = run.reverse;
-  let dh = Float64Array.from(gradHn); // ∂L/∂h at the current step [S][P]
-  let dc = gradCn ? Float64Array.from(gradCn) : new Float64Array(S * H);
-  let dhPrev = new Float64Array(S * P), dcPrev = new Float64Array(S * H);
-  const dRaw = run.hRaw ? new Float64Array(S * H) : null;
-  const sIh = new Float64Array(S * GH);
-  const sHh = mode === 'GRU' ? new Float64Array(S * GH) : sIh;
+function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: Float64Array, gradHn: Float64Array, gradCn: Float64Array | null, T: number): void {
+  const { H, P } = dims;
+  const S = run.B, GH = cell.G * H;
+  const whhT = new Float64Array(P * GH);
+  transpose(GH, P, whh, 0, whhT, 0);
+  const packed = new PackedOperand(P, GH);
+  packed.load(whhT);
+  let dh: Float64Array = Float64Array.from(gradHn);
+  let dc: Float64Array = gradCn ? Float64Array.from(gradCn) : new Float64Array(S * H);
+  const dIh = new Float64Array(S * GH);
+  const out: CellGrads = { dIh, dHh: cell.separateHh ? new Float64Array(S * GH) : dIh, dhPrev: new Float64Array(S * P), dcPrev: new Float64Array(S * H), scratch: new Float64Array(S * H) };
   for (let i = T - 1; i >= 0; i--) {
-    const t = reverse ? T - 1 - i : i;
-    const prev = reverse ? t + 1 : t, out = reverse ? t : t + 1;
-    const base = t * S * P;
+    const base = i * S * P;
     for (let j = 0; j < S * P; j++) {
       dh[j] += run.inject[base + j];
       run.dH[base + j] = dh[j];
     }
-    // through the projection: ∂L/∂(o ⊙ tanh c) = ∂L/∂h · W_hr
-    const dhCell = dRaw ?? dh;
-    if (dRaw) gemmNT(S, H, P, dh, 0, w.whrT!, 0, dRaw, 0, false);
-    cellBackward(mode, run, t, prev, out, S, H, P, dhCell, dc, dhPrev, dcPrev, sIh, sHh);
-    run.dPreIh.set(sIh, t * S * GH);
-    if (run.dPreHh !== run.dPreIh) run.dPreHh.set(sHh, t * S * GH);
-    // ∂L/∂h_{t−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-    gemmNT(S, P, GH, sHh, 0, w.whhT, 0, dhPrev, 0, mode === 'GRU');
-    [dh, dhPrev] = [dhPrev, dh];
-    [dc, dcPrev] = [dcPrev, dc];
+    cell.backward(run, i, dh, dc, run.weights, dims, out);
+    run.dPreIh.set(out.dIh, i * S * GH);
+    if (run.dPreHh !== run.dPreIh) run.dPreHh.set(out.dHh, i * S * GH);
+    // ∂L/∂h_{i−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
+    gemmNTPacked(S, out.dHh, 0, packed, out.dhPrev, 0, cell.directPrev);
+    [dh, out.dhPrev] = [out.dhPrev, dh];
+    [dc, out.dcPrev] = [out.dcPrev, dc];
   }
   run.dH0.set(dh);
   if (run.dC0) run.dC0.set(dc);
-}
-
-function cellBackward(mode: RecurrentConfig['mode'], run: DirectionRun, t: number, prev: number, out: number, S: number, H: number, P: number,
-  dh: Float64Array, dc: Float64Array, dhPrev: Float64Array, dcPrev: Float64Array, sIh: Float64Array, sHh: Float64Array): void {
-  const G = gatesOf(mode), GH = G * H;
-  for (let s = 0; s < S; s++) {
-    const o = s * H, so = s * GH, u = (t * S + s) * H, g0 = (t * S + s) * GH;
-    if (mode === 'RNN_TANH' || mode === 'RNN_RELU') {
-      const Hs = run.Hs, ho = (out * S + s) * P;
-      for (let i = 0; i < H; i++) {
-        const h = Hs[ho + i];
-        sIh[so + i] = dh[o + i] * (mode === 'RNN_RELU' ? (h > 0 ? 1 : 0) : 1 - h * h);
-      }
-    } else if (mode === 'LSTM') {
-      const acts = run.acts!, Cs = run.Cs!, tanhC = run.tanhC!;
-      const cp = (prev * S + s) * H;
-      for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i], og = acts[g0 + 3 * H + i];
-        const tc = tanhC[u + i];
-        const dhi = dh[o + i];
-        const dct = dc[o + i] + dhi * og * (1 - tc * tc);
-        sIh[so + i] = dct * gg * ig * (1 - ig);
-        sIh[so + H + i] = dct * Cs[cp + i] * fg * (1 - fg);
-        sIh[so + 2 * H + i] = dct * ig * (1 - gg * gg);
-        sIh[so + 3 * H + i] = dhi * tc * og * (1 - og);
-        dcPrev[o + i] = dct * fg;
-      }
-    } else {
-      const acts = run.acts!, hn = run.hn!, Hs = run.Hs, hp = (prev * S + s) * P;
-      for (let i = 0; i < H; i++) {
-        const r = acts[g0 + i], z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
-        const dhi = dh[o + i];
-        const dnPre = dhi * (1 - z) * (1 - n * n);
-        const drPre = dnPre * hn[u + i] * r * (1 - r);
-        const dzPre = dhi * (Hs[hp + i] - n) * z * (1 - z);
-        sIh[so + i] = drPre;
-        sIh[so + H + i] = dzPre;
-        sIh[so + 2 * H + i] = dnPre;
-        sHh[so + i] = drPre;
-        sHh[so + H + i] = dzPre;
-        sHh[so + 2 * H + i] = dnPre * r;
-        dhPrev[o + i] = dhi * z;
-      }
-    }
-  }
 }
 
 /** Relative error of a replayed tensor against the recorded one: ‖a − b‖_∞ / max(‖b‖_∞, tiny). */

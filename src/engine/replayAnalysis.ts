@@ -6,7 +6,7 @@
 // Network step i is time T−1−i), the loss reaching the layer's output as the injection. With proj_size the layer is
 // the equivalent LSTM on m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t, so W_hh h_{t−1} = (W_hh W_hr) m_{t−1}): its recurrent
 // matrix is W_hh·W_hr and the gradients it shows are ∂L/∂m_t = W_hrᵀ ∂L/∂h_t.
-import type { AnalysisResult, CellKind, GateName, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
+import type { AnalysisResult, CellKind, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import { flowStepBudget, stepGainStepBudget, ALIVE_THRESHOLD, DEFAULT_FLOW_BUDGET } from './analyze';
 import { computeFlow, spectralOf, stepGainOf, stepJacobians } from './diagnostics';
 import { gemmNT } from './linalg';
@@ -53,29 +53,22 @@ export function traceModel(config: RecurrentConfig, T: number): ResolvedModel {
   };
 }
 
-const GATES: Record<'lstm' | 'gru', GateName[]> = { lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
-
 /**
- * A one-layer Network holding row 0 of one direction of the replay, ready for the diagnostics: states, gate
- * activations and the injected gradient in the direction's own time order. `m` maps the replay's time t to step i.
+ * A one-layer Network holding row 0 of one direction of the replay, ready for the diagnostics: its tape in the
+ * direction's step order (see replay.ts) and the gradient reaching the layer's output as the injection.
  */
-function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { net: Network; dH: Float64Array; whh: Float64Array } {
+function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { net: Network; dH: Float64Array } {
   const { config, S, T, H, P, G } = run;
   const GH = G * H;
-  const proj = config.projSize > 0;
   const sfx = `l${dir.layer}${dir.reverse ? '_reverse' : ''}`;
   const params = run.params;
   const whhRecorded = params.get(`weight_hh_${sfx}`)!.data;
+  const whr = dir.weights.whr; // P × H, with proj_size
   let whh = whhRecorded;
-  let whr: Float64Array | null = null;
-  if (proj) {
-    const w = params.get(`weight_hr_${sfx}`)!.data; // P × H
-    whr = w;
-    // W_hh (GH × P) · W_hr (P × H): gemmNT wants the right operand as rows, W_hrᵀ (H × P)
-    const whrT = new Float64Array(H * P);
-    for (let p = 0; p < P; p++) for (let j = 0; j < H; j++) whrT[j * P + p] = w[p * H + j];
+  if (whr) {
+    // W_hh (GH × P) · W_hr (P × H): gemmNT takes the right operand as rows, W_hrᵀ (H × P)
     whh = new Float64Array(GH * H);
-    gemmNT(GH, H, P, whhRecorded, 0, whrT, 0, whh, 0, false);
+    gemmNT(GH, H, P, whhRecorded, 0, dir.weights.whrT!, 0, whh, 0, false);
   }
   const model: ResolvedModel = { ...traceModel(config, T), inputSize: dir.D, layers: 1, outputSize: 1 };
   const zeros = (n: number) => new Float64Array(n);
@@ -88,32 +81,21 @@ function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { n
     ['fc.bias', { shape: [1], data: zeros(1) }],
   ]));
   net.ensure(T, 1);
+  net.cellWeights(0).bhh = dir.weights.bhh;
   const lb = net.layers[0];
-  const timeOf = (i: number) => (dir.reverse ? T - 1 - i : i);
-  // states: step i reads state i and writes state i + 1 (the replay's Hs rows are in time order, see replay.ts)
-  const stateRow = (i: number) => (dir.reverse ? T - i : i);
-  const state = (i: number, into: Float64Array, off: number) => {
-    const k = stateRow(i);
-    if (!proj) into.set(dir.Hs.subarray(k * S * P, k * S * P + P), off);
-    else if (k === (dir.reverse ? T : 0)) {
-      // m_{−1} does not exist (h0 need not be W_hr times anything): taken as 0. Only the ∂(W_hh·W_hr) split reads it,
-      // in its term at k = 0.
-      into.fill(0, off, off + H);
-    } else {
-      const t = dir.reverse ? k : k - 1;
-      into.set(dir.hRaw!.subarray(t * S * H, t * S * H + H), off);
-    }
+  const row = (src: Float64Array, width: number, blocks: number, dst: Float64Array, skip = 0) => {
+    for (let i = 0; i < blocks; i++) dst.set(src.subarray((i * S) * width, (i * S) * width + width), (i + skip) * width);
   };
-  for (let i = 0; i <= T; i++) state(i, lb.Hs, i * H);
-  if (lb.Cs) for (let i = 0; i <= T; i++) lb.Cs.set(dir.Cs!.subarray(stateRow(i) * S * H, stateRow(i) * S * H + H), i * H);
-  for (let i = 0; i < T; i++) {
-    const t = timeOf(i);
-    if (lb.acts) lb.acts.set(dir.acts!.subarray(t * S * GH, t * S * GH + GH), i * GH);
-    if (lb.tanhC) lb.tanhC.set(dir.tanhC!.subarray(t * S * H, t * S * H + H), i * H);
-    if (lb.hn) lb.hn.set(dir.hn!.subarray(t * S * H, t * S * H + H), i * H);
-  }
-  // The loss reaching the layer's output at each step; ∂L/∂h_n arrives at the last step processed. In the projected
-  // case both live in m-space: W_hrᵀ g.
+  // states: block 0 is the initial state; with proj_size the state is m (block 0: m_{−1} does not exist, h0 need not
+  // be W_hr times anything; taken as 0, read only by the ∂(W_hh·W_hr) split's term at the first step)
+  if (dir.M) row(dir.M, H, T, lb.Hs, 1);
+  else row(dir.Hs, P, T + 1, lb.Hs);
+  if (lb.Cs && dir.Cs) row(dir.Cs, H, T + 1, lb.Cs);
+  if (lb.acts && dir.acts) row(dir.acts, GH, T, lb.acts);
+  if (lb.aux && dir.aux) row(dir.aux, H, T, lb.aux);
+  row(dir.pre, GH, T, lb.pre);
+  // The loss reaching the layer's output at each step; ∂L/∂h_n arrives after the last step. With proj_size both live
+  // in m-space: W_hrᵀ g.
   const toM = (g: Float64Array, gOff: number, into: Float64Array, off: number) => {
     if (!whr) into.set(g.subarray(gOff, gOff + P), off);
     else for (let j = 0; j < H; j++) {
@@ -123,37 +105,34 @@ function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { n
     }
   };
   const dH = new Float64Array(T * H);
-  const scratch = new Float64Array(H);
+  const last = new Float64Array(H);
   for (let i = 0; i < T; i++) {
-    const t = timeOf(i);
-    toM(dir.inject, t * S * P, lb.inject, i * H);
-    toM(dir.dH, t * S * P, dH, i * H);
+    toM(dir.inject, i * S * P, lb.inject, i * H);
+    toM(dir.dH, i * S * P, dH, i * H);
   }
-  toM(gradHn, 0, scratch, 0);
-  for (let j = 0; j < H; j++) lb.inject[(T - 1) * H + j] += scratch[j];
-  // the transposes the flow rows multiply with (Network.backward refreshes them; here nothing else runs backward)
+  toM(gradHn, 0, last, 0);
+  for (let j = 0; j < H; j++) lb.inject[(T - 1) * H + j] += last[j];
+  // the transposes the flow rows multiply with (Network.backward refreshes them; here nothing runs backward)
   (net as unknown as { refreshTransposes(): void }).refreshTransposes();
-  return { net, dH, whh };
+  return { net, dH };
 }
 
-function rowMat(src: Float64Array, T: number, S: number, W: number, stepOf: (i: number) => number, rows = T, off = 0): Mat {
-  const data = new Float64Array(rows * W);
-  for (let i = 0; i < rows; i++) data.set(src.subarray(off + stepOf(i) * S * W, off + stepOf(i) * S * W + W), i * W);
-  return { rows, cols: W, data };
-}
-
-/** Row 0 of one direction as the views' LayerTrace (time order): h_t, ∂L/∂h_t, c_t, gates. */
+/** Row 0 of one direction as the views' LayerTrace (its step order): h, ∂L/∂h, c, gates. */
 function layerTrace(run: ReplayRun, dir: DirectionRun): LayerTrace {
-  const { config, S, T, H, P, G } = run;
-  const cell = cellOf(config);
-  const out = dir.reverse ? 0 : 1;
-  const trace: LayerTrace = { hidden: rowMat(dir.Hs, T, S, P, (t) => t + out), dLdh: rowMat(dir.dH, T, S, P, (t) => t) };
-  if (dir.Cs) trace.cell = rowMat(dir.Cs, T, S, H, (t) => t + out);
-  if (cell !== 'rnn' && dir.acts) {
+  const { S, T, H, P, G, cell } = run;
+  const pick = (src: Float64Array, width: number, skip: number): Mat => {
+    const data = new Float64Array(T * width);
+    for (let i = 0; i < T; i++) data.set(src.subarray(((i + skip) * S) * width, ((i + skip) * S) * width + width), i * width);
+    return { rows: T, cols: width, data };
+  };
+  const trace: LayerTrace = { hidden: pick(dir.Hs, P, 1), dLdh: pick(dir.dH, P, 0) };
+  if (dir.Cs) trace.cell = pick(dir.Cs, H, 1);
+  if (cell.gates.length > 0 && dir.acts) {
+    const acts = pick(dir.acts, G * H, 0).data;
     trace.gates = {};
-    GATES[cell].forEach((g, k) => {
+    cell.gates.forEach((g, k) => {
       const data = new Float64Array(T * H);
-      for (let t = 0; t < T; t++) data.set(dir.acts!.subarray(t * S * G * H + k * H, t * S * G * H + (k + 1) * H), t * H);
+      for (let i = 0; i < T; i++) data.set(acts.subarray(i * G * H + k * H, i * G * H + (k + 1) * H), i * H);
       trace.gates![g] = { rows: T, cols: H, data };
     });
   }
@@ -161,9 +140,10 @@ function layerTrace(run: ReplayRun, dir: DirectionRun): LayerTrace {
 }
 
 /**
- * The Result of a replay for one layer and direction. Flow rows and steps are in the direction's time order turned
- * back into time: the flow matrix's row t holds ‖∂ℓ_t/∂h_k‖ for the k the gradient of ℓ_t reaches (k ≤ t forward;
- * for a reverse direction, k ≥ t, stored at index t − k … reversed: see `flowOrder` in the meta notes).
+ * The Result of a replay for one layer and direction (default: the last layer, forward), on recorded row 0. Every
+ * per-step array is in the direction's step order: step i is time i forward, time T−1−i in a reverse direction, so
+ * the flow matrix's row i holds ‖∂ℓ_i/∂h_k‖ for the steps k ≤ i the gradient of ℓ_i travels back through in either.
+ * `loss` and `lossPerStep` are NaN: the loss is the user's, known only through the gradients reaching the layer.
  */
 export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): AnalysisResult {
   const now = options.now ?? (() => 0);
@@ -176,7 +156,7 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
   const dir = run.runs[k];
   const H = run.H;
   const { net, dH } = networkOf(run, dir, run.gradHn.subarray(k * S * run.P, (k + 1) * S * run.P));
-  const shape = { cell: net.cell, hidden: H, layers: 1, inputSize: dir.D, outputSize: 1 };
+  const shape = { cell: net.kind, hidden: H, layers: 1, inputSize: dir.D, outputSize: 1 };
   const lossSteps: number[] = [];
   for (let i = 0; i < T; i++) {
     let any = false;
@@ -209,8 +189,8 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
   const lb = net.layers[0];
   const shown: LayerTrace = { hidden: { rows: T, cols: H, data: lb.Hs.slice(H, (T + 1) * H) }, dLdh: { rows: T, cols: H, data: dH } };
   if (lb.Cs) shown.cell = { rows: T, cols: H, data: lb.Cs.slice(H, (T + 1) * H) };
-  if (lb.acts && net.cell !== 'rnn') {
-    const names = GATES[net.cell], GH = names.length * H;
+  if (lb.acts && net.cell.gates.length > 0) {
+    const names = net.cell.gates, GH = names.length * H;
     shown.gates = {};
     names.forEach((g, j) => {
       const data = new Float64Array(T * H);
@@ -220,10 +200,7 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
   }
   const layers = config.numLayers > 1 ? run.runs.filter((r) => !r.reverse).map((r) => layerTrace(run, r)) : undefined;
   const input: Mat = { rows: T, cols: dir.D, data: new Float64Array(T * dir.D) };
-  for (let i = 0; i < T; i++) {
-    const t = reverse ? T - 1 - i : i;
-    input.data.set(dir.X.subarray(t * S * dir.D, t * S * dir.D + dir.D), i * dir.D);
-  }
+  for (let i = 0; i < T; i++) input.data.set(dir.X.subarray(i * S * dir.D, i * S * dir.D + dir.D), i * dir.D);
   return {
     model: traceModel(config, T),
     loss: NaN,

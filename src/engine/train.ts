@@ -5,8 +5,9 @@ import type { Dataset, ParamSet, SequenceData } from './types';
 import { Network } from './network';
 import { Optimizer, clipGradients } from './optim';
 import { Rng } from './rng';
-import { allFinite, block } from './linalg';
+import { allFinite } from './linalg';
 import { sigmaMax, spectralRadius } from './eigen';
+import { candidateBlock, cellOf } from './cells';
 
 export interface StepReport {
   /** Loss of the batch: Σ_t ℓ_t, averaged over its sequences (the objective whose gradient is taken). */
@@ -115,7 +116,7 @@ export class Trainer {
   spectral(): { radius: number; sigmaMax: number } {
     const H = this.model.hidden;
     const W = this.params.get(`rnn.weight_hh_l${this.model.layers - 1}`)!.data;
-    const M = this.model.cell === 'rnn' ? W : block(W, H, 2 * H, H);
+    const M = candidateBlock(cellOf(this.model.cell), W, H);
     const or = (f: () => number) => {
       try {
         return f();

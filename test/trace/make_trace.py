@@ -4,9 +4,10 @@ This is the test suite's own writer, independent of python/unroll_trace: it reco
 holds (the recorded rows' share of a batch-mean loss, their output gradients, and autograd's parameter gradients and
 ∂L/∂h0 for the same rows), so the replay is checked against PyTorch whatever the tracer does.
 
-usage: make_trace.py OUTDIR NAME '{"mode": "LSTM", ...options}'
+usage: make_trace.py OUTDIR '[{"name": "lstm", "mode": "LSTM", ...options}, ...]'   (one Python start for all)
 options: mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size,
-         dtype (float32|float64), T, batch, rows, h0 (given|none), steps (list of training steps), seed
+         dtype (float32|float64), T, batch, rows, h0 (given|none), steps (list of training steps), seed,
+         skew (multiply the recorded grad.weight_hh_l0 by 1 + skew: a trace the replay must refuse)
 """
 import json
 import os
@@ -60,7 +61,12 @@ def build(cfg):
 
 
 def main():
-    outdir, name, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    outdir, specs = sys.argv[1], json.loads(sys.argv[2])
+    for spec in specs:
+        print(write_trace(outdir, spec["name"], spec))
+
+
+def write_trace(outdir, name, options):
     torch.manual_seed(options.get("seed", 0))
     dtype = torch.float64 if options.get("dtype") == "float64" else torch.float32
     module, config = build(options)
@@ -139,6 +145,8 @@ def main():
             tensors["grad.h0"] = got[len(params)]
             if lstm:
                 tensors["grad.c0"] = got[len(params) + 1]
+        if options.get("skew"):
+            tensors["grad.weight_hh_l0"] = tensors["grad.weight_hh_l0"] * (1 + options["skew"])
         opt.step()
         approx = f"dropout {config['dropout']} between layers" if config["dropout"] > 0 and config["num_layers"] > 1 else ""
         metadata = {
@@ -161,7 +169,7 @@ def main():
         index.write(json.dumps({"step": step, "file": file, "loss": float(loss), "time": metadata["time"], "rows": S}) + "\n")
         index.flush()
     index.close()
-    print(folder)
+    return folder
 
 
 if __name__ == "__main__":

@@ -74,6 +74,10 @@ describe('trace replay words', () => {
     // A check marked ok whose error is above its bound, or not finite, is still a mismatch: never hidden.
     assert.equal(replayState(check({ ok: true, maxRelErr: 2e-5 })), 'mismatch');
     assert.equal(replayState(check({ ok: true, maxRelErr: NaN })), 'mismatch');
+    // The gradients may agree while the forward pass does not (a module other than the recorded config): a mismatch.
+    const forward = traced({ forward: { maxRelErr: 0.4, compared: [{ name: 'output', relErr: 0.4 }], ok: false } });
+    assert.equal(replayState(forward.replay!), 'mismatch');
+    assert.match(replaySentence(forward)!, /^⚠ Replay of PyTorch step 1200 \(rank 0 of 2\): the replayed forward pass does NOT match PyTorch's: relative error 4e-01 in output/);
   });
 
   it('flags an approximate replay (dropout between layers) even when its error is within the bound', () => {

@@ -4,7 +4,8 @@ import { InputError } from '../../src/data/errors';
 import type { TrainPoint } from '../../src/protocol/result';
 import { FromWorkerType, ToWorkerType } from '../../src/protocol/messages';
 import { createJobHandler } from '../../src/worker/handler';
-import { runCompare } from '../../src/worker/jobs';
+import { runAnalyze, runCompare } from '../../src/worker/jobs';
+import { AnalysisCache } from '../../src/engine';
 import { memoryFiles } from './data/helpers';
 
 const settings = { maxSteps: 512, flowBudget: 1, defaultCell: 'rnn' as const, maxMemoryMB: 2048, maxWork: 30 };
@@ -129,5 +130,17 @@ describe('the worker handler: compare with training', () => {
     await done;
     assert.equal(posted[posted.length - 1].type, FromWorkerType.Cancelled);
     assert.ok(posted.filter((m) => m.type === FromWorkerType.Progress).length < 10, 'stopped within a few epochs');
+  });
+});
+
+describe('runAnalyze with the thread\'s AnalysisCache', () => {
+  it('a re-analysis of unchanged weights reuses the network and ρ/σ_max; another cell gets its own', async () => {
+    const cache = new AnalysisCache();
+    const first = await runAnalyze(source, settings, files(), undefined, undefined, cache);
+    const again = await runAnalyze(source, settings, files(), undefined, undefined, cache);
+    assert.deepEqual(cache.made, { networks: 1, spectra: 1 });
+    assert.deepEqual(again.result.spectral, first.result.spectral);
+    await runAnalyze(source, settings, files(), 'lstm', undefined, cache);
+    assert.deepEqual(cache.made, { networks: 2, spectra: 2 });
   });
 });

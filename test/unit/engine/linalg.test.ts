@@ -2,14 +2,15 @@
 // multiple of 4, K even), the two-row and one-row JavaScript tiles and their leftover columns, offsets, accumulation,
 // gemmTNAcc's slicing of long sums and gemmNTPacked (a packed B, any number of rows). Also σ_max's tridiagonal
 // bisection against the general eigenvalue routine, ρ and σ_max from the WebAssembly kernel against the JavaScript
-// reference (and the committed kernel against its AssemblyScript source), and spectralOf's reuse of ρ and σ_max for
-// an unchanged W_hh.
+// reference (and the committed kernel against its AssemblyScript source), and spectralOf's reuse of ρ and σ_max (through an
+// AnalysisCache) for an unchanged W_hh.
 import assert from 'node:assert/strict';
 import { PackedOperand, gemmNNAcc, gemmNT, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { spectralOf } from '../../../src/engine/diagnostics';
 import { Network } from '../../../src/engine/network';
+import { AnalysisCache } from '../../../src/engine/cache';
 import { initParams } from '../../../src/engine/params';
 import { model } from './helpers';
 import { Rng } from '../../../src/engine/rng';
@@ -162,21 +163,34 @@ describe('dense kernels', () => {
     assert.ok(text.includes(`'${KERNELS_WASM_BASE64}'`), 'src/engine/kernelsWasm.ts is stale: run npm run wasm');
   });
 
-  it('spectralOf reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
-    for (const cell of ['rnn', 'lstm'] as const) {
+  it('spectralOf with a cache reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
+    for (const cell of ['rnn', 'lstm', 'gru'] as const) {
       const m = model({ cell, hidden: 12 });
       const p = initParams(m);
       const W = p.get('rnn.weight_hh_l0')!.data;
-      const block = () => (cell === 'rnn' ? W : W.slice(2 * 144, 3 * 144));
-      const check = () => {
-        const s = spectralOf(new Network(m, p));
+      const candidate = cell === 'rnn' ? 0 : 2; // RNN's whole W_hh, LSTM's g block, GRU's n block
+      const block = () => W.slice(candidate * 144, (candidate + 1) * 144);
+      const cache = new AnalysisCache();
+      const check = (made: number) => {
+        const s = spectralOf(new Network(m, p), null, cache);
         assert.equal(s.radius, spectralRadius(block(), 12));
         assert.equal(s.sigmaMax, sigmaMax(block(), 12, 12));
+        assert.equal(cache.made.spectra, made, `${cell}: ρ and σ_max computed ${cache.made.spectra} times, expected ${made}`);
       };
-      check();
-      check();
-      W[(cell === 'rnn' ? 0 : 2 * 144) + 5] += 0.25; // inside the matrix spectralOf reads
-      check();
+      check(1);
+      check(1); // unchanged: reused
+      W[candidate * 144 + 5] += 0.25; // inside the matrix spectralOf reads
+      check(2);
+      W[candidate * 144 + 5] = -W[candidate * 144 + 5]; // a sign bit only
+      check(3);
+      if (cell !== 'rnn') {
+        W[0] += 1; // another gate's block: not the matrix reported
+        check(3);
+      }
+      // a second cache knows nothing of the first: no state outside the cache object
+      const other = new AnalysisCache();
+      spectralOf(new Network(m, p), null, other);
+      assert.equal(other.made.spectra, 1);
     }
   });
 });

@@ -1,0 +1,105 @@
+// The GRU cell, as nn.GRU (gate order r, z, n):
+//   r, z = σ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) (their blocks), n = tanh(W_in x_t + b_in + r ⊙ (W_hn h_{t−1} + b_hn)),
+//   h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
+// Two things set it apart: the candidate's recurrent pre-activation is scaled by r (so ∂/∂(W_hh h + b_hh) differs from
+// ∂/∂(W_ih x + b_ih): `separateHh`), and h_{t−1} reaches h_t directly through z (`directPrev`).
+import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
+import { sigmoid, standardParams } from './common';
+
+export const gru: Cell = {
+  kind: 'gru',
+  G: 3,
+  gates: ['r', 'z', 'n'],
+  candidate: 2,
+  separateHh: true,
+  directPrev: true,
+  tape: () => ({ cellState: false, acts: true, aux: true, projected: false }),
+  // gate activations and W_hn h + b_hn (tape), the separate ∂/∂(recurrent pre-activations), the Result's copies of the gates
+  extraDoublesPerStep: (H) => 3 * H + H + 3 * H + 3 * H,
+  params: (l, D, dims, bias) => standardParams(3, l, D, dims, bias),
+  initBiases: () => undefined,
+
+  forward(tape: Tape, t: number, hh: Float64Array, w: CellWeights, { H }: CellDims): void {
+    const { B, pre, Hs } = tape;
+    const acts = tape.acts!, hn = tape.aux!;
+    const bhh = w.bhh;
+    const GH = 3 * H;
+    for (let b = 0; b < B; b++) {
+      const g0 = (t * B + b) * GH;
+      const hb = b * GH;
+      const s = (t * B + b) * H; // this step's per-unit caches, and h_{t−1} in Hs
+      const ho = ((t + 1) * B + b) * H;
+      for (let i = 0; i < H; i++) {
+        const r = sigmoid(bhh ? pre[g0 + i] + hh[hb + i] + bhh[i] : pre[g0 + i] + hh[hb + i]);
+        const z = sigmoid(bhh ? pre[g0 + H + i] + hh[hb + H + i] + bhh[H + i] : pre[g0 + H + i] + hh[hb + H + i]);
+        const hnv = bhh ? hh[hb + 2 * H + i] + bhh[2 * H + i] : hh[hb + 2 * H + i];
+        const n = Math.tanh(pre[g0 + 2 * H + i] + r * hnv);
+        acts[g0 + i] = r;
+        acts[g0 + H + i] = z;
+        acts[g0 + 2 * H + i] = n;
+        hn[s + i] = hnv;
+        Hs[ho + i] = (1 - z) * n + z * Hs[s + i];
+      }
+    }
+  },
+
+  backward(tape: Tape, t: number, dh: Float64Array, _dc: Float64Array, _w: CellWeights, { H }: CellDims, out: CellGrads): void {
+    const { B, Hs } = tape;
+    const acts = tape.acts!, hn = tape.aux!;
+    const { dIh, dHh, dhPrev } = out;
+    const GH = 3 * H;
+    for (let b = 0; b < B; b++) {
+      const g0 = (t * B + b) * GH;
+      const s = (t * B + b) * H;
+      const o = b * H, so = b * GH;
+      for (let i = 0; i < H; i++) {
+        const r = acts[g0 + i], z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
+        const dhi = dh[o + i];
+        const dnPre = dhi * (1 - z) * (1 - n * n);
+        const drPre = dnPre * hn[s + i] * r * (1 - r);
+        const dzPre = dhi * (Hs[s + i] - n) * z * (1 - z);
+        dIh[so + i] = drPre;
+        dIh[so + H + i] = dzPre;
+        dIh[so + 2 * H + i] = dnPre;
+        dHh[so + i] = drPre;
+        dHh[so + H + i] = dzPre;
+        dHh[so + 2 * H + i] = dnPre * r;
+        dhPrev[o + i] = dhi * z;
+      }
+    }
+  },
+
+  stateWidth: (H) => H,
+  // Per unit, with dn = (1 − z)(1 − n²): c_r = dn·(W_hn h + b_hn)·σ′(r), c_z = (h_{t−1} − n)·σ′(z), c_n = dn·r on W_hh's
+  // r, z, n blocks, and z on the diagonal: ∂h_t = c_r y_r + c_z y_z + c_n y_n + z v.
+  jacobianWidth: 4,
+  jacobian(tape: Tape, t: number, b: number, H: number, coef: Float64Array, off: number): void {
+    const a = tape.acts!, hn = tape.aux!, Hs = tape.Hs;
+    const g0 = (t * tape.B + b) * 3 * H;
+    const s = (t * tape.B + b) * H;
+    for (let i = 0; i < H; i++) {
+      const r = a[g0 + i], z = a[g0 + H + i], n = a[g0 + 2 * H + i];
+      const dn = (1 - z) * (1 - n * n);
+      coef[off + i] = dn * hn[s + i] * r * (1 - r);
+      coef[off + H + i] = (Hs[s + i] - n) * z * (1 - z);
+      coef[off + 2 * H + i] = dn * r;
+      coef[off + 3 * H + i] = z;
+    }
+  },
+  hPath(coef, off, H, rows) {
+    for (let i = 0; i < 4 * H; i++) rows[i] = coef[off + i];
+  },
+  jv(coef, off, H, y, yOff, q, qOff, u, uOff, x, xOff) {
+    for (let i = 0; i < H; i++) {
+      const c0 = coef[off + i], c1 = coef[off + H + i], c2 = coef[off + 2 * H + i];
+      const v = c0 * y[yOff + i] + c1 * y[yOff + H + i] + c2 * y[yOff + 2 * H + i] + coef[off + 3 * H + i] * q[qOff + i];
+      u[uOff + i] = v;
+      x[xOff + i] = c0 * v;
+      x[xOff + H + i] = c1 * v;
+      x[xOff + 2 * H + i] = c2 * v;
+    }
+  },
+  jtDirect(coef, off, H, u, uOff, w, wOff) {
+    for (let i = 0; i < H; i++) w[wOff + i] += coef[off + 3 * H + i] * u[uOff + i];
+  },
+};

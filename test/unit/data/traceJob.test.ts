@@ -1,0 +1,51 @@
+// runAnalyze on a trace folder in memory: the snapshot picked, the replay checked, what the notes say, the timeline
+// of every snapshot, and the files to watch. Real PyTorch traces: test/trace.
+import assert from 'node:assert/strict';
+import { runAnalyze } from '../../../src/worker/jobs';
+import type { EngineSettings } from '../../../src/protocol/messages';
+import { memoryFiles } from './helpers';
+import { config, indexLine, randomSnapshot, snapshotBytes } from './traceFixture';
+
+const F = '/w/run.unroll-trace';
+const settings: EngineSettings = { maxSteps: 1000, flowBudget: 1, defaultCell: 'lstm', maxMemoryMB: 2048, maxWork: 30 };
+
+describe('trace analysis job', () => {
+  const snap = randomSnapshot(config({ numLayers: 2, bidirectional: true, projSize: 2 }), 3, 6);
+  const files = () =>
+    memoryFiles({
+      [`${F}/index.jsonl`]: indexLine(100, 2.5) + indexLine(200, 1.25) + indexLine(300, null),
+      [`${F}/step-100.safetensors`]: snapshotBytes(snap, { step: 100, dtype: 'float32' }),
+      [`${F}/step-200.safetensors`]: snapshotBytes(snap, { step: 200, dtype: 'float32', h0: 'none', metadata: { loss: '1.25' } }),
+      [`${F}/step-300.safetensors`]: snapshotBytes(snap, { step: 300, dtype: 'float32', perturb: { name: 'weight_ih_l0', by: 1e-3 }, metadata: { loss: '' } }),
+    });
+
+  it('replays the snapshot asked for, says whose run it is, and fills the timeline of every snapshot', async () => {
+    const { result, files: watched, warnings } = await runAnalyze({ path: F, workspaceRoot: '/w', traceStep: 200 }, settings, files());
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(watched, [`${F}/index.jsonl`, `${F}/step-200.safetensors`]);
+    assert.equal(result.replay!.ok, true);
+    assert.equal(result.replay!.dtype, 'float32');
+    assert.equal(result.replay!.tolerance, 1e-5);
+    assert.ok(!result.replay!.compared.some((c) => c.name === 'h0'), 'no h0 given: ∂L/∂h0 not compared');
+    assert.match(result.meta.notes[0], /^A snapshot of your PyTorch run at training step 200, loss 1\.250 /);
+    assert.ok(result.meta.notes.some((n) => /given no h0/.test(n)));
+    assert.ok(result.meta.notes.some((n) => /proj_size 2/.test(n)));
+    const t = result.trace!;
+    assert.equal(t.shown, 200);
+    assert.equal(t.config.proj_size, 2);
+    assert.deepEqual(t.snapshots.map((s) => [s.step, s.loss]), [[100, 2.5], [200, 1.25], [300, null]]);
+    // small snapshots: all replayed within the budget; the skewed one shows its error
+    for (const s of t.snapshots) assert.ok(s.rho !== null && s.sigmaMax !== null && s.gradNorm !== null && s.maxRelErr !== null, `step ${s.step}`);
+    assert.ok(t.snapshots[2].maxRelErr! > 1e-4);
+    assert.ok(t.snapshots[1].maxRelErr! <= 1e-5);
+    assert.equal(t.snapshots[1].rho, result.spectral.radius);
+  });
+
+  it('the latest by default; a mismatch is not ok and names the tensor', async () => {
+    const { result } = await runAnalyze({ path: F, workspaceRoot: '/w' }, settings, files());
+    assert.equal(result.trace!.shown, 300);
+    assert.equal(result.replay!.ok, false);
+    assert.equal(result.replay!.compared[0].name, 'weight_ih_l0');
+    assert.match(result.meta.notes[0], /^A snapshot of your PyTorch run at training step 300 \(run\.unroll-trace, float32\)/);
+  });
+});
