@@ -466,7 +466,7 @@ const walkthroughClipping: Flow = {
 
 /** Write (or append to) `<workspace>/<name>.unroll-trace` with real PyTorch (test/trace/make_trace.py, /usr/bin/python3 + torch). */
 async function writeTrace(workspace: string, name: string, options: Record<string, unknown>): Promise<void> {
-  await promisify(execFile)('/usr/bin/python3', [join(repoRoot, 'test/trace/make_trace.py'), workspace, name, JSON.stringify(options)], { timeout: 120_000 });
+  await promisify(execFile)('/usr/bin/python3', [join(repoRoot, 'test/trace/make_trace.py'), workspace, JSON.stringify([{ name, ...options }])], { timeout: 120_000 });
 }
 
 /** What the panel's timeline shows: the snapshot on screen, how many snapshots, and the replay line. */
