@@ -1,7 +1,7 @@
 // Who the panel talks to: the extension (through acquireVsCodeApi) or nobody (the standalone HTML report,
 // which reads its Results from an embedded JSON block and saves exports as downloads).
 import type { AnalysisResult, ExportFormat, FromWebview, WebviewCommandName } from '../src/protocol';
-import { FromWebviewType, resultFromJson } from '../src/protocol';
+import { FromWebviewType, reviveResult } from '../src/protocol';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -77,7 +77,7 @@ class StandaloneHost implements Host {
     const block = document.getElementById('unroll-data');
     if (!block?.textContent) return [];
     const parsed: unknown = JSON.parse(block.textContent);
-    return (Array.isArray(parsed) ? parsed : [parsed]).map(resultFromJson);
+    return (Array.isArray(parsed) ? parsed : [parsed]).map(reviveResult);
   }
 }
 

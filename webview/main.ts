@@ -8,13 +8,12 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
 import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
-import { CELL_NAMES, describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, summarize, ToWebviewType } from '../src/protocol';
+import { describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, reviveResult, summarize, ToWebviewType } from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
 import type { Data, Settings, ViewContext, ViewId } from './model';
-import { baseName, defaultSettings, rowNorms, runName, steps, trainingFromSummary } from './model';
-import { reviveResult } from './revive';
+import { baseName, cellName, defaultSettings, rowNorms, runName, steps, trainingFromSummary } from './model';
 import { explain, explainText } from './terms';
 import type { Palette } from './theme';
 import { readPalette, watchTheme } from './theme';
@@ -368,7 +367,7 @@ class App implements ViewContext {
     const gain = r.spectral.stepGain;
     // [term, value, terms the hover explains, error]
     const facts: [string, string, GlossaryTerm[]?, boolean?][] = [
-      ['cell', `${CELL_NAMES[r.model.cell]}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
+      ['cell', `${cellName(r)}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
       ['steps', `${steps(r)}${r.meta.originalSteps > steps(r) ? ` of ${r.meta.originalSteps}` : ''}`],
       ['loss L = Σ ℓ_t', fmt(r.loss)],
       ['‖∇L‖', fmt(r.gradNorms.global)],

@@ -1,5 +1,6 @@
 // The panel's state: what the user chose (kept with setState) and what the extension sent.
 import type { AnalysisResult, GateName, LossBaseline, Mat, NonFinite, Problem, TrainingSummary, TrainPoint } from '../src/protocol';
+import { CELL_NAMES } from '../src/protocol/kinds';
 import type { ColormapName, ScaleMode } from './colormap';
 import type { Palette } from './theme';
 
@@ -108,7 +109,7 @@ export function availableMetrics(r: AnalysisResult | undefined): Metric[] {
 }
 
 export function cellName(r: AnalysisResult): string {
-  return r.model.cell.toUpperCase();
+  return CELL_NAMES[r.model.cell];
 }
 
 /** The Training view's run for a Result that carries a training summary. */

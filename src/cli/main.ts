@@ -15,7 +15,7 @@ import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/message
 import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json';
 import type { CellKind } from '../protocol/result';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
-import { renderReportHtml } from './report';
+import { renderReportHtml } from '../report/html';
 import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName, traceSummary } from './summary';
 
 export interface CliIo {

@@ -29,6 +29,11 @@ export const MODEL_SUFFIX = '.unroll.json';
 /** Weights: safetensors, or the same tensor names in JSON. */
 export const WEIGHTS_EXTENSIONS: readonly string[] = ['.safetensors', '.json'];
 
+/** How a weights file is read: JSON by its extension, safetensors otherwise (its header says whether it is one). */
+export function weightsFormatOf(path: string): 'json' | 'safetensors' {
+  return extensionOf(path) === '.json' ? 'json' : 'safetensors';
+}
+
 /** A trace of a PyTorch run (docs/TRACE-FORMAT.md) is a folder whose name ends so: `runs/exp1.unroll-trace`. */
 export const TRACE_SUFFIX = '.unroll-trace';
 

@@ -17,7 +17,7 @@ import { readText, type TextCorpus } from './text';
 import { checkCost } from './costCheck';
 import { decodeUtf8 } from './bytes';
 import { EPS_DEFAULTS, GAIN_KINDS, MODEL_DEFAULTS } from './defaults';
-import { CELL_KINDS, isModelFile, modelCandidates, modelDescribes, modelNamesToProbe, sequenceExtensionsInWords, sequenceFormatOf, type SequenceFormat } from './kinds';
+import { CELL_KINDS, isModelFile, modelCandidates, modelDescribes, modelNamesToProbe, sequenceExtensionsInWords, sequenceFormatOf, weightsFormatOf, type SequenceFormat } from './kinds';
 
 const MAX_MODEL_FILE_BYTES = 1024 * 1024;
 
@@ -448,7 +448,7 @@ export function windowNotes(name: string, built: BuiltData, window: number, wind
 async function readWeights(files: FileSeam, path: string, ref: Ref): Promise<{ params: Map<string, Tensor>; record?: TrainedRecord }> {
   await checkFile(files, path, ref, 'weights file', MAX_FILE_BYTES);
   const bytes = await readWhole(files, path, ref, 'weights file');
-  if (path.toLowerCase().endsWith('.json')) return { params: readJsonWeights(decodeUtf8(bytes, path), path) };
+  if (weightsFormatOf(path) === 'json') return { params: readJsonWeights(decodeUtf8(bytes, path), path) };
   return { params: readSafetensors(bytes, path), record: trainedRecordOf(safetensorsMetadata(bytes)) };
 }
 

@@ -74,7 +74,7 @@ export class Analysis {
     this.panel.post({ type: ToWebviewType.Busy, busy: true, what: `comparing ${names.join(', ')}${epochs ? ` after ${epochs} epochs` : ''}` });
     try {
       if (epochs <= 0) {
-        const answer = await this.workers.worker.compare(source, readSettings().engine, cells, { models });
+        const answer = await this.workers.client().compare(source, readSettings().engine, cells, { models });
         this.session.watch(answer.files);
         this.session.showComparison(answer.results);
         return answer.results;
@@ -99,7 +99,7 @@ export class Analysis {
     this.panel.post({ type: ToWebviewType.Busy, busy: true, what: 'analyzing' });
     try {
       const started = performance.now();
-      const answer = await this.workers.worker.analyze(source, readSettings().engine);
+      const answer = await this.workers.client().analyze(source, readSettings().engine);
       this.log.info(`analyzed ${vscode.workspace.asRelativePath(source.path)} in ${(performance.now() - started).toFixed(0)} ms`);
       this.session.forgetComparison();
       this.session.showResult(answer.result);

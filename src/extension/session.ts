@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { ToWebviewType, type AnalyzeSource, type Problem } from '../protocol/messages';
 import type { AnalysisResult } from '../protocol/result';
-import { isTraceFolderPath, snapshotRequest, TRACE_INDEX_FILE } from '../protocol/trace';
+import { isTraceFolder } from '../data/kinds';
+import { snapshotRequest, TRACE_INDEX_FILE } from '../protocol/trace';
 import { CancelledError, JobError, WorkerFailedError } from '../worker/client';
 import type { Diagnostics } from './diagnostics';
 import { Disposable } from './dispose';
@@ -95,7 +96,7 @@ export class Session extends Disposable {
       this.shownComparison = undefined;
       this.watching.unwatchAll();
     }
-    const trace = isTraceFolderPath(source.path);
+    const trace = isTraceFolder(source.path);
     if (trace) source.traceStep = traceStep ?? 'latest';
     this.current = source;
     this.watching.watch(trace ? [source.path, join(source.path, TRACE_INDEX_FILE)] : [source.path]);
@@ -109,7 +110,7 @@ export class Session extends Disposable {
    */
   selectSnapshot(step: number): boolean {
     const source = this.current;
-    if (!source || !isTraceFolderPath(source.path)) return false;
+    if (!source || !isTraceFolder(source.path)) return false;
     const wanted = snapshotRequest(this.shownResult?.trace, step);
     if (source.traceStep === wanted) return false;
     this.current = { ...source, traceStep: wanted };

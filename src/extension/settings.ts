@@ -1,7 +1,7 @@
 // The `unroll.*` settings, read fresh for every run so a change applies without a reload.
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../protocol/messages';
-import type { CellKind } from '../protocol/result';
+import { DEFAULT_CELL, isCellKind } from '../protocol/kinds';
 
 export interface UnrollSettings {
   autoRefresh: boolean;
@@ -9,11 +9,9 @@ export interface UnrollSettings {
   engine: EngineSettings;
 }
 
-const CELLS: readonly CellKind[] = ['rnn', 'lstm', 'gru'];
-
 export function readSettings(): UnrollSettings {
   const config = vscode.workspace.getConfiguration('unroll');
-  const cell = config.get<string>('defaultCell', 'rnn');
+  const cell = config.get<string>('defaultCell', DEFAULT_CELL);
   const flowBudget = config.get<number>('flowBudget', 1);
   const maxMemoryMB = config.get<number>('maxMemoryMB', 2048);
   const maxWork = config.get<number>('maxWork', 30);
@@ -23,7 +21,7 @@ export function readSettings(): UnrollSettings {
     engine: {
       maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
       flowBudget: typeof flowBudget === 'number' && flowBudget >= 0 ? flowBudget : 1, // a hand-edited "abc" or −1 means the default
-      defaultCell: CELLS.includes(cell as CellKind) ? (cell as CellKind) : 'rnn',
+      defaultCell: isCellKind(cell) ? cell : DEFAULT_CELL,
       // Limits edited by hand into something that is not a positive number mean the default.
       maxMemoryMB: typeof maxMemoryMB === 'number' && maxMemoryMB > 0 ? maxMemoryMB : 2048,
       maxWork: typeof maxWork === 'number' && maxWork > 0 ? maxWork : 30,

@@ -1,50 +1,9 @@
-// Which files Unroll analyzes and how a bare data file finds (or gets) its model file. No vscode here: unit-tested.
-import { parse, type ParseError } from 'jsonc-parser';
-import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
-import type { CellKind } from '../protocol/result';
-
-export const SEQUENCE_EXTENSIONS = ['.csv', '.tsv', '.txt', '.json', '.npy'] as const;
-const MODEL_SUFFIX = '.unroll.json';
-
-export function isModelFile(path: string): boolean {
-  return path.toLowerCase().endsWith(MODEL_SUFFIX);
-}
-
-export function isSequenceFile(path: string): boolean {
-  return !isModelFile(path) && (SEQUENCE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
-}
-
-/** `adding-lag50.csv` → `adding-lag50`. */
-export function fileStem(path: string): string {
-  const name = basename(path);
-  const ext = extname(name);
-  return ext ? name.slice(0, -ext.length) : name;
-}
-
-/** The model file we would create for a bare data file: `<stem>.unroll.json` beside it. */
-export function modelPathFor(dataPath: string): string {
-  return resolve(dirname(dataPath), fileStem(dataPath) + MODEL_SUFFIX);
-}
-
-/**
- * Model files among `siblings` (names in the data file's folder) that could describe it, most likely first:
- * `<stem>.unroll.json`, then `<stem>.<preferredCell>.unroll.json`, then other `<stem>.<anything>.unroll.json` in
- * name order. Whether one really does is decided by its `data` field (`modelDescribes`).
- */
-export function modelCandidates(dataPath: string, siblings: readonly string[], preferredCell: CellKind): string[] {
-  const stem = fileStem(dataPath);
-  const ranked = [stem + MODEL_SUFFIX, `${stem}.${preferredCell}${MODEL_SUFFIX}`].filter((n) => siblings.includes(n));
-  const others = siblings.filter((n) => !ranked.includes(n) && n.startsWith(stem + '.') && isModelFile(n)).sort();
-  return [...ranked, ...others].map((n) => resolve(dirname(dataPath), n));
-}
-
-/** True when the model file's `data` field names `dataPath` (relative to the model file). */
-export function modelDescribes(modelPath: string, modelText: string, dataPath: string): boolean {
-  const errors: ParseError[] = [];
-  const spec = parse(modelText, errors, { allowTrailingComma: true });
-  if (typeof spec !== 'object' || spec === null || typeof spec.data !== 'string') return false;
-  return resolve(dirname(modelPath), spec.data) === resolve(dataPath);
-}
+// What the extension needs of a model file beyond src/data/kinds.ts (which files are model or sequence files, and
+// THE rule pairing a bare data file with its model file): a top-level field read from a half-edited file, the
+// template offered for a bare data file, and the workspace folder a file must stay inside. No vscode here: unit-tested.
+import { parse } from 'jsonc-parser';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
+import type { CellKind } from '../protocol/kinds';
 
 /** Top-level string and number fields of a model file, tolerant of a half-edited file (undefined when absent). */
 export function modelField(modelText: string, field: 'weights' | 'data' | 'epochs'): string | number | undefined {

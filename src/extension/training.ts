@@ -54,7 +54,7 @@ export class Training extends Disposable {
       };
       const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
       try {
-        const done = await this.workers.worker.train(source, readSettings().engine, options, (point) => throttle.push(point));
+        const done = await this.workers.client().train(source, readSettings().engine, options, (point) => throttle.push(point));
         throttle.flush();
         this.panel.post({ type: ToWebviewType.TrainEnd, reason: done.reason, nonFinite: done.nonFinite });
         this.log.info(`training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`);
@@ -95,7 +95,7 @@ export class Training extends Disposable {
       });
       let ended: TrainDoneMessage['reason'] = 'cancelled';
       try {
-        const answer = await this.workers.worker.compare(source, readSettings().engine, cells, { models, epochs }, (run, point) => {
+        const answer = await this.workers.client().compare(source, readSettings().engine, cells, { models, epochs }, (run, point) => {
           queued.push({ point, run });
           notify.push({ point, run });
         });

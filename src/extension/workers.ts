@@ -7,7 +7,7 @@ import { liveThreadWorkers, startThreadWorker } from '../worker/transport';
 import { readSettings } from './settings';
 
 export class Workers implements vscode.Disposable {
-  private client: WorkerClient | undefined;
+  private current: WorkerClient | undefined;
 
   /**
    * @param onViewStopped Stop ended a running analysis or comparison (the panel stops showing "busy").
@@ -18,19 +18,19 @@ export class Workers implements vscode.Disposable {
     private readonly onViewStopped: () => void,
   ) {}
 
-  /** The client, started now if the session has none (its threads start lazily, per lane, on the first request). */
-  get worker(): WorkerClient {
-    this.client ??= new WorkerClient({
+  /** The session's client, created if it has none (its threads start lazily, per lane, on the first request). */
+  client(): WorkerClient {
+    this.current ??= new WorkerClient({
       // Read per thread: a changed memory limit applies to the next worker started.
       start: () => startThreadWorker(vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath, readSettings().engine.maxMemoryMB),
       log: (level, message) => this.log[level](message),
     });
-    return this.client;
+    return this.current;
   }
 
   /** A training runs on the training lane. */
   get training(): boolean {
-    return this.client?.training ?? false;
+    return this.current?.training ?? false;
   }
 
   /** Worker threads alive in the extension host (the view's, and a training's while it runs). */
@@ -40,18 +40,18 @@ export class Workers implements vscode.Disposable {
 
   /** Stop ends whatever computes: the view's analysis or comparison, and a training. */
   async stop(): Promise<void> {
-    if (this.client?.stopView()) this.onViewStopped();
-    await this.client?.stopTraining();
+    if (this.current?.stopView()) this.onViewStopped();
+    await this.current?.stopTraining();
   }
 
   /** Ends the view's worker thread as a crash would (the soak test); false when none was running. */
   killViewWorker(): boolean {
-    return this.client?.killViewWorker() ?? false;
+    return this.current?.killViewWorker() ?? false;
   }
 
   /** Ends both threads; the next request starts a fresh client. */
   dispose(): void {
-    this.client?.dispose();
-    this.client = undefined;
+    this.current?.dispose();
+    this.current = undefined;
   }
 }

@@ -1,5 +1,7 @@
-// The JSON form of a Result (what `unroll analyze --json` writes): nested arrays in each tensor's shape, non-finite numbers as null.
-// Used by the CLI's --json, the report's embedded data and recorded test fixtures; `resultFromJson` inverts it.
+// The one Result converter. The JSON form of a Result (what `unroll analyze --json` writes): nested arrays in each
+// tensor's shape, non-finite numbers as null. Used by the CLI's --json, the report's embedded data, Export Report, the
+// panel's saved state and the recorded test fixtures; `resultFromJson` inverts it, and `reviveResult` takes a Result
+// in whichever form it arrives (in memory, JSON, or typed arrays flattened by a JSON round trip).
 import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, ReplayCheck, Tensor, TraceTimeline, TrainingSummary, TrainPoint } from './result';
 
 type Nested = number | null | Nested[];
@@ -222,5 +224,55 @@ export function resultFromJson(j: any): AnalysisResult {
     ...(j.replay ? { replay: replayFromJson(j.replay) } : {}),
     ...(j.trace ? { trace: traceFromJson(j.trace) } : {}),
     meta: j.meta,
+  };
+}
+
+// ---- any form ----
+
+function asFloat64(x: unknown): Float64Array {
+  if (x instanceof Float64Array) return x;
+  if (ArrayBuffer.isView(x)) return Float64Array.from(x as unknown as ArrayLike<number>);
+  if (Array.isArray(x)) return Float64Array.from(x, back);
+  // A typed array through JSON.stringify: { "0": …, "1": … }.
+  if (x && typeof x === 'object') return Float64Array.from(Object.values(x as Record<string, unknown>), back);
+  return new Float64Array(0);
+}
+
+function asMat(m: Mat | undefined): Mat | undefined {
+  return m && { rows: m.rows, cols: m.cols, data: asFloat64(m.data) };
+}
+
+function asGates(g: Partial<Record<GateName, Mat>> | undefined): Partial<Record<GateName, Mat>> | undefined {
+  return g && Object.fromEntries(Object.entries(g).map(([k, m]) => [k, asMat(m)]));
+}
+
+/**
+ * A Result in whichever form it arrives: in memory (typed arrays, as the worker makes them and postMessage carries
+ * them), the JSON form above (nested arrays: the report, saved panel state, fixtures), or in memory with its typed
+ * arrays flattened to objects by a JSON round trip. The panel and anything else that receives Results use this.
+ */
+export function reviveResult(x: unknown): AnalysisResult {
+  const r = x as AnalysisResult & { dLdh: unknown };
+  if (Array.isArray(r.dLdh)) return resultFromJson(r);
+  // Scalars that JSON turned from NaN or ±Infinity into null become NaN again, as resultFromJson does.
+  return {
+    ...r,
+    loss: back(r.loss),
+    aliveFraction: back(r.aliveFraction),
+    gradNorms: Object.fromEntries(Object.entries(r.gradNorms ?? {}).map(([k, v]) => [k, back(v)])) as AnalysisResult['gradNorms'],
+    spectral: { ...r.spectral, radius: back(r.spectral.radius), sigmaMax: back(r.spectral.sigmaMax), boundSlope: back(r.spectral.boundSlope) },
+    grads: Object.fromEntries(Object.entries(r.grads ?? {}).map(([k, t]) => [k, { shape: t.shape, data: asFloat64(t.data) }])),
+    lossPerStep: asFloat64(r.lossPerStep),
+    dLdh: asMat(r.dLdh)!,
+    hidden: asMat(r.hidden)!,
+    cell: asMat(r.cell),
+    gates: asGates(r.gates),
+    stepJacobian: asFloat64(r.stepJacobian),
+    forgetMean: r.forgetMean && asFloat64(r.forgetMean),
+    flow: { ...r.flow, matrix: r.flow.matrix.map(asFloat64), decay: { ...r.flow.decay, slope: back(r.flow.decay.slope) } },
+    whhByDistance: asFloat64(r.whhByDistance),
+    input: asMat(r.input),
+    target: asMat(r.target),
+    layers: r.layers?.map((l) => ({ hidden: asMat(l.hidden)!, dLdh: asMat(l.dLdh)!, cell: asMat(l.cell), gates: asGates(l.gates) })),
   };
 }

@@ -2,14 +2,8 @@
 // hover, the status bar and the CLI share them, so a mismatch reads the same everywhere and is never left out.
 import type { AnalysisResult, ReplayCheck, TraceSnapshot } from './result';
 
-/** A trace is a folder whose name ends in this (docs/TRACE-FORMAT.md); its append-only index is TRACE_INDEX_FILE. */
-export const TRACE_SUFFIX = '.unroll-trace';
+/** A trace folder's append-only index (docs/TRACE-FORMAT.md); which folders are traces is src/data/kinds.ts. */
 export const TRACE_INDEX_FILE = 'index.jsonl';
-
-/** Whether a path names a trace folder (by its name: `runs/exp1.unroll-trace`, a trailing slash allowed). */
-export function isTraceFolderPath(path: string): boolean {
-  return path.replace(/[\\/]+$/, '').endsWith(TRACE_SUFFIX);
-}
 
 /**
  * What to ask for when the timeline picks the snapshot at `step`: the last snapshot is 'latest' (so snapshots

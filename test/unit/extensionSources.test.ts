@@ -1,49 +1,12 @@
-// The extension's pure helpers: which files it acts on, how a data file finds its model, 1-based → 0-based ranges.
+// The extension's pure helpers: model-file fields and template, workspace roots, 1-based → 0-based ranges.
 import assert from 'node:assert/strict';
 import { problemRange, problemsByFile, problemText } from '../../src/extension/problems';
-import {
-  fileStem,
-  isModelFile,
-  isSequenceFile,
-  modelCandidates,
-  modelDescribes,
-  modelField,
-  modelPathFor,
-  modelTemplate,
-  workspaceRootFor,
-} from '../../src/extension/sources';
+// Which files are model or sequence files, and which model file a data file gets: test/unit/data/kinds.test.ts.
+import { modelDescribes, modelPathFor } from '../../src/data/kinds';
+import { modelField, modelTemplate, workspaceRootFor } from '../../src/extension/sources';
 import type { Problem } from '../../src/protocol/messages';
 
 describe('extension sources', () => {
-  it('tells model files from sequence files', () => {
-    assert.equal(isModelFile('/w/adding.rnn.unroll.json'), true);
-    assert.equal(isSequenceFile('/w/adding.rnn.unroll.json'), false);
-    for (const f of ['/w/a.csv', '/w/a.TSV', '/w/a.txt', '/w/a.json', '/w/a.npy']) assert.equal(isSequenceFile(f), true, f);
-    assert.equal(isSequenceFile('/w/a.py'), false);
-    assert.equal(fileStem('/w/adding-lag50.csv'), 'adding-lag50');
-    assert.equal(modelPathFor('/w/d/sine.csv'), '/w/d/sine.unroll.json');
-  });
-
-  it('lists the exact-name model first, then the preferred cell, then other variants in name order, nothing unrelated', () => {
-    const siblings = ['adding.rnn.unroll.json', 'adding.gru.unroll.json', 'adding.csv', 'adding.unroll.json', 'adding.lstm.unroll.json', 'addingmore.unroll.json', 'sine.unroll.json'];
-    assert.deepEqual(modelCandidates('/w/adding.csv', siblings, 'lstm'), [
-      '/w/adding.unroll.json',
-      '/w/adding.lstm.unroll.json',
-      '/w/adding.gru.unroll.json',
-      '/w/adding.rnn.unroll.json',
-    ]);
-    assert.deepEqual(modelCandidates('/w/adding.csv', siblings.slice(0, 2), 'rnn'), ['/w/adding.rnn.unroll.json', '/w/adding.gru.unroll.json']);
-    assert.deepEqual(modelCandidates('/w/none.csv', siblings, 'rnn'), []);
-  });
-
-  it('accepts a model only when its data field resolves to the data file, comments and all', () => {
-    const text = '{\n  // the adding problem\n  "data": "./adding.csv",\n  "cell": "lstm",\n}';
-    assert.equal(modelDescribes('/w/adding.lstm.unroll.json', text, '/w/adding.csv'), true);
-    assert.equal(modelDescribes('/w/sub/m.unroll.json', '{"data": "../adding.csv"}', '/w/adding.csv'), true);
-    assert.equal(modelDescribes('/w/m.unroll.json', '{"data": "other.csv"}', '/w/adding.csv'), false);
-    assert.equal(modelDescribes('/w/m.unroll.json', '{"data": ', '/w/adding.csv'), false);
-  });
-
   it('reads top-level fields of a half-edited model file', () => {
     assert.equal(modelField('{"weights": "w.safetensors", "epochs": 20', 'weights'), 'w.safetensors');
     assert.equal(modelField('{"weights": "w.safetensors", "epochs": 20', 'epochs'), 20);

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { renderReportHtml } from '../../src/cli/report';
+import { renderReportHtml } from '../../src/report/html';
 import { resultFromJson } from '../../src/protocol/json';
 import type { FixtureName } from './fixtures';
 import { fixture, fixtureNames } from './fixtures';

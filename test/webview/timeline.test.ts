@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderReportHtml } from '../../src/cli/report';
+import { renderReportHtml } from '../../src/report/html';
 import { resultFromJson } from '../../src/protocol/json';
 import type { Page } from 'playwright-core';
 import { fixture, traceFixture } from './fixtures';

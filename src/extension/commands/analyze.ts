@@ -4,14 +4,18 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../protocol/result';
+import { isModelFile, isSequenceFile, modelCandidates, modelDescribes, modelPathFor, SEQUENCE_EXTENSIONS } from '../../data/kinds';
 import { nodeWrites } from '../../data/nodeFiles';
 import { locateFile } from '../files';
 import { readSettings } from '../settings';
-import { isModelFile, isSequenceFile, modelCandidates, modelDescribes, modelPathFor, modelTemplate } from '../sources';
+import { modelTemplate } from '../sources';
 import { activeFile, exists, pickWorkspaceFile, readText } from '../workspace';
 import type { Unroll } from '.';
 
 export const id = 'unroll.analyze';
+
+/** What the palette offers when nothing else says which file: every sequence file, model files (`.json`) included. */
+const ANALYZABLE = `**/*.{${SEQUENCE_EXTENSIONS.map((ext) => ext.slice(1)).join(',')}}`;
 
 export async function run(unroll: Unroll, target?: vscode.Uri | string): Promise<AnalysisResult | undefined> {
   const given = await locateFile(target, unroll.extensionUri);
@@ -20,7 +24,7 @@ export async function run(unroll: Unroll, target?: vscode.Uri | string): Promise
     given ??
     activeFile((p) => isModelFile(p) || isSequenceFile(p)) ??
     unroll.session.source?.path ??
-    (await pickWorkspaceFile('**/*.{csv,tsv,txt,json,npy}', 'Sequence or model file to analyze'));
+    (await pickWorkspaceFile(ANALYZABLE, 'Sequence or model file to analyze'));
   if (!path) return undefined;
   if (isModelFile(path) || !isSequenceFile(path)) return unroll.analysis.analyze(path);
   const model = await modelBeside(path);

@@ -5,7 +5,8 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../protocol/result';
-import { isTraceFolderPath, TRACE_INDEX_FILE } from '../../protocol/trace';
+import { isTraceFolder } from '../../data/kinds';
+import { TRACE_INDEX_FILE } from '../../protocol/trace';
 import { locateFile } from '../files';
 import { pickWorkspaceFile } from '../workspace';
 import type { Unroll } from '.';
@@ -16,10 +17,10 @@ export async function run(unroll: Unroll, target?: vscode.Uri | string, step?: n
   const given = await locateFile(target, unroll.extensionUri);
   if (target !== undefined && target !== null && !given) return undefined;
   const onScreen = unroll.session.source?.path;
-  const index = given ?? (onScreen && isTraceFolderPath(onScreen) ? onScreen : await pickWorkspaceFile(`**/*.unroll-trace/${TRACE_INDEX_FILE}`, 'PyTorch trace to replay'));
+  const index = given ?? (onScreen && isTraceFolder(onScreen) ? onScreen : await pickWorkspaceFile(`**/*.unroll-trace/${TRACE_INDEX_FILE}`, 'PyTorch trace to replay'));
   if (!index) return undefined;
-  const folder = isTraceFolderPath(index) ? index : dirname(index);
-  if (!isTraceFolderPath(folder)) {
+  const folder = isTraceFolder(index) ? index : dirname(index);
+  if (!isTraceFolder(folder)) {
     void vscode.window.showErrorMessage(`Unroll: ${vscode.workspace.asRelativePath(folder)} is not a trace: a trace is a folder whose name ends in .unroll-trace (python/unroll_trace writes one).`);
     return undefined;
   }

@@ -2,13 +2,12 @@
 // interactively (no arguments), it offers the fast comparison at initialization first, then one after the model
 // file's epochs of training. `cells` and `options.epochs` skip the question.
 import * as vscode from 'vscode';
-import type { AnalysisResult, CellKind } from '../../protocol/result';
+import { CELL_KINDS, type CellKind } from '../../protocol/kinds';
+import type { AnalysisResult } from '../../protocol/result';
 import { id as ANALYZE } from './analyze';
 import type { Unroll } from '.';
 
 export const id = 'unroll.compare';
-
-const ALL_CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
 export async function run(unroll: Unroll, cells?: CellKind[], options?: { epochs?: number }): Promise<AnalysisResult[] | undefined> {
   const { session } = unroll;
@@ -22,5 +21,5 @@ export async function run(unroll: Unroll, cells?: CellKind[], options?: { epochs
     if (!pick) return undefined;
     epochs = pick.epochs;
   }
-  return unroll.analysis.compare(cells ?? session.result?.model.compare ?? ALL_CELLS, { epochs });
+  return unroll.analysis.compare(cells ?? session.result?.model.compare ?? [...CELL_KINDS], { epochs });
 }

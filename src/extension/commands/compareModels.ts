@@ -4,7 +4,8 @@
 import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../protocol/result';
-import { isModelFile, modelField } from '../sources';
+import { isModelFile, MODEL_SUFFIX } from '../../data/kinds';
+import { modelField } from '../sources';
 import { exists, readText, workspaceFolder } from '../workspace';
 import type { Unroll } from '.';
 
@@ -32,7 +33,7 @@ export async function run(unroll: Unroll, ...args: unknown[]): Promise<AnalysisR
   }
   const notModels = paths.filter((p) => !isModelFile(p));
   if (notModels.length) {
-    void vscode.window.showErrorMessage(`Unroll: Compare Models takes model files (*.unroll.json); ${notModels.map((p) => basename(p)).join(', ')} is not one.`);
+    void vscode.window.showErrorMessage(`Unroll: Compare Models takes model files (*${MODEL_SUFFIX}); ${notModels.map((p) => basename(p)).join(', ')} is not one.`);
     return undefined;
   }
   let trainFor = epochs;

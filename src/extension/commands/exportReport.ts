@@ -8,7 +8,7 @@ import { InputError } from '../../data/errors';
 import { checkOutputs } from '../../data/outputs';
 import { nodeFiles, nodeWrites } from '../../data/nodeFiles';
 import { resultToJson } from '../../protocol/json';
-import { renderReportHtml } from '../../cli/report';
+import { renderReportHtml } from '../../report/html';
 import { exists, readText } from '../workspace';
 import type { Unroll } from '.';
 

@@ -3,7 +3,8 @@
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDoneMessage } from '../../protocol/messages';
-import { isModelFile, modelField } from '../sources';
+import { isModelFile, MODEL_SUFFIX } from '../../data/kinds';
+import { modelField } from '../sources';
 import { activeFile, pickWorkspaceFile, readText } from '../workspace';
 import type { Unroll } from '.';
 
@@ -16,7 +17,7 @@ export async function run(unroll: Unroll, uri?: vscode.Uri, options?: { save?: b
     uri?.fsPath ??
     activeFile(isModelFile) ??
     (current && isModelFile(current) ? current : undefined) ??
-    (await pickWorkspaceFile('**/*.unroll.json', 'Model file to train'));
+    (await pickWorkspaceFile(`**/*${MODEL_SUFFIX}`, 'Model file to train'));
   if (!modelPath) return undefined;
   const text = await readText(modelPath);
   const weights = modelField(text, 'weights');

@@ -24,6 +24,7 @@ import {
   modelNamesToProbe,
   modelPathFor,
   sequenceFormatOf,
+  weightsFormatOf,
 } from '../../../src/data/kinds';
 import type { EngineSettings } from '../../../src/protocol/messages';
 import { memoryFiles } from './helpers';
@@ -87,24 +88,29 @@ describe('kinds: one list of cells and file kinds', () => {
     it("the schema's data and weights patterns accept the module's extensions", () => {
       assert.deepEqual(sorted(alternativesOf(schema.properties.data.pattern)), sorted(SEQUENCE_EXTENSIONS));
       assert.deepEqual(sorted(alternativesOf(schema.properties.weights.pattern)), sorted(WEIGHTS_EXTENSIONS));
+      assert.deepEqual(WEIGHTS_EXTENSIONS.map((e) => weightsFormatOf(`/w/trained${e.toUpperCase()}`)), ['safetensors', 'json']);
     });
 
     it("the menus' file patterns are the module's kinds", () => {
       const menus = manifest.contributes.menus as Record<string, { command: string; when?: string }[]>;
-      const analyze = Object.entries(menus).flatMap(([where, items]) => items.filter((i) => i.command === 'unroll.analyze').map((i) => ({ where, when: i.when ?? '' })));
+      const items = Object.entries(menus).flatMap(([where, list]) => list.map((i) => ({ where, command: i.command, when: i.when ?? '' })));
       for (const where of ['explorer/context', 'editor/title', 'editor/title/context']) {
-        assert.ok(analyze.some((m) => m.where === where), `unroll.analyze is in ${where}`);
+        assert.ok(items.some((m) => m.where === where && m.command === 'unroll.analyze'), `unroll.analyze is in ${where}`);
       }
       const suffixes = new Set<string>();
-      for (const { where, when } of analyze) {
-        const extname = /resourceExtname =~ \/(.+?)\/i/.exec(when)?.[1];
-        if (extname !== undefined) assert.deepEqual(sorted(alternativesOf(extname)), sorted(SEQUENCE_EXTENSIONS), `${where}: ${when}`);
-        for (const [, written] of when.matchAll(/resourceFilename =~ \/(.+?)\/i/g)) {
-          // Each filename pattern is one of the module's suffixes, exactly: it accepts that suffix and no other kind.
-          const pattern = new RegExp(written, 'i');
-          const suffix = [MODEL_SUFFIX, TRACE_SUFFIX].find((s) => pattern.test(`x${s}`) && pattern.test(`x${s.toUpperCase()}`));
-          assert.ok(suffix, `${where}: ${written} matches neither ${MODEL_SUFFIX} nor ${TRACE_SUFFIX}`);
-          for (const other of ['x.json', 'x.unroll.jsonl', `x${suffix}.bak`, 'x.unroll-json']) assert.equal(pattern.test(other), false, `${where}: ${written} matches ${other}`);
+      for (const { where, command, when } of items) {
+        const at = `${where} ${command}: ${when}`;
+        for (const [, written, flags] of when.matchAll(/resourceExtname =~ \/(.+?)\/([a-z]*)/g)) {
+          assert.deepEqual(sorted(alternativesOf(written)), sorted(SEQUENCE_EXTENSIONS), at);
+          assert.ok(flags.includes('i'), `${at}: extensions are matched in any case (sequenceFormatOf); add the i flag`);
+        }
+        for (const [, written, flags] of when.matchAll(/resourceFilename =~ \/(.+?)\/([a-z]*)/g)) {
+          // Each filename pattern is one of the module's suffixes, exactly, in any case (isModelFile, isTraceFolder).
+          const pattern = new RegExp(written, flags);
+          const suffix = [MODEL_SUFFIX, TRACE_SUFFIX].find((s) => pattern.test(`x${s}`));
+          assert.ok(suffix, `${at}: ${written} matches neither ${MODEL_SUFFIX} nor ${TRACE_SUFFIX}`);
+          assert.ok(pattern.test(`X${suffix.toUpperCase()}`), `${at}: ${suffix} is matched in any case (src/data/kinds.ts); add the i flag`);
+          for (const other of ['x.json', 'x.unroll.jsonl', `x${suffix}.bak`, 'x.unroll-json', 'x.unroll']) assert.equal(pattern.test(other), false, `${at}: ${written} matches ${other}`);
           suffixes.add(suffix);
         }
       }

@@ -43,7 +43,7 @@ describe('a PyTorch trace', function () {
     const entry = (manifest.contributes.menus['explorer/context'] as { command: string; when: string }[]).find((m) => m.command === 'unroll.analyzeTrace');
     assert.ok(entry, 'a menu entry');
     assert.match(entry.when, /explorerResourceIsFolder/);
-    assert.match(entry.when, /resourceFilename =~ \/\\\.unroll-trace\$\//);
+    assert.match(entry.when, /resourceFilename =~ \/\\\.unroll-trace\$\/i/);
   });
 
   it('replays the latest snapshot on the timeline, refreshes when a snapshot is appended, and keeps a pinned one', async () => {

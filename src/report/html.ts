@@ -1,6 +1,7 @@
 // The standalone HTML report: the panel's own bundle and stylesheet inlined with the Results, under a CSP that
 // allows exactly those two inline blocks (by hash) and nothing remote. Opens offline from file:// in any browser.
-// The CLI's `analyze --out` and the extension's Export Report both call this.
+// The CLI's `--out` and the extension's Export Report both call this; it is its own layer (src/report: src/protocol
+// and Node only), so the extension reaches it without importing the CLI.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
