@@ -282,6 +282,9 @@ export async function readTraceSnapshot(files: FileSeam, folder: string, entry: 
   }
   const config = parseTraceConfig(metadata.config, path);
   const meta = metaOf(metadata, path, entry);
+  // Dropout between layers draws a mask the snapshot does not hold: approximate whatever the writer said, unless the
+  // module was recorded in eval mode (no dropout then).
+  if (meta.approximate === null && config.dropout > 0 && config.numLayers > 1 && meta.training !== false) meta.approximate = `dropout ${config.dropout} between layers`;
   const lstm = config.mode === 'LSTM';
   const dirs = directionsOf(config), K = config.numLayers * dirs;
   const H = config.hiddenSize, P = outputSizeOf(config);

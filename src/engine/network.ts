@@ -94,6 +94,14 @@ export class Network {
     return this.whhTPacked[l];
   }
 
+  /**
+   * Refresh the transposes the diagnostics multiply with (backward does it on every call) for buffers filled from
+   * elsewhere: the trace replay fills a one-layer network's tape and runs the diagnostics on it without a backward.
+   */
+  prepareDiagnostics(): void {
+    this.refreshTransposes();
+  }
+
   private refreshTransposes(): void {
     const { H, G, L } = this;
     for (let l = 0; l < L; l++) {

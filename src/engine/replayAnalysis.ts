@@ -112,8 +112,7 @@ function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { n
   }
   toM(gradHn, 0, last, 0);
   for (let j = 0; j < H; j++) lb.inject[(T - 1) * H + j] += last[j];
-  // the transposes the flow rows multiply with (Network.backward refreshes them; here nothing runs backward)
-  (net as unknown as { refreshTransposes(): void }).refreshTransposes();
+  net.prepareDiagnostics();
   return { net, dH };
 }
 

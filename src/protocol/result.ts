@@ -264,6 +264,13 @@ export interface TraceSnapshot {
   maxRelErr: number | null;
 }
 
+/**
+ * Every snapshot of the trace's index, by step. The shown one is fully analyzed; the others are replayed newest first
+ * (flow budget 0.1) while their multiply-adds stay within half the shown one's replay and analysis (at least 2^28,
+ * about a tenth of a second), so a small trace's timeline is complete and a large one's (H = 1024) holds the shown
+ * snapshot alone; a snapshot not replayed keeps null diagnostics (src/worker/traceJob.ts: TIMELINE_SHARE,
+ * TIMELINE_FLOOR_WORK). The panel can ask for another snapshot with SelectSnapshot to fill it.
+ */
 export interface TraceTimeline {
   /** The trace folder (workspace-relative in the panel, as given on the CLI). */
   folder: string;

@@ -12,21 +12,25 @@ import type { AnalyzeOutcome, BeforeCompute } from './jobs';
 const clock = () => performance.now();
 
 /**
- * Other snapshots of the timeline are replayed newest first while the time spent on them stays below this many times
- * the shown snapshot's own replay and analysis (at least TIMELINE_FLOOR_MS); the rest keep null diagnostics.
+ * Other snapshots of the timeline are replayed newest first while the multiply-adds spent on them (replay, flow rows at
+ * TIMELINE_FLOW_BUDGET, ρ/σ_max) stay within this share of the shown snapshot's, or TIMELINE_FLOOR_WORK, whichever is
+ * larger; the rest keep null diagnostics. Counted in work, not time, so the same trace always gets the same timeline.
  */
-export const TIMELINE_SHARE = 1;
-export const TIMELINE_FLOOR_MS = 250;
+export const TIMELINE_SHARE = 0.5;
+/** About a tenth of a second here: every snapshot of a small trace fits. */
+export const TIMELINE_FLOOR_WORK = 2 ** 28;
 /** The flow budget of the other snapshots' analyses (their horizon and slope only): a tenth of a pass. */
 const TIMELINE_FLOW_BUDGET = 0.1;
+/** ρ and σ_max of an H×H matrix cost about this many H³ multiply-adds (as cost.ts counts them). */
+const SPECTRAL_PER_H3 = 20;
 
-function replayCost(settings: EngineSettings) {
+function replayCost(settings: EngineSettings, flowBudget = settings.flowBudget) {
   return (s: ReplaySnapshot) => {
     let values = s.input.length + 3 * s.h0.length + 2 * s.gradOutput.length + (s.c0 ? 3 * s.c0.length : 0);
     for (const t of s.params.values()) values += 2 * t.data.length;
     const top = s.config.hiddenSize;
     const shape = { cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn', hidden: top, layers: 1, inputSize: s.config.inputSize, outputSize: 1 } as const;
-    const flow = Math.max(0, settings.flowBudget) * passMultiplyAdds(shape, s.T);
+    const flow = Math.max(0, flowBudget) * passMultiplyAdds(shape, s.T) + SPECTRAL_PER_H3 * top ** 3;
     return { doubles: values + replayDoubles(s.config, s.S, s.T), multiplyAdds: replayMultiplyAdds(s.config, s.S, s.T) + flow };
   };
 }
@@ -104,18 +108,18 @@ export async function runTraceAnalyze(source: AnalyzeSource, settings: EngineSet
   await beforeCompute?.({ dataFile: folder, weightsFile: snapshot.path });
   const started = clock();
   const shown = replayOne(snapshot, folder, settings.flowBudget, notesOf(snapshot, folder));
-  const spent = clock() - started;
   const byStep = new Map<number, TraceSnapshot>();
   byStep.set(entry.step, snapshotOf(entry, shown, recordedGradNorm(snapshot)));
-  // The others, newest first, while the budget lasts.
-  const budget = Math.max(TIMELINE_FLOOR_MS, TIMELINE_SHARE * spent);
-  const timelineStart = clock();
+  // The others, newest first, while the work budget lasts.
+  const cost = replayCost(settings, TIMELINE_FLOW_BUDGET);
+  let left = Math.max(TIMELINE_FLOOR_WORK, TIMELINE_SHARE * replayCost(settings)(snapshot.snapshot).multiplyAdds);
   const others = index.entries.filter((e) => e.step !== entry.step).sort((a, b) => b.step - a.step);
   for (const other of others) {
-    if (clock() - timelineStart > budget) break;
     try {
       const file = await readTraceSnapshot(files, folder, other);
-      if (replayCost(settings)(file.snapshot).multiplyAdds > settings.maxWork * 1e9) continue;
+      const work = cost(file.snapshot).multiplyAdds;
+      if (work > left) break;
+      left -= work;
       byStep.set(other.step, snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, []), recordedGradNorm(file)));
     } catch {
       // a snapshot that cannot be read (written while we read, damaged) stays without diagnostics on the timeline

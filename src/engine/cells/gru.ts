@@ -4,7 +4,7 @@
 // Two things set it apart: the candidate's recurrent pre-activation is scaled by r (so ∂/∂(W_hh h + b_hh) differs from
 // ∂/∂(W_ih x + b_ih): `separateHh`), and h_{t−1} reaches h_t directly through z (`directPrev`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { sigmoid, standardParams } from './common';
+import { addBias, sigmoid, standardParams } from './common';
 
 export const gru: Cell = {
   kind: 'gru',
@@ -24,15 +24,16 @@ export const gru: Cell = {
     const acts = tape.acts!, hn = tape.aux!;
     const bhh = w.bhh;
     const GH = 3 * H;
+    if (bhh) addBias(hh, B, GH, bhh);
     for (let b = 0; b < B; b++) {
       const g0 = (t * B + b) * GH;
       const hb = b * GH;
       const s = (t * B + b) * H; // this step's per-unit caches, and h_{t−1} in Hs
       const ho = ((t + 1) * B + b) * H;
       for (let i = 0; i < H; i++) {
-        const r = sigmoid(bhh ? pre[g0 + i] + hh[hb + i] + bhh[i] : pre[g0 + i] + hh[hb + i]);
-        const z = sigmoid(bhh ? pre[g0 + H + i] + hh[hb + H + i] + bhh[H + i] : pre[g0 + H + i] + hh[hb + H + i]);
-        const hnv = bhh ? hh[hb + 2 * H + i] + bhh[2 * H + i] : hh[hb + 2 * H + i];
+        const r = sigmoid(pre[g0 + i] + hh[hb + i]);
+        const z = sigmoid(pre[g0 + H + i] + hh[hb + H + i]);
+        const hnv = hh[hb + 2 * H + i];
         const n = Math.tanh(pre[g0 + 2 * H + i] + r * hnv);
         acts[g0 + i] = r;
         acts[g0 + H + i] = z;

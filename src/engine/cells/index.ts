@@ -106,7 +106,8 @@ export interface Cell {
   initBiases(bih: Float64Array | null, bhh: Float64Array | null, H: number, init: ResolvedModel['init']): void;
   /**
    * Step t for all B rows: from the input projection tape.pre[t], hh = W_hh h_{t−1} ([B][G·H]) and the weights, write
-   * h_t (tape.Hs row block t+1) and whatever the tape keeps (activations, c_t, caches).
+   * h_t (tape.Hs row block t+1) and whatever the tape keeps (activations, c_t, caches). hh is the caller's scratch:
+   * the step may overwrite it (it adds b_hh there).
    */
   forward(tape: Tape, t: number, hh: Float64Array, w: CellWeights, dims: CellDims): void;
   /**

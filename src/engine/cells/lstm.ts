@@ -3,7 +3,7 @@
 //   m_t = o ⊙ tanh(c_t), and h_t = m_t, or with proj_size h_t = W_hr m_t (P = proj_size entries, W_hh then H·4 × P).
 // The step Jacobian acts on the state (h, c); its coefficients are the gates' derivatives (see `jacobian`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { sigmoid, standardParams } from './common';
+import { addBias, sigmoid, standardParams } from './common';
 import { gemmNT } from '../linalg';
 
 export const lstm: Cell = {
@@ -36,11 +36,11 @@ export const lstm: Cell = {
     const M = tape.M; // projected: m_t goes here, then h_t = W_hr m_t
     const bhh = w.bhh;
     const GH = 4 * H;
+    if (bhh) addBias(hh, B, GH, bhh);
     for (let b = 0; b < B; b++) {
       const g0 = (t * B + b) * GH;
       const hb = b * GH;
-      if (bhh) for (let j = 0; j < GH; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j] + bhh[j];
-      else for (let j = 0; j < GH; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
+      for (let j = 0; j < GH; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
       for (let j = 0; j < 2 * H; j++) acts[g0 + j] = sigmoid(acts[g0 + j]);
       for (let j = 2 * H; j < 3 * H; j++) acts[g0 + j] = Math.tanh(acts[g0 + j]);
       for (let j = 3 * H; j < GH; j++) acts[g0 + j] = sigmoid(acts[g0 + j]);

@@ -1,7 +1,7 @@
 // The vanilla (Elman) RNN cell, as nn.RNN: h_t = f(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), f = tanh or relu.
 // One gate block; its derivative f′ is the whole step Jacobian's coefficient: ∂h_t/∂h_{t−1} = diag(f′) W_hh.
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
-import { standardParams } from './common';
+import { addBias, standardParams } from './common';
 
 function makeRnn(relu: boolean): Cell {
   return {
@@ -20,12 +20,13 @@ function makeRnn(relu: boolean): Cell {
       const { B, pre, Hs } = tape;
       const bhh = w.bhh;
       const p0 = t * B * H, h0 = (t + 1) * B * H;
-      for (let r = 0; r < B * H; r += H) {
-        for (let i = 0; i < H; i++) {
-          const a = bhh ? pre[p0 + r + i] + hh[r + i] + bhh[i] : pre[p0 + r + i] + hh[r + i];
-          Hs[h0 + r + i] = relu ? (a > 0 ? a : 0) : Math.tanh(a);
+      if (bhh) addBias(hh, B, H, bhh);
+      if (relu)
+        for (let i = 0; i < B * H; i++) {
+          const a = pre[p0 + i] + hh[i];
+          Hs[h0 + i] = a > 0 ? a : 0;
         }
-      }
+      else for (let i = 0; i < B * H; i++) Hs[h0 + i] = Math.tanh(pre[p0 + i] + hh[i]);
     },
 
     backward(tape: Tape, t: number, dh: Float64Array, _dc: Float64Array, _w: CellWeights, { H }: CellDims, out: CellGrads): void {

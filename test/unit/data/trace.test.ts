@@ -76,6 +76,13 @@ describe('trace reader', () => {
   const read = (b: Uint8Array) => readTraceSnapshot(memoryFiles({ [`${F}/step-1.safetensors`]: b }), F, { step: 1, file: 'step-1.safetensors', loss: null, time: null, line: 1 });
   const file = `${F}/step-1.safetensors`;
 
+  it('marks a training-mode snapshot with dropout between layers approximate even when the writer did not', async () => {
+    const dropout = randomSnapshot(config({ numLayers: 2, dropout: 0.25 }));
+    assert.equal((await read(snapshotBytes(dropout))).meta.approximate, 'dropout 0.25 between layers');
+    assert.equal((await read(snapshotBytes(dropout, { metadata: { training: 'false' } }))).meta.approximate, null);
+    assert.equal((await read(snapshotBytes(dropout, { approximate: 'dropout 0.25 between layers (p drawn per step)' }))).meta.approximate, 'dropout 0.25 between layers (p drawn per step)');
+  });
+
   it('refuses a safetensors file that is not a trace snapshot, and another format version', async () => {
     const plain = encodeSafetensors([['w', { shape: [1], data: new Float64Array(1) }]], {});
     await expectProblem(() => read(plain), { file, line: 1, column: 1, message: /no "format" metadata: it is not a trace snapshot/, hint: /unroll_trace/ });
