@@ -8,19 +8,20 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
 import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
-import { describeNonFinite, FromWebviewType, resultToJson, reviveResult, summarize, ToWebviewType } from '../src/protocol';
+import { describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, reviveResult, summarize, ToWebviewType } from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
 import type { Data, Settings, ViewContext, ViewId } from './model';
 import { baseName, cellName, defaultSettings, rowNorms, runName, steps, trainingFromSummary } from './model';
-import { explain } from './terms';
+import { explain, explainText } from './terms';
 import type { Palette } from './theme';
 import { readPalette, watchTheme } from './theme';
 import { CompareView } from './views/compare';
 import { DecayView } from './views/decay';
 import { FlowView } from './views/flow';
 import { HeatmapView } from './views/heatmap';
+import { TimelineView } from './views/timeline';
 import { TrainingView } from './views/training';
 import { UnrolledView } from './views/unrolled';
 import type { View } from './views/view';
@@ -67,6 +68,8 @@ class App implements ViewContext {
   private readonly headlineEl = el('h1', 'headline', 'Unroll');
   private readonly weightsChip = el('span', 'chip weights');
   private readonly facts = el('dl', 'facts');
+  /** For a trace replay: how closely it reproduced PyTorch's gradients, flagged when it did not or cannot. */
+  private readonly replayLine = el('p', 'replay');
   private readonly staleBanner = el('div', 'banner stale');
   private readonly busyBanner = el('div', 'banner busy');
   private readonly notes = el('ul', 'notes');
@@ -74,8 +77,11 @@ class App implements ViewContext {
   private readonly slider = el('input', 'step-slider');
   private readonly stepLabel = el('output', 'step-label');
   private readonly heatmap: HeatmapView;
+  private readonly timeline: TimelineView;
   private readonly unrolled: UnrolledView;
   private saveTimer = 0;
+  private readonly tabHeads = new Map<ViewId, [HTMLElement, HTMLElement]>();
+  private compareButton: HTMLElement | undefined;
 
   constructor(private readonly host: Host) {
     const saved = host.getState() as SavedState | undefined;
@@ -83,7 +89,8 @@ class App implements ViewContext {
     this.palette = readPalette();
     this.unrolled = new UnrolledView(this);
     this.heatmap = new HeatmapView(this);
-    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this)];
+    // The timeline stays last: its tab is there only while a trace is on screen, and the others keep their indices.
+    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this), (this.timeline = new TimelineView(this))];
     this.tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
     this.build();
     watchTheme(() => {
@@ -97,7 +104,8 @@ class App implements ViewContext {
   private build(): void {
     const header = el('header');
     this.weightsChip.hidden = true;
-    header.append(this.headlineEl, this.weightsChip, this.facts);
+    this.replayLine.hidden = true;
+    header.append(this.headlineEl, this.weightsChip, this.replayLine, this.facts);
     this.staleBanner.setAttribute('role', 'alert');
     this.staleBanner.hidden = true;
     this.busyBanner.setAttribute('role', 'status');
@@ -109,7 +117,13 @@ class App implements ViewContext {
     toolbar.setAttribute('aria-label', 'Unroll actions');
     if (this.host.connected) {
       const commands: [WebviewCommandName, string][] = [['train', 'Train'], ['stop', 'Stop'], ['compare', 'Compare cells'], ['exportReport', 'Export report']];
-      for (const [command, label] of commands) toolbar.append(this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary'));
+      for (const [command, label] of commands) {
+        const button = this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary');
+        button.dataset.command = command;
+        // Comparing cells needs a sequence file; a trace replays PyTorch's own layer.
+        if (command === 'compare') this.compareButton = button;
+        toolbar.append(button);
+      }
     }
     const exports = el('span', 'exports');
     exports.append(el('span', 'hint', 'Export view:'));
@@ -131,12 +145,14 @@ class App implements ViewContext {
       panel.dataset.view = v.id;
       panel.append(v.root);
       v.root.dataset.view = v.id;
-      this.tabs.append(head, panel);
+      this.tabHeads.set(v.id, [head, panel]);
+      if (v.id !== 'timeline') this.tabs.append(head, panel);
     });
     this.tabs.addEventListener('vsc-tabs-select', (e) => {
       const view = this.views[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
       if (view) this.update({ view: view.id });
     });
+    if (this.settings.view === 'timeline') this.settings = { ...this.settings, view: 'unrolled' };
     this.tabs.selectedIndex = Math.max(0, this.views.findIndex((v) => v.id === this.settings.view));
     document.body.append(header, this.staleBanner, this.busyBanner, toolbar, this.tabs, this.notes, this.announcer);
   }
@@ -150,6 +166,10 @@ class App implements ViewContext {
   }
 
   // ---- ViewContext ----
+
+  get connected(): boolean {
+    return this.host.connected;
+  }
 
   update(change: Partial<Settings>): void {
     this.settings = { ...this.settings, ...change };
@@ -175,6 +195,11 @@ class App implements ViewContext {
     this.saveSoon();
   }
 
+  selectSnapshot(step: number): void {
+    if (!this.data.result?.trace) return;
+    this.host.post({ type: FromWebviewType.SelectSnapshot, step });
+  }
+
   // ---- messages ----
 
   private receive(message: unknown): void {
@@ -197,6 +222,7 @@ class App implements ViewContext {
       }
       case ToWebviewType.Stale:
         this.data.stale = m.problems;
+        this.timeline.cancelPending();
         this.showStale();
         break;
       case ToWebviewType.TrainStart:
@@ -230,7 +256,7 @@ class App implements ViewContext {
         break;
       case ToWebviewType.ShowView:
         // Every PanelView of the protocol is one of these views (checked here when compiling).
-        if (this.views.some((v) => v.id === m.view)) this.update({ view: m.view satisfies ViewId });
+        if (this.views.some((v) => v.id === m.view) && this.tabShown(m.view)) this.update({ view: m.view satisfies ViewId });
         break;
     }
   }
@@ -242,16 +268,21 @@ class App implements ViewContext {
   /** Draw the visible view now, so the time reported covers a real redraw; the others draw when shown. */
   private rendered(generation: number, received: number): void {
     this.viewById(this.settings.view).render();
-    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received });
+    const replay = this.data.result?.replay;
+    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received, view: this.settings.view, ...(replay ? { replay: replayState(replay) } : {}) });
   }
 
   showResult(r: AnalysisResult): void {
+    const previousTrace = this.data.result?.trace?.folder;
     this.data.result = r;
+    this.showTimelineTab(r, previousTrace);
+    if (this.compareButton) this.compareButton.hidden = !!r.trace;
     this.data.stale = undefined;
     this.showStale();
     if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };
     this.headlineEl.textContent = headline(r);
     this.showWeights(r);
+    this.showReplay(r);
     this.adoptTraining(r);
     this.showFacts(r);
     this.showNotes(r);
@@ -261,6 +292,45 @@ class App implements ViewContext {
     this.heatmap.syncControls();
     this.views.forEach((v) => v.invalidate());
     this.saveSoon();
+  }
+
+  private tabShown(view: ViewId): boolean {
+    return view !== 'timeline' || !!this.data.result?.trace;
+  }
+
+  /**
+   * The Timeline tab is there while a trace is on screen (it is the last tab, so the others keep their indices). A
+   * trace opened anew shows it; a Result without a trace takes it away (and leaves it for the first tab).
+   */
+  private showTimelineTab(r: AnalysisResult, previousTrace: string | undefined): void {
+    const [head, panel] = this.tabHeads.get('timeline')!;
+    const present = head.parentElement === this.tabs;
+    if (r.trace && !present) this.tabs.append(head, panel);
+    if (!r.trace && present) {
+      if (this.settings.view === 'timeline') this.update({ view: 'unrolled' });
+      head.remove();
+      panel.remove();
+    }
+    if (r.trace && r.trace.folder !== previousTrace) this.update({ view: 'timeline' });
+  }
+
+  /** The replay line under the headline: the words every surface uses, marked by state, with what was compared on hover. */
+  private showReplay(r: AnalysisResult): void {
+    const text = replaySentence(r);
+    this.replayLine.hidden = !text;
+    this.replayLine.replaceChildren();
+    delete this.replayLine.dataset.state;
+    this.replayLine.classList.remove('has-term');
+    this.replayLine.removeAttribute('tabindex');
+    this.replayLine.removeAttribute('aria-describedby');
+    if (!text || !r.replay) return;
+    const state = replayState(r.replay);
+    this.replayLine.dataset.state = state;
+    if (state !== 'ok') this.replayLine.append(el('strong', 'replay-flag', state === 'mismatch' ? '⚠ Mismatch' : '⚠ Approximate'));
+    this.replayLine.append(el('span', 'replay-text', text.replace(/^⚠ /, '')));
+    explainText(this.replayLine, replayExplanation(r));
+    if (state !== 'ok') this.replayLine.setAttribute('role', 'alert');
+    else this.replayLine.removeAttribute('role');
   }
 
   /** Compare results embedded in a report. */

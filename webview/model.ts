@@ -4,7 +4,7 @@ import { CELL_NAMES } from '../src/protocol/kinds';
 import type { ColormapName, ScaleMode } from './colormap';
 import type { Palette } from './theme';
 
-export type ViewId = 'unrolled' | 'heatmap' | 'flow' | 'decay' | 'whh' | 'training' | 'compare';
+export type ViewId = 'unrolled' | 'heatmap' | 'flow' | 'decay' | 'whh' | 'training' | 'compare' | 'timeline';
 export type Metric = 'dLdh' | 'hidden' | 'cell' | `gate-${GateName}`;
 
 export interface Settings {
@@ -51,6 +51,10 @@ export interface ViewContext {
   readonly palette: Palette;
   update(change: Partial<Settings>): void;
   select(step: number): void;
+  /** Ask for another snapshot of the trace on screen (its training step): the extension replays it. */
+  selectSnapshot(step: number): void;
+  /** Inside VS Code (false in a standalone report, where nobody answers a request). */
+  readonly connected: boolean;
 }
 
 export function steps(r: AnalysisResult): number {

@@ -8,12 +8,18 @@ let nextId = 0;
 
 /** Make `host` explain `terms` on hover and focus (several terms: their explanations one after the other). */
 export function explain(host: HTMLElement, terms: GlossaryTerm[]): HTMLElement {
+  const tip = explainText(host, terms.map((t) => GLOSSARY[t]).join(' '));
+  tip.dataset.terms = terms.join(' ');
+  return host;
+}
+
+/** Make `host` show `text` on hover and focus, the way `explain` shows glossary terms; returns the tooltip element. */
+export function explainText(host: HTMLElement, text: string): HTMLElement {
   const tip = document.createElement('span');
   tip.className = 'term-tip';
   tip.id = `unroll-term-${nextId++}`;
   tip.setAttribute('role', 'tooltip');
-  tip.textContent = terms.map((t) => GLOSSARY[t]).join(' ');
-  tip.dataset.terms = terms.join(' ');
+  tip.textContent = text;
   host.classList.add('has-term');
   host.tabIndex = 0;
   host.setAttribute('aria-describedby', tip.id);
@@ -21,21 +27,25 @@ export function explain(host: HTMLElement, terms: GlossaryTerm[]): HTMLElement {
   host.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') host.blur();
   });
-  return host;
+  return tip;
 }
 
-/** A short label ("flow row", "bound (γσ_max)^d") that explains a term: for a view's controls bar. */
-export function termChip(label: string, terms: GlossaryTerm[]): HTMLElement {
+/** A short label ("flow row", "bound (γσ_max)^d") that explains a term (or says `terms` when it is text): for a view's controls bar. */
+export function termChip(label: string, terms: GlossaryTerm[] | string): HTMLElement {
   const chip = document.createElement('span');
   chip.className = 'term';
   const text = document.createElement('span');
   text.textContent = label;
   chip.append(text);
+  if (typeof terms === 'string') {
+    explainText(chip, terms);
+    return chip;
+  }
   return explain(chip, terms);
 }
 
 /** A row of term chips under the caption "Terms:". */
-export function termBar(items: [string, GlossaryTerm[]][]): HTMLElement {
+export function termBar(items: [string, GlossaryTerm[] | string][]): HTMLElement {
   const bar = document.createElement('span');
   bar.className = 'terms';
   const caption = document.createElement('span');

@@ -27,9 +27,12 @@ export class Analysis {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** Show the panel for `path` and analyze it; resolves when the Result (or the problems) arrived. */
-  async analyze(path: string): Promise<AnalysisResult | undefined> {
-    this.session.setSource(path);
+  /**
+   * Show the panel for `path` and analyze it; resolves when the Result (or the problems) arrived. For a trace folder,
+   * `traceStep` picks the snapshot (default: the latest).
+   */
+  async analyze(path: string, traceStep?: number | 'latest'): Promise<AnalysisResult | undefined> {
+    this.session.setSource(path, traceStep);
     this.panel.show();
     return this.run();
   }

@@ -2,11 +2,14 @@
 // walkthrough's buttons). A missing file is a message with a way out ("Open Examples"), never an exception.
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
+import { isTraceFolder } from '../data/kinds';
 import { bestMatch, fileArgument, missingFileMessage } from './locate';
 
+/** A file, or a trace folder (`*.unroll-trace`, analyzed as one). */
 async function isFile(uri: vscode.Uri): Promise<boolean> {
   try {
-    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.File) !== 0;
+    const type = (await vscode.workspace.fs.stat(uri)).type;
+    return (type & vscode.FileType.File) !== 0 || ((type & vscode.FileType.Directory) !== 0 && isTraceFolder(uri.fsPath));
   } catch {
     return false;
   }

@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): UnrollTestApi {
   const analysis = new Analysis(session, panel, workers, training, log);
 
   watching.onRefresh(() => void analysis.run());
-  panel.onMessage((message) => handlePanelMessage(message, session));
+  panel.onMessage((message) => handlePanelMessage(message, session, analysis));
   // Closing the panel ends the session: the worker threads go, the watchers go, the diagnostics stay until fixed.
   panel.onDidClose(() => {
     watching.reset();

@@ -4,13 +4,14 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { FromWebviewType } from '../protocol/messages';
 import { id as SAVE_EXPORT } from './commands/saveExport';
+import type { Analysis } from './analysis';
 import type { PanelMessage } from './panelHost';
 import type { Session } from './session';
 
-export function handlePanelMessage(message: PanelMessage, session: Session): void {
+export function handlePanelMessage(message: PanelMessage, session: Session, analysis: Analysis): void {
   switch (message.type) {
     case FromWebviewType.Rendered:
-      session.rendered = { generation: message.generation, ms: message.ms, at: performance.now() };
+      session.rendered = { generation: message.generation, ms: message.ms, at: performance.now(), view: message.view, replay: message.replay };
       return;
     case FromWebviewType.Export:
       void vscode.commands.executeCommand(SAVE_EXPORT, message);
@@ -21,7 +22,8 @@ export function handlePanelMessage(message: PanelMessage, session: Session): voi
     case FromWebviewType.SelectStep:
       return;
     case FromWebviewType.SelectSnapshot:
-      // Issue 13: the timeline picked another snapshot of the trace on screen (not handled yet).
+      // The timeline picked another snapshot of the trace on screen: replay it (a newer pick supersedes this run).
+      if (session.selectSnapshot(message.step)) void analysis.run();
       return;
   }
 }

@@ -2,10 +2,12 @@
 // and the problems of the last failed run. Showing one of these updates every place that shows it: the panel, its
 // title, the status bar, the Problems panel, and the set of watched files (a file that was read, or that has a
 // problem, refreshes the picture when saved).
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { ToWebviewType, type AnalyzeSource, type Problem } from '../protocol/messages';
 import type { AnalysisResult } from '../protocol/result';
+import { isTraceFolder } from '../data/kinds';
+import { snapshotRequest, TRACE_INDEX_FILE } from '../protocol/trace';
 import { CancelledError, JobError, WorkerFailedError } from '../worker/client';
 import type { Diagnostics } from './diagnostics';
 import { Disposable } from './dispose';
@@ -22,6 +24,9 @@ export interface RenderedMark {
   ms: number;
   /** performance.now() in the extension host when the panel said it had drawn. */
   at: number;
+  /** The view on screen, and for a trace replay the state its replay line shows (what the panel reported). */
+  view?: string;
+  replay?: 'ok' | 'mismatch' | 'approximate';
 }
 
 export class Session extends Disposable {
@@ -79,18 +84,37 @@ export class Session extends Disposable {
     return { path, workspaceRoot: workspaceRootFor(path, folders) };
   }
 
-  /** Analyze `path` from now on (another file forgets what was shown for the old one, and what it watched). */
-  setSource(path: string): AnalyzeSource {
+  /**
+   * Analyze `path` from now on (another file forgets what was shown for the old one, and what it watched). A trace
+   * folder (`*.unroll-trace`) replays `traceStep` (default: the latest snapshot), and its index is watched: a
+   * snapshot appended while PyTorch trains refreshes the panel.
+   */
+  setSource(path: string, traceStep?: number | 'latest'): AnalyzeSource {
     const source = this.sourceFor(path);
     if (this.current?.path !== source.path) {
       this.shownResult = undefined;
       this.shownComparison = undefined;
       this.watching.unwatchAll();
     }
+    const trace = isTraceFolder(source.path);
+    if (trace) source.traceStep = traceStep ?? 'latest';
     this.current = source;
-    this.watching.watch([source.path]);
+    this.watching.watch(trace ? [source.path, join(source.path, TRACE_INDEX_FILE)] : [source.path]);
     void this.workspaceState.update(SOURCE_STATE_KEY, source.path);
     return source;
+  }
+
+  /**
+   * The timeline picked the snapshot at `step` of the trace on screen: replay that one from now on (the last one is
+   * 'latest', so later snapshots are followed). False when nothing changed (no trace on screen, or already asked).
+   */
+  selectSnapshot(step: number): boolean {
+    const source = this.current;
+    if (!source || !isTraceFolder(source.path)) return false;
+    const wanted = snapshotRequest(this.shownResult?.trace, step);
+    if (source.traceStep === wanted) return false;
+    this.current = { ...source, traceStep: wanted };
+    return true;
   }
 
   /** After a window reload: the file the restored panel showed (its webview state, else the workspace's memory). */
@@ -105,10 +129,12 @@ export class Session extends Disposable {
   }
 
   showResult(result: AnalysisResult): void {
+    // A trace's folder as the workspace names it (the worker gives the path it read).
+    if (result.trace) result.trace = { ...result.trace, folder: vscode.workspace.asRelativePath(result.trace.folder) };
     this.shownResult = result;
     this.shownGeneration++;
     this.panel.post({ type: ToWebviewType.Result, generation: this.shownGeneration, result });
-    this.panel.setTitle(`Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.current?.path ?? result.meta.dataFile)}`);
+    this.panel.setTitle(`Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.current?.path ?? result.meta.dataFile)}${result.trace ? ` · step ${result.trace.shown}` : ''}`);
     this.status.showHealth(result);
   }
 

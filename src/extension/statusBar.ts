@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../protocol/result';
 import { healthLine, healthTooltip } from '../protocol/summary';
+import { replayExplanation, replayShort, replaySentence, replayState } from '../protocol/trace';
 import { Disposable } from './dispose';
 import { id as SHOW_PANEL } from './commands/showPanel';
 
@@ -15,10 +16,13 @@ export class StatusBar extends Disposable {
     this.item.command = SHOW_PANEL;
   }
 
+  /** The health line; for a trace replay also the snapshot and how the replay checked out, a failed or approximate check flagged in the warning colors. */
   showHealth(result: AnalysisResult): void {
-    this.item.text = `$(pulse) ${healthLine(result)}`;
-    this.item.tooltip = healthTooltip(result);
-    this.item.backgroundColor = undefined;
+    const replay = replayShort(result);
+    const flagged = result.replay !== undefined && replayState(result.replay) !== 'ok';
+    this.item.text = `${flagged ? '$(warning)' : '$(pulse)'} ${healthLine(result)}${replay ? ` · ${replay}` : ''}`;
+    this.item.tooltip = result.replay ? `${replaySentence(result)}\n\n${healthTooltip(result)}\n\n${replayExplanation(result)}` : healthTooltip(result);
+    this.item.backgroundColor = flagged ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

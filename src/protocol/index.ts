@@ -4,3 +4,4 @@ export * from './messages';
 export * from './json';
 export * from './summary';
 export * from './glossary';
+export * from './trace';

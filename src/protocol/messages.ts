@@ -235,7 +235,7 @@ export interface WebviewBusy {
 }
 
 /** The panel's views (its tabs), in order: `unroll.showView` takes one of these ids. */
-export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare'] as const;
+export const PANEL_VIEWS = ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare', 'timeline'] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
 export function isPanelView(x: unknown): x is PanelView {
@@ -277,6 +277,10 @@ export interface WebviewRendered {
   type: FromWebviewType.Rendered;
   generation: number;
   ms: number;
+  /** The view on screen after drawing (a new trace opens on the timeline). */
+  view?: string;
+  /** For a trace replay: the state of the replay line the header shows (ReplayState of src/protocol/trace.ts). */
+  replay?: 'ok' | 'mismatch' | 'approximate';
 }
 
 export type ExportFormat = 'png' | 'svg' | 'json' | 'html';
@@ -328,7 +332,13 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
       return { type: FromWebviewType.Ready };
     case FromWebviewType.Rendered:
       if (!isInt(m.generation, 0, Number.MAX_SAFE_INTEGER) || typeof m.ms !== 'number' || !(m.ms >= 0)) return undefined;
-      return { type: FromWebviewType.Rendered, generation: m.generation, ms: m.ms };
+      return {
+        type: FromWebviewType.Rendered,
+        generation: m.generation,
+        ms: m.ms,
+        ...(typeof m.view === 'string' && /^[\w-]{1,64}$/.test(m.view) ? { view: m.view } : {}),
+        ...(m.replay === 'ok' || m.replay === 'mismatch' || m.replay === 'approximate' ? { replay: m.replay } : {}),
+      };
     case FromWebviewType.Export:
       if (typeof m.format !== 'string' || !exportFormats.includes(m.format)) return undefined;
       if (typeof m.view !== 'string' || !/^[\w-]{1,64}$/.test(m.view)) return undefined;

@@ -1,11 +1,14 @@
 /// <reference lib="dom" />
-// The five user flows of issue 6 and the walkthrough's clipping step (issue 11), each done with the mouse and keyboard in the real workbench. They run in order
+// The five user flows of issue 6, the walkthrough's clipping step (issue 11) and a PyTorch trace (issue 13), each done with the mouse and keyboard in the real workbench. They run in order
 // on one workbench (starting one takes a minute), but each sets up what it needs itself (opens its file, picks its
 // view), so a failure in one does not decide the next.
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { repoRoot } from '../harness/install';
 import {
   colormapPixels,
   isHeatmap,
@@ -461,4 +464,63 @@ const walkthroughClipping: Flow = {
   },
 };
 
-export const flows: Flow[] = [analyzeFromExplorer, trainFromPalette, editSaveRedraw, reloadRestores, exportReport, walkthroughClipping];
+/** Write (or append to) `<workspace>/<name>.unroll-trace` with real PyTorch (test/trace/make_trace.py, /usr/bin/python3 + torch). */
+async function writeTrace(workspace: string, name: string, options: Record<string, unknown>): Promise<void> {
+  await promisify(execFile)('/usr/bin/python3', [join(repoRoot, 'test/trace/make_trace.py'), workspace, JSON.stringify([{ name, ...options }])], { timeout: 120_000 });
+}
+
+/** What the panel's timeline shows: the snapshot on screen, how many snapshots, and the replay line. */
+async function timelineState(frame: Frame): Promise<{ shown: string; snapshots: string; replay: string; state: string }> {
+  return frame.evaluate(() => {
+    const root = document.querySelector('section.view[data-view="timeline"]') as HTMLElement | null;
+    const line = document.querySelector('header .replay') as HTMLElement | null;
+    return { shown: root?.dataset.shown ?? '', snapshots: root?.dataset.snapshots ?? '', replay: line && !line.hidden ? (line.querySelector('.replay-text')?.textContent ?? '') : '', state: line?.dataset.state ?? '' };
+  });
+}
+
+const traceTimeline: Flow = {
+  name: '7. right-click a *.unroll-trace folder → Analyze PyTorch Trace: the timeline and the replay line; ← on the snapshot slider replays the previous snapshot; a snapshot PyTorch appends shows up',
+  async run({ page, workspace, timing, log }) {
+    const options = { mode: 'LSTM', T: 12, hidden_size: 8 };
+    await writeTrace(workspace, 'traced', { ...options, steps: [100, 200, 300] });
+    const row = await showInExplorer(page, 'traced.unroll-trace');
+    await contextMenuCommand(page, row, 'Analyze PyTorch Trace');
+    const clickedAt = Date.now();
+    const frame = await until('the panel to show the trace on its timeline', async () => {
+      const f = await findUnrollFrame(page);
+      if (!f || (await panelState(f)).view !== 'timeline') return undefined;
+      const t = await timelineState(f);
+      return t.shown === '300' ? f : undefined;
+    }, 90_000, 200);
+    timing('trace: menu click → timeline of the latest snapshot', Date.now() - clickedAt);
+    const first = await timelineState(frame);
+    log(`replay line: ${first.replay}`);
+    assert.equal(first.snapshots, '3');
+    assert.equal(first.state, 'ok');
+    assert.match(first.replay, /^Replay of PyTorch step 300: gradients match PyTorch to \d\.\de-\d\d \(float32, bound 1e-05\)$/);
+    const drawn = await canvasStats(frame, 'timeline');
+    assert.ok(drawn.colors > 10 && drawn.differing > 0.01, 'the timeline is drawn');
+    await screenshot(page, 'trace-timeline');
+
+    // The slider, with the keyboard: the previous snapshot is replayed and shown.
+    await frame.focus('section.view[data-view="timeline"] input.snapshot-slider');
+    const pickedAt = Date.now();
+    await page.keyboard.press('ArrowLeft');
+    await until('the panel to show step 200', async () => (await timelineState(frame)).shown === '200', 60_000, 100);
+    timing('trace: ← on the snapshot slider → the previous snapshot on screen', Date.now() - pickedAt);
+    await page.keyboard.press('End');
+    await until('the panel to follow the latest snapshot again', async () => (await timelineState(frame)).shown === '300', 60_000, 100);
+
+    // Training goes on: PyTorch appends step 400, and the panel follows.
+    await writeTrace(workspace, 'traced', { ...options, steps: [400], seed: 1 });
+    const appendedAt = Date.now();
+    await until('the panel to show the appended step 400', async () => {
+      const t = await timelineState(frame);
+      return t.shown === '400' && t.snapshots === '4';
+    }, 60_000, 100);
+    timing('trace: the writer exited → the panel shows its appended snapshot (it may already have: the index line comes before the exit)', Date.now() - appendedAt);
+    await screenshot(page, 'trace-appended');
+  },
+};
+
+export const flows: Flow[] = [analyzeFromExplorer, trainFromPalette, editSaveRedraw, reloadRestores, exportReport, walkthroughClipping, traceTimeline];

@@ -29,7 +29,8 @@ async function main(): Promise<number> {
   const workbench = await startWorkbench({
     workspaceFrom: join(repoRoot, 'examples'),
     vsixFiles: [unroll.path, runner],
-    env: { UNROLL_TEST_RESULTS: resultsPath, ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}) },
+    // UNROLL_REPO_ROOT: suites that need the repository's own scripts (the trace suite's PyTorch trace writer).
+    env: { UNROLL_TEST_RESULTS: resultsPath, UNROLL_REPO_ROOT: repoRoot, ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}) },
   });
   // code-server runs in its own process group: a harness stopped from outside must not leave it behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void workbench.stop().finally(() => process.exit(1)));

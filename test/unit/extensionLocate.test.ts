@@ -27,7 +27,7 @@ describe('extension: file arguments of commands', () => {
   });
 
   it('knows the panel views by id', () => {
-    assert.deepEqual([...PANEL_VIEWS], ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare']);
+    assert.deepEqual([...PANEL_VIEWS], ['unrolled', 'heatmap', 'flow', 'decay', 'whh', 'training', 'compare', 'timeline']);
     assert.equal(isPanelView('whh'), true);
     for (const bad of ['WHH', 'loss', '', 3, undefined]) assert.equal(isPanelView(bad), false, String(bad));
   });

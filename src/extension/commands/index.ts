@@ -10,6 +10,7 @@ import type { Session } from '../session';
 import type { Training } from '../training';
 import type { Workers } from '../workers';
 import * as analyze from './analyze';
+import * as analyzeTrace from './analyzeTrace';
 import * as compare from './compare';
 import * as compareModels from './compareModels';
 import * as exportReport from './exportReport';
@@ -38,7 +39,7 @@ export interface UnrollCommand {
   run(unroll: Unroll, ...args: any[]): unknown;
 }
 
-export const COMMANDS: readonly UnrollCommand[] = [analyze, train, stop, compare, compareModels, exportReport, openExamples, showView, showPanel, saveExport];
+export const COMMANDS: readonly UnrollCommand[] = [analyze, analyzeTrace, train, stop, compare, compareModels, exportReport, openExamples, showView, showPanel, saveExport];
 
 export function registerCommands(unroll: Unroll): vscode.Disposable[] {
   return COMMANDS.map((command) => vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.run(unroll, ...args)));

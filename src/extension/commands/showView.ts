@@ -17,6 +17,7 @@ const VIEW_TITLES: Record<PanelView, string> = {
   whh: 'Where ∂L/∂W_hh comes from',
   training: 'Training',
   compare: 'Compare cells',
+  timeline: 'Timeline (a PyTorch trace)',
 };
 
 export async function run(unroll: Unroll, view?: unknown, file?: vscode.Uri | string): Promise<PanelView | undefined> {

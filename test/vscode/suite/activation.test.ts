@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, report, unroll } from './helpers';
 
-const COMMANDS = ['unroll.analyze', 'unroll.train', 'unroll.stop', 'unroll.compare', 'unroll.compareModels', 'unroll.exportReport', 'unroll.openExamples', 'unroll.showView'];
+const COMMANDS = ['unroll.analyze', 'unroll.analyzeTrace', 'unroll.train', 'unroll.stop', 'unroll.compare', 'unroll.compareModels', 'unroll.exportReport', 'unroll.openExamples', 'unroll.showView'];
 
 describe('activation', () => {
   it('activates in the real VS Code and returns the test API', async () => {
