@@ -1,5 +1,6 @@
 // The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
-import { clippedOf, describeNonFinite, lossWording, replayVerdict, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
+import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
+import { replaySentence } from '../protocol/trace';
 import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
 import { CELL_NAMES } from '../protocol/kinds';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint } from '../protocol/result';
@@ -228,7 +229,7 @@ export function traceSummary(r: AnalysisResult, file: string): string {
   const where = steps.length > 1 ? `${steps.length} snapshots, steps ${steps[0]}…${steps[steps.length - 1]}` : '1 snapshot';
   const lines = [
     `${file} · ${module} (${shape}) · snapshot at step ${trace.shown} (${where}) · ${plural(r.meta.steps, 'step')}, recorded row 1 of ${r.meta.sequences}`,
-    `  ${r.replay ? replayVerdict(r.replay) : 'replay not checked'}`,
+    `  ${replaySentence(r) ?? 'replay not checked'}`,
     `  PyTorch loss    ${shown?.loss !== null && shown?.loss !== undefined ? `${formatNumber(shown.loss)} at step ${trace.shown} (your run's loss, as the tracer recorded it)` : 'not recorded (the tracer was not given it)'}`,
   ];
   if (trace.worldSize > 1) lines.push(`  distributed     recorded by rank ${trace.rank} of ${trace.worldSize}; gradients are that rank's own, before DDP averages them`);

@@ -11,9 +11,11 @@ import { fail, formatBytes, positionInText, quote, START, warning } from './erro
 import { MAX_FILE_BYTES, seamProblem, specialFileName, type FileSeam } from './files';
 import { basename, dirname, resolvePath } from './paths';
 import { readSafetensors, safetensorsMetadata } from './safetensors';
+import { TRACE_INDEX_FILE } from '../protocol/trace';
 
 export const TRACE_FORMAT = 'unroll-trace/1';
-export const TRACE_INDEX = 'index.jsonl';
+/** The append-only index of a trace folder: one name, shared with the extension's watcher (src/protocol/trace.ts). */
+export const TRACE_INDEX = TRACE_INDEX_FILE;
 /** index.jsonl above this is refused (a line is ~100 bytes: about 600,000 snapshots). */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 const WRITER_HINT = 'a trace folder is written by python/unroll_trace (unroll_trace.watch(module, "run.unroll-trace"))';

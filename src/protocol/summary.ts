@@ -2,7 +2,7 @@
 // share these. Every sentence names the weights it describes, claims about learning come only from a training run's
 // measured losses, and the untrained gradient only says what it predicts about the learning signal.
 import { CELL_NAMES } from './kinds';
-import type { AnalysisResult, NonFinite, ReplayCheck, TrainingSummary, TrainPoint, WeightsState } from './result';
+import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint, WeightsState } from './result';
 
 
 /**
@@ -309,19 +309,3 @@ export function healthTooltip(r: AnalysisResult): string {
   return `${summarize(r)}\n\n${gauge}`;
 }
 
-/**
- * The replay's self-check in one sentence, for the CLI, the panel and the status bar: "replay matches PyTorch: max
- * relative error 3.1e-07 (float32 run, bound 1e-05)", or a mismatch or an approximation, said as such.
- */
-export function replayVerdict(c: ReplayCheck): string {
-  const err = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
-  const bound = `${c.dtype} run, bound ${c.tolerance.toExponential(0)}`;
-  const worst = c.compared[0]?.name;
-  if (c.approximate) return `replay approximates PyTorch (${c.approximate}): max relative error ${err(c.maxRelErr)} (${bound}); the recorded run cannot be reproduced exactly`;
-  if (c.forward && !c.forward.ok) {
-    const f = c.forward.compared[0];
-    return `replay does NOT match PyTorch: the replayed forward differs (${f.name}: relative error ${err(f.relErr)}, ${bound}); the module is not what the recorded config says`;
-  }
-  if (c.ok) return `replay matches PyTorch: max relative error ${err(c.maxRelErr)} (${bound})`;
-  return `replay does NOT match PyTorch: max relative error ${err(c.maxRelErr)}${worst ? ` in ${worst}` : ''} (${bound})`;
-}

@@ -86,7 +86,7 @@ describe('replay of real PyTorch traces', function () {
     const { code, stdout } = await cli(['analyze', 'gru-bidirectional-float64.unroll-trace', '--step', '1'], dir);
     assert.equal(code, 0);
     assert.match(stdout, /^gru-bidirectional-float64\.unroll-trace · PyTorch GRU \(2 layers, bidirectional, hidden 5\) · snapshot at step 1 \(2 snapshots, steps 1…2\)/);
-    assert.match(stdout, /replay matches PyTorch: max relative error \d\.\de-\d+ \(float64 run, bound 1e-10\)/);
+    assert.match(stdout, /Replay of PyTorch step \d+[^:\n]*: gradients match PyTorch to \d(\.\d)?e-\d+ \(float64, bound 1e-10\)/);
     assert.match(stdout, /PyTorch loss {4}\d/);
     assert.match(stdout, /A snapshot of your PyTorch run at training step 1/);
     const json = await cli(['analyze', 'gru-bidirectional-float64.unroll-trace', '--json', '-'], dir);
@@ -103,13 +103,13 @@ describe('replay of real PyTorch traces', function () {
     assert.equal(result.replay!.ok, false);
     const { code, stdout } = await cli(['analyze', 'dropout.unroll-trace'], dir);
     assert.equal(code, 0);
-    assert.match(stdout, /replay approximates PyTorch \(dropout 0\.3 between layers\)/);
+    assert.match(stdout, /Replay of PyTorch step \d+[^:\n]* is approximate \(dropout 0\.3 between layers\)/);
   });
 
   it('a snapshot whose gradients do not match is a failed check: exit 4, naming the tensor', async () => {
     const { code, stdout } = await cli(['analyze', 'skewed.unroll-trace'], dir);
     assert.equal(code, 4);
-    assert.match(stdout, /replay does NOT match PyTorch: max relative error .* in weight_hh_l0 \(float64 run, bound 1e-10\)/);
+    assert.match(stdout, /gradients do NOT match PyTorch: relative error .* in weight_hh_l0 \(float64, bound 1e-10\)/);
   });
 
   it('a damaged snapshot is refused with file:line:col and a hint (exit 2), a partial index line is skipped', async () => {

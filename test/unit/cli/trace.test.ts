@@ -33,7 +33,7 @@ describe('unroll analyze on a trace', () => {
     const { code, stdout } = await run(['analyze', 'good.unroll-trace', '--step', '10'], dir);
     assert.equal(code, 0);
     assert.match(stdout, /^good\.unroll-trace · PyTorch GRU \(2 layers, hidden 4\) · snapshot at step 10 \(2 snapshots, steps 10…20\) · 8 steps, recorded row 1 of 2\n/);
-    assert.match(stdout, /\n {2}replay matches PyTorch: max relative error .* \(float64 run, bound 1e-10\)\n/);
+    assert.match(stdout, /\n {2}Replay of PyTorch step \d+[^:\n]*: gradients match PyTorch to \S+ \(float64, bound 1e-10\)\n/);
     assert.match(stdout, /\n {2}PyTorch loss {4}2\.25 at step 10/);
     assert.doesNotMatch(stdout, /\n {2}loss {12}/, 'no Unroll loss line');
   });
@@ -41,7 +41,7 @@ describe('unroll analyze on a trace', () => {
   it('exits 4 when the replay does not match, 2 for a step the trace lacks', async () => {
     const skewed = await run(['analyze', 'skewed.unroll-trace'], dir);
     assert.equal(skewed.code, 4);
-    assert.match(skewed.stdout, /replay does NOT match PyTorch: max relative error .* in weight_hh_l1/);
+    assert.match(skewed.stdout, /gradients do NOT match PyTorch: relative error .* in weight_hh_l1/);
     const missing = await run(['analyze', 'good.unroll-trace', '--step', '15'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^good\.unroll-trace\/index\.jsonl:1:1: the trace has no snapshot at step 15 \(hint: steps recorded: 10, 20\)/);
