@@ -369,7 +369,7 @@ class App implements ViewContext {
     const facts: [string, string, GlossaryTerm[]?, boolean?][] = [
       ['cell', `${cellName(r)}${r.model.cell === 'rnn' ? ` (${r.model.nonlinearity})` : ''}, ${r.model.hidden} units`],
       ['steps', `${steps(r)}${r.meta.originalSteps > steps(r) ? ` of ${r.meta.originalSteps}` : ''}`],
-      ['loss L = Σ ℓ_t', fmt(r.loss)],
+      r.trace ? ['PyTorch loss', pytorchLoss(r)] : ['loss L = Σ ℓ_t', fmt(r.loss)],
       ['‖∇L‖', fmt(r.gradNorms.global)],
       ['ρ(W)', fmt(r.spectral.radius), ['radius']],
       ['σ_max vs 1/γ', `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}${g < 1 ? ' (vanishing guaranteed)' : ''}`, ['sigmaMax', 'gamma']],
@@ -414,7 +414,9 @@ class App implements ViewContext {
     if (!r) return;
     const t = this.settings.step;
     this.slider.value = String(t);
-    const text = `t = ${t} / ${steps(r) - 1} · ℓ_t = ${fmt(r.lossPerStep[t])} · ‖∂L/∂h_t‖ = ${fmt(rowNorms(r.dLdh)[t])}`;
+    // A trace replay has no per-step loss: the loss came from PyTorch, as gradients at the layer's outputs.
+    const loss = r.trace ? '' : ` · ℓ_t = ${fmt(r.lossPerStep[t])}`;
+    const text = `t = ${t} / ${steps(r) - 1}${loss} · ‖∂L/∂h_t‖ = ${fmt(rowNorms(r.dLdh)[t])}`;
     this.stepLabel.textContent = text;
     this.announcer.textContent = `Step ${text}`;
   }
@@ -469,3 +471,9 @@ function start(): void {
 }
 
 start();
+
+/** The loss PyTorch recorded at the snapshot shown ("not recorded" when the tracer was not given it). */
+function pytorchLoss(r: AnalysisResult): string {
+  const shown = r.trace?.snapshots.find((s) => s.step === r.trace!.shown);
+  return shown?.loss === null || shown?.loss === undefined ? 'not recorded' : `${fmt(shown.loss)} at step ${r.trace!.shown}`;
+}
