@@ -1,7 +1,8 @@
-// The `unroll.*` settings, read fresh for every run so a change applies without a reload.
+// The `unroll.*` settings, read fresh for every run so a change applies without a reload. Their defaults are the
+// manifest's (package.json `contributes.configuration`), which VS Code reports; nothing here repeats them.
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../protocol/messages';
-import { DEFAULT_CELL, isCellKind } from '../protocol/kinds';
+import { isCellKind } from '../protocol/kinds';
 
 export interface UnrollSettings {
   autoRefresh: boolean;
@@ -11,20 +12,22 @@ export interface UnrollSettings {
 
 export function readSettings(): UnrollSettings {
   const config = vscode.workspace.getConfiguration('unroll');
-  const cell = config.get<string>('defaultCell', DEFAULT_CELL);
-  const flowBudget = config.get<number>('flowBudget', 1);
-  const maxMemoryMB = config.get<number>('maxMemoryMB', 2048);
-  const maxWork = config.get<number>('maxWork', 30);
+  /** The user's value when it passes `valid`, else the manifest's default (a hand-edited "abc" or −1 means the default). */
+  const read = <T>(key: string, valid: (x: unknown) => boolean): T => {
+    const value = config.get<unknown>(key);
+    return (valid(value) ? value : config.inspect<T>(key)?.defaultValue) as T;
+  };
+  const number = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const positive = (x: unknown) => number(x) && (x as number) > 0;
   return {
-    autoRefresh: config.get<boolean>('autoRefresh', true),
-    debounceMs: Math.max(0, config.get<number>('debounceMs', 50)),
+    autoRefresh: read<boolean>('autoRefresh', (x) => typeof x === 'boolean'),
+    debounceMs: read<number>('debounceMs', (x) => number(x) && (x as number) >= 0),
     engine: {
-      maxSteps: Math.max(1, Math.floor(config.get<number>('maxSteps', 512))),
-      flowBudget: typeof flowBudget === 'number' && flowBudget >= 0 ? flowBudget : 1, // a hand-edited "abc" or −1 means the default
-      defaultCell: isCellKind(cell) ? cell : DEFAULT_CELL,
-      // Limits edited by hand into something that is not a positive number mean the default.
-      maxMemoryMB: typeof maxMemoryMB === 'number' && maxMemoryMB > 0 ? maxMemoryMB : 2048,
-      maxWork: typeof maxWork === 'number' && maxWork > 0 ? maxWork : 30,
+      maxSteps: Math.floor(read<number>('maxSteps', (x) => number(x) && (x as number) >= 1)),
+      flowBudget: read<number>('flowBudget', (x) => number(x) && (x as number) >= 0),
+      defaultCell: read('defaultCell', isCellKind),
+      maxMemoryMB: read<number>('maxMemoryMB', positive),
+      maxWork: read<number>('maxWork', positive),
     },
   };
 }

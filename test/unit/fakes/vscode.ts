@@ -3,6 +3,7 @@
 // bar item that keep what they were given. Loaded in place of `vscode` by useFakeVscode() (./useFakeVscode.ts).
 // It models only what the units call; whatever it records is there for the tests to read.
 import * as path from 'node:path';
+import manifest from '../../../package.json';
 
 type Listener<T> = (value: T) => unknown;
 
@@ -214,7 +215,12 @@ export const workspace = {
     return watcher;
   },
   getConfiguration() {
-    return { get: <T>(key: string, fallback: T): T => (key in fake.settings ? (fake.settings[key] as T) : fallback) };
+    // As VS Code does: a setting's value, else the default the manifest contributes.
+    const manifestDefault = (key: string): unknown => (manifest.contributes.configuration.properties as Record<string, { default?: unknown }>)[`unroll.${key}`]?.default;
+    return {
+      get: <T>(key: string, fallback?: T): T => (key in fake.settings ? (fake.settings[key] as T) : ((manifestDefault(key) ?? fallback) as T)),
+      inspect: <T>(key: string) => ({ key: `unroll.${key}`, defaultValue: manifestDefault(key) as T | undefined }),
+    };
   },
   asRelativePath(p: string | Uri): string {
     return typeof p === 'string' ? p : p.fsPath;
