@@ -357,7 +357,7 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
  * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal d and off-diagonal e, by bisection on the
  * Sturm count (how many eigenvalues lie below x), starting from the Gershgorin interval.
  */
-function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
+export function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
   const n = d.length;
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
