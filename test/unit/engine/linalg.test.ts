@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PackedOperand, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
+import { PackedOperand, allFinite, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { kernels, type Kernels } from '../../../src/engine/wasm';
@@ -204,6 +204,19 @@ describe('dense kernels', () => {
     for (const [m, n] of [[7, 5], [5, 7], [1, 3], [40, 17]]) {
       const A = rand(m * n);
       assert.ok(Math.abs(sigmaMax(A, m, n) - jsSigmaMax(A, m, n)) <= 1e-12 * jsSigmaMax(A, m, n), `${m}×${n}`);
+    }
+  });
+
+  it('allFinite is false exactly when some entry is ±∞ or NaN, wherever it is', () => {
+    const finite = Float64Array.from([0, -0, 1, -2.5, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-320]);
+    assert.equal(allFinite(finite), true);
+    assert.equal(allFinite(new Float64Array(0)), true);
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      for (let at = 0; at < finite.length; at++) {
+        const a = Float64Array.from(finite);
+        a[at] = bad;
+        assert.equal(allFinite(a), false, `${bad} at ${at}`);
+      }
     }
   });
 
