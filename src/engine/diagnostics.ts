@@ -5,7 +5,7 @@
 import type { CellKind, Flow, FlowDecay, Spectral } from '../protocol/result';
 import { gemmNT, gemmNTPacked } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
-import { sigmaMax, spectralRadius } from './eigen';
+import { largestTridiagonalEigenvalue, sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
 import type { AnalysisCache } from './cache';
 import { candidateBlock, cellOf, type CellGrads } from './cells';
@@ -337,6 +337,8 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   const lb = net.layers[l];
   const W = net.p(`rnn.weight_hh_l${l}`); // G·H × H
   const Wt = net.recurrentTransposed(l); // H × G·H
+  // W as forward packed it, when that is float64 (the same products as gemmNT's, without packing W at every one)
+  const packedW = net.precision === 'float64' ? net.recurrent(l) : null;
   const GH = G * H;
   const n = cell.stateWidth(H);
   const k = Math.min(n, STEP_GAIN_ITERATIONS);
@@ -359,7 +361,8 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   for (let j = 0; j < k; j++) {
     // w_s = J_sᵀ J_s q_s for every step s at once
     for (let s = 0; s < S; s++) qh.set(Q.subarray((s * (k + 1) + j) * n, (s * (k + 1) + j) * n + H), s * H);
-    gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
+    if (packedW) gemmNTPacked(S, qh, 0, packedW, y, 0, false);
+    else gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
     for (let s = 0; s < S; s++) cell.jv(coef, s * C * H, H, y, s * GH, Q, (s * (k + 1) + j) * n, u, s * n, x, s * GH);
     gemmNTPacked(S, x, 0, Wt, wh, 0, false);
     for (let s = 0; s < S; s++) {
@@ -398,59 +401,13 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   let logSum = 0;
   for (let s = 0; s < S; s++) {
     const m = built[s];
-    const { value } = largestSymmetricTridiagonal(alpha.subarray(s * k, s * k + m), beta.subarray(s * k, s * k + m - 1));
+    const value = largestTridiagonalEigenvalue(alpha.subarray(s * k, s * k + m), beta.subarray(s * k, s * k + m - 1));
     if (!Number.isFinite(value)) return null;
     const sigma = Math.sqrt(Math.max(0, value));
     if (sigma === 0) return 0;
     logSum += Math.log(sigma);
   }
   return Math.exp(logSum / S);
-}
-
-/** Largest eigenvalue and its unit eigenvector of a small symmetric tridiagonal matrix, by cyclic Jacobi rotations. */
-export function largestSymmetricTridiagonal(diag: Float64Array, off: Float64Array): { value: number; vector: Float64Array } {
-  const m = diag.length;
-  const A = new Float64Array(m * m), V = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    A[i * m + i] = diag[i];
-    V[i * m + i] = 1;
-    if (i + 1 < m) A[i * m + i + 1] = A[(i + 1) * m + i] = off[i];
-  }
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let offNorm = 0, scale = 0;
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) (i === j ? (scale += A[i * m + j] ** 2) : (offNorm += A[i * m + j] ** 2));
-    if (!(offNorm > 1e-30 * scale)) break;
-    for (let p = 0; p < m; p++) {
-      for (let q = p + 1; q < m; q++) {
-        const apq = A[p * m + q];
-        if (apq === 0) continue;
-        // the rotation that zeroes A[p][q]
-        const theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let r = 0; r < m; r++) {
-          const arp = A[r * m + p], arq = A[r * m + q];
-          A[r * m + p] = c * arp - s * arq;
-          A[r * m + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < m; r++) {
-          const apr = A[p * m + r], aqr = A[q * m + r];
-          A[p * m + r] = c * apr - s * aqr;
-          A[q * m + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < m; r++) {
-          const vrp = V[r * m + p], vrq = V[r * m + q];
-          V[r * m + p] = c * vrp - s * vrq;
-          V[r * m + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  let best = 0;
-  for (let i = 1; i < m; i++) if (A[i * m + i] > A[best * m + best]) best = i;
-  const vector = new Float64Array(m);
-  for (let r = 0; r < m; r++) vector[r] = V[r * m + best];
-  return { value: A[best * m + best], vector };
 }
 
 /** w minus its components along the first `count` rows of Q (each n long, orthonormal), twice over. */

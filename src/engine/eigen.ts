@@ -257,8 +257,10 @@ export function sigmaMax(matrix: Float64Array, m: number, n: number): number {
   if (scale !== 1) return scale * sigmaMax(a, m, n);
   const k = kernels();
   if (!k) return jsSigmaMax(a, m, n);
+  // AᵀA first: its product may grow the kernels' memory, which would detach a view staged before it.
+  const ata = gram(a, m, n);
   const { view, address } = stage(k, n * n + 4 * n);
-  view.set(gram(a, m, n));
+  view.set(ata);
   return Math.sqrt(Math.max(0, k.symmetricTopEigenvalue(address, n, address + 8 * n * n)));
 }
 
@@ -355,7 +357,7 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
  * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal d and off-diagonal e, by bisection on the
  * Sturm count (how many eigenvalues lie below x), starting from the Gershgorin interval.
  */
-function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
+export function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
   const n = d.length;
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {

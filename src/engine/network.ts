@@ -92,6 +92,11 @@ export class Network {
     this.fcT = new Float64Array(this.p('fc.weight').length);
   }
 
+  /** W_hh of layer l ([G·H][H]) as of the last forward, packed in the products' precision: h · W_hhᵀ is gemmNTPacked with it. */
+  recurrent(l: number): PackedOperand {
+    return this.whhPacked[l];
+  }
+
   /** W_hhᵀ of layer l ([H][G·H]) as of the last backward, packed: ∂/∂h_{t−1} += (∂/∂pre_hh) · W_hh is gemmNTPacked with it. */
   recurrentTransposed(l: number): PackedOperand {
     return this.whhTPacked[l];

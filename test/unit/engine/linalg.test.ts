@@ -8,7 +8,9 @@
 // spectralOf's reuse of ρ and σ_max (through an AnalysisCache) for an unchanged W_hh.
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
-import { PackedOperand, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PackedOperand, allFinite, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { kernels, type Kernels } from '../../../src/engine/wasm';
@@ -203,6 +205,32 @@ describe('dense kernels', () => {
       const A = rand(m * n);
       assert.ok(Math.abs(sigmaMax(A, m, n) - jsSigmaMax(A, m, n)) <= 1e-12 * jsSigmaMax(A, m, n), `${m}×${n}`);
     }
+  });
+
+  it('allFinite is false exactly when some entry is ±∞ or NaN, wherever it is', () => {
+    const finite = Float64Array.from([0, -0, 1, -2.5, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-320]);
+    assert.equal(allFinite(finite), true);
+    assert.equal(allFinite(new Float64Array(0)), true);
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      for (let at = 0; at < finite.length; at++) {
+        const a = Float64Array.from(finite);
+        a[at] = bad;
+        assert.equal(allFinite(a), false, `${bad} at ${at}`);
+      }
+    }
+  });
+
+  it('σ_max as the first use of the kernels in a process (AᵀA grows their memory) equals the reference', () => {
+    // A fresh process: the kernels' memory starts small, so the product forming AᵀA grows it. A view of the memory
+    // taken before that product is detached by the growth (TypeError on set), so AᵀA must be formed first.
+    const eigen = fileURLToPath(new URL('../../../src/engine/eigen.ts', import.meta.url));
+    const script = `const { sigmaMax, jsSigmaMax } = require(${JSON.stringify(eigen)});
+      const n = 128, A = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i * 12.9898) * 0.3);
+      console.log(JSON.stringify([sigmaMax(A, n, n), jsSigmaMax(A, n, n)]));`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const [sigma, jsSigma] = JSON.parse(run.stdout) as number[];
+    assert.ok(Math.abs(sigma - jsSigma) <= 1e-12 * jsSigma, `σ ${sigma} vs ${jsSigma}`);
   });
 
   it('ρ and σ_max of weights near the float64 limit (a diverged training) scale with the matrix instead of failing', () => {
