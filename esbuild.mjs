@@ -8,7 +8,14 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 // Prefer packages' ES module builds: some (jsonc-parser) ship a UMD `main` whose inner requires esbuild cannot follow.
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] };
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  mainFields: ['module', 'main'],
+};
 
 const entries = [
   { ...node, entryPoints: ['src/extension/index.ts'], outfile: 'dist/extension.js' },
@@ -16,7 +23,14 @@ const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The bench is a development tool: the packaged extension does not carry it.
   ...(production ? [] : [{ ...node, entryPoints: ['test/bench/bench.ts'], outfile: 'dist/bench.js' }]),
-  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+  },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 if (watch) {

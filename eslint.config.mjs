@@ -32,17 +32,25 @@ const restrict = (patterns) => ({ '@typescript-eslint/no-restricted-imports': ['
 /** Globals that exist only in Node (or only in a browser): a second net behind the per-folder tsconfig `types: []`. */
 const nodeGlobals = ['process', 'Buffer', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate'];
 const browserGlobals = ['window', 'document', 'navigator', 'localStorage', 'location', 'self'];
-const restrictGlobals = (names, why) => ({ 'no-restricted-globals': ['error', ...names.map((name) => ({ name, message: why }))] });
+const restrictGlobals = (names, why) => ({
+  'no-restricted-globals': ['error', ...names.map((name) => ({ name, message: why }))],
+});
 
 const ENGINE = 'src/engine is pure TypeScript: no vscode, Node or DOM, and nothing from the other layers.';
-const PROTOCOL = 'src/protocol holds types and tiny pure helpers that every layer imports: it imports only src/protocol.';
-const DATA = 'src/data reads files for the worker and the CLI: no vscode, worker, extension, cli or webview; Node only in src/data/nodeFiles.ts.';
+const PROTOCOL =
+  'src/protocol holds types and tiny pure helpers that every layer imports: it imports only src/protocol.';
+const DATA =
+  'src/data reads files for the worker and the CLI: no vscode, worker, extension, cli or webview; Node only in src/data/nodeFiles.ts.';
 const WORKER = 'src/worker runs in a worker thread (and in the CLI): no vscode, extension, cli or webview.';
 const EXTENSION = 'src/extension talks to the engine only through the worker (src/worker/client).';
-const EXTENSION_CLI = 'src/extension does not import src/cli: what both need lives in a layer both import (the HTML report in src/report).';
-const EXTENSION_DATA = 'src/extension may use only the src/data modules that read nothing and compute nothing (kinds, defaults, paths, files, errors, outputs, nodeFiles): the readers run in the worker.';
-const EXTENSION_WORKER = 'src/extension reaches the worker through src/worker/client (and transport): the jobs run in the worker thread.';
-const REPORT = 'src/report renders the standalone HTML report for the CLI and the extension: it imports src/protocol and Node only.';
+const EXTENSION_CLI =
+  'src/extension does not import src/cli: what both need lives in a layer both import (the HTML report in src/report).';
+const EXTENSION_DATA =
+  'src/extension may use only the src/data modules that read nothing and compute nothing (kinds, defaults, paths, files, errors, outputs, nodeFiles): the readers run in the worker.';
+const EXTENSION_WORKER =
+  'src/extension reaches the worker through src/worker/client (and transport): the jobs run in the worker thread.';
+const REPORT =
+  'src/report renders the standalone HTML report for the CLI and the extension: it imports src/protocol and Node only.';
 const CLI = 'src/cli runs in plain Node: no vscode, extension or webview.';
 const WEBVIEW = 'webview/ runs in the browser panel: it imports only src/protocol and browser libraries.';
 const TESTS = 'test/unit runs in plain Node (mocha): it never imports vscode.';
@@ -50,7 +58,17 @@ const TESTS = 'test/unit runs in plain Node (mocha): it never imports vscode.';
 export default [
   {
     // Not source: built bundles, dependencies, caches, test artifacts, AssemblyScript (not TypeScript's dialect).
-    ignores: ['dist/**', 'node_modules/**', '.cache/**', '**/artifacts/**', '.vscode-test/**', 'src/engine/assembly/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.cache/**',
+      '**/artifacts/**',
+      '.vscode-test/**',
+      'src/engine/assembly/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
   },
   {
     files: ['**/*.ts'],
@@ -118,7 +136,11 @@ export default [
   {
     files: ['webview/**/*.ts'],
     rules: {
-      ...restrict([vscode(WEBVIEW), node(WEBVIEW), layers(['engine', 'data', 'worker', 'extension', 'cli', 'report'], WEBVIEW)]),
+      ...restrict([
+        vscode(WEBVIEW),
+        node(WEBVIEW),
+        layers(['engine', 'data', 'worker', 'extension', 'cli', 'report'], WEBVIEW),
+      ]),
       ...restrictGlobals(nodeGlobals, WEBVIEW),
     },
   },

@@ -21,7 +21,9 @@ if (!python) {
 }
 const rest = process.argv.slice(2);
 const args =
-  rest[0] === '--run' ? rest.slice(1) : ['-m', 'unittest', 'discover', '-v', '-s', 'python/tests', '-t', 'python/tests', ...rest];
+  rest[0] === '--run'
+    ? rest.slice(1)
+    : ['-m', 'unittest', 'discover', '-v', '-s', 'python/tests', '-t', 'python/tests', ...rest];
 console.error(`${python} ${args.join(' ')}`);
 const run = spawnSync(python, args, { stdio: 'inherit', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
 process.exit(run.status ?? 1);

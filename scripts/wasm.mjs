@@ -32,7 +32,11 @@ export async function compileKernels() {
     '// `npm run wasm` rebuilds it; a unit test checks that it matches the source.',
   ];
   for (const build of BUILDS) {
-    lines.push(`/** Built with --enable ${build.features}: ${build.what}. */`, `export const ${build.name} =`, `  '${await compile(build.features)}';`);
+    lines.push(
+      `/** Built with --enable ${build.features}: ${build.what}. */`,
+      `export const ${build.name} =`,
+      `  '${await compile(build.features)}';`,
+    );
   }
   return [...lines, ''].join('\n');
 }

@@ -33,7 +33,19 @@ export interface Frame {
 /** Grid dashes in high-contrast themes (solid lines are data there). */
 export const GRID_DASH = [2, 3];
 
-const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+const superscripts: Record<string, string> = {
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+};
 
 /** 10^k written with superscripts, e.g. 10⁻³. */
 export function pow10(k: number): string {
@@ -46,7 +58,9 @@ function axisTicks(a: Axis, count: number): number[] {
   if (a.ticks) return a.ticks;
   if (!a.log10) return niceTicks(a.lo, a.hi, count);
   // Decades: every one when they fit, else a round subset.
-  return niceTicks(a.lo, a.hi, Math.max(count, Math.min(10, Math.ceil(a.hi - a.lo)))).filter((v) => Number.isInteger(v));
+  return niceTicks(a.lo, a.hi, Math.max(count, Math.min(10, Math.ceil(a.hi - a.lo)))).filter((v) =>
+    Number.isInteger(v),
+  );
 }
 
 function tickLabel(a: Axis, v: number): string {
@@ -56,7 +70,8 @@ function tickLabel(a: Axis, v: number): string {
 
 /** Padded range of finite values; a default when there are none. */
 export function range(values: Iterable<number>, pad = 0.05, fallback: [number, number] = [0, 1]): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of values) {
     if (!Number.isFinite(v)) continue;
     if (v < lo) lo = v;
@@ -79,14 +94,22 @@ export function frame(box: Box, xa: Axis, ya: Axis): Frame {
 }
 
 /** Grid, ticks and axis titles around `box`; returns the coordinate mapping. */
-export function drawAxes(p: Painter, pal: Palette, box: Box, xa: Axis, ya: Axis, options: { xTicks?: number; yTicks?: number; hideX?: boolean; grid?: boolean } = {}): Frame {
+export function drawAxes(
+  p: Painter,
+  pal: Palette,
+  box: Box,
+  xa: Axis,
+  ya: Axis,
+  options: { xTicks?: number; yTicks?: number; hideX?: boolean; grid?: boolean } = {},
+): Frame {
   const f = frame(box, xa, ya);
   const bottom = box.top + box.height;
   for (const v of axisTicks(ya, options.yTicks ?? 5)) {
     const y = f.y(v);
     if (y < box.top - 0.5 || y > bottom + 0.5) continue;
     // In high contrast the grid is the bright contrast border, which a series may share: dotted, so it never reads as data.
-    if (options.grid !== false) p.polyline([box.left, y, box.left + box.width, y], pal.grid, 1, pal.highContrast ? GRID_DASH : undefined);
+    if (options.grid !== false)
+      p.polyline([box.left, y, box.left + box.width, y], pal.grid, 1, pal.highContrast ? GRID_DASH : undefined);
     else p.polyline([box.left - 4, y, box.left, y], pal.muted, 1);
     p.text(box.left - 4, y, tickLabel(ya, v), { color: pal.muted, align: 'right', baseline: 'middle', size: 10 });
   }
@@ -97,10 +120,19 @@ export function drawAxes(p: Painter, pal: Palette, box: Box, xa: Axis, ya: Axis,
       p.polyline([x, bottom, x, bottom + 4], pal.muted, 1);
       p.text(x, bottom + 6, tickLabel(xa, v), { color: pal.muted, align: 'center', baseline: 'top', size: 10 });
     }
-    p.text(box.left + box.width / 2, bottom + 22, xa.label, { color: pal.foreground, align: 'center', baseline: 'top' });
+    p.text(box.left + box.width / 2, bottom + 22, xa.label, {
+      color: pal.foreground,
+      align: 'center',
+      baseline: 'top',
+    });
   }
   p.polyline([box.left, box.top, box.left, bottom, box.left + box.width, bottom], pal.border, 1);
-  p.text(box.left - 38, box.top + box.height / 2, ya.label, { color: pal.foreground, align: 'center', baseline: 'middle', rotate: -90 });
+  p.text(box.left - 38, box.top + box.height / 2, ya.label, {
+    color: pal.foreground,
+    align: 'center',
+    baseline: 'middle',
+    rotate: -90,
+  });
   return f;
 }
 
@@ -129,11 +161,20 @@ export const LEGEND_LABEL_GAP = 13;
 export const LEGEND_MIN_HEIGHT = 2 * LEGEND_LABEL_GAP + 20;
 
 /** A vertical color bar with ticks in the scale's units: what each color means. */
-export function drawLegend(p: Painter, pal: Palette, box: Box, scale: ColorScale, table: Uint8Array, note?: string): void {
+export function drawLegend(
+  p: Painter,
+  pal: Palette,
+  box: Box,
+  scale: ColorScale,
+  table: Uint8Array,
+  note?: string,
+): void {
   const { canvas, ctx, image } = imageCanvas(legendStrip, 1, 256);
   legendStrip = canvas;
   for (let i = 0; i < 256; i++) {
-    const c = lutColor(table, 1 - i / 255).match(/\d+/g)!.map(Number);
+    const c = lutColor(table, 1 - i / 255)
+      .match(/\d+/g)!
+      .map(Number);
     image.data.set([c[0], c[1], c[2], 255], i * 4);
   }
   ctx.putImageData(image, 0, 0);
@@ -158,7 +199,8 @@ export function drawLegend(p: Painter, pal: Palette, box: Box, scale: ColorScale
 /** Ticks at the ends and at round values between: powers of ten on log scales. */
 export function legendTicks(s: ColorScale): number[] {
   if (s.mode === 'log' || (s.mode === 'signed' && s.symlog)) {
-    const lo = Math.log10(s.lo), hi = Math.log10(s.hi);
+    const lo = Math.log10(s.lo),
+      hi = Math.log10(s.hi);
     const step = Math.max(1, Math.ceil((hi - lo) / 5));
     const mags = [s.lo, s.hi];
     const margin = Math.max(0.3, 0.1 * (hi - lo));
@@ -166,7 +208,9 @@ export function legendTicks(s: ColorScale): number[] {
     return s.mode === 'log' ? mags : [...mags, ...mags.map((m) => -m), 0];
   }
   const ends = s.mode === 'signed' ? [-s.hi, s.hi] : [s.lo, s.hi];
-  const inner = niceTicks(ends[0], ends[1], 4).filter((v) => Math.abs(v - ends[0]) > (ends[1] - ends[0]) * 0.08 && Math.abs(v - ends[1]) > (ends[1] - ends[0]) * 0.08);
+  const inner = niceTicks(ends[0], ends[1], 4).filter(
+    (v) => Math.abs(v - ends[0]) > (ends[1] - ends[0]) * 0.08 && Math.abs(v - ends[1]) > (ends[1] - ends[0]) * 0.08,
+  );
   return [...ends, ...inner];
 }
 

@@ -37,7 +37,22 @@ const background: Plugin = {
   },
 };
 
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, Filler, Legend, Title, SubTitle, Tooltip, annotationPlugin, background);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  BarController,
+  BarElement,
+  LinearScale,
+  LogarithmicScale,
+  Filler,
+  Legend,
+  Title,
+  SubTitle,
+  Tooltip,
+  annotationPlugin,
+  background,
+);
 
 export type Config = ChartConfiguration<'line' | 'bar', { x: number; y: number }[] | number[], unknown>;
 
@@ -56,9 +71,26 @@ export function baseOptions(pal: Palette, title?: string, subtitle?: string) {
     interaction: { mode: 'index' as const, intersect: false, axis: 'x' as const },
     plugins: {
       unrollBackground: { color: pal.background },
-      title: { display: !!title, text: title ?? '', align: 'start' as const, color: pal.foreground, font: { ...font, size: 12, weight: 'normal' as const }, padding: { top: 4, bottom: 2 } },
-      subtitle: { display: !!subtitle, text: subtitle ?? '', align: 'start' as const, color: pal.muted, font: { ...font, size: 10 }, padding: { bottom: 4 } },
-      legend: { align: 'start' as const, labels: { color: pal.foreground, font: { ...font, size: 10 }, boxWidth: 22, boxHeight: 2, padding: 10 } },
+      title: {
+        display: !!title,
+        text: title ?? '',
+        align: 'start' as const,
+        color: pal.foreground,
+        font: { ...font, size: 12, weight: 'normal' as const },
+        padding: { top: 4, bottom: 2 },
+      },
+      subtitle: {
+        display: !!subtitle,
+        text: subtitle ?? '',
+        align: 'start' as const,
+        color: pal.muted,
+        font: { ...font, size: 10 },
+        padding: { bottom: 4 },
+      },
+      legend: {
+        align: 'start' as const,
+        labels: { color: pal.foreground, font: { ...font, size: 10 }, boxWidth: 22, boxHeight: 2, padding: 10 },
+      },
       tooltip: {
         backgroundColor: pal.background,
         titleColor: pal.foreground,
@@ -68,7 +100,10 @@ export function baseOptions(pal: Palette, title?: string, subtitle?: string) {
         titleFont: { ...font, weight: 'bold' as const },
         bodyFont: font,
         usePointStyle: false,
-        callbacks: { label: (item: { dataset: { label?: string }; parsed: { y: number } }) => `${item.dataset.label ?? ''}: ${exact(item.parsed.y)}` },
+        callbacks: {
+          label: (item: { dataset: { label?: string }; parsed: { y: number } }) =>
+            `${item.dataset.label ?? ''}: ${exact(item.parsed.y)}`,
+        },
       },
       annotation: { annotations: {} as Record<string, unknown>, clip: true },
     },
@@ -90,7 +125,8 @@ export function axis(pal: Palette, title: string, extra: Record<string, unknown>
 
 /** Powers of ten between the axis bounds (about `max` of them): a log axis labelled 1, 10, 10⁻³, … like the other views. */
 export function decades(scale: Scale, max = 8): void {
-  const lo = Math.ceil(Math.log10(scale.min) - 1e-9), hi = Math.floor(Math.log10(scale.max) + 1e-9);
+  const lo = Math.ceil(Math.log10(scale.min) - 1e-9),
+    hi = Math.floor(Math.log10(scale.max) + 1e-9);
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return;
   const step = Math.max(1, Math.ceil((hi - lo + 1) / max));
   const ticks: Tick[] = [];
@@ -104,7 +140,13 @@ export function decadeLabel(v: number | string): string {
 }
 
 /** A logarithmic axis from 10^lo to 10^hi, ticks at powers of ten. */
-export function logAxis(pal: Palette, title: string, lo: number, hi: number, extra: Record<string, unknown> = {}): Partial<ScaleOptionsByType<'logarithmic'>> {
+export function logAxis(
+  pal: Palette,
+  title: string,
+  lo: number,
+  hi: number,
+  extra: Record<string, unknown> = {},
+): Partial<ScaleOptionsByType<'logarithmic'>> {
   return {
     type: 'logarithmic',
     min: 10 ** lo,
@@ -117,7 +159,14 @@ export function logAxis(pal: Palette, title: string, lo: number, hi: number, ext
 }
 
 /** A line across the plot at a value (an annotation), with an optional label at its end. */
-export function rule(pal: Palette, at: { scaleID: string; value: number }, color: string, label?: string, dash: number[] = [4, 3], width = 1) {
+export function rule(
+  pal: Palette,
+  at: { scaleID: string; value: number },
+  color: string,
+  label?: string,
+  dash: number[] = [4, 3],
+  width = 1,
+) {
   return {
     type: 'line' as const,
     scaleID: at.scaleID,
@@ -126,7 +175,17 @@ export function rule(pal: Palette, at: { scaleID: string; value: number }, color
     borderWidth: width,
     borderDash: dash,
     label: label
-      ? { display: true, content: label, position: at.scaleID.startsWith('x') ? ('start' as const) : ('end' as const), color, backgroundColor: 'transparent', font: { family: pal.font, size: 10 }, padding: 2, yAdjust: at.scaleID.startsWith('x') ? 0 : -8, xAdjust: at.scaleID.startsWith('x') ? 30 : 0 }
+      ? {
+          display: true,
+          content: label,
+          position: at.scaleID.startsWith('x') ? ('start' as const) : ('end' as const),
+          color,
+          backgroundColor: 'transparent',
+          font: { family: pal.font, size: 10 },
+          padding: 2,
+          yAdjust: at.scaleID.startsWith('x') ? 0 : -8,
+          xAdjust: at.scaleID.startsWith('x') ? 30 : 0,
+        }
       : undefined,
   };
 }
@@ -145,8 +204,21 @@ class CspSafeSvgContext extends SvgContext {
   override __applyText(text: string, x: number, y: number, action: 'fill' | 'stroke'): void {
     const probe = document.createElement('span').style;
     probe.font = this.font;
-    const anchors: Record<string, string> = { left: 'start', start: 'start', right: 'end', end: 'end', center: 'middle' };
-    const baselines: Record<string, string> = { top: 'text-before-edge', hanging: 'hanging', middle: 'central', bottom: 'text-after-edge', ideographic: 'ideographic', alphabetic: 'alphabetic' };
+    const anchors: Record<string, string> = {
+      left: 'start',
+      start: 'start',
+      right: 'end',
+      end: 'end',
+      center: 'middle',
+    };
+    const baselines: Record<string, string> = {
+      top: 'text-before-edge',
+      hanging: 'hanging',
+      middle: 'central',
+      bottom: 'text-after-edge',
+      ideographic: 'ideographic',
+      alphabetic: 'alphabetic',
+    };
     const parent = this.__closestGroupOrSvg();
     const node = this.__createElement(
       'text',
@@ -171,12 +243,21 @@ class CspSafeSvgContext extends SvgContext {
 }
 
 /** Draw `config` once on a target chart.js can use, without the DOM platform (no events, no resizing). */
-function drawOnce<T>(target: { width: number; height: number; getContext(kind: '2d'): unknown }, config: Config, dpr: number, read: (chart: ChartType) => T, extra: Record<string, unknown> = {}): T {
-  const chart = new Chart(target as unknown as HTMLCanvasElement, {
-    ...config,
-    platform: BasicPlatform,
-    options: { ...config.options, devicePixelRatio: dpr, responsive: false, animation: false, events: [], ...extra },
-  } as ChartConfiguration);
+function drawOnce<T>(
+  target: { width: number; height: number; getContext(kind: '2d'): unknown },
+  config: Config,
+  dpr: number,
+  read: (chart: ChartType) => T,
+  extra: Record<string, unknown> = {},
+): T {
+  const chart = new Chart(
+    target as unknown as HTMLCanvasElement,
+    {
+      ...config,
+      platform: BasicPlatform,
+      options: { ...config.options, devicePixelRatio: dpr, responsive: false, animation: false, events: [], ...extra },
+    } as ChartConfiguration,
+  );
   try {
     return read(chart);
   } finally {

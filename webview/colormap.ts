@@ -11,7 +11,8 @@ export function parseRgb(color: string): [number, number, number] {
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(color.trim());
   if (hex) return [parseInt(hex[1], 16), parseInt(hex[2], 16), parseInt(hex[3], 16)];
   const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(color.trim());
-  if (short) return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
+  if (short)
+    return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
   const fn = /rgba?\(\s*([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)/i.exec(color);
   if (fn) return [Math.round(+fn[1]), Math.round(+fn[2]), Math.round(+fn[3])];
   return [128, 128, 128];
@@ -62,8 +63,16 @@ export interface ColorScale {
 export const MAX_DECADES = 16;
 
 /** Smallest and largest finite |v| > 0, and smallest/largest finite v, over several arrays. */
-export function extent(arrays: Iterable<ArrayLike<number>>): { minAbs: number; maxAbs: number; min: number; max: number } {
-  let minAbs = Infinity, maxAbs = 0, min = Infinity, max = -Infinity;
+export function extent(arrays: Iterable<ArrayLike<number>>): {
+  minAbs: number;
+  maxAbs: number;
+  min: number;
+  max: number;
+} {
+  let minAbs = Infinity,
+    maxAbs = 0,
+    min = Infinity,
+    max = -Infinity;
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
@@ -80,7 +89,12 @@ export function extent(arrays: Iterable<ArrayLike<number>>): { minAbs: number; m
   return { minAbs, maxAbs, min, max };
 }
 
-export function makeScale(arrays: Iterable<ArrayLike<number>>, mode: ScaleMode, symlog: boolean, label: string): ColorScale {
+export function makeScale(
+  arrays: Iterable<ArrayLike<number>>,
+  mode: ScaleMode,
+  symlog: boolean,
+  label: string,
+): ColorScale {
   const e = extent(arrays);
   if (mode === 'linear') {
     const lo = Number.isFinite(e.min) ? e.min : 0;
@@ -146,7 +160,9 @@ function packed(table: Uint8Array): Uint32Array {
 
 /** log2(1 + (j + ½)/4096): the mantissa's share of log2 |v|, by the mantissa's top 12 bits. */
 const MANTISSA_BITS = 12;
-const log2Mantissa = Float64Array.from({ length: 1 << MANTISSA_BITS }, (_, j) => Math.log2(1 + (j + 0.5) / (1 << MANTISSA_BITS)));
+const log2Mantissa = Float64Array.from({ length: 1 << MANTISSA_BITS }, (_, j) =>
+  Math.log2(1 + (j + 0.5) / (1 << MANTISSA_BITS)),
+);
 
 /**
  * Fill an RGBA image of `width` × `height` from `source` in one pass: pixel (x, y) takes source[x * xStride + y * yStride].
@@ -154,9 +170,15 @@ const log2Mantissa = Float64Array.from({ length: 1 << MANTISSA_BITS }, (_, j) =>
  * a [T][H] matrix becomes a T-row image, which the heatmap draws transposed).
  */
 export function paintImage(
-  out: Uint8ClampedArray, width: number, height: number,
-  source: Float64Array, xStride: number, yStride: number,
-  s: ColorScale, table: Uint8Array, special: SpecialColors,
+  out: Uint8ClampedArray,
+  width: number,
+  height: number,
+  source: Float64Array,
+  xStride: number,
+  yStride: number,
+  s: ColorScale,
+  table: Uint8Array,
+  special: SpecialColors,
 ): void {
   const px = new Uint32Array(out.buffer, out.byteOffset, width * height);
   const colors = packed(table);

@@ -6,7 +6,11 @@ export function fmt(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e5) return v.toExponential(digits - 1).replace('e+', 'e').replace(/\.0+e/, 'e');
+  if (a < 1e-3 || a >= 1e5)
+    return v
+      .toExponential(digits - 1)
+      .replace('e+', 'e')
+      .replace(/\.0+e/, 'e');
   return String(Number(v.toPrecision(digits)));
 }
 
@@ -28,7 +32,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return ticks;
 }
-

@@ -23,7 +23,12 @@ export interface Host {
   embeddedResults(): AnalysisResult[];
 }
 
-const mimeTypes: Record<ExportFormat, string> = { png: 'image/png', svg: 'image/svg+xml', json: 'application/json', html: 'text/html' };
+const mimeTypes: Record<ExportFormat, string> = {
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  json: 'application/json',
+  html: 'text/html',
+};
 
 class VsCodeHost implements Host {
   readonly connected = true;
@@ -60,7 +65,8 @@ class StandaloneHost implements Host {
     // A report is static: settings last as long as the page.
   }
   exportFile(format: ExportFormat, view: string, data: string): void {
-    const bytes = format === 'png' ? Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) : new TextEncoder().encode(data);
+    const bytes =
+      format === 'png' ? Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) : new TextEncoder().encode(data);
     const url = URL.createObjectURL(new Blob([bytes], { type: mimeTypes[format] }));
     const a = document.createElement('a');
     a.href = url;

@@ -8,7 +8,17 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import './style.css';
 import type { AnalysisResult, GlossaryTerm, ToWebview, WebviewCommandName } from '../src/protocol';
-import { describeNonFinite, FromWebviewType, replayExplanation, replaySentence, replayState, resultToJson, reviveResult, summarize, ToWebviewType } from '../src/protocol';
+import {
+  describeNonFinite,
+  FromWebviewType,
+  replayExplanation,
+  replaySentence,
+  replayState,
+  resultToJson,
+  reviveResult,
+  summarize,
+  ToWebviewType,
+} from '../src/protocol';
 import { fmt, pct } from './format';
 import type { Host } from './host';
 import { connectHost } from './host';
@@ -35,7 +45,11 @@ interface SavedState {
   result?: unknown;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
@@ -90,7 +104,16 @@ class App implements ViewContext {
     this.unrolled = new UnrolledView(this);
     this.heatmap = new HeatmapView(this);
     // The timeline stays last: its tab is there only while a trace is on screen, and the others keep their indices.
-    this.views = [this.unrolled, this.heatmap, new FlowView(this), new DecayView(this), new WhhView(this), new TrainingView(this), new CompareView(this), (this.timeline = new TimelineView(this))];
+    this.views = [
+      this.unrolled,
+      this.heatmap,
+      new FlowView(this),
+      new DecayView(this),
+      new WhhView(this),
+      new TrainingView(this),
+      new CompareView(this),
+      (this.timeline = new TimelineView(this)),
+    ];
     this.tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
     this.build();
     watchTheme(() => {
@@ -116,9 +139,18 @@ class App implements ViewContext {
     toolbar.setAttribute('role', 'toolbar');
     toolbar.setAttribute('aria-label', 'Unroll actions');
     if (this.host.connected) {
-      const commands: [WebviewCommandName, string][] = [['train', 'Train'], ['stop', 'Stop'], ['compare', 'Compare cells'], ['exportReport', 'Export report']];
+      const commands: [WebviewCommandName, string][] = [
+        ['train', 'Train'],
+        ['stop', 'Stop'],
+        ['compare', 'Compare cells'],
+        ['exportReport', 'Export report'],
+      ];
       for (const [command, label] of commands) {
-        const button = this.button(label, () => this.host.command(command), command === 'train' ? undefined : 'secondary');
+        const button = this.button(
+          label,
+          () => this.host.command(command),
+          command === 'train' ? undefined : 'secondary',
+        );
         button.dataset.command = command;
         // Comparing cells needs a sequence file; a trace replays PyTorch's own layer.
         if (command === 'compare') this.compareButton = button;
@@ -127,7 +159,11 @@ class App implements ViewContext {
     }
     const exports = el('span', 'exports');
     exports.append(el('span', 'hint', 'Export view:'));
-    exports.append(this.button('PNG', () => this.exportView('png'), 'secondary'), this.button('SVG', () => this.exportView('svg'), 'secondary'), this.button('JSON', () => this.exportView('json'), 'secondary'));
+    exports.append(
+      this.button('PNG', () => this.exportView('png'), 'secondary'),
+      this.button('SVG', () => this.exportView('svg'), 'secondary'),
+      this.button('JSON', () => this.exportView('json'), 'secondary'),
+    );
     const stepBox = el('label', 'step');
     stepBox.append(el('span', undefined, 'Step'), this.slider, this.stepLabel);
     this.slider.type = 'range';
@@ -153,7 +189,10 @@ class App implements ViewContext {
       if (view) this.update({ view: view.id });
     });
     if (this.settings.view === 'timeline') this.settings = { ...this.settings, view: 'unrolled' };
-    this.tabs.selectedIndex = Math.max(0, this.views.findIndex((v) => v.id === this.settings.view));
+    this.tabs.selectedIndex = Math.max(
+      0,
+      this.views.findIndex((v) => v.id === this.settings.view),
+    );
     document.body.append(header, this.staleBanner, this.busyBanner, toolbar, this.tabs, this.notes, this.announcer);
   }
 
@@ -226,7 +265,14 @@ class App implements ViewContext {
         this.showStale();
         break;
       case ToWebviewType.TrainStart:
-        this.data.training = { epochs: m.epochs, model: m.model, points: [], running: true, baseline: m.baseline, unit: m.unit };
+        this.data.training = {
+          epochs: m.epochs,
+          model: m.model,
+          points: [],
+          running: true,
+          baseline: m.baseline,
+          unit: m.unit,
+        };
         this.data.compareLive = [];
         this.update({ view: 'training' });
         break;
@@ -239,7 +285,8 @@ class App implements ViewContext {
           this.viewById('compare').invalidate();
           break;
         }
-        if (!this.data.training || this.data.training.fromResult) this.data.training = { epochs: m.point.epochs, model: '', points: [], running: true };
+        if (!this.data.training || this.data.training.fromResult)
+          this.data.training = { epochs: m.point.epochs, model: '', points: [], running: true };
         this.data.training.points.push(m.point);
         this.viewById('training').invalidate();
         break;
@@ -256,7 +303,8 @@ class App implements ViewContext {
         break;
       case ToWebviewType.ShowView:
         // Every PanelView of the protocol is one of these views (checked here when compiling).
-        if (this.views.some((v) => v.id === m.view) && this.tabShown(m.view)) this.update({ view: m.view satisfies ViewId });
+        if (this.views.some((v) => v.id === m.view) && this.tabShown(m.view))
+          this.update({ view: m.view satisfies ViewId });
         break;
     }
   }
@@ -269,7 +317,13 @@ class App implements ViewContext {
   private rendered(generation: number, received: number): void {
     this.viewById(this.settings.view).render();
     const replay = this.data.result?.replay;
-    this.host.post({ type: FromWebviewType.Rendered, generation, ms: performance.now() - received, view: this.settings.view, ...(replay ? { replay: replayState(replay) } : {}) });
+    this.host.post({
+      type: FromWebviewType.Rendered,
+      generation,
+      ms: performance.now() - received,
+      view: this.settings.view,
+      ...(replay ? { replay: replayState(replay) } : {}),
+    });
   }
 
   showResult(r: AnalysisResult): void {
@@ -279,7 +333,8 @@ class App implements ViewContext {
     if (this.compareButton) this.compareButton.hidden = !!r.trace;
     this.data.stale = undefined;
     this.showStale();
-    if (this.settings.step < 0 || this.settings.step >= steps(r)) this.settings = { ...this.settings, step: steps(r) - 1 };
+    if (this.settings.step < 0 || this.settings.step >= steps(r))
+      this.settings = { ...this.settings, step: steps(r) - 1 };
     this.headlineEl.textContent = headline(r);
     this.showWeights(r);
     this.showReplay(r);
@@ -326,7 +381,8 @@ class App implements ViewContext {
     if (!text || !r.replay) return;
     const state = replayState(r.replay);
     this.replayLine.dataset.state = state;
-    if (state !== 'ok') this.replayLine.append(el('strong', 'replay-flag', state === 'mismatch' ? '⚠ Mismatch' : '⚠ Approximate'));
+    if (state !== 'ok')
+      this.replayLine.append(el('strong', 'replay-flag', state === 'mismatch' ? '⚠ Mismatch' : '⚠ Approximate'));
     this.replayLine.append(el('span', 'replay-text', text.replace(/^⚠ /, '')));
     explainText(this.replayLine, replayExplanation(r));
     if (state !== 'ok') this.replayLine.setAttribute('role', 'alert');
@@ -353,7 +409,13 @@ class App implements ViewContext {
   private adoptTraining(r: AnalysisResult): void {
     const t = this.data.training;
     if (r.training) {
-      if (t && !t.fromResult && t.points.length && r.training.history.length && t.points[0].epoch === r.training.history[0].epoch) {
+      if (
+        t &&
+        !t.fromResult &&
+        t.points.length &&
+        r.training.history.length &&
+        t.points[0].epoch === r.training.history[0].epoch
+      ) {
         t.baseline ??= r.training.baseline;
         t.unit ??= r.training.unit;
       } else if (!t?.running) this.data.training = trainingFromSummary(r.training, runName(r));
@@ -372,13 +434,30 @@ class App implements ViewContext {
       r.trace ? ['PyTorch loss', pytorchLoss(r)] : ['loss L = Σ ℓ_t', fmt(r.loss)],
       ['‖∇L‖', fmt(r.gradNorms.global)],
       ['ρ(W)', fmt(r.spectral.radius), ['radius']],
-      ['σ_max vs 1/γ', `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}${g < 1 ? ' (vanishing guaranteed)' : ''}`, ['sigmaMax', 'gamma']],
+      [
+        'σ_max vs 1/γ',
+        `${fmt(r.spectral.sigmaMax)} vs ${fmt(1 / r.spectral.gamma)}${g < 1 ? ' (vanishing guaranteed)' : ''}`,
+        ['sigmaMax', 'gamma'],
+      ],
       ['step gain', gain === null || gain === undefined ? '—' : `×${fmt(gain)} per step`, ['stepGain']],
-      ['horizon', d.horizon === null ? `beyond ${d.distance[d.distance.length - 1] ?? 0} steps` : `${d.horizon} step${d.horizon === 1 ? '' : 's'}`, ['horizon']],
+      [
+        'horizon',
+        d.horizon === null
+          ? `beyond ${d.distance[d.distance.length - 1] ?? 0} steps`
+          : `${d.horizon} step${d.horizon === 1 ? '' : 's'}`,
+        ['horizon'],
+      ],
       ['decay slope', `${fmt(d.slope)} per step`, ['slope']],
       ['alive steps', pct(r.aliveFraction), ['alive']],
       ['BPTT', r.model.bptt.truncate === null ? 'full' : `truncated, k = ${r.model.bptt.truncate}`],
-      ['clipping', clip?.norm ? `global norm τ = ${fmt(clip.norm)}, fired ${r.clipped}×` : clip?.value ? `element-wise ±${fmt(clip.value)} (changes direction), fired ${r.clipped}×` : 'off'],
+      [
+        'clipping',
+        clip?.norm
+          ? `global norm τ = ${fmt(clip.norm)}, fired ${r.clipped}×`
+          : clip?.value
+            ? `element-wise ±${fmt(clip.value)} (changes direction), fired ${r.clipped}×`
+            : 'off',
+      ],
     ];
     if (r.nonFinite) facts.push(['non-finite', describeNonFinite(r.nonFinite), undefined, true]);
     this.facts.replaceChildren(
@@ -393,9 +472,12 @@ class App implements ViewContext {
 
   private showNotes(r: AnalysisResult): void {
     const items = [...r.meta.notes];
-    if (!r.flow.exact) items.push(`The flow matrix and the decay use ${r.flow.steps.length} evenly spaced rows of ${steps(r)}.`);
+    if (!r.flow.exact)
+      items.push(`The flow matrix and the decay use ${r.flow.steps.length} evenly spaced rows of ${steps(r)}.`);
     if (r.nonFinite) items.push(`Non-finite values at step ${r.nonFinite.step}: ${r.nonFinite.what}.`);
-    items.push(`Data: ${r.meta.dataFile}${r.meta.modelFile ? ` · model: ${r.meta.modelFile}` : ''}${r.meta.weightsFile ? ` · weights: ${r.meta.weightsFile}` : ''} · engine ${r.meta.engineVersion} · ${fmt(r.meta.elapsedMs)} ms`);
+    items.push(
+      `Data: ${r.meta.dataFile}${r.meta.modelFile ? ` · model: ${r.meta.modelFile}` : ''}${r.meta.weightsFile ? ` · weights: ${r.meta.weightsFile}` : ''} · engine ${r.meta.engineVersion} · ${fmt(r.meta.elapsedMs)} ms`,
+    );
     this.notes.replaceChildren(...items.map((n) => el('li', undefined, n)));
   }
 
@@ -405,8 +487,19 @@ class App implements ViewContext {
     document.body.classList.toggle('is-stale', !!problems);
     if (!problems) return;
     const list = el('ul');
-    list.append(...problems.map((p) => el('li', undefined, `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`)));
-    this.staleBanner.replaceChildren(el('strong', undefined, 'Out of date: the files changed and can no longer be analyzed. The picture below is the last good one.'), list);
+    list.append(
+      ...problems.map((p) =>
+        el('li', undefined, `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`),
+      ),
+    );
+    this.staleBanner.replaceChildren(
+      el(
+        'strong',
+        undefined,
+        'Out of date: the files changed and can no longer be analyzed. The picture below is the last good one.',
+      ),
+      list,
+    );
   }
 
   private syncStep(): void {
@@ -423,7 +516,12 @@ class App implements ViewContext {
 
   private exportView(format: 'png' | 'svg' | 'json'): void {
     const view = this.viewById(this.settings.view);
-    const data = format === 'png' ? view.toPngBase64() : format === 'svg' ? view.toSvg() : JSON.stringify(view.numbers(), jsonSafe, 1);
+    const data =
+      format === 'png'
+        ? view.toPngBase64()
+        : format === 'svg'
+          ? view.toSvg()
+          : JSON.stringify(view.numbers(), jsonSafe, 1);
     this.host.exportFile(format, view.id, data);
   }
 
@@ -447,14 +545,16 @@ export function weightsText(r: AnalysisResult): string | undefined {
   const w = r.meta.weights;
   if (!w) return undefined;
   if (w.kind === 'initialization') return `weights: at initialization (${w.init})`;
-  if (w.kind === 'trained') return `weights: after ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}${w.startedFrom === 'file' ? ' from a weights file' : ''}`;
+  if (w.kind === 'trained')
+    return `weights: after ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}${w.startedFrom === 'file' ? ' from a weights file' : ''}`;
   return `weights: file ${baseName(w.path)}${w.trainedEpochs !== undefined ? ` (trained ${w.trainedEpochs} epoch${w.trainedEpochs === 1 ? '' : 's'})` : ''}`;
 }
 
 /** JSON has no NaN or ∞: write them as null, as the CLI's --json does. */
 function jsonSafe(_key: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return null;
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+  if (ArrayBuffer.isView(v))
+    return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
   return v;
 }
 
@@ -475,5 +575,7 @@ start();
 /** The loss PyTorch recorded at the snapshot shown ("not recorded" when the tracer was not given it). */
 function pytorchLoss(r: AnalysisResult): string {
   const shown = r.trace?.snapshots.find((s) => s.step === r.trace!.shown);
-  return shown?.loss === null || shown?.loss === undefined ? 'not recorded' : `${fmt(shown.loss)} at step ${r.trace!.shown}`;
+  return shown?.loss === null || shown?.loss === undefined
+    ? 'not recorded'
+    : `${fmt(shown.loss)} at step ${r.trace!.shown}`;
 }

@@ -1,5 +1,14 @@
 // The panel's state: what the user chose (kept with setState) and what the extension sent.
-import type { AnalysisResult, GateName, LossBaseline, Mat, NonFinite, Problem, TrainingSummary, TrainPoint } from '../src/protocol';
+import type {
+  AnalysisResult,
+  GateName,
+  LossBaseline,
+  Mat,
+  NonFinite,
+  Problem,
+  TrainingSummary,
+  TrainPoint,
+} from '../src/protocol';
 import { CELL_NAMES } from '../src/protocol/kinds';
 import type { ColormapName, ScaleMode } from './colormap';
 import type { Palette } from './theme';
@@ -19,7 +28,15 @@ export interface Settings {
 }
 
 /** step −1: the last step, where a sequence-to-one loss sits. */
-export const defaultSettings: Settings = { view: 'unrolled', step: -1, metric: 'dLdh', scale: 'log', colormap: 'viridis', zoom: 0, scroll: 0 };
+export const defaultSettings: Settings = {
+  view: 'unrolled',
+  step: -1,
+  metric: 'dLdh',
+  scale: 'log',
+  colormap: 'viridis',
+  zoom: 0,
+  scroll: 0,
+};
 
 export interface Training {
   epochs: number;
@@ -114,7 +131,16 @@ export function cellName(r: AnalysisResult): string {
 
 /** The Training view's run for a Result that carries a training summary. */
 export function trainingFromSummary(s: TrainingSummary, model: string): Training {
-  return { epochs: s.history[s.history.length - 1]?.epochs ?? s.epochs, model, points: [...s.history], running: false, end: { reason: s.reason, nonFinite: s.nonFinite }, baseline: s.baseline, unit: s.unit, fromResult: true };
+  return {
+    epochs: s.history[s.history.length - 1]?.epochs ?? s.epochs,
+    model,
+    points: [...s.history],
+    running: false,
+    end: { reason: s.reason, nonFinite: s.nonFinite },
+    baseline: s.baseline,
+    unit: s.unit,
+    fromResult: true,
+  };
 }
 
 /** The name a run goes by: its label, else the model file's (or the data file's) name. */

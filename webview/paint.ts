@@ -32,7 +32,12 @@ const DEFAULT_SIZE = 11;
 
 /** Draws on any 2D context: a canvas's, or svgcanvas's inside a chart.js plugin (see views/decay.ts). */
 export class ContextPainter implements Painter {
-  constructor(protected readonly ctx: CanvasRenderingContext2D, readonly width: number, readonly height: number, readonly font: string) {}
+  constructor(
+    protected readonly ctx: CanvasRenderingContext2D,
+    readonly width: number,
+    readonly height: number,
+    readonly font: string,
+  ) {}
 
   clear(color: string): void {
     this.ctx.fillStyle = color;
@@ -62,7 +67,8 @@ export class ContextPainter implements Painter {
     c.beginPath();
     let pen = false;
     for (let i = 0; i + 1 < points.length; i += 2) {
-      const x = points[i], y = points[i + 1];
+      const x = points[i],
+        y = points[i + 1];
       if (!Number.isFinite(x) || !Number.isFinite(y)) {
         pen = false;
         continue;
@@ -74,7 +80,6 @@ export class ContextPainter implements Painter {
     c.stroke();
     c.setLineDash([]);
   }
-
 
   circle(cx: number, cy: number, r: number, fill?: string, stroke?: string, lineWidth = 1): void {
     const c = this.ctx;
@@ -117,12 +122,17 @@ export class ContextPainter implements Painter {
     } else c.drawImage(source, x, y, w, h);
     c.imageSmoothingEnabled = true;
   }
-
 }
 
 /** Draws on a canvas sized to width × height CSS pixels at `dpr` device pixels each. */
 export class CanvasPainter extends ContextPainter {
-  constructor(canvas: HTMLCanvasElement, width: number, height: number, font: string, dpr = window.devicePixelRatio || 1) {
+  constructor(
+    canvas: HTMLCanvasElement,
+    width: number,
+    height: number,
+    font: string,
+    dpr = window.devicePixelRatio || 1,
+  ) {
     const pw = Math.max(1, Math.round(width * dpr));
     const ph = Math.max(1, Math.round(height * dpr));
     if (canvas.width !== pw) canvas.width = pw;
@@ -147,7 +157,11 @@ function n(v: number): string {
 export class SvgPainter implements Painter {
   private readonly parts: string[] = [];
 
-  constructor(readonly width: number, readonly height: number, readonly font: string) {}
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly font: string,
+  ) {}
 
   clear(color: string): void {
     this.parts.length = 0;
@@ -155,14 +169,17 @@ export class SvgPainter implements Painter {
   }
 
   rect(x: number, y: number, w: number, h: number, fill?: string, stroke?: string, lineWidth = 1): void {
-    this.parts.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${fill ? esc(fill) : 'none'}"${stroke ? ` stroke="${esc(stroke)}" stroke-width="${lineWidth}"` : ''}/>`);
+    this.parts.push(
+      `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${fill ? esc(fill) : 'none'}"${stroke ? ` stroke="${esc(stroke)}" stroke-width="${lineWidth}"` : ''}/>`,
+    );
   }
 
   polyline(points: number[], stroke: string, lineWidth: number, dash: number[] = []): void {
     let d = '';
     let pen = false;
     for (let i = 0; i + 1 < points.length; i += 2) {
-      const x = points[i], y = points[i + 1];
+      const x = points[i],
+        y = points[i + 1];
       if (!Number.isFinite(x) || !Number.isFinite(y)) {
         pen = false;
         continue;
@@ -172,28 +189,36 @@ export class SvgPainter implements Painter {
     }
     if (!d) return;
     const dashAttr = dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : '';
-    this.parts.push(`<path d="${d}" fill="none" stroke="${esc(stroke)}" stroke-width="${lineWidth}" stroke-linejoin="round"${dashAttr}/>`);
+    this.parts.push(
+      `<path d="${d}" fill="none" stroke="${esc(stroke)}" stroke-width="${lineWidth}" stroke-linejoin="round"${dashAttr}/>`,
+    );
   }
 
-
   circle(cx: number, cy: number, r: number, fill?: string, stroke?: string, lineWidth = 1): void {
-    this.parts.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="${n(r)}" fill="${fill ? esc(fill) : 'none'}"${stroke ? ` stroke="${esc(stroke)}" stroke-width="${lineWidth}"` : ''}/>`);
+    this.parts.push(
+      `<circle cx="${n(cx)}" cy="${n(cy)}" r="${n(r)}" fill="${fill ? esc(fill) : 'none'}"${stroke ? ` stroke="${esc(stroke)}" stroke-width="${lineWidth}"` : ''}/>`,
+    );
   }
 
   text(x: number, y: number, s: string, st: TextStyle): void {
     const anchor = { left: 'start', center: 'middle', right: 'end' }[st.align ?? 'left'];
-    const baseline = { top: 'hanging', middle: 'central', bottom: 'text-after-edge', alphabetic: 'alphabetic' }[st.baseline ?? 'alphabetic'];
+    const baseline = { top: 'hanging', middle: 'central', bottom: 'text-after-edge', alphabetic: 'alphabetic' }[
+      st.baseline ?? 'alphabetic'
+    ];
     const rot = st.rotate ? ` transform="rotate(${st.rotate} ${n(x)} ${n(y)})"` : '';
-    this.parts.push(`<text x="${n(x)}" y="${n(y)}" fill="${esc(st.color)}" font-size="${st.size ?? DEFAULT_SIZE}" text-anchor="${anchor}" dominant-baseline="${baseline}"${st.bold ? ' font-weight="bold"' : ''}${rot}>${esc(s)}</text>`);
+    this.parts.push(
+      `<text x="${n(x)}" y="${n(y)}" fill="${esc(st.color)}" font-size="${st.size ?? DEFAULT_SIZE}" text-anchor="${anchor}" dominant-baseline="${baseline}"${st.bold ? ' font-weight="bold"' : ''}${rot}>${esc(s)}</text>`,
+    );
   }
 
   raster(x: number, y: number, w: number, h: number, source: HTMLCanvasElement, transposed = false): void {
     const href = source.toDataURL('image/png');
     const [iw, ih, transform] = transposed ? [h, w, ` transform="matrix(0 1 1 0 ${n(x)} ${n(y)})"`] : [w, h, ''];
     const [ix, iy] = transposed ? [0, 0] : [x, y];
-    this.parts.push(`<image x="${n(ix)}" y="${n(iy)}" width="${n(iw)}" height="${n(ih)}"${transform} preserveAspectRatio="none" style="image-rendering:pixelated" href="${href}"/>`);
+    this.parts.push(
+      `<image x="${n(ix)}" y="${n(iy)}" width="${n(iw)}" height="${n(ih)}"${transform} preserveAspectRatio="none" style="image-rendering:pixelated" href="${href}"/>`,
+    );
   }
-
 
   toString(): string {
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}" font-family="${esc(this.font)}">${this.parts.join('')}</svg>`;
@@ -201,7 +226,11 @@ export class SvgPainter implements Painter {
 }
 
 /** An offscreen canvas holding one ImageData: what `raster` draws. Reused while the size stays the same. */
-export function imageCanvas(previous: HTMLCanvasElement | undefined, width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; image: ImageData } {
+export function imageCanvas(
+  previous: HTMLCanvasElement | undefined,
+  width: number,
+  height: number,
+): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; image: ImageData } {
   const canvas = previous ?? document.createElement('canvas');
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;

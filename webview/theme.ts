@@ -52,7 +52,9 @@ export function readPalette(): Palette {
     border: v('border') || '#888888',
     focus: v('focus') || '#0078d4',
     accent: v('accent') || '#0078d4',
-    series: ['series-1', 'series-2', 'series-3', 'series-4', 'series-5'].map((s, i) => v(s) || ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7'][i]),
+    series: ['series-1', 'series-2', 'series-3', 'series-4', 'series-5'].map(
+      (s, i) => v(s) || ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7'][i],
+    ),
     error: v('error') || '#f14c4c',
     warning: v('warning') || '#cca700',
     font: cssVar(style, 'font-family') || 'sans-serif',
@@ -75,6 +77,9 @@ export function watchTheme(onChange: () => void): void {
     });
   };
   new MutationObserver(schedule).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-  new MutationObserver(schedule).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+  new MutationObserver(schedule).observe(document.documentElement, {
+    attributes: true,
+    attributeFilter: ['style', 'class'],
+  });
   window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', schedule);
 }

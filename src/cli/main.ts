@@ -7,7 +7,21 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import manifest from '../../package.json';
 import { traceFolderOf } from '../data/trace';
-import { CELL_KINDS, checkOutputs, sequenceExtensionsInWords, EXAMPLE_NAMES, exampleFiles, exampleSet, InputError, isCellKind, isModelFile, type ExampleFile, type ExampleName, type FileSeam, type OutputTarget } from '../data';
+import {
+  CELL_KINDS,
+  checkOutputs,
+  sequenceExtensionsInWords,
+  EXAMPLE_NAMES,
+  exampleFiles,
+  exampleSet,
+  InputError,
+  isCellKind,
+  isModelFile,
+  type ExampleFile,
+  type ExampleName,
+  type FileSeam,
+  type OutputTarget,
+} from '../data';
 import { fail, START } from '../data/errors';
 import { seamProblem } from '../data/files';
 import { nodeFiles, nodeWrites } from '../data/nodeFiles';
@@ -17,7 +31,17 @@ import type { CellKind } from '../protocol/result';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
 import { enableRelaxedSimd } from '../worker/relaxedSimd';
 import { renderReportHtml } from '../report/html';
-import { baselineLine, compareProgressLine, compareTable, divergedMessage, divergingLine, humanSummary, progressLine, runName, traceSummary } from './summary';
+import {
+  baselineLine,
+  compareProgressLine,
+  compareTable,
+  divergedMessage,
+  divergingLine,
+  humanSummary,
+  progressLine,
+  runName,
+  traceSummary,
+} from './summary';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -106,7 +130,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`unroll: ${(e as Error).message}\nRun "unroll --help" for usage.\n`);
       return 2;
     }
-    io.stderr.write(`unroll: internal error: ${e instanceof Error ? e.message : String(e)}\nPlease report this with the command you ran.\n`);
+    io.stderr.write(
+      `unroll: internal error: ${e instanceof Error ? e.message : String(e)}\nPlease report this with the command you ran.\n`,
+    );
     return 1;
   }
 }
@@ -114,7 +140,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 function printProblems(problems: Problem[], io: CliIo): void {
   for (const p of problems) {
     const severity = p.severity === 'warning' ? 'warning: ' : '';
-    io.stderr.write(`${shown(p.file, io)}:${p.line}:${p.column}: ${severity}${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}\n`);
+    io.stderr.write(
+      `${shown(p.file, io)}:${p.line}:${p.column}: ${severity}${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}\n`,
+    );
   }
 }
 
@@ -141,10 +169,15 @@ function positiveInteger(value: string | undefined, flag: string, max: number): 
   return n;
 }
 
-function positiveNumber(value: string | undefined, flag: string, range: { minimum: number; maximum: number }): number | undefined {
+function positiveNumber(
+  value: string | undefined,
+  flag: string,
+  range: { minimum: number; maximum: number },
+): number | undefined {
   if (value === undefined) return undefined;
   const n = plainNumber(value);
-  if (!(n >= range.minimum && n <= range.maximum)) throw new UsageError(`--${flag} must be a number from ${range.minimum} to ${range.maximum}, got "${value}"`);
+  if (!(n >= range.minimum && n <= range.maximum))
+    throw new UsageError(`--${flag} must be a number from ${range.minimum} to ${range.maximum}, got "${value}"`);
   return n;
 }
 
@@ -154,9 +187,12 @@ function plainNumber(value: string): number {
 }
 
 function oneFile(positionals: string[], command: string, values: { model?: string }): string {
-  if (positionals.length !== 1) throw new UsageError(`${command} takes one file (a sequence file or a *.unroll.json), got ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`${command} takes one file (a sequence file or a *.unroll.json), got ${positionals.length}`);
   if (values.model !== undefined && isModelFile(positionals[0])) {
-    throw new UsageError(`--model applies to a sequence file; ${positionals[0]} is a model file and names its own data (analyze the data file with --model, or the model file alone)`);
+    throw new UsageError(
+      `--model applies to a sequence file; ${positionals[0]} is a model file and names its own data (analyze the data file with --model, or the model file alone)`,
+    );
   }
   return positionals[0];
 }
@@ -216,18 +252,33 @@ function sourceFor(file: string, values: { model?: string; weights?: string }, i
 /** The extension's unroll.* settings' defaults, read from the manifest so the CLI and the panel agree. */
 const settingDefaults = manifest.contributes.configuration.properties;
 
-function settingsFrom(values: { 'max-steps'?: string; 'flow-budget'?: string; 'max-memory'?: string; 'max-work'?: string }): EngineSettings {
+function settingsFrom(values: {
+  'max-steps'?: string;
+  'flow-budget'?: string;
+  'max-memory'?: string;
+  'max-work'?: string;
+}): EngineSettings {
   const flowBudget = settingDefaults['unroll.flowBudget'];
   const budget = values['flow-budget'];
-  if (budget !== undefined && !(plainNumber(budget) >= flowBudget.minimum && plainNumber(budget) <= flowBudget.maximum)) {
-    throw new UsageError(`--flow-budget must be a number from ${flowBudget.minimum} to ${flowBudget.maximum} (passes), got "${budget}"`);
+  if (
+    budget !== undefined &&
+    !(plainNumber(budget) >= flowBudget.minimum && plainNumber(budget) <= flowBudget.maximum)
+  ) {
+    throw new UsageError(
+      `--flow-budget must be a number from ${flowBudget.minimum} to ${flowBudget.maximum} (passes), got "${budget}"`,
+    );
   }
   return {
-    maxSteps: positiveInteger(values['max-steps'], 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
+    maxSteps:
+      positiveInteger(values['max-steps'], 'max-steps', 1_000_000) ?? settingDefaults['unroll.maxSteps'].default,
     flowBudget: budget !== undefined ? plainNumber(budget) : flowBudget.default,
     defaultCell: settingDefaults['unroll.defaultCell'].default as CellKind,
-    maxMemoryMB: positiveInteger(values['max-memory'], 'max-memory', settingDefaults['unroll.maxMemoryMB'].maximum) ?? settingDefaults['unroll.maxMemoryMB'].default,
-    maxWork: positiveNumber(values['max-work'], 'max-work', settingDefaults['unroll.maxWork']) ?? settingDefaults['unroll.maxWork'].default,
+    maxMemoryMB:
+      positiveInteger(values['max-memory'], 'max-memory', settingDefaults['unroll.maxMemoryMB'].maximum) ??
+      settingDefaults['unroll.maxMemoryMB'].default,
+    maxWork:
+      positiveNumber(values['max-work'], 'max-work', settingDefaults['unroll.maxWork']) ??
+      settingDefaults['unroll.maxWork'].default,
   };
 }
 
@@ -235,19 +286,35 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, cell: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' }, step: { type: 'string' } },
+    options: {
+      ...sourceOptions,
+      cell: { type: 'string' },
+      json: { type: 'string' },
+      out: { type: 'string' },
+      step: { type: 'string' },
+    },
   });
   const file = oneFile(positionals, 'analyze', values);
-  if (values.cell !== undefined && !isCellKind(values.cell)) throw new UsageError(`--cell must be ${CELLS_IN_WORDS}, got "${values.cell}"`);
+  if (values.cell !== undefined && !isCellKind(values.cell))
+    throw new UsageError(`--cell must be ${CELLS_IN_WORDS}, got "${values.cell}"`);
   const trace = traceFolderOf(path.resolve(io.cwd, file)) !== undefined;
   if (trace) {
     const misplaced = (['cell', 'model', 'weights', 'max-steps'] as const).find((k) => values[k] !== undefined);
-    if (misplaced) throw new UsageError(`--${misplaced} does not apply to a trace: the snapshot holds the module, its weights and its sequence`);
+    if (misplaced)
+      throw new UsageError(
+        `--${misplaced} does not apply to a trace: the snapshot holds the module, its weights and its sequence`,
+      );
   } else if (values.step !== undefined) {
     throw new UsageError('--step picks a snapshot of a trace (a *.unroll-trace folder)');
   }
-  const traceStep: number | 'latest' = values.step === undefined || values.step === 'latest' ? 'latest' : /^\d+$/.test(values.step) ? Number(values.step) : NaN;
-  if (!(traceStep === 'latest' || Number.isSafeInteger(traceStep))) throw new UsageError(`--step must be a training step (a whole number) or "latest", got "${values.step}"`);
+  const traceStep: number | 'latest' =
+    values.step === undefined || values.step === 'latest'
+      ? 'latest'
+      : /^\d+$/.test(values.step)
+        ? Number(values.step)
+        : NaN;
+  if (!(traceStep === 'latest' || Number.isSafeInteger(traceStep)))
+    throw new UsageError(`--step must be a training step (a whole number) or "latest", got "${values.step}"`);
   const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
   const targets: OutputTarget[] = [
@@ -261,15 +328,30 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       await checkOutputs(targets, inputs, nodeFiles, nodeWrites);
     };
     const source = { ...sourceFor(file, values, io), ...(trace ? { traceStep } : {}) };
-    const outcome = await runAnalyze(source, settingsFrom(values), stoppable(nodeFiles, stopIfAsked), values.cell as CellKind | undefined, beforeCompute);
+    const outcome = await runAnalyze(
+      source,
+      settingsFrom(values),
+      stoppable(nodeFiles, stopIfAsked),
+      values.cell as CellKind | undefined,
+      beforeCompute,
+    );
     printProblems(outcome.warnings, io);
     const { result } = outcome;
     if (values.json === '-') io.stdout.write(JSON.stringify(resultToJson(result)) + '\n');
     if (jsonFile) await writeOutput(jsonFile, JSON.stringify(resultToJson(result)) + '\n', 'JSON');
-    if (outFile) await writeOutput(outFile, await renderReportHtml([result], `Unroll: ${path.basename(result.meta.dataFile)}`), 'report');
+    if (outFile)
+      await writeOutput(
+        outFile,
+        await renderReportHtml([result], `Unroll: ${path.basename(result.meta.dataFile)}`),
+        'report',
+      );
     // With --json - stdout carries only the JSON.
     const summaryTo = values.json === '-' ? io.stderr : io.stdout;
-    summaryTo.write(result.trace ? traceSummary(result, shown(result.meta.dataFile, io)) : humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)));
+    summaryTo.write(
+      result.trace
+        ? traceSummary(result, shown(result.meta.dataFile, io))
+        : humanSummary(result, shown(result.meta.modelFile ?? result.meta.dataFile, io)),
+    );
     if (jsonFile) summaryTo.write(`wrote ${values.json}\n`);
     if (outFile) summaryTo.write(`wrote ${values.out}\n`);
     // A replay that does not reproduce PyTorch's gradients is a failed check (an approximate one is said, not failed).
@@ -283,14 +365,24 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, epochs: { type: 'string' }, save: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
+    options: {
+      ...sourceOptions,
+      epochs: { type: 'string' },
+      save: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+    },
   });
   const file = oneFile(positionals, 'train', values);
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
-  if (outFile && values.save !== undefined && outFile === path.resolve(io.cwd, values.save)) throw new UsageError('--out and --save name the same file');
+  if (outFile && values.save !== undefined && outFile === path.resolve(io.cwd, values.save))
+    throw new UsageError('--out and --save name the same file');
   const epochs = positiveInteger(values.epochs, 'epochs', 100_000);
-  if (values.save !== undefined && !values.save.endsWith('.safetensors')) throw new UsageError(`--save writes safetensors: name the file *.safetensors, got "${values.save}"`);
-  if (values.force && values.save === undefined) throw new UsageError('--force applies to --save (replacing a file there)');
+  if (values.save !== undefined && !values.save.endsWith('.safetensors'))
+    throw new UsageError(`--save writes safetensors: name the file *.safetensors, got "${values.save}"`);
+  if (values.force && values.save === undefined)
+    throw new UsageError('--force applies to --save (replacing a file there)');
   const { stopped, stopIfAsked, release } = interrupts(io);
   const tty = io.stdout.isTTY === true && !values.json;
   try {
@@ -316,11 +408,29 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
     if (tty) io.stdout.write('\n');
     const diverged = outcome.reason === 'nonFinite' ? 3 : 0;
     // The report shows what the run did, a diverged or stopped one included (its Training tab says where it ended).
-    if (outFile) await writeOutput(outFile, await renderReportHtml([outcome.result], `Unroll training: ${path.basename(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile)}`), 'report');
+    if (outFile)
+      await writeOutput(
+        outFile,
+        await renderReportHtml(
+          [outcome.result],
+          `Unroll training: ${path.basename(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile)}`,
+        ),
+        'report',
+      );
     if (values.json) {
       const { reason, last, saved, summary } = outcome;
       const training = trainingToJson(summary);
-      io.stdout.write(JSON.stringify({ type: 'done', reason, last: last && trainPointToJson(last), nonFinite: training.nonFinite, saved: saved ? shown(saved, io) : null, report: outFile ? shown(outFile, io) : null, training }) + '\n');
+      io.stdout.write(
+        JSON.stringify({
+          type: 'done',
+          reason,
+          last: last && trainPointToJson(last),
+          nonFinite: training.nonFinite,
+          saved: saved ? shown(saved, io) : null,
+          report: outFile ? shown(outFile, io) : null,
+          training,
+        }) + '\n',
+      );
       return diverged;
     }
     const { summary } = outcome;
@@ -329,9 +439,15 @@ async function trainCommand(args: string[], io: CliIo): Promise<number> {
       cancelled: 'Training stopped (Ctrl-C).',
       nonFinite: summary.nonFinite ? divergedMessage(summary.nonFinite) : 'Training diverged; weights were not saved.',
     }[outcome.reason];
-    const lines = [`${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}`, divergingLine(summary), baselineLine(summary)].filter((l) => l !== undefined);
+    const lines = [
+      `${ending}${outcome.saved ? ` Weights written to ${shown(outcome.saved, io)}.` : ''}`,
+      divergingLine(summary),
+      baselineLine(summary),
+    ].filter((l) => l !== undefined);
     io.stdout.write(lines.join('\n') + '\n\n');
-    io.stdout.write(humanSummary(outcome.result, shown(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile, io)));
+    io.stdout.write(
+      humanSummary(outcome.result, shown(outcome.result.meta.modelFile ?? outcome.result.meta.dataFile, io)),
+    );
     if (outFile) io.stdout.write(`wrote ${values.out}\n`);
     return diverged;
   } finally {
@@ -347,15 +463,33 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...sourceOptions, cells: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      ...sourceOptions,
+      cells: { type: 'string' },
+      epochs: { type: 'string' },
+      json: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
-  if (positionals.length === 0) throw new UsageError('compare takes a sequence file or a *.unroll.json, or several *.unroll.json to run side by side');
+  if (positionals.length === 0)
+    throw new UsageError(
+      'compare takes a sequence file or a *.unroll.json, or several *.unroll.json to run side by side',
+    );
   let models: string[] | undefined;
   if (positionals.length > 1) {
     const notModels = positionals.filter((p) => !isModelFile(p));
-    if (notModels.length) throw new UsageError(`several files are compared as model files (*.unroll.json), one run each; ${notModels.join(', ')} is not one`);
-    if (values.cells !== undefined) throw new UsageError('--cells applies to one source (one run per cell); several model files each name their own cell');
-    if (values.model !== undefined || values.weights !== undefined) throw new UsageError('--model and --weights apply to one source; several model files name their own data and weights');
+    if (notModels.length)
+      throw new UsageError(
+        `several files are compared as model files (*.unroll.json), one run each; ${notModels.join(', ')} is not one`,
+      );
+    if (values.cells !== undefined)
+      throw new UsageError(
+        '--cells applies to one source (one run per cell); several model files each name their own cell',
+      );
+    if (values.model !== undefined || values.weights !== undefined)
+      throw new UsageError(
+        '--model and --weights apply to one source; several model files name their own data and weights',
+      );
     models = positionals.map((p) => path.resolve(io.cwd, p));
     if (new Set(models).size !== models.length) throw new UsageError('the same model file is named twice');
   } else oneFile(positionals, 'compare', values);
@@ -363,12 +497,18 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
   if (values.cells !== undefined) {
     const listed = values.cells.split(',').map((c) => c.trim());
     const bad = listed.filter((c) => !isCellKind(c));
-    if (bad.length || listed.length === 0) throw new UsageError(`--cells takes a comma-separated list of ${CELL_KINDS.join(', ')}, got "${values.cells}"`);
+    if (bad.length || listed.length === 0)
+      throw new UsageError(`--cells takes a comma-separated list of ${CELL_KINDS.join(', ')}, got "${values.cells}"`);
     if (new Set(listed).size !== listed.length) throw new UsageError(`--cells lists a cell twice: "${values.cells}"`);
     cells = listed as CellKind[];
   }
   // Like the panel's Compare after training: each run trains its model file's epochs unless --epochs says otherwise.
-  const epochs = values.epochs === undefined ? 'model' : values.epochs === '0' ? 0 : positiveInteger(values.epochs, 'epochs', 100_000);
+  const epochs =
+    values.epochs === undefined
+      ? 'model'
+      : values.epochs === '0'
+        ? 0
+        : positiveInteger(values.epochs, 'epochs', 100_000);
   const jsonFile = values.json !== undefined && values.json !== '-' ? path.resolve(io.cwd, values.json) : undefined;
   const outFile = values.out !== undefined ? path.resolve(io.cwd, values.out) : undefined;
   const targets: OutputTarget[] = [
@@ -405,7 +545,9 @@ async function compareCommand(args: string[], io: CliIo): Promise<number> {
     const json = JSON.stringify({ results: results.map(resultToJson) }) + '\n';
     if (values.json === '-') io.stdout.write(json);
     if (jsonFile) await writeOutput(jsonFile, json, 'JSON');
-    const title = models ? `Unroll: ${models.map((m) => path.basename(m)).join(' vs ')}` : `Unroll: ${results.map(runName).join(', ')} on ${path.basename(results[0].meta.dataFile)}`;
+    const title = models
+      ? `Unroll: ${models.map((m) => path.basename(m)).join(' vs ')}`
+      : `Unroll: ${results.map(runName).join(', ')} on ${path.basename(results[0].meta.dataFile)}`;
     if (outFile) await writeOutput(outFile, await renderReportHtml(results, title), 'report');
     if (epochs) text.write('\n');
     text.write(compareTable(results));
@@ -431,7 +573,8 @@ async function exampleCommand(args: string[], io: CliIo): Promise<number> {
     if (lag !== undefined) throw new UsageError('--lag applies to one example (adding or copy), not to all');
     files = exampleFiles();
   } else if ((EXAMPLE_NAMES as readonly string[]).includes(name)) {
-    if (lag !== undefined && name !== 'adding' && name !== 'copy') throw new UsageError(`--lag applies to adding and copy, not to ${name}`);
+    if (lag !== undefined && name !== 'adding' && name !== 'copy')
+      throw new UsageError(`--lag applies to adding and copy, not to ${name}`);
     files = exampleSet(name as ExampleName, lag);
   } else {
     throw new UsageError(`unknown example "${name}"; choose ${EXAMPLE_NAMES.join(', ')} or all`);
@@ -440,17 +583,32 @@ async function exampleCommand(args: string[], io: CliIo): Promise<number> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
-    const reason = (e as { code?: string }).code === 'EEXIST' || (e as { code?: string }).code === 'ENOTDIR' ? 'a file is in the way (--out names a folder)' : seamProblem(e);
+    const reason =
+      (e as { code?: string }).code === 'EEXIST' || (e as { code?: string }).code === 'ENOTDIR'
+        ? 'a file is in the way (--out names a folder)'
+        : seamProblem(e);
     fail(dir, START, `cannot create the folder for the examples: ${reason}`, 'choose another folder with --out');
   }
   const targets = files.map((f) => path.join(dir, f.name));
-  await checkOutputs(targets.map((target) => ({ path: target, what: 'example file' })), {}, nodeFiles, nodeWrites);
+  await checkOutputs(
+    targets.map((target) => ({ path: target, what: 'example file' })),
+    {},
+    nodeFiles,
+    nodeWrites,
+  );
   // Never overwrite a file that differs unless asked: it may be the user's own edit.
   const clashes: Problem[] = [];
   for (const f of files) {
     const target = path.join(dir, f.name);
     if (!values.force && existsSync(target) && (await readFile(target, 'utf8').catch(() => undefined)) !== f.contents) {
-      clashes.push({ file: target, line: 1, column: 1, message: 'exists and differs from the example; not overwritten', hint: 'use --force to overwrite, or --out DIR', severity: 'error' });
+      clashes.push({
+        file: target,
+        line: 1,
+        column: 1,
+        message: 'exists and differs from the example; not overwritten',
+        hint: 'use --force to overwrite, or --out DIR',
+        severity: 'error',
+      });
     }
   }
   if (clashes.length > 0) throw new InputError(clashes);

@@ -1,5 +1,13 @@
 // The CLI's human summary of one analysis: the numbers the walkthrough teaches to look at, then the headline sentence.
-import { clippedOf, describeNonFinite, lossWording, spectralVerdict, summarize, trainingVerdict, weightsPhrase } from '../protocol/summary';
+import {
+  clippedOf,
+  describeNonFinite,
+  lossWording,
+  spectralVerdict,
+  summarize,
+  trainingVerdict,
+  weightsPhrase,
+} from '../protocol/summary';
 import { replaySentence } from '../protocol/trace';
 import { GLOSSARY, type GlossaryTerm } from '../protocol/glossary';
 import { CELL_NAMES } from '../protocol/kinds';
@@ -14,11 +22,13 @@ export function formatNumber(x: number, digits = 3): string {
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-
 export function describeModel(r: AnalysisResult, file: string): string {
   const m = r.model;
   const cell = m.cell === 'rnn' ? `RNN (${m.nonlinearity})` : CELL_NAMES[m.cell];
-  const steps = r.meta.originalSteps > r.meta.steps ? `${r.meta.steps} of ${r.meta.originalSteps} steps` : plural(r.meta.steps, 'step');
+  const steps =
+    r.meta.originalSteps > r.meta.steps
+      ? `${r.meta.steps} of ${r.meta.originalSteps} steps`
+      : plural(r.meta.steps, 'step');
   const sequence = r.meta.sequences > 1 ? `, training sequence ${r.meta.sequence + 1} of ${r.meta.sequences}` : '';
   return `${file} · ${m.task} · ${cell}, H=${m.hidden}${m.layers > 1 ? ` × ${m.layers} layers` : ''} · ${steps}${sequence}`;
 }
@@ -26,8 +36,15 @@ export function describeModel(r: AnalysisResult, file: string): string {
 /** The glossary entries of the terms the summary printed, each once, in the order they appeared. */
 function termLines(terms: GlossaryTerm[]): string[] {
   const label: Record<GlossaryTerm, string> = {
-    gamma: 'γ', radius: 'ρ', sigmaMax: 'σ_max', horizon: 'memory horizon', slope: 'decay slope', alive: 'alive fraction',
-    flowRow: 'flow row', stepGain: 'step gain', bound: 'bound (γσ_max)^d',
+    gamma: 'γ',
+    radius: 'ρ',
+    sigmaMax: 'σ_max',
+    horizon: 'memory horizon',
+    slope: 'decay slope',
+    alive: 'alive fraction',
+    flowRow: 'flow row',
+    stepGain: 'step gain',
+    bound: 'bound (γσ_max)^d',
   };
   return [...new Set(terms)].map((t) => `  ${label[t]}: ${GLOSSARY[t]}`);
 }
@@ -54,13 +71,21 @@ export function humanSummary(r: AnalysisResult, file: string): string {
   const inverseGamma = 1 / s.gamma;
   const comparison = (x: number) => (x < inverseGamma ? '<' : x > inverseGamma ? '>' : '=');
   const terms: GlossaryTerm[] = [];
-  const lines = [describeModel(r, file), `  weights         ${weightsLine(r)}`, `  loss            ${formatNumber(r.loss)} (${lossWording(r)})`];
+  const lines = [
+    describeModel(r, file),
+    `  weights         ${weightsLine(r)}`,
+    `  loss            ${formatNumber(r.loss)} (${lossWording(r)})`,
+  ];
   if (decay.distance.length < 2) {
-    lines.push(`  memory horizon  none to measure: the gradient has no distance to travel in a sequence of ${plural(r.meta.steps, 'step')}`);
+    lines.push(
+      `  memory horizon  none to measure: the gradient has no distance to travel in a sequence of ${plural(r.meta.steps, 'step')}`,
+    );
     lines.push(`  decay slope     none: a slope needs the gradient at two distances or more`);
   } else {
     terms.push('horizon', 'flowRow', 'slope');
-    lines.push(`  memory horizon  ${decay.horizon === null && !Number.isFinite(decay.slope) ? 'not measurable: the gradient is zero or not finite at most distances' : decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`);
+    lines.push(
+      `  memory horizon  ${decay.horizon === null && !Number.isFinite(decay.slope) ? 'not measurable: the gradient is zero or not finite at most distances' : decay.horizon === null ? `none within ${decay.distance.length} steps (the gradient never falls below 1/1000)` : `${decay.horizon} steps (‖∂ℓ_t/∂h_k‖ falls below 1/1000 of its value at d = 0)`}`,
+    );
     lines.push(
       Number.isFinite(decay.slope)
         ? `  decay slope     ${formatNumber(decay.slope)} log10 per step (×${formatNumber(Math.pow(10, decay.slope))} per step back)${r.flow.exact ? '' : ` (on ${r.flow.steps.length} sampled rows)`}`
@@ -70,16 +95,27 @@ export function humanSummary(r: AnalysisResult, file: string): string {
   if (s.stepGain !== null) {
     terms.push('stepGain');
     const bound = r.model.cell === 'rnn' ? ` ≤ γσ_max = ${formatNumber(s.gamma * s.sigmaMax)} (the bound)` : '';
-    const jacobian = r.model.cell === 'rnn' ? '‖∂h_t/∂h_{t−1}‖₂' : r.model.cell === 'lstm' ? '‖∂(h_t, c_t)/∂(h_{t−1}, c_{t−1})‖₂, gates included' : '‖∂h_t/∂h_{t−1}‖₂, gates included';
-    lines.push(`  step gain       ${formatNumber(s.stepGain)} per step at most (geometric mean over steps of ${jacobian})${bound}`);
+    const jacobian =
+      r.model.cell === 'rnn'
+        ? '‖∂h_t/∂h_{t−1}‖₂'
+        : r.model.cell === 'lstm'
+          ? '‖∂(h_t, c_t)/∂(h_{t−1}, c_{t−1})‖₂, gates included'
+          : '‖∂h_t/∂h_{t−1}‖₂, gates included';
+    lines.push(
+      `  step gain       ${formatNumber(s.stepGain)} per step at most (geometric mean over steps of ${jacobian})${bound}`,
+    );
     if (r.model.cell === 'rnn') terms.push('bound');
   }
   terms.push('radius', 'sigmaMax', 'gamma');
   const label = r.model.cell === 'rnn' ? 'W_hh           ' : `${r.model.cell === 'lstm' ? 'W_hg' : 'W_hn'} candidate `;
-  lines.push(`  ${label} ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${spectralVerdict(r)}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`);
+  lines.push(
+    `  ${label} ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${spectralVerdict(r)}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`,
+  );
   terms.push('alive');
   lines.push(`  alive fraction  ${formatNumber(r.aliveFraction)} of steps have ‖∂L/∂h_k‖² > 1e-20`);
-  lines.push(`  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'would fire' : 'would not fire'} on this sequence)` : ''}`);
+  lines.push(
+    `  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'would fire' : 'would not fire'} on this sequence)` : ''}`,
+  );
   if (r.training) lines.push(...trainingLines(r.training));
   if (r.nonFinite) lines.push(`  non-finite      ${describeNonFinite(r.nonFinite)}`);
   if (r.model.bptt.truncate !== null) lines.push(`  truncated BPTT  k = ${r.model.bptt.truncate}`);
@@ -94,7 +130,10 @@ export function humanSummary(r: AnalysisResult, file: string): string {
  */
 export function progressLine(p: TrainPoint, width: number): string {
   const heldOut = p.heldOutLoss === null ? '' : `  held-out ${formatNumber(p.heldOutLoss)}`;
-  const gradMax = Number.isFinite(p.gradNormMax) && formatNumber(p.gradNormMax) !== formatNumber(p.gradNorm) ? ` (max ${formatNumber(p.gradNormMax)})` : '';
+  const gradMax =
+    Number.isFinite(p.gradNormMax) && formatNumber(p.gradNormMax) !== formatNumber(p.gradNorm)
+      ? ` (max ${formatNumber(p.gradNormMax)})`
+      : '';
   const text = ` epoch ${p.epoch}/${p.epochs}  loss ${formatNumber(p.loss)}${heldOut}  ‖g‖ ${formatNumber(p.gradNorm)}${gradMax}  ρ ${formatNumber(p.radius)}  clipped ${p.clipped}/${p.batches} batches`;
   // The bar only where it fits beside the numbers: a line wider than the terminal wraps, and \r no longer rewrites it.
   const barWidth = Math.min(30, width - text.length - 3);
@@ -150,7 +189,10 @@ function stateCell(r: AnalysisResult): string {
   if (!t) return 'at initialization';
   if (t.reason === 'nonFinite') {
     const n = t.nonFinite;
-    const where = n?.epoch !== undefined ? ` in epoch ${n.epoch}${n.batch !== undefined ? `, batch ${n.batch}${n.batches !== undefined ? ` of ${n.batches}` : ''}` : ''}` : '';
+    const where =
+      n?.epoch !== undefined
+        ? ` in epoch ${n.epoch}${n.batch !== undefined ? `, batch ${n.batch}${n.batches !== undefined ? ` of ${n.batches}` : ''}` : ''}`
+        : '';
     return `diverged${where}`;
   }
   const diverging = t.diverging ? `, diverging from epoch ${t.diverging.epoch}` : '';
@@ -173,7 +215,11 @@ export function compareTable(results: AnalysisResult[]): string {
     clippedCell(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   for (const r of results) {
     // The headline sentence: the run's training verdict (against its baseline, or where it diverged) and the gradient.
@@ -191,7 +237,9 @@ export function baselineLine(t: TrainingSummary): string | undefined {
   if (!last) return undefined;
   const heldOut = last.heldOutLoss !== null;
   const loss = heldOut ? last.heldOutLoss! : last.loss;
-  const where = heldOut ? `held-out loss (${plural(t.heldOutSequences, 'sequence')})` : 'training loss (nothing held out)';
+  const where = heldOut
+    ? `held-out loss (${plural(t.heldOutSequences, 'sequence')})`
+    : 'training loss (nothing held out)';
   return `${where} ${formatNumber(loss)} vs ${formatNumber(t.baseline.loss)} for ${t.baseline.what}; ${t.unit}`;
 }
 
@@ -226,13 +274,17 @@ export function traceSummary(r: AnalysisResult, file: string): string {
   const steps = trace.snapshots.map((s) => s.step);
   const module = `PyTorch ${String(c.mode).replace('RNN_TANH', 'RNN (tanh)').replace('RNN_RELU', 'RNN (relu)')}`;
   const shape = `${c.num_layers} layer${c.num_layers === 1 ? '' : 's'}${c.bidirectional ? ', bidirectional' : ''}, hidden ${c.hidden_size}${Number(c.proj_size) > 0 ? `, proj ${c.proj_size}` : ''}${c.bias ? '' : ', no bias'}`;
-  const where = steps.length > 1 ? `${steps.length} snapshots, steps ${steps[0]}…${steps[steps.length - 1]}` : '1 snapshot';
+  const where =
+    steps.length > 1 ? `${steps.length} snapshots, steps ${steps[0]}…${steps[steps.length - 1]}` : '1 snapshot';
   const lines = [
     `${file} · ${module} (${shape}) · snapshot at step ${trace.shown} (${where}) · ${plural(r.meta.steps, 'step')}, recorded row 1 of ${r.meta.sequences}`,
     `  ${replaySentence(r) ?? 'replay not checked'}`,
     `  PyTorch loss    ${shown?.loss !== null && shown?.loss !== undefined ? `${formatNumber(shown.loss)} at step ${trace.shown} (your run's loss, as the tracer recorded it)` : 'not recorded (the tracer was not given it)'}`,
   ];
-  if (trace.worldSize > 1) lines.push(`  distributed     recorded by rank ${trace.rank} of ${trace.worldSize}; gradients are that rank's own, before DDP averages them`);
+  if (trace.worldSize > 1)
+    lines.push(
+      `  distributed     recorded by rank ${trace.rank} of ${trace.worldSize}; gradients are that rank's own, before DDP averages them`,
+    );
   const rest = humanSummary(r, file).split('\n').slice(3);
   return [...lines, ...rest].join('\n');
 }

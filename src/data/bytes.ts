@@ -4,10 +4,18 @@ import { textDecoder } from './textCodec';
 
 const MAGIC: { bytes: number[]; what: string; hint: string }[] = [
   { bytes: [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], what: 'a NumPy array', hint: 'give it the .npy extension' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive (an Excel .xlsx workbook is one)', hint: 'export the sheet as CSV' },
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a zip archive (an Excel .xlsx workbook is one)',
+    hint: 'export the sheet as CSV',
+  },
   { bytes: [0x1f, 0x8b], what: 'gzip-compressed', hint: 'decompress it first (gunzip)' },
   { bytes: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document', hint: 'export the table as CSV' },
-  { bytes: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image', hint: 'Unroll reads CSV/TSV, text, JSON and .npy sequence files' },
+  {
+    bytes: [0x89, 0x50, 0x4e, 0x47],
+    what: 'a PNG image',
+    hint: 'Unroll reads CSV/TSV, text, JSON and .npy sequence files',
+  },
 ];
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
@@ -21,7 +29,12 @@ export function refuseBinary(head: Uint8Array, file: string, expected: string): 
   }
   const nul = head.indexOf(0);
   if (nul !== -1) {
-    fail(file, positionInBytes(head, nul), `binary data (a zero byte at offset ${nul}), not ${expected}`, 'check that this is the file you meant; a text file has no zero bytes');
+    fail(
+      file,
+      positionInBytes(head, nul),
+      `binary data (a zero byte at offset ${nul}), not ${expected}`,
+      'check that this is the file you meant; a text file has no zero bytes',
+    );
   }
 }
 
@@ -80,7 +93,12 @@ export class Utf8ChunkDecoder {
       const bad = firstInvalidUtf8(chunk, !last);
       // -1: the fault is a sequence begun in the previous chunk, so point at this chunk's start.
       const at = this.positionOf(chunk, Math.max(bad, 0));
-      return fail(this.file, at, 'this file is not valid UTF-8 text', 'save it as UTF-8 (most editors offer "Save with Encoding")');
+      return fail(
+        this.file,
+        at,
+        'this file is not valid UTF-8 text',
+        'save it as UTF-8 (most editors offer "Save with Encoding")',
+      );
     }
   }
 

@@ -28,10 +28,18 @@ function stepsOf(dataset: Dataset): { analyzed: number; longest: number } {
   return { analyzed: sequences.count > 0 ? sequences.steps(0) : 0, longest };
 }
 
-const billions = (n: number) => `${n >= 10e9 ? Math.round(n / 1e9).toLocaleString('en-US') : (n / 1e9).toPrecision(2)} billion`;
+const billions = (n: number) =>
+  `${n >= 10e9 ? Math.round(n / 1e9).toLocaleString('en-US') : (n / 1e9).toPrecision(2)} billion`;
 
 /** `heldOutBytes`: what a validation file's sequences hold, kept beside the data's while training. */
-export function checkCost(model: ResolvedModel, dataset: Dataset, settings: EngineSettings, training: boolean, refs: CostRefs, heldOutBytes = 0): void {
+export function checkCost(
+  model: ResolvedModel,
+  dataset: Dataset,
+  settings: EngineSettings,
+  training: boolean,
+  refs: CostRefs,
+  heldOutBytes = 0,
+): void {
   const steps = stepsOf(dataset);
   const batch = Math.min(model.batch, dataset.sequences.count);
   const shapeWith = (k: Knobs): CostShape => ({
@@ -69,33 +77,52 @@ export function checkCost(model: ResolvedModel, dataset: Dataset, settings: Engi
     batch: `a training batch of ${batch} windows: ${stepsText} × "hidden" ${model.hidden}${layers}`,
     spectral: `"hidden" ${model.hidden} (ρ and σ_max of a ${model.hidden}×${model.hidden} matrix)`,
   };
-  const needs = overMemory ? `about ${formatBytes(cost.bytes)} of memory; the limit is ${formatBytes(limitBytes)}` : `about ${billions(cost.multiplyAdds)} multiply-adds; the limit is ${billions(limitWork)}`;
-  const raise = overMemory ? 'the unroll.maxMemoryMB setting or --max-memory MB' : 'the unroll.maxWork setting or --max-work N';
+  const needs = overMemory
+    ? `about ${formatBytes(cost.bytes)} of memory; the limit is ${formatBytes(limitBytes)}`
+    : `about ${billions(cost.multiplyAdds)} multiply-adds; the limit is ${billions(limitWork)}`;
+  const raise = overMemory
+    ? 'the unroll.maxMemoryMB setting or --max-memory MB'
+    : 'the unroll.maxWork setting or --max-work N';
   const change = suggestion(term.knob, now, fits, refs);
   const ref = term.knob === 'window' || term.knob === 'hidden' ? refs[term.knob] : refs.data;
-  fail(ref.file, ref.at, `${drivers[term.kind]} needs ${needs}`, `${change ?? 'no smaller setting fits'}, or raise the limit with ${raise}`);
+  fail(
+    ref.file,
+    ref.at,
+    `${drivers[term.kind]} needs ${needs}`,
+    `${change ?? 'no smaller setting fits'}, or raise the limit with ${raise}`,
+  );
 }
 
 /** The largest value of a knob that fits, tried first for the one driving the cost, then the others; in words. */
-function suggestion(first: CostTerm['knob'], now: Knobs, fits: (k: Knobs) => boolean, refs: CostRefs): string | undefined {
-  const order = [first, 'window', 'hidden', 'flowBudget'].filter((k, i, all): k is keyof Knobs => k !== 'data' && all.indexOf(k) === i);
+function suggestion(
+  first: CostTerm['knob'],
+  now: Knobs,
+  fits: (k: Knobs) => boolean,
+  refs: CostRefs,
+): string | undefined {
+  const order = [first, 'window', 'hidden', 'flowBudget'].filter(
+    (k, i, all): k is keyof Knobs => k !== 'data' && all.indexOf(k) === i,
+  );
   for (const knob of order) {
     const at = (v: number) => fits({ ...now, [knob]: v });
     if (knob === 'flowBudget') {
       if (!at(0)) continue;
-      let lo = 0, hi = now.flowBudget;
-      for (let i = 0; i < 40; i++) (at((lo + hi) / 2) ? (lo = (lo + hi) / 2) : (hi = (lo + hi) / 2));
+      let lo = 0,
+        hi = now.flowBudget;
+      for (let i = 0; i < 40; i++) at((lo + hi) / 2) ? (lo = (lo + hi) / 2) : (hi = (lo + hi) / 2);
       return `lower the flowBudget setting (--flow-budget) to ${lo.toPrecision(2)} or less`;
     }
     if (!at(1)) continue;
-    let lo = 1, hi = now[knob];
+    let lo = 1,
+      hi = now[knob];
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       if (at(mid)) lo = mid;
       else hi = mid - 1;
     }
     const { written } = refs[knob];
-    if (knob === 'window' && !written) return `set "window" to ${lo} or less in a model file (or lower the maxSteps setting, --max-steps)`;
+    if (knob === 'window' && !written)
+      return `set "window" to ${lo} or less in a model file (or lower the maxSteps setting, --max-steps)`;
     return `${written ? 'lower' : 'set'} "${knob}" to ${lo} or less`;
   }
   return undefined;

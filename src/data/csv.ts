@@ -54,7 +54,11 @@ const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 const SEQUENCE_NAMES = ['sequence', 'id'];
 
 /** Read a CSV/TSV from its bytes (or chunks of them) into per-sequence numeric rows. Throws InputError. */
-export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, file: string, options: CsvOptions): Promise<CsvTable> {
+export async function readCsv(
+  input: Uint8Array | AsyncIterable<Uint8Array>,
+  file: string,
+  options: CsvOptions,
+): Promise<CsvTable> {
   const chunks = input instanceof Uint8Array ? [input] : input;
   const decoder = new Utf8ChunkDecoder(file);
   const table = new TableBuilder(file, options);
@@ -80,7 +84,12 @@ export async function readCsv(input: Uint8Array | AsyncIterable<Uint8Array>, fil
       if (failure !== undefined) throw failure;
       unfinished = table.rowsSeen > rows ? 0 : unfinished + piece.length;
       if (unfinished > MAX_ROW_CHARS) {
-        fail(file, table.nextRowStart, `this row runs on for more than ${formatBytes(MAX_ROW_CHARS)} without ending, probably from a double quote that never closes`, 'close the quote (or double a quote that is part of the text: ""), or break the line');
+        fail(
+          file,
+          table.nextRowStart,
+          `this row runs on for more than ${formatBytes(MAX_ROW_CHARS)} without ending, probably from a double quote that never closes`,
+          'close the quote (or double a quote that is part of the text: ""), or break the line',
+        );
       }
     }
   };
@@ -108,7 +117,10 @@ const MAX_ROW_CHARS = 4 * 1024 * 1024;
  * (papaparse's own guess counts a trailing blank line and so misses `;` in a three-line file.)
  */
 function guessDelimiter(firstChunk: string): string {
-  const lines = firstChunk.split(/\r\n|\n|\r/).filter((l) => l.trim() !== '').slice(0, 10);
+  const lines = firstChunk
+    .split(/\r\n|\n|\r/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 10);
   if (firstChunk.length > 0 && !/[\r\n]/.test(firstChunk.slice(-1)) && lines.length > 1) lines.pop();
   let best = ',';
   let bestFields = 1;
@@ -166,7 +178,10 @@ class Rows {
   }
   add(row: Float64Array, sequence: number): void {
     if (this.fill === this.perBlock) {
-      this.blocks.push({ values: new Float64Array(this.perBlock * this.width), sequence: new Int32Array(this.perBlock) });
+      this.blocks.push({
+        values: new Float64Array(this.perBlock * this.width),
+        sequence: new Int32Array(this.perBlock),
+      });
       this.fill = 0;
     }
     const block = this.blocks[this.blocks.length - 1];
@@ -210,7 +225,12 @@ class SequenceIndex {
   }
 
   /** The rows grouped by sequence, each cut to its first or last `keepRows` rows. */
-  finish(all: Rows, width: number, keepRows: number, keepLast: boolean): { values: Float64Array; sequences: CsvSequences } {
+  finish(
+    all: Rows,
+    width: number,
+    keepRows: number,
+    keepLast: boolean,
+  ): { values: Float64Array; sequences: CsvSequences } {
     const N = this.ids.length;
     const rows = this.rows.slice(0, N);
     const keptRows = rows.map((r) => Math.min(r, keepRows));
@@ -225,7 +245,17 @@ class SequenceIndex {
       const at = keepLast ? k - (rows[n] - keptRows[n]) : k;
       if (at >= 0 && at < keptRows[n]) values.set(row.subarray(from, from + width), (start[n] + at) * width);
     });
-    return { values, sequences: { ids: this.ids, rows, keptRows, start, firstLine: this.firstLine.slice(0, N), lastLine: this.lastLine.slice(0, N) } };
+    return {
+      values,
+      sequences: {
+        ids: this.ids,
+        rows,
+        keptRows,
+        start,
+        firstLine: this.firstLine.slice(0, N),
+        lastLine: this.lastLine.slice(0, N),
+      },
+    };
   }
 }
 
@@ -272,7 +302,12 @@ class TableBuilder {
     const quoteError = results.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
     if (quoteError) {
       const at = rowStarts[quoteError.row ?? 0] ?? this.next;
-      fail(this.file, at, `${quoteError.message.replace(/\.$/, '')} (a double quote opens a field that never closes properly)`, 'close the quote, or double a quote that is part of the text ("")');
+      fail(
+        this.file,
+        at,
+        `${quoteError.message.replace(/\.$/, '')} (a double quote opens a field that never closes properly)`,
+        'close the quote, or double a quote that is part of the text ("")',
+      );
     }
     results.data.forEach((row, i) => this.addRow(row, rowStarts[i], rowEnds[i]));
     this.next = next;
@@ -318,10 +353,18 @@ class TableBuilder {
     const width = this.header.length;
     if (row.length !== width) {
       const where = row.length < width ? at(row.length) : at(width);
-      fail(this.file, where, `this row has ${row.length} fields, the header has ${width}`, row.length < width ? 'add the missing values (an empty field is written as two delimiters in a row)' : `remove the extra fields, or quote values that contain "${this.delimiter}"`);
+      fail(
+        this.file,
+        where,
+        `this row has ${row.length} fields, the header has ${width}`,
+        row.length < width
+          ? 'add the missing values (an empty field is written as two delimiters in a row)'
+          : `remove the extra fields, or quote values that contain "${this.delimiter}"`,
+      );
     }
     // One scratch row for the whole file: SequenceRows copies what it keeps.
-    if (this.scratch.length !== width - (this.sequenceIndex >= 0 ? 1 : 0)) this.scratch = new Float64Array(width - (this.sequenceIndex >= 0 ? 1 : 0));
+    if (this.scratch.length !== width - (this.sequenceIndex >= 0 ? 1 : 0))
+      this.scratch = new Float64Array(width - (this.sequenceIndex >= 0 ? 1 : 0));
     const values = this.scratch;
     let v = 0;
     for (let j = 0; j < width; j++) {
@@ -343,15 +386,33 @@ class TableBuilder {
     const hint = `with "loss": "xent" the target columns (${names()}) hold one class per row: a 1 in its column, 0 in the others, or all empty for a step without a target`;
     if (filled.length < cols.length) {
       const empty = cols.find((c) => Number.isNaN(values[c.value]))!;
-      fail(this.file, at(empty.index), `empty cell in target column ${quote(this.header![empty.index])} while other target cells of this row are filled`, hint);
+      fail(
+        this.file,
+        at(empty.index),
+        `empty cell in target column ${quote(this.header![empty.index])} while other target cells of this row are filled`,
+        hint,
+      );
     }
     let ones = 0;
     for (const c of cols) {
       const v = values[c.value];
-      if (v !== 0 && v !== 1) fail(this.file, at(c.index), `${v} in target column ${quote(this.header![c.index])} is not 0 or 1: the row is not one-hot`, hint);
-      if (v === 1 && ++ones > 1) fail(this.file, at(c.index), `a second 1 in target column ${quote(this.header![c.index])}: the row is not one-hot`, hint);
+      if (v !== 0 && v !== 1)
+        fail(
+          this.file,
+          at(c.index),
+          `${v} in target column ${quote(this.header![c.index])} is not 0 or 1: the row is not one-hot`,
+          hint,
+        );
+      if (v === 1 && ++ones > 1)
+        fail(
+          this.file,
+          at(c.index),
+          `a second 1 in target column ${quote(this.header![c.index])}: the row is not one-hot`,
+          hint,
+        );
     }
-    if (ones === 0) fail(this.file, at(cols[0].index), `every target cell of this row is 0: the row is not one-hot`, hint);
+    if (ones === 0)
+      fail(this.file, at(cols[0].index), `every target cell of this row is 0: the row is not one-hot`, hint);
   }
 
   private parseCell(raw: string, index: number, column: number, at: (index: number) => Position): number {
@@ -364,45 +425,92 @@ class TableBuilder {
     if (NUMBER.test(cell)) {
       const value = parseFloat(cell);
       if (Number.isFinite(value)) return value;
-      fail(this.file, at(index), `${quote(cell)} is too large for a 64-bit float (column ${quote(name)})`, 'rescale the column');
+      fail(
+        this.file,
+        at(index),
+        `${quote(cell)} is too large for a 64-bit float (column ${quote(name)})`,
+        'rescale the column',
+      );
     }
     if (NOT_FINITE.test(cell)) {
-      fail(this.file, at(index), `${cell} in column ${quote(name)}: NaN and Infinity cannot be analyzed`, 'fill the gap (e.g. with the previous value) or drop the row');
+      fail(
+        this.file,
+        at(index),
+        `${cell} in column ${quote(name)}: NaN and Infinity cannot be analyzed`,
+        'fill the gap (e.g. with the previous value) or drop the row',
+      );
     }
     const decimalComma = this.delimiter !== ',' && /^[+-]?\d+,\d+$/.test(cell);
     fail(
       this.file,
       at(index),
       `${quote(cell)} is not a number (column ${quote(name)})`,
-      decimalComma ? 'write decimals with a point: 1.5, not 1,5' : `every column except ${SEQUENCE_NAMES.map((n) => `"${n}"`).join('/')} must hold numbers`,
+      decimalComma
+        ? 'write decimals with a point: 1.5, not 1,5'
+        : `every column except ${SEQUENCE_NAMES.map((n) => `"${n}"`).join('/')} must hold numbers`,
     );
   }
 
   private readHeader(row: string[], at: (index: number) => Position): void {
     const names = row.map((n) => n.trim());
     if (names.every((n) => n === '' || NUMBER.test(n) || NOT_FINITE.test(n))) {
-      fail(this.file, at(0), 'the first row holds numbers, not column names: a CSV file needs a header row', `add a first line naming the columns, e.g. ${listNames(names.map((_, i) => `x${i + 1}`), this.delimiter)}`);
+      fail(
+        this.file,
+        at(0),
+        'the first row holds numbers, not column names: a CSV file needs a header row',
+        `add a first line naming the columns, e.g. ${listNames(
+          names.map((_, i) => `x${i + 1}`),
+          this.delimiter,
+        )}`,
+      );
     }
     const columnOf = new Map<string, number>();
     names.forEach((n, i) => {
       if (n === '') fail(this.file, at(i), `column ${i + 1} has no name`, 'give every column a name in the header row');
       const earlier = columnOf.get(n);
-      if (earlier !== undefined) fail(this.file, at(i), `column name ${quote(n)} appears twice (columns ${earlier + 1} and ${i + 1})`, 'rename one of them');
+      if (earlier !== undefined)
+        fail(
+          this.file,
+          at(i),
+          `column name ${quote(n)} appears twice (columns ${earlier + 1} and ${i + 1})`,
+          'rename one of them',
+        );
       columnOf.set(n, i);
     });
     this.sequenceIndex = names.findIndex((n) => SEQUENCE_NAMES.includes(n.toLowerCase()));
     this.header = names;
     const valueIndex = (i: number) => i - (this.sequenceIndex >= 0 && i > this.sequenceIndex ? 1 : 0);
-    this.oneHot = (this.options.oneHot ?? []).map((n) => names.indexOf(n)).filter((i) => i >= 0 && i !== this.sequenceIndex).map((index) => ({ index, value: valueIndex(index) }));
+    this.oneHot = (this.options.oneHot ?? [])
+      .map((n) => names.indexOf(n))
+      .filter((i) => i >= 0 && i !== this.sequenceIndex)
+      .map((index) => ({ index, value: valueIndex(index) }));
     this.columnPositions = names.map((_, i) => at(i)).filter((_, i) => i !== this.sequenceIndex);
-    if (this.columnPositions.length === 0) fail(this.file, at(0), 'there is no value column besides the sequence column', 'add at least one numeric column');
+    if (this.columnPositions.length === 0)
+      fail(this.file, at(0), 'there is no value column besides the sequence column', 'add at least one numeric column');
   }
 
   finish(): CsvTable {
-    if (!this.header) fail(this.file, { line: 1, column: 1 }, 'the file is empty', 'a CSV file needs a header row and at least two data rows');
-    if (!this.rows) fail(this.file, this.lastRowEnd, 'the file has a header but no data rows', 'add rows of numbers below the header');
+    if (!this.header)
+      fail(
+        this.file,
+        { line: 1, column: 1 },
+        'the file is empty',
+        'a CSV file needs a header row and at least two data rows',
+      );
+    if (!this.rows)
+      fail(
+        this.file,
+        this.lastRowEnd,
+        'the file has a header but no data rows',
+        'add rows of numbers below the header',
+      );
     const columns = this.header.filter((_, i) => i !== this.sequenceIndex);
-    const { values, sequences } = this.sequences.finish(this.rows, columns.length, this.options.keepRows ?? Infinity, this.options.keep === 'last');
+    const { values, sequences } = this.sequences.finish(
+      this.rows,
+      columns.length,
+      this.options.keepRows ?? Infinity,
+      this.options.keep === 'last',
+    );
     this.rows = undefined;
     return {
       columns,

@@ -67,7 +67,6 @@ export function windowSpans(steps: number, window: number): { spans: { from: num
   return { spans, leftOut };
 }
 
-
 class Parts implements PartsSummary {
   sequences = 0;
   split = { count: 0, longest: 0 };
@@ -142,7 +141,9 @@ class FlatSequences implements SequenceStore {
     return this.T[i];
   }
   get(i: number): SequenceData {
-    const T = this.T[i], from = this.inputRow[i], to = this.targetRow[i];
+    const T = this.T[i],
+      from = this.inputRow[i],
+      to = this.targetRow[i];
     const s: SequenceData = {
       T,
       inputs: this.inputs.subarray(from * this.inputWidth, (from + T) * this.inputWidth),
@@ -153,7 +154,15 @@ class FlatSequences implements SequenceStore {
     return s;
   }
   get bytes(): number {
-    const own = [this.T, this.inputRow, this.targetRow, this.originalT, this.inputs, this.targets === this.inputs ? null : this.targets, this.masks];
+    const own = [
+      this.T,
+      this.inputRow,
+      this.targetRow,
+      this.originalT,
+      this.inputs,
+      this.targets === this.inputs ? null : this.targets,
+      this.masks,
+    ];
     return own.reduce((sum, a) => sum + (a?.byteLength ?? 0), 0);
   }
 }
@@ -195,7 +204,14 @@ class OwnRows {
   }
   done(): FlatSequences {
     const rows = this.rows;
-    return new FlatSequences(this.spans, this.inputs.slice(0, rows * this.inputWidth), this.inputWidth, this.targets.slice(0, rows * this.targetWidth), this.targetWidth, this.masks.slice(0, rows));
+    return new FlatSequences(
+      this.spans,
+      this.inputs.slice(0, rows * this.inputWidth),
+      this.inputWidth,
+      this.targets.slice(0, rows * this.targetWidth),
+      this.targetWidth,
+      this.masks.slice(0, rows),
+    );
   }
 }
 
@@ -212,7 +228,12 @@ export interface SeriesRows {
  * Next-step windows over every sequence: window k of a sequence has inputs x_t and targets x_{t+1} for its steps t,
  * so every pair (x_t, x_{t+1}) is in exactly one window. All are views of `values`, never copies.
  */
-function nextStepWindows(series: SeriesRows, window: number, parts: Parts, tooShort: (n: number) => never): FlatSequences {
+function nextStepWindows(
+  series: SeriesRows,
+  window: number,
+  parts: Parts,
+  tooShort: (n: number) => never,
+): FlatSequences {
   const spans = new Spans();
   for (let n = 0; n < series.count; n++) {
     const rows = series.rows(n);
@@ -238,7 +259,12 @@ function pickColumns(table: CsvTable, names: string[], refAt: (i: number) => Ref
     if (index === undefined) {
       const guess = didYouMean(name, table.columns);
       const { file, at } = refAt(i);
-      return fail(file, at, `${role} column ${quote(name)} is not in the data file${guess ? `; did you mean ${quote(guess)}?` : ''}`, `its columns are ${listNames(table.columns)}`);
+      return fail(
+        file,
+        at,
+        `${role} column ${quote(name)} is not in the data file${guess ? `; did you mean ${quote(guess)}?` : ''}`,
+        `its columns are ${listNames(table.columns)}`,
+      );
     }
     return index;
   });
@@ -247,29 +273,70 @@ function pickColumns(table: CsvTable, names: string[], refAt: (i: number) => Ref
 function requireFilled(table: CsvTable, file: string, columns: number[], role: string): void {
   for (const c of columns) {
     const empty = table.firstEmpty[c];
-    if (empty) fail(file, empty, `empty cell in ${role} column "${table.columns[c]}"`, role === 'input' ? 'every input needs a value at every step; fill it or drop the row' : 'fill it, or use task "columns", where an empty target means no target at that step');
+    if (empty)
+      fail(
+        file,
+        empty,
+        `empty cell in ${role} column "${table.columns[c]}"`,
+        role === 'input'
+          ? 'every input needs a value at every step; fill it or drop the row'
+          : 'fill it, or use task "columns", where an empty target means no target at that step',
+      );
   }
 }
 
 /** `table` holds every row for next-step and columns (split into windows here), the last `window` rows for seq-to-one. */
-export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: ColumnChoice, window: number): BuiltData {
+export function fromCsv(
+  table: CsvTable,
+  file: string,
+  task: TaskKind,
+  choice: ColumnChoice,
+  window: number,
+): BuiltData {
   const width = table.columns.length;
   const { sequences: seqs, values } = table;
   const count = seqs.ids.length;
   const parts = new Parts(window);
   const warnings: BuiltData['warnings'] = [];
   if (task === 'next-step') {
-    requireFilled(table, file, table.columns.map((_, i) => i), 'input');
+    requireFilled(
+      table,
+      file,
+      table.columns.map((_, i) => i),
+      'input',
+    );
     const series: SeriesRows = { values, D: width, count, start: (n) => seqs.start[n], rows: (n) => seqs.keptRows[n] };
-    const sequences = nextStepWindows(series, window, parts, (n) => fail(file, { line: seqs.firstLine[n], column: 1 }, `${label(seqs.ids[n], n)} has a single row; next-step prediction needs at least two`, 'add rows, or drop this sequence'));
+    const sequences = nextStepWindows(series, window, parts, (n) =>
+      fail(
+        file,
+        { line: seqs.firstLine[n], column: 1 },
+        `${label(seqs.ids[n], n)} has a single row; next-step prediction needs at least two`,
+        'add rows, or drop this sequence',
+      ),
+    );
     return {
-      dataset: { task, loss: 'mse', inputSize: width, outputSize: width, sequences, inputNames: table.columns, targetNames: table.columns, notes: [] },
+      dataset: {
+        task,
+        loss: 'mse',
+        inputSize: width,
+        outputSize: width,
+        sequences,
+        inputNames: table.columns,
+        targetNames: table.columns,
+        notes: [],
+      },
       parts,
       warnings,
     };
   }
   const defaultSplit = task === 'seq-to-one' && !choice.inputs && !choice.targets;
-  if (defaultSplit && width < 2) fail(file, table.columnPositions[0], 'seq-to-one needs at least one input and one target column', 'add a target column (by default the last column is the target)');
+  if (defaultSplit && width < 2)
+    fail(
+      file,
+      table.columnPositions[0],
+      'seq-to-one needs at least one input and one target column',
+      'add a target column (by default the last column is the target)',
+    );
   const notInputs = new Set(choice.targets ?? table.columns.slice(-1));
   const inputNames = choice.inputs ?? table.columns.filter((c) => !notInputs.has(c));
   const targetNames = choice.targets ?? table.columns.slice(-1);
@@ -277,13 +344,17 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
   const targets = pickColumns(table, targetNames, choice.targetsAt, 'target');
   requireFilled(table, file, inputs, 'input');
   const partial = { count: 0, at: undefined as Position | undefined };
-  const I = inputs.length, O = targets.length;
+  const I = inputs.length,
+    O = targets.length;
   const xent = choice.loss === 'xent';
   const out = new OwnRows(I, xent ? 1 : O);
   for (let n = 0; n < count; n++) {
-    const kept = seqs.keptRows[n], rows = seqs.rows[n], start = seqs.start[n];
+    const kept = seqs.keptRows[n],
+      rows = seqs.rows[n],
+      start = seqs.start[n];
     // seq-to-one: the reader kept the last `window` rows, one window; columns: every row, split.
-    const { spans, leftOut } = task === 'columns' ? windowSpans(kept, window) : { spans: [{ from: 0, T: kept }], leftOut: 0 };
+    const { spans, leftOut } =
+      task === 'columns' ? windowSpans(kept, window) : { spans: [{ from: 0, T: kept }], leftOut: 0 };
     parts.add(rows, task === 'columns' ? 'split' : 'last', leftOut);
     spans.forEach(({ from, T }, k) => {
       const r = out.open(T);
@@ -299,7 +370,12 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
           partial.at ??= table.firstEmpty[emptyTarget()];
         }
         if (isTarget && filled < O) {
-          fail(file, { line: seqs.lastLine[n], column: 1 }, `the last row of ${label(seqs.ids[n], n)} has no value in target column "${table.columns[emptyTarget()]}"`, 'seq-to-one reads its target from the last row of each sequence');
+          fail(
+            file,
+            { line: seqs.lastLine[n], column: 1 },
+            `the last row of ${label(seqs.ids[n], n)} has no value in target column "${table.columns[emptyTarget()]}"`,
+            'seq-to-one reads its target from the last row of each sequence',
+          );
         }
         if (isTarget) {
           out.masks[r + t] = 1;
@@ -310,16 +386,33 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
       if (!out.hasTarget(r, T)) {
         // The first window must have a target (it is what the analysis of a sequence shows); a later one is only left out.
         if (k > 0) return void parts.noTarget++;
-        fail(file, { line: seqs.firstLine[n], column: 1 }, `${label(seqs.ids[n], n)} has no target values in the ${T} steps analyzed`, `fill the target column${O > 1 ? 's' : ''} (${targetNames.join(', ')}) for some rows, or raise "window"`);
+        fail(
+          file,
+          { line: seqs.firstLine[n], column: 1 },
+          `${label(seqs.ids[n], n)} has no target values in the ${T} steps analyzed`,
+          `fill the target column${O > 1 ? 's' : ''} (${targetNames.join(', ')}) for some rows, or raise "window"`,
+        );
       }
       out.keep(T, rows);
     });
   }
   if (partial.count > 0) {
-    warnings.push({ ref: { file, at: partial.at ?? table.end }, message: `${partial.count} step(s) have some but not all target values; they count as steps without a target` });
+    warnings.push({
+      ref: { file, at: partial.at ?? table.end },
+      message: `${partial.count} step(s) have some but not all target values; they count as steps without a target`,
+    });
   }
   return {
-    dataset: { task, loss: xent ? 'xent' : 'mse', inputSize: I, outputSize: O, sequences: out.done(), inputNames, targetNames, notes: [] },
+    dataset: {
+      task,
+      loss: xent ? 'xent' : 'mse',
+      inputSize: I,
+      outputSize: O,
+      sequences: out.done(),
+      inputNames,
+      targetNames,
+      notes: [],
+    },
     parts,
     inputs: inputNames,
     targets: targetNames,
@@ -330,31 +423,66 @@ export function fromCsv(table: CsvTable, file: string, task: TaskKind, choice: C
 /** Series (npy, JSON lists): next-step, split into windows. `at(n)` places a problem about sequence n. */
 export function fromSeries(series: SeriesRows, file: string, window: number, at: (n: number) => Position): BuiltData {
   const parts = new Parts(window);
-  const sequences = nextStepWindows(series, window, parts, (n) => fail(file, at(n), `${label('', n)} has a single step; next-step prediction needs at least two`, 'give it more steps'));
-  return { dataset: { task: 'next-step', loss: 'mse', inputSize: series.D, outputSize: series.D, sequences, notes: [] }, parts, warnings: [] };
+  const sequences = nextStepWindows(series, window, parts, (n) =>
+    fail(
+      file,
+      at(n),
+      `${label('', n)} has a single step; next-step prediction needs at least two`,
+      'give it more steps',
+    ),
+  );
+  return {
+    dataset: { task: 'next-step', loss: 'mse', inputSize: series.D, outputSize: series.D, sequences, notes: [] },
+    parts,
+    warnings: [],
+  };
 }
 
 export function fromNpy(array: NpyArray, file: string, window: number): BuiltData {
-  const [N, T, D] = array.shape.length === 3 ? array.shape : array.shape.length === 2 ? [1, ...array.shape] : [1, array.shape[0], 1];
-  if (N === 0 || T === 0 || D === 0) fail(file, { line: 1, column: 1 }, `the array has shape (${array.shape.join(', ')}): nothing to analyze`, 'save an array with at least two steps');
-  return fromSeries({ values: array.data, D, count: N, start: (n) => n * T, rows: () => T }, file, window, () => ({ line: 1, column: 1 }));
+  const [N, T, D] =
+    array.shape.length === 3 ? array.shape : array.shape.length === 2 ? [1, ...array.shape] : [1, array.shape[0], 1];
+  if (N === 0 || T === 0 || D === 0)
+    fail(
+      file,
+      { line: 1, column: 1 },
+      `the array has shape (${array.shape.join(', ')}): nothing to analyze`,
+      'save an array with at least two steps',
+    );
+  return fromSeries({ values: array.data, D, count: N, start: (n) => n * T, rows: () => T }, file, window, () => ({
+    line: 1,
+    column: 1,
+  }));
 }
 
 /**
  * JSON { inputs, targets }: a target per step (null = none), split into windows; or one target for the last step
  * (seq-to-one, or a single target for a longer sequence), where the last `window` steps are kept.
  */
-export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: string, task: 'columns' | 'seq-to-one', window: number, loss: LossKind = 'mse'): BuiltData {
+export function fromPairs(
+  data: Extract<JsonData, { kind: 'pairs' }>,
+  file: string,
+  task: 'columns' | 'seq-to-one',
+  window: number,
+  loss: LossKind = 'mse',
+): BuiltData {
   const { D, O } = data;
   const parts = new Parts(window);
   const xent = loss === 'xent';
-  if (xent && O < 2) fail(file, data.sequences[0]?.at ?? { line: 1, column: 1 }, `"loss": "xent" needs targets of at least two classes (one-hot vectors); these targets have ${O} number${O === 1 ? '' : 's'}`, 'give every target as a one-hot vector, e.g. [0, 1, 0]');
+  if (xent && O < 2)
+    fail(
+      file,
+      data.sequences[0]?.at ?? { line: 1, column: 1 },
+      `"loss": "xent" needs targets of at least two classes (one-hot vectors); these targets have ${O} number${O === 1 ? '' : 's'}`,
+      'give every target as a one-hot vector, e.g. [0, 1, 0]',
+    );
   const out = new OwnRows(D, xent ? 1 : O);
   data.sequences.forEach((s, n) => {
     const lastOnly = task === 'seq-to-one' || (s.targets.length === 1 && s.inputs.T > 1);
     const steps = s.inputs.T;
     const kept = Math.min(steps, window);
-    const { spans, leftOut } = lastOnly ? { spans: [{ from: steps - kept, T: kept }], leftOut: 0 } : windowSpans(steps, window);
+    const { spans, leftOut } = lastOnly
+      ? { spans: [{ from: steps - kept, T: kept }], leftOut: 0 }
+      : windowSpans(steps, window);
     parts.add(steps, lastOnly ? 'last' : 'split', leftOut);
     spans.forEach(({ from, T }, k) => {
       const r = out.open(T);
@@ -363,18 +491,35 @@ export function fromPairs(data: Extract<JsonData, { kind: 'pairs' }>, file: stri
         const target = lastOnly ? (t === T - 1 ? s.targets[s.targets.length - 1] : null) : s.targets[from + t];
         if (target) {
           out.masks[r + t] = 1;
-          if (xent) out.targets[r + t] = classOf(target, () => fail(file, s.at, `${label('', n)}: the target of step ${from + t + 1} is not one-hot ([${Array.from(target).join(', ')}])`, 'with "loss": "xent" every target is one class: a 1 at its index and 0 elsewhere (null for a step without a target)'));
+          if (xent)
+            out.targets[r + t] = classOf(target, () =>
+              fail(
+                file,
+                s.at,
+                `${label('', n)}: the target of step ${from + t + 1} is not one-hot ([${Array.from(target).join(', ')}])`,
+                'with "loss": "xent" every target is one class: a 1 at its index and 0 elsewhere (null for a step without a target)',
+              ),
+            );
           else out.targets.set(target, (r + t) * O);
         }
       }
       if (!out.hasTarget(r, T)) {
         if (k > 0) return void parts.noTarget++;
-        fail(file, s.at, `${label('', n)} has no target in the ${T} steps analyzed`, lastOnly ? 'the last entry of "targets" must not be null' : 'give a target for some steps, or raise "window"');
+        fail(
+          file,
+          s.at,
+          `${label('', n)} has no target in the ${T} steps analyzed`,
+          lastOnly ? 'the last entry of "targets" must not be null' : 'give a target for some steps, or raise "window"',
+        );
       }
       out.keep(T, steps);
     });
   });
-  return { dataset: { task, loss, inputSize: D, outputSize: O, sequences: out.done(), notes: [] }, parts, warnings: [] };
+  return {
+    dataset: { task, loss, inputSize: D, outputSize: O, sequences: out.done(), notes: [] },
+    parts,
+    warnings: [],
+  };
 }
 
 /** The index of the single 1 of a one-hot vector (every other entry 0); `refuse` otherwise. */
@@ -413,7 +558,9 @@ class CharSequences implements SequenceStore {
     return this.T[i];
   }
   get(i: number): SequenceData {
-    const T = this.T[i], from = this.from[i], V = this.V;
+    const T = this.T[i],
+      from = this.from[i],
+      V = this.V;
     const inputs = new Float64Array(T * V);
     const targets = new Float64Array(T);
     for (let t = 0; t < T; t++) {
@@ -438,7 +585,15 @@ export function fromText(corpus: TextCorpus, window: number): BuiltData {
   const parts = new Parts(window);
   parts.add(steps, 'split', leftOut);
   return {
-    dataset: { task: 'char-lm', loss: 'xent', inputSize: corpus.vocab.length, outputSize: corpus.vocab.length, sequences: new CharSequences(corpus.ids, corpus.vocab.length, spans), vocab: corpus.vocab, notes: [] },
+    dataset: {
+      task: 'char-lm',
+      loss: 'xent',
+      inputSize: corpus.vocab.length,
+      outputSize: corpus.vocab.length,
+      sequences: new CharSequences(corpus.ids, corpus.vocab.length, spans),
+      vocab: corpus.vocab,
+      notes: [],
+    },
     parts,
     characters: corpus.totalChars,
     warnings: [],

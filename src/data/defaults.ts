@@ -26,7 +26,9 @@ export const MODEL_DEFAULTS = {
 } as const;
 
 /** `eps` by optimizer kind (PyTorch's: Adam and RMSprop 1e-8, Adagrad 1e-10); the schema's description says so. */
-export const EPS_DEFAULTS = { adam: 1e-8, adagrad: 1e-10, rmsprop: 1e-8 } as const satisfies Partial<Record<OptimizerKind, number>>;
+export const EPS_DEFAULTS = { adam: 1e-8, adagrad: 1e-10, rmsprop: 1e-8 } as const satisfies Partial<
+  Record<OptimizerKind, number>
+>;
 
 /**
  * Fields whose default depends on something else, as JSON paths: the schema gives them no `default` and its
@@ -35,7 +37,15 @@ export const EPS_DEFAULTS = { adam: 1e-8, adagrad: 1e-10, rmsprop: 1e-8 } as con
  *   cell: the unroll.defaultCell setting; inputs/targets (seq-to-one): all columns but the last / the last;
  *   validation: 0.2 from 10 sequences on, else none; window: the unroll.maxSteps setting; optimizer.eps: EPS_DEFAULTS.
  */
-export const CONTEXTUAL_DEFAULTS = ['task', 'cell', 'inputs', 'targets', 'validation', 'window', 'optimizer.eps'] as const;
+export const CONTEXTUAL_DEFAULTS = [
+  'task',
+  'cell',
+  'inputs',
+  'targets',
+  'validation',
+  'window',
+  'optimizer.eps',
+] as const;
 
 /** Initialization kinds that `init.gain` scales. */
 export const GAIN_KINDS: readonly InitKind[] = ['xavier', 'orthogonal'];

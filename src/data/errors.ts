@@ -10,7 +10,10 @@ export const MAX_LISTED_PROBLEMS = 30;
 export class InputError extends Error {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    const listed = problems.length <= MAX_LISTED_PROBLEMS ? problems : [...problems.slice(0, MAX_LISTED_PROBLEMS - 1), andMore(problems, MAX_LISTED_PROBLEMS - 1)];
+    const listed =
+      problems.length <= MAX_LISTED_PROBLEMS
+        ? problems
+        : [...problems.slice(0, MAX_LISTED_PROBLEMS - 1), andMore(problems, MAX_LISTED_PROBLEMS - 1)];
     super(listed.map(formatProblem).join('\n'));
     this.name = 'InputError';
     this.problems = listed;
@@ -20,7 +23,12 @@ export class InputError extends Error {
 /** One entry standing for every problem from `first` on, placed at the first of them. */
 function andMore(problems: Problem[], first: number): Problem {
   const next = problems[first];
-  return problem(next.file, next, `and ${(problems.length - first).toLocaleString('en-US')} more problems`, 'fix the ones listed and run again to see the rest');
+  return problem(
+    next.file,
+    next,
+    `and ${(problems.length - first).toLocaleString('en-US')} more problems`,
+    'fix the ones listed and run again to see the rest',
+  );
 }
 
 /** `path:line:col: message (hint)`: the one-line form the CLI prints and editors' problem matchers read. */
@@ -111,7 +119,12 @@ function editDistanceWithin(a: string, b: string, limit: number): number {
     current[from - 1] = from === 1 ? Math.min(i, beyond) : beyond;
     let rowBest = current[from - 1];
     for (let j = from; j <= to; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), beyond);
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+        beyond,
+      );
       rowBest = Math.min(rowBest, current[j]);
     }
     // The next row reads one cell right of this row's band: it must count as too far.
@@ -152,7 +165,9 @@ const LISTED_NAMES = 12;
 /** "a, b, c" or, for a long list, "a, b, …, l (and 99,988 more)", each name cut by `quote` if long. */
 export function listNames(names: readonly string[], separator = ', '): string {
   const shown = names.slice(0, LISTED_NAMES).map((n) => (n.length > QUOTE_MAX ? quote(n) : n));
-  return names.length > LISTED_NAMES ? `${shown.join(separator)}${separator}… (and ${(names.length - LISTED_NAMES).toLocaleString('en-US')} more)` : shown.join(separator);
+  return names.length > LISTED_NAMES
+    ? `${shown.join(separator)}${separator}… (and ${(names.length - LISTED_NAMES).toLocaleString('en-US')} more)`
+    : shown.join(separator);
 }
 
 /** The index [i, j, …] of the element at a flat (row-major) index of an array of this shape, for problems about one element. */

@@ -10,21 +10,43 @@ export interface ExampleFile {
   contents: string;
 }
 
-export const EXAMPLE_NAMES = ['sine', 'adding', 'copy', 'text', 'exploding', 'truncated', ...PAPER_EXAMPLE_NAMES] as const;
+export const EXAMPLE_NAMES = [
+  'sine',
+  'adding',
+  'copy',
+  'text',
+  'exploding',
+  'truncated',
+  ...PAPER_EXAMPLE_NAMES,
+] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 export const DEFAULT_LAGS: Partial<Record<ExampleName, number>> = { adding: 50, copy: 30 };
 const CELL_WORDS: Record<CellKind, string> = { rnn: 'a vanilla RNN (tanh)', lstm: 'an LSTM', gru: 'a GRU' };
 
 function sine(): ExampleFile[] {
   const rand = random(1);
-  const rows = Array.from({ length: 200 }, (_, t) => [(Math.sin((2 * Math.PI * t) / 25) + 0.02 * (rand() - 0.5)).toFixed(4)]);
+  const rows = Array.from({ length: 200 }, (_, t) => [
+    (Math.sin((2 * Math.PI * t) / 25) + 0.02 * (rand() - 0.5)).toFixed(4),
+  ]);
   return [
     { name: 'sine.csv', contents: csv(['value'], rows) },
     ...CELL_KINDS.map((cell) => ({
       name: `sine.${cell}.unroll.json`,
       contents: modelFile(
-        [`Next-step prediction of a noisy sine wave with ${CELL_WORDS[cell]}.`, 'A short-term task: the next value depends on the last few, so every cell learns it.'],
-        { data: 'sine.csv', task: 'next-step', cell, hidden: 16, window: 100, optimizer: { kind: 'adam', lr: 0.01 }, epochs: 50, seed: 0 },
+        [
+          `Next-step prediction of a noisy sine wave with ${CELL_WORDS[cell]}.`,
+          'A short-term task: the next value depends on the last few, so every cell learns it.',
+        ],
+        {
+          data: 'sine.csv',
+          task: 'next-step',
+          cell,
+          hidden: 16,
+          window: 100,
+          optimizer: { kind: 'adam', lr: 0.01 },
+          epochs: 50,
+          seed: 0,
+        },
       ),
     })),
   ];
@@ -48,9 +70,17 @@ interface Tuning {
 }
 
 function addingTuning(lag: number, cell: CellKind): Tuning {
-  if (lag <= 20) return { hidden: 16, lr: 0.01, batch: 16, epochs: 20, ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}) };
+  if (lag <= 20)
+    return {
+      hidden: 16,
+      lr: 0.01,
+      batch: 16,
+      epochs: 20,
+      ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}),
+    };
   // Long lags: the LSTM needs a forget-gate bias of 2 (the cell keeps ~0.88 a step) and a smaller step; the GRU a larger one.
-  if (cell === 'lstm') return { hidden: 16, lr: 0.003, batch: 16, epochs: 20, init: { kind: 'pytorch', forgetBias: 2 } };
+  if (cell === 'lstm')
+    return { hidden: 16, lr: 0.003, batch: 16, epochs: 20, init: { kind: 'pytorch', forgetBias: 2 } };
   if (cell === 'gru') return { hidden: 32, lr: 0.02, batch: 32, epochs: 20 };
   return { hidden: 16, lr: 0.01, batch: 16, epochs: 20 };
 }
@@ -95,9 +125,19 @@ function adding(lag: number): ExampleFile[] {
               : '"validation": 0.2 holds out a fifth; predicting the mean scores the variance of the sum (2/3 on average).',
           ],
           {
-            data: `${stem}.csv`, task: 'seq-to-one', inputs: ['value', 'marker'], targets: ['target'], cell, hidden: tuning.hidden, window: steps,
+            data: `${stem}.csv`,
+            task: 'seq-to-one',
+            inputs: ['value', 'marker'],
+            targets: ['target'],
+            cell,
+            hidden: tuning.hidden,
+            window: steps,
             ...(tuning.init ? { init: tuning.init } : {}),
-            optimizer: { kind: 'adam', lr: tuning.lr }, epochs: tuning.epochs, batch: tuning.batch, validation: 0.2, seed: 0,
+            optimizer: { kind: 'adam', lr: tuning.lr },
+            epochs: tuning.epochs,
+            batch: tuning.batch,
+            validation: 0.2,
+            seed: 0,
           },
         ),
       };
@@ -144,9 +184,20 @@ function copy(lag: number): ExampleFile[] {
             'scored by cross-entropy. Knowing only the step, the best guess is 1/4 for each symbol: log 4 ≈ 1.39 nats.',
           ],
           {
-            data: `${stem}.csv`, task: 'columns', inputs: ['x1', 'x2', 'x3', 'x4', 'go'], targets: ['y1', 'y2', 'y3', 'y4'], loss: 'xent', cell, hidden: tuning.hidden, window: steps,
+            data: `${stem}.csv`,
+            task: 'columns',
+            inputs: ['x1', 'x2', 'x3', 'x4', 'go'],
+            targets: ['y1', 'y2', 'y3', 'y4'],
+            loss: 'xent',
+            cell,
+            hidden: tuning.hidden,
+            window: steps,
             ...(tuning.init ? { init: tuning.init } : {}),
-            optimizer: { kind: 'adam', lr: tuning.lr }, epochs: tuning.epochs, batch: tuning.batch, validation: 0.2, seed: 0,
+            optimizer: { kind: 'adam', lr: tuning.lr },
+            epochs: tuning.epochs,
+            batch: tuning.batch,
+            validation: 0.2,
+            seed: 0,
           },
         ),
       };
@@ -160,15 +211,38 @@ function text(): ExampleFile[] {
     ...CELL_KINDS.map((cell) => ({
       name: `text.${cell}.unroll.json`,
       contents: modelFile(
-        [`Character-level language model (as in min-char-rnn) with ${CELL_WORDS[cell]}.`, 'Each character predicts the next; the loss is cross-entropy over the vocabulary.'],
-        { data: 'text.txt', task: 'char-lm', cell, hidden: 48, window: 100, optimizer: { kind: 'adam', lr: 0.01 }, ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}), epochs: 20, seed: 0 },
+        [
+          `Character-level language model (as in min-char-rnn) with ${CELL_WORDS[cell]}.`,
+          'Each character predicts the next; the loss is cross-entropy over the vocabulary.',
+        ],
+        {
+          data: 'text.txt',
+          task: 'char-lm',
+          cell,
+          hidden: 48,
+          window: 100,
+          optimizer: { kind: 'adam', lr: 0.01 },
+          ...(cell === 'lstm' ? { init: { kind: 'pytorch', forgetBias: 1 } } : {}),
+          epochs: 20,
+          seed: 0,
+        },
       ),
     })),
   ];
 }
 
 function exploding(): ExampleFile[] {
-  const common = { data: 'sine.csv', task: 'next-step', cell: 'rnn', hidden: 32, window: 100, init: { kind: 'orthogonal', spectralRadius: 1.5 }, optimizer: { kind: 'sgd', lr: 0.05 }, epochs: 100, seed: 0 };
+  const common = {
+    data: 'sine.csv',
+    task: 'next-step',
+    cell: 'rnn',
+    hidden: 32,
+    window: 100,
+    init: { kind: 'orthogonal', spectralRadius: 1.5 },
+    optimizer: { kind: 'sgd', lr: 0.05 },
+    epochs: 100,
+    seed: 0,
+  };
   return [
     ...sine().slice(0, 1),
     {
@@ -207,7 +281,17 @@ function truncated(): ExampleFile[] {
           'The sine model of sine.rnn.unroll.json, trained with truncated BPTT: the gradient of each loss term',
           'reaches the last 10 steps only (h_{t−9} … h_t). The flow matrix shows the cut; nothing lies beyond it.',
         ],
-        { data: 'sine.csv', task: 'next-step', cell: 'rnn', hidden: 16, window: 100, bptt: { truncate: 10 }, optimizer: { kind: 'adam', lr: 0.01 }, epochs: 50, seed: 0 },
+        {
+          data: 'sine.csv',
+          task: 'next-step',
+          cell: 'rnn',
+          hidden: 16,
+          window: 100,
+          bptt: { truncate: 10 },
+          optimizer: { kind: 'adam', lr: 0.01 },
+          epochs: 50,
+          seed: 0,
+        },
       ),
     },
   ];
@@ -288,7 +372,16 @@ which is in the public domain (Project Gutenberg eBook #11).
 
 /** Everything in examples/, in a fixed order. */
 export function exampleFiles(): ExampleFile[] {
-  const all = [...sine(), ...[10, 50, 200].flatMap(adding), ...copy(30), ...text(), ...exploding(), ...truncated(), ...paperExampleFiles(), { name: 'README.md', contents: `${README}\n${PAPER_README}` }];
+  const all = [
+    ...sine(),
+    ...[10, 50, 200].flatMap(adding),
+    ...copy(30),
+    ...text(),
+    ...exploding(),
+    ...truncated(),
+    ...paperExampleFiles(),
+    { name: 'README.md', contents: `${README}\n${PAPER_README}` },
+  ];
   const seen = new Set<string>();
   return all.filter((f) => !seen.has(f.name) && seen.add(f.name));
 }

@@ -27,7 +27,13 @@ export interface WriteSeam {
 
 /** A path that is neither a regular file nor a folder, in words; undefined for files, folders and unknown kinds. */
 export function specialFileName(kind: FileKind | undefined): string | undefined {
-  return kind === 'fifo' ? 'a FIFO (named pipe)' : kind === 'device' ? 'a device' : kind === 'socket' ? 'a socket' : undefined;
+  return kind === 'fifo'
+    ? 'a FIFO (named pipe)'
+    : kind === 'device'
+      ? 'a device'
+      : kind === 'socket'
+        ? 'a socket'
+        : undefined;
 }
 
 /** Files above this are refused before reading (a CSV or text streams, and training keeps all of its numbers). */

@@ -5,7 +5,15 @@ export { loadAnalysis, formatOf } from './load';
 export * from './kinds';
 export { MAX_FILE_BYTES } from './files';
 export type { LoadedAnalysis } from './load';
-export { encodeWeights, readSafetensors, safetensorsMetadata, trainedRecordOf, writeSafetensors, writtenByUnroll, type TrainedRecord } from './safetensors';
+export {
+  encodeWeights,
+  readSafetensors,
+  safetensorsMetadata,
+  trainedRecordOf,
+  writeSafetensors,
+  writtenByUnroll,
+  type TrainedRecord,
+} from './safetensors';
 export { checkOutputs } from './outputs';
 export type { OutputTarget } from './outputs';
 export { readJsonWeights, writeJsonWeights } from './jsonWeights';

@@ -38,17 +38,25 @@ export type JsonData = JsonSeries | { kind: 'pairs'; D: number; O: number; seque
 /** Data nests at most 4 levels (a list of { "inputs": [[…]] }); far deeper is refused before anything recurses. */
 export const MAX_JSON_DEPTH = 64;
 
-const FORMS = 'a list of numbers, a list of vectors, a list of sequences, { "inputs": …, "targets": … } or a list of those';
+const FORMS =
+  'a list of numbers, a list of vectors, a list of sequences, { "inputs": …, "targets": … } or a list of those';
 
 export function readJsonData(text: string, file: string): JsonData {
   const plain = scanPlainSeries(text, file);
   if (plain) return plain;
   const root = parseJsonTree(text, file);
-  const list = root.type === 'array' ? root.children ?? [] : [root];
-  if (root.type === 'array' && list.length === 0) fail(file, nodePosition(text, root), 'the list is empty: no steps to analyze', `expected ${FORMS}`);
+  const list = root.type === 'array' ? (root.children ?? []) : [root];
+  if (root.type === 'array' && list.length === 0)
+    fail(file, nodePosition(text, root), 'the list is empty: no steps to analyze', `expected ${FORMS}`);
   const first = list[0];
   if (first.type === 'object') return readPairs(list, text, file);
-  if (root.type !== 'array') fail(file, nodePosition(text, root), `expected ${FORMS}, found ${describeJsonType(root)}`, 'see the Unroll README for examples');
+  if (root.type !== 'array')
+    fail(
+      file,
+      nodePosition(text, root),
+      `expected ${FORMS}, found ${describeJsonType(root)}`,
+      'see the Unroll README for examples',
+    );
   const nested = first.type === 'array' && first.children?.[0]?.type === 'array';
   const sequences = nested ? list.map((n) => readSeries(n, text, file)) : [readSeries(root, text, file)];
   const D = checkSameWidth(sequences, text, file, list);
@@ -60,7 +68,15 @@ export function readJsonData(text: string, file: string): JsonData {
 }
 
 /** jsonc-parser's token kinds (its const enum cannot be read under isolatedModules). */
-const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, comma: 5, number: 11, end: 17 } satisfies Record<string, SyntaxKind>;
+const TOKEN = {
+  openBrace: 1,
+  closeBrace: 2,
+  openBracket: 3,
+  closeBracket: 4,
+  comma: 5,
+  number: 11,
+  end: 17,
+} satisfies Record<string, SyntaxKind>;
 
 /**
  * A list of numbers, of vectors or of sequences of vectors (rank 1, 2, 3: the depth of its numbers), read token by
@@ -84,7 +100,12 @@ function scanPlainSeries(text: string, file: string): JsonSeries | undefined {
   for (let token = scanner.scan(); token !== TOKEN.end; token = scanner.scan()) {
     if (token === TOKEN.openBracket || token === TOKEN.openBrace) {
       if (++depth > MAX_JSON_DEPTH) {
-        fail(file, positionInText(text, scanner.getTokenOffset()), `the JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, 'sequence data nests at most 4 levels: a list of { "inputs": [[…]], "targets": […] }');
+        fail(
+          file,
+          positionInText(text, scanner.getTokenOffset()),
+          `the JSON is nested more than ${MAX_JSON_DEPTH} levels deep`,
+          'sequence data nests at most 4 levels: a list of { "inputs": [[…]], "targets": […] }',
+        );
       }
     } else if (token === TOKEN.closeBracket || token === TOKEN.closeBrace) depth--;
     if (!plain) continue;
@@ -139,17 +160,29 @@ function scanPlainSeries(text: string, file: string): JsonSeries | undefined {
   starts.push(rows);
   for (let n = 0; n + 1 < starts.length; n++) if (starts.data[n + 1] === starts.data[n]) return undefined;
   const sequenceOffsets = offsets.data.slice(0, starts.length - 1);
-  return { kind: 'series', D, values: values.done(), starts: starts.done(), at: (n) => positionInText(text, sequenceOffsets[n]) };
+  return {
+    kind: 'series',
+    D,
+    values: values.done(),
+    starts: starts.done(),
+    at: (n) => positionInText(text, sequenceOffsets[n]),
+  };
 }
 
 function readSeries(node: JsonNode, text: string, file: string): SeriesSequence {
   const { shape, values } = readNumberNest(node, text, file, 'sequence');
   const at = nodePosition(text, node);
   if (shape.length === 0 || shape.length > 2) {
-    fail(file, at, `expected a list of numbers or of vectors here, found ${shape.length === 0 ? 'a single number' : `${shape.length} levels of lists`}`, `expected ${FORMS}`);
+    fail(
+      file,
+      at,
+      `expected a list of numbers or of vectors here, found ${shape.length === 0 ? 'a single number' : `${shape.length} levels of lists`}`,
+      `expected ${FORMS}`,
+    );
   }
   if (shape[0] === 0) fail(file, at, 'this sequence is empty', 'give it at least one step');
-  if (shape.length === 2 && shape[1] === 0) fail(file, at, 'the vectors in this sequence are empty', 'each step needs at least one number');
+  if (shape.length === 2 && shape[1] === 0)
+    fail(file, at, 'the vectors in this sequence are empty', 'each step needs at least one number');
   return { values, T: shape[0], at };
 }
 
@@ -157,7 +190,13 @@ function checkSameWidth(sequences: SeriesSequence[], text: string, file: string,
   const width = (s: SeriesSequence) => s.values.length / s.T;
   const D = width(sequences[0]);
   sequences.forEach((s, i) => {
-    if (width(s) !== D) fail(file, nodePosition(text, nodes[i]), `this sequence has ${width(s)} features per step, the first has ${D}`, 'all sequences need the same number of features');
+    if (width(s) !== D)
+      fail(
+        file,
+        nodePosition(text, nodes[i]),
+        `this sequence has ${width(s)} features per step, the first has ${D}`,
+        'all sequences need the same number of features',
+      );
   });
   return D;
 }
@@ -165,33 +204,72 @@ function checkSameWidth(sequences: SeriesSequence[], text: string, file: string,
 function readPairs(list: JsonNode[], text: string, file: string): JsonData {
   const sequences = list.map((node): PairSequence => {
     const at = nodePosition(text, node);
-    if (node.type !== 'object') fail(file, at, `expected { "inputs": …, "targets": … } here like the first entry, found ${describeJsonType(node)}`, 'every entry must have the same form');
+    if (node.type !== 'object')
+      fail(
+        file,
+        at,
+        `expected { "inputs": …, "targets": … } here like the first entry, found ${describeJsonType(node)}`,
+        'every entry must have the same form',
+      );
     for (const property of node.children ?? []) {
       const key = String(property.children?.[0]?.value);
-      if (key !== 'inputs' && key !== 'targets') fail(file, nodePosition(text, property), `unknown field "${key}"`, 'a sequence object has "inputs" and "targets"');
+      if (key !== 'inputs' && key !== 'targets')
+        fail(
+          file,
+          nodePosition(text, property),
+          `unknown field "${key}"`,
+          'a sequence object has "inputs" and "targets"',
+        );
     }
     const inputsNode = valueNode(node, 'inputs');
     const targetsNode = valueNode(node, 'targets');
-    if (!inputsNode || !targetsNode) fail(file, at, `missing "${inputsNode ? 'targets' : 'inputs'}"`, 'a sequence object has "inputs" (one entry per step) and "targets"');
+    if (!inputsNode || !targetsNode)
+      fail(
+        file,
+        at,
+        `missing "${inputsNode ? 'targets' : 'inputs'}"`,
+        'a sequence object has "inputs" (one entry per step) and "targets"',
+      );
     const inputs = readSeries(inputsNode, text, file);
     if (targetsNode.type !== 'array' || (targetsNode.children?.length ?? 0) === 0) {
-      fail(file, nodePosition(text, targetsNode), `"targets" must be a non-empty list, found ${describeJsonType(targetsNode)}`, 'one target per step (null = none), or a single one for the last step');
+      fail(
+        file,
+        nodePosition(text, targetsNode),
+        `"targets" must be a non-empty list, found ${describeJsonType(targetsNode)}`,
+        'one target per step (null = none), or a single one for the last step',
+      );
     }
     const targetNodes = targetsNode.children ?? [];
     if (targetNodes.length !== 1 && targetNodes.length !== inputs.T) {
-      fail(file, nodePosition(text, targetsNode), `"targets" has ${targetNodes.length} entries, "inputs" has ${inputs.T} steps`, 'give one target per step (null where there is none), or a single target for the last step');
+      fail(
+        file,
+        nodePosition(text, targetsNode),
+        `"targets" has ${targetNodes.length} entries, "inputs" has ${inputs.T} steps`,
+        'give one target per step (null where there is none), or a single target for the last step',
+      );
     }
     const targets = targetNodes.map((t) => (t.type === 'null' ? null : readNumberNest(t, text, file, 'target').values));
     return { inputs, targets, at };
   });
-  const D = checkSameWidth(sequences.map((s) => s.inputs), text, file, list);
+  const D = checkSameWidth(
+    sequences.map((s) => s.inputs),
+    text,
+    file,
+    list,
+  );
   let O = -1;
   sequences.forEach((s, i) => {
     const targetList = valueNode(list[i], 'targets')!.children ?? [];
     s.targets.forEach((t, j) => {
       if (t === null) return;
       if (O === -1) O = t.length;
-      if (t.length !== O || O === 0) fail(file, nodePosition(text, targetList[j]), `this target has ${t.length} values, the first has ${O}`, 'every target needs the same number of values');
+      if (t.length !== O || O === 0)
+        fail(
+          file,
+          nodePosition(text, targetList[j]),
+          `this target has ${t.length} values, the first has ${O}`,
+          'every target needs the same number of values',
+        );
     });
   });
   if (O === -1) fail(file, sequences[0].at, 'no targets: every entry of "targets" is null', 'give at least one target');

@@ -33,7 +33,8 @@ export function outlineJson(text: string, maxDepth = MAX_JSON_DEPTH): JsonOutlin
       if (depth === 0 && token === TOKEN.openBrace) rootIsObject = true;
       if (++depth > maxDepth) return { tooDeep: scanner.getTokenOffset(), keys };
     } else if (token === TOKEN.closeBrace || token === TOKEN.closeBracket) depth--;
-    else if (token === TOKEN.string && keyExpected && depth === 1 && rootIsObject) keys.push({ name: scanner.getTokenValue(), offset: scanner.getTokenOffset() });
+    else if (token === TOKEN.string && keyExpected && depth === 1 && rootIsObject)
+      keys.push({ name: scanner.getTokenValue(), offset: scanner.getTokenOffset() });
     keyExpected = depth === 1 && (token === TOKEN.openBrace || token === TOKEN.comma);
   }
   return { keys };
@@ -42,7 +43,12 @@ export function outlineJson(text: string, maxDepth = MAX_JSON_DEPTH): JsonOutlin
 /** Refuse nesting past MAX_JSON_DEPTH, pointing at the first bracket too deep. */
 export function refuseDeepJson(outline: JsonOutline, file: string, at: (offset: number) => Position): void {
   if (outline.tooDeep !== undefined) {
-    fail(file, at(outline.tooDeep), `the JSON nests deeper than ${MAX_JSON_DEPTH} levels here`, 'no file Unroll reads needs more than a few levels; check that this is the file you meant');
+    fail(
+      file,
+      at(outline.tooDeep),
+      `the JSON nests deeper than ${MAX_JSON_DEPTH} levels here`,
+      'no file Unroll reads needs more than a few levels; check that this is the file you meant',
+    );
   }
 }
 
@@ -54,12 +60,22 @@ export function parseJsonTree(text: string, file: string): Node {
   if (errors.length > 0) {
     throw new InputError(
       // Later errors mostly follow from the first one, so show only that.
-      errors.slice(0, 1).map((e) =>
-        problem(file, positionInText(text, e.offset), `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`, 'check the brackets, commas and quotes around this position'),
-      ),
+      errors
+        .slice(0, 1)
+        .map((e) =>
+          problem(
+            file,
+            positionInText(text, e.offset),
+            `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`,
+            'check the brackets, commas and quotes around this position',
+          ),
+        ),
     );
   }
-  if (!root) throw new InputError([problem(file, { line: 1, column: 1 }, 'the file is empty', 'it should contain one JSON value')]);
+  if (!root)
+    throw new InputError([
+      problem(file, { line: 1, column: 1 }, 'the file is empty', 'it should contain one JSON value'),
+    ]);
   return root;
 }
 
@@ -114,14 +130,27 @@ export function valueNode(object: Node, key: string): Node | undefined {
 
 export function describeJsonType(node: Node): string {
   if (node.type === 'number' && !Number.isFinite(node.value)) return 'a number out of range';
-  return { object: 'an object', array: 'a list', string: 'a string', number: 'a number', boolean: 'true/false', null: 'null', property: 'a field' }[node.type];
+  return {
+    object: 'an object',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true/false',
+    null: 'null',
+    property: 'a field',
+  }[node.type];
 }
 
 /**
  * A rectangular nest of finite numbers (a number, a list of numbers, a list of lists …) as shape + flat values.
  * The walk recurses once per level, and parseJsonTree has already refused more than MAX_JSON_DEPTH levels.
  */
-export function readNumberNest(node: Node, text: string, file: string, what: string): { shape: number[]; values: Float64Array } {
+export function readNumberNest(
+  node: Node,
+  text: string,
+  file: string,
+  what: string,
+): { shape: number[]; values: Float64Array } {
   const shape: number[] = [];
   for (let n: Node | undefined = node; n?.type === 'array'; n = n.children?.[0]) shape.push(n.children?.length ?? 0);
   const values = new Float64Array(shape.reduce((a, b) => a * b, 1));
@@ -129,11 +158,25 @@ export function readNumberNest(node: Node, text: string, file: string, what: str
   const walk = (n: Node, depth: number): void => {
     if (depth === shape.length) {
       if (n.type !== 'number') {
-        throw new InputError([problem(file, nodePosition(text, n), `${what}: expected a number here, found ${describeJsonType(n)}`, depth === 0 ? undefined : `every entry at depth ${depth} must be a number`)]);
+        throw new InputError([
+          problem(
+            file,
+            nodePosition(text, n),
+            `${what}: expected a number here, found ${describeJsonType(n)}`,
+            depth === 0 ? undefined : `every entry at depth ${depth} must be a number`,
+          ),
+        ]);
       }
       if (!Number.isFinite(n.value)) {
         const index = shape.length > 0 ? ` (index [${multiIndex(next, shape).join(', ')}])` : '';
-        throw new InputError([problem(file, nodePosition(text, n), `${what}: element ${next}${index} is ${n.value}, not a finite number`, 'NaN and Infinity cannot be analyzed; use finite values')]);
+        throw new InputError([
+          problem(
+            file,
+            nodePosition(text, n),
+            `${what}: element ${next}${index} is ${n.value}, not a finite number`,
+            'NaN and Infinity cannot be analyzed; use finite values',
+          ),
+        ]);
       }
       values[next++] = n.value;
       return;
@@ -141,7 +184,14 @@ export function readNumberNest(node: Node, text: string, file: string, what: str
     const expected = shape[depth];
     if (n.type !== 'array' || (n.children?.length ?? 0) !== expected) {
       const found = n.type === 'array' ? `a list of ${n.children?.length ?? 0}` : describeJsonType(n);
-      throw new InputError([problem(file, nodePosition(text, n), `${what}: expected a list of ${expected} here (the first entry at this depth has ${expected}), found ${found}`, 'all rows must have the same length')]);
+      throw new InputError([
+        problem(
+          file,
+          nodePosition(text, n),
+          `${what}: expected a list of ${expected} here (the first entry at this depth has ${expected}), found ${found}`,
+          'all rows must have the same length',
+        ),
+      ]);
     }
     for (const c of n.children ?? []) walk(c, depth + 1);
   };

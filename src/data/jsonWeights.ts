@@ -6,18 +6,30 @@ import { nodePosition, parseJsonTree, readNumberNest } from './jsonTree';
 export function readJsonWeights(text: string, file: string): Map<string, Tensor> {
   const root = parseJsonTree(text, file);
   if (root.type !== 'object') {
-    fail(file, nodePosition(text, root), 'weights JSON must be an object of { "name": nested lists }', 'e.g. { "rnn.weight_ih_l0": [[0.1, 0.2]], "fc.bias": [0] }');
+    fail(
+      file,
+      nodePosition(text, root),
+      'weights JSON must be an object of { "name": nested lists }',
+      'e.g. { "rnn.weight_ih_l0": [[0.1, 0.2]], "fc.bias": [0] }',
+    );
   }
   const tensors = new Map<string, Tensor>();
   for (const property of root.children ?? []) {
     const [key, value] = property.children ?? [];
     if (!key || !value) continue;
     const name = String(key.value);
-    if (tensors.has(name)) fail(file, nodePosition(text, key), `tensor ${quote(name)} appears twice`, 'keep one of them');
+    if (tensors.has(name))
+      fail(file, nodePosition(text, key), `tensor ${quote(name)} appears twice`, 'keep one of them');
     const { shape, values } = readNumberNest(value, text, file, `tensor ${quote(name)}`);
     tensors.set(name, { shape, data: values });
   }
-  if (tensors.size === 0) fail(file, START, 'no tensors in this weights file', 'expected PyTorch state_dict names such as "rnn.weight_hh_l0"');
+  if (tensors.size === 0)
+    fail(
+      file,
+      START,
+      'no tensors in this weights file',
+      'expected PyTorch state_dict names such as "rnn.weight_hh_l0"',
+    );
   return tensors;
 }
 

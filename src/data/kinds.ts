@@ -21,7 +21,9 @@ export const SEQUENCE_FORMATS = {
 export type SequenceFormat = keyof typeof SEQUENCE_FORMATS;
 
 /** Every extension of a sequence file, with its dot: `.csv`, `.tsv`, `.tab`, `.txt`, `.text`, `.json`, `.npy`. */
-export const SEQUENCE_EXTENSIONS: readonly string[] = Object.values(SEQUENCE_FORMATS).flatMap((exts) => exts.map((e) => `.${e}`));
+export const SEQUENCE_EXTENSIONS: readonly string[] = Object.values(SEQUENCE_FORMATS).flatMap((exts) =>
+  exts.map((e) => `.${e}`),
+);
 
 /** A model file is any file whose name ends so (any case): `sine.rnn.unroll.json`. */
 export const MODEL_SUFFIX = '.unroll.json';
@@ -112,7 +114,9 @@ export function modelPathFor(dataPath: string): string {
 export function modelCandidates(dataPath: string, siblings: readonly string[], preferredCell: CellKind): string[] {
   const stem = fileStem(dataPath);
   const first = [stem + MODEL_SUFFIX, `${stem}.${preferredCell}${MODEL_SUFFIX}`].filter((n) => siblings.includes(n));
-  const others = siblings.filter((n) => !first.includes(n) && n.startsWith(stem + '.') && isModelFile(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const others = siblings
+    .filter((n) => !first.includes(n) && n.startsWith(stem + '.') && isModelFile(n))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [...first, ...others].map((n) => resolvePath(dirname(dataPath), n));
 }
 

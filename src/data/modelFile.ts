@@ -2,7 +2,15 @@
 // (media/schemas/unroll-model.schema.json) by ajv, with every problem placed at its field by jsonc-parser.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { getNodeValue, type Node } from 'jsonc-parser';
-import type { CellKind, InitKind, LossKind, Nonlinearity, OptimizerKind, Precision, TaskKind } from '../protocol/result';
+import type {
+  CellKind,
+  InitKind,
+  LossKind,
+  Nonlinearity,
+  OptimizerKind,
+  Precision,
+  TaskKind,
+} from '../protocol/result';
 import type { Problem } from '../protocol/messages';
 import schema from '../../media/schemas/unroll-model.schema.json';
 import { didYouMean, InputError, problem, quote, textPositions, warning, type Position } from './errors';
@@ -77,24 +85,59 @@ export function parseModelFile(text: string, file: string): ParsedModelFile {
   const usesColumns = spec.task === 'columns' || spec.task === 'seq-to-one';
   for (const key of ['inputs', 'targets'] as const) {
     if (spec[key] && !usesColumns) {
-      problems.push(problem(file, at([key]), `"${key}" applies to task columns or seq-to-one, but the task is ${spec.task ?? 'chosen from the data (next-step or char-lm)'}`, 'set "task": "columns" (or "seq-to-one"), or remove this field'));
+      problems.push(
+        problem(
+          file,
+          at([key]),
+          `"${key}" applies to task columns or seq-to-one, but the task is ${spec.task ?? 'chosen from the data (next-step or char-lm)'}`,
+          'set "task": "columns" (or "seq-to-one"), or remove this field',
+        ),
+      );
     }
   }
   if (spec.task === 'columns' && (!spec.inputs || !spec.targets)) {
-    problems.push(problem(file, at(['task']), `task columns needs "inputs" and "targets" (missing: ${[!spec.inputs && '"inputs"', !spec.targets && '"targets"'].filter(Boolean).join(' and ')})`, 'name the input and target columns, e.g. "inputs": ["x"], "targets": ["y"]'));
+    problems.push(
+      problem(
+        file,
+        at(['task']),
+        `task columns needs "inputs" and "targets" (missing: ${[!spec.inputs && '"inputs"', !spec.targets && '"targets"'].filter(Boolean).join(' and ')})`,
+        'name the input and target columns, e.g. "inputs": ["x"], "targets": ["y"]',
+      ),
+    );
   }
   if (spec.loss === 'xent' && usesColumns && (spec.targets?.length ?? 0) < 2) {
-    problems.push(problem(file, at(spec.targets ? ['targets'] : ['loss']), `"loss": "xent" needs at least two target columns, one per class${spec.targets ? `; "targets" names ${spec.targets.length}` : ''}`, 'name the one-hot target columns in "targets", e.g. "targets": ["y0", "y1", "y2"]'));
+    problems.push(
+      problem(
+        file,
+        at(spec.targets ? ['targets'] : ['loss']),
+        `"loss": "xent" needs at least two target columns, one per class${spec.targets ? `; "targets" names ${spec.targets.length}` : ''}`,
+        'name the one-hot target columns in "targets", e.g. "targets": ["y0", "y1", "y2"]',
+      ),
+    );
   }
   if (problems.length > 0) throw new InputError(problems);
   if (spec.nonlinearity === 'relu' && spec.cell && spec.cell !== 'rnn') {
-    warnings.push(warning(file, at(['nonlinearity']), `"nonlinearity" applies to rnn cells only; the ${spec.cell} cell ignores it`));
+    warnings.push(
+      warning(file, at(['nonlinearity']), `"nonlinearity" applies to rnn cells only; the ${spec.cell} cell ignores it`),
+    );
   }
   if (spec.init?.gain !== undefined && !GAIN_KINDS.includes(spec.init.kind ?? MODEL_DEFAULTS.init.kind)) {
-    warnings.push(warning(file, at(['init', 'gain']), `"gain" applies to the ${GAIN_KINDS.join(' and ')} inits only; the ${spec.init.kind ?? MODEL_DEFAULTS.init.kind} init ignores it`));
+    warnings.push(
+      warning(
+        file,
+        at(['init', 'gain']),
+        `"gain" applies to the ${GAIN_KINDS.join(' and ')} inits only; the ${spec.init.kind ?? MODEL_DEFAULTS.init.kind} init ignores it`,
+      ),
+    );
   }
   if (spec.init?.forgetBias !== undefined && spec.cell && spec.cell !== 'lstm') {
-    warnings.push(warning(file, at(['init', 'forgetBias']), `"forgetBias" applies to lstm cells only; the ${spec.cell} cell ignores it`));
+    warnings.push(
+      warning(
+        file,
+        at(['init', 'forgetBias']),
+        `"forgetBias" applies to lstm cells only; the ${spec.cell} cell ignores it`,
+      ),
+    );
   }
   return { spec, file, at, warnings };
 }
@@ -115,7 +158,15 @@ function duplicateKeys({ file, root, position }: ModelText): Problem[] {
       for (const p of n.children ?? []) {
         const key = p.children?.[0];
         if (!key) continue;
-        if (seen.has(key.value)) found.push(problem(file, position(key.offset), `field ${quote(key.value)} appears twice`, 'keep one of them; JSON readers disagree on which one wins'));
+        if (seen.has(key.value))
+          found.push(
+            problem(
+              file,
+              position(key.offset),
+              `field ${quote(key.value)} appears twice`,
+              'keep one of them; JSON readers disagree on which one wins',
+            ),
+          );
         seen.add(key.value);
       }
     }
@@ -141,11 +192,24 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
       if (list) list.push(e);
       else branches.set(branch, [e]);
     }
-    const matching = [...branches.values()].filter((list) => !list.some((e) => e.keyword === 'type' && e.instancePath === choice.instancePath));
+    const matching = [...branches.values()].filter(
+      (list) => !list.some((e) => e.keyword === 'type' && e.instancePath === choice.instancePath),
+    );
     matching.sort((a, b) => a.length - b.length);
-    const replacement: ErrorObject[] = matching.length > 0
-      ? matching[0]
-      : [{ ...choice, keyword: 'type', params: { type: [...branches.values()].flatMap((list) => list.filter((e) => e.keyword === 'type').map((e) => e.params.type as string)) } }];
+    const replacement: ErrorObject[] =
+      matching.length > 0
+        ? matching[0]
+        : [
+            {
+              ...choice,
+              keyword: 'type',
+              params: {
+                type: [...branches.values()].flatMap((list) =>
+                  list.filter((e) => e.keyword === 'type').map((e) => e.params.type as string),
+                ),
+              },
+            },
+          ];
     result = [...result.filter((e) => e !== choice && !e.schemaPath.startsWith(prefix)), ...replacement];
   }
   // A value of the wrong type also fails its enum; the type is the one to fix.
@@ -173,12 +237,30 @@ function firstSentence(text: string | undefined): string | undefined {
   return text?.split(/(?<=\.)\s/)[0];
 }
 
-const COMPARISON_WORDS: Record<string, string> = { '>=': 'at least', '>': 'greater than', '<=': 'at most', '<': 'less than' };
-const TYPE_WORDS: Record<string, string> = { integer: 'a whole number', number: 'a number', string: 'a string', object: 'an object', array: 'a list', null: 'null', boolean: 'true or false' };
+const COMPARISON_WORDS: Record<string, string> = {
+  '>=': 'at least',
+  '>': 'greater than',
+  '<=': 'at most',
+  '<': 'less than',
+};
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+  boolean: 'true or false',
+};
 
 function describe(e: ErrorObject, { file, root, position, find }: ModelText, value: unknown): Problem {
   const path = pathOf(e.instancePath);
-  const name = path.length === 0 ? 'the model file' : typeof path[path.length - 1] === 'number' ? `${quote(String(path.filter((p) => typeof p === 'string').pop()))} entry ${(path[path.length - 1] as number) + 1}` : quote(String(path[path.length - 1]));
+  const name =
+    path.length === 0
+      ? 'the model file'
+      : typeof path[path.length - 1] === 'number'
+        ? `${quote(String(path.filter((p) => typeof p === 'string').pop()))} entry ${(path[path.length - 1] as number) + 1}`
+        : quote(String(path[path.length - 1]));
   const node = find(path) ?? root;
   const here = position(node.offset);
   // The field's own description, not that of the anyOf branch that happened to fail.
@@ -196,34 +278,68 @@ function describe(e: ErrorObject, { file, root, position, find }: ModelText, val
       const keyNode = find([...path, key])?.parent?.children?.[0];
       const allowed = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
       const guess = didYouMean(key, allowed);
-      return problem(file, keyNode ? position(keyNode.offset) : here, `unknown field ${quote(key)}${guess ? `; did you mean "${guess}"?` : ''}`, `allowed here: ${allowed.join(', ')}`);
+      return problem(
+        file,
+        keyNode ? position(keyNode.offset) : here,
+        `unknown field ${quote(key)}${guess ? `; did you mean "${guess}"?` : ''}`,
+        `allowed here: ${allowed.join(', ')}`,
+      );
     }
     case 'required': {
       const missing = String(e.params.missingProperty);
-      const description = firstSentence(schemaAt(`${e.schemaPath.replace(/\/required$/, '')}/properties/${missing}`)?.description);
+      const description = firstSentence(
+        schemaAt(`${e.schemaPath.replace(/\/required$/, '')}/properties/${missing}`)?.description,
+      );
       return problem(file, here, `${path.length === 0 ? 'the model file' : name} is missing "${missing}"`, description);
     }
     case 'type': {
-      const types = [...new Set(([] as string[]).concat(e.params.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t))];
-      return problem(file, here, `${name} must be ${types.join(' or ')}, found ${found === 'a number' ? shown() : found}`, hint);
+      const types = [
+        ...new Set(([] as string[]).concat(e.params.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t)),
+      ];
+      return problem(
+        file,
+        here,
+        `${name} must be ${types.join(' or ')}, found ${found === 'a number' ? shown() : found}`,
+        hint,
+      );
     }
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const guess = typeof node.value === 'string' ? didYouMean(node.value, allowed) : undefined;
-      return problem(file, here, `${name} must be one of ${allowed.join(', ')}, found ${shown()}${guess ? `; did you mean "${guess}"?` : ''}`, hint);
+      return problem(
+        file,
+        here,
+        `${name} must be one of ${allowed.join(', ')}, found ${shown()}${guess ? `; did you mean "${guess}"?` : ''}`,
+        hint,
+      );
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return problem(file, here, `${name} must be ${COMPARISON_WORDS[e.params.comparison as string]} ${e.params.limit}, found ${shown()}`, hint);
+      return problem(
+        file,
+        here,
+        `${name} must be ${COMPARISON_WORDS[e.params.comparison as string]} ${e.params.limit}, found ${shown()}`,
+        hint,
+      );
     case 'minLength':
     case 'minItems':
       return problem(file, here, `${name} must not be empty`, hint);
     case 'uniqueItems':
-      return problem(file, here, `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`, hint);
+      return problem(
+        file,
+        here,
+        `${name} lists the same value twice (entries ${Math.min(e.params.i, e.params.j) + 1} and ${Math.max(e.params.i, e.params.j) + 1})`,
+        hint,
+      );
     case 'pattern':
-      return problem(file, here, `${name} must name ${path[0] === 'weights' ? `a ${WEIGHTS_EXTENSIONS.join(' or ')} weights file` : `a sequence file (${sequenceExtensionsInWords().replace(' and ', ' or ')})`}, found ${shown()}`, hint);
+      return problem(
+        file,
+        here,
+        `${name} must name ${path[0] === 'weights' ? `a ${WEIGHTS_EXTENSIONS.join(' or ')} weights file` : `a sequence file (${sequenceExtensionsInWords().replace(' and ', ' or ')})`}, found ${shown()}`,
+        hint,
+      );
     default:
       return problem(file, here, `${name} ${e.message ?? 'is invalid'}`, hint);
   }

@@ -46,7 +46,10 @@ export const nodeFiles: FileSeam = {
 
 /** A name no one else uses, in the target's own folder (a rename across file systems would not be atomic). */
 function temporaryBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target).slice(0, 100)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target).slice(0, 100)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
 /** Runs `use` on a fresh temporary path beside `target`, and removes what is left there afterwards (a failed write). */
@@ -68,7 +71,10 @@ export const nodeWrites: WriteSeam = {
   async writeFile(target, data) {
     const destination = await destinationOf(target);
     // A replaced file keeps its permissions.
-    const mode = await stat(destination).then((s) => s.mode & 0o7777, () => undefined);
+    const mode = await stat(destination).then(
+      (s) => s.mode & 0o7777,
+      () => undefined,
+    );
     await throughTemporary(destination, async (temporary) => {
       await writeFile(temporary, data, { flag: 'wx' });
       if (mode !== undefined) await chmod(temporary, mode);

@@ -25,7 +25,10 @@ async function landsAt(files: FileSeam, p: string): Promise<string> {
   try {
     return await files.realpath(p);
   } catch {
-    return files.realpath(dirname(p)).then((folder) => resolvePath(folder, basename(p)), () => p);
+    return files.realpath(dirname(p)).then(
+      (folder) => resolvePath(folder, basename(p)),
+      () => p,
+    );
   }
 }
 
@@ -33,8 +36,13 @@ async function targetProblem(target: OutputTarget, files: FileSeam, writes: Writ
   const at = (message: string, hint: string) => problem(target.path, START, message, hint);
   const stat = await files.stat(target.path).catch(() => undefined);
   const special = specialFileName(stat?.kind);
-  if (special) return at(`this is ${special}, not a regular file; Unroll writes the ${target.what} to regular files only`, 'name a file');
-  if (stat && !stat.isFile) return at(`this is a folder, not a file to write the ${target.what} to`, 'name a file inside it');
+  if (special)
+    return at(
+      `this is ${special}, not a regular file; Unroll writes the ${target.what} to regular files only`,
+      'name a file',
+    );
+  if (stat && !stat.isFile)
+    return at(`this is a folder, not a file to write the ${target.what} to`, 'name a file inside it');
   if (!stat) {
     const folder = dirname(target.path);
     const parent = await files.stat(folder).catch(() => undefined);
@@ -43,7 +51,11 @@ async function targetProblem(target: OutputTarget, files: FileSeam, writes: Writ
   }
   if (stat && target.replaceable) {
     const bytes = stat.size <= MAX_FILE_BYTES ? await files.readFile(target.path).catch(() => undefined) : undefined;
-    if (!bytes || !target.replaceable(bytes)) return at(`this file exists and was not written by Unroll; it is not overwritten`, 'add --force to replace it, or choose another path');
+    if (!bytes || !target.replaceable(bytes))
+      return at(
+        `this file exists and was not written by Unroll; it is not overwritten`,
+        'add --force to replace it, or choose another path',
+      );
   }
   try {
     await writes.probe(target.path);
@@ -57,7 +69,12 @@ async function targetProblem(target: OutputTarget, files: FileSeam, writes: Writ
  * Throws an InputError (one problem per refused output) when an output would land on an input of the run or on
  * another output, or cannot be written: a missing folder, a folder or a device as target, no permission.
  */
-export async function checkOutputs(targets: OutputTarget[], inputs: RunFiles, files: FileSeam, writes: WriteSeam): Promise<void> {
+export async function checkOutputs(
+  targets: OutputTarget[],
+  inputs: RunFiles,
+  files: FileSeam,
+  writes: WriteSeam,
+): Promise<void> {
   const roles: [string | undefined, string][] = [
     [inputs.dataFile, 'data file'],
     [inputs.modelFile, 'model file'],
@@ -73,9 +90,23 @@ export async function checkOutputs(targets: OutputTarget[], inputs: RunFiles, fi
     const other = taken.get(lands);
     taken.set(lands, target);
     if (role && !(role === 'weights file' && target.mayReplaceWeights)) {
-      problems.push(problem(target.path, START, `this is the ${role} of this run; writing the ${target.what} here would destroy it`, `choose another path for the ${target.what}`));
+      problems.push(
+        problem(
+          target.path,
+          START,
+          `this is the ${role} of this run; writing the ${target.what} here would destroy it`,
+          `choose another path for the ${target.what}`,
+        ),
+      );
     } else if (other) {
-      problems.push(problem(target.path, START, `the ${other.what} and the ${target.what} would both be written to this file`, 'name two different files'));
+      problems.push(
+        problem(
+          target.path,
+          START,
+          `the ${other.what} and the ${target.what} would both be written to this file`,
+          'name two different files',
+        ),
+      );
     } else {
       const refused = await targetProblem(target, files, writes);
       if (refused) problems.push(refused);

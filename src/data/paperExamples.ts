@@ -5,7 +5,12 @@
 import type { ExampleFile } from './examples';
 import { csv, modelFile, random } from './exampleFormat';
 
-export const PAPER_EXAMPLE_NAMES = ['paper-bengio1994', 'paper-pascanu2013', 'paper-le2015', 'paper-arjovsky2016'] as const;
+export const PAPER_EXAMPLE_NAMES = [
+  'paper-bengio1994',
+  'paper-pascanu2013',
+  'paper-le2015',
+  'paper-arjovsky2016',
+] as const;
 export type PaperExampleName = (typeof PAPER_EXAMPLE_NAMES)[number];
 
 /** The latching examples' recurrent weights (Bengio et al. 1994): w > 1, so tanh(w·x) = x has a stable root x̄ ≠ 0. */
@@ -30,8 +35,20 @@ function bengio1994(): ExampleFile[] {
   const files: ExampleFile[] = [{ name: 'paper-bengio1994.csv', contents: csv(['x', 'y'], rows) }];
   for (const w of BENGIO_WEIGHTS) {
     const stem = `paper-bengio1994.w${w}`;
-    const weights = { 'rnn.weight_ih_l0': [[1]], 'rnn.weight_hh_l0': [[w]], 'rnn.bias_ih_l0': [0], 'rnn.bias_hh_l0': [0], 'fc.weight': [[1]], 'fc.bias': [0] };
-    files.push({ name: `${stem}.json`, contents: `{\n${Object.entries(weights).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n` });
+    const weights = {
+      'rnn.weight_ih_l0': [[1]],
+      'rnn.weight_hh_l0': [[w]],
+      'rnn.bias_ih_l0': [0],
+      'rnn.bias_hh_l0': [0],
+      'fc.weight': [[1]],
+      'fc.bias': [0],
+    };
+    files.push({
+      name: `${stem}.json`,
+      contents: `{\n${Object.entries(weights)
+        .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+        .join(',\n')}\n}\n`,
+    });
     files.push({
       name: `${stem}.unroll.json`,
       contents: modelFile(
@@ -43,7 +60,18 @@ function bengio1994(): ExampleFile[] {
           `Look at: the hidden state settling at x̄, the step Jacobian (edge widths) equal to w(1 − x̄²), and the flow`,
           'row of the last step falling by that same factor per step: the robust memory is what makes the gradient vanish.',
         ],
-        { data: 'paper-bengio1994.csv', task: 'seq-to-one', inputs: ['x'], targets: ['y'], cell: 'rnn', nonlinearity: 'tanh', hidden: 1, window: BENGIO_STEPS, weights: `${stem}.json`, seed: 0 },
+        {
+          data: 'paper-bengio1994.csv',
+          task: 'seq-to-one',
+          inputs: ['x'],
+          targets: ['y'],
+          cell: 'rnn',
+          nonlinearity: 'tanh',
+          hidden: 1,
+          window: BENGIO_STEPS,
+          weights: `${stem}.json`,
+          seed: 0,
+        },
       ),
     });
   }
@@ -71,11 +99,24 @@ function pascanu2013(): ExampleFile[] {
           [
             'Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks", section 2.1:',
             `‖∂h_t/∂h_k‖ ≤ (γσ_max)^{t−k} with γ = 1 for ${nonlinearity}. W_hh is random (xavier) rescaled to spectral radius ${rho};`,
-            rho < 1 ? 'its σ_max is still above 1, so the bound grows with distance while the measured flow decays.' : 'the bound grows with distance and allows explosion, without forcing it.',
+            rho < 1
+              ? 'its σ_max is still above 1, so the bound grows with distance while the measured flow decays.'
+              : 'the bound grows with distance and allows explosion, without forcing it.',
             'Look at: the decay view, where the measured decay stays under the (γσ_max)^d line; every entry of the flow',
             'matrix obeys ‖∂ℓ_t/∂h_k‖ ≤ ‖∂ℓ_t/∂h_t‖·(γσ_max)^{t−k}.',
           ],
-          { data: 'paper-pascanu2013.csv', task: 'columns', inputs: ['x1', 'x2', 'x3'], targets: ['y'], cell: 'rnn', nonlinearity, hidden: 32, init: { kind: 'xavier', spectralRadius: rho }, window: T, seed: 0 },
+          {
+            data: 'paper-pascanu2013.csv',
+            task: 'columns',
+            inputs: ['x1', 'x2', 'x3'],
+            targets: ['y'],
+            cell: 'rnn',
+            nonlinearity,
+            hidden: 32,
+            init: { kind: 'xavier', spectralRadius: rho },
+            window: T,
+            seed: 0,
+          },
         ),
       });
     }
@@ -98,7 +139,8 @@ function addingT150(name: string, seed: number): ExampleFile {
     const second = half + Math.floor(rand() * half);
     const values = Array.from({ length: T }, () => Math.round(rand() * 1e4));
     const target = ((values[first] + values[second]) / 1e4).toFixed(4);
-    for (let t = 0; t < T; t++) rows.push([s + 1, (values[t] / 1e4).toFixed(4), t === first || t === second ? 1 : 0, t === T - 1 ? target : '']);
+    for (let t = 0; t < T; t++)
+      rows.push([s + 1, (values[t] / 1e4).toFixed(4), t === first || t === second ? 1 : 0, t === T - 1 ? target : '']);
   }
   return { name, contents: csv(['sequence', 'value', 'marker', 'target'], rows) };
 }
@@ -107,7 +149,10 @@ const ADDING_FIELDS = { task: 'seq-to-one', inputs: ['value', 'marker'], targets
 
 /** Le, Jaitly & Hinton 2015: the IRNN (ReLU, W_hh = I) against a tanh RNN with PyTorch's random init. */
 function le2015(): ExampleFile[] {
-  const common = ['Le, Jaitly & Hinton 2015, "A simple way to initialize recurrent networks of rectified linear units":', `the adding problem with T = ${ADDING_STEPS} (one marker in each half), here with 100 hidden units, at initialization.`];
+  const common = [
+    'Le, Jaitly & Hinton 2015, "A simple way to initialize recurrent networks of rectified linear units":',
+    `the adding problem with T = ${ADDING_STEPS} (one marker in each half), here with 100 hidden units, at initialization.`,
+  ];
   return [
     addingT150('paper-le2015.csv', 2015),
     {
@@ -115,11 +160,22 @@ function le2015(): ExampleFile[] {
       contents: modelFile(
         [
           ...common,
-          'IRNN: ReLU units, W_hh = I, biases 0 (Unroll\'s identity init draws W_ih from N(0, 0.001²)). An active unit',
+          "IRNN: ReLU units, W_hh = I, biases 0 (Unroll's identity init draws W_ih from N(0, 0.001²)). An active unit",
           `passes its gradient back unchanged, so ‖∂ℓ_T/∂h_k‖ stays within a factor of 2 of its value at k = T over all ${ADDING_STEPS} steps.`,
           'Look at: the flow row of the last step (flat) and its twin paper-le2015.tanh.unroll.json (vanishing).',
         ],
-        { data: 'paper-le2015.csv', ...ADDING_FIELDS, nonlinearity: 'relu', hidden: 100, init: { kind: 'identity' }, window: ADDING_STEPS, optimizer: { kind: 'sgd', lr: 0.01 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
+        {
+          data: 'paper-le2015.csv',
+          ...ADDING_FIELDS,
+          nonlinearity: 'relu',
+          hidden: 100,
+          init: { kind: 'identity' },
+          window: ADDING_STEPS,
+          optimizer: { kind: 'sgd', lr: 0.01 },
+          clip: { norm: 1 },
+          epochs: 20,
+          seed: 0,
+        },
       ),
     },
     {
@@ -127,11 +183,22 @@ function le2015(): ExampleFile[] {
       contents: modelFile(
         [
           ...common,
-          'The comparison: a tanh RNN with small random weights (PyTorch\'s default, U(±1/√H), spectral radius about 0.6).',
+          "The comparison: a tanh RNN with small random weights (PyTorch's default, U(±1/√H), spectral radius about 0.6).",
           `‖∂ℓ_T/∂h_k‖ falls below 1e-3 of its value at k = T within 15 steps: the first marker, 75 or more steps back, is out of reach.`,
           'Look at: the memory horizon and the flow row of the last step, against paper-le2015.irnn.unroll.json.',
         ],
-        { data: 'paper-le2015.csv', ...ADDING_FIELDS, nonlinearity: 'tanh', hidden: 100, init: { kind: 'pytorch' }, window: ADDING_STEPS, optimizer: { kind: 'sgd', lr: 0.01 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
+        {
+          data: 'paper-le2015.csv',
+          ...ADDING_FIELDS,
+          nonlinearity: 'tanh',
+          hidden: 100,
+          init: { kind: 'pytorch' },
+          window: ADDING_STEPS,
+          optimizer: { kind: 'sgd', lr: 0.01 },
+          clip: { norm: 1 },
+          epochs: 20,
+          seed: 0,
+        },
       ),
     },
   ];
@@ -156,31 +223,48 @@ function copyT100(name: string): ExampleFile {
       rows.push([s + 1, ...oneHot(input, 10), ...oneHot(target, 9)]);
     }
   }
-  const header = ['sequence', ...Array.from({ length: 10 }, (_, j) => `x${j}`), ...Array.from({ length: 9 }, (_, j) => `y${j}`)];
+  const header = [
+    'sequence',
+    ...Array.from({ length: 10 }, (_, j) => `x${j}`),
+    ...Array.from({ length: 9 }, (_, j) => `y${j}`),
+  ];
   return { name, contents: csv(header, rows) };
 }
 
 /** Arjovsky, Shah & Bengio 2016: random against orthogonal W_hh at initialization, and the two tasks' baselines. */
 function arjovsky2016(): ExampleFile[] {
   const paper = 'Arjovsky, Shah & Bengio 2016, "Unitary evolution recurrent neural networks":';
-  const adding = (init: 'pytorch' | 'orthogonal', lines: string[]) => modelFile(
-    [
-      paper,
-      `‖∂C/∂h_t‖ against t at initialization, the adding problem with T = ${ADDING_STEPS} (one marker in each half).`,
-      ...lines,
-      'Baseline: predicting 1 (the mean of the sum of two U(0, 1)) gives a mean squared error of 1/6 ≈ 0.167; a model',
-      'that has learned nothing about the markers scores about that. Training measures it on its held-out sequences,',
-      `${Math.round(ADDING_SEQUENCES * 0.2)} of ${ADDING_SEQUENCES} here, so expect 0.17 ± 0.06 (0.26 on these).`,
-    ],
-    { data: 'paper-arjovsky2016.adding.csv', ...ADDING_FIELDS, nonlinearity: 'tanh', hidden: 100, init: { kind: init }, window: ADDING_STEPS, validation: 0.2, optimizer: { kind: 'rmsprop', lr: 0.001 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
-  );
+  const adding = (init: 'pytorch' | 'orthogonal', lines: string[]) =>
+    modelFile(
+      [
+        paper,
+        `‖∂C/∂h_t‖ against t at initialization, the adding problem with T = ${ADDING_STEPS} (one marker in each half).`,
+        ...lines,
+        'Baseline: predicting 1 (the mean of the sum of two U(0, 1)) gives a mean squared error of 1/6 ≈ 0.167; a model',
+        'that has learned nothing about the markers scores about that. Training measures it on its held-out sequences,',
+        `${Math.round(ADDING_SEQUENCES * 0.2)} of ${ADDING_SEQUENCES} here, so expect 0.17 ± 0.06 (0.26 on these).`,
+      ],
+      {
+        data: 'paper-arjovsky2016.adding.csv',
+        ...ADDING_FIELDS,
+        nonlinearity: 'tanh',
+        hidden: 100,
+        init: { kind: init },
+        window: ADDING_STEPS,
+        validation: 0.2,
+        optimizer: { kind: 'rmsprop', lr: 0.001 },
+        clip: { norm: 1 },
+        epochs: 20,
+        seed: 0,
+      },
+    );
   const T = COPY_BLANKS;
   return [
     addingT150('paper-arjovsky2016.adding.csv', 2016),
     {
       name: 'paper-arjovsky2016.adding.random.unroll.json',
       contents: adding('pytorch', [
-        'A tanh RNN with a random W_hh (PyTorch\'s default U(±1/√H), spectral radius about 0.6; the same init as',
+        "A tanh RNN with a random W_hh (PyTorch's default U(±1/√H), spectral radius about 0.6; the same init as",
         'paper-le2015.tanh): ‖∂C/∂h_t‖ falls below 1e-3 of its value at the last step within 15 steps.',
         'Compare paper-arjovsky2016.adding.orthogonal.unroll.json.',
       ]),
@@ -201,11 +285,27 @@ function arjovsky2016(): ExampleFile[] {
           paper,
           `the copy task with T = ${T}: ten symbols from 8 categories, ${T - 1} blanks, a delimiter, ten blanks (${T + 20} steps),`,
           `inputs one-hot x0 … x9; the target (y0 … y8, one-hot) is the blank until the last ten steps, then the ten symbols.`,
-          `Baseline: blanks, then a uniform guess among the 8 symbols, gives a cross-entropy of 10·log 8/(T + 20) = ${(10 * Math.log(8) / (T + 20)).toFixed(4)}`,
+          `Baseline: blanks, then a uniform guess among the 8 symbols, gives a cross-entropy of 10·log 8/(T + 20) = ${((10 * Math.log(8)) / (T + 20)).toFixed(4)}`,
           'per step: a model above it has not remembered anything. Training estimates it from the frequencies at each step',
           `of its ${COPY_SEQUENCES - Math.round(COPY_SEQUENCES * 0.2)} training sequences, which costs extra: 0.21 ± 0.01 here (0.173 with thousands of sequences).`,
         ],
-        { data: 'paper-arjovsky2016.copy.csv', task: 'columns', loss: 'xent', inputs: Array.from({ length: 10 }, (_, j) => `x${j}`), targets: Array.from({ length: 9 }, (_, j) => `y${j}`), cell: 'rnn', nonlinearity: 'tanh', hidden: 80, init: { kind: 'orthogonal' }, window: T + 20, validation: 0.2, optimizer: { kind: 'rmsprop', lr: 0.001 }, clip: { norm: 1 }, epochs: 20, seed: 0 },
+        {
+          data: 'paper-arjovsky2016.copy.csv',
+          task: 'columns',
+          loss: 'xent',
+          inputs: Array.from({ length: 10 }, (_, j) => `x${j}`),
+          targets: Array.from({ length: 9 }, (_, j) => `y${j}`),
+          cell: 'rnn',
+          nonlinearity: 'tanh',
+          hidden: 80,
+          init: { kind: 'orthogonal' },
+          window: T + 20,
+          validation: 0.2,
+          optimizer: { kind: 'rmsprop', lr: 0.001 },
+          clip: { norm: 1 },
+          epochs: 20,
+          seed: 0,
+        },
       ),
     },
   ];

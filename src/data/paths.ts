@@ -58,6 +58,8 @@ export function isInside(root: string, p: string): boolean {
 export function displayPath(root: string, p: string): string {
   if (!isInside(root, p)) return p;
   const r = resolvePath(root, '.');
-  const rest = resolvePath(p, '.').slice(r.length).replace(/^[\\/]/, '');
+  const rest = resolvePath(p, '.')
+    .slice(r.length)
+    .replace(/^[\\/]/, '');
   return rest || basename(p);
 }

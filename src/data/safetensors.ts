@@ -46,7 +46,12 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
   if (high !== 0 || low > MAX_HEADER_BYTES || HEADER_START + low > bytes.length) {
-    fail(file, START, `the header length in the first 8 bytes (${high * 2 ** 32 + low}) does not fit a ${bytes.length}-byte file`, hint);
+    fail(
+      file,
+      START,
+      `the header length in the first 8 bytes (${high * 2 ** 32 + low}) does not fit a ${bytes.length}-byte file`,
+      hint,
+    );
   }
   const dataStart = HEADER_START + low;
   let text = '';
@@ -56,7 +61,8 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
     fail(file, positionInBytes(bytes, HEADER_START), 'the safetensors header is not valid UTF-8', hint);
   }
   // Problems point at bytes of the file; the header's character offsets are converted only for the one reported.
-  const at = (charOffset: number) => positionInBytes(bytes, HEADER_START + encodeUtf8(text.slice(0, charOffset)).length);
+  const at = (charOffset: number) =>
+    positionInBytes(bytes, HEADER_START + encodeUtf8(text.slice(0, charOffset)).length);
   if (!text.startsWith('{')) fail(file, at(0), 'the safetensors header does not start with "{"', hint);
   const outline = outlineJson(text);
   refuseDeepJson(outline, file, at);
@@ -78,30 +84,71 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
   }
   checkTiling(entries, bytes.length - dataStart, file, () => at(0));
   const tensors = new Map<string, Tensor>();
-  for (const e of entries) tensors.set(e.name, { shape: e.shape, data: decodeValues(view, dataStart + e.start, e, file) });
+  for (const e of entries)
+    tensors.set(e.name, { shape: e.shape, data: decodeValues(view, dataStart + e.start, e, file) });
   return tensors;
 }
 
 function checkMetadata(metadata: unknown, file: string, where: () => Position): void {
   // null reads as "no metadata", as in the reference.
-  const isStringMap = metadata === null || (typeof metadata === 'object' && !Array.isArray(metadata) && Object.values(metadata).every((v) => typeof v === 'string'));
-  if (!isStringMap) fail(file, where(), '__metadata__ must map names to strings', 'the reference safetensors library refuses any other value; store numbers as strings');
+  const isStringMap =
+    metadata === null ||
+    (typeof metadata === 'object' &&
+      !Array.isArray(metadata) &&
+      Object.values(metadata).every((v) => typeof v === 'string'));
+  if (!isStringMap)
+    fail(
+      file,
+      where(),
+      '__metadata__ must map names to strings',
+      'the reference safetensors library refuses any other value; store numbers as strings',
+    );
 }
 
-function readEntry(name: string, entry: unknown, file: string, where: () => Position, dataBytes: number, hint: string): Entry {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(file, where(), `tensor ${quote(name)}: its header entry is not an object`, hint);
+function readEntry(
+  name: string,
+  entry: unknown,
+  file: string,
+  where: () => Position,
+  dataBytes: number,
+  hint: string,
+): Entry {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    fail(file, where(), `tensor ${quote(name)}: its header entry is not an object`, hint);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(dtype in ITEM_BYTES)) {
-    fail(file, where(), `tensor ${quote(name)} has dtype ${typeof dtype === 'string' ? quote(dtype) : String(JSON.stringify(dtype)).slice(0, 80)}; Unroll reads F32, F64, F16 and BF16`, 'save floating-point weights (model.float() or model.double())');
+    fail(
+      file,
+      where(),
+      `tensor ${quote(name)} has dtype ${typeof dtype === 'string' ? quote(dtype) : String(JSON.stringify(dtype)).slice(0, 80)}; Unroll reads F32, F64, F16 and BF16`,
+      'save floating-point weights (model.float() or model.double())',
+    );
   }
-  if (!isShape(shape) || shape.length > MAX_JSON_DEPTH) fail(file, where(), `tensor ${quote(name)}: shape must be a list of non-negative integers`, hint);
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !isShape(offsets) || offsets[0] > offsets[1] || offsets[1] > dataBytes) {
-    fail(file, where(), `tensor ${quote(name)}: data_offsets ${String(JSON.stringify(offsets)).slice(0, 80)} fall outside the ${dataBytes} data bytes`, 'the file may be truncated; save it again');
+  if (!isShape(shape) || shape.length > MAX_JSON_DEPTH)
+    fail(file, where(), `tensor ${quote(name)}: shape must be a list of non-negative integers`, hint);
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !isShape(offsets) ||
+    offsets[0] > offsets[1] ||
+    offsets[1] > dataBytes
+  ) {
+    fail(
+      file,
+      where(),
+      `tensor ${quote(name)}: data_offsets ${String(JSON.stringify(offsets)).slice(0, 80)} fall outside the ${dataBytes} data bytes`,
+      'the file may be truncated; save it again',
+    );
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const needed = count * ITEM_BYTES[dtype];
   if (offsets[1] - offsets[0] !== needed) {
-    fail(file, where(), `tensor ${quote(name)}: shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, data_offsets give ${offsets[1] - offsets[0]}`, hint);
+    fail(
+      file,
+      where(),
+      `tensor ${quote(name)}: shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, data_offsets give ${offsets[1] - offsets[0]}`,
+      hint,
+    );
   }
   return { name, dtype, shape: [...shape], start: offsets[0], end: offsets[1], at: where };
 }
@@ -113,16 +160,31 @@ function checkTiling(entries: Entry[], dataBytes: number, file: string, headerAt
   let previous: Entry | undefined;
   for (const e of byOffset) {
     if (e.start < covered) {
-      fail(file, e.at(), `tensor ${quote(e.name)}: data_offsets [${e.start}, ${e.end}] overlap those of ${quote(previous!.name)} [${previous!.start}, ${previous!.end}]`, 'each byte of the data belongs to one tensor; save the file again');
+      fail(
+        file,
+        e.at(),
+        `tensor ${quote(e.name)}: data_offsets [${e.start}, ${e.end}] overlap those of ${quote(previous!.name)} [${previous!.start}, ${previous!.end}]`,
+        'each byte of the data belongs to one tensor; save the file again',
+      );
     }
     if (e.start > covered) {
-      fail(file, e.at(), `tensor ${quote(e.name)}: data_offsets start at ${e.start}, but ${previous ? `${quote(previous.name)} ends at ${covered}` : 'the data starts at 0'}: ${e.start - covered} bytes belong to no tensor`, 'the reference library refuses gaps between tensors; save the file again');
+      fail(
+        file,
+        e.at(),
+        `tensor ${quote(e.name)}: data_offsets start at ${e.start}, but ${previous ? `${quote(previous.name)} ends at ${covered}` : 'the data starts at 0'}: ${e.start - covered} bytes belong to no tensor`,
+        'the reference library refuses gaps between tensors; save the file again',
+      );
     }
     covered = e.end;
     previous = e;
   }
   if (covered !== dataBytes) {
-    fail(file, (previous?.at ?? headerAt)(), `the tensors cover ${covered} of the ${dataBytes} data bytes; the rest belong to no tensor`, 'the reference library refuses trailing bytes; save the file again');
+    fail(
+      file,
+      (previous?.at ?? headerAt)(),
+      `the tensors cover ${covered} of the ${dataBytes} data bytes; the rest belong to no tensor`,
+      'the reference library refuses trailing bytes; save the file again',
+    );
   }
 }
 
@@ -148,7 +210,12 @@ function decodeValues(view: DataView, start: number, entry: Entry, file: string)
       }
     }
     if (!Number.isFinite(out[i])) {
-      fail(file, entry.at(), `tensor ${quote(entry.name)}: element ${i} (index [${multiIndex(i, entry.shape).join(', ')}]) is ${out[i]}`, 'NaN and Infinity weights cannot be analyzed; save weights from a run that did not diverge');
+      fail(
+        file,
+        entry.at(),
+        `tensor ${quote(entry.name)}: element ${i} (index [${multiIndex(i, entry.shape).join(', ')}]) is ${out[i]}`,
+        'NaN and Infinity weights cannot be analyzed; save weights from a run that did not diverge',
+      );
     }
   }
   return out;
@@ -169,9 +236,15 @@ export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> |
   const length = view.getUint32(0, true);
   if (view.getUint32(4, true) !== 0 || HEADER_START + length > bytes.length) return undefined;
   try {
-    const metadata = JSON.parse(textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, HEADER_START + length)))?.__metadata__;
+    const metadata = JSON.parse(
+      textDecoder('utf-8', true).decode(bytes.subarray(HEADER_START, HEADER_START + length)),
+    )?.__metadata__;
     if (!metadata || typeof metadata !== 'object') return undefined;
-    return Object.fromEntries(Object.entries(metadata as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return Object.fromEntries(
+      Object.entries(metadata as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
   } catch {
     return undefined;
   }
@@ -188,7 +261,14 @@ export interface TrainedRecord {
   unit?: string;
 }
 
-const RECORD_KEYS = { epochs: 'unroll.epochs', trainLoss: 'unroll.train_loss', heldOutLoss: 'unroll.held_out_loss', baseline: 'unroll.baseline_loss', baselineWhat: 'unroll.baseline', unit: 'unroll.loss_unit' } as const;
+const RECORD_KEYS = {
+  epochs: 'unroll.epochs',
+  trainLoss: 'unroll.train_loss',
+  heldOutLoss: 'unroll.held_out_loss',
+  baseline: 'unroll.baseline_loss',
+  baselineWhat: 'unroll.baseline',
+  unit: 'unroll.loss_unit',
+} as const;
 
 function recordToMetadata(r: TrainedRecord): Record<string, string> {
   const out: Record<string, string> = {};
@@ -203,8 +283,16 @@ function recordToMetadata(r: TrainedRecord): Record<string, string> {
 export function trainedRecordOf(metadata: Record<string, string> | undefined): TrainedRecord | undefined {
   const epochs = Number(metadata?.[RECORD_KEYS.epochs]);
   if (!metadata || !Number.isInteger(epochs) || epochs < 0) return undefined;
-  const number = (key: string) => (metadata[key] !== undefined && Number.isFinite(Number(metadata[key])) ? Number(metadata[key]) : undefined);
-  return defined({ epochs, trainLoss: number(RECORD_KEYS.trainLoss), heldOutLoss: number(RECORD_KEYS.heldOutLoss), baseline: number(RECORD_KEYS.baseline), baselineWhat: metadata[RECORD_KEYS.baselineWhat], unit: metadata[RECORD_KEYS.unit] });
+  const number = (key: string) =>
+    metadata[key] !== undefined && Number.isFinite(Number(metadata[key])) ? Number(metadata[key]) : undefined;
+  return defined({
+    epochs,
+    trainLoss: number(RECORD_KEYS.trainLoss),
+    heldOutLoss: number(RECORD_KEYS.heldOutLoss),
+    baseline: number(RECORD_KEYS.baseline),
+    baselineWhat: metadata[RECORD_KEYS.baselineWhat],
+    unit: metadata[RECORD_KEYS.unit],
+  });
 }
 
 function defined<T extends object>(o: T): T {
@@ -227,19 +315,34 @@ export function encodeWeights(params: Map<string, Tensor>, file: string, record?
   for (const [name, t] of params) {
     for (let i = 0; i < t.data.length; i++) {
       const v = t.data[i];
-      if (!Number.isFinite(v)) fail(file, START, `weights not saved: ${name}[${i}] is ${v}`, 'the training diverged; lower the learning rate or clip the gradient');
-      if (widenedFor === undefined && !Number.isFinite(Math.fround(v))) widenedFor = `${name}[${i}] = ${v.toPrecision(3)}`;
+      if (!Number.isFinite(v))
+        fail(
+          file,
+          START,
+          `weights not saved: ${name}[${i}] is ${v}`,
+          'the training diverged; lower the learning rate or clip the gradient',
+        );
+      if (widenedFor === undefined && !Number.isFinite(Math.fround(v)))
+        widenedFor = `${name}[${i}] = ${v.toPrecision(3)}`;
     }
   }
   const dtype = widenedFor === undefined ? 'F32' : 'F64';
-  return { bytes: writeSafetensors(params, dtype, record && recordToMetadata(record)), dtype, ...(widenedFor ? { widenedFor } : {}) };
+  return {
+    bytes: writeSafetensors(params, dtype, record && recordToMetadata(record)),
+    dtype,
+    ...(widenedFor ? { widenedFor } : {}),
+  };
 }
 
 /**
  * Tensors in map order, each at an offset that is a multiple of its item size; the header is padded with
  * spaces so the data starts on an 8-byte boundary (as the reference writer does).
  */
-export function writeSafetensors(params: Map<string, Tensor>, dtype: 'F32' | 'F64', metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  params: Map<string, Tensor>,
+  dtype: 'F32' | 'F64',
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const item = ITEM_BYTES[dtype];
   const header: Record<string, unknown> = { __metadata__: { ...metadata, format: 'pt', [WRITER.key]: WRITER.value } };
   let offset = 0;

@@ -61,11 +61,18 @@ class CharCollector {
   }
 
   finish(): { vocab: string[]; ids: CharIndices } {
-    const order = this.chars.map((_, n) => n).sort((a, b) => this.chars[a].codePointAt(0)! - this.chars[b].codePointAt(0)!);
+    const order = this.chars
+      .map((_, n) => n)
+      .sort((a, b) => this.chars[a].codePointAt(0)! - this.chars[b].codePointAt(0)!);
     const rank = new Uint32Array(this.chars.length);
     order.forEach((n, r) => (rank[n] = r));
     const V = this.chars.length;
-    const ids = V <= 0x100 ? new Uint8Array(this.total) : V <= 0x10000 ? new Uint16Array(this.total) : new Uint32Array(this.total);
+    const ids =
+      V <= 0x100
+        ? new Uint8Array(this.total)
+        : V <= 0x10000
+          ? new Uint16Array(this.total)
+          : new Uint32Array(this.total);
     let at = 0;
     for (let b = 0; b < this.blocks.length; b++) {
       const block = this.blocks[b];
@@ -92,7 +99,12 @@ export async function readText(input: Uint8Array | AsyncIterable<Uint8Array>, fi
   collector.take(decoder.decode(new Uint8Array(0), true));
   const totalChars = collector.total;
   if (totalChars < 2) {
-    fail(file, START, totalChars === 0 ? 'the file is empty' : 'the file has a single character', 'character-level modelling needs at least two characters: each one predicts the next');
+    fail(
+      file,
+      START,
+      totalChars === 0 ? 'the file is empty' : 'the file has a single character',
+      'character-level modelling needs at least two characters: each one predicts the next',
+    );
   }
   const { vocab, ids } = collector.finish();
   return { vocab, ids, totalChars };

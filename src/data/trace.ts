@@ -3,7 +3,14 @@
 // Memory is bounded: the index and every snapshot are refused above their caps before being read, and safetensors
 // checks that the header's tensors tile the file's bytes, so a header cannot make the reader allocate more than the
 // file holds (in float64, twice a float32 file).
-import { recurrentParamShapes, directionsOf, outputSizeOf, type RecurrentConfig, type RecurrentMode, type ReplaySnapshot } from '../engine/replayTypes';
+import {
+  recurrentParamShapes,
+  directionsOf,
+  outputSizeOf,
+  type RecurrentConfig,
+  type RecurrentMode,
+  type ReplaySnapshot,
+} from '../engine/replayTypes';
 import type { Problem } from '../protocol/messages';
 import type { Tensor } from '../protocol/result';
 import { decodeUtf8 } from './bytes';
@@ -71,13 +78,21 @@ export function traceFolderOf(path: string): { folder: string; file?: string } |
   const trimmed = path.replace(/[\\/]+$/, '');
   if (/\.unroll-trace$/i.test(trimmed)) return { folder: trimmed };
   const parent = dirname(trimmed);
-  if (/\.unroll-trace$/i.test(parent) && /\.safetensors$/i.test(trimmed)) return { folder: parent, file: basename(trimmed) };
+  if (/\.unroll-trace$/i.test(parent) && /\.safetensors$/i.test(trimmed))
+    return { folder: parent, file: basename(trimmed) };
   return undefined;
 }
 
 /** A file name from the index: a plain name inside the folder (no separators, not `..`). */
 function plainName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !/[\\/]/.test(name) && name !== '.' && name !== '..' && !name.includes('\u0000');
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    !/[\\/]/.test(name) &&
+    name !== '.' &&
+    name !== '..' &&
+    !name.includes('\u0000')
+  );
 }
 
 /**
@@ -91,10 +106,23 @@ export async function readTraceIndex(files: FileSeam, folder: string): Promise<T
   if (folderStat.isFile) fail(folder, START, 'a trace is a folder (*.unroll-trace), but this is a file', WRITER_HINT);
   const indexPath = resolvePath(folder, TRACE_INDEX);
   const stat = await statOrFail(files, indexPath, indexPath);
-  if (!stat) fail(folder, START, `the trace folder has no ${TRACE_INDEX} (no snapshot was written yet, or this is not a trace)`, WRITER_HINT);
+  if (!stat)
+    fail(
+      folder,
+      START,
+      `the trace folder has no ${TRACE_INDEX} (no snapshot was written yet, or this is not a trace)`,
+      WRITER_HINT,
+    );
   const special = specialFileName(stat.kind);
-  if (special || !stat.isFile) fail(indexPath, START, `${TRACE_INDEX} is ${special ?? 'a folder'}, not a file`, WRITER_HINT);
-  if (stat.size > MAX_INDEX_BYTES) fail(indexPath, START, `${TRACE_INDEX} is ${formatBytes(stat.size)}; Unroll reads trace indexes up to ${formatBytes(MAX_INDEX_BYTES)}`, 'start a new trace folder, or trace less often (every=…)');
+  if (special || !stat.isFile)
+    fail(indexPath, START, `${TRACE_INDEX} is ${special ?? 'a folder'}, not a file`, WRITER_HINT);
+  if (stat.size > MAX_INDEX_BYTES)
+    fail(
+      indexPath,
+      START,
+      `${TRACE_INDEX} is ${formatBytes(stat.size)}; Unroll reads trace indexes up to ${formatBytes(MAX_INDEX_BYTES)}`,
+      'start a new trace folder, or trace less often (every=…)',
+    );
   let bytes: Uint8Array;
   try {
     bytes = await files.readFile(indexPath);
@@ -113,7 +141,15 @@ export async function readTraceIndex(files: FileSeam, folder: string): Promise<T
     const at = positionInText(text, offset);
     offset += lines[i].length + 1;
     if (raw.trim() === '') continue;
-    const skip = (why: string) => warnings.push(warning(indexPath, at, `line ${i + 1} skipped: ${why}`, `each line is one JSON object {"step": N, "file": "step-N.safetensors", "loss": …}; ${WRITER_HINT}`));
+    const skip = (why: string) =>
+      warnings.push(
+        warning(
+          indexPath,
+          at,
+          `line ${i + 1} skipped: ${why}`,
+          `each line is one JSON object {"step": N, "file": "step-N.safetensors", "loss": …}; ${WRITER_HINT}`,
+        ),
+      );
     let entry: unknown;
     try {
       entry = JSON.parse(raw);
@@ -163,17 +199,37 @@ async function statOrFail(files: FileSeam, path: string, ref: string): ReturnTyp
 export function pickSnapshot(index: TraceIndex, step: number | 'latest' | undefined, file?: string): TraceIndexEntry {
   const { entries, folder } = index;
   const where = resolvePath(folder, TRACE_INDEX);
-  if (entries.length === 0) fail(where, START, 'the trace has no complete snapshot yet', 'wait for the first snapshot (every=… steps), or check that the training reached it');
+  if (entries.length === 0)
+    fail(
+      where,
+      START,
+      'the trace has no complete snapshot yet',
+      'wait for the first snapshot (every=… steps), or check that the training reached it',
+    );
   if (file !== undefined) {
     const found = entries.find((e) => e.file === file);
-    if (!found) fail(resolvePath(folder, file), START, `${file} is not listed in the trace's ${TRACE_INDEX}`, `snapshots listed: ${entries.slice(-5).map((e) => e.file).join(', ')}`);
+    if (!found)
+      fail(
+        resolvePath(folder, file),
+        START,
+        `${file} is not listed in the trace's ${TRACE_INDEX}`,
+        `snapshots listed: ${entries
+          .slice(-5)
+          .map((e) => e.file)
+          .join(', ')}`,
+      );
     return found;
   }
   if (step === undefined || step === 'latest') return entries.reduce((a, b) => (b.step >= a.step ? b : a));
   const found = entries.find((e) => e.step === step);
   if (!found) {
     const steps = entries.map((e) => e.step);
-    fail(where, START, `the trace has no snapshot at step ${step}`, `steps recorded: ${steps.length > 8 ? `${steps.slice(0, 4).join(', ')}, …, ${steps.slice(-3).join(', ')}` : steps.join(', ')}`);
+    fail(
+      where,
+      START,
+      `the trace has no snapshot at step ${step}`,
+      `steps recorded: ${steps.length > 8 ? `${steps.slice(0, 4).join(', ')}, …, ${steps.slice(-3).join(', ')}` : steps.join(', ')}`,
+    );
   }
   return found;
 }
@@ -192,22 +248,42 @@ export function parseTraceConfig(text: string | undefined, file: string): Recurr
   } catch {
     fail(file, START, 'the snapshot\'s "config" metadata is not valid JSON', hint);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, START, 'the snapshot\'s "config" metadata is not a JSON object', hint);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(file, START, 'the snapshot\'s "config" metadata is not a JSON object', hint);
   const c = raw as Record<string, unknown>;
   const mode = c.mode;
-  if (typeof mode !== 'string' || !MODES.includes(mode as RecurrentMode)) fail(file, START, `config "mode" must be one of ${MODES.join(', ')}, got ${quote(String(JSON.stringify(mode)))}`, hint);
+  if (typeof mode !== 'string' || !MODES.includes(mode as RecurrentMode))
+    fail(
+      file,
+      START,
+      `config "mode" must be one of ${MODES.join(', ')}, got ${quote(String(JSON.stringify(mode)))}`,
+      hint,
+    );
   const size = (key: string, min: number) => {
     const v = c[key];
-    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > MAX_DIMENSION) fail(file, START, `config "${key}" must be a whole number from ${min} to ${MAX_DIMENSION}, got ${quote(String(JSON.stringify(v)))}`, hint);
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > MAX_DIMENSION)
+      fail(
+        file,
+        START,
+        `config "${key}" must be a whole number from ${min} to ${MAX_DIMENSION}, got ${quote(String(JSON.stringify(v)))}`,
+        hint,
+      );
     return v as number;
   };
   const flag = (key: string, otherwise?: boolean) => {
     const v = c[key] ?? otherwise;
-    if (typeof v !== 'boolean') fail(file, START, `config "${key}" must be true or false, got ${quote(String(JSON.stringify(v)))}`, hint);
+    if (typeof v !== 'boolean')
+      fail(file, START, `config "${key}" must be true or false, got ${quote(String(JSON.stringify(v)))}`, hint);
     return v;
   };
   const dropout = c.dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(file, START, `config "dropout" must be a number in [0, 1), got ${quote(String(JSON.stringify(dropout)))}`, hint);
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
+    fail(
+      file,
+      START,
+      `config "dropout" must be a number in [0, 1), got ${quote(String(JSON.stringify(dropout)))}`,
+      hint,
+    );
   const config: RecurrentConfig = {
     mode: mode as RecurrentMode,
     inputSize: size('input_size', 1),
@@ -219,16 +295,35 @@ export function parseTraceConfig(text: string | undefined, file: string): Recurr
     bidirectional: flag('bidirectional', false),
     projSize: c.proj_size === undefined ? 0 : size('proj_size', 0),
   };
-  if (config.projSize > 0 && config.mode !== 'LSTM') fail(file, START, `config "proj_size" ${config.projSize} is set on a ${config.mode}; PyTorch has it for LSTM only`, hint);
-  if (config.projSize >= config.hiddenSize) fail(file, START, `config "proj_size" ${config.projSize} must be smaller than "hidden_size" ${config.hiddenSize}`, hint);
+  if (config.projSize > 0 && config.mode !== 'LSTM')
+    fail(
+      file,
+      START,
+      `config "proj_size" ${config.projSize} is set on a ${config.mode}; PyTorch has it for LSTM only`,
+      hint,
+    );
+  if (config.projSize >= config.hiddenSize)
+    fail(
+      file,
+      START,
+      `config "proj_size" ${config.projSize} must be smaller than "hidden_size" ${config.hiddenSize}`,
+      hint,
+    );
   return config;
 }
 
 /** The config in PyTorch's own names, for the Result's TraceTimeline. */
 export function configRecord(c: RecurrentConfig): Record<string, string | number | boolean> {
   return {
-    mode: c.mode, input_size: c.inputSize, hidden_size: c.hiddenSize, num_layers: c.numLayers, bias: c.bias, batch_first: c.batchFirst,
-    dropout: c.dropout, bidirectional: c.bidirectional, proj_size: c.projSize,
+    mode: c.mode,
+    input_size: c.inputSize,
+    hidden_size: c.hiddenSize,
+    num_layers: c.numLayers,
+    bias: c.bias,
+    batch_first: c.batchFirst,
+    dropout: c.dropout,
+    bidirectional: c.bidirectional,
+    proj_size: c.projSize,
     ...(c.mode.startsWith('RNN') ? { nonlinearity: c.mode === 'RNN_RELU' ? 'relu' : 'tanh' } : {}),
   };
 }
@@ -239,14 +334,25 @@ function metaOf(metadata: Record<string, string>, file: string, entry: TraceInde
     const v = metadata[key];
     if ((v === undefined || v === '') && fallback !== undefined) return fallback;
     const n = /^\d+$/.test(v ?? '') ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n)) fail(file, START, `metadata "${key}" must be a whole number, got ${quote(String(v))}`, hint);
+    if (!Number.isSafeInteger(n))
+      fail(file, START, `metadata "${key}" must be a whole number, got ${quote(String(v))}`, hint);
     return n;
   };
   const dtype = metadata.dtype;
-  if (dtype !== 'float32' && dtype !== 'float64') fail(file, START, `metadata "dtype" must be float32 or float64, got ${quote(String(dtype))}`, 'the tracer records float32 (AMP runs too) or float64');
-  const loss = metadata.loss !== undefined && metadata.loss !== '' && Number.isFinite(Number(metadata.loss)) ? Number(metadata.loss) : entry.loss;
+  if (dtype !== 'float32' && dtype !== 'float64')
+    fail(
+      file,
+      START,
+      `metadata "dtype" must be float32 or float64, got ${quote(String(dtype))}`,
+      'the tracer records float32 (AMP runs too) or float64',
+    );
+  const loss =
+    metadata.loss !== undefined && metadata.loss !== '' && Number.isFinite(Number(metadata.loss))
+      ? Number(metadata.loss)
+      : entry.loss;
   const h0 = metadata.h0 ?? 'given';
-  if (h0 !== 'given' && h0 !== 'none') fail(file, START, `metadata "h0" must be "given" or "none", got ${quote(h0)}`, hint);
+  if (h0 !== 'given' && h0 !== 'none')
+    fail(file, START, `metadata "h0" must be "given" or "none", got ${quote(h0)}`, hint);
   return {
     step: integer('step', entry.step),
     loss,
@@ -266,11 +372,28 @@ function metaOf(metadata: Record<string, string>, file: string, entry: TraceInde
  * One snapshot: read (refused above MAX_FILE_BYTES before reading), its tensors decoded to float64, its metadata and
  * every tensor's shape checked against the recorded configuration. `maxBytes` caps the file (tests lower it).
  */
-export async function readTraceSnapshot(files: FileSeam, folder: string, entry: TraceIndexEntry, maxBytes = MAX_FILE_BYTES): Promise<TraceSnapshotFile> {
+export async function readTraceSnapshot(
+  files: FileSeam,
+  folder: string,
+  entry: TraceIndexEntry,
+  maxBytes = MAX_FILE_BYTES,
+): Promise<TraceSnapshotFile> {
   const path = resolvePath(folder, entry.file);
   const stat = await statOrFail(files, path, path);
-  if (!stat || !stat.isFile) fail(path, START, `the snapshot ${entry.file} listed in ${TRACE_INDEX} (line ${entry.line}) ${stat ? 'is not a file' : 'does not exist'}`, 'the trace folder may have been changed while reading; analyze it again');
-  if (stat.size > maxBytes) fail(path, START, `the snapshot is ${formatBytes(stat.size)}; Unroll reads snapshots up to ${formatBytes(maxBytes)}`, 'record fewer rows (sequences=…) or a shorter sequence');
+  if (!stat || !stat.isFile)
+    fail(
+      path,
+      START,
+      `the snapshot ${entry.file} listed in ${TRACE_INDEX} (line ${entry.line}) ${stat ? 'is not a file' : 'does not exist'}`,
+      'the trace folder may have been changed while reading; analyze it again',
+    );
+  if (stat.size > maxBytes)
+    fail(
+      path,
+      START,
+      `the snapshot is ${formatBytes(stat.size)}; Unroll reads snapshots up to ${formatBytes(maxBytes)}`,
+      'record fewer rows (sequences=…) or a shorter sequence',
+    );
   let bytes: Uint8Array;
   try {
     bytes = await files.readFile(path);
@@ -280,34 +403,71 @@ export async function readTraceSnapshot(files: FileSeam, folder: string, entry: 
   const tensors = readSafetensors(bytes, path);
   const metadata = safetensorsMetadata(bytes) ?? {};
   if (metadata.format !== TRACE_FORMAT) {
-    fail(path, START, metadata.format === undefined ? 'this safetensors file has no "format" metadata: it is not a trace snapshot' : `the snapshot's format is ${quote(metadata.format)}; this Unroll reads ${TRACE_FORMAT}`, WRITER_HINT);
+    fail(
+      path,
+      START,
+      metadata.format === undefined
+        ? 'this safetensors file has no "format" metadata: it is not a trace snapshot'
+        : `the snapshot's format is ${quote(metadata.format)}; this Unroll reads ${TRACE_FORMAT}`,
+      WRITER_HINT,
+    );
   }
   const config = parseTraceConfig(metadata.config, path);
   const meta = metaOf(metadata, path, entry);
   // Dropout between layers draws a mask the snapshot does not hold: approximate whatever the writer said, unless the
   // module was recorded in eval mode (no dropout then).
-  if (meta.approximate === null && config.dropout > 0 && config.numLayers > 1 && meta.training !== false) meta.approximate = `dropout ${config.dropout} between layers`;
+  if (meta.approximate === null && config.dropout > 0 && config.numLayers > 1 && meta.training !== false)
+    meta.approximate = `dropout ${config.dropout} between layers`;
   const lstm = config.mode === 'LSTM';
-  const dirs = directionsOf(config), K = config.numLayers * dirs;
-  const H = config.hiddenSize, P = outputSizeOf(config);
+  const dirs = directionsOf(config),
+    K = config.numLayers * dirs;
+  const H = config.hiddenSize,
+    P = outputSizeOf(config);
   const input = tensors.get('input');
-  if (!input || input.shape.length !== 3) fail(path, START, input ? `tensor "input" has shape [${input.shape.join(', ')}]; a snapshot's input is rows × steps × input_size` : 'the snapshot has no "input" tensor', WRITER_HINT);
+  if (!input || input.shape.length !== 3)
+    fail(
+      path,
+      START,
+      input
+        ? `tensor "input" has shape [${input.shape.join(', ')}]; a snapshot's input is rows × steps × input_size`
+        : 'the snapshot has no "input" tensor',
+      WRITER_HINT,
+    );
   const [S, T] = input.shape;
-  if (S < 1 || T < 1) fail(path, START, `tensor "input" has shape [${input.shape.join(', ')}]: no rows or no steps to replay`, 'record at least one row of a sequence of at least one step');
-  if (S !== meta.rows) fail(path, START, `metadata "rows" is ${meta.rows} but tensor "input" has ${S} rows`, WRITER_HINT);
+  if (S < 1 || T < 1)
+    fail(
+      path,
+      START,
+      `tensor "input" has shape [${input.shape.join(', ')}]: no rows or no steps to replay`,
+      'record at least one row of a sequence of at least one step',
+    );
+  if (S !== meta.rows)
+    fail(path, START, `metadata "rows" is ${meta.rows} but tensor "input" has ${S} rows`, WRITER_HINT);
   const expect = (name: string, shape: number[], required = true): Tensor | undefined => {
     const t = tensors.get(name);
     if (!t) {
-      if (required) fail(path, START, `the snapshot has no ${quote(name)} tensor (expected shape [${shape.join(', ')}] for this ${config.mode})`, WRITER_HINT);
+      if (required)
+        fail(
+          path,
+          START,
+          `the snapshot has no ${quote(name)} tensor (expected shape [${shape.join(', ')}] for this ${config.mode})`,
+          WRITER_HINT,
+        );
       return undefined;
     }
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      fail(path, START, `tensor ${quote(name)} has shape [${t.shape.join(', ')}]; this ${config.mode} (${describe(config)}) and ${S} rows × ${T} steps need [${shape.join(', ')}]`, 'the config in the metadata must be the module the tensors were recorded from');
+      fail(
+        path,
+        START,
+        `tensor ${quote(name)} has shape [${t.shape.join(', ')}]; this ${config.mode} (${describe(config)}) and ${S} rows × ${T} steps need [${shape.join(', ')}]`,
+        'the config in the metadata must be the module the tensors were recorded from',
+      );
     }
     return t;
   };
   expect('input', [S, T, config.inputSize]);
-  const state = [K, S, P], cell = [K, S, H];
+  const state = [K, S, P],
+    cell = [K, S, H];
   const h0 = expect('h0', state)!;
   const c0 = lstm ? expect('c0', cell)! : null;
   const output = expect('output', [S, T, dirs * P])!;
@@ -326,15 +486,45 @@ export async function readTraceSnapshot(files: FileSeam, folder: string, entry: 
     recorded.set('h0', expect('grad.h0', state)!);
     if (lstm) recorded.set('c0', expect('grad.c0', cell)!);
   }
-  const known = new Set(['input', 'h0', 'c0', 'output', 'h_n', 'c_n', 'grad_output', 'grad_h_n', 'grad_c_n', 'grad.h0', 'grad.c0', ...params.keys(), ...[...params.keys()].map((n) => `grad.${n}`)]);
+  const known = new Set([
+    'input',
+    'h0',
+    'c0',
+    'output',
+    'h_n',
+    'c_n',
+    'grad_output',
+    'grad_h_n',
+    'grad_c_n',
+    'grad.h0',
+    'grad.c0',
+    ...params.keys(),
+    ...[...params.keys()].map((n) => `grad.${n}`),
+  ]);
   const unexpected = [...tensors.keys()].filter((n) => !known.has(n) || (!lstm && /(^|_|\.)c(0|_n)$/.test(n)));
   if (unexpected.length > 0) {
-    fail(path, START, `tensor ${quote(unexpected[0])} is not part of a ${config.mode} snapshot with this config (${describe(config)})`, 'the config in the metadata must be the module the tensors were recorded from');
+    fail(
+      path,
+      START,
+      `tensor ${quote(unexpected[0])} is not part of a ${config.mode} snapshot with this config (${describe(config)})`,
+      'the config in the metadata must be the module the tensors were recorded from',
+    );
   }
   return {
     path,
     meta,
-    snapshot: { config, S, T, input: input.data, h0: h0.data, c0: c0?.data ?? null, gradOutput: gradOutput.data, gradHn: gradHn.data, gradCn: gradCn?.data ?? null, params },
+    snapshot: {
+      config,
+      S,
+      T,
+      input: input.data,
+      h0: h0.data,
+      c0: c0?.data ?? null,
+      gradOutput: gradOutput.data,
+      gradHn: gradHn.data,
+      gradCn: gradCn?.data ?? null,
+      params,
+    },
     recorded,
     output: output.data,
     hN: hN.data,
@@ -368,20 +558,41 @@ const flowDoubles = (T: number) => (T * (T + 1)) / 2;
  * file named, or the latest), read and checked, its replay's cost checked against the limits before anything is
  * computed. `path` must be a trace path (traceFolderOf).
  */
-export async function loadTrace(path: string, traceStep: number | 'latest' | undefined, settings: { maxMemoryMB: number; maxWork: number; flowBudget: number }, files: FileSeam, cost: (snapshot: ReplaySnapshot) => { doubles: number; multiplyAdds: number }): Promise<LoadedTrace> {
+export async function loadTrace(
+  path: string,
+  traceStep: number | 'latest' | undefined,
+  settings: { maxMemoryMB: number; maxWork: number; flowBudget: number },
+  files: FileSeam,
+  cost: (snapshot: ReplaySnapshot) => { doubles: number; multiplyAdds: number },
+): Promise<LoadedTrace> {
   const where = traceFolderOf(path);
   if (!where) fail(path, START, 'this is not a trace folder (*.unroll-trace) or a snapshot inside one', WRITER_HINT);
   const index = await readTraceIndex(files, where.folder);
-  const entry = pickSnapshot(index, traceStep, traceStep === undefined || traceStep === 'latest' ? where.file : undefined);
+  const entry = pickSnapshot(
+    index,
+    traceStep,
+    traceStep === undefined || traceStep === 'latest' ? where.file : undefined,
+  );
   const snapshot = await readTraceSnapshot(files, where.folder, entry);
   const { doubles, multiplyAdds } = cost(snapshot.snapshot);
   const T = snapshot.snapshot.T;
   const bytes = 8 * (doubles + flowDoubles(T));
   const limitBytes = settings.maxMemoryMB * 2 ** 20;
   const what = `replaying this snapshot (${describe(snapshot.snapshot.config)}, ${snapshot.snapshot.S} rows × ${T} steps)`;
-  if (bytes > limitBytes) fail(snapshot.path, START, `${what} needs about ${formatBytes(bytes)} of memory; the limit is ${formatBytes(limitBytes)}`, 'raise the limit with the unroll.maxMemoryMB setting or --max-memory MB, or record fewer rows (sequences=…)');
+  if (bytes > limitBytes)
+    fail(
+      snapshot.path,
+      START,
+      `${what} needs about ${formatBytes(bytes)} of memory; the limit is ${formatBytes(limitBytes)}`,
+      'raise the limit with the unroll.maxMemoryMB setting or --max-memory MB, or record fewer rows (sequences=…)',
+    );
   if (multiplyAdds > settings.maxWork * 1e9) {
-    fail(snapshot.path, START, `${what} needs about ${(multiplyAdds / 1e9).toPrecision(2)} billion multiply-adds; the limit is ${settings.maxWork} billion`, 'raise the limit with the unroll.maxWork setting or --max-work N, or record fewer rows (sequences=…)');
+    fail(
+      snapshot.path,
+      START,
+      `${what} needs about ${(multiplyAdds / 1e9).toPrecision(2)} billion multiply-adds; the limit is ${settings.maxWork} billion`,
+      'raise the limit with the unroll.maxWork setting or --max-work N, or record fewer rows (sequences=…)',
+    );
   }
   return { index, entry, snapshot };
 }

@@ -63,7 +63,10 @@ export class Analysis {
    * (`models`, absolute paths; the first becomes the panel's source). With `epochs` every run trains first: the
    * notification follows the runs and can stop them, the Training tab follows every run's epochs.
    */
-  async compare(cells: CellKind[], options: { epochs?: number; models?: string[] } = {}): Promise<AnalysisResult[] | undefined> {
+  async compare(
+    cells: CellKind[],
+    options: { epochs?: number; models?: string[] } = {},
+  ): Promise<AnalysisResult[] | undefined> {
     const models = options.models?.length ? options.models : undefined;
     if (models) this.session.setSource(models[0]);
     const source = this.session.source;
@@ -71,7 +74,11 @@ export class Analysis {
     this.panel.show();
     const names = models ? models.map((m) => basename(m)) : cells;
     const epochs = options.epochs ?? 0;
-    this.panel.post({ type: ToWebviewType.Busy, busy: true, what: `comparing ${names.join(', ')}${epochs ? ` after ${epochs} epochs` : ''}` });
+    this.panel.post({
+      type: ToWebviewType.Busy,
+      busy: true,
+      what: `comparing ${names.join(', ')}${epochs ? ` after ${epochs} epochs` : ''}`,
+    });
     try {
       if (epochs <= 0) {
         const answer = await this.workers.client().compare(source, readSettings().engine, cells, { models });
@@ -81,8 +88,13 @@ export class Analysis {
       }
       const answer = await this.training.compareAfterTraining(source, cells, models, names, epochs);
       this.session.watch(answer.files);
-      const diverged = answer.results.filter((r) => r.training?.reason === 'nonFinite').map((r) => r.meta.label ?? r.model.cell);
-      if (diverged.length) void vscode.window.showWarningMessage(`Unroll: training diverged for ${diverged.join(', ')}; the comparison shows the last finite weights and where it happened.`);
+      const diverged = answer.results
+        .filter((r) => r.training?.reason === 'nonFinite')
+        .map((r) => r.meta.label ?? r.model.cell);
+      if (diverged.length)
+        void vscode.window.showWarningMessage(
+          `Unroll: training diverged for ${diverged.join(', ')}; the comparison shows the last finite weights and where it happened.`,
+        );
       this.session.showComparison(answer.results);
       return answer.results;
     } catch (error) {
@@ -100,7 +112,9 @@ export class Analysis {
     try {
       const started = performance.now();
       const answer = await this.workers.client().analyze(source, readSettings().engine);
-      this.log.info(`analyzed ${vscode.workspace.asRelativePath(source.path)} in ${(performance.now() - started).toFixed(0)} ms`);
+      this.log.info(
+        `analyzed ${vscode.workspace.asRelativePath(source.path)} in ${(performance.now() - started).toFixed(0)} ms`,
+      );
       this.session.forgetComparison();
       this.session.showResult(answer.result);
       this.session.showWarnings(answer.warnings);

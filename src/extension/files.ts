@@ -9,7 +9,9 @@ import { bestMatch, fileArgument, missingFileMessage } from './locate';
 async function isFile(uri: vscode.Uri): Promise<boolean> {
   try {
     const type = (await vscode.workspace.fs.stat(uri)).type;
-    return (type & vscode.FileType.File) !== 0 || ((type & vscode.FileType.Directory) !== 0 && isTraceFolder(uri.fsPath));
+    return (
+      (type & vscode.FileType.File) !== 0 || ((type & vscode.FileType.Directory) !== 0 && isTraceFolder(uri.fsPath))
+    );
   } catch {
     return false;
   }
@@ -26,7 +28,9 @@ export async function locateFile(arg: unknown, extensionUri: vscode.Uri): Promis
   if (arg instanceof vscode.Uri) return arg.fsPath;
   const file = fileArgument(arg);
   if (!file) {
-    void vscode.window.showErrorMessage(`Unroll: ${JSON.stringify(arg)?.slice(0, 80)} does not name a file in the workspace.`);
+    void vscode.window.showErrorMessage(
+      `Unroll: ${JSON.stringify(arg)?.slice(0, 80)} does not name a file in the workspace.`,
+    );
     return undefined;
   }
   if (file.kind === 'absolute') {
@@ -42,14 +46,22 @@ export async function locateFile(arg: unknown, extensionUri: vscode.Uri): Promis
   if (folders.length > 0) {
     const glob = `**/${file.path.split(/[\\/]/).join('/')}`;
     const found = await vscode.workspace.findFiles(glob, '**/node_modules/**', 50);
-    const match = bestMatch(file.path, found.filter((u) => u.scheme === 'file').map((u) => u.fsPath));
+    const match = bestMatch(
+      file.path,
+      found.filter((u) => u.scheme === 'file').map((u) => u.fsPath),
+    );
     if (match) return match;
   }
   const isExample = await isFile(vscode.Uri.joinPath(extensionUri, 'examples', basename(file.path)));
   const openExamples = 'Open Examples';
   // Not awaited: the command ends now; the button acts whenever the user clicks it.
-  void vscode.window.showWarningMessage(missingFileMessage(file.path, isExample, folders.length > 0), ...(isExample ? [openExamples] : [])).then((answer) => {
-    if (answer === openExamples) void vscode.commands.executeCommand('unroll.openExamples');
-  });
+  void vscode.window
+    .showWarningMessage(
+      missingFileMessage(file.path, isExample, folders.length > 0),
+      ...(isExample ? [openExamples] : []),
+    )
+    .then((answer) => {
+      if (answer === openExamples) void vscode.commands.executeCommand('unroll.openExamples');
+    });
   return undefined;
 }

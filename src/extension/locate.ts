@@ -25,9 +25,7 @@ export function fileArgument(arg: unknown): FileArgument | undefined {
 export function bestMatch(path: string, found: readonly string[]): string | undefined {
   const tail = sep + path;
   const depth = (p: string) => p.split(sep).length;
-  return found
-    .filter((p) => p.endsWith(tail))
-    .sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0))[0];
+  return found.filter((p) => p.endsWith(tail)).sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0))[0];
 }
 
 /** What to tell a person whose button named a file the workspace does not have. */

@@ -23,7 +23,12 @@ export class UnrollPanel extends Disposable {
   readonly onDidClose = this.closed.event;
 
   static create(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): UnrollPanel {
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Unroll', vscode.ViewColumn.Beside, panelOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Unroll',
+      vscode.ViewColumn.Beside,
+      panelOptions(extensionUri),
+    );
     return new UnrollPanel(panel, extensionUri, log);
   }
 

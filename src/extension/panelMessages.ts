@@ -11,7 +11,13 @@ import type { Session } from './session';
 export function handlePanelMessage(message: PanelMessage, session: Session, analysis: Analysis): void {
   switch (message.type) {
     case FromWebviewType.Rendered:
-      session.rendered = { generation: message.generation, ms: message.ms, at: performance.now(), view: message.view, replay: message.replay };
+      session.rendered = {
+        generation: message.generation,
+        ms: message.ms,
+        at: performance.now(),
+        view: message.view,
+        replay: message.replay,
+      };
       return;
     case FromWebviewType.Export:
       void vscode.commands.executeCommand(SAVE_EXPORT, message);

@@ -50,9 +50,16 @@ export class Session extends Disposable {
     // A (re)loaded webview starts empty: give it what we have.
     this.own(
       panel.onDidLoad(() => {
-        if (this.shownComparison) this.panel.post({ type: ToWebviewType.Compare, generation: this.shownGeneration, results: this.shownComparison });
-        else if (this.shownResult) this.panel.post({ type: ToWebviewType.Result, generation: this.shownGeneration, result: this.shownResult });
-        if (this.shownProblems.length) this.panel.post({ type: ToWebviewType.Stale, problems: [...this.shownProblems] });
+        if (this.shownComparison)
+          this.panel.post({
+            type: ToWebviewType.Compare,
+            generation: this.shownGeneration,
+            results: this.shownComparison,
+          });
+        else if (this.shownResult)
+          this.panel.post({ type: ToWebviewType.Result, generation: this.shownGeneration, result: this.shownResult });
+        if (this.shownProblems.length)
+          this.panel.post({ type: ToWebviewType.Stale, problems: [...this.shownProblems] });
       }),
     );
   }
@@ -134,7 +141,9 @@ export class Session extends Disposable {
     this.shownResult = result;
     this.shownGeneration++;
     this.panel.post({ type: ToWebviewType.Result, generation: this.shownGeneration, result });
-    this.panel.setTitle(`Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.current?.path ?? result.meta.dataFile)}${result.trace ? ` · step ${result.trace.shown}` : ''}`);
+    this.panel.setTitle(
+      `Unroll: ${result.model.cell.toUpperCase()} · ${vscode.workspace.asRelativePath(this.current?.path ?? result.meta.dataFile)}${result.trace ? ` · step ${result.trace.shown}` : ''}`,
+    );
     this.status.showHealth(result);
   }
 
@@ -179,7 +188,9 @@ export class Session extends Disposable {
     const message = error instanceof Error ? error.message : String(error);
     this.log.error(message);
     // Kept like a file's problems, so a reloaded panel shows it too and the next good run clears it.
-    this.shownProblems = [{ file: this.current?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' }];
+    this.shownProblems = [
+      { file: this.current?.path ?? '', line: 1, column: 1, message, severity: 'error', hint: 'see the Unroll log' },
+    ];
     this.panel.post({ type: ToWebviewType.Stale, problems: [...this.shownProblems] });
     // A worker's failure already names Unroll ("Unroll's worker ran out of memory …").
     void vscode.window.showErrorMessage(error instanceof WorkerFailedError ? message : `Unroll: ${message}`);

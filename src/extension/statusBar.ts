@@ -8,7 +8,9 @@ import { Disposable } from './dispose';
 import { id as SHOW_PANEL } from './commands/showPanel';
 
 export class StatusBar extends Disposable {
-  private readonly item = this.own(vscode.window.createStatusBarItem('unroll.health', vscode.StatusBarAlignment.Left, 50));
+  private readonly item = this.own(
+    vscode.window.createStatusBarItem('unroll.health', vscode.StatusBarAlignment.Left, 50),
+  );
 
   constructor() {
     super();
@@ -21,7 +23,9 @@ export class StatusBar extends Disposable {
     const replay = replayShort(result);
     const flagged = result.replay !== undefined && replayState(result.replay) !== 'ok';
     this.item.text = `${flagged ? '$(warning)' : '$(pulse)'} ${healthLine(result)}${replay ? ` · ${replay}` : ''}`;
-    this.item.tooltip = result.replay ? `${replaySentence(result)}\n\n${healthTooltip(result)}\n\n${replayExplanation(result)}` : healthTooltip(result);
+    this.item.tooltip = result.replay
+      ? `${replaySentence(result)}\n\n${healthTooltip(result)}\n\n${replayExplanation(result)}`
+      : healthTooltip(result);
     this.item.backgroundColor = flagged ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }

@@ -3,7 +3,13 @@
 // and at the end the analysis of the weights reached. Two kinds: training one model file (train), and a comparison
 // whose runs train first (compareAfterTraining, on the view's lane; analysis.ts starts it).
 import * as vscode from 'vscode';
-import { ToWebviewType, type AnalyzeSource, type CompareResultMessage, type TrainDoneMessage, type WebviewTrainStart } from '../protocol/messages';
+import {
+  ToWebviewType,
+  type AnalyzeSource,
+  type CompareResultMessage,
+  type TrainDoneMessage,
+  type WebviewTrainStart,
+} from '../protocol/messages';
 import type { CellKind, TrainPoint } from '../protocol/result';
 import { describeNonFinite } from '../protocol/summary';
 import { Disposable } from './dispose';
@@ -33,48 +39,71 @@ export class Training extends Disposable {
       panel.onDidLoad(() => {
         if (!this.shown) return;
         this.panel.post(this.shown.start);
-        for (const { point, run } of this.shown.points) this.panel.post({ type: ToWebviewType.TrainProgress, point, ...(run !== undefined ? { run } : {}) });
+        for (const { point, run } of this.shown.points)
+          this.panel.post({ type: ToWebviewType.TrainProgress, point, ...(run !== undefined ? { run } : {}) });
       }),
     );
   }
 
   /** Train the model file in the worker; the panel follows the loss, the notification can cancel it. */
-  async train(modelPath: string, options: { saveTo?: string; epochs?: number }, totalEpochs: number): Promise<TrainDoneMessage | undefined> {
+  async train(
+    modelPath: string,
+    options: { saveTo?: string; epochs?: number },
+    totalEpochs: number,
+  ): Promise<TrainDoneMessage | undefined> {
     const source = this.session.setSource(modelPath);
     this.panel.show();
     const name = vscode.workspace.asRelativePath(modelPath);
-    return this.following(`Unroll: training ${name}`, { type: ToWebviewType.TrainStart, epochs: options.epochs ?? totalEpochs, model: name }, async (progress) => {
-      let reported = 0;
-      const show = (point: TrainPoint) => {
-        const share = (100 * point.epoch) / point.epochs;
-        progress.report({ message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
-        reported = share;
-        this.shown?.points.push({ point });
-        this.panel.post({ type: ToWebviewType.TrainProgress, point });
-      };
-      const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
-      try {
-        const done = await this.workers.client().train(source, readSettings().engine, options, (point) => throttle.push(point));
-        throttle.flush();
-        this.panel.post({ type: ToWebviewType.TrainEnd, reason: done.reason, nonFinite: done.nonFinite });
-        this.log.info(`training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`);
-        if (done.result) this.session.showResult(done.result);
-        if (done.reason === 'nonFinite' && done.nonFinite) void vscode.window.showWarningMessage(`Unroll: training stopped: ${describeNonFinite(done.nonFinite)}.`);
-        return done;
-      } catch (error) {
-        throttle.flush();
-        this.panel.post({ type: ToWebviewType.TrainEnd, reason: 'cancelled', nonFinite: null });
-        this.session.failed(error);
-        return undefined;
-      }
-    });
+    return this.following(
+      `Unroll: training ${name}`,
+      { type: ToWebviewType.TrainStart, epochs: options.epochs ?? totalEpochs, model: name },
+      async (progress) => {
+        let reported = 0;
+        const show = (point: TrainPoint) => {
+          const share = (100 * point.epoch) / point.epochs;
+          progress.report({
+            message: `epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`,
+            increment: share - reported,
+          });
+          reported = share;
+          this.shown?.points.push({ point });
+          this.panel.post({ type: ToWebviewType.TrainProgress, point });
+        };
+        const throttle = new LatestEvery<TrainPoint>(PROGRESS_INTERVAL_MS, show);
+        try {
+          const done = await this.workers
+            .client()
+            .train(source, readSettings().engine, options, (point) => throttle.push(point));
+          throttle.flush();
+          this.panel.post({ type: ToWebviewType.TrainEnd, reason: done.reason, nonFinite: done.nonFinite });
+          this.log.info(
+            `training ${name}: ${done.reason} after ${done.last?.epoch ?? 0} epochs${done.saved ? `, weights saved to ${done.saved}` : ''}`,
+          );
+          if (done.result) this.session.showResult(done.result);
+          if (done.reason === 'nonFinite' && done.nonFinite)
+            void vscode.window.showWarningMessage(`Unroll: training stopped: ${describeNonFinite(done.nonFinite)}.`);
+          return done;
+        } catch (error) {
+          throttle.flush();
+          this.panel.post({ type: ToWebviewType.TrainEnd, reason: 'cancelled', nonFinite: null });
+          this.session.failed(error);
+          return undefined;
+        }
+      },
+    );
   }
 
   /**
    * A compare whose runs train first (`names`: one per run): progress in a cancellable notification, and every point
    * to the panel with its `run` (drawn live per run). Errors are the caller's to show.
    */
-  compareAfterTraining(source: AnalyzeSource, cells: CellKind[], models: string[] | undefined, names: string[], epochs: number): Thenable<CompareResultMessage> {
+  compareAfterTraining(
+    source: AnalyzeSource,
+    cells: CellKind[],
+    models: string[] | undefined,
+    names: string[],
+    epochs: number,
+  ): Thenable<CompareResultMessage> {
     const start: WebviewTrainStart = { type: ToWebviewType.TrainStart, epochs, model: names.join(' vs ') };
     return this.following(`Unroll: comparing ${names.join(', ')} after ${epochs} epochs`, start, async (progress) => {
       let reported = 0;
@@ -90,15 +119,20 @@ export class Training extends Disposable {
       const notify = new LatestEvery<{ point: TrainPoint; run: number }>(PROGRESS_INTERVAL_MS, ({ point, run }) => {
         send();
         const share = (100 * (run * epochs + point.epoch)) / (names.length * epochs);
-        progress.report({ message: `${names[run] ?? run + 1}: epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`, increment: share - reported });
+        progress.report({
+          message: `${names[run] ?? run + 1}: epoch ${point.epoch}/${point.epochs} · loss ${point.loss.toPrecision(4)}`,
+          increment: share - reported,
+        });
         reported = share;
       });
       let ended: TrainDoneMessage['reason'] = 'cancelled';
       try {
-        const answer = await this.workers.client().compare(source, readSettings().engine, cells, { models, epochs }, (run, point) => {
-          queued.push({ point, run });
-          notify.push({ point, run });
-        });
+        const answer = await this.workers
+          .client()
+          .compare(source, readSettings().engine, cells, { models, epochs }, (run, point) => {
+            queued.push({ point, run });
+            notify.push({ point, run });
+          });
         // Each run's own ending (a divergence included) is in its Result; the comparison as a whole finished.
         ended = 'finished';
         return answer;
@@ -117,15 +151,18 @@ export class Training extends Disposable {
   private following<T>(title: string, start: WebviewTrainStart, body: (progress: Progress) => Promise<T>): Thenable<T> {
     this.shown = { start, points: [] };
     this.panel.post(start);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => void this.workers.stop());
-      void vscode.commands.executeCommand('setContext', 'unroll.training', true);
-      try {
-        return await body(progress);
-      } finally {
-        this.shown = undefined;
-        void vscode.commands.executeCommand('setContext', 'unroll.training', false);
-      }
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.workers.stop());
+        void vscode.commands.executeCommand('setContext', 'unroll.training', true);
+        try {
+          return await body(progress);
+        } finally {
+          this.shown = undefined;
+          void vscode.commands.executeCommand('setContext', 'unroll.training', false);
+        }
+      },
+    );
   }
 }

@@ -65,7 +65,10 @@ export class Watching extends Disposable {
     if (!autoRefresh) return;
     if (this.refresher?.intervalMs !== debounceMs) {
       this.refresher?.throttle.flush();
-      this.refresher = { intervalMs: debounceMs, throttle: new LatestEvery<void>(debounceMs, () => this.refresh.fire()) };
+      this.refresher = {
+        intervalMs: debounceMs,
+        throttle: new LatestEvery<void>(debounceMs, () => this.refresh.fire()),
+      };
     }
     this.refresher.throttle.push();
   }

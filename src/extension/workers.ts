@@ -22,7 +22,11 @@ export class Workers implements vscode.Disposable {
   client(): WorkerClient {
     this.current ??= new WorkerClient({
       // Read per thread: a changed memory limit applies to the next worker started.
-      start: () => startThreadWorker(vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath, readSettings().engine.maxMemoryMB),
+      start: () =>
+        startThreadWorker(
+          vscode.Uri.joinPath(this.extensionUri, 'dist', 'worker.js').fsPath,
+          readSettings().engine.maxMemoryMB,
+        ),
       log: (level, message) => this.log[level](message),
     });
     return this.current;

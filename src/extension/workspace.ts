@@ -31,9 +31,13 @@ export function activeFile(accept: (path: string) => boolean): string | undefine
 export async function pickWorkspaceFile(glob: string, placeHolder: string): Promise<string | undefined> {
   const uris = await vscode.workspace.findFiles(glob, '**/node_modules/**', 500);
   if (uris.length === 0) {
-    void vscode.window.showInformationMessage(`Unroll: no ${glob} file in this workspace. "Unroll: Open Examples" has some.`);
+    void vscode.window.showInformationMessage(
+      `Unroll: no ${glob} file in this workspace. "Unroll: Open Examples" has some.`,
+    );
     return undefined;
   }
-  const items = uris.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), path: uri.fsPath })).sort((a, b) => a.label.localeCompare(b.label));
+  const items = uris
+    .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), path: uri.fsPath }))
+    .sort((a, b) => a.label.localeCompare(b.label));
   return (await vscode.window.showQuickPick(items, { placeHolder }))?.path;
 }

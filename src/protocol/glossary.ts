@@ -1,7 +1,8 @@
 // One explanation per term, written once: the CLI summary prints them under its numbers and the panel shows them as
 // hovers, so a student reads the same words in both places. Each says what the number is and how to read it.
 
-export type GlossaryTerm = 'gamma' | 'radius' | 'sigmaMax' | 'horizon' | 'slope' | 'alive' | 'flowRow' | 'stepGain' | 'bound';
+export type GlossaryTerm =
+  'gamma' | 'radius' | 'sigmaMax' | 'horizon' | 'slope' | 'alive' | 'flowRow' | 'stepGain' | 'bound';
 
 export const GLOSSARY: Record<GlossaryTerm, string> = {
   gamma:

@@ -2,7 +2,18 @@
 // tensor's shape, non-finite numbers as null. Used by the CLI's --json, the report's embedded data, Export Report, the
 // panel's saved state and the recorded test fixtures; `resultFromJson` inverts it, and `reviveResult` takes a Result
 // in whichever form it arrives (in memory, JSON, or typed arrays flattened by a JSON round trip).
-import type { AnalysisResult, GateName, LayerTrace, Mat, NonFinite, ReplayCheck, Tensor, TraceTimeline, TrainingSummary, TrainPoint } from './result';
+import type {
+  AnalysisResult,
+  GateName,
+  LayerTrace,
+  Mat,
+  NonFinite,
+  ReplayCheck,
+  Tensor,
+  TraceTimeline,
+  TrainingSummary,
+  TrainPoint,
+} from './result';
 
 type Nested = number | null | Nested[];
 
@@ -76,7 +87,15 @@ export function trainingToJson(t: TrainingSummary): Record<string, unknown> {
 }
 
 function pointFromJson(p: any): TrainPoint {
-  return { ...p, loss: back(p.loss), heldOutLoss: p.heldOutLoss === null ? null : back(p.heldOutLoss), gradNorm: back(p.gradNorm), gradNormMax: back(p.gradNormMax), radius: back(p.radius), sigmaMax: back(p.sigmaMax) };
+  return {
+    ...p,
+    loss: back(p.loss),
+    heldOutLoss: p.heldOutLoss === null ? null : back(p.heldOutLoss),
+    gradNorm: back(p.gradNorm),
+    gradNormMax: back(p.gradNormMax),
+    radius: back(p.radius),
+    sigmaMax: back(p.sigmaMax),
+  };
 }
 
 export function trainingFromJson(t: any): TrainingSummary {
@@ -113,7 +132,12 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
       },
     },
     whhByDistance: list(r.whhByDistance),
-    spectral: { ...r.spectral, radius: num(r.spectral.radius), sigmaMax: num(r.spectral.sigmaMax), boundSlope: num(r.spectral.boundSlope) },
+    spectral: {
+      ...r.spectral,
+      radius: num(r.spectral.radius),
+      sigmaMax: num(r.spectral.sigmaMax),
+      boundSlope: num(r.spectral.boundSlope),
+    },
     gradNorms,
     clipped: r.clipped,
     nonFinite: r.nonFinite,
@@ -130,18 +154,45 @@ export function resultToJson(r: AnalysisResult): Record<string, unknown> {
 
 /** Relative errors may be NaN or Infinity (a replay that overflowed): null in JSON, NaN back. */
 function replayToJson(c: ReplayCheck): Record<string, unknown> {
-  const errors = (list: { name: string; relErr: number }[]) => list.map((e) => ({ name: e.name, relErr: num(e.relErr) }));
-  return { ...c, maxRelErr: num(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: num(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+  const errors = (list: { name: string; relErr: number }[]) =>
+    list.map((e) => ({ name: e.name, relErr: num(e.relErr) }));
+  return {
+    ...c,
+    maxRelErr: num(c.maxRelErr),
+    compared: errors(c.compared),
+    ...(c.forward
+      ? { forward: { ...c.forward, maxRelErr: num(c.forward.maxRelErr), compared: errors(c.forward.compared) } }
+      : {}),
+  };
 }
 
 function replayFromJson(c: any): ReplayCheck {
   const errors = (list: any[]) => list.map((e) => ({ name: e.name, relErr: back(e.relErr) }));
-  return { ...c, maxRelErr: back(c.maxRelErr), compared: errors(c.compared), ...(c.forward ? { forward: { ...c.forward, maxRelErr: back(c.forward.maxRelErr), compared: errors(c.forward.compared) } } : {}) };
+  return {
+    ...c,
+    maxRelErr: back(c.maxRelErr),
+    compared: errors(c.compared),
+    ...(c.forward
+      ? { forward: { ...c.forward, maxRelErr: back(c.forward.maxRelErr), compared: errors(c.forward.compared) } }
+      : {}),
+  };
 }
 
 function traceFromJson(t: any): TraceTimeline {
   const maybe = (x: unknown) => (x === null ? null : back(x));
-  return { ...t, snapshots: t.snapshots.map((s: any) => ({ ...s, horizon: s.horizon, loss: maybe(s.loss), decaySlope: maybe(s.decaySlope), rho: maybe(s.rho), sigmaMax: maybe(s.sigmaMax), gradNorm: maybe(s.gradNorm), maxRelErr: maybe(s.maxRelErr) })) };
+  return {
+    ...t,
+    snapshots: t.snapshots.map((s: any) => ({
+      ...s,
+      horizon: s.horizon,
+      loss: maybe(s.loss),
+      decaySlope: maybe(s.decaySlope),
+      rho: maybe(s.rho),
+      sigmaMax: maybe(s.sigmaMax),
+      gradNorm: maybe(s.gradNorm),
+      maxRelErr: maybe(s.maxRelErr),
+    })),
+  };
 }
 
 // ---- inverse ----
@@ -207,7 +258,12 @@ export function resultFromJson(j: any): AnalysisResult {
       },
     },
     whhByDistance: Float64Array.from(j.whhByDistance, back),
-    spectral: { ...j.spectral, radius: back(j.spectral.radius), sigmaMax: back(j.spectral.sigmaMax), boundSlope: back(j.spectral.boundSlope) },
+    spectral: {
+      ...j.spectral,
+      radius: back(j.spectral.radius),
+      sigmaMax: back(j.spectral.sigmaMax),
+      boundSlope: back(j.spectral.boundSlope),
+    },
     gradNorms: gradNorms as AnalysisResult['gradNorms'],
     clipped: j.clipped,
     nonFinite: j.nonFinite,
@@ -259,9 +315,18 @@ export function reviveResult(x: unknown): AnalysisResult {
     ...r,
     loss: back(r.loss),
     aliveFraction: back(r.aliveFraction),
-    gradNorms: Object.fromEntries(Object.entries(r.gradNorms ?? {}).map(([k, v]) => [k, back(v)])) as AnalysisResult['gradNorms'],
-    spectral: { ...r.spectral, radius: back(r.spectral.radius), sigmaMax: back(r.spectral.sigmaMax), boundSlope: back(r.spectral.boundSlope) },
-    grads: Object.fromEntries(Object.entries(r.grads ?? {}).map(([k, t]) => [k, { shape: t.shape, data: asFloat64(t.data) }])),
+    gradNorms: Object.fromEntries(
+      Object.entries(r.gradNorms ?? {}).map(([k, v]) => [k, back(v)]),
+    ) as AnalysisResult['gradNorms'],
+    spectral: {
+      ...r.spectral,
+      radius: back(r.spectral.radius),
+      sigmaMax: back(r.spectral.sigmaMax),
+      boundSlope: back(r.spectral.boundSlope),
+    },
+    grads: Object.fromEntries(
+      Object.entries(r.grads ?? {}).map(([k, t]) => [k, { shape: t.shape, data: asFloat64(t.data) }]),
+    ),
     lossPerStep: asFloat64(r.lossPerStep),
     dLdh: asMat(r.dLdh)!,
     hidden: asMat(r.hidden)!,
@@ -269,10 +334,19 @@ export function reviveResult(x: unknown): AnalysisResult {
     gates: asGates(r.gates),
     stepJacobian: asFloat64(r.stepJacobian),
     forgetMean: r.forgetMean && asFloat64(r.forgetMean),
-    flow: { ...r.flow, matrix: r.flow.matrix.map(asFloat64), decay: { ...r.flow.decay, slope: back(r.flow.decay.slope) } },
+    flow: {
+      ...r.flow,
+      matrix: r.flow.matrix.map(asFloat64),
+      decay: { ...r.flow.decay, slope: back(r.flow.decay.slope) },
+    },
     whhByDistance: asFloat64(r.whhByDistance),
     input: asMat(r.input),
     target: asMat(r.target),
-    layers: r.layers?.map((l) => ({ hidden: asMat(l.hidden)!, dLdh: asMat(l.dLdh)!, cell: asMat(l.cell), gates: asGates(l.gates) })),
+    layers: r.layers?.map((l) => ({
+      hidden: asMat(l.hidden)!,
+      dLdh: asMat(l.dLdh)!,
+      cell: asMat(l.cell),
+      gates: asGates(l.gates),
+    })),
   };
 }

@@ -313,7 +313,8 @@ export interface WebviewSelectSnapshot {
   step: number;
 }
 
-export type FromWebview = WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep | WebviewSelectSnapshot;
+export type FromWebview =
+  WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep | WebviewSelectSnapshot;
 
 const exportFormats: readonly string[] = ['png', 'svg', 'json', 'html'];
 const commandNames: readonly string[] = ['analyze', 'train', 'stop', 'compare', 'exportReport'];
@@ -331,7 +332,8 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
     case FromWebviewType.Ready:
       return { type: FromWebviewType.Ready };
     case FromWebviewType.Rendered:
-      if (!isInt(m.generation, 0, Number.MAX_SAFE_INTEGER) || typeof m.ms !== 'number' || !(m.ms >= 0)) return undefined;
+      if (!isInt(m.generation, 0, Number.MAX_SAFE_INTEGER) || typeof m.ms !== 'number' || !(m.ms >= 0))
+        return undefined;
       return {
         type: FromWebviewType.Rendered,
         generation: m.generation,

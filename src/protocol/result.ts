@@ -137,7 +137,11 @@ export interface NonFinite {
 /** Which weights an analysis describes: every verdict must name them ("at initialization", "after 30 epochs"). */
 export type WeightsState =
   | { kind: 'initialization'; init: InitKind }
-  | { kind: 'file'; path: string; /** Epochs recorded in the file by the Unroll training that wrote it. */ trainedEpochs?: number }
+  | {
+      kind: 'file';
+      path: string;
+      /** Epochs recorded in the file by the Unroll training that wrote it. */ trainedEpochs?: number;
+    }
   | { kind: 'trained'; epochs: number; startedFrom: 'initialization' | 'file' };
 
 /** The trivial predictor a trained model must beat, computed from the data. */

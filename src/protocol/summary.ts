@@ -4,7 +4,6 @@
 import { CELL_NAMES } from './kinds';
 import type { AnalysisResult, NonFinite, TrainingSummary, TrainPoint, WeightsState } from './result';
 
-
 /**
  * Training verdict thresholds, as the ratio of the final held-out loss (the training loss when nothing is held out)
  * to the baseline's loss (predicting the mean target, or the target frequencies):
@@ -62,7 +61,8 @@ export function describeNonFinite(n: NonFinite): string {
 /** Where a training run diverged: "epoch 41 (batch 3 of 20, step 17, h_t (layer 0))". */
 export function divergencePlace(n: NonFinite): string {
   const parts: string[] = [];
-  if (n.batch !== undefined) parts.push(n.batches !== undefined ? `batch ${n.batch} of ${n.batches}` : `batch ${n.batch}`);
+  if (n.batch !== undefined)
+    parts.push(n.batches !== undefined ? `batch ${n.batch} of ${n.batches}` : `batch ${n.batch}`);
   if (n.step >= 0) parts.push(`step ${n.step}`);
   parts.push(n.tensor ?? n.what);
   return `${n.epoch !== undefined ? `epoch ${n.epoch} ` : ''}(${parts.join(', ')})`;
@@ -114,10 +114,13 @@ export function lossWording(r: AnalysisResult): string {
 
 /** The loss a verdict compares with the baseline: the held-out loss, or the training loss when nothing is held out. */
 function finalLoss(p: TrainPoint): { loss: number; name: string } {
-  return p.heldOutLoss !== null && p.heldOutLoss !== undefined ? { loss: p.heldOutLoss, name: 'held-out loss' } : { loss: p.loss, name: 'training loss (nothing held out)' };
+  return p.heldOutLoss !== null && p.heldOutLoss !== undefined
+    ? { loss: p.heldOutLoss, name: 'held-out loss' }
+    : { loss: p.loss, name: 'training loss (nothing held out)' };
 }
 
-export type TrainingVerdictKind = 'learned' | 'partly learned' | 'not learned' | 'diverged' | 'diverging' | 'nothing yet' | 'not judged';
+export type TrainingVerdictKind =
+  'learned' | 'partly learned' | 'not learned' | 'diverged' | 'diverging' | 'nothing yet' | 'not judged';
 
 /** Which verdict a training run earns, by the thresholds above. */
 export function trainingVerdictKind(t: TrainingSummary): TrainingVerdictKind {
@@ -140,7 +143,8 @@ function growthOf(t: TrainingSummary): { epoch: number; factor: number } | undef
   if (!(first > 0)) return undefined;
   let found: { epoch: number; factor: number } | undefined;
   for (const p of t.history) {
-    if (p.loss > DIVERGING_GROWTH * first) found = { epoch: found?.epoch ?? p.epoch, factor: Math.max(found?.factor ?? 0, p.loss / first) };
+    if (p.loss > DIVERGING_GROWTH * first)
+      found = { epoch: found?.epoch ?? p.epoch, factor: Math.max(found?.factor ?? 0, p.loss / first) };
   }
   return found;
 }
@@ -169,11 +173,14 @@ export function trainingVerdict(t: TrainingSummary): string {
       : '';
     return `Training diverged${where}: ${n ? n.what : 'a value stopped being finite'}${lastFinite}. Clip the gradient by norm or lower the learning rate.`;
   }
-  if (kind === 'nothing yet') return `${stopped ?? 'Training ended'} before the first epoch finished: there is no loss yet to judge what was learned.`;
+  if (kind === 'nothing yet')
+    return `${stopped ?? 'Training ended'} before the first epoch finished: there is no loss yet to judge what was learned.`;
   if (kind === 'diverging') {
     const g = growthOf(t)!;
     const first = t.history[0];
-    const since = first ? ` since epoch 1 (${sig(first.loss)} → ${sig(last.loss)} ${t.unit} at epoch ${last.epoch})` : '';
+    const since = first
+      ? ` since epoch 1 (${sig(first.loss)} → ${sig(last.loss)} ${t.unit} at epoch ${last.epoch})`
+      : '';
     return `${stopped ? `${stopped}; diverging` : 'Diverging'}: the training loss grew up to ×${sig(g.factor)}${since}, past ×${sig(DIVERGING_GROWTH)} from epoch ${g.epoch}. Clip the gradient by norm or lower the learning rate.`;
   }
   const { loss, name } = finalLoss(last);
@@ -181,7 +188,9 @@ export function trainingVerdict(t: TrainingSummary): string {
     return `${stopped ?? `Trained for ${plural(t.epochs, 'epoch')}`}: ${name} ${sig(loss)} (${t.unit}); ${t.baseline.what} has loss ${sig(t.baseline.loss)}, so there is no trivial predictor to measure learning against.`;
   }
   const verdict = `${kind}: ${name} ${sig(loss)} vs ${sig(t.baseline.loss)} for ${t.baseline.what} (${t.unit})`;
-  const after = stopped ? `${stopped}; so far ${verdict}` : `${verdict[0].toUpperCase()}${verdict.slice(1)}, after ${plural(t.epochs, 'epoch')}`;
+  const after = stopped
+    ? `${stopped}; so far ${verdict}`
+    : `${verdict[0].toUpperCase()}${verdict.slice(1)}, after ${plural(t.epochs, 'epoch')}`;
   return `${after}.`;
 }
 
@@ -234,13 +243,17 @@ function gradientSentence(r: AnalysisResult): string {
     return `${weights}, the ${cell}'s ${describeNonFinite(r.nonFinite)}: the computation overflowed. Clip the gradient by norm, lower the learning rate or the spectral radius of W_hh.`;
   }
   const span = measuredSpan(r);
-  if (span < 2) return `With a single step the gradient has no distance to travel: analyze a longer sequence to see how far this ${cell} remembers.`;
+  if (span < 2)
+    return `With a single step the gradient has no distance to travel: analyze a longer sequence to see how far this ${cell} remembers.`;
   const { horizon, slope } = r.flow.decay;
   const lag = lagOf(r.meta.dataFile);
   const cut = r.flow.truncate;
   const cutNote = cut !== null ? ` Truncated BPTT cuts every gradient at ${cut} steps.` : '';
   if (horizon !== null) {
-    const then = lag !== undefined ? lagSentence(r, lag, initial) : ' Dependencies longer than that get almost no learning signal.';
+    const then =
+      lag !== undefined
+        ? lagSentence(r, lag, initial)
+        : ' Dependencies longer than that get almost no learning signal.';
     return `${weights}, the gradient from step t reaches about ${plural(horizon, 'step')} back before falling below 1/1000 of its size.${then}${cutNote}`;
   }
   if (!Number.isFinite(slope)) {
@@ -249,7 +262,12 @@ function gradientSentence(r: AnalysisResult): string {
   }
   if (slope > GROWING_SLOPE) {
     const s = r.spectral;
-    const why = r.model.cell === 'rnn' ? ` (γσ_max = ${fmt(s.gamma * s.sigmaMax)})` : s.stepGain !== null ? ` (measured step gain ${fmt(s.stepGain)})` : '';
+    const why =
+      r.model.cell === 'rnn'
+        ? ` (γσ_max = ${fmt(s.gamma * s.sigmaMax)})`
+        : s.stepGain !== null
+          ? ` (measured step gain ${fmt(s.stepGain)})`
+          : '';
     return `${weights}, the gradient grows as it flows back, about ×${sig(Math.pow(10, slope))} per step over the ${plural(measuredSpan(r) - 1, 'distance')} measured${why}; kept up over longer spans, that growth explodes: clip by norm or lower the spectral radius.${cutNote}`;
   }
   const reach = lag !== undefined ? lagSentence(r, lag, initial) : '';
@@ -274,9 +292,13 @@ export function spectralVerdict(r: AnalysisResult): string {
           : `the gradient's measured per-step gain is ${fmt(gain)} ≥ 1: the gated steps allow growth, and the decay slope shows whether it happens`;
     return `ρ and σ_max describe the candidate block ${block} only, not the gated step; ${measured}`;
   }
-  if (s.sigmaMax < inv) return `long-range gradients must vanish: σ_max < 1/γ makes every step shrink them (Pascanu et al. 2013)`;
+  if (s.sigmaMax < inv)
+    return `long-range gradients must vanish: σ_max < 1/γ makes every step shrink them (Pascanu et al. 2013)`;
   // σ_max ≥ 1/γ: the bound allows growth; the measured gain may still show that on this sequence every step shrinks
-  const here = gain !== null && gain < 1 ? `; on this sequence the measured step gain is ${fmt(gain)} < 1, so here they shrink` : '';
+  const here =
+    gain !== null && gain < 1
+      ? `; on this sequence the measured step gain is ${fmt(gain)} < 1, so here they shrink`
+      : '';
   if (s.radius > inv) {
     return `long-range gradients can explode: ρ > 1/γ, so W_hh amplifies some direction step after step; f′ < 1 where units saturate can still stop it (see the decay slope)${here}`;
   }
@@ -286,11 +308,13 @@ export function spectralVerdict(r: AnalysisResult): string {
 /** Short status-bar text, e.g. "∇ horizon 12 steps · σmax 0.81 · at init". Gated cells show the measured step gain. */
 export function healthLine(r: AnalysisResult): string {
   const s = r.spectral;
-  const gauge = r.model.cell !== 'rnn' && s.stepGain !== null ? `gain ${fmt(s.stepGain)}/step` : `σmax ${fmt(s.sigmaMax)}`;
+  const gauge =
+    r.model.cell !== 'rnn' && s.stepGain !== null ? `gain ${fmt(s.stepGain)}/step` : `σmax ${fmt(s.sigmaMax)}`;
   const w = weightsShort(r.meta.weights);
   const tail = `${gauge}${w ? ` · ${w}` : ''}`;
   const trained = r.training ? `${trainingVerdictKind(r.training)} · ` : '';
-  if (r.nonFinite) return `∇ non-finite${r.nonFinite.step >= 0 ? ` at step ${r.nonFinite.step}` : ''} · ${trained}${tail}`;
+  if (r.nonFinite)
+    return `∇ non-finite${r.nonFinite.step >= 0 ? ` at step ${r.nonFinite.step}` : ''} · ${trained}${tail}`;
   const h = r.flow.decay.horizon;
   if (measuredSpan(r) < 2) return `∇ one step, no distance · ${trained}${tail}`;
   if (h !== null) return `∇ horizon ${plural(h, 'step')} · ${trained}${tail}`;
@@ -308,4 +332,3 @@ export function healthTooltip(r: AnalysisResult): string {
     : `σmax: the largest singular value of ${r.spectral.matrix}; σmax < 1/γ = ${fmt(1 / r.spectral.gamma)} guarantees vanishing.`;
   return `${summarize(r)}\n\n${gauge}`;
 }
-

@@ -9,7 +9,10 @@ export const TRACE_INDEX_FILE = 'index.jsonl';
  * What to ask for when the timeline picks the snapshot at `step`: the last snapshot is 'latest' (so snapshots
  * appended later are followed), any other is pinned by its step.
  */
-export function snapshotRequest(trace: { snapshots: readonly { step: number }[] } | undefined, step: number): number | 'latest' {
+export function snapshotRequest(
+  trace: { snapshots: readonly { step: number }[] } | undefined,
+  step: number,
+): number | 'latest' {
   const last = trace?.snapshots[trace.snapshots.length - 1];
   return last !== undefined && last.step === step ? 'latest' : step;
 }
@@ -59,7 +62,8 @@ export function replaySentence(r: AnalysisResult): string | undefined {
       return `⚠ ${what} is approximate (${c.approximate}): gradients within ${err} of PyTorch${worst ? `, worst ${worst}` : ''} (${c.dtype}; the exact bound ${sciNumber(c.tolerance)} does not apply)`;
     case 'mismatch': {
       const f = c.forward && !c.forward.ok ? c.forward.compared[0] : undefined;
-      if (f) return `⚠ ${what}: the replayed forward pass does NOT match PyTorch's: relative error ${sciNumber(f.relErr)} in ${f.name} (${bound})`;
+      if (f)
+        return `⚠ ${what}: the replayed forward pass does NOT match PyTorch's: relative error ${sciNumber(f.relErr)} in ${f.name} (${bound})`;
       return `⚠ ${what}: gradients do NOT match PyTorch: relative error ${err}${worst ? ` in ${worst}` : ''} (${bound})`;
     }
   }

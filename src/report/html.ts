@@ -38,7 +38,11 @@ async function readAsset(dir: string, name: string): Promise<string> {
  * One self-contained HTML page showing `results` (the first is the main analysis; several are also compared).
  * `assetsDir` holds webview.js and webview.css: beside the calling bundle in dist/ unless told otherwise.
  */
-export async function renderReportHtml(results: AnalysisResult[], title: string, assetsDir: string = __dirname): Promise<string> {
+export async function renderReportHtml(
+  results: AnalysisResult[],
+  title: string,
+  assetsDir: string = __dirname,
+): Promise<string> {
   if (results.length === 0) throw new Error('A report needs at least one analysis result.');
   const [js, css] = await Promise.all([readAsset(assetsDir, 'webview.js'), readAsset(assetsDir, 'webview.css')]);
   const script = inlineSafe(js, 'script');

@@ -54,7 +54,12 @@ export class WorkerFailedError extends Error {}
 type JobRequest = Exclude<ToWorker, { type: ToWorkerType.Cancel }>;
 
 function doing(request: JobRequest): string {
-  const verb = request.type === ToWorkerType.Train ? 'training' : request.type === ToWorkerType.Compare ? 'comparing cells on' : 'analyzing';
+  const verb =
+    request.type === ToWorkerType.Train
+      ? 'training'
+      : request.type === ToWorkerType.Compare
+        ? 'comparing cells on'
+        : 'analyzing';
   return `${verb} ${request.source.path}`;
 }
 
@@ -121,7 +126,10 @@ class Lane {
     pending.reject(new CancelledError());
     const timer = setTimeout(() => {
       this.unanswered.delete(requestId);
-      this.options.log('info', `${this.name} request ${requestId} did not answer Cancel within ${graceMs} ms; restarting the ${this.name} worker`);
+      this.options.log(
+        'info',
+        `${this.name} request ${requestId} did not answer Cancel within ${graceMs} ms; restarting the ${this.name} worker`,
+      );
       this.restart();
     }, graceMs);
     this.unanswered.set(requestId, timer);
@@ -180,7 +188,10 @@ class Lane {
     this.transport = undefined;
     this.forgetUnanswered();
     const lost = [...this.pending.values()].map((p) => doing(p.request));
-    this.options.log('error', `the ${this.name} worker ${exit.outOfMemory ? `ran out of memory (limit ${exit.memoryLimitMB} MB)` : 'crashed'}${lost.length ? ` while ${lost.join(', ')}` : ''}: ${exit.detail}`);
+    this.options.log(
+      'error',
+      `the ${this.name} worker ${exit.outOfMemory ? `ran out of memory (limit ${exit.memoryLimitMB} MB)` : 'crashed'}${lost.length ? ` while ${lost.join(', ')}` : ''}: ${exit.detail}`,
+    );
     for (const p of this.pending.values()) p.reject(new WorkerFailedError(failureMessage(p.request, exit)));
     this.pending.clear();
   }
@@ -255,7 +266,15 @@ export class WorkerClient {
     onProgress?: (run: number, point: TrainPoint) => void,
   ): Promise<CompareResultMessage> {
     const requestId = this.supersedeView();
-    const request: JobRequest = { type: ToWorkerType.Compare, requestId, source, settings, cells, ...(options.models ? { models: options.models } : {}), ...(options.epochs ? { epochs: options.epochs } : {}) };
+    const request: JobRequest = {
+      type: ToWorkerType.Compare,
+      requestId,
+      source,
+      settings,
+      cells,
+      ...(options.models ? { models: options.models } : {}),
+      ...(options.epochs ? { epochs: options.epochs } : {}),
+    };
     const answer = await this.request(this.view, request, onProgress && ((point, run) => onProgress(run ?? 0, point)));
     return answer as CompareResultMessage;
   }
@@ -271,7 +290,11 @@ export class WorkerClient {
     const requestId = this.nextRequestId++;
     this.currentTrain = requestId;
     try {
-      const answer = await this.request(this.trainer, { type: ToWorkerType.Train, requestId, source, settings, ...options }, onProgress);
+      const answer = await this.request(
+        this.trainer,
+        { type: ToWorkerType.Train, requestId, source, settings, ...options },
+        onProgress,
+      );
       return answer as TrainDoneMessage;
     } finally {
       if (this.currentTrain === requestId) this.currentTrain = undefined;
@@ -304,9 +327,18 @@ export class WorkerClient {
     const outcome = await Promise.race([ended, late]);
     clearTimeout(timer);
     if (outcome !== 'late' || !this.trainer.pending.has(requestId)) return;
-    this.options.log('info', `training ${requestId} did not stop within ${STOP_GRACE_MS} ms (or finish within ${FINISH_GRACE_MS} ms of acknowledging); restarting the worker`);
+    this.options.log(
+      'info',
+      `training ${requestId} did not stop within ${STOP_GRACE_MS} ms (or finish within ${FINISH_GRACE_MS} ms of acknowledging); restarting the worker`,
+    );
     this.trainer.pending.delete(requestId);
-    pending.resolve({ type: FromWorkerType.TrainDone, requestId, reason: 'cancelled', last: pending.lastPoint ?? null, nonFinite: null });
+    pending.resolve({
+      type: FromWorkerType.TrainDone,
+      requestId,
+      reason: 'cancelled',
+      last: pending.lastPoint ?? null,
+      nonFinite: null,
+    });
     this.trainer.restart();
   }
 
@@ -339,7 +371,11 @@ export class WorkerClient {
     return this.currentView;
   }
 
-  private request(lane: Lane, request: JobRequest, onProgress?: (point: TrainPoint, run?: number) => void): Promise<FromWorker> {
+  private request(
+    lane: Lane,
+    request: JobRequest,
+    onProgress?: (point: TrainPoint, run?: number) => void,
+  ): Promise<FromWorker> {
     if (this.disposed) return Promise.reject(new CancelledError());
     return lane.request(request, onProgress);
   }

@@ -45,7 +45,16 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
     type: FromWorkerType.Error,
     requestId,
     internal: true,
-    problems: [{ file: path, line: 1, column: 1, message: `internal error: ${message}`, hint: 'this is a bug in Unroll; the log has details', severity: 'error' }],
+    problems: [
+      {
+        file: path,
+        line: 1,
+        column: 1,
+        message: `internal error: ${message}`,
+        hint: 'this is a bug in Unroll; the log has details',
+        severity: 'error',
+      },
+    ],
   });
 }
 
@@ -97,7 +106,10 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
       },
     );
     const { reason, last, nonFinite, saved, result } = outcome;
-    post({ type: FromWorkerType.TrainDone, requestId, reason, last, nonFinite, saved, result }, collectTransferables(result));
+    post(
+      { type: FromWorkerType.TrainDone, requestId, reason, last, nonFinite, saved, result },
+      collectTransferables(result),
+    );
   }
 
   function run(requestId: number, path: string, job: Promise<void>): void {

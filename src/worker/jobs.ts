@@ -1,5 +1,13 @@
 // The jobs the worker runs, as plain async functions: the worker entry and the CLI share them.
-import type { AnalysisResult, CellKind, NonFinite, ResolvedModel, TrainingSummary, TrainPoint, WeightsState } from '../protocol/result';
+import type {
+  AnalysisResult,
+  CellKind,
+  NonFinite,
+  ResolvedModel,
+  TrainingSummary,
+  TrainPoint,
+  WeightsState,
+} from '../protocol/result';
 import type { AnalyzeSource, EngineSettings, Problem } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { checkOutputs, encodeWeights, loadAnalysis, writtenByUnroll, type LoadedAnalysis } from '../data';
@@ -7,7 +15,17 @@ import { MODEL_DEFAULTS } from '../data/defaults';
 import { basename, dirname, isInside } from '../data/paths';
 import { traceFolderOf } from '../data/trace';
 import { runTraceAnalyze } from './traceJob';
-import { AnalysisCache, Trainer, analyze, byLength, initParams, lossBaseline, lossUnit, type ParamSet, type SequenceSet } from '../engine';
+import {
+  AnalysisCache,
+  Trainer,
+  analyze,
+  byLength,
+  initParams,
+  lossBaseline,
+  lossUnit,
+  type ParamSet,
+  type SequenceSet,
+} from '../engine';
 
 export interface AnalyzeOutcome {
   result: AnalysisResult;
@@ -26,7 +44,15 @@ export function weightsStateOf(loaded: LoadedAnalysis, model: ResolvedModel, par
 }
 
 /** `cache`: what analyses on this thread may reuse (one per worker thread; absent, nothing is reused). */
-export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, params: ParamSet, settings: EngineSettings, notes: string[] = [], weights: WeightsState = weightsStateOf(loaded, model, params), cache?: AnalysisCache): AnalysisResult {
+export function analyzeLoaded(
+  loaded: LoadedAnalysis,
+  model: ResolvedModel,
+  params: ParamSet,
+  settings: EngineSettings,
+  notes: string[] = [],
+  weights: WeightsState = weightsStateOf(loaded, model, params),
+  cache?: AnalysisCache,
+): AnalysisResult {
   const { dataset } = loaded;
   const seq = dataset.sequences.get(0);
   return analyze(model, params, seq, {
@@ -54,13 +80,24 @@ export function analyzeLoaded(loaded: LoadedAnalysis, model: ResolvedModel, para
 export type BeforeCompute = (inputs: LoadedAnalysis['meta']) => Promise<void>;
 
 /** Load the source (data file or model file), run forward + BPTT + diagnostics. Throws the data layer's InputError. */
-export async function runAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cell?: CellKind, beforeCompute?: BeforeCompute, cache?: AnalysisCache): Promise<AnalyzeOutcome> {
+export async function runAnalyze(
+  source: AnalyzeSource,
+  settings: EngineSettings,
+  files: FileSeam,
+  cell?: CellKind,
+  beforeCompute?: BeforeCompute,
+  cache?: AnalysisCache,
+): Promise<AnalyzeOutcome> {
   // A PyTorch trace (a *.unroll-trace folder or a snapshot in one) is replayed, not loaded as a sequence file.
   if (traceFolderOf(source.path)) return runTraceAnalyze(source, settings, files, beforeCompute);
   const loaded = await loadAnalysis(source, settings, files, cell ? { cell } : undefined);
   await beforeCompute?.(loaded.meta);
   const params = loaded.params ?? initParams(loaded.model);
-  return { result: analyzeLoaded(loaded, loaded.model, params, settings, [], undefined, cache), files: loaded.files, warnings: loaded.warnings };
+  return {
+    result: analyzeLoaded(loaded, loaded.model, params, settings, [], undefined, cache),
+    files: loaded.files,
+    warnings: loaded.warnings,
+  };
 }
 
 export interface CompareOutcome {
@@ -110,7 +147,13 @@ interface CompareRun {
  * Every run is loaded and its cost checked before any of them computes. A run whose training diverges stays in the
  * comparison (its `training.nonFinite` says where); the others go on.
  */
-export async function runCompare(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, cells: CellKind[], options: CompareOptions = {}): Promise<CompareOutcome> {
+export async function runCompare(
+  source: AnalyzeSource,
+  settings: EngineSettings,
+  files: FileSeam,
+  cells: CellKind[],
+  options: CompareOptions = {},
+): Promise<CompareOutcome> {
   const epochs = options.epochs ?? 0;
   const training = epochs === 'model' || epochs > 0;
   const runs: CompareRun[] = [];
@@ -121,7 +164,13 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
       // Each file's data must stay inside the workspace; a file from elsewhere (the bundled examples) is its own root.
       const workspaceRoot = isInside(source.workspaceRoot, modelPath) ? source.workspaceRoot : dirname(modelPath);
       const loaded = await loadAnalysis({ path: modelPath, workspaceRoot }, settings, files, { training });
-      runs.push({ label: basename(modelPath), loaded, model: loaded.model, params: loaded.params ?? initParams(loaded.model), notes: [] });
+      runs.push({
+        label: basename(modelPath),
+        loaded,
+        model: loaded.model,
+        params: loaded.params ?? initParams(loaded.model),
+        notes: [],
+      });
     }
   } else {
     if (cells.length === 0) {
@@ -130,7 +179,9 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
       cells = listed && listed.length > 0 ? listed : [...MODEL_DEFAULTS.compare];
     }
     const loaded = await loadAnalysis(source, settings, files, { compare: cells, training });
-    const notes = loaded.params ? ['Compare starts every cell from a fresh initialization; the weights file is not used.'] : [];
+    const notes = loaded.params
+      ? ['Compare starts every cell from a fresh initialization; the weights file is not used.']
+      : [];
     for (const cell of cells) {
       const model: ResolvedModel = { ...loaded.model, cell };
       runs.push({ label: cell, loaded, model, params: initParams(model), notes });
@@ -150,20 +201,32 @@ export async function runCompare(source: AnalyzeSource, settings: EngineSettings
     if (stop()) return { results, files: [...read], warnings, stopped: true };
     let summary: TrainingSummary | undefined;
     if (training) {
-      ({ summary } = await trainLoaded(run.loaded, run.model, run.params, epochs === 'model' ? run.model.epochs : epochs, {
-        onProgress: (point) => options.onProgress?.(index, point),
-        shouldStop: stop,
-        yieldNow: options.yieldNow ?? (async () => undefined),
-      }));
+      ({ summary } = await trainLoaded(
+        run.loaded,
+        run.model,
+        run.params,
+        epochs === 'model' ? run.model.epochs : epochs,
+        {
+          onProgress: (point) => options.onProgress?.(index, point),
+          shouldStop: stop,
+          yieldNow: options.yieldNow ?? (async () => undefined),
+        },
+      ));
       if (summary.reason === 'cancelled') return { results, files: [...read], warnings, stopped: true };
     }
     const startedFrom = run.loaded.params && run.params === run.loaded.params ? 'file' : 'initialization';
     const notes = [...run.notes];
     if (summary) {
       const diverged = summary.nonFinite?.epoch ?? summary.epochs + 1;
-      notes.push(summary.reason === 'nonFinite' ? `Training diverged in epoch ${diverged} of ${epochs}; these are the last finite weights it reached.` : `After ${summary.epochs} epoch(s) of training.`);
+      notes.push(
+        summary.reason === 'nonFinite'
+          ? `Training diverged in epoch ${diverged} of ${epochs}; these are the last finite weights it reached.`
+          : `After ${summary.epochs} epoch(s) of training.`,
+      );
     }
-    const weights: WeightsState = summary ? { kind: 'trained', epochs: summary.epochs, startedFrom } : weightsStateOf(run.loaded, run.model, run.params);
+    const weights: WeightsState = summary
+      ? { kind: 'trained', epochs: summary.epochs, startedFrom }
+      : weightsStateOf(run.loaded, run.model, run.params);
     const result = analyzeLoaded(run.loaded, run.model, run.params, settings, notes, weights, cache);
     result.meta = { ...result.meta, label: run.label };
     // A cell run does not use the weights file the model names: the report must not say it does.
@@ -219,8 +282,14 @@ export const DIVERGING_GROWTH = 1e6;
  * length; undefined when a stop was asked for. It yields between batches like training does, so Stop is acknowledged
  * within a batch (the client restarts a worker that does not acknowledge within STOP_GRACE_MS).
  */
-async function heldOutLoss(trainer: Trainer, set: SequenceSet, batchSize: number, hooks: TrainHooks): Promise<number | undefined> {
-  let lossSum = 0, steps = 0;
+async function heldOutLoss(
+  trainer: Trainer,
+  set: SequenceSet,
+  batchSize: number,
+  hooks: TrainHooks,
+): Promise<number | undefined> {
+  let lossSum = 0,
+    steps = 0;
   for (const batch of byLength(set.indices, (i) => set.sequences.steps(i), batchSize)) {
     if (hooks.shouldStop()) return undefined;
     const r = trainer.evaluate(batch.map((i) => set.sequences.get(i)));
@@ -248,7 +317,11 @@ export async function trainLoaded(
   params: ParamSet,
   epochs: number,
   hooks: TrainHooks & { onProgress(point: TrainPoint): void },
-): Promise<{ summary: TrainingSummary; last: TrainPoint | null; partial: { epoch: number; batches: number; of: number } | null }> {
+): Promise<{
+  summary: TrainingSummary;
+  last: TrainPoint | null;
+  partial: { epoch: number; batches: number; of: number } | null;
+}> {
   const { dataset, split } = loaded;
   const trainer = new Trainer(model, params);
   const store = dataset.sequences;
@@ -264,7 +337,12 @@ export async function trainLoaded(
   // Batches already applied in an epoch that did not complete (stopped or diverged): the weights include them.
   let partial: { epoch: number; batches: number; of: number } | null = null;
   training: for (let epoch = 1; epoch <= epochs; epoch++) {
-    let lossSum = 0, targetSteps = 0, gradNorm = 0, gradNormMax = 0, clipped = 0, n = 0;
+    let lossSum = 0,
+      targetSteps = 0,
+      gradNorm = 0,
+      gradNormMax = 0,
+      clipped = 0,
+      n = 0;
     const batches = trainer.batches(dataset, epoch, model.batch, split.train);
     for (const [b, batch] of batches.entries()) {
       if (hooks.shouldStop()) {
@@ -278,7 +356,13 @@ export async function trainLoaded(
         reason = 'nonFinite';
         if (b > 0) partial = { epoch, batches: b, of: batches.length };
         const { radius, sigmaMax } = trainer.spectral();
-        nonFinite = { ...step.nonFinite, epoch, batch: b + 1, batches: batches.length, ...(lastFinite ? { lastFinite: { ...lastFinite, radius, sigmaMax } } : {}) };
+        nonFinite = {
+          ...step.nonFinite,
+          epoch,
+          batch: b + 1,
+          batches: batches.length,
+          ...(lastFinite ? { lastFinite: { ...lastFinite, radius, sigmaMax } } : {}),
+        };
         break training;
       }
       lossSum += step.lossSum;
@@ -287,7 +371,12 @@ export async function trainLoaded(
       gradNormMax = Math.max(gradNormMax, step.gradNorm);
       clipped += step.clipped ? 1 : 0;
       n++;
-      lastFinite = { epoch, batch: b + 1, loss: step.targetSteps > 0 ? step.lossSum / step.targetSteps : NaN, gradNorm: step.gradNorm };
+      lastFinite = {
+        epoch,
+        batch: b + 1,
+        loss: step.targetSteps > 0 ? step.lossSum / step.targetSteps : NaN,
+        gradNorm: step.gradNorm,
+      };
       await hooks.yieldNow();
     }
     const heldOut = split.heldOut ? await heldOutLoss(trainer, split.heldOut, model.batch, hooks) : null;
@@ -335,14 +424,25 @@ export async function trainLoaded(
   return { summary, last, partial };
 }
 
-export async function runTrain(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
+export async function runTrain(
+  source: AnalyzeSource,
+  settings: EngineSettings,
+  files: FileSeam,
+  options: TrainOptions,
+  hooks: TrainHooks,
+): Promise<TrainOutcome> {
   const loaded = await loadAnalysis(source, settings, files, { training: true });
   await hooks.beforeCompute?.(loaded.meta);
   const { saveTo, writes } = options;
   // Checked before the first epoch: a save that cannot happen must not cost the whole training first.
   if (saveTo && writes) {
     const replaceable = options.force ? undefined : writtenByUnroll;
-    await checkOutputs([{ path: saveTo, what: 'weights', replaceable, mayReplaceWeights: options.force }], loaded.meta, files, writes);
+    await checkOutputs(
+      [{ path: saveTo, what: 'weights', replaceable, mayReplaceWeights: options.force }],
+      loaded.meta,
+      files,
+      writes,
+    );
   }
   const model = loaded.model;
   const params = loaded.params ?? initParams(model);
@@ -350,8 +450,14 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
   const { summary, last, partial } = await trainLoaded(loaded, model, params, options.epochs ?? model.epochs, hooks);
   const { reason, nonFinite } = summary;
   let saved: string | undefined;
-  const andPart = partial ? `; the weights also have ${partial.batches} of the ${partial.of} batches of epoch ${partial.epoch}` : '';
-  const why = { finished: 'finished', cancelled: 'cancelled', nonFinite: 'stopped by a non-finite value; these are the last finite weights' }[reason];
+  const andPart = partial
+    ? `; the weights also have ${partial.batches} of the ${partial.of} batches of epoch ${partial.epoch}`
+    : '';
+  const why = {
+    finished: 'finished',
+    cancelled: 'cancelled',
+    nonFinite: 'stopped by a non-finite value; these are the last finite weights',
+  }[reason];
   const notes = [`After ${summary.epochs} epoch(s) of training (${why}${andPart}).`];
   if (saveTo && writes && reason !== 'nonFinite') {
     const final = summary.history[summary.history.length - 1];
@@ -365,9 +471,18 @@ export async function runTrain(source: AnalyzeSource, settings: EngineSettings, 
     });
     await writes.writeFile(saveTo, weights.bytes);
     saved = saveTo;
-    if (weights.widenedFor) notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);
+    if (weights.widenedFor)
+      notes.push(`Weights saved as F64: ${weights.widenedFor} does not fit in F32 (largest about 3.4e+38).`);
   }
-  const result = analyzeLoaded(loaded, model, params, settings, notes, { kind: 'trained', epochs: summary.epochs, startedFrom }, options.cache);
+  const result = analyzeLoaded(
+    loaded,
+    model,
+    params,
+    settings,
+    notes,
+    { kind: 'trained', epochs: summary.epochs, startedFrom },
+    options.cache,
+  );
   result.training = summary;
   return { reason, last, nonFinite, saved, result, summary, files: loaded.files };
 }

@@ -4,9 +4,25 @@
 import type { AnalysisResult, ReplayCheck, TraceSnapshot, TraceTimeline } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings } from '../protocol/messages';
 import type { FileSeam } from '../data/files';
-import { configRecord, describe, loadTrace, readTraceSnapshot, TRACE_INDEX, type TraceIndexEntry, type TraceSnapshotFile } from '../data/trace';
+import {
+  configRecord,
+  describe,
+  loadTrace,
+  readTraceSnapshot,
+  TRACE_INDEX,
+  type TraceIndexEntry,
+  type TraceSnapshotFile,
+} from '../data/trace';
 import { resolvePath } from '../data/paths';
-import { analyzeReplay, checkReplay, passMultiplyAdds, replay, replayDoubles, replayMultiplyAdds, type ReplaySnapshot } from '../engine';
+import {
+  analyzeReplay,
+  checkReplay,
+  passMultiplyAdds,
+  replay,
+  replayDoubles,
+  replayMultiplyAdds,
+  type ReplaySnapshot,
+} from '../engine';
 import type { AnalyzeOutcome, BeforeCompute } from './jobs';
 
 const clock = () => performance.now();
@@ -29,9 +45,18 @@ function replayCost(settings: EngineSettings, flowBudget = settings.flowBudget) 
     let values = s.input.length + 3 * s.h0.length + 2 * s.gradOutput.length + (s.c0 ? 3 * s.c0.length : 0);
     for (const t of s.params.values()) values += 2 * t.data.length;
     const top = s.config.hiddenSize;
-    const shape = { cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn', hidden: top, layers: 1, inputSize: s.config.inputSize, outputSize: 1 } as const;
+    const shape = {
+      cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn',
+      hidden: top,
+      layers: 1,
+      inputSize: s.config.inputSize,
+      outputSize: 1,
+    } as const;
     const flow = Math.max(0, flowBudget) * passMultiplyAdds(shape, s.T) + SPECTRAL_PER_H3 * top ** 3;
-    return { doubles: values + replayDoubles(s.config, s.S, s.T), multiplyAdds: replayMultiplyAdds(s.config, s.S, s.T) + flow };
+    return {
+      doubles: values + replayDoubles(s.config, s.S, s.T),
+      multiplyAdds: replayMultiplyAdds(s.config, s.S, s.T) + flow,
+    };
   };
 }
 
@@ -92,9 +117,18 @@ function notesOf(file: TraceSnapshotFile, folder: string): string[] {
     `A snapshot of your PyTorch run at training step ${meta.step}${loss} (${folder.split(/[\\/]/).pop()}, ${meta.dtype}${meta.worldSize > 1 ? `, rank ${meta.rank} of ${meta.worldSize}` : ''}): Unroll replayed the recorded ${c.mode} (${describe(c)}) from its input, initial state, weights and output gradients; PyTorch did the training.`,
     `The views show layer ${c.numLayers - 1}${dirs === 2 ? ', forward direction' : ''}, on recorded row 1 of ${snapshot.S}; the gradients are those of the ${snapshot.S} recorded rows' share of the loss${meta.batch ? ` (batch of ${meta.batch})` : ''}.`,
   ];
-  if (!meta.h0Given) notes.push('The module was given no h0: it started from zeros, and ∂L/∂h0 is not compared (PyTorch computes none).');
-  if (c.projSize > 0) notes.push(`proj_size ${c.projSize}: the views show the cell's unprojected output m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t), ∂L/∂m_t, and ρ, σ_max of the candidate block of W_hh·W_hr, the matrix through which m_{t−1} reaches the gates.`);
-  if (c.mode === 'LSTM') notes.push('The flow matrix follows the gradient of the loss reaching h_t (output and ∂L/∂h_n); ∂L/∂c_n enters ∂L/∂h_t and the replay check, not the flow rows.');
+  if (!meta.h0Given)
+    notes.push(
+      'The module was given no h0: it started from zeros, and ∂L/∂h0 is not compared (PyTorch computes none).',
+    );
+  if (c.projSize > 0)
+    notes.push(
+      `proj_size ${c.projSize}: the views show the cell's unprojected output m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t), ∂L/∂m_t, and ρ, σ_max of the candidate block of W_hh·W_hr, the matrix through which m_{t−1} reaches the gates.`,
+    );
+  if (c.mode === 'LSTM')
+    notes.push(
+      'The flow matrix follows the gradient of the loss reaching h_t (output and ∂L/∂h_n); ∂L/∂c_n enters ∂L/∂h_t and the replay check, not the flow rows.',
+    );
   return notes;
 }
 
@@ -102,8 +136,19 @@ function notesOf(file: TraceSnapshotFile, folder: string): string[] {
  * runAnalyze for a trace folder (AnalyzeSource.path ending in `.unroll-trace`, or a `step-N.safetensors` inside
  * one). Files watched: the index (new snapshots) and the snapshot shown.
  */
-export async function runTraceAnalyze(source: AnalyzeSource, settings: EngineSettings, files: FileSeam, beforeCompute?: BeforeCompute): Promise<AnalyzeOutcome> {
-  const { index, entry, snapshot } = await loadTrace(source.path, source.traceStep, settings, files, replayCost(settings));
+export async function runTraceAnalyze(
+  source: AnalyzeSource,
+  settings: EngineSettings,
+  files: FileSeam,
+  beforeCompute?: BeforeCompute,
+): Promise<AnalyzeOutcome> {
+  const { index, entry, snapshot } = await loadTrace(
+    source.path,
+    source.traceStep,
+    settings,
+    files,
+    replayCost(settings),
+  );
   const folder = index.folder;
   await beforeCompute?.({ dataFile: folder, weightsFile: snapshot.path });
   const started = clock();
@@ -120,7 +165,10 @@ export async function runTraceAnalyze(source: AnalyzeSource, settings: EngineSet
       const work = cost(file.snapshot).multiplyAdds;
       if (work > left) break;
       left -= work;
-      byStep.set(other.step, snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, []), recordedGradNorm(file)));
+      byStep.set(
+        other.step,
+        snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, []), recordedGradNorm(file)),
+      );
     } catch {
       // a snapshot that cannot be read (written while we read, damaged) stays without diagnostics on the timeline
     }
@@ -128,7 +176,9 @@ export async function runTraceAnalyze(source: AnalyzeSource, settings: EngineSet
   const timeline: TraceTimeline = {
     folder,
     shown: entry.step,
-    snapshots: index.entries.map((e) => byStep.get(e.step) ?? snapshotOf(e, null, null)).sort((a, b) => a.step - b.step),
+    snapshots: index.entries
+      .map((e) => byStep.get(e.step) ?? snapshotOf(e, null, null))
+      .sort((a, b) => a.step - b.step),
     config: configRecord(snapshot.snapshot.config),
     worldSize: snapshot.meta.worldSize,
     rank: snapshot.meta.rank,

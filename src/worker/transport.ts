@@ -52,7 +52,11 @@ export function startThreadWorker(scriptPath: string, memoryLimitMB = DEFAULT_WO
     liveThreads--;
     if (terminating) return;
     const outOfMemory = failure?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-    exitListener({ outOfMemory, memoryLimitMB, detail: failure ? `${failure.message}${failure.stack ? `\n${failure.stack}` : ''}` : `exit code ${code}` });
+    exitListener({
+      outOfMemory,
+      memoryLimitMB,
+      detail: failure ? `${failure.message}${failure.stack ? `\n${failure.stack}` : ''}` : `exit code ${code}`,
+    });
   });
   return {
     postMessage: (message) => worker.postMessage(message),

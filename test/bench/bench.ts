@@ -12,13 +12,32 @@ import { ALICE_OPENING } from '../../src/data/exampleText';
 import { Network } from '../../src/engine/network';
 import { kernelBuild } from '../../src/engine/wasm';
 import { initParams } from '../../src/engine/params';
-import { ANALYZE_WORKLOADS, CHAR_LM, PRECISIONS, WORKLOADS, benchText, charLmModelFile, makeBatch, multiplyAdds, resolvedModel, type Workload } from './workloads';
+import {
+  ANALYZE_WORKLOADS,
+  CHAR_LM,
+  PRECISIONS,
+  WORKLOADS,
+  benchText,
+  charLmModelFile,
+  makeBatch,
+  multiplyAdds,
+  resolvedModel,
+  type Workload,
+} from './workloads';
 import { DEFAULT_PLAN, type Timing } from './timing';
 import { oursAnalyze, oursForwardBackward, oursTrainCharLm, type TrainTiming } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
 import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
-import { markdown, trainRow, type BenchFigures, type Cell, type Env, type ForwardBackwardRow, type Row } from './report';
+import {
+  markdown,
+  trainRow,
+  type BenchFigures,
+  type Cell,
+  type Env,
+  type ForwardBackwardRow,
+  type Row,
+} from './report';
 import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
 
 enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
@@ -70,7 +89,8 @@ async function main(): Promise<void> {
     const textFile = join(folder, 'bench.txt');
     if (train) {
       writeFileSync(textFile, benchText(CHAR_LM.textChars, ALICE_OPENING));
-      for (const p of PRECISIONS) writeFileSync(join(folder, `bench.${p}.unroll.json`), JSON.stringify(charLmModelFile('bench.txt', p)));
+      for (const p of PRECISIONS)
+        writeFileSync(join(folder, `bench.${p}.unroll.json`), JSON.stringify(charLmModelFile('bench.txt', p)));
     }
 
     // PyTorch runs in its own process (nothing else runs beside it), once per workload, just before ours on the same
@@ -91,25 +111,47 @@ async function main(): Promise<void> {
       cells.pytorch = 'missing' in torch ? { skipped: torch.missing } : withGflops(w, torch.timings.get(w.name)!);
       cells['ours-f64'] = withGflops(w, await oursForwardBackward(w, 'float64'));
       cells['ours-f32'] = withGflops(w, await oursForwardBackward(w, 'float32'));
-      cells.tfjs = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
-        : !full && tooSlowWithoutFull(w) ? { skipped: 'about 40 s a repetition (--full runs it)' } : withGflops(w, await tfjsForwardBackward(w));
-      cells.brain = !jsLibs ? { skipped: 'not run (--no-js-libs)' }
-        : 'missing' in brain ? { skipped: brain.missing }
-        : !full && tooSlowWithoutFull(w) ? { skipped: 'about 30 s a repetition (--full runs it)' }
-        : withGflops(w, await brainForwardBackward(brain.brain, w));
+      cells.tfjs = !jsLibs
+        ? { skipped: 'not run (--no-js-libs)' }
+        : !full && tooSlowWithoutFull(w)
+          ? { skipped: 'about 40 s a repetition (--full runs it)' }
+          : withGflops(w, await tfjsForwardBackward(w));
+      cells.brain = !jsLibs
+        ? { skipped: 'not run (--no-js-libs)' }
+        : 'missing' in brain
+          ? { skipped: brain.missing }
+          : !full && tooSlowWithoutFull(w)
+            ? { skipped: 'about 30 s a repetition (--full runs it)' }
+            : withGflops(w, await brainForwardBackward(brain.brain, w));
       rows[w.name] = { kind: 'forwardBackward', cells };
     }
     if (train) {
       // Rounds of PyTorch, ours f64, ours f32 one after another: each round's ratios come from one stretch of load,
       // and the row keeps the median of the rounds' figures and of their ratios.
-      const rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]> = { pytorch: [], 'ours-f64': [], 'ours-f32': [] };
+      const rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]> = {
+        pytorch: [],
+        'ours-f64': [],
+        'ours-f32': [],
+      };
       let missing: string | undefined;
       for (let round = 1; round <= CHAR_LM.rounds && !missing; round++) {
         log(`${CHAR_LM.name}, round ${round} of ${CHAR_LM.rounds}: pytorch, ours (float64, float32) …`);
-        const torch = torchRun([], { text: textFile, hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch, lr: CHAR_LM.lr, warmup: CHAR_LM.warmup, batches: CHAR_LM.batches });
-        if ('missing' in torch || !torch.train) missing = 'missing' in torch ? torch.missing : 'torch_bench.py returned no training figure';
+        const torch = torchRun([], {
+          text: textFile,
+          hidden: CHAR_LM.hidden,
+          window: CHAR_LM.window,
+          batch: CHAR_LM.batch,
+          lr: CHAR_LM.lr,
+          warmup: CHAR_LM.warmup,
+          batches: CHAR_LM.batches,
+        });
+        if ('missing' in torch || !torch.train)
+          missing = 'missing' in torch ? torch.missing : 'torch_bench.py returned no training figure';
         else rounds.pytorch.push(torch.train);
-        for (const p of PRECISIONS) rounds[p === 'float64' ? 'ours-f64' : 'ours-f32'].push(await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder));
+        for (const p of PRECISIONS)
+          rounds[p === 'float64' ? 'ours-f64' : 'ours-f32'].push(
+            await oursTrainCharLm(join(folder, `bench.${p}.unroll.json`), folder),
+          );
       }
       rows[CHAR_LM.name] = trainRow(rounds, missing);
     }

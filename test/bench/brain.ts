@@ -25,10 +25,17 @@ export function loadBrain(repoRoot: string, log: (line: string) => void): { brai
   const folder = resolve(repoRoot, '.cache', 'bench');
   if (!existsSync(join(folder, 'node_modules', 'brain.js'))) {
     log(`brain.js: installing ${BRAIN_SPEC.join(' ')} into ${folder} (once, --ignore-scripts)`);
-    const npm = spawnSync('npm', ['install', '--prefix', folder, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', ...BRAIN_SPEC], {
-      encoding: 'utf8',
-    });
-    if (npm.status !== 0) return { missing: `brain.js could not be installed: ${(npm.stderr || npm.error?.message || '').trim().split('\n').pop()}` };
+    const npm = spawnSync(
+      'npm',
+      ['install', '--prefix', folder, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', ...BRAIN_SPEC],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (npm.status !== 0)
+      return {
+        missing: `brain.js could not be installed: ${(npm.stderr || npm.error?.message || '').trim().split('\n').pop()}`,
+      };
   }
   const loaded = loadOptional<Brain>('brain.js', folder);
   return 'missing' in loaded ? loaded : { brain: loaded.module };
@@ -41,7 +48,11 @@ export function loadBrain(repoRoot: string, log: (line: string) => void): { brai
  */
 export function brainForwardBackward(brain: Brain, w: Workload, plan?: TimingPlan): Promise<Timing> {
   if (w.D !== w.O) throw new Error('brain.js time-step nets need inputSize = outputSize');
-  const Ctor = { rnn: brain.recurrent.RNNTimeStep, lstm: brain.recurrent.LSTMTimeStep, gru: brain.recurrent.GRUTimeStep }[w.cell];
+  const Ctor = {
+    rnn: brain.recurrent.RNNTimeStep,
+    lstm: brain.recurrent.LSTMTimeStep,
+    gru: brain.recurrent.GRUTimeStep,
+  }[w.cell];
   const net = new Ctor({ inputSize: w.D, hiddenLayers: [w.H], outputSize: w.O });
   net.initialize();
   const sequences = makeBatch({ ...w, T: w.T + 1 }).map((s) =>

@@ -29,7 +29,10 @@ export function oursForwardBackward(w: Workload, precision: Precision = 'float64
  * analyze() on one sequence, paired run by run with plain forward + BPTT on the same model (see timePaired), so the
  * analyze/forwardBackward ratio is measured in one window.
  */
-export function oursAnalyze(w: AnalyzeWorkload, plan: TimingPlan = { ...DEFAULT_PLAN, minReps: 15, maxReps: 41 }): Promise<[Timing, Timing]> {
+export function oursAnalyze(
+  w: AnalyzeWorkload,
+  plan: TimingPlan = { ...DEFAULT_PLAN, minReps: 15, maxReps: 41 },
+): Promise<[Timing, Timing]> {
   const model = resolvedModel(w);
   // Two weight sets taken in turn: each run's W_hh differs from the previous run's, so nothing is reused.
   const weights = [initParams(model), initParams({ ...model, seed: model.seed + 1 })];
@@ -75,7 +78,9 @@ function defaultSettings(): EngineSettings {
  * (trainLoaded's own Stop check between batches); each batch is timed from one between-batch yield to the next.
  */
 export async function oursTrainCharLm(modelFile: string, workspaceRoot: string): Promise<TrainTiming> {
-  const loaded = await loadAnalysis({ path: modelFile, workspaceRoot }, defaultSettings(), nodeFiles, { training: true });
+  const loaded = await loadAnalysis({ path: modelFile, workspaceRoot }, defaultSettings(), nodeFiles, {
+    training: true,
+  });
   const params = loaded.params ?? initParams(loaded.model);
   const total = CHAR_LM.warmup + CHAR_LM.batches;
   const ends: number[] = [];
@@ -88,7 +93,8 @@ export async function oursTrainCharLm(modelFile: string, workspaceRoot: string):
       start = performance.now();
     },
   });
-  if (ends.length < total) throw new Error(`the char-LSTM epoch has ${ends.length} batches, fewer than the ${total} the bench times`);
+  if (ends.length < total)
+    throw new Error(`the char-LSTM epoch has ${ends.length} batches, fewer than the ${total} the bench times`);
   const timed = ends.slice(CHAR_LM.warmup);
   const medianBatchMs = median(timed);
   return { seqPerSec: (CHAR_LM.batch * 1000) / medianBatchMs, medianBatchMs, batches: timed.length };

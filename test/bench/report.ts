@@ -36,7 +36,10 @@ function medianOf(xs: number[]): number {
 }
 
 /** The training row from rounds of (PyTorch, ours f64, ours f32): medians of the figures and of the per-round ratios. */
-export function trainRow(rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]>, torchMissing?: string): TrainRow {
+export function trainRow(
+  rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', TrainTiming[]>,
+  torchMissing?: string,
+): TrainRow {
   const summary = (ts: TrainTiming[]): TrainTiming => ({
     seqPerSec: medianOf(ts.map((t) => t.seqPerSec)),
     medianBatchMs: medianOf(ts.map((t) => t.medianBatchMs)),
@@ -57,7 +60,8 @@ export function trainRow(rounds: Record<'pytorch' | 'ours-f64' | 'ours-f32', Tra
 /** ours/PyTorch of a training row: the rounds' median ratio when there were rounds, else the ratio of the figures. */
 function trainRatio(row: TrainRow, o: 'ours-f64' | 'ours-f32'): number | undefined {
   if (row.ratios?.[o] !== undefined) return row.ratios[o];
-  const torch = seqPerSec(row.cells.pytorch), ours = seqPerSec(row.cells[o]);
+  const torch = seqPerSec(row.cells.pytorch),
+    ours = seqPerSec(row.cells[o]);
   return torch === undefined || ours === undefined ? undefined : ours / torch;
 }
 export type Row = ForwardBackwardRow | AnalyzeRow | TrainRow;
@@ -93,7 +97,9 @@ function seqPerSec(c: TrainTiming | { skipped: string } | undefined): number | u
 /** Ratios of one forward + BPTT row: each precision of ours over PyTorch, and tfjs and brain.js over each precision. */
 export function ratios(row: ForwardBackwardRow): Record<string, number> {
   const out: Record<string, number> = {};
-  const torch = ms(row.cells.pytorch), tfjs = ms(row.cells.tfjs), brain = ms(row.cells.brain);
+  const torch = ms(row.cells.pytorch),
+    tfjs = ms(row.cells.tfjs),
+    brain = ms(row.cells.brain);
   for (const o of OURS) {
     const ours = ms(row.cells[o]);
     if (ours === undefined) continue;
@@ -125,8 +131,14 @@ const BATCH32 = ['rnn T=256 B=32', 'rnn T=2048 B=32', 'lstm T=256 B=32', 'gru T=
 export function checkTargets(figures: BenchFigures): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const rows = figures.workloads;
-  const fb = (name: string) => (rows[name]?.kind === 'forwardBackward' ? (rows[name] as ForwardBackwardRow) : undefined);
-  const each = (target: string, workload: string, figure: (o: 'ours-f64' | 'ours-f32') => number | undefined, ok: (x: number) => boolean) => {
+  const fb = (name: string) =>
+    rows[name]?.kind === 'forwardBackward' ? (rows[name] as ForwardBackwardRow) : undefined;
+  const each = (
+    target: string,
+    workload: string,
+    figure: (o: 'ours-f64' | 'ours-f32') => number | undefined,
+    ok: (x: number) => boolean,
+  ) => {
     const check: TargetCheck = { target, workload, figures: {}, met: {} };
     for (const o of OURS as ('ours-f64' | 'ours-f32')[]) {
       const x = figure(o);
@@ -142,21 +154,42 @@ export function checkTargets(figures: BenchFigures): TargetCheck[] {
   ] as const) {
     for (const name of names) {
       const row = fb(name);
-      if (row) each(target, name, (o) => ratios(row)[`${o}/pytorch`], (x) => x <= bound);
+      if (row)
+        each(
+          target,
+          name,
+          (o) => ratios(row)[`${o}/pytorch`],
+          (x) => x <= bound,
+        );
     }
   }
   for (const [name, row] of Object.entries(rows)) {
     if (row.kind === 'forwardBackward' && ms(row.cells.tfjs) !== undefined) {
-      each('tfjs ≥ 20× slower than us (time ratio)', name, (o) => ratios(row)[`tfjs/${o}`], (x) => x >= 20);
+      each(
+        'tfjs ≥ 20× slower than us (time ratio)',
+        name,
+        (o) => ratios(row)[`tfjs/${o}`],
+        (x) => x >= 20,
+      );
     }
   }
   for (const [name, row] of Object.entries(rows)) {
     if (row.kind !== 'train') continue;
-    each('training ≥ PyTorch (seq/s ratio)', name, (o) => trainRatio(row, o), (x) => x >= 1);
+    each(
+      'training ≥ PyTorch (seq/s ratio)',
+      name,
+      (o) => trainRatio(row, o),
+      (x) => x >= 1,
+    );
   }
   for (const [name, row] of Object.entries(rows)) {
     if (row.kind !== 'analyze') continue;
-    each('diagnostics ≤ 3× forward + BPTT', name, (o) => (o === 'ours-f64' ? row.analyze.medianMs / row.forwardBackward.medianMs : undefined), (x) => x <= 3);
+    each(
+      'diagnostics ≤ 3× forward + BPTT',
+      name,
+      (o) => (o === 'ours-f64' ? row.analyze.medianMs / row.forwardBackward.medianMs : undefined),
+      (x) => x <= 3,
+    );
   }
   return checks;
 }
@@ -164,7 +197,11 @@ export function checkTargets(figures: BenchFigures): TargetCheck[] {
 const fixed = (x: number | undefined, digits = 1) => (x === undefined ? '' : x.toFixed(digits));
 /** A Markdown table: the first column left-aligned, the others right-aligned (numbers) unless `left`. */
 const table = (head: string[], body: string[][], left = false) =>
-  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || left ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 || left ? '---' : '---:')).join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 const cellText = (c: Cell | undefined) => (c === undefined ? '' : 'skipped' in c ? '–' : c.medianMs.toFixed(1));
 
 /** The run as Markdown for docs/bench.md: machine, the three tables, the skipped runs, and the targets met or not. */
@@ -181,8 +218,16 @@ export function markdown(figures: BenchFigures): string {
         ['CPU', `${env.cpu}, ${env.cores} cores`],
         ['Node', `${env.node}, kernels: ${env.kernels}`],
         ['PyTorch', env.pytorch],
-        ['OpenBLAS env', `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}, OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS ?? 'unset'}`],
-        ['ours-f32', env.float32Honoured ? 'float32 products (model file "precision": "float32")' : 'the engine ignored "precision" in this run: ours-f32 is float64 arithmetic'],
+        [
+          'OpenBLAS env',
+          `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}, OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS ?? 'unset'}`,
+        ],
+        [
+          'ours-f32',
+          env.float32Honoured
+            ? 'float32 products (model file "precision": "float32")'
+            : 'the engine ignored "precision" in this run: ours-f32 is float64 arithmetic',
+        ],
       ],
       true,
     ),
@@ -194,10 +239,28 @@ export function markdown(figures: BenchFigures): string {
     out.push('');
     out.push(
       table(
-        ['workload', 'ours f64', 'ours f32', 'PyTorch', 'tfjs', 'brain.js', 'f64/PyTorch', 'f32/PyTorch', 'tfjs/f64', 'tfjs/f32', 'brain.js/f64'],
+        [
+          'workload',
+          'ours f64',
+          'ours f32',
+          'PyTorch',
+          'tfjs',
+          'brain.js',
+          'f64/PyTorch',
+          'f32/PyTorch',
+          'tfjs/f64',
+          'tfjs/f32',
+          'brain.js/f64',
+        ],
         fbRows.map(([name, row]) => {
           const r = ratios(row);
-          return [name, ...SYSTEMS.map((s) => cellText(row.cells[s])), ...['ours-f64/pytorch', 'ours-f32/pytorch', 'tfjs/ours-f64', 'tfjs/ours-f32', 'brain/ours-f64'].map((k) => fixed(r[k], 2))];
+          return [
+            name,
+            ...SYSTEMS.map((s) => cellText(row.cells[s])),
+            ...['ours-f64/pytorch', 'ours-f32/pytorch', 'tfjs/ours-f64', 'tfjs/ours-f32', 'brain/ours-f64'].map((k) =>
+              fixed(r[k], 2),
+            ),
+          ];
         }),
       ),
     );
@@ -205,16 +268,29 @@ export function markdown(figures: BenchFigures): string {
   const trainRows = rows.filter((r): r is [string, TrainRow] => r[1].kind === 'train');
   if (trainRows.length > 0) {
     out.push('');
-    out.push('Training as `unroll train` runs a `char-lm` model file (LSTM H=128, windows of 100 characters, batches of 16, Adam,');
-    out.push('a generated 100 KB text), sequences per second from the median batch time; PyTorch: nn.LSTM + nn.Linear, the same loss and Adam;');
-    out.push('rounds of PyTorch, ours f64 and ours f32 in turn, the median of the rounds\' figures and of their ratios:');
+    out.push(
+      'Training as `unroll train` runs a `char-lm` model file (LSTM H=128, windows of 100 characters, batches of 16, Adam,',
+    );
+    out.push(
+      'a generated 100 KB text), sequences per second from the median batch time; PyTorch: nn.LSTM + nn.Linear, the same loss and Adam;',
+    );
+    out.push(
+      "rounds of PyTorch, ours f64 and ours f32 in turn, the median of the rounds' figures and of their ratios:",
+    );
     out.push('');
     out.push(
       table(
         ['workload', 'ours f64 seq/s', 'ours f32 seq/s', 'PyTorch seq/s', 'f64/PyTorch', 'f32/PyTorch'],
         trainRows.map(([name, row]) => {
           const of = (o: 'ours-f64' | 'ours-f32') => seqPerSec(row.cells[o]);
-          return [name, fixed(of('ours-f64')), fixed(of('ours-f32')), fixed(seqPerSec(row.cells.pytorch)), fixed(trainRatio(row, 'ours-f64'), 2), fixed(trainRatio(row, 'ours-f32'), 2)];
+          return [
+            name,
+            fixed(of('ours-f64')),
+            fixed(of('ours-f32')),
+            fixed(seqPerSec(row.cells.pytorch)),
+            fixed(trainRatio(row, 'ours-f64'), 2),
+            fixed(trainRatio(row, 'ours-f32'), 2),
+          ];
         }),
       ),
     );
@@ -222,17 +298,28 @@ export function markdown(figures: BenchFigures): string {
   const analyzeRows = rows.filter((r): r is [string, AnalyzeRow] => r[1].kind === 'analyze');
   if (analyzeRows.length > 0) {
     out.push('');
-    out.push('Full diagnostics (`analyze`, float64), each run paired with a plain forward + BPTT run so the ratio comes from one window:');
+    out.push(
+      'Full diagnostics (`analyze`, float64), each run paired with a plain forward + BPTT run so the ratio comes from one window:',
+    );
     out.push('');
     out.push(
       table(
         ['analyze', 'ms', 'forward + BPTT ms', 'ratio'],
-        analyzeRows.map(([name, row]) => [name, fixed(row.analyze.medianMs), fixed(row.forwardBackward.medianMs), fixed(row.analyze.medianMs / row.forwardBackward.medianMs, 2)]),
+        analyzeRows.map(([name, row]) => [
+          name,
+          fixed(row.analyze.medianMs),
+          fixed(row.forwardBackward.medianMs),
+          fixed(row.analyze.medianMs / row.forwardBackward.medianMs, 2),
+        ]),
       ),
     );
   }
   const skipped = rows.flatMap(([name, row]) =>
-    row.kind === 'analyze' ? [] : Object.entries(row.cells).flatMap(([system, c]) => (c && 'skipped' in c ? [`${name} ${system}: ${c.skipped}`] : [])),
+    row.kind === 'analyze'
+      ? []
+      : Object.entries(row.cells).flatMap(([system, c]) =>
+          c && 'skipped' in c ? [`${name} ${system}: ${c.skipped}`] : [],
+        ),
   );
   if (skipped.length > 0) {
     out.push('');
@@ -241,7 +328,14 @@ export function markdown(figures: BenchFigures): string {
   out.push('');
   out.push('Targets of issue 12:');
   out.push('');
-  const verdict = (c: TargetCheck, o: 'ours-f64' | 'ours-f32') => (c.figures[o] === undefined ? '' : `${c.figures[o]!.toFixed(2)} ${c.met[o] ? 'met' : '**not met**'}`);
-  out.push(table(['target', 'workload', 'ours f64', 'ours f32'], checkTargets(figures).map((c) => [c.target, c.workload, verdict(c, 'ours-f64'), verdict(c, 'ours-f32')]), true));
+  const verdict = (c: TargetCheck, o: 'ours-f64' | 'ours-f32') =>
+    c.figures[o] === undefined ? '' : `${c.figures[o]!.toFixed(2)} ${c.met[o] ? 'met' : '**not met**'}`;
+  out.push(
+    table(
+      ['target', 'workload', 'ours f64', 'ours f32'],
+      checkTargets(figures).map((c) => [c.target, c.workload, verdict(c, 'ours-f64'), verdict(c, 'ours-f32')]),
+      true,
+    ),
+  );
   return out.join('\n') + '\n';
 }

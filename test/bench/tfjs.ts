@@ -21,7 +21,8 @@ export function tfjsForwardBackward(w: Workload, plan?: TimingPlan): Promise<Tim
   const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
   const batch = makeBatch(w);
   // [T][B][·] layout, as the engine's buffers.
-  const xs = new Float32Array(T * B * D), ys = new Float32Array(T * B * O);
+  const xs = new Float32Array(T * B * D),
+    ys = new Float32Array(T * B * O);
   batch.forEach((s, b) => {
     for (let t = 0; t < T; t++) {
       xs.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);

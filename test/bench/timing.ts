@@ -46,12 +46,17 @@ export async function timeIt(run: () => void | Promise<void>, plan: TimingPlan =
  * Two runs timed in alternation (a, b, a, b, …) after warming both up, so that both medians come from the same
  * stretch of a shared, noisy machine and their ratio is not skewed by load that came and went in between.
  */
-export async function timePaired(a: () => void, b: () => void, plan: TimingPlan = DEFAULT_PLAN): Promise<[Timing, Timing]> {
+export async function timePaired(
+  a: () => void,
+  b: () => void,
+  plan: TimingPlan = DEFAULT_PLAN,
+): Promise<[Timing, Timing]> {
   for (let i = 0; i < plan.warmup; i++) {
     a();
     b();
   }
-  const sa: number[] = [], sb: number[] = [];
+  const sa: number[] = [],
+    sb: number[] = [];
   let total = 0;
   while (sa.length < plan.minReps || (sa.length < plan.maxReps && total < plan.budgetMs)) {
     let t0 = performance.now();

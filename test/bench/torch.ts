@@ -20,10 +20,20 @@ export interface TorchTrainRequest {
 
 export type TorchResults = { timings: Map<string, Timing>; train?: TrainTiming; version: string } | { missing: string };
 
-export function runTorch(script: string, workloads: Workload[], plan: TimingPlan, train?: TorchTrainRequest): TorchResults {
+export function runTorch(
+  script: string,
+  workloads: Workload[],
+  plan: TimingPlan,
+  train?: TorchTrainRequest,
+): TorchResults {
   if (!existsSync(PYTHON)) return { missing: `${PYTHON} not found` };
-  const run = spawnSync(PYTHON, [script], { input: JSON.stringify({ workloads, plan, train }), encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (run.status !== 0) return { missing: `${script} failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+  const run = spawnSync(PYTHON, [script], {
+    input: JSON.stringify({ workloads, plan, train }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (run.status !== 0)
+    return { missing: `${script} failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
   const out = JSON.parse(run.stdout) as Record<string, unknown>;
   if (typeof out.missing === 'string') return { missing: out.missing };
   const timings = new Map<string, Timing>();

@@ -16,7 +16,9 @@ export interface Workload {
   B: number;
 }
 
-const D = 64, H = 128, O = 64;
+const D = 64,
+  H = 128,
+  O = 64;
 
 const SHAPES: { cell: CellKind; T: number; B: number }[] = [
   { cell: 'rnn', T: 256, B: 1 },
@@ -43,7 +45,16 @@ export const ANALYZE_WORKLOADS: AnalyzeWorkload[] = [
     { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T}`, sameWeights: false },
     { cell: 'rnn' as const, D, H, O, T, B: 1, name: `analyze rnn T=${T} same weights`, sameWeights: true },
   ]),
-  ...(['lstm', 'gru'] as const).map((cell) => ({ cell, D, H, O, T: 256, B: 1, name: `analyze ${cell} T=256`, sameWeights: false })),
+  ...(['lstm', 'gru'] as const).map((cell) => ({
+    cell,
+    D,
+    H,
+    O,
+    T: 256,
+    B: 1,
+    name: `analyze ${cell} T=256`,
+    sameWeights: false,
+  })),
 ];
 
 /** The engine's two arithmetics (model file `precision`); each gets its own column. */
@@ -52,9 +63,24 @@ export const PRECISIONS: Precision[] = ['float64', 'float32'];
 export function resolvedModel(w: Workload, precision: Precision = 'float64'): ResolvedModel {
   return {
     precision,
-    cell: w.cell, nonlinearity: 'tanh', inputSize: w.D, hidden: w.H, outputSize: w.O, layers: 1, task: 'columns', loss: 'mse',
-    init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'sgd', lr: 0.01 }, clip: null, epochs: 1, batch: 16,
-    validation: { fraction: 0 }, window: w.T, seed: 1, data: 'bench',
+    cell: w.cell,
+    nonlinearity: 'tanh',
+    inputSize: w.D,
+    hidden: w.H,
+    outputSize: w.O,
+    layers: 1,
+    task: 'columns',
+    loss: 'mse',
+    init: { kind: 'pytorch' },
+    bptt: { truncate: null },
+    optimizer: { kind: 'sgd', lr: 0.01 },
+    clip: null,
+    epochs: 1,
+    batch: 16,
+    validation: { fraction: 0 },
+    window: w.T,
+    seed: 1,
+    data: 'bench',
   };
 }
 
@@ -103,8 +129,17 @@ export type CharLmWorkload = typeof CHAR_LM;
 /** The model file the training workload trains (written beside the text); `precision` picks the engine's arithmetic. */
 export function charLmModelFile(text: string, precision: Precision): Record<string, unknown> {
   return {
-    data: text, task: 'char-lm', cell: 'lstm', hidden: CHAR_LM.hidden, window: CHAR_LM.window, batch: CHAR_LM.batch,
-    optimizer: { kind: 'adam', lr: CHAR_LM.lr }, validation: 0, epochs: 1, seed: 0, precision,
+    data: text,
+    task: 'char-lm',
+    cell: 'lstm',
+    hidden: CHAR_LM.hidden,
+    window: CHAR_LM.window,
+    batch: CHAR_LM.batch,
+    optimizer: { kind: 'adam', lr: CHAR_LM.lr },
+    validation: 0,
+    epochs: 1,
+    seed: 0,
+    precision,
   };
 }
 
@@ -116,7 +151,9 @@ export function benchText(chars: number, words: string, seed = 7): string {
   const pool = words.split(/\s+/).filter((w) => w.length > 0);
   const rng = new Rng(seed);
   const pick = () => pool[rng.int(pool.length)];
-  let out = '', line = 0, sentence = 0;
+  let out = '',
+    line = 0,
+    sentence = 0;
   while (out.length < chars) {
     let word = pick();
     if (sentence === 0) word = word[0].toUpperCase() + word.slice(1);

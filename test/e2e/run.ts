@@ -82,7 +82,8 @@ async function main(): Promise<{ passed: number; failed: number }> {
 
   console.log('\ntimings (ms, this machine, one run; reported, not asserted):');
   for (const [name, ms] of timings) console.log(`  ${String(ms).padStart(7)}  ${name}`);
-  if (pageErrors.length) console.log(`\nworkbench page errors (not failures): ${[...new Set(pageErrors)].slice(0, 5).join(' | ')}`);
+  if (pageErrors.length)
+    console.log(`\nworkbench page errors (not failures): ${[...new Set(pageErrors)].slice(0, 5).join(' | ')}`);
   const shots = readdirSync(artifactsDir).filter((f) => f.endsWith('.png'));
   console.log(`\nscreenshots in ${artifactsDir}: ${shots.join(', ')}`);
   console.log(`test:e2e took ${((Date.now() - started) / 1000).toFixed(0)} s`);

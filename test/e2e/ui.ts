@@ -19,7 +19,12 @@ export function message(error: unknown): string {
  * Polls `check` until it returns something other than undefined/false/null; throws after `timeoutMs`.
  * The workbench is slow and uneven here: every wait is a generous deadline, never a fixed sleep.
  */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -31,7 +36,9 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}${lastError ? ` (last error: ${message(lastError).split('\n')[0]})` : ''}`);
+      throw new Error(
+        `timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}${lastError ? ` (last error: ${message(lastError).split('\n')[0]})` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }
@@ -80,7 +87,9 @@ export async function runCommand(page: Page, label: string): Promise<void> {
       return;
     } catch (error) {
       if (attempt === 3) throw error;
-      console.log(`    the command palette closed before "${label}" could be chosen (attempt ${attempt}); opening it again`);
+      console.log(
+        `    the command palette closed before "${label}" could be chosen (attempt ${attempt}); opening it again`,
+      );
     }
   }
 }
@@ -93,7 +102,11 @@ export function quickInputRow(page: Page, label: string): Locator {
 }
 
 export async function closeQuickInput(page: Page): Promise<void> {
-  if (await quickInput(page).isVisible().catch(() => false)) {
+  if (
+    await quickInput(page)
+      .isVisible()
+      .catch(() => false)
+  ) {
     await press(page, 'Escape');
     await until('the quick input to close', async () => !(await quickInput(page).isVisible()), 5_000);
   }
@@ -112,7 +125,10 @@ export async function showInExplorer(page: Page, fileName: string): Promise<Loca
   if (!(await row.isVisible().catch(() => false))) {
     const explorerIcon = page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first();
     if (await explorerIcon.isVisible().catch(() => false)) {
-      const expanded = await page.locator('.explorer-folders-view').isVisible().catch(() => false);
+      const expanded = await page
+        .locator('.explorer-folders-view')
+        .isVisible()
+        .catch(() => false);
       if (!expanded) await explorerIcon.click();
     }
   }
@@ -131,29 +147,47 @@ export function menuItem(page: Page, label: string): Locator {
  */
 export async function contextMenuCommand(page: Page, row: Locator, label: string, timeoutMs = 90_000): Promise<void> {
   const item = menuItem(page, label);
-  await until(`"${label}" in the context menu`, async () => {
-    await row.click({ button: 'right' });
-    const shown = await item.first().waitFor({ state: 'visible', timeout: 3_000 }).then(
-      () => true,
-      () => false,
-    );
-    if (!shown) await press(page, 'Escape');
-    return shown;
-  }, timeoutMs, 1_000);
+  await until(
+    `"${label}" in the context menu`,
+    async () => {
+      await row.click({ button: 'right' });
+      const shown = await item
+        .first()
+        .waitFor({ state: 'visible', timeout: 3_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!shown) await press(page, 'Escape');
+      return shown;
+    },
+    timeoutMs,
+    1_000,
+  );
   // Now and then the workbench's menu takes a click that comes right after it opened as part of the right-click
   // and stays open: a person clicks again, or presses Enter on the highlighted item.
   const menu = page.locator('.context-view .monaco-menu');
   for (let attempt = 0; attempt < 3; attempt++) {
     await item.first().hover();
     await item.first().click();
-    const closed = await until('the context menu to close', async () => !(await menu.isVisible().catch(() => false)), 3_000, 50).then(
+    const closed = await until(
+      'the context menu to close',
+      async () => !(await menu.isVisible().catch(() => false)),
+      3_000,
+      50,
+    ).then(
       () => true,
       () => false,
     );
     if (closed) return;
   }
   await press(page, 'Enter');
-  await until('the context menu to close after Enter', async () => !(await menu.isVisible().catch(() => false)), 5_000, 50);
+  await until(
+    'the context menu to close after Enter',
+    async () => !(await menu.isVisible().catch(() => false)),
+    5_000,
+    50,
+  );
 }
 
 /** Opens a workspace file as a person does: click it in the explorer (double-click keeps the tab). */
@@ -169,7 +203,9 @@ export function activeEditorTab(page: Page, fileName: string): Locator {
 
 /** The editor group whose visible tab is `fileName`. */
 export function editorGroupShowing(page: Page, fileName: string): Locator {
-  return page.locator('.editor-group-container').filter({ has: page.locator(`.tabs-container .tab.active[aria-label*="${fileName}"]`) });
+  return page
+    .locator('.editor-group-container')
+    .filter({ has: page.locator(`.tabs-container .tab.active[aria-label*="${fileName}"]`) });
 }
 
 /** A line (a div of token spans) containing `text` in the editor showing `fileName`. */
@@ -189,7 +225,10 @@ export async function selectWordOnLine(page: Page, fileName: string, lineText: s
 
 /** The Unroll panel's tab in the editor area. */
 export function panelTab(page: Page): Locator {
-  return page.locator('.tabs-container .tab').filter({ hasText: /^\s*Unroll/ }).first();
+  return page
+    .locator('.tabs-container .tab')
+    .filter({ hasText: /^\s*Unroll/ })
+    .first();
 }
 
 export function notificationToast(page: Page, text: string | RegExp): Locator {
@@ -197,12 +236,20 @@ export function notificationToast(page: Page, text: string | RegExp): Locator {
 }
 
 export async function toastText(toast: Locator): Promise<string> {
-  return ((await toast.first().innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ');
+  return (
+    (await toast
+      .first()
+      .innerText()
+      .catch(() => '')) ?? ''
+  ).replace(/\s+/g, ' ');
 }
 
 /** Rows of the Problems panel, as text. */
 export async function problemRows(page: Page): Promise<string[]> {
-  return page.locator('.markers-panel .monaco-list-row').allInnerTexts().then((rows) => rows.map((r) => r.replace(/\s+/g, ' ').trim()));
+  return page
+    .locator('.markers-panel .monaco-list-row')
+    .allInnerTexts()
+    .then((rows) => rows.map((r) => r.replace(/\s+/g, ' ').trim()));
 }
 
 /** The status bar's errors/warnings item, which opens the Problems panel. */
@@ -216,7 +263,9 @@ export function problemsStatus(page: Page): Locator {
 export async function findUnrollFrame(page: Page): Promise<Frame | undefined> {
   for (const frame of page.frames()) {
     if (frame === page.mainFrame() || frame.isDetached()) continue;
-    const ok = await frame.evaluate(() => !!document.querySelector('body > header h1.headline') && !!document.querySelector('vscode-tabs')).catch(() => false);
+    const ok = await frame
+      .evaluate(() => !!document.querySelector('body > header h1.headline') && !!document.querySelector('vscode-tabs'))
+      .catch(() => false);
     if (ok) return frame;
   }
   return undefined;
@@ -267,13 +316,16 @@ export async function panelState(frame: Frame): Promise<PanelState> {
 /** Click the panel's tab for `view` and wait until its canvas is laid out and drawn. */
 export async function showPanelView(frame: Frame, view: string): Promise<void> {
   await frame.click(`vscode-tab-header[data-tab="${view}"]`);
-  await until(`the ${view} view to be shown`, () =>
-    frame.evaluate((v) => {
-      const root = document.querySelector(`section.view[data-view="${v}"]`) as HTMLElement | null;
-      const canvas = root?.querySelector('canvas') as HTMLCanvasElement | null;
-      return !!root && root.offsetWidth > 0 && !!canvas && canvas.width > 0 && !canvas.hidden;
-    }, view),
-  15_000);
+  await until(
+    `the ${view} view to be shown`,
+    () =>
+      frame.evaluate((v) => {
+        const root = document.querySelector(`section.view[data-view="${v}"]`) as HTMLElement | null;
+        const canvas = root?.querySelector('canvas') as HTMLCanvasElement | null;
+        return !!root && root.offsetWidth > 0 && !!canvas && canvas.width > 0 && !canvas.hidden;
+      }, view),
+    15_000,
+  );
   await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
 }
 
@@ -290,11 +342,16 @@ export interface CanvasStats {
  * Pixels of a view's canvas inside `region` (CSS pixels; negative width/height count from the right/bottom edge).
  * Works in the panel's frame and in the standalone report alike.
  */
-export async function canvasStats(frame: Frame, view: string, region?: { x: number; y: number; w: number; h: number }): Promise<CanvasStats> {
+export async function canvasStats(
+  frame: Frame,
+  view: string,
+  region?: { x: number; y: number; w: number; h: number },
+): Promise<CanvasStats> {
   return frame.evaluate(
     ([v, reg]) => {
       const canvas = document.querySelector(`section.view[data-view="${v}"] canvas`) as HTMLCanvasElement | null;
-      if (!canvas || canvas.width === 0 || canvas.clientWidth === 0) return { width: 0, height: 0, differing: 0, colors: 0 };
+      if (!canvas || canvas.width === 0 || canvas.clientWidth === 0)
+        return { width: 0, height: 0, differing: 0, colors: 0 };
       const dpr = canvas.width / canvas.clientWidth;
       const cw = canvas.clientWidth;
       const ch = canvas.clientHeight;
@@ -303,12 +360,18 @@ export async function canvasStats(frame: Frame, view: string, region?: { x: numb
       const h = r.h > 0 ? r.h : ch - r.y + r.h;
       const ctx = canvas.getContext('2d')!;
       const bgPixel = ctx.getImageData(0, 0, 1, 1).data;
-      const img = ctx.getImageData(Math.round(r.x * dpr), Math.round(r.y * dpr), Math.max(1, Math.round(w * dpr)), Math.max(1, Math.round(h * dpr))).data;
+      const img = ctx.getImageData(
+        Math.round(r.x * dpr),
+        Math.round(r.y * dpr),
+        Math.max(1, Math.round(w * dpr)),
+        Math.max(1, Math.round(h * dpr)),
+      ).data;
       const colors = new Set<number>();
       let differing = 0;
       for (let i = 0; i < img.length; i += 4) {
         colors.add((img[i] << 16) | (img[i + 1] << 8) | img[i + 2]);
-        if (Math.abs(img[i] - bgPixel[0]) + Math.abs(img[i + 1] - bgPixel[1]) + Math.abs(img[i + 2] - bgPixel[2]) > 24) differing++;
+        if (Math.abs(img[i] - bgPixel[0]) + Math.abs(img[i + 1] - bgPixel[1]) + Math.abs(img[i + 2] - bgPixel[2]) > 24)
+          differing++;
       }
       return { width: cw, height: ch, differing: differing / (img.length / 4), colors: colors.size };
     },
@@ -321,7 +384,10 @@ export async function canvasStats(frame: Frame, view: string, region?: { x: numb
  * > 60; text, axes and backgrounds are grey) and how many such colors there are. A drawn heatmap (viridis, magma,
  * cividis) has hundreds; an empty or blank one none. Independent of the view's layout.
  */
-export async function colormapPixels(frame: Frame, view: string): Promise<{ share: number; colors: number; canvases: number }> {
+export async function colormapPixels(
+  frame: Frame,
+  view: string,
+): Promise<{ share: number; colors: number; canvases: number }> {
   return frame.evaluate((v) => {
     const canvases = [...document.querySelectorAll(`section.view[data-view="${v}"] canvas`)] as HTMLCanvasElement[];
     let best = { share: 0, colors: 0, canvases: canvases.length };
@@ -331,7 +397,9 @@ export async function colormapPixels(frame: Frame, view: string): Promise<{ shar
       const colors = new Set<number>();
       let chromatic = 0;
       for (let i = 0; i < img.length; i += 4) {
-        const r = img[i], g = img[i + 1], b = img[i + 2];
+        const r = img[i],
+          g = img[i + 1],
+          b = img[i + 2];
         if (Math.max(r, g, b) - Math.min(r, g, b) > 60) {
           chromatic++;
           colors.add((r << 16) | (g << 8) | b);
@@ -368,7 +436,10 @@ export async function canvasFingerprint(frame: Frame, view: string): Promise<str
 
 /** The text alternative of a view (what a screen reader reads; it is rewritten on every draw). */
 export async function viewDescription(frame: Frame, view: string): Promise<string> {
-  return frame.evaluate((v) => document.querySelector(`section.view[data-view="${v}"] details.text-alt p`)?.textContent ?? '', view);
+  return frame.evaluate(
+    (v) => document.querySelector(`section.view[data-view="${v}"] details.text-alt p`)?.textContent ?? '',
+    view,
+  );
 }
 
 /** What the panel must show for `recordWhen` to fire; every given field must hold. */
@@ -396,7 +467,9 @@ export async function recordWhen(frame: Frame, key: string, condition: PanelCond
       delete w.__e2e[k];
       const holds = () => {
         if (c.cell !== undefined) {
-          const fact = [...document.querySelectorAll('dl.facts .fact')].find((f) => f.querySelector('dt')?.textContent === 'cell');
+          const fact = [...document.querySelectorAll('dl.facts .fact')].find(
+            (f) => f.querySelector('dt')?.textContent === 'cell',
+          );
           if (!fact?.querySelector('dd')?.textContent?.startsWith(c.cell)) return false;
         }
         if (c.stale !== undefined) {
@@ -404,7 +477,8 @@ export async function recordWhen(frame: Frame, key: string, condition: PanelCond
           const shown = document.body.classList.contains('is-stale') && !!banner && !banner.hidden;
           if (shown !== c.stale) return false;
         }
-        if (c.headlineNot !== undefined && (document.querySelector('h1.headline')?.textContent ?? '') === c.headlineNot) return false;
+        if (c.headlineNot !== undefined && (document.querySelector('h1.headline')?.textContent ?? '') === c.headlineNot)
+          return false;
         return true;
       };
       let pending = false;
@@ -425,5 +499,10 @@ export async function recordWhen(frame: Frame, key: string, condition: PanelCond
 }
 
 export async function recordedAt(frame: Frame, key: string, what: string, timeoutMs = 60_000): Promise<number> {
-  return until(what, () => frame.evaluate((k) => (window as unknown as { __e2e?: Record<string, number> }).__e2e?.[k], key), timeoutMs, 50);
+  return until(
+    what,
+    () => frame.evaluate((k) => (window as unknown as { __e2e?: Record<string, number> }).__e2e?.[k], key),
+    timeoutMs,
+    50,
+  );
 }

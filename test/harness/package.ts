@@ -42,7 +42,8 @@ export function packageUnroll(): PackagedExtension {
   const missing = REQUIRED_VSIX_ENTRIES.filter((e) => !entries.some((x) => x.toLowerCase() === e.toLowerCase()));
   if (missing.length) throw new Error(`${vsixPath} lacks ${missing.join(', ')}`);
   if (!entries.some((e) => e.startsWith('extension/examples/'))) throw new Error(`${vsixPath} lacks examples/`);
-  if (!entries.some((e) => e.startsWith('extension/media/schemas/'))) throw new Error(`${vsixPath} lacks the model schema (media/schemas/)`);
+  if (!entries.some((e) => e.startsWith('extension/media/schemas/')))
+    throw new Error(`${vsixPath} lacks the model schema (media/schemas/)`);
   const extra = entries.filter((e) => FORBIDDEN_VSIX_ENTRY.test(e));
   if (extra.length) throw new Error(`${vsixPath} carries files that do not run: ${extra.join(', ')}`);
   return { path: vsixPath, bytes: statSync(vsixPath).size, entries };
@@ -53,7 +54,11 @@ const suiteDirs = [join(repoRoot, 'test', 'vscode', 'suite'), join(repoRoot, 'te
 
 /** Bundles the runner (test/vscode/runner/src) and every suite of `suiteDirs` into test/vscode/runner/dist. */
 export async function bundleTestRunner(): Promise<void> {
-  const suites = suiteDirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)));
+  const suites = suiteDirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => join(dir, f)),
+  );
   const node: BuildOptions = {
     bundle: true,
     platform: 'node',
@@ -64,7 +69,11 @@ export async function bundleTestRunner(): Promise<void> {
     logLevel: 'error',
     sourcemap: 'inline',
   };
-  await build({ ...node, entryPoints: [join(runnerDir, 'src', 'runner.ts')], outfile: join(runnerDir, 'dist', 'runner.js') });
+  await build({
+    ...node,
+    entryPoints: [join(runnerDir, 'src', 'runner.ts')],
+    outfile: join(runnerDir, 'dist', 'runner.js'),
+  });
   // Flat output (dist/suite/<name>.test.js), whichever folder a suite comes from: the runner lists one folder.
   const entryPoints = suites.map((file) => ({ in: file, out: basename(file, '.ts') }));
   await build({ ...node, entryPoints, outdir: join(runnerDir, 'dist', 'suite') });
@@ -74,10 +83,14 @@ export async function bundleTestRunner(): Promise<void> {
 export async function packageTestRunner(): Promise<string> {
   await bundleTestRunner();
   const out = join(repoRoot, '.cache', 'harness', 'unroll-test-runner.vsix');
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
-    cwd: runnerDir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    join(repoRoot, 'node_modules', '.bin', 'vsce'),
+    ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out],
+    {
+      cwd: runnerDir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return out;
 }
 

@@ -16,7 +16,9 @@ async function waitForReport(path: string, workbench: Workbench): Promise<Runner
     if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as RunnerReport;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`no test results after ${RESULTS_TIMEOUT_MS / 60_000} min; code-server said:\n${workbench.serverLog().slice(-4000)}`);
+  throw new Error(
+    `no test results after ${RESULTS_TIMEOUT_MS / 60_000} min; code-server said:\n${workbench.serverLog().slice(-4000)}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -30,10 +32,15 @@ async function main(): Promise<number> {
     workspaceFrom: join(repoRoot, 'examples'),
     vsixFiles: [unroll.path, runner],
     // UNROLL_REPO_ROOT: suites that need the repository's own scripts (the trace suite's PyTorch trace writer).
-    env: { UNROLL_TEST_RESULTS: resultsPath, UNROLL_REPO_ROOT: repoRoot, ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}) },
+    env: {
+      UNROLL_TEST_RESULTS: resultsPath,
+      UNROLL_REPO_ROOT: repoRoot,
+      ...(process.env.UNROLL_TEST_GREP ? { UNROLL_TEST_GREP: process.env.UNROLL_TEST_GREP } : {}),
+    },
   });
   // code-server runs in its own process group: a harness stopped from outside must not leave it behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void workbench.stop().finally(() => process.exit(1)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void workbench.stop().finally(() => process.exit(1)));
   let report: RunnerReport;
   const artifacts = join(repoRoot, 'test', 'vscode', 'artifacts');
   try {
@@ -47,7 +54,10 @@ async function main(): Promise<number> {
   console.log(`VS Code ${report.vscodeVersion}, extension host Node ${report.nodeVersion}`);
   for (const line of report.lines) console.log('  ' + line);
   for (const f of report.failures) console.log(`\n✗ ${f.title}\n${f.error}`);
-  if (report.ignored?.length) console.log(`\nignored ${report.ignored.length} network error(s) from other extensions: ${[...new Set(report.ignored)].join('; ')}`);
+  if (report.ignored?.length)
+    console.log(
+      `\nignored ${report.ignored.length} network error(s) from other extensions: ${[...new Set(report.ignored)].join('; ')}`,
+    );
   if (report.crash) console.log(`\nthe runner could not run the suites:\n${report.crash}`);
   console.log('\nmeasurements: ' + JSON.stringify({ vsixBytes: unroll.bytes, ...report.metrics }, null, 2));
   console.log(`test:vscode took ${((Date.now() - started) / 1000).toFixed(0)} s`);

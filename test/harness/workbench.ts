@@ -10,7 +10,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureCodeServer } from './install';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface WorkbenchOptions {
   /** Folder whose contents are copied into a fresh workspace folder. */
@@ -41,7 +48,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -49,7 +58,8 @@ async function freePort(): Promise<number> {
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode} before serving:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`code-server exited with ${child.exitCode} before serving:\n${output()}`);
     try {
       const response = await fetch(url);
       if (response.ok) return;
@@ -91,13 +101,29 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   writeFileSync(config, '');
   const dirs = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
   for (const vsix of options.vsixFiles) {
-    execFileSync(install.node, [install.entry, ...dirs, '--install-extension', vsix, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(install.node, [install.entry, ...dirs, '--install-extension', vsix, '--force'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
 
   const port = await freePort();
-  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ...dirs, workspace];
+  const args = [
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    ...dirs,
+    workspace,
+  ];
   let output = '';
-  const server = spawn(install.node, [install.entry, ...args], { env: { ...process.env, ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(install.node, [install.entry, ...args], {
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   server.stdout!.on('data', (chunk) => (output += chunk));
   server.stderr!.on('data', (chunk) => (output += chunk));
   const stopServer = () => {

@@ -40,35 +40,61 @@ const measured: string[] = [];
 async function train(file: string): Promise<{ summary: TrainingSummary; seconds: number; cpu: number }> {
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const outcome = await runTrain({ path: path.join(EXAMPLES, file), workspaceRoot: EXAMPLES }, settings, nodeFiles, {}, {
-    onProgress: () => {},
-    shouldStop: () => false,
-    yieldNow: async () => {},
-  });
+  const outcome = await runTrain(
+    { path: path.join(EXAMPLES, file), workspaceRoot: EXAMPLES },
+    settings,
+    nodeFiles,
+    {},
+    {
+      onProgress: () => {},
+      shouldStop: () => false,
+      yieldNow: async () => {},
+    },
+  );
   const used = process.cpuUsage(cpu);
-  return { summary: outcome.summary, seconds: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
+  return {
+    summary: outcome.summary,
+    seconds: (performance.now() - started) / 1000,
+    cpu: (used.user + used.system) / 1e6,
+  };
 }
 
-after(() => console.log(`\n  file | held-out loss | baseline | ratio | epochs | seconds | CPU seconds\n${measured.map((m) => `  ${m}`).join('\n')}\n`));
+after(() =>
+  console.log(
+    `\n  file | held-out loss | baseline | ratio | epochs | seconds | CPU seconds\n${measured.map((m) => `  ${m}`).join('\n')}\n`,
+  ),
+);
 
 describe('the bundled examples teach the lesson (held-out loss against the baseline)', () => {
-
   for (const cell of CELLS) {
     const goal = cell.below !== undefined ? `at most ${cell.below}×` : `at least ${cell.above}×`;
     it(`${cell.file}: held-out loss ${goal} the baseline`, async () => {
       const { summary, seconds, cpu } = await train(cell.file);
       const last = summary.history[summary.history.length - 1];
       const ratio = last.heldOutLoss! / summary.baseline.loss;
-      measured.push(`${cell.file} | ${last.heldOutLoss!.toFixed(4)} | ${summary.baseline.loss.toFixed(4)} | ${ratio.toFixed(3)} | ${summary.epochs} | ${seconds.toFixed(1)} | ${cpu.toFixed(1)}`);
-      if (cell.below !== undefined) assert.ok(ratio <= cell.below, `held-out ${last.heldOutLoss} is ${ratio.toFixed(3)}× the baseline ${summary.baseline.loss}, more than ${cell.below}×`);
-      if (cell.above !== undefined) assert.ok(ratio >= cell.above, `held-out ${last.heldOutLoss} is ${ratio.toFixed(3)}× the baseline ${summary.baseline.loss}, less than ${cell.above}×`);
+      measured.push(
+        `${cell.file} | ${last.heldOutLoss!.toFixed(4)} | ${summary.baseline.loss.toFixed(4)} | ${ratio.toFixed(3)} | ${summary.epochs} | ${seconds.toFixed(1)} | ${cpu.toFixed(1)}`,
+      );
+      if (cell.below !== undefined)
+        assert.ok(
+          ratio <= cell.below,
+          `held-out ${last.heldOutLoss} is ${ratio.toFixed(3)}× the baseline ${summary.baseline.loss}, more than ${cell.below}×`,
+        );
+      if (cell.above !== undefined)
+        assert.ok(
+          ratio >= cell.above,
+          `held-out ${last.heldOutLoss} is ${ratio.toFixed(3)}× the baseline ${summary.baseline.loss}, less than ${cell.above}×`,
+        );
       assert.equal(summary.reason, 'finished');
       assert.equal(summary.heldOutSequences, 200, 'a fifth of the 1000 sequences is held out');
       assert.equal(summary.baseline.kind, cell.baseline === 2 / 3 ? 'mean' : 'unigram');
       // The held-out baseline is a sample: 200 squared deviations of a sum of two uniforms (sd of their mean ≈ 0.056),
       // or 1000 recall steps of four equally likely symbols.
       const spread = cell.baseline === 2 / 3 ? 0.22 : 0.05;
-      assert.ok(Math.abs(summary.baseline.loss - cell.baseline) < spread, `baseline ${summary.baseline.loss} is near ${cell.baseline}`);
+      assert.ok(
+        Math.abs(summary.baseline.loss - cell.baseline) < spread,
+        `baseline ${summary.baseline.loss} is near ${cell.baseline}`,
+      );
     });
   }
 });
@@ -78,11 +104,16 @@ describe('the bundled exploding pair teaches clipping', () => {
     const plain = await train('exploding.rnn.unroll.json');
     const clipped = await train('exploding-clipped.rnn.unroll.json');
     assert.equal(plain.summary.reason, 'nonFinite', 'without clipping the run diverges');
-    assert.ok(plain.summary.nonFinite?.epoch !== undefined && plain.summary.nonFinite.epoch < 100, 'it names the epoch');
+    assert.ok(
+      plain.summary.nonFinite?.epoch !== undefined && plain.summary.nonFinite.epoch < 100,
+      'it names the epoch',
+    );
     assert.equal(clipped.summary.reason, 'finished');
     const last = clipped.summary.history[clipped.summary.history.length - 1];
     const ratio = last.loss / clipped.summary.baseline.loss;
-    measured.push(`exploding: diverged in epoch ${plain.summary.nonFinite!.epoch} (${plain.seconds.toFixed(1)} s); exploding-clipped: train loss ${last.loss.toFixed(4)} vs ${clipped.summary.baseline.loss.toFixed(4)} (${ratio.toFixed(3)}×), clipped ${clipped.summary.history.reduce((n, p) => n + p.clipped, 0)} batches, ${clipped.seconds.toFixed(1)} s`);
+    measured.push(
+      `exploding: diverged in epoch ${plain.summary.nonFinite!.epoch} (${plain.seconds.toFixed(1)} s); exploding-clipped: train loss ${last.loss.toFixed(4)} vs ${clipped.summary.baseline.loss.toFixed(4)} (${ratio.toFixed(3)}×), clipped ${clipped.summary.history.reduce((n, p) => n + p.clipped, 0)} batches, ${clipped.seconds.toFixed(1)} s`,
+    );
     // Nothing is held out (sine.csv has two windows): the claim is about fitting, and the ratio says it is far below.
     assert.equal(clipped.summary.heldOutSequences, 0);
     assert.ok(ratio <= 0.1, `clipped run's loss ${last.loss} is ${ratio.toFixed(3)}× the baseline`);

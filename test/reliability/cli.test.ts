@@ -53,8 +53,16 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     const cases: [string[], string, RegExp][] = [
       [['analyze', 'sine.csv', '--json', 'folder'], 'folder', /this is a folder, not a file to write the JSON to/],
       [['analyze', 'sine.csv', '--out', 'missing/r.html'], 'missing/r.html', /the folder .*missing does not exist/],
-      [['example', 'sine', '--out', 'afile'], 'afile', /cannot create the folder for the examples: a file is in the way/],
-      [['example', 'sine', '--out', 'afile/sub'], 'afile/sub', /cannot create the folder for the examples: a file is in the way/],
+      [
+        ['example', 'sine', '--out', 'afile'],
+        'afile',
+        /cannot create the folder for the examples: a file is in the way/,
+      ],
+      [
+        ['example', 'sine', '--out', 'afile/sub'],
+        'afile/sub',
+        /cannot create the folder for the examples: a file is in the way/,
+      ],
     ];
     for (const [argv, file, message] of cases) {
       const run = await runCli(argv, dir);
@@ -64,7 +72,19 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
   });
 
   it('numeric flags are strict: hex, exponent, blanks and empty values are refused, naming the flag', async () => {
-    for (const [flag, value] of [['--epochs', '0x10'], ['--epochs', '1e3'], ['--epochs', ''], ['--epochs', ' 5'], ['--epochs', '5 '], ['--max-steps', '0x10'], ['--max-steps', '1e2'], ['--flow-budget', ''], ['--flow-budget', '0x1'], ['--flow-budget', ' 1'], ['--flow-budget', '1e0']]) {
+    for (const [flag, value] of [
+      ['--epochs', '0x10'],
+      ['--epochs', '1e3'],
+      ['--epochs', ''],
+      ['--epochs', ' 5'],
+      ['--epochs', '5 '],
+      ['--max-steps', '0x10'],
+      ['--max-steps', '1e2'],
+      ['--flow-budget', ''],
+      ['--flow-budget', '0x1'],
+      ['--flow-budget', ' 1'],
+      ['--flow-budget', '1e0'],
+    ]) {
       const run = await runCli(['train', 'sine.rnn.unroll.json', flag, value, '--json']);
       assert.equal(run.code, 2, `${flag} "${value}": ${run.stdout.slice(0, 200)}`);
       assert.match(run.stderr, new RegExp(`^unroll: ${flag} must be .*, got "${value}"`));
@@ -79,7 +99,10 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     assert.match(run.stderr, /^unroll: --model applies to a sequence file; sine\.rnn\.unroll\.json is a model file/);
     assert.equal(run.stdout, '');
     assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--model', 'sine.lstm.unroll.json'])).code, 2);
-    assert.match((await runCli(['--help'])).stdout, /--model applies to a sequence file; a \*\.unroll\.json already names its data, so giving both is refused/);
+    assert.match(
+      (await runCli(['--help'])).stdout,
+      /--model applies to a sequence file; a \*\.unroll\.json already names its data, so giving both is refused/,
+    );
   });
 
   it('a FIFO or a device is named as such and refused, and reading a FIFO does not hang', function () {
@@ -88,16 +111,31 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     symlinkSync('/dev/zero', path.join(dir, 'zero.safetensors'));
     copyExamples(dir, 'sine.csv');
     // A process with a deadline: before the fix, reading the FIFO waited for a writer forever.
-    const fifo = spawnSync(process.execPath, [CLI, 'analyze', 'pipe.csv'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    const fifo = spawnSync(process.execPath, [CLI, 'analyze', 'pipe.csv'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(fifo.status, 2, `${fifo.signal ?? ''} ${fifo.stderr}`);
     assert.match(assertOneProblemAbout(fifo.stderr, 'pipe.csv'), /is a FIFO \(named pipe\), not a regular file/);
     // `example` compares an existing file with the example before replacing it: a FIFO there is refused, not read.
     mkdirSync(path.join(dir, 'ex'));
     execFileSync('mkfifo', [path.join(dir, 'ex', 'sine.csv')]);
-    const example = spawnSync(process.execPath, [CLI, 'example', 'sine', '--out', 'ex'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    const example = spawnSync(process.execPath, [CLI, 'example', 'sine', '--out', 'ex'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(example.status, 2, `${example.signal ?? ''} ${example.stderr}`);
-    assert.match(assertOneProblemAbout(example.stderr, 'ex/sine.csv'), /this is a FIFO \(named pipe\), not a regular file; Unroll writes the example file to regular files only/);
-    const device = spawnSync(process.execPath, [CLI, 'analyze', 'sine.csv', '--weights', 'zero.safetensors'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    assert.match(
+      assertOneProblemAbout(example.stderr, 'ex/sine.csv'),
+      /this is a FIFO \(named pipe\), not a regular file; Unroll writes the example file to regular files only/,
+    );
+    const device = spawnSync(process.execPath, [CLI, 'analyze', 'sine.csv', '--weights', 'zero.safetensors'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(device.status, 2, device.stderr);
     assert.match(assertOneProblemAbout(device.stderr, 'zero.safetensors'), /is a device, not a regular file/);
   });
@@ -108,12 +146,25 @@ describe('reliability: the CLI behaves like a Unix tool (family 6)', () => {
     // fc.weight of 1e151: every value is finite, but the sum of squares in the gradient norm overflows.
     const H = 8;
     const rows = (n: number, v: unknown) => Array.from({ length: n }, () => v);
-    const weights = { 'rnn.weight_ih_l0': rows(H, [0.5]), 'rnn.weight_hh_l0': rows(H, rows(H, 0.1)), 'rnn.bias_ih_l0': rows(H, 0), 'rnn.bias_hh_l0': rows(H, 0), 'fc.weight': [rows(H, 1e151)], 'fc.bias': [0] };
+    const weights = {
+      'rnn.weight_ih_l0': rows(H, [0.5]),
+      'rnn.weight_hh_l0': rows(H, rows(H, 0.1)),
+      'rnn.bias_ih_l0': rows(H, 0),
+      'rnn.bias_hh_l0': rows(H, 0),
+      'fc.weight': [rows(H, 1e151)],
+      'fc.bias': [0],
+    };
     writeFileSync(path.join(dir, 'big.json'), JSON.stringify(weights));
-    writeFileSync(path.join(dir, 'm.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "hidden": 8, "window": 20, "weights": "big.json", "optimizer": { "kind": "sgd", "lr": 0.01 } }');
+    writeFileSync(
+      path.join(dir, 'm.unroll.json'),
+      '{ "data": "sine.csv", "cell": "rnn", "hidden": 8, "window": 20, "weights": "big.json", "optimizer": { "kind": "sgd", "lr": 0.01 } }',
+    );
     const run = await runCli(['train', 'm.unroll.json', '--epochs', '2'], dir);
     assert.doesNotMatch(run.stdout + run.stderr, /step -1/);
-    assert.match(run.stdout, /^Training diverged in epoch 1, batch 1 of \d+: the global gradient norm ‖∂L\/∂θ‖ overflows a 64-bit float \(every gradient entry is finite\)\. No batch was finite\. Weights were not saved\./);
+    assert.match(
+      run.stdout,
+      /^Training diverged in epoch 1, batch 1 of \d+: the global gradient norm ‖∂L\/∂θ‖ overflows a 64-bit float \(every gradient entry is finite\)\. No batch was finite\. Weights were not saved\./,
+    );
     assert.equal(run.code, 3, run.stderr);
   });
 
@@ -154,7 +205,10 @@ describe('reliability: Ctrl-C in the CLI (family 3)', () => {
     assert.equal(analyze.code, 130, analyze.stderr);
     assert.equal(analyze.stdout, '');
     assert.match(analyze.stderr, /unroll: stopped \(Ctrl-C\); nothing was written\n$/);
-    const train = await runInterrupted(['train', 'sine.rnn.unroll.json', '--epochs', '5', '--save', 'w.safetensors'], dir);
+    const train = await runInterrupted(
+      ['train', 'sine.rnn.unroll.json', '--epochs', '5', '--save', 'w.safetensors'],
+      dir,
+    );
     assert.equal(train.code, 130, train.stderr);
     assert.doesNotMatch(train.stdout, /epoch/);
     assert.deepEqual(readdirSync(dir).sort(), ['sine.csv', 'sine.rnn.unroll.json']);
@@ -162,7 +216,9 @@ describe('reliability: Ctrl-C in the CLI (family 3)', () => {
 
   it('a second Ctrl-C ends the process at once with 130', async function () {
     if (!existsSync(CLI)) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT });
-    const child = spawn(process.execPath, [CLI, 'train', 'text.lstm.unroll.json', '--epochs', '10000', '--json'], { cwd: EXAMPLES });
+    const child = spawn(process.execPath, [CLI, 'train', 'text.lstm.unroll.json', '--epochs', '10000', '--json'], {
+      cwd: EXAMPLES,
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -170,7 +226,9 @@ describe('reliability: Ctrl-C in the CLI (family 3)', () => {
     // The first stops training at the next batch; the second comes before the save and the final analysis end.
     await new Promise((resolve) => setTimeout(resolve, 5));
     child.kill('SIGINT');
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (c, s) => resolve([c, s])),
+    );
     // Either our handler exits with 130, or the default action ends the process by SIGINT (the shell shows 130).
     assert.ok(code === 130 || signal === 'SIGINT', `exit ${code} ${signal}: ${stderr}`);
     assert.doesNotMatch(stderr, /\n\s+at /);

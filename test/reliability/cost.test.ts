@@ -45,7 +45,10 @@ describe('cost: known up front, refused over the limits', () => {
     const run = await runCli(['analyze', 'big.unroll.json', '--max-memory', '256'], dir());
     assert.equal(run.code, 2, run.stderr);
     assert.ok(Date.now() - started < 20_000, 'refused before the work');
-    assert.match(run.stderr, /^big\.unroll\.json:3:13: "window" 1000000 \(7999 steps here\) × vocabulary 4000 .*needs about [\d.]+ GB of memory; the limit is 256\.0 MB/m);
+    assert.match(
+      run.stderr,
+      /^big\.unroll\.json:3:13: "window" 1000000 \(7999 steps here\) × vocabulary 4000 .*needs about [\d.]+ GB of memory; the limit is 256\.0 MB/m,
+    );
     const fits = Number(/lower "window" to (\d+) or less/.exec(run.stderr)?.[1]);
     assert.ok(fits >= 1 && fits < 7999, run.stderr);
     assert.match(run.stderr, /unroll\.maxMemoryMB setting or --max-memory MB/);
@@ -60,7 +63,10 @@ describe('cost: known up front, refused over the limits', () => {
     write('long.unroll.json', '{ "data": "long.csv", "cell": "lstm", "hidden": 512, "window": 1000000 }\n');
     const run = await runCli(['analyze', 'long.unroll.json', '--max-memory', '256'], dir());
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /^long\.unroll\.json:1:64: "window" 1000000 \(4999 steps here\) × "hidden" 512 \(lstm states kept for BPTT\) needs about [\d.]+ MB of memory; the limit is 256\.0 MB \(hint: lower "window" to \d+ or less/m);
+    assert.match(
+      run.stderr,
+      /^long\.unroll\.json:1:64: "window" 1000000 \(4999 steps here\) × "hidden" 512 \(lstm states kept for BPTT\) needs about [\d.]+ MB of memory; the limit is 256\.0 MB \(hint: lower "window" to \d+ or less/m,
+    );
   });
 
   it('"hidden": 4096 on a 199-step file is refused by the default work limit, at the hidden field', async () => {
@@ -70,7 +76,10 @@ describe('cost: known up front, refused over the limits', () => {
     const run = await runCli(['analyze', 'short.unroll.json'], dir());
     assert.equal(run.code, 2, run.stderr);
     assert.ok(Date.now() - started < 20_000, 'refused before the work');
-    assert.match(run.stderr, /^short\.unroll\.json:3:13: "hidden" 4096 \(ρ and σ_max of a 4096×4096 matrix\) needs about [\d,]+ billion multiply-adds; the limit is 30 billion \(hint: lower "hidden" to \d+ or less, or raise the limit with the unroll\.maxWork setting or --max-work N\)/m);
+    assert.match(
+      run.stderr,
+      /^short\.unroll\.json:3:13: "hidden" 4096 \(ρ and σ_max of a 4096×4096 matrix\) needs about [\d,]+ billion multiply-adds; the limit is 30 billion \(hint: lower "hidden" to \d+ or less, or raise the limit with the unroll\.maxWork setting or --max-work N\)/m,
+    );
   });
 
   it('training counts a batch of 16 windows: a shape that analyzes within the limit can be refused for training', async () => {
@@ -80,23 +89,40 @@ describe('cost: known up front, refused over the limits', () => {
     assert.doesNotMatch(analyzed.stderr, /of memory/, 'the analysis alone fits the memory limit');
     const trained = await runCli(['train', 'many.unroll.json', '--max-memory', '128', '--epochs', '1'], dir());
     assert.equal(trained.code, 2, trained.stderr);
-    assert.match(trained.stderr, /"window" 2000 × "hidden" 128 \(gru states kept for BPTT, a training batch of 16\) needs about [\d.]+ MB of memory/);
+    assert.match(
+      trained.stderr,
+      /"window" 2000 × "hidden" 128 \(gru states kept for BPTT, a training batch of 16\) needs about [\d.]+ MB of memory/,
+    );
   });
 
-  it('Compare checks the cost of every cell it runs, not only the model\'s', async () => {
+  it("Compare checks the cost of every cell it runs, not only the model's", async () => {
     write('c.csv', csv(3001));
     write('c.unroll.json', '{ "data": "c.csv", "cell": "rnn", "hidden": 256, "window": 3000 }\n');
-    const settings: EngineSettings = { maxSteps: 512, flowBudget: 1, defaultCell: 'rnn', maxMemoryMB: 100, maxWork: 30 };
+    const settings: EngineSettings = {
+      maxSteps: 512,
+      flowBudget: 1,
+      defaultCell: 'rnn',
+      maxMemoryMB: 100,
+      maxWork: 30,
+    };
     const source = { path: path.join(dir(), 'c.unroll.json'), workspaceRoot: dir() };
     await runAnalyze(source, settings, nodeFiles);
     await assert.rejects(runCompare(source, settings, nodeFiles, ['rnn', 'lstm', 'gru']), (e: InputError) => {
-      assert.match(e.problems[0].message, /^"window" 3000 × "hidden" 256 \(lstm states kept for BPTT\) needs about [\d.]+ MB of memory; the limit is 100\.0 MB$/);
+      assert.match(
+        e.problems[0].message,
+        /^"window" 3000 × "hidden" 256 \(lstm states kept for BPTT\) needs about [\d.]+ MB of memory; the limit is 100\.0 MB$/,
+      );
       return true;
     });
   });
 
   it('every bundled example analyzes within the default limits', async () => {
-    for (const model of ['adding-lag200.lstm.unroll.json', 'text.gru.unroll.json', 'exploding.rnn.unroll.json', 'copy-lag30.gru.unroll.json']) {
+    for (const model of [
+      'adding-lag200.lstm.unroll.json',
+      'text.gru.unroll.json',
+      'exploding.rnn.unroll.json',
+      'copy-lag30.gru.unroll.json',
+    ]) {
       const run = await runCli(['analyze', model]);
       assert.equal(run.code, 0, `${model}: ${run.stderr}`);
     }
@@ -104,9 +130,27 @@ describe('cost: known up front, refused over the limits', () => {
 
   describe('the estimate is honest: within 0.5–2× of the peak measured in a child process', () => {
     const cases: { name: string; files: Record<string, string>; argv: string[] }[] = [
-      { name: 'one-hot text, vocabulary 1000, 5000 steps', files: { 't.txt': text(1000, 5001), 't.unroll.json': '{ "data": "t.txt", "window": 5000 }' }, argv: ['analyze', 't.unroll.json'] },
-      { name: 'lstm, hidden 128, 10000 steps', files: { 'l.csv': csv(10001), 'l.unroll.json': '{ "data": "l.csv", "cell": "lstm", "hidden": 128, "window": 10000 }' }, argv: ['analyze', 'l.unroll.json'] },
-      { name: 'gru training, 16 windows of 2000 steps, hidden 64', files: { 'g.csv': csv(16 * 2001, 16), 'g.unroll.json': '{ "data": "g.csv", "cell": "gru", "hidden": 64, "window": 2000 }' }, argv: ['train', 'g.unroll.json', '--epochs', '1'] },
+      {
+        name: 'one-hot text, vocabulary 1000, 5000 steps',
+        files: { 't.txt': text(1000, 5001), 't.unroll.json': '{ "data": "t.txt", "window": 5000 }' },
+        argv: ['analyze', 't.unroll.json'],
+      },
+      {
+        name: 'lstm, hidden 128, 10000 steps',
+        files: {
+          'l.csv': csv(10001),
+          'l.unroll.json': '{ "data": "l.csv", "cell": "lstm", "hidden": 128, "window": 10000 }',
+        },
+        argv: ['analyze', 'l.unroll.json'],
+      },
+      {
+        name: 'gru training, 16 windows of 2000 steps, hidden 64',
+        files: {
+          'g.csv': csv(16 * 2001, 16),
+          'g.unroll.json': '{ "data": "g.csv", "cell": "gru", "hidden": 64, "window": 2000 }',
+        },
+        argv: ['train', 'g.unroll.json', '--epochs', '1'],
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
@@ -116,7 +160,9 @@ describe('cost: known up front, refused over the limits', () => {
         const run = runCliMeasured([...c.argv, '--max-memory', '100000', '--max-work', '1000'], dir());
         assert.equal(run.code, 0, run.stderr);
         const ratio = estimate / run.growthBytes;
-        console.log(`      estimate ${(estimate / 2 ** 20).toFixed(0)} MB, measured ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (×${ratio.toFixed(2)})`);
+        console.log(
+          `      estimate ${(estimate / 2 ** 20).toFixed(0)} MB, measured ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (×${ratio.toFixed(2)})`,
+        );
         assert.ok(ratio >= 0.5 && ratio <= 2, `estimate ${estimate} vs measured ${run.growthBytes}`);
       });
     }

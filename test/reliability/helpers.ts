@@ -51,13 +51,21 @@ export async function fastestMs(run: () => unknown, repeats = 3): Promise<number
  * Runs `work(n)` and `work(10 n)` and asserts the time grew about linearly: a 10× input may take at most
  * `maxRatio` times as long (a quadratic cost would give ~100×). Returns both times for the log.
  */
-export async function assertLinearGrowth(what: string, work: (n: number) => unknown, n: number, maxRatio = 30): Promise<{ small: number; large: number; ratio: number }> {
+export async function assertLinearGrowth(
+  what: string,
+  work: (n: number) => unknown,
+  n: number,
+  maxRatio = 30,
+): Promise<{ small: number; large: number; ratio: number }> {
   await work(n); // warm-up: JIT and lazy initialization are not part of the growth
   const small = await fastestMs(() => work(n));
   const large = await fastestMs(() => work(10 * n));
   // Below a millisecond the small run is timer noise; compare against at least 1 ms.
   const ratio = large / Math.max(small, 1);
-  assert.ok(ratio <= maxRatio, `${what}: 10× the input took ${ratio.toFixed(1)}× as long (${small.toFixed(1)} → ${large.toFixed(1)} ms); expected about linear`);
+  assert.ok(
+    ratio <= maxRatio,
+    `${what}: 10× the input took ${ratio.toFixed(1)}× as long (${small.toFixed(1)} → ${large.toFixed(1)} ms); expected about linear`,
+  );
   return { small, large, ratio };
 }
 
@@ -68,13 +76,20 @@ export interface MeasuredRun extends CliRun {
 
 /** `unroll …` in a child process (`nodeOptions` e.g. a heap cap), with how much memory the run added at its peak. */
 export function runCliMeasured(argv: string[], cwd: string, nodeOptions: string[] = []): MeasuredRun {
-  const child = spawnSync(process.execPath, [...nodeOptions, '--import', 'tsx', path.join(__dirname, 'peakChild.ts'), cwd, ...argv], {
-    cwd: path.resolve(__dirname, '../..'),
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...nodeOptions, '--import', 'tsx', path.join(__dirname, 'peakChild.ts'), cwd, ...argv],
+    {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const line = child.stdout.trim().split('\n').pop() ?? '';
-  assert.ok(line.startsWith('{'), `the child ended without a report (status ${child.status}, signal ${child.signal}): ${child.stderr.slice(-2000)}`);
+  assert.ok(
+    line.startsWith('{'),
+    `the child ended without a report (status ${child.status}, signal ${child.signal}): ${child.stderr.slice(-2000)}`,
+  );
   const report = JSON.parse(line) as { code: number; stderr: string; baselineBytes: number; peakBytes: number };
   return { code: report.code, stdout: '', stderr: report.stderr, growthBytes: report.peakBytes - report.baselineBytes };
 }

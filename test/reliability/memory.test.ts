@@ -68,7 +68,9 @@ describe('memory: a small multiple of the file size', () => {
       const run = runCliMeasured(['analyze', c.file], dir(), HEAP_CAP);
       assert.equal(run.code, 0, run.stderr);
       const ratio = run.growthBytes / size;
-      console.log(`      ${(size / 2 ** 20).toFixed(0)} MB file: peak grew ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (${ratio.toFixed(1)}× the file)`);
+      console.log(
+        `      ${(size / 2 ** 20).toFixed(0)} MB file: peak grew ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (${ratio.toFixed(1)}× the file)`,
+      );
       assert.ok(ratio <= MAX_GROWTH, `peak memory grew ${ratio.toFixed(1)}× the file size`);
     });
   }
@@ -85,11 +87,20 @@ describe('JSON data: an iterative reader', () => {
   });
 
   it('reads plain lists as the tree reader does (a trailing comma sends them through the tree)', () => {
-    for (const list of ['[1, 2, 3.5e-3, -4]', '[[1, 2], [3, 4], [5, 6]]', '// comment\n[[[1], [2]], [[3], [4], [5]]]', '[[[1, 2]], [[3, 4], [5, 6]]]']) {
+    for (const list of [
+      '[1, 2, 3.5e-3, -4]',
+      '[[1, 2], [3, 4], [5, 6]]',
+      '// comment\n[[[1], [2]], [[3], [4], [5]]]',
+      '[[[1, 2]], [[3, 4], [5, 6]]]',
+    ]) {
       const scanned = readJsonData(list, 's.json');
       const tree = readJsonData(list.replace(/]$/, ',]'), 's.json');
       assert.ok(scanned.kind === 'series' && tree.kind === 'series');
-      assert.deepEqual([scanned.D, Array.from(scanned.values), Array.from(scanned.starts), scanned.at(0)], [tree.D, Array.from(tree.values), Array.from(tree.starts), tree.at(0)], list);
+      assert.deepEqual(
+        [scanned.D, Array.from(scanned.values), Array.from(scanned.starts), scanned.at(0)],
+        [tree.D, Array.from(tree.values), Array.from(tree.starts), tree.at(0)],
+        list,
+      );
     }
   });
 });
@@ -103,9 +114,14 @@ describe('CSV: a quote that never closes', () => {
     const size = statSync(path.join(dir(), 'quote.csv')).size;
     const run = runCliMeasured(['analyze', 'quote.csv'], dir(), HEAP_CAP);
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /^quote\.csv:4:1: this row runs on for more than 4\.0 MB without ending, probably from a double quote that never closes/);
+    assert.match(
+      run.stderr,
+      /^quote\.csv:4:1: this row runs on for more than 4\.0 MB without ending, probably from a double quote that never closes/,
+    );
     const ratio = run.growthBytes / size;
-    console.log(`      ${(size / 2 ** 20).toFixed(0)} MB file: peak grew ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (${ratio.toFixed(1)}× the file)`);
+    console.log(
+      `      ${(size / 2 ** 20).toFixed(0)} MB file: peak grew ${(run.growthBytes / 2 ** 20).toFixed(0)} MB (${ratio.toFixed(1)}× the file)`,
+    );
     assert.ok(ratio <= 3, `peak memory grew ${ratio.toFixed(1)}× the file size`);
   });
 });

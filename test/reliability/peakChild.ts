@@ -5,6 +5,10 @@ import { main } from '../../src/cli/main';
 const [cwd, ...argv] = process.argv.slice(2);
 const baselineBytes = process.memoryUsage().rss;
 let stderr = '';
-void main(argv, { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, cwd }).then((code) => {
-  process.stdout.write(`${JSON.stringify({ code, stderr, baselineBytes, peakBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
-});
+void main(argv, { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, cwd }).then(
+  (code) => {
+    process.stdout.write(
+      `${JSON.stringify({ code, stderr, baselineBytes, peakBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+    );
+  },
+);

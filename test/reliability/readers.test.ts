@@ -22,7 +22,8 @@ function problemsOf(action: () => unknown) {
 }
 
 /** A model file with `n` fields it does not know, one per line. */
-const unknownKeys = (n: number) => `{ "data": "a.csv",\n${Array.from({ length: n }, (_, i) => `  "unknownKey${i}": ${i}`).join(',\n')}\n}\n`;
+const unknownKeys = (n: number) =>
+  `{ "data": "a.csv",\n${Array.from({ length: n }, (_, i) => `  "unknownKey${i}": ${i}`).join(',\n')}\n}\n`;
 
 describe('readers under hostile input', function () {
   // Before the fixes the large runs below took seconds to minutes; a quadratic step fails on the ratio.
@@ -43,17 +44,36 @@ describe('readers under hostile input', function () {
 
     it('a model file with many unknown or repeated keys (no stringify of the file, no scan per problem)', async () => {
       const texts = new Map([1_000, 10_000].map((n) => [n, unknownKeys(n)]));
-      await assertLinearGrowth('unknown model fields', (n) => problemsOf(() => parseModelFile(texts.get(n)!, 'm.unroll.json')), 1_000);
-      const repeated = (n: number) => `{ "data": "a.csv",\n${Array.from({ length: n }, () => '  "seed": 1').join(',\n')}\n}\n`;
+      await assertLinearGrowth(
+        'unknown model fields',
+        (n) => problemsOf(() => parseModelFile(texts.get(n)!, 'm.unroll.json')),
+        1_000,
+      );
+      const repeated = (n: number) =>
+        `{ "data": "a.csv",\n${Array.from({ length: n }, () => '  "seed": 1').join(',\n')}\n}\n`;
       const repeats = new Map([1_000, 10_000].map((n) => [n, repeated(n)]));
-      await assertLinearGrowth('repeated model fields', (n) => problemsOf(() => parseModelFile(repeats.get(n)!, 'm.unroll.json')), 1_000);
+      await assertLinearGrowth(
+        'repeated model fields',
+        (n) => problemsOf(() => parseModelFile(repeats.get(n)!, 'm.unroll.json')),
+        1_000,
+      );
     });
 
     it('a 60,000-character near miss in "did you mean" (banded edit distance that gives up early)', async () => {
-      const names = (n: number) => ({ typed: `${'x'.repeat(n)}a`, candidates: ['hidden', `${'x'.repeat(n)}b`, 'y'.repeat(n)] });
+      const names = (n: number) => ({
+        typed: `${'x'.repeat(n)}a`,
+        candidates: ['hidden', `${'x'.repeat(n)}b`, 'y'.repeat(n)],
+      });
       const inputs = new Map([6_000, 60_000].map((n) => [n, names(n)]));
-      await assertLinearGrowth('did you mean', (n) => didYouMean(inputs.get(n)!.typed, inputs.get(n)!.candidates), 6_000);
-      assert.equal(didYouMean(inputs.get(6_000)!.typed, inputs.get(6_000)!.candidates), inputs.get(6_000)!.candidates[1]);
+      await assertLinearGrowth(
+        'did you mean',
+        (n) => didYouMean(inputs.get(n)!.typed, inputs.get(n)!.candidates),
+        6_000,
+      );
+      assert.equal(
+        didYouMean(inputs.get(6_000)!.typed, inputs.get(6_000)!.candidates),
+        inputs.get(6_000)!.candidates[1],
+      );
     });
   });
 
@@ -68,7 +88,10 @@ describe('readers under hostile input', function () {
       assert.equal(code, 2);
       assert.equal(lines.length, 30);
       assert.match(lines[0], /^m\.unroll\.json:2:3: unknown field "unknownKey0"/);
-      assert.match(lines[29], /^m\.unroll\.json:31:3: and 9,971 more problems \(hint: fix the ones listed and run again to see the rest\)$/);
+      assert.match(
+        lines[29],
+        /^m\.unroll\.json:31:3: and 9,971 more problems \(hint: fix the ones listed and run again to see the rest\)$/,
+      );
       // Exactly 30 fit: all listed, nothing counted.
       writeFileSync(path.join(dir(), 'm.unroll.json'), unknownKeys(30));
       const thirty = (await runCli(['analyze', 'm.unroll.json'], dir())).stderr.trimEnd().split('\n');
@@ -85,7 +108,10 @@ describe('readers under hostile input', function () {
       assert.match(cell.stderr, /^cell\.csv:3:1: "9{79}…" is too large for a 64-bit float \(column "x"\)/);
       const columns = Array.from({ length: 100_000 }, (_, i) => `c${i}`);
       writeFileSync(path.join(dir(), 'wide.csv'), `${columns.join(',')}\n${columns.map(() => 1).join(',')}\n`);
-      writeFileSync(path.join(dir(), 'wide.unroll.json'), JSON.stringify({ data: 'wide.csv', task: 'columns', inputs: ['c1'], targets: ['nope'] }));
+      writeFileSync(
+        path.join(dir(), 'wide.unroll.json'),
+        JSON.stringify({ data: 'wide.csv', task: 'columns', inputs: ['c1'], targets: ['nope'] }),
+      );
       const hint = await runCli(['analyze', 'wide.unroll.json'], dir());
       assert.equal(hint.code, 2);
       assert.match(hint.stderr, /its columns are c0, c1, .*, c11, … \(and 99,988 more\)\)$/m);

@@ -23,7 +23,8 @@ function safetensors(header: string, data: Uint8Array): Uint8Array {
 }
 
 const f32 = (...xs: number[]) => new Uint8Array(new Float32Array(xs).buffer);
-const entry = (name: string, dtype: string, shape: number[], start: number, end: number) => `${JSON.stringify(name)}: { "dtype": "${dtype}", "shape": [${shape.join(', ')}], "data_offsets": [${start}, ${end}] }`;
+const entry = (name: string, dtype: string, shape: number[], start: number, end: number) =>
+  `${JSON.stringify(name)}: { "dtype": "${dtype}", "shape": [${shape.join(', ')}], "data_offsets": [${start}, ${end}] }`;
 
 /** The one problem an action throws. */
 function theProblem(action: () => unknown): Problem {
@@ -40,7 +41,11 @@ describe('weights under hostile input', function () {
   this.timeout(600_000);
 
   it('a safetensors header with many tensors is read in linear time (no scan of the file per tensor)', async () => {
-    const file = (n: number) => safetensors(`{ ${Array.from({ length: n }, (_, i) => entry(`t${i}`, 'F32', [1], 4 * i, 4 * i + 4)).join(', ')} }`, new Uint8Array(4 * n));
+    const file = (n: number) =>
+      safetensors(
+        `{ ${Array.from({ length: n }, (_, i) => entry(`t${i}`, 'F32', [1], 4 * i, 4 * i + 4)).join(', ')} }`,
+        new Uint8Array(4 * n),
+      );
     const files = new Map([2_000, 20_000].map((n) => [n, file(n)]));
     await assertLinearGrowth('safetensors tensors', (n) => readSafetensors(files.get(n)!, 'w.safetensors'), 2_000);
   });
@@ -49,16 +54,70 @@ describe('weights under hostile input', function () {
     // Where each problem must point: an offset in the header, which starts at byte 8 (column 9 in a file without line breaks).
     const name = (n: string) => (h: string) => h.lastIndexOf(`"${n}"`);
     const cases: [string, string, Uint8Array, RegExp, (header: string) => number][] = [
-      ['overlapping data_offsets', `{ ${entry('a', 'F32', [2], 0, 8)}, ${entry('b', 'F32', [2], 4, 12)} }`, f32(1, 2, 3), /tensor "b": data_offsets \[4, 12\] overlap those of "a" \[0, 8\]/, name('b')],
-      ['a gap between tensors', `{ ${entry('a', 'F32', [1], 0, 4)}, ${entry('b', 'F32', [1], 8, 12)} }`, f32(1, 2, 3), /tensor "b": data_offsets start at 8, but "a" ends at 4: 4 bytes belong to no tensor/, name('b')],
-      ['bytes after the last tensor', `{ ${entry('a', 'F32', [1], 0, 4)} }`, f32(1, 2), /the tensors cover 4 of the 8 data bytes/, name('a')],
-      ['a duplicate tensor name', `{ ${entry('a', 'F32', [1], 0, 4)}, ${entry('a', 'F32', [1], 4, 8)} }`, f32(1, 2), /tensor "a" appears twice in the header/, name('a')],
-      ['__metadata__ that is not a map of strings', `{ "__metadata__": { "epoch": 3 }, ${entry('a', 'F32', [1], 0, 4)} }`, f32(1), /__metadata__ must map names to strings/, name('__metadata__')],
-      ['a NaN weight (F32)', `{ ${entry('w', 'F32', [2, 2], 0, 16)} }`, f32(1, 2, NaN, 4), /tensor "w": element 2 \(index \[1, 0\]\) is NaN/, name('w')],
-      ['an infinite weight (F64)', `{ ${entry('w', 'F64', [3], 0, 24)} }`, new Uint8Array(new Float64Array([0, 0, -Infinity]).buffer), /tensor "w": element 2 \(index \[2\]\) is -Infinity/, name('w')],
-      ['an infinite weight (F16)', `{ ${entry('w', 'F16', [1, 2], 0, 4)} }`, new Uint8Array([0x00, 0x3c, 0x00, 0x7c]), /tensor "w": element 1 \(index \[0, 1\]\) is Infinity/, name('w')],
+      [
+        'overlapping data_offsets',
+        `{ ${entry('a', 'F32', [2], 0, 8)}, ${entry('b', 'F32', [2], 4, 12)} }`,
+        f32(1, 2, 3),
+        /tensor "b": data_offsets \[4, 12\] overlap those of "a" \[0, 8\]/,
+        name('b'),
+      ],
+      [
+        'a gap between tensors',
+        `{ ${entry('a', 'F32', [1], 0, 4)}, ${entry('b', 'F32', [1], 8, 12)} }`,
+        f32(1, 2, 3),
+        /tensor "b": data_offsets start at 8, but "a" ends at 4: 4 bytes belong to no tensor/,
+        name('b'),
+      ],
+      [
+        'bytes after the last tensor',
+        `{ ${entry('a', 'F32', [1], 0, 4)} }`,
+        f32(1, 2),
+        /the tensors cover 4 of the 8 data bytes/,
+        name('a'),
+      ],
+      [
+        'a duplicate tensor name',
+        `{ ${entry('a', 'F32', [1], 0, 4)}, ${entry('a', 'F32', [1], 4, 8)} }`,
+        f32(1, 2),
+        /tensor "a" appears twice in the header/,
+        name('a'),
+      ],
+      [
+        '__metadata__ that is not a map of strings',
+        `{ "__metadata__": { "epoch": 3 }, ${entry('a', 'F32', [1], 0, 4)} }`,
+        f32(1),
+        /__metadata__ must map names to strings/,
+        name('__metadata__'),
+      ],
+      [
+        'a NaN weight (F32)',
+        `{ ${entry('w', 'F32', [2, 2], 0, 16)} }`,
+        f32(1, 2, NaN, 4),
+        /tensor "w": element 2 \(index \[1, 0\]\) is NaN/,
+        name('w'),
+      ],
+      [
+        'an infinite weight (F64)',
+        `{ ${entry('w', 'F64', [3], 0, 24)} }`,
+        new Uint8Array(new Float64Array([0, 0, -Infinity]).buffer),
+        /tensor "w": element 2 \(index \[2\]\) is -Infinity/,
+        name('w'),
+      ],
+      [
+        'an infinite weight (F16)',
+        `{ ${entry('w', 'F16', [1, 2], 0, 4)} }`,
+        new Uint8Array([0x00, 0x3c, 0x00, 0x7c]),
+        /tensor "w": element 1 \(index \[0, 1\]\) is Infinity/,
+        name('w'),
+      ],
       // The root object is level 1, so the 64th "[" opens level 65.
-      ['nesting past the depth limit', `{ "__metadata__": ${'['.repeat(100)}${']'.repeat(100)} }`, new Uint8Array(0), /nests deeper than 64 levels/, (h) => h.indexOf('[') + 63],
+      [
+        'nesting past the depth limit',
+        `{ "__metadata__": ${'['.repeat(100)}${']'.repeat(100)} }`,
+        new Uint8Array(0),
+        /nests deeper than 64 levels/,
+        (h) => h.indexOf('[') + 63,
+      ],
     ];
     for (const [what, header, data, message, offset] of cases) {
       it(`refuses ${what}, with a position`, () => {

@@ -6,7 +6,13 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AnalyzeSource, EngineSettings } from '../../src/protocol/messages';
-import { CANCEL_GRACE_MS, CancelledError, STOP_GRACE_MS, WorkerClient, WorkerFailedError } from '../../src/worker/client';
+import {
+  CANCEL_GRACE_MS,
+  CancelledError,
+  STOP_GRACE_MS,
+  WorkerClient,
+  WorkerFailedError,
+} from '../../src/worker/client';
 import { liveThreadWorkers, startThreadWorker } from '../../src/worker/transport';
 import { EXAMPLES, useTempDir } from './helpers';
 
@@ -48,7 +54,10 @@ function slowAnalysis(dir: string): { source: AnalyzeSource; settings: EngineSet
   writeFileSync(path.join(dir, 'long.csv'), rows.join('\n') + '\n');
   const model = { data: './long.csv', task: 'next-step', cell: 'lstm', hidden: 384, window: 1000 };
   writeFileSync(path.join(dir, 'slow.unroll.json'), JSON.stringify(model));
-  return { source: { path: path.join(dir, 'slow.unroll.json'), workspaceRoot: dir }, settings: { ...settings, flowBudget: 40 } };
+  return {
+    source: { path: path.join(dir, 'slow.unroll.json'), workspaceRoot: dir },
+    settings: { ...settings, flowBudget: 40 },
+  };
 }
 
 describe('worker lifecycle (real threads)', function () {
@@ -70,17 +79,25 @@ describe('worker lifecycle (real threads)', function () {
       path.join(dir, 'big.weights.json'),
       `{"rnn.weight_ih_l0":${column},"rnn.weight_hh_l0":[${Array(H).fill(row).join(',')}],"rnn.bias_ih_l0":${zeros},"rnn.bias_hh_l0":${zeros},"fc.weight":[${row}],"fc.bias":[0]}`,
     );
-    writeFileSync(path.join(dir, 'steps.csv'), ['x', ...Array.from({ length: 50 }, (_, t) => String(t % 5))].join('\n') + '\n');
+    writeFileSync(
+      path.join(dir, 'steps.csv'),
+      ['x', ...Array.from({ length: 50 }, (_, t) => String(t % 5))].join('\n') + '\n',
+    );
     const model = { data: './steps.csv', task: 'next-step', cell: 'rnn', hidden: H, weights: './big.weights.json' };
     writeFileSync(path.join(dir, 'big.unroll.json'), JSON.stringify(model));
     const { client, logs, starts } = threadClient(64);
     try {
-      const error = await client.analyze({ path: path.join(dir, 'big.unroll.json'), workspaceRoot: dir }, settings).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await client
+        .analyze({ path: path.join(dir, 'big.unroll.json'), workspaceRoot: dir }, settings)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof WorkerFailedError, `expected the worker to run out of memory, got ${String(error)}`);
-      assert.match(error.message, /^Unroll's worker ran out of memory \(limit 64 MB\) while analyzing .*big\.unroll\.json; a smaller window/);
+      assert.match(
+        error.message,
+        /^Unroll's worker ran out of memory \(limit 64 MB\) while analyzing .*big\.unroll\.json; a smaller window/,
+      );
       assert.match(logs.join('\n'), /view worker ran out of memory \(limit 64 MB\) while analyzing .*: .*heap/i);
       const next = await client.analyze(sine, settings);
       assert.ok(Number.isFinite(next.result.loss));
@@ -144,7 +161,11 @@ describe('worker lifecycle (real threads)', function () {
       await sleep(300); // the analysis is computing now (it computes for 17–28 s in one synchronous stretch)
       const before = points;
       // Polled, with a deadline well inside the analysis's time: a shared thread would make no progress at all.
-      await waitFor('the training to make progress while an analysis computes (they must not share a thread)', () => points > before, 10_000);
+      await waitFor(
+        'the training to make progress while an analysis computes (they must not share a thread)',
+        () => points > before,
+        10_000,
+      );
       await client.analyze(sine, settings);
       assert.ok((await stale) instanceof CancelledError);
       assert.equal(client.training, true, 'replacing the analysis thread must not end the training');

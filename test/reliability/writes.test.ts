@@ -43,7 +43,10 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
       assert.equal(run.code, 2, `${argv.join(' ')}: ${run.stderr}`);
       assert.equal(run.stdout, '', 'no summary: nothing was computed');
       const [line] = assertProblemLines(run.stderr);
-      assert.match(line, /: this is the (data|model) file of this run; writing the (report|JSON) here would destroy it/);
+      assert.match(
+        line,
+        /: this is the (data|model) file of this run; writing the (report|JSON) here would destroy it/,
+      );
     }
     assert.deepEqual(readFileSync(path.join(dir, 'sine.csv')), data);
     assert.deepEqual(readFileSync(path.join(dir, 'sine.rnn.unroll.json')), model);
@@ -54,27 +57,55 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
     copyExamples(dir, 'sine.csv');
     const run = await runCli(['analyze', 'sine.csv', '--json', 'r.out', '--out', 'r.out'], dir);
     assert.equal(run.code, 2, run.stderr);
-    assert.match(assertProblemLines(run.stderr)[0], /^r\.out:1:1: the JSON and the report would both be written to this file/);
+    assert.match(
+      assertProblemLines(run.stderr)[0],
+      /^r\.out:1:1: the JSON and the report would both be written to this file/,
+    );
     assert.deepEqual(readdirSync(dir), ['sine.csv']);
   });
 
   it('train --save onto its own weights, data or model is refused; --force may update the weights it started from', async () => {
     const dir = tmp();
     copyExamples(dir, 'sine.csv', 'sine.rnn.unroll.json');
-    assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'w.safetensors'], dir)).code, 0);
+    assert.equal(
+      (await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'w.safetensors'], dir)).code,
+      0,
+    );
     const weights = readFileSync(path.join(dir, 'w.safetensors'));
-    const onWeights = await runCli(['train', 'sine.rnn.unroll.json', '--weights', 'w.safetensors', '--epochs', '1', '--save', 'w.safetensors'], dir);
+    const onWeights = await runCli(
+      ['train', 'sine.rnn.unroll.json', '--weights', 'w.safetensors', '--epochs', '1', '--save', 'w.safetensors'],
+      dir,
+    );
     assert.equal(onWeights.code, 2, onWeights.stderr);
     assert.match(assertProblemLines(onWeights.stderr)[0], /^w\.safetensors:1:1: this is the weights file of this run/);
     assert.deepEqual(readFileSync(path.join(dir, 'w.safetensors')), weights);
     writeFileSync(path.join(dir, 'm.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "hidden": 4 }');
-    const onModel = await runCli(['train', 'm.unroll.json', '--epochs', '1', '--save', 'm.unroll.json.safetensors', '--force'], dir);
+    const onModel = await runCli(
+      ['train', 'm.unroll.json', '--epochs', '1', '--save', 'm.unroll.json.safetensors', '--force'],
+      dir,
+    );
     assert.equal(onModel.code, 0, 'a new name beside the model is fine');
     symlinkSync(path.join(dir, 'm.unroll.json'), path.join(dir, 'link.safetensors'));
-    const throughLink = await runCli(['train', 'm.unroll.json', '--epochs', '1', '--save', 'link.safetensors', '--force'], dir);
+    const throughLink = await runCli(
+      ['train', 'm.unroll.json', '--epochs', '1', '--save', 'link.safetensors', '--force'],
+      dir,
+    );
     assert.equal(throughLink.code, 2, throughLink.stderr);
     assert.match(throughLink.stderr, /this is the model file of this run/);
-    const forced = await runCli(['train', 'sine.rnn.unroll.json', '--weights', 'w.safetensors', '--epochs', '1', '--save', 'w.safetensors', '--force'], dir);
+    const forced = await runCli(
+      [
+        'train',
+        'sine.rnn.unroll.json',
+        '--weights',
+        'w.safetensors',
+        '--epochs',
+        '1',
+        '--save',
+        'w.safetensors',
+        '--force',
+      ],
+      dir,
+    );
     assert.equal(forced.code, 0, forced.stderr);
     assert.notDeepEqual(readFileSync(path.join(dir, 'w.safetensors')), weights);
   });
@@ -83,14 +114,32 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
     const dir = tmp();
     copyExamples(dir, 'sine.csv', 'sine.rnn.unroll.json');
     writeFileSync(path.join(dir, 'theirs.safetensors'), 'a file someone else made');
-    const refused = await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '2', '--save', 'theirs.safetensors'], dir);
+    const refused = await runCli(
+      ['train', 'sine.rnn.unroll.json', '--epochs', '2', '--save', 'theirs.safetensors'],
+      dir,
+    );
     assert.equal(refused.code, 2, refused.stderr);
     assert.equal(refused.stdout, '', 'refused before the first epoch');
-    assert.match(assertProblemLines(refused.stderr)[0], /^theirs\.safetensors:1:1: this file exists and was not written by Unroll; it is not overwritten \(hint: add --force/);
+    assert.match(
+      assertProblemLines(refused.stderr)[0],
+      /^theirs\.safetensors:1:1: this file exists and was not written by Unroll; it is not overwritten \(hint: add --force/,
+    );
     assert.equal(readFileSync(path.join(dir, 'theirs.safetensors'), 'utf8'), 'a file someone else made');
-    assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'theirs.safetensors', '--force'], dir)).code, 0);
-    assert.equal(readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'theirs.safetensors'))), 'theirs').get('fc.bias')?.shape[0], 1);
-    assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'theirs.safetensors'], dir)).code, 0, 'now Unroll wrote it');
+    assert.equal(
+      (await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'theirs.safetensors', '--force'], dir))
+        .code,
+      0,
+    );
+    assert.equal(
+      readSafetensors(new Uint8Array(readFileSync(path.join(dir, 'theirs.safetensors'))), 'theirs').get('fc.bias')
+        ?.shape[0],
+      1,
+    );
+    assert.equal(
+      (await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'theirs.safetensors'], dir)).code,
+      0,
+      'now Unroll wrote it',
+    );
   });
 
   it('a missing folder, a folder, a device or an unwritable place as --save target: exit 2 with the path, before training', async () => {
@@ -102,7 +151,10 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
       [path.join(dir, 'missing', 'w.safetensors'), /the folder .*missing does not exist/],
       [path.join(dir, 'folder.safetensors'), /this is a folder, not a file to write the weights to/],
       [path.join(dir, 'sine.csv', 'w.safetensors'), /sine\.csv is a file, not a folder/],
-      [path.join(dir, 'null.safetensors'), /this is a device, not a regular file; Unroll writes the weights to regular files only/],
+      [
+        path.join(dir, 'null.safetensors'),
+        /this is a device, not a regular file; Unroll writes the weights to regular files only/,
+      ],
       // /sys refuses new files even to root, so this holds on any machine.
       ['/sys/unroll-test.safetensors', /cannot write the weights here: permission denied/],
     ];
@@ -119,15 +171,29 @@ describe('reliability: outputs never destroy an input (family 1)', () => {
   it('the worker preflights its save too: a confirmed target may update the weights, never the data, before any epoch', async () => {
     const dir = tmp();
     copyExamples(dir, 'sine.csv', 'sine.rnn.unroll.json');
-    assert.equal((await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'w.safetensors'], dir)).code, 0);
-    const source = { path: path.join(dir, 'sine.rnn.unroll.json'), workspaceRoot: dir, weights: path.join(dir, 'w.safetensors') };
+    assert.equal(
+      (await runCli(['train', 'sine.rnn.unroll.json', '--epochs', '1', '--save', 'w.safetensors'], dir)).code,
+      0,
+    );
+    const source = {
+      path: path.join(dir, 'sine.rnn.unroll.json'),
+      workspaceRoot: dir,
+      weights: path.join(dir, 'w.safetensors'),
+    };
     const settings = { maxSteps: 100, flowBudget: 1, defaultCell: 'rnn' as const, maxMemoryMB: 2048, maxWork: 30 };
     let epochs = 0;
     const hooks = { onProgress: () => epochs++, shouldStop: () => false, yieldNow: async () => {} };
     // The extension's save target was confirmed in a quick pick: the handler passes force.
-    const train = (saveTo: string) => runTrain(source, settings, nodeFiles, { epochs: 3, saveTo, force: true, writes: nodeWrites }, hooks);
-    await assert.rejects(train(path.join(dir, 'sine.csv')), (e: unknown) => e instanceof InputError && /this is the data file of this run/.test(e.message));
-    await assert.rejects(train(path.join(dir, 'nowhere', 'w.safetensors')), (e: unknown) => e instanceof InputError && /does not exist/.test(e.message));
+    const train = (saveTo: string) =>
+      runTrain(source, settings, nodeFiles, { epochs: 3, saveTo, force: true, writes: nodeWrites }, hooks);
+    await assert.rejects(
+      train(path.join(dir, 'sine.csv')),
+      (e: unknown) => e instanceof InputError && /this is the data file of this run/.test(e.message),
+    );
+    await assert.rejects(
+      train(path.join(dir, 'nowhere', 'w.safetensors')),
+      (e: unknown) => e instanceof InputError && /does not exist/.test(e.message),
+    );
     assert.equal(epochs, 0, 'refused before the first epoch');
     assert.equal((await train(path.join(dir, 'w.safetensors'))).saved, path.join(dir, 'w.safetensors'));
   });
@@ -179,17 +245,29 @@ describe('reliability: saved weights are what training produced (family 2)', () 
       ['fc.weight', { shape: [1, 3], data: new Float64Array([1, 2, 3]) }],
       ['fc.bias', { shape: [2], data: new Float64Array([0, Infinity]) }],
     ]);
-    assert.throws(() => encodeWeights(params, '/w.safetensors'), (e: unknown) => e instanceof InputError && /weights not saved: fc\.bias\[1\] is Infinity/.test(e.message));
-    assert.equal(encodeWeights(new Map([['fc.bias', { shape: [1], data: new Float64Array([3e38]) }]]), '/w').dtype, 'F32');
+    assert.throws(
+      () => encodeWeights(params, '/w.safetensors'),
+      (e: unknown) => e instanceof InputError && /weights not saved: fc\.bias\[1\] is Infinity/.test(e.message),
+    );
+    assert.equal(
+      encodeWeights(new Map([['fc.bias', { shape: [1], data: new Float64Array([3e38]) }]]), '/w').dtype,
+      'F32',
+    );
   });
 
   it('a run that diverges saves nothing and exits 3', async () => {
     const dir = tmp();
     copyExamples(dir, 'sine.csv');
-    writeFileSync(path.join(dir, 'd.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 20, "validation": 0, "init": { "kind": "orthogonal", "spectralRadius": 50 }, "optimizer": { "kind": "sgd", "lr": 100 } }');
+    writeFileSync(
+      path.join(dir, 'd.unroll.json'),
+      '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 20, "validation": 0, "init": { "kind": "orthogonal", "spectralRadius": 50 }, "optimizer": { "kind": "sgd", "lr": 100 } }',
+    );
     const run = await runCli(['train', 'd.unroll.json', '--epochs', '5', '--save', 'd.safetensors'], dir);
     assert.equal(run.code, 3, run.stderr);
-    assert.match(run.stdout, /^Training diverged in epoch 1, batch \d+ of \d+: .*(is not finite|overflows).* Weights were not saved\./m);
+    assert.match(
+      run.stdout,
+      /^Training diverged in epoch 1, batch \d+ of \d+: .*(is not finite|overflows).* Weights were not saved\./m,
+    );
     assert.deepEqual(readdirSync(dir).sort(), ['d.unroll.json', 'sine.csv']);
   });
 });

@@ -18,22 +18,36 @@ const settings: EngineSettings = { maxSteps: 1000, flowBudget: 1, defaultCell: '
 
 function pythonWithTorch(): string {
   const candidates = [process.env.UNROLL_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
-  const found = candidates.find((p) => (!p.includes('/') || existsSync(p)) && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  const found = candidates.find(
+    (p) =>
+      (!p.includes('/') || existsSync(p)) && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
   if (!found) {
-    throw new Error(`no Python with torch among ${candidates.join(', ')}: install it (Debian/Ubuntu: apt-get install python3-torch libopenblas0-pthread) or set UNROLL_PYTHON`);
+    throw new Error(
+      `no Python with torch among ${candidates.join(', ')}: install it (Debian/Ubuntu: apt-get install python3-torch libopenblas0-pthread) or set UNROLL_PYTHON`,
+    );
   }
   return found;
 }
 
 function python(args: string[], what: string): string {
-  const r = spawnSync(pythonWithTorch(), args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync(pythonWithTorch(), args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
 async function cli(argv: string[], cwd: string) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+  let stdout = '',
+    stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
@@ -55,7 +69,14 @@ describe('replay of real PyTorch traces', function () {
       { name: `${name}-float32`, ...o, steps: [1, 2] },
       { name: `${name}-float64`, ...o, dtype: 'float64', steps: [1, 2] },
     ]);
-    specs.push({ name: 'dropout', mode: 'LSTM', num_layers: 2, dropout: 0.3, dtype: 'float64', steps: [1] } as (typeof specs)[number]);
+    specs.push({
+      name: 'dropout',
+      mode: 'LSTM',
+      num_layers: 2,
+      dropout: 0.3,
+      dtype: 'float64',
+      steps: [1],
+    } as (typeof specs)[number]);
     specs.push({ name: 'skewed', mode: 'GRU', dtype: 'float64', skew: 1e-6, steps: [1] } as (typeof specs)[number]);
     python(['test/trace/make_trace.py', dir, JSON.stringify(specs)], 'make_trace.py');
   });
@@ -66,17 +87,31 @@ describe('replay of real PyTorch traces', function () {
       it(`${name} (${dtype}): gradients and forward within ${dtype === 'float32' ? '1e-5' : '1e-10'} of PyTorch, both snapshots`, async () => {
         const folder = path.join(dir, `${name}-${dtype}.unroll-trace`);
         for (const step of [1, 2]) {
-          const { result } = await runAnalyze({ path: folder, workspaceRoot: dir, traceStep: step }, settings, nodeFiles);
+          const { result } = await runAnalyze(
+            { path: folder, workspaceRoot: dir, traceStep: step },
+            settings,
+            nodeFiles,
+          );
           const check = result.replay!;
           assert.equal(check.dtype, dtype);
           assert.equal(check.approximate, null);
-          assert.ok(check.ok, `step ${step}: ${JSON.stringify(check.compared.slice(0, 3))} forward ${JSON.stringify(check.forward)}`);
+          assert.ok(
+            check.ok,
+            `step ${step}: ${JSON.stringify(check.compared.slice(0, 3))} forward ${JSON.stringify(check.forward)}`,
+          );
           assert.ok(check.maxRelErr <= (dtype === 'float32' ? 1e-5 : 1e-10));
           assert.ok(check.forward!.maxRelErr <= (dtype === 'float32' ? 1e-5 : 1e-10));
           const withH0 = !name.includes('h0-none');
-          assert.equal(check.compared.some((c) => c.name === 'h0'), withH0, 'h0 compared exactly when the module was given one');
+          assert.equal(
+            check.compared.some((c) => c.name === 'h0'),
+            withH0,
+            'h0 compared exactly when the module was given one',
+          );
           assert.equal(result.trace!.shown, step);
-          assert.deepEqual(result.trace!.snapshots.map((s) => s.step), [1, 2]);
+          assert.deepEqual(
+            result.trace!.snapshots.map((s) => s.step),
+            [1, 2],
+          );
         }
       });
     }
@@ -85,20 +120,33 @@ describe('replay of real PyTorch traces', function () {
   it('the CLI says the replay matches, names the run, step and loss, and exits 0; --json carries replay and trace', async () => {
     const { code, stdout } = await cli(['analyze', 'gru-bidirectional-float64.unroll-trace', '--step', '1'], dir);
     assert.equal(code, 0);
-    assert.match(stdout, /^gru-bidirectional-float64\.unroll-trace · PyTorch GRU \(2 layers, bidirectional, hidden 5\) · snapshot at step 1 \(2 snapshots, steps 1…2\)/);
-    assert.match(stdout, /Replay of PyTorch step \d+[^:\n]*: gradients match PyTorch to \d(\.\d)?e-\d+ \(float64, bound 1e-10\)/);
+    assert.match(
+      stdout,
+      /^gru-bidirectional-float64\.unroll-trace · PyTorch GRU \(2 layers, bidirectional, hidden 5\) · snapshot at step 1 \(2 snapshots, steps 1…2\)/,
+    );
+    assert.match(
+      stdout,
+      /Replay of PyTorch step \d+[^:\n]*: gradients match PyTorch to \d(\.\d)?e-\d+ \(float64, bound 1e-10\)/,
+    );
     assert.match(stdout, /PyTorch loss {4}\d/);
     assert.match(stdout, /A snapshot of your PyTorch run at training step 1/);
     const json = await cli(['analyze', 'gru-bidirectional-float64.unroll-trace', '--json', '-'], dir);
     assert.equal(json.code, 0);
-    const parsed = JSON.parse(json.stdout) as { replay: { ok: boolean }; trace: { shown: number; snapshots: unknown[] } };
+    const parsed = JSON.parse(json.stdout) as {
+      replay: { ok: boolean };
+      trace: { shown: number; snapshots: unknown[] };
+    };
     assert.equal(parsed.replay.ok, true);
     assert.equal(parsed.trace.shown, 2);
     assert.equal(parsed.trace.snapshots.length, 2);
   });
 
   it('a dropout run is flagged approximate (exit 0), never passed off as exact', async () => {
-    const { result } = await runAnalyze({ path: path.join(dir, 'dropout.unroll-trace'), workspaceRoot: dir }, settings, nodeFiles);
+    const { result } = await runAnalyze(
+      { path: path.join(dir, 'dropout.unroll-trace'), workspaceRoot: dir },
+      settings,
+      nodeFiles,
+    );
     assert.equal(result.replay!.approximate, 'dropout 0.3 between layers');
     assert.equal(result.replay!.ok, false);
     const { code, stdout } = await cli(['analyze', 'dropout.unroll-trace'], dir);
@@ -121,7 +169,10 @@ describe('replay of real PyTorch traces', function () {
     assert.equal(code, 2);
     assert.match(stderr, /^rnn-relu-float64\.unroll-trace\/step-2\.safetensors:\d+:\d+: .*\(hint: /);
     writeFileSync(file, bytes);
-    writeFileSync(path.join(folder, 'index.jsonl'), readFileSync(path.join(folder, 'index.jsonl'), 'utf8') + '{"step": 3, "file": "step-3.saf');
+    writeFileSync(
+      path.join(folder, 'index.jsonl'),
+      readFileSync(path.join(folder, 'index.jsonl'), 'utf8') + '{"step": 3, "file": "step-3.saf',
+    );
     const again = await cli(['analyze', 'rnn-relu-float64.unroll-trace'], dir);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /snapshot at step 2 \(2 snapshots/);
@@ -129,7 +180,10 @@ describe('replay of real PyTorch traces', function () {
 
   it('the tracer (python/unroll_trace) on a bidirectional, time-first LSTM with proj_size and no h0 replays exactly', async () => {
     const folder = path.join(dir, 'tracer.unroll-trace');
-    python(['-c', `
+    python(
+      [
+        '-c',
+        `
 import sys, torch
 sys.path.insert(0, 'python')
 import unroll_trace
@@ -144,9 +198,15 @@ with unroll_trace.watch(lstm, ${JSON.stringify(folder)}, every=2, sequences=3) a
         loss = head(out).pow(2).mean()
         tracer.loss(loss)
         opt.zero_grad(); loss.backward(); opt.step()
-`], 'the tracer');
+`,
+      ],
+      'the tracer',
+    );
     const { result } = await runAnalyze({ path: folder, workspaceRoot: dir }, settings, nodeFiles);
-    assert.deepEqual(result.trace!.snapshots.map((s) => s.step), [0, 2, 4]);
+    assert.deepEqual(
+      result.trace!.snapshots.map((s) => s.step),
+      [0, 2, 4],
+    );
     assert.ok(result.replay!.ok, JSON.stringify(result.replay));
     assert.ok(result.replay!.maxRelErr <= 1e-10);
     assert.ok(result.trace!.snapshots.every((s) => s.loss !== null));
@@ -164,7 +224,8 @@ with unroll_trace.watch(lstm, ${JSON.stringify(folder)}, every=2, sequences=3) a
       assert.equal(result.trace!.worldSize, 2);
       assert.equal(result.trace!.rank, 0);
       // every snapshot of the timeline was replayed (they are small) and matched
-      for (const s of result.trace!.snapshots) assert.ok(s.maxRelErr !== null && s.maxRelErr <= check.tolerance, `step ${s.step}: ${s.maxRelErr}`);
+      for (const s of result.trace!.snapshots)
+        assert.ok(s.maxRelErr !== null && s.maxRelErr <= check.tolerance, `step ${s.step}: ${s.maxRelErr}`);
     });
   }
 });

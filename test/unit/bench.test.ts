@@ -12,14 +12,34 @@ const train = (seqPerSec: number) => ({ seqPerSec, medianBatchMs: 16000 / seqPer
 function makeFigures(): BenchFigures {
   return {
     env: {
-      date: '2026-12-03', cpu: 'test cpu', cores: 2, node: 'v20', pytorch: '1.13, float32, 1 thread',
-      OPENBLAS_CORETYPE: null, OPENBLAS_L2_SIZE: null, OPENBLAS_NUM_THREADS: null, float32Honoured: true, kernels: 'relaxed',
+      date: '2026-12-03',
+      cpu: 'test cpu',
+      cores: 2,
+      node: 'v20',
+      pytorch: '1.13, float32, 1 thread',
+      OPENBLAS_CORETYPE: null,
+      OPENBLAS_L2_SIZE: null,
+      OPENBLAS_NUM_THREADS: null,
+      float32Honoured: true,
+      kernels: 'relaxed',
     },
     workloads: {
       // f64 at 0.4× PyTorch (met), f32 at 0.6× (not met); tfjs 25× the f64 time (met) but 16.7× the f32 time (not met).
-      'rnn T=256 B=1': { kind: 'forwardBackward', cells: { 'ours-f64': timing(4), 'ours-f32': timing(6), pytorch: timing(10), tfjs: timing(100), brain: { skipped: 'absent' } } },
+      'rnn T=256 B=1': {
+        kind: 'forwardBackward',
+        cells: {
+          'ours-f64': timing(4),
+          'ours-f32': timing(6),
+          pytorch: timing(10),
+          tfjs: timing(100),
+          brain: { skipped: 'absent' },
+        },
+      },
       // 3× PyTorch (not met) and exactly 2× (met: the bound is inclusive); tfjs skipped, so no tfjs line.
-      'lstm T=256 B=32': { kind: 'forwardBackward', cells: { 'ours-f64': timing(30), 'ours-f32': timing(20), pytorch: timing(10), tfjs: { skipped: 'slow' } } },
+      'lstm T=256 B=32': {
+        kind: 'forwardBackward',
+        cells: { 'ours-f64': timing(30), 'ours-f32': timing(20), pytorch: timing(10), tfjs: { skipped: 'slow' } },
+      },
       [CHAR_LM.name]: { kind: 'train', cells: { 'ours-f64': train(50), 'ours-f32': train(120), pytorch: train(100) } },
       'analyze rnn T=256': { kind: 'analyze', analyze: timing(35), forwardBackward: timing(10) },
     },
@@ -34,7 +54,10 @@ describe('bench', () => {
     assert.notEqual(benchText(CHAR_LM.textChars, ALICE_OPENING, 8), text);
     const vocab = new Set(text);
     const source = new Set(ALICE_OPENING + '\n.');
-    assert.ok([...vocab].every((c) => source.has(c) || /[A-Z]/.test(c)), 'only the example text’s characters, capitals and newlines');
+    assert.ok(
+      [...vocab].every((c) => source.has(c) || /[A-Z]/.test(c)),
+      'only the example text’s characters, capitals and newlines',
+    );
     assert.ok(vocab.size >= 40 && vocab.size <= 90, `vocabulary of ${vocab.size} characters`);
     // 1000 windows of 100 steps: the training workload never meets a short last window.
     assert.equal((text.length - 1) % CHAR_LM.window, 0);
@@ -54,22 +77,37 @@ describe('bench', () => {
 
   it('summarizes training rounds by the median of their ratios, each round from one stretch of time', () => {
     // Per-round ratios 0.5, 3 and 1.2: median 1.2, though the medians of the figures (50 and 50) give 1.
-    const row = trainRow({ pytorch: [train(100), train(10), train(50)], 'ours-f64': [train(50), train(30), train(60)], 'ours-f32': [] });
+    const row = trainRow({
+      pytorch: [train(100), train(10), train(50)],
+      'ours-f64': [train(50), train(30), train(60)],
+      'ours-f32': [],
+    });
     assert.ok(Math.abs(row.ratios!['ours-f64']! - 1.2) < 1e-12);
     assert.equal(row.ratios!['ours-f32'], undefined);
     assert.deepEqual(row.cells.pytorch, { seqPerSec: 50, medianBatchMs: 320, batches: 72 });
     const figures: BenchFigures = { env: makeFigures().env, workloads: { [CHAR_LM.name]: row } };
-    assert.deepEqual(checkTargets(figures).map((c) => c.met), [{ 'ours-f64': true }]);
-    assert.deepEqual(trainRow({ pytorch: [], 'ours-f64': [train(50)], 'ours-f32': [] }, 'torch absent').cells.pytorch, { skipped: 'torch absent' });
+    assert.deepEqual(
+      checkTargets(figures).map((c) => c.met),
+      [{ 'ours-f64': true }],
+    );
+    assert.deepEqual(trainRow({ pytorch: [], 'ours-f64': [train(50)], 'ours-f32': [] }, 'torch absent').cells.pytorch, {
+      skipped: 'torch absent',
+    });
   });
 
   it('prints the run as Markdown with the machine, the figures and the verdicts', () => {
     const md = markdown(makeFigures());
     assert.match(md, /^### Run of 2026-12-03$/m);
     assert.match(md, /\| CPU \| test cpu, 2 cores \|/);
-    assert.match(md, /\| rnn T=256 B=1 \| 4\.0 \| 6\.0 \| 10\.0 \| 100\.0 \| – \| 0\.40 \| 0\.60 \| 25\.00 \| 16\.67 \| {2}\|/);
+    assert.match(
+      md,
+      /\| rnn T=256 B=1 \| 4\.0 \| 6\.0 \| 10\.0 \| 100\.0 \| – \| 0\.40 \| 0\.60 \| 25\.00 \| 16\.67 \| {2}\|/,
+    );
     assert.match(md, /\| char-lstm train H=128 T=100 B=16 \| 50\.0 \| 120\.0 \| 100\.0 \| 0\.50 \| 1\.20 \|/);
-    assert.match(md, /\| batch 1 ≤ 0\.5× PyTorch \(time ratio\) \| rnn T=256 B=1 \| 0\.40 met \| 0\.60 \*\*not met\*\* \|/);
+    assert.match(
+      md,
+      /\| batch 1 ≤ 0\.5× PyTorch \(time ratio\) \| rnn T=256 B=1 \| 0\.40 met \| 0\.60 \*\*not met\*\* \|/,
+    );
     assert.match(md, /Skipped: rnn T=256 B=1 brain: absent; lstm T=256 B=32 tfjs: slow\./);
   });
 });

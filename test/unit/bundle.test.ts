@@ -18,12 +18,21 @@ const WORKER_ONLY: { what: string; marker: string }[] = [
 ];
 
 /** The only data modules the host needs: the file kinds and model-file discovery, output checks before a report is written, and their file seams. */
-const HOST_DATA = new Set(['defaults.ts', 'errors.ts', 'files.ts', 'kinds.ts', 'nodeFiles.ts', 'outputs.ts', 'paths.ts']);
+const HOST_DATA = new Set([
+  'defaults.ts',
+  'errors.ts',
+  'files.ts',
+  'kinds.ts',
+  'nodeFiles.ts',
+  'outputs.ts',
+  'paths.ts',
+]);
 
 describe('the extension bundle (dist/extension.js)', () => {
   before(function () {
     // npm test builds first; a bare `mocha` run builds the bundles here.
-    if (!existsSync(dist('extension.js')) || !existsSync(dist('worker.js'))) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT });
+    if (!existsSync(dist('extension.js')) || !existsSync(dist('worker.js')))
+      execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT });
   });
 
   it('carries no engine, reader or wasm, while the worker bundle does', () => {
@@ -32,7 +41,10 @@ describe('the extension bundle (dist/extension.js)', () => {
     for (const { what, marker } of WORKER_ONLY) {
       // The marker is real: the worker, built from the same sources, carries it.
       assert.ok(worker.includes(marker), `dist/worker.js should contain ${JSON.stringify(marker)} (${what})`);
-      assert.ok(!extension.includes(marker), `dist/extension.js contains ${JSON.stringify(marker)}: it bundles ${what}`);
+      assert.ok(
+        !extension.includes(marker),
+        `dist/extension.js contains ${JSON.stringify(marker)}: it bundles ${what}`,
+      );
     }
   });
 

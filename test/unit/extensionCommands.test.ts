@@ -9,7 +9,11 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const COMMANDS_DIR = path.join(ROOT, 'src/extension/commands');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-  contributes: { commands: { command: string }[]; menus: Record<string, { command: string }[]>; walkthroughs: unknown[] };
+  contributes: {
+    commands: { command: string }[];
+    menus: Record<string, { command: string }[]>;
+    walkthroughs: unknown[];
+  };
 };
 
 interface CommandModule {
@@ -29,7 +33,7 @@ function commandModules(): CommandModule[] {
         name: file.slice(0, -'.ts'.length),
         id: ids.length === 1 ? ids[0] : undefined,
         internal: /^export const internal = true;$/m.test(source),
-        exportsRun: /^export (async )?function run\(unroll: Unroll\b/m.test(source),
+        exportsRun: /^export (async )?function run\(\s*unroll: Unroll\b/m.test(source),
       };
     });
 }
@@ -39,7 +43,10 @@ function registry(): { listed: string[]; imported: Map<string, string> } {
   const source = readFileSync(path.join(COMMANDS_DIR, 'index.ts'), 'utf8');
   const list = /^export const COMMANDS\b[^=]*=\s*\[([^\]]*)\]/m.exec(source);
   assert.ok(list, 'commands/index.ts has no `export const COMMANDS = [...]`');
-  const listed = list[1].split(',').map((s) => s.trim()).filter(Boolean);
+  const listed = list[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const imported = new Map([...source.matchAll(/^import \* as (\w+) from '\.\/(\w+)';$/gm)].map((m) => [m[1], m[2]]));
   return { listed, imported };
 }
@@ -48,9 +55,16 @@ describe('extension: one module per command', () => {
   const modules = commandModules();
 
   it('each module holds the command it is named after, with a handler', () => {
-    assert.ok(modules.length >= 8, `expected the commands in ${COMMANDS_DIR}, found ${modules.map((m) => m.name).join(', ')}`);
+    assert.ok(
+      modules.length >= 8,
+      `expected the commands in ${COMMANDS_DIR}, found ${modules.map((m) => m.name).join(', ')}`,
+    );
     for (const m of modules) {
-      assert.equal(m.id, `unroll.${m.name}`, `commands/${m.name}.ts should declare exactly one \`export const id = 'unroll.${m.name}';\``);
+      assert.equal(
+        m.id,
+        `unroll.${m.name}`,
+        `commands/${m.name}.ts should declare exactly one \`export const id = 'unroll.${m.name}';\``,
+      );
       assert.ok(m.exportsRun, `commands/${m.name}.ts should export \`function run(unroll: Unroll, ...)\``);
     }
   });
@@ -58,20 +72,29 @@ describe('extension: one module per command', () => {
   it('COMMANDS registers every module, once', () => {
     const { listed, imported } = registry();
     assert.deepEqual([...listed].sort(), [...new Set(listed)].sort(), 'a command is listed twice in COMMANDS');
-    assert.deepEqual(listed.map((name) => imported.get(name) ?? `${name} (not imported)`).sort(), modules.map((m) => m.name).sort());
+    assert.deepEqual(
+      listed.map((name) => imported.get(name) ?? `${name} (not imported)`).sort(),
+      modules.map((m) => m.name).sort(),
+    );
   });
 
   it('package.json contributes exactly the commands that are not internal', () => {
     const contributed = manifest.contributes.commands.map((c) => c.command).sort();
-    const registered = modules.filter((m) => !m.internal).map((m) => m.id).sort();
+    const registered = modules
+      .filter((m) => !m.internal)
+      .map((m) => m.id)
+      .sort();
     assert.deepEqual(contributed, registered);
   });
 
   it('every command the manifest names (menus, walkthrough links) has a module', () => {
     const ids = new Set(modules.map((m) => m.id));
     const inMenus = Object.values(manifest.contributes.menus).flatMap((entries) => entries.map((e) => e.command));
-    const inLinks = [...JSON.stringify(manifest.contributes.walkthroughs).matchAll(/command:(unroll\.\w+)/g)].map((m) => m[1]);
+    const inLinks = [...JSON.stringify(manifest.contributes.walkthroughs).matchAll(/command:(unroll\.\w+)/g)].map(
+      (m) => m[1],
+    );
     assert.ok(inLinks.length > 0, 'the walkthrough should link to commands');
-    for (const id of [...inMenus, ...inLinks]) assert.ok(ids.has(id), `package.json names ${id}, which no module in src/extension/commands holds`);
+    for (const id of [...inMenus, ...inLinks])
+      assert.ok(ids.has(id), `package.json names ${id}, which no module in src/extension/commands holds`);
   });
 });

@@ -28,14 +28,41 @@ describe('extension sources', () => {
 });
 
 describe('extension problems', () => {
-  const p = (extra: Partial<Problem>): Problem => ({ file: 'm.unroll.json', line: 3, column: 5, message: 'bad', severity: 'error', ...extra });
+  const p = (extra: Partial<Problem>): Problem => ({
+    file: 'm.unroll.json',
+    line: 3,
+    column: 5,
+    message: 'bad',
+    severity: 'error',
+    ...extra,
+  });
 
   it('converts 1-based positions to a 0-based range that is never empty', () => {
     assert.deepEqual(problemRange(p({})), { startLine: 2, startCharacter: 4, endLine: 2, endCharacter: 5 });
-    assert.deepEqual(problemRange(p({ endLine: 3, endColumn: 9 })), { startLine: 2, startCharacter: 4, endLine: 2, endCharacter: 8 });
-    assert.deepEqual(problemRange(p({ endLine: 5, endColumn: 1 })), { startLine: 2, startCharacter: 4, endLine: 4, endCharacter: 0 });
-    assert.deepEqual(problemRange(p({ endColumn: 2 })), { startLine: 2, startCharacter: 4, endLine: 2, endCharacter: 5 });
-    assert.deepEqual(problemRange(p({ line: 0, column: 0 })), { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 1 });
+    assert.deepEqual(problemRange(p({ endLine: 3, endColumn: 9 })), {
+      startLine: 2,
+      startCharacter: 4,
+      endLine: 2,
+      endCharacter: 8,
+    });
+    assert.deepEqual(problemRange(p({ endLine: 5, endColumn: 1 })), {
+      startLine: 2,
+      startCharacter: 4,
+      endLine: 4,
+      endCharacter: 0,
+    });
+    assert.deepEqual(problemRange(p({ endColumn: 2 })), {
+      startLine: 2,
+      startCharacter: 4,
+      endLine: 2,
+      endCharacter: 5,
+    });
+    assert.deepEqual(problemRange(p({ line: 0, column: 0 })), {
+      startLine: 0,
+      startCharacter: 0,
+      endLine: 0,
+      endCharacter: 1,
+    });
   });
 
   it('puts the hint under the message and groups by absolute file', () => {

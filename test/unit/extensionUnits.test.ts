@@ -53,12 +53,16 @@ describe('extension: the units as activate() wires them (fake vscode, real worke
     V.resetFake();
     V.fake.settings.debounceMs = 0;
     dir = mkdtempSync(path.join(tmpdir(), 'unroll-units-'));
-    for (const name of ['sine.csv', 'sine.rnn.unroll.json']) copyFileSync(path.join(ROOT, 'examples', name), path.join(dir, name));
+    for (const name of ['sine.csv', 'sine.rnn.unroll.json'])
+      copyFileSync(path.join(ROOT, 'examples', name), path.join(dir, name));
     const state = new Map<string, unknown>();
     const context = {
       extensionUri: V.Uri.file(ROOT),
       subscriptions: [] as { dispose(): unknown }[],
-      workspaceState: { get: (key: string) => state.get(key), update: (key: string, value: unknown) => (state.set(key, value), Promise.resolve()) },
+      workspaceState: {
+        get: (key: string) => state.get(key),
+        update: (key: string, value: unknown) => (state.set(key, value), Promise.resolve()),
+      },
       extension: { packageJSON: { version: 'test' } },
     };
     api = extension.activate(context as never);
@@ -114,7 +118,9 @@ describe('extension: the units as activate() wires them (fake vscode, real worke
     const before = panel().posted.length;
     panel().fromWebview({ type: 'ready' });
     assert.deepEqual(
-      panel().posted.slice(before).map((m) => (m.type === 'showView' ? `showView:${String(m.view)}` : m.type)),
+      panel()
+        .posted.slice(before)
+        .map((m) => (m.type === 'showView' ? `showView:${String(m.view)}` : m.type)),
       ['result', 'showView:flow'],
     );
     // Once loaded, a view is selected at once.
@@ -132,7 +138,10 @@ describe('extension: the units as activate() wires them (fake vscode, real worke
     assert.deepEqual([...diagnostics().entries.keys()], [model]);
     assert.match(diagnostics().entries.get(model)![0].message, /hidden/);
     assert.equal(status().text, '$(warning) Unroll: 1 problem');
-    assert.deepEqual(posted('stale').map((m) => m.problems), [problems]);
+    assert.deepEqual(
+      posted('stale').map((m) => m.problems),
+      [problems],
+    );
     writeFileSync(model, good);
     V.fake.save(model);
     await waitFor('a Result after the fix', () => api.lastResult());
@@ -147,7 +156,10 @@ describe('extension: the units as activate() wires them (fake vscode, real worke
     const closed = panel();
     closed.dispose();
     assert.equal(api.panelOpen(), false);
-    assert.deepEqual(V.fake.watchers.filter((w) => !w.disposed).map((w) => w.file), []);
+    assert.deepEqual(
+      V.fake.watchers.filter((w) => !w.disposed).map((w) => w.file),
+      [],
+    );
     await waitFor('the worker thread to end', () => api.workerCount() === 0, 10_000);
     V.fake.save(path.join(dir, 'sine.csv'));
     assert.equal(V.fake.panels.length, 1, 'a save opened a panel');

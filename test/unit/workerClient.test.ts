@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { FromWorkerType, ToWorkerType, type FromWorker, type ToWorker } from '../../src/protocol/messages';
 import type { AnalysisResult, TrainPoint } from '../../src/protocol/result';
-import { CANCEL_GRACE_MS, CancelledError, FINISH_GRACE_MS, JobError, STOP_GRACE_MS, WorkerClient, WorkerFailedError } from '../../src/worker/client';
+import {
+  CANCEL_GRACE_MS,
+  CancelledError,
+  FINISH_GRACE_MS,
+  JobError,
+  STOP_GRACE_MS,
+  WorkerClient,
+  WorkerFailedError,
+} from '../../src/worker/client';
 import type { WorkerExit, WorkerTransport } from '../../src/worker/transport';
 import { FakeClock } from './fakeClock';
 
@@ -37,7 +45,19 @@ class ScriptedWorker implements WorkerTransport {
 const source = { path: '/ws/a.csv', workspaceRoot: '/ws' };
 const settings = { maxSteps: 512, flowBudget: 200000, defaultCell: 'rnn' as const, maxMemoryMB: 2048, maxWork: 30 };
 const fakeResult = { loss: 1 } as unknown as AnalysisResult;
-const point = (epoch: number): TrainPoint => ({ epoch, epochs: 9, loss: 1 / epoch, heldOutLoss: null, gradNorm: 1, gradNormMax: 1, clipped: 0, batches: 1, radius: 0.9, sigmaMax: 1, elapsedMs: 1 });
+const point = (epoch: number): TrainPoint => ({
+  epoch,
+  epochs: 9,
+  loss: 1 / epoch,
+  heldOutLoss: null,
+  gradNorm: 1,
+  gradNormMax: 1,
+  clipped: 0,
+  batches: 1,
+  radius: 0.9,
+  sigmaMax: 1,
+  elapsedMs: 1,
+});
 
 function setup() {
   const workers: ScriptedWorker[] = [];
@@ -69,8 +89,20 @@ describe('WorkerClient', () => {
     assert.equal(workers.length, 1);
     const request = workers[0].received[0];
     assert.equal(request.type, ToWorkerType.Analyze);
-    workers[0].reply({ type: FromWorkerType.Result, requestId: request.requestId + 100, result: fakeResult, files: [], warnings: [] });
-    workers[0].reply({ type: FromWorkerType.Result, requestId: request.requestId, result: fakeResult, files: ['/ws/a.csv'], warnings: [] });
+    workers[0].reply({
+      type: FromWorkerType.Result,
+      requestId: request.requestId + 100,
+      result: fakeResult,
+      files: [],
+      warnings: [],
+    });
+    workers[0].reply({
+      type: FromWorkerType.Result,
+      requestId: request.requestId,
+      result: fakeResult,
+      files: ['/ws/a.csv'],
+      warnings: [],
+    });
     const message = await answer;
     assert.deepEqual(message.files, ['/ws/a.csv']);
   });
@@ -84,20 +116,49 @@ describe('WorkerClient', () => {
     assert.deepEqual(cancel, { type: ToWorkerType.Cancel, requestId: first.requestId });
     assert.equal(second.type === ToWorkerType.Analyze && second.cell, 'lstm');
     // The stale answer arriving late is ignored.
-    workers[0].reply({ type: FromWorkerType.Result, requestId: first.requestId, result: fakeResult, files: ['stale'], warnings: [] });
-    workers[0].reply({ type: FromWorkerType.Result, requestId: second.requestId, result: fakeResult, files: ['fresh'], warnings: [] });
+    workers[0].reply({
+      type: FromWorkerType.Result,
+      requestId: first.requestId,
+      result: fakeResult,
+      files: ['stale'],
+      warnings: [],
+    });
+    workers[0].reply({
+      type: FromWorkerType.Result,
+      requestId: second.requestId,
+      result: fakeResult,
+      files: ['fresh'],
+      warnings: [],
+    });
     assert.deepEqual((await fresh).files, ['fresh']);
   });
 
   it('a training compare sends its models and epochs and streams each point with its run', async () => {
     const { client, workers } = setup();
     const seen: string[] = [];
-    const answer = client.compare(source, settings, [], { models: ['/ws/a.unroll.json', '/ws/b.unroll.json'], epochs: 2 }, (run, p) => seen.push(`${run}:${p.epoch}`));
+    const answer = client.compare(
+      source,
+      settings,
+      [],
+      { models: ['/ws/a.unroll.json', '/ws/b.unroll.json'], epochs: 2 },
+      (run, p) => seen.push(`${run}:${p.epoch}`),
+    );
     const request = workers[0].received[0];
     assert.ok(request.type === ToWorkerType.Compare);
     assert.deepEqual([request.models, request.epochs], [['/ws/a.unroll.json', '/ws/b.unroll.json'], 2]);
-    for (const [run, epoch] of [[0, 1], [0, 2], [1, 1], [1, 2]]) workers[0].reply({ type: FromWorkerType.Progress, requestId: request.requestId, point: point(epoch), run });
-    workers[0].reply({ type: FromWorkerType.CompareResult, requestId: request.requestId, results: [fakeResult, fakeResult], files: [] });
+    for (const [run, epoch] of [
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [1, 2],
+    ])
+      workers[0].reply({ type: FromWorkerType.Progress, requestId: request.requestId, point: point(epoch), run });
+    workers[0].reply({
+      type: FromWorkerType.CompareResult,
+      requestId: request.requestId,
+      results: [fakeResult, fakeResult],
+      files: [],
+    });
     assert.equal((await answer).results.length, 2);
     assert.deepEqual(seen, ['0:1', '0:2', '1:1', '1:2']);
   });
@@ -105,9 +166,23 @@ describe('WorkerClient', () => {
   it('turns problems into a JobError that keeps them', async () => {
     const { client, workers } = setup();
     const answer = client.analyze(source, settings);
-    const problem = { file: '/ws/m.unroll.json', line: 3, column: 5, message: 'hidden must be a positive integer', severity: 'error' as const };
-    workers[0].reply({ type: FromWorkerType.Error, requestId: workers[0].received[0].requestId, problems: [problem], internal: false });
-    const error = await answer.then(() => undefined, (e: unknown) => e);
+    const problem = {
+      file: '/ws/m.unroll.json',
+      line: 3,
+      column: 5,
+      message: 'hidden must be a positive integer',
+      severity: 'error' as const,
+    };
+    workers[0].reply({
+      type: FromWorkerType.Error,
+      requestId: workers[0].received[0].requestId,
+      problems: [problem],
+      internal: false,
+    });
+    const error = await answer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof JobError);
     assert.deepEqual(error.problems, [problem]);
     assert.equal(error.internal, false);
@@ -124,7 +199,13 @@ describe('WorkerClient', () => {
     assert.equal(client.training, true);
     const stopped = client.stopTraining();
     assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: id });
-    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: id, reason: 'cancelled', last: point(2), nonFinite: null });
+    workers[0].reply({
+      type: FromWorkerType.TrainDone,
+      requestId: id,
+      reason: 'cancelled',
+      last: point(2),
+      nonFinite: null,
+    });
     await stopped;
     assert.equal((await done).reason, 'cancelled');
     assert.deepEqual(seen, [1, 2]);
@@ -142,7 +223,14 @@ describe('WorkerClient', () => {
     workers[0].reply({ type: FromWorkerType.Stopping, requestId: id });
     await clock.advance(FINISH_GRACE_MS - 1);
     assert.equal(workers[0].terminated, false, 'an acknowledged Stop must not kill the thread after STOP_GRACE_MS');
-    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: id, reason: 'cancelled', last: point(3), nonFinite: null, result: fakeResult });
+    workers[0].reply({
+      type: FromWorkerType.TrainDone,
+      requestId: id,
+      reason: 'cancelled',
+      last: point(3),
+      nonFinite: null,
+      result: fakeResult,
+    });
     await stopped;
     const outcome = await done;
     assert.equal(outcome.result, fakeResult);
@@ -169,7 +257,13 @@ describe('WorkerClient', () => {
     assert.match(logs.join('\n'), new RegExp(`within ${STOP_GRACE_MS} ms`));
     assert.equal(workers[1].terminated, false);
     assert.equal(workers.length, 2, 'no thread started for the analysis again');
-    workers[1].reply({ type: FromWorkerType.Result, requestId: analyzeId, result: fakeResult, files: [], warnings: [] });
+    workers[1].reply({
+      type: FromWorkerType.Result,
+      requestId: analyzeId,
+      result: fakeResult,
+      files: [],
+      warnings: [],
+    });
     assert.equal((await analysis).result, fakeResult);
   });
 
@@ -185,7 +279,13 @@ describe('WorkerClient', () => {
     assert.equal(workers[0].terminated, false);
     assert.equal(clock.pending, 0, 'the grace timer is cleared by the answer');
     assert.equal(workers.length, 1);
-    workers[0].reply({ type: FromWorkerType.Result, requestId: second.requestId, result: fakeResult, files: [], warnings: [] });
+    workers[0].reply({
+      type: FromWorkerType.Result,
+      requestId: second.requestId,
+      result: fakeResult,
+      files: [],
+      warnings: [],
+    });
     assert.equal((await fresh).result, fakeResult);
   });
 
@@ -205,7 +305,13 @@ describe('WorkerClient', () => {
     assert.match(logs.join('\n'), new RegExp(`within ${CANCEL_GRACE_MS} ms`));
     const resent = freshThread.received[0];
     assert.equal(resent.type === ToWorkerType.Analyze && resent.cell, 'gru');
-    freshThread.reply({ type: FromWorkerType.Result, requestId: resent.requestId, result: fakeResult, files: [], warnings: [] });
+    freshThread.reply({
+      type: FromWorkerType.Result,
+      requestId: resent.requestId,
+      result: fakeResult,
+      files: [],
+      warnings: [],
+    });
     assert.equal((await fresh).result, fakeResult);
     client.dispose();
     await assert.rejects(training, CancelledError);
@@ -217,7 +323,10 @@ describe('WorkerClient', () => {
     const running = client.analyze(source, settings);
     assert.equal(client.stopView(), true);
     await assert.rejects(running, CancelledError);
-    assert.deepEqual(workers[0].received[1], { type: ToWorkerType.Cancel, requestId: workers[0].received[0].requestId });
+    assert.deepEqual(workers[0].received[1], {
+      type: ToWorkerType.Cancel,
+      requestId: workers[0].received[0].requestId,
+    });
     await clock.advance(CANCEL_GRACE_MS - 1);
     assert.equal(workers[0].terminated, false, 'terminated before its grace ran out');
     await clock.advance(1);
@@ -229,9 +338,15 @@ describe('WorkerClient', () => {
     const { client, workers, logs } = setup();
     const answer = client.analyze(source, settings);
     workers[0].die({ outOfMemory: false, memoryLimitMB: 2048, detail: 'exit code 134' });
-    const error = await answer.then(() => undefined, (e: unknown) => e);
+    const error = await answer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof WorkerFailedError);
-    assert.match(error.message, /stopped unexpectedly while analyzing \/ws\/a\.csv; the next run starts a fresh worker/);
+    assert.match(
+      error.message,
+      /stopped unexpectedly while analyzing \/ws\/a\.csv; the next run starts a fresh worker/,
+    );
     assert.match(logs.join('\n'), /view worker crashed while analyzing \/ws\/a\.csv: exit code 134/);
     assert.equal(client.hasWorker, false);
     void client.analyze(source, settings).catch(() => {});
@@ -242,13 +357,29 @@ describe('WorkerClient', () => {
     const { client, workers } = setup();
     const training = client.train(source, settings, {}, () => {});
     const answer = client.analyze({ ...source, path: '/ws/big.unroll.json' }, settings);
-    workers[1].die({ outOfMemory: true, memoryLimitMB: 64, detail: 'Worker terminated due to reaching memory limit: JS heap out of memory' });
-    const error = await answer.then(() => undefined, (e: unknown) => e);
+    workers[1].die({
+      outOfMemory: true,
+      memoryLimitMB: 64,
+      detail: 'Worker terminated due to reaching memory limit: JS heap out of memory',
+    });
+    const error = await answer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof WorkerFailedError);
-    assert.match(error.message, /ran out of memory \(limit 64 MB\) while analyzing \/ws\/big\.unroll\.json; a smaller window/);
+    assert.match(
+      error.message,
+      /ran out of memory \(limit 64 MB\) while analyzing \/ws\/big\.unroll\.json; a smaller window/,
+    );
     assert.equal(client.training, true);
     const trainId = workers[0].received[0].requestId;
-    workers[0].reply({ type: FromWorkerType.TrainDone, requestId: trainId, reason: 'finished', last: point(9), nonFinite: null });
+    workers[0].reply({
+      type: FromWorkerType.TrainDone,
+      requestId: trainId,
+      reason: 'finished',
+      last: point(9),
+      nonFinite: null,
+    });
     assert.equal((await training).reason, 'finished');
   });
 

@@ -17,7 +17,18 @@ function sineCsv(): string {
   return rows.join('\n') + '\n';
 }
 
-const model = (fields: Record<string, unknown>) => JSON.stringify({ data: 'sine.csv', task: 'next-step', hidden: 6, window: 12, seed: 3, epochs: 4, batch: 2, optimizer: { kind: 'sgd', lr: 0.05 }, ...fields });
+const model = (fields: Record<string, unknown>) =>
+  JSON.stringify({
+    data: 'sine.csv',
+    task: 'next-step',
+    hidden: 6,
+    window: 12,
+    seed: 3,
+    epochs: 4,
+    batch: 2,
+    optimizer: { kind: 'sgd', lr: 0.05 },
+    ...fields,
+  });
 
 /** A plain RNN, the same with clipping, and one whose large W_hh and learning rate overflow in the first epochs. */
 const files = () =>
@@ -25,7 +36,12 @@ const files = () =>
     '/ws/sine.csv': sineCsv(),
     '/ws/plain.rnn.unroll.json': model({ cell: 'rnn' }),
     '/ws/clipped.rnn.unroll.json': model({ cell: 'rnn', clip: { norm: 0.01 } }),
-    '/ws/wild.rnn.unroll.json': model({ cell: 'rnn', nonlinearity: 'relu', init: { kind: 'identity', spectralRadius: 100 }, optimizer: { kind: 'sgd', lr: 100 } }),
+    '/ws/wild.rnn.unroll.json': model({
+      cell: 'rnn',
+      nonlinearity: 'relu',
+      init: { kind: 'identity', spectralRadius: 100 },
+      optimizer: { kind: 'sgd', lr: 100 },
+    }),
     '/ws/huge.rnn.unroll.json': model({ cell: 'rnn', hidden: 60000 }),
   });
 
@@ -35,22 +51,34 @@ describe('runCompare', () => {
   it('at initialization: one run per cell, labelled, weights "initialization", no training', async () => {
     const { results, stopped } = await runCompare(source, settings, files(), ['rnn', 'gru']);
     assert.equal(stopped, false);
-    assert.deepEqual(results.map((r) => [r.meta.label, r.model.cell, r.meta.weights?.kind, r.training]), [
-      ['rnn', 'rnn', 'initialization', undefined],
-      ['gru', 'gru', 'initialization', undefined],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.meta.label, r.model.cell, r.meta.weights?.kind, r.training]),
+      [
+        ['rnn', 'rnn', 'initialization', undefined],
+        ['gru', 'gru', 'initialization', undefined],
+      ],
+    );
   });
 
   it('with epochs: every cell trains, progress names its run, the result carries the history', async () => {
     const seen: [number, TrainPoint][] = [];
-    const { results } = await runCompare(source, settings, files(), ['rnn', 'lstm'], { epochs: 3, onProgress: (run, p) => seen.push([run, p]) });
-    assert.deepEqual(seen.map(([run, p]) => `${run}:${p.epoch}`), ['0:1', '0:2', '0:3', '1:1', '1:2', '1:3']);
+    const { results } = await runCompare(source, settings, files(), ['rnn', 'lstm'], {
+      epochs: 3,
+      onProgress: (run, p) => seen.push([run, p]),
+    });
+    assert.deepEqual(
+      seen.map(([run, p]) => `${run}:${p.epoch}`),
+      ['0:1', '0:2', '0:3', '1:1', '1:2', '1:3'],
+    );
     for (const [i, r] of results.entries()) {
       assert.equal(r.training?.reason, 'finished');
       assert.equal(r.training?.history.length, 3);
       assert.deepEqual(r.meta.weights, { kind: 'trained', epochs: 3, startedFrom: 'initialization' });
       // The history is the progress this run reported, in order.
-      assert.deepEqual(r.training?.history.map((p) => p.loss), seen.filter(([run]) => run === i).map(([, p]) => p.loss));
+      assert.deepEqual(
+        r.training?.history.map((p) => p.loss),
+        seen.filter(([run]) => run === i).map(([, p]) => p.loss),
+      );
     }
     // Trained weights differ from the initialization: the analysis describes them, not the start.
     const [atInit] = (await runCompare(source, settings, files(), ['rnn'])).results;
@@ -60,9 +88,18 @@ describe('runCompare', () => {
   it('model files: one run each, labelled by file name, each with its own clipping', async () => {
     const models = ['/ws/plain.rnn.unroll.json', '/ws/clipped.rnn.unroll.json'];
     const { results, files: read } = await runCompare(source, settings, files(), [], { models, epochs: 2 });
-    assert.deepEqual(results.map((r) => r.meta.label), ['plain.rnn.unroll.json', 'clipped.rnn.unroll.json']);
-    assert.deepEqual(results.map((r) => r.meta.modelFile), models);
-    assert.ok(models.every((m) => read.includes(m)), 'both model files are watched');
+    assert.deepEqual(
+      results.map((r) => r.meta.label),
+      ['plain.rnn.unroll.json', 'clipped.rnn.unroll.json'],
+    );
+    assert.deepEqual(
+      results.map((r) => r.meta.modelFile),
+      models,
+    );
+    assert.ok(
+      models.every((m) => read.includes(m)),
+      'both model files are watched',
+    );
     const clipped = (i: number) => results[i].training!.history.reduce((s, p) => s + p.clipped, 0);
     assert.equal(clipped(0), 0);
     assert.ok(clipped(1) > 0, 'τ = 0.01 clips');
@@ -91,7 +128,11 @@ describe('runCompare', () => {
 
   it('a stop ends the whole comparison at the next batch', async () => {
     let points = 0;
-    const outcome = await runCompare(source, settings, files(), ['rnn', 'lstm', 'gru'], { epochs: 50, onProgress: () => points++, shouldStop: () => points >= 2 });
+    const outcome = await runCompare(source, settings, files(), ['rnn', 'lstm', 'gru'], {
+      epochs: 50,
+      onProgress: () => points++,
+      shouldStop: () => points >= 2,
+    });
     assert.equal(outcome.stopped, true);
     assert.equal(points, 2);
     assert.equal(outcome.results.length, 0, 'no run finished');
@@ -114,12 +155,29 @@ describe('the worker handler: compare with training', () => {
 
   it('posts every point with its run, then the labelled results', async () => {
     const { h, posted, done } = handler();
-    h.handle({ type: ToWorkerType.Compare, requestId: 7, source, settings, cells: [], models: ['/ws/plain.rnn.unroll.json', '/ws/clipped.rnn.unroll.json'], epochs: 2 });
+    h.handle({
+      type: ToWorkerType.Compare,
+      requestId: 7,
+      source,
+      settings,
+      cells: [],
+      models: ['/ws/plain.rnn.unroll.json', '/ws/clipped.rnn.unroll.json'],
+      epochs: 2,
+    });
     await done;
-    assert.deepEqual(posted.filter((m) => m.type === FromWorkerType.Progress).map((m) => `${m.run}:${m.point.epoch}`), ['0:1', '0:2', '1:1', '1:2']);
+    assert.deepEqual(
+      posted.filter((m) => m.type === FromWorkerType.Progress).map((m) => `${m.run}:${m.point.epoch}`),
+      ['0:1', '0:2', '1:1', '1:2'],
+    );
     const last = posted[posted.length - 1];
     assert.equal(last.type, FromWorkerType.CompareResult);
-    assert.deepEqual(last.results.map((r: any) => [r.meta.label, r.training.epochs]), [['plain.rnn.unroll.json', 2], ['clipped.rnn.unroll.json', 2]]);
+    assert.deepEqual(
+      last.results.map((r: any) => [r.meta.label, r.training.epochs]),
+      [
+        ['plain.rnn.unroll.json', 2],
+        ['clipped.rnn.unroll.json', 2],
+      ],
+    );
   });
 
   it('Cancel during the training stops the whole comparison: no more epochs, no results', async () => {
@@ -133,7 +191,7 @@ describe('the worker handler: compare with training', () => {
   });
 });
 
-describe('runAnalyze with the thread\'s AnalysisCache', () => {
+describe("runAnalyze with the thread's AnalysisCache", () => {
   it('a re-analysis of unchanged weights reuses the network and ρ/σ_max; another cell gets its own', async () => {
     const cache = new AnalysisCache();
     const first = await runAnalyze(source, settings, files(), undefined, undefined, cache);

@@ -9,7 +9,8 @@ export const fixtureNames: FixtureName[] = ['rnn', 'lstm', 'gru', 'exploding', '
 const cache = new Map<FixtureName, any>();
 
 export function fixture(name: FixtureName): any {
-  if (!cache.has(name)) cache.set(name, JSON.parse(readFileSync(path.join(__dirname, '../fixtures/results', `${name}.json`), 'utf8')));
+  if (!cache.has(name))
+    cache.set(name, JSON.parse(readFileSync(path.join(__dirname, '../fixtures/results', `${name}.json`), 'utf8')));
   return structuredClone(cache.get(name));
 }
 
@@ -65,7 +66,17 @@ export function traceFixture(options: TraceFixtureOptions = {}): any {
     folder: 'runs/exp1.unroll-trace',
     shown,
     snapshots,
-    config: { mode: 'LSTM', input_size: 1, hidden_size: 24, num_layers: 1, bias: true, batch_first: true, dropout: 0, bidirectional: false, proj_size: 0 },
+    config: {
+      mode: 'LSTM',
+      input_size: 1,
+      hidden_size: 24,
+      num_layers: 1,
+      bias: true,
+      batch_first: true,
+      dropout: 0,
+      bidirectional: false,
+      proj_size: 0,
+    },
     worldSize: options.worldSize ?? 2,
     rank: 0,
   };

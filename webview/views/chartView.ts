@@ -35,11 +35,23 @@ export abstract class ChartView extends View {
       const s = this.chart.scales[id];
       if (s) this.root.dataset[`${id}Range`] = `${s.min} ${s.max}`;
     }
-type AxisOptions = { ticks: { color: unknown }; title: { color: unknown }; grid: { display: boolean; color: unknown }; border: { color: unknown; dash: unknown } };
+    type AxisOptions = {
+      ticks: { color: unknown };
+      title: { color: unknown };
+      grid: { display: boolean; color: unknown };
+      border: { color: unknown; dash: unknown };
+    };
     const colors: Record<string, unknown> = {};
     for (const id of ['x', 'y']) {
       const o = this.chart.scales[id]?.options as unknown as AxisOptions | undefined;
-      if (o) colors[id] = { ticks: o.ticks.color, title: o.title.color, grid: o.grid.display ? o.grid.color : null, border: o.border.color, gridDash: o.border.dash };
+      if (o)
+        colors[id] = {
+          ticks: o.ticks.color,
+          title: o.title.color,
+          grid: o.grid.display ? o.grid.color : null,
+          border: o.border.color,
+          gridDash: o.border.dash,
+        };
     }
     this.root.dataset.axisColors = JSON.stringify(colors);
   }

@@ -24,7 +24,12 @@ export class FlowView extends CanvasView {
 
   constructor(ctx: ViewContext) {
     super(ctx, 'Flow matrix: how strongly the loss at each step t reaches each earlier hidden state h_k');
-    this.controls.append(termBar([['flow row', ['flowRow']], ['horizon', ['horizon']]]));
+    this.controls.append(
+      termBar([
+        ['flow row', ['flowRow']],
+        ['horizon', ['horizon']],
+      ]),
+    );
   }
 
   protected emptyMessage(): string | undefined {
@@ -84,7 +89,10 @@ export class FlowView extends CanvasView {
             rgb = table.subarray(j, j + 3);
           }
         }
-        px[o] = rgb[0]; px[o + 1] = rgb[1]; px[o + 2] = rgb[2]; px[o + 3] = 255;
+        px[o] = rgb[0];
+        px[o + 1] = rgb[1];
+        px[o + 2] = rgb[2];
+        px[o + 3] = 255;
       }
     }
     ctx.putImageData(image, 0, 0);
@@ -110,17 +118,33 @@ export class FlowView extends CanvasView {
     const scale = this.scale!;
     p.clear(pal.background);
     p.raster(M.left, M.top, g.plotW, g.mapH, cells);
-    const kAxis: Axis = { lo: 0, hi: g.T, label: 'k: the hidden state h_k the gradient reaches', ticks: indexTicks(g.T).map((k) => k + 0.5), format: (v) => String(v - 0.5) };
+    const kAxis: Axis = {
+      lo: 0,
+      hi: g.T,
+      label: 'k: the hidden state h_k the gradient reaches',
+      ticks: indexTicks(g.T).map((k) => k + 0.5),
+      format: (v) => String(v - 0.5),
+    };
     const rowTicks = indexTicks(g.rows);
-    const tAxis: Axis = { lo: 0, hi: g.rows, label: 't: step of the loss ℓ_t', ticks: rowTicks.map((i) => g.rows - i - 0.5), format: (v) => String(r.flow.steps[Math.round(g.rows - v - 0.5)]) };
+    const tAxis: Axis = {
+      lo: 0,
+      hi: g.rows,
+      label: 't: step of the loss ℓ_t',
+      ticks: rowTicks.map((i) => g.rows - i - 0.5),
+      format: (v) => String(r.flow.steps[Math.round(g.rows - v - 0.5)]),
+    };
     drawAxes(p, pal, { left: M.left, top: M.top, width: g.plotW, height: g.mapH }, kAxis, tAxis, { grid: false });
 
     const header = [`‖∂ℓ_t/∂h_k‖ for k ≤ t (log scale)`];
     if (!r.flow.exact) header.push(`rows are an evenly spaced subset: ${g.rows} of ${g.T} steps`);
     if (g.rows === 1) header.push(`one row: only ℓ_${r.flow.steps[0]} has a target`);
-    if (r.flow.truncate !== null) header.push(`truncated BPTT, k = ${r.flow.truncate}: nothing reaches further back than the dashed cut`);
+    if (r.flow.truncate !== null)
+      header.push(`truncated BPTT, k = ${r.flow.truncate}: nothing reaches further back than the dashed cut`);
     p.text(M.left, 14, header.join(' · '), { color: pal.foreground, size: 11 });
-    p.text(M.left, 30, 'Each row is one loss term; read it right to left to see how far back its gradient reaches.', { color: pal.muted, size: 10 });
+    p.text(M.left, 30, 'Each row is one loss term; read it right to left to see how far back its gradient reaches.', {
+      color: pal.muted,
+      size: 10,
+    });
 
     const rowY = (i: number) => M.top + (i + 0.5) * g.rowH;
     const colX = (k: number) => M.left + k * g.cellW;
@@ -137,7 +161,14 @@ export class FlowView extends CanvasView {
     markSelection(p, pal, M.left, M.top + row * g.rowH, g.plotW, Math.max(2, g.rowH));
     markLine(p, pal, [colX(sel + 0.5), M.top, colX(sel + 0.5), M.top + g.mapH], pal.highContrast ? 2 : 1, [2, 3]);
 
-    drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.top + 10, width: 12, height: this.legendHeight(g.mapH) }, scale, lut(this.ctx.settings.colormap, false), 'grey: exactly 0');
+    drawLegend(
+      p,
+      pal,
+      { left: M.left + g.plotW + 14, top: M.top + 10, width: 12, height: this.legendHeight(g.mapH) },
+      scale,
+      lut(this.ctx.settings.colormap, false),
+      'grey: exactly 0',
+    );
     const [lo, hi] = legendRange(scale);
     this.root.dataset.legendLo = String(lo);
     this.root.dataset.legendHi = String(hi);
@@ -176,14 +207,20 @@ export class FlowView extends CanvasView {
     let reach = 0;
     for (let k = t; k >= 0; k--) if (row[k] >= top * 1e-3) reach = t - k;
     let s = `Flow matrix with ${r.flow.steps.length} rows (${r.flow.exact ? 'every step' : 'an evenly spaced subset of steps'}). `;
-    if (r.flow.truncate !== null) s += `Truncated BPTT with k = ${r.flow.truncate}: entries further back are exactly zero. `;
+    if (r.flow.truncate !== null)
+      s += `Truncated BPTT with k = ${r.flow.truncate}: entries further back are exactly zero. `;
     s += `For step ${t}, ‖∂ℓ_t/∂h_t‖ = ${fmt(top)}; it stays within a factor 1000 of that for ${reach} steps back.`;
     return s;
   }
 
   numbers(): unknown {
     const r = this.ctx.data.result!;
-    return { view: 'flow', steps: r.flow.steps, exact: r.flow.exact, truncate: r.flow.truncate, matrix: r.flow.matrix.map((row) => Array.from(row)) };
+    return {
+      view: 'flow',
+      steps: r.flow.steps,
+      exact: r.flow.exact,
+      truncate: r.flow.truncate,
+      matrix: r.flow.matrix.map((row) => Array.from(row)),
+    };
   }
 }
-

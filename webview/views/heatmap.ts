@@ -44,16 +44,40 @@ export class HeatmapView extends CanvasView {
     this.strip = new StepStrip(ctx, { left: M.left, right: M.right });
     this.strip.canvas.hidden = true;
     this.stage.insertBefore(this.strip.canvas, this.canvas);
-    this.metricSelect = this.addSelect('Show', [], ctx.settings.metric, (v) => this.ctx.update({ metric: v as Metric, scale: defaultScale(v as Metric) }));
-    this.scaleSelect = this.addSelect('Scale', [['log', 'log |value|'], ['linear', 'linear'], ['signed', 'signed']], ctx.settings.scale, (v) => this.ctx.update({ scale: v as ScaleMode }));
-    this.addSelect('Colormap', [['viridis', 'viridis'], ['magma', 'magma'], ['cividis', 'cividis']], ctx.settings.colormap, (v) => this.ctx.update({ colormap: v as ColormapName }));
+    this.metricSelect = this.addSelect('Show', [], ctx.settings.metric, (v) =>
+      this.ctx.update({ metric: v as Metric, scale: defaultScale(v as Metric) }),
+    );
+    this.scaleSelect = this.addSelect(
+      'Scale',
+      [
+        ['log', 'log |value|'],
+        ['linear', 'linear'],
+        ['signed', 'signed'],
+      ],
+      ctx.settings.scale,
+      (v) => this.ctx.update({ scale: v as ScaleMode }),
+    );
+    this.addSelect(
+      'Colormap',
+      [
+        ['viridis', 'viridis'],
+        ['magma', 'magma'],
+        ['cividis', 'cividis'],
+      ],
+      ctx.settings.colormap,
+      (v) => this.ctx.update({ colormap: v as ColormapName }),
+    );
   }
 
   /** Keep the selectors in step with the Result (which metrics exist) and the settings. */
   syncControls(): void {
     const r = this.ctx.data.result;
     const metrics = availableMetrics(r);
-    this.setOptions(this.metricSelect, metrics.map((m) => [m, metricLabels[m]]), this.metric());
+    this.setOptions(
+      this.metricSelect,
+      metrics.map((m) => [m, metricLabels[m]]),
+      this.metric(),
+    );
     (this.scaleSelect as HTMLElement & { value: string }).value = this.ctx.settings.scale;
   }
 
@@ -93,7 +117,10 @@ export class HeatmapView extends CanvasView {
     const table = lut(s.colormap, s.scale === 'signed');
     // One image row per step, one column per unit: the matrix's own order, so one linear pass; drawn transposed.
     const { canvas, ctx, image } = imageCanvas(this.image, m.cols, steps(r));
-    paintImage(image.data, m.cols, steps(r), m.data, 1, m.cols, this.scale, table, { zero: pal.zeroRgb, bad: pal.badRgb });
+    paintImage(image.data, m.cols, steps(r), m.data, 1, m.cols, this.scale, table, {
+      zero: pal.zeroRgb,
+      bad: pal.badRgb,
+    });
     ctx.putImageData(image, 0, 0);
     this.image = canvas;
     this.imageKey = key;
@@ -116,17 +143,43 @@ export class HeatmapView extends CanvasView {
     // Heatmap.
     p.raster(M.left, M.mapTop, g.plotW, g.mapH, cells, true);
     // Axis coordinates: step t spans [t, t + 1] left to right; unit i spans [H − i − 1, H − i] bottom to top.
-    const stepAxis: Axis = { lo: 0, hi: g.T, label: `time step t (0 … ${g.T - 1})`, ticks: indexTicks(g.T).map((t) => t + 0.5), format: (v) => String(v - 0.5) };
-    const unitAxis: Axis = { lo: 0, hi: g.H, label: 'hidden unit i', ticks: indexTicks(g.H).map((i) => g.H - i - 0.5), format: (v) => String(g.H - v - 0.5) };
-    drawAxes(p, pal, { left: M.left, top: M.mapTop, width: g.plotW, height: g.mapH }, stepAxis, unitAxis, { grid: false });
-    p.text(M.left, M.mapTop - 8, `${scale.label}${scale.mode === 'log' ? ', log scale' : scale.mode === 'signed' ? (scale.symlog ? ', signed, log magnitude' : ', signed') : ''} · ${g.H} units × ${g.T} steps`, { color: pal.foreground, size: 11 });
+    const stepAxis: Axis = {
+      lo: 0,
+      hi: g.T,
+      label: `time step t (0 … ${g.T - 1})`,
+      ticks: indexTicks(g.T).map((t) => t + 0.5),
+      format: (v) => String(v - 0.5),
+    };
+    const unitAxis: Axis = {
+      lo: 0,
+      hi: g.H,
+      label: 'hidden unit i',
+      ticks: indexTicks(g.H).map((i) => g.H - i - 0.5),
+      format: (v) => String(g.H - v - 0.5),
+    };
+    drawAxes(p, pal, { left: M.left, top: M.mapTop, width: g.plotW, height: g.mapH }, stepAxis, unitAxis, {
+      grid: false,
+    });
+    p.text(
+      M.left,
+      M.mapTop - 8,
+      `${scale.label}${scale.mode === 'log' ? ', log scale' : scale.mode === 'signed' ? (scale.symlog ? ', signed, log magnitude' : ', signed') : ''} · ${g.H} units × ${g.T} steps`,
+      { color: pal.foreground, size: 11 },
+    );
 
     // The selected step (the strip marks it too).
     const sx = M.left + sel * g.cellW;
     markSelection(p, pal, sx, M.mapTop, Math.max(2, g.cellW), g.mapH);
 
     const table = lut(this.ctx.settings.colormap, this.ctx.settings.scale === 'signed');
-    drawLegend(p, pal, { left: M.left + g.plotW + 14, top: M.mapTop + 10, width: 12, height: g.mapH - 20 }, scale, table, scale.mode === 'log' ? 'grey: exactly 0' : undefined);
+    drawLegend(
+      p,
+      pal,
+      { left: M.left + g.plotW + 14, top: M.mapTop + 10, width: 12, height: g.mapH - 20 },
+      scale,
+      table,
+      scale.mode === 'log' ? 'grey: exactly 0' : undefined,
+    );
     const [lo, hi] = legendRange(scale);
     this.root.dataset.legendLo = String(lo);
     this.root.dataset.legendHi = String(hi);
@@ -190,7 +243,8 @@ export class HeatmapView extends CanvasView {
     const r = this.ctx.data.result!;
     const metric = this.metric();
     const m = metricMatrix(r, metric)!;
-    let best = 0, worst = -1;
+    let best = 0,
+      worst = -1;
     for (let k = 0; k < m.data.length; k++) {
       const a = Math.abs(m.data[k]);
       if (a > Math.abs(m.data[best])) best = k;
@@ -199,9 +253,11 @@ export class HeatmapView extends CanvasView {
     const at = (k: number) => `step ${Math.floor(k / m.cols)}, unit ${k % m.cols}`;
     const norms = rowNorms(r.dLdh);
     const T = steps(r);
-    return `Heatmap of ${metricLabels[metric]} for ${m.cols} units over ${T} steps. Largest magnitude ${fmt(m.data[best])} at ${at(best)}` +
+    return (
+      `Heatmap of ${metricLabels[metric]} for ${m.cols} units over ${T} steps. Largest magnitude ${fmt(m.data[best])} at ${at(best)}` +
       (worst >= 0 ? `; smallest non-zero magnitude ${fmt(m.data[worst])} at ${at(worst)}. ` : '. ') +
-      `‖∂L/∂h_t‖ goes from ${fmt(norms[0])} at step 0 to ${fmt(norms[T - 1])} at step ${T - 1}; ℓ_t from ${fmt(r.lossPerStep[0])} to ${fmt(r.lossPerStep[T - 1])}.`;
+      `‖∂L/∂h_t‖ goes from ${fmt(norms[0])} at step 0 to ${fmt(norms[T - 1])} at step ${T - 1}; ℓ_t from ${fmt(r.lossPerStep[0])} to ${fmt(r.lossPerStep[T - 1])}.`
+    );
   }
 
   numbers(): unknown {
@@ -210,7 +266,13 @@ export class HeatmapView extends CanvasView {
     const m = metricMatrix(r, metric)!;
     const rows: number[][] = [];
     for (let t = 0; t < m.rows; t++) rows.push(Array.from(m.data.subarray(t * m.cols, (t + 1) * m.cols)));
-    return { view: 'heatmap', metric: metricLabels[metric], layout: '[step][unit]', values: rows, gradNormPerStep: Array.from(rowNorms(r.dLdh)), lossPerStep: Array.from(r.lossPerStep) };
+    return {
+      view: 'heatmap',
+      metric: metricLabels[metric],
+      layout: '[step][unit]',
+      values: rows,
+      gradNormPerStep: Array.from(rowNorms(r.dLdh)),
+      lossPerStep: Array.from(r.lossPerStep),
+    };
   }
 }
-

@@ -17,10 +17,16 @@ export class StepStrip {
   private key: unknown[] = [];
 
   /** `margins`: the heatmap's left and right margins in CSS pixels. */
-  constructor(private readonly ctx: ViewContext, private readonly margins: { left: number; right: number }) {
+  constructor(
+    private readonly ctx: ViewContext,
+    private readonly margins: { left: number; right: number },
+  ) {
     this.canvas.className = 'strip-canvas';
     this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Per-step gradient norm ‖∂L/∂h_t‖ and loss ℓ_t on a log scale, aligned with the heatmap’s steps');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Per-step gradient norm ‖∂L/∂h_t‖ and loss ℓ_t on a log scale, aligned with the heatmap’s steps',
+    );
     this.canvas.addEventListener('click', (e) => {
       const t = this.stepAt(e.offsetX);
       if (t !== undefined) this.ctx.select(t);
@@ -42,23 +48,46 @@ export class StepStrip {
     const losses = Array.from(r.lossPerStep);
     const [ylo, yhi] = range([...norms, ...losses].filter((v) => v > 0).map(Math.log10), 0.08, [-1, 1]);
     const at = (vals: number[]) => vals.map((v, t) => ({ x: t + 0.5, y: v > 0 && Number.isFinite(v) ? v : NaN }));
-    const options = baseOptions(pal, 'Per-step gradient norm and loss (log). With L = Σ ℓ_t, later steps collect more terms.');
+    const options = baseOptions(
+      pal,
+      'Per-step gradient norm and loss (log). With L = Σ ℓ_t, later steps collect more terms.',
+    );
     options.plugins.title.font = { ...options.plugins.title.font, size: 10 };
     options.plugins.title.color = pal.muted;
     options.plugins.legend.labels = { ...options.plugins.legend.labels, padding: 6 };
-    options.plugins.annotation.annotations = { selected: rule(pal, { scaleID: 'x', value: sel + 0.5 }, pal.focus, undefined, [], 1.5) };
+    options.plugins.annotation.annotations = {
+      selected: rule(pal, { scaleID: 'x', value: sel + 0.5 }, pal.focus, undefined, [], 1.5),
+    };
     options.plugins.tooltip.callbacks = {
       title: (items: { parsed: { x: number } }[]) => `step ${Math.floor(items[0]?.parsed.x ?? 0)}`,
-      label: (item: { datasetIndex: number; dataIndex: number }) => (item.datasetIndex === 0 ? `‖∂L/∂h_t‖ = ${exact(norms[item.dataIndex])}` : `ℓ_t = ${exact(losses[item.dataIndex])}`),
+      label: (item: { datasetIndex: number; dataIndex: number }) =>
+        item.datasetIndex === 0
+          ? `‖∂L/∂h_t‖ = ${exact(norms[item.dataIndex])}`
+          : `ℓ_t = ${exact(losses[item.dataIndex])}`,
     } as unknown as typeof options.plugins.tooltip.callbacks;
     const { left, right } = this.margins;
     return {
       type: 'line',
       data: {
         datasets: [
-          { label: '‖∂L/∂h_t‖', data: at(norms), borderColor: pal.series[0], backgroundColor: pal.series[0], borderWidth: 1.5, pointRadius: 0 },
+          {
+            label: '‖∂L/∂h_t‖',
+            data: at(norms),
+            borderColor: pal.series[0],
+            backgroundColor: pal.series[0],
+            borderWidth: 1.5,
+            pointRadius: 0,
+          },
           // Dots as well on short sequences: a sequence-to-one loss has a single non-zero ℓ_t, which a line alone would not show.
-          { label: 'ℓ_t', data: at(losses), borderColor: pal.series[1], backgroundColor: pal.series[1], borderWidth: 1.5, borderDash: [5, 3], pointRadius: T <= 400 ? 2.5 : 0 },
+          {
+            label: 'ℓ_t',
+            data: at(losses),
+            borderColor: pal.series[1],
+            backgroundColor: pal.series[1],
+            borderWidth: 1.5,
+            borderDash: [5, 3],
+            pointRadius: T <= 400 ? 2.5 : 0,
+          },
         ],
       },
       options: {

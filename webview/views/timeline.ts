@@ -23,7 +23,8 @@ type XY = { x: number; y: number | null };
 function decadeRange(values: (number | null | undefined)[]): [number, number] {
   const logs = values.filter((v): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v)).map(Math.log10);
   const [lo, hi] = range(logs, 0, [-1, 1]);
-  const a = Math.floor(lo), b = Math.ceil(hi);
+  const a = Math.floor(lo),
+    b = Math.ceil(hi);
   return [a, b > a ? b : a + 1];
 }
 
@@ -59,7 +60,10 @@ export class TimelineView extends ChartView {
   private pending: number | undefined;
 
   constructor(ctx: ViewContext) {
-    super(ctx, 'The replayed trace across its snapshots against the training step: memory horizon, decay slope, spectral radius and σ_max, recorded gradient norm and the replay error');
+    super(
+      ctx,
+      'The replayed trace across its snapshots against the training step: memory horizon, decay slope, spectral radius and σ_max, recorded gradient norm and the replay error',
+    );
     const box = document.createElement('label');
     box.className = 'control snapshot';
     const caption = document.createElement('span');
@@ -74,7 +78,16 @@ export class TimelineView extends ChartView {
     this.slider.addEventListener('input', () => this.showLabel(Number(this.slider.value)));
     this.slider.addEventListener('change', () => this.pick(Number(this.slider.value)));
     box.append(caption, this.slider, this.sliderLabel);
-    this.controls.append(box, termBar([['horizon', ['horizon']], ['decay slope', ['slope']], ['ρ', ['radius']], ['σ_max', ['sigmaMax']], ['replay error', REPLAY_ERROR_MEANING]]));
+    this.controls.append(
+      box,
+      termBar([
+        ['horizon', ['horizon']],
+        ['decay slope', ['slope']],
+        ['ρ', ['radius']],
+        ['σ_max', ['sigmaMax']],
+        ['replay error', REPLAY_ERROR_MEANING],
+      ]),
+    );
     this.canvas.addEventListener('click', (e) => {
       const i = this.indexAt(e.offsetX);
       if (i !== undefined) this.pick(i);
@@ -99,7 +112,9 @@ export class TimelineView extends ChartView {
   protected emptyMessage(): string | undefined {
     const t = this.trace();
     if (!t) return 'The timeline belongs to a replayed PyTorch trace: analyze a *.unroll-trace folder.';
-    return t.snapshots.length ? undefined : `${t.folder} has no complete snapshot yet; the timeline fills as training appends them.`;
+    return t.snapshots.length
+      ? undefined
+      : `${t.folder} has no complete snapshot yet; the timeline fills as training appends them.`;
   }
 
   protected layoutHeight(): number {
@@ -113,7 +128,8 @@ export class TimelineView extends ChartView {
     this.slider.disabled = snaps.length < 2 || !this.ctx.connected;
     const pendingIndex = this.pending === undefined ? -1 : snaps.findIndex((s) => s.step === this.pending);
     // The Result caught up with the pick (or the pick's snapshot is gone): nothing pending any more.
-    if (this.pending !== undefined && (this.trace()?.shown === this.pending || pendingIndex < 0)) this.pending = undefined;
+    if (this.pending !== undefined && (this.trace()?.shown === this.pending || pendingIndex < 0))
+      this.pending = undefined;
     const i = this.pending === undefined ? this.shownIndex() : pendingIndex;
     this.slider.value = String(i);
     this.showLabel(i);
@@ -170,7 +186,14 @@ export class TimelineView extends ChartView {
     const snaps = this.snapshots();
     if (!snaps.length) return;
     const i = this.pending !== undefined ? snaps.findIndex((s) => s.step === this.pending) : this.shownIndex();
-    const moves: Record<string, number> = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: snaps.length - 1, PageUp: i - 10, PageDown: i + 10 };
+    const moves: Record<string, number> = {
+      ArrowLeft: i - 1,
+      ArrowRight: i + 1,
+      Home: 0,
+      End: snaps.length - 1,
+      PageUp: i - 10,
+      PageDown: i + 10,
+    };
     if (!(e.key in moves)) return;
     e.preventDefault();
     this.pick(Math.max(0, Math.min(snaps.length - 1, moves[e.key])));
@@ -178,9 +201,11 @@ export class TimelineView extends ChartView {
 
   private bounds(snaps: TraceSnapshot[]) {
     const steps = snaps.map((s) => s.step);
-    const lo = Math.min(...steps), hi = Math.max(...steps);
+    const lo = Math.min(...steps),
+      hi = Math.max(...steps);
     const pad = hi > lo ? (hi - lo) * 0.03 : 1;
-    const v = (k: keyof TraceSnapshot) => snaps.map((s) => finite(s[k] as number | null)).filter((x): x is number => x !== null);
+    const v = (k: keyof TraceSnapshot) =>
+      snaps.map((s) => finite(s[k] as number | null)).filter((x): x is number => x !== null);
     const [, hhi] = range([0, ...v('horizon')], 0.08, [0, 10]);
     const tol = this.ctx.data.result?.replay?.tolerance;
     return {
@@ -217,7 +242,10 @@ export class TimelineView extends ChartView {
       const f = FIELDS[item.datasetIndex];
       if (!f) return undefined;
       const value = s[f.key] as number | null;
-      if (value === null) return f.key === 'horizon' && snapshotAnalyzed(s) ? `${f.label}: beyond the distances measured` : `${f.label}: not analyzed`;
+      if (value === null)
+        return f.key === 'horizon' && snapshotAnalyzed(s)
+          ? `${f.label}: beyond the distances measured`
+          : `${f.label}: not analyzed`;
       return `${f.label}: ${f.key === 'maxRelErr' ? sciNumber(value) : exact(value)}`;
     };
     // A label beside its vertical rule, on the side with room.
@@ -227,11 +255,23 @@ export class TimelineView extends ChartView {
       return { ...r, label: { ...r.label, xAdjust: right ? -8 - 3.2 * label.length : 8 + 3.2 * label.length } };
     };
     const annotations: Record<string, unknown> = { shown: xRule(t.shown, pal.focus, `shown: step ${t.shown}`, [], 2) };
-    if (this.pending !== undefined) annotations.pending = xRule(this.pending, pal.muted, `replaying step ${this.pending}…`, [4, 3], 1.5);
-    if (replay) annotations.bound = rule(pal, { scaleID: 'err', value: replay.tolerance }, pal.warning, `bound ${sciNumber(replay.tolerance)} (${replay.dtype})`, [5, 3]);
+    if (this.pending !== undefined)
+      annotations.pending = xRule(this.pending, pal.muted, `replaying step ${this.pending}…`, [4, 3], 1.5);
+    if (replay)
+      annotations.bound = rule(
+        pal,
+        { scaleID: 'err', value: replay.tolerance },
+        pal.warning,
+        `bound ${sciNumber(replay.tolerance)} (${replay.dtype})`,
+        [5, 3],
+      );
     annotations.one = rule(pal, { scaleID: 'spec', value: 1 }, pal.muted, '1', [1, 3]);
     options.plugins.annotation.annotations = annotations;
-    const series = (f: (typeof FIELDS)[number]): XY[] => snaps.map((s) => ({ x: s.step, y: f.log ? logValue(s[f.key] as number | null) : finite(s[f.key] as number | null) }));
+    const series = (f: (typeof FIELDS)[number]): XY[] =>
+      snaps.map((s) => ({
+        x: s.step,
+        y: f.log ? logValue(s[f.key] as number | null) : finite(s[f.key] as number | null),
+      }));
     const colors = [pal.series[0], pal.series[3], pal.series[2], pal.series[1], pal.series[4], pal.foreground];
     const dashes = [[], [], [], [6, 3], [], []];
     const datasets: Record<string, unknown>[] = FIELDS.map((f, i) => ({
@@ -246,10 +286,31 @@ export class TimelineView extends ChartView {
       spanGaps: true,
     }));
     // The strip: one mark per snapshot, filled when analyzed, hollow (background inside) when not.
-    const strip = (want: boolean): XY[] => snaps.map((s) => ({ x: s.step, y: snapshotAnalyzed(s) === want ? 0.5 : null }));
+    const strip = (want: boolean): XY[] =>
+      snaps.map((s) => ({ x: s.step, y: snapshotAnalyzed(s) === want ? 0.5 : null }));
     datasets.push(
-      { label: 'snapshot, analyzed', data: strip(true), yAxisID: 'snap', showLine: false, pointRadius: 5, pointHoverRadius: 6, borderColor: pal.foreground, backgroundColor: pal.foreground, pointBorderWidth: 1.5 },
-      { label: 'snapshot, not analyzed', data: strip(false), yAxisID: 'snap', showLine: false, pointRadius: 5, pointHoverRadius: 6, borderColor: pal.foreground, backgroundColor: pal.background, pointBorderWidth: 1.5 },
+      {
+        label: 'snapshot, analyzed',
+        data: strip(true),
+        yAxisID: 'snap',
+        showLine: false,
+        pointRadius: 5,
+        pointHoverRadius: 6,
+        borderColor: pal.foreground,
+        backgroundColor: pal.foreground,
+        pointBorderWidth: 1.5,
+      },
+      {
+        label: 'snapshot, not analyzed',
+        data: strip(false),
+        yAxisID: 'snap',
+        showLine: false,
+        pointRadius: 5,
+        pointHoverRadius: 6,
+        borderColor: pal.foreground,
+        backgroundColor: pal.background,
+        pointBorderWidth: 1.5,
+      },
     );
     // Stacked axes meet where one's bottom tick would print over the next one's top tick: drop the bottom label
     // of every axis but the lowest.
@@ -263,13 +324,61 @@ export class TimelineView extends ChartView {
         ...options,
         layout: { padding: { right: 16, left: 4 } },
         scales: {
-          x: { type: 'linear', min: b.x[0], max: b.x[1], offset: false, ...axis(pal, 'training step'), ticks: { ...ticks, precision: 0 } },
-          snap: { type: 'linear', min: 0, max: 1, ...axis(pal, ''), ticks: { display: false }, grid: { display: false }, ...stacked, stackWeight: 0.3 },
-          err: { ...logAxis(pal, 'replay error', b.err[0], b.err[1]), afterBuildTicks: (s: Scale) => (decades(s, 4), dropBottom(s)), ...stacked },
-          grad: { ...logAxis(pal, '‖∂L/∂θ‖', b.grad[0], b.grad[1]), afterBuildTicks: (s: Scale) => (decades(s, 4), dropBottom(s)), ...stacked },
-          spec: { type: 'linear', min: b.spec[0], max: b.spec[1], ...axis(pal, 'ρ, σ_max'), ticks: { ...ticks, maxTicksLimit: 4 }, afterBuildTicks: dropBottom, ...stacked },
-          slope: { type: 'linear', min: b.slope[0], max: b.slope[1], ...axis(pal, 'decay slope'), ticks: { ...ticks, maxTicksLimit: 4 }, afterBuildTicks: dropBottom, ...stacked },
-          horizon: { type: 'linear', min: b.horizon[0], max: b.horizon[1], ...axis(pal, 'horizon (steps)'), ticks: { ...ticks, precision: 0, maxTicksLimit: 4 }, afterBuildTicks: dropBottom, ...stacked },
+          x: {
+            type: 'linear',
+            min: b.x[0],
+            max: b.x[1],
+            offset: false,
+            ...axis(pal, 'training step'),
+            ticks: { ...ticks, precision: 0 },
+          },
+          snap: {
+            type: 'linear',
+            min: 0,
+            max: 1,
+            ...axis(pal, ''),
+            ticks: { display: false },
+            grid: { display: false },
+            ...stacked,
+            stackWeight: 0.3,
+          },
+          err: {
+            ...logAxis(pal, 'replay error', b.err[0], b.err[1]),
+            afterBuildTicks: (s: Scale) => (decades(s, 4), dropBottom(s)),
+            ...stacked,
+          },
+          grad: {
+            ...logAxis(pal, '‖∂L/∂θ‖', b.grad[0], b.grad[1]),
+            afterBuildTicks: (s: Scale) => (decades(s, 4), dropBottom(s)),
+            ...stacked,
+          },
+          spec: {
+            type: 'linear',
+            min: b.spec[0],
+            max: b.spec[1],
+            ...axis(pal, 'ρ, σ_max'),
+            ticks: { ...ticks, maxTicksLimit: 4 },
+            afterBuildTicks: dropBottom,
+            ...stacked,
+          },
+          slope: {
+            type: 'linear',
+            min: b.slope[0],
+            max: b.slope[1],
+            ...axis(pal, 'decay slope'),
+            ticks: { ...ticks, maxTicksLimit: 4 },
+            afterBuildTicks: dropBottom,
+            ...stacked,
+          },
+          horizon: {
+            type: 'linear',
+            min: b.horizon[0],
+            max: b.horizon[1],
+            ...axis(pal, 'horizon (steps)'),
+            ticks: { ...ticks, precision: 0, maxTicksLimit: 4 },
+            afterBuildTicks: dropBottom,
+            ...stacked,
+          },
         },
       },
     } as unknown as Config;
@@ -280,13 +389,19 @@ export class TimelineView extends ChartView {
     super.draw(width);
     // Where each snapshot's mark sits (CSS px), for tests and anyone inspecting the DOM.
     const chart = this.chart!;
-    const x = chart.scales.x, snap = chart.scales.snap;
+    const x = chart.scales.x,
+      snap = chart.scales.snap;
     const snaps = this.snapshots();
     this.root.dataset.snapshots = String(snaps.length);
     this.root.dataset.analyzed = String(snaps.filter(snapshotAnalyzed).length);
     this.root.dataset.shown = String(this.trace()?.shown ?? '');
     this.root.dataset.pending = this.pending === undefined ? '' : String(this.pending);
-    this.root.dataset.marks = JSON.stringify(snaps.map((s) => [Math.round(x.getPixelForValue(s.step) * 10) / 10, Math.round(snap.getPixelForValue(0.5) * 10) / 10]));
+    this.root.dataset.marks = JSON.stringify(
+      snaps.map((s) => [
+        Math.round(x.getPixelForValue(s.step) * 10) / 10,
+        Math.round(snap.getPixelForValue(0.5) * 10) / 10,
+      ]),
+    );
   }
 
   override render(): boolean {
@@ -306,6 +421,15 @@ export class TimelineView extends ChartView {
 
   numbers(): unknown {
     const t = this.trace();
-    return { view: 'timeline', folder: t?.folder, shown: t?.shown, rank: t?.rank, worldSize: t?.worldSize, config: t?.config, replay: this.ctx.data.result?.replay, snapshots: this.snapshots() };
+    return {
+      view: 'timeline',
+      folder: t?.folder,
+      shown: t?.shown,
+      rank: t?.rank,
+      worldSize: t?.worldSize,
+      config: t?.config,
+      replay: this.ctx.data.result?.replay,
+      snapshots: this.snapshots(),
+    };
   }
 }

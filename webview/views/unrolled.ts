@@ -13,7 +13,19 @@ import { exactRow, inputLabel, targetLabel } from '../inputs';
 
 const LEFT = 44;
 const LEGEND_SPACE = 96;
-const Y = { header: 14, stepLabel: 40, x: 66, cPath: 104, cell: 142, o: 214, y: 238, loss: 260, mapTop: 292, mapHeight: 22, height: 338 };
+const Y = {
+  header: 14,
+  stepLabel: 40,
+  x: 66,
+  cPath: 104,
+  cell: 142,
+  o: 214,
+  y: 238,
+  loss: 260,
+  mapTop: 292,
+  mapHeight: 22,
+  height: 338,
+};
 const MIN_ZOOM = 6;
 const MAX_ZOOM = 160;
 const MAX_EDGE = 12;
@@ -130,7 +142,9 @@ export class UnrolledView extends CanvasView {
   }
 
   protected emptyMessage(): string | undefined {
-    return this.ctx.data.result ? undefined : 'No analysis yet: run “Unroll: Analyze Sequence File” on a sequence or model file.';
+    return this.ctx.data.result
+      ? undefined
+      : 'No analysis yet: run “Unroll: Analyze Sequence File” on a sequence or model file.';
   }
 
   protected layoutHeight(): number {
@@ -153,9 +167,11 @@ export class UnrolledView extends CanvasView {
     const t = this.stepAt(x, y);
     if (!r || t === undefined) return undefined;
     const parts = [`step ${t}`, `‖∂L/∂h_t‖ = ${exact(this.gradNorms()[t])}`, `ℓ_t = ${exact(r.lossPerStep[t])}`];
-    const xl = inputLabel(r, t), xs = exactRow(r.input, t);
+    const xl = inputLabel(r, t),
+      xs = exactRow(r.input, t);
     if (xs !== undefined) parts.push(`x_t = ${xs}${xl?.text && xl.text !== xs ? ` (${xl.text})` : ''}`);
-    const yl = targetLabel(r, t), ys = exactRow(r.target, t);
+    const yl = targetLabel(r, t),
+      ys = exactRow(r.target, t);
     if (ys !== undefined) parts.push(`target y_t = ${ys}${yl && yl.text !== ys ? ` (${yl.text})` : ''}`);
     if (t > 0) parts.push(`‖∂h_t/∂h_{t−1}‖_F = ${exact(r.stepJacobian[t])}`);
     if (r.forgetMean) parts.push(`mean f_t = ${exact(r.forgetMean[t])} (forget-gate approximation of the cell path)`);
@@ -185,7 +201,12 @@ export class UnrolledView extends CanvasView {
 
     p.clear(pal.background);
     const lstm = r.forgetMean !== undefined;
-    p.text(LEFT, Y.header, `${cellName(r)} unrolled over ${T} steps · node color ‖∂L/∂h_t‖ (log) · h-edge width 3 px per unit of ‖∂h_t/∂h_{t−1}‖_F (max ${fmt(maxJ)})${lstm ? ' · dashed: cell path, forget-gate approximation diag(f_t), width = mean f_t' : ''}`, { color: pal.foreground, baseline: 'middle', size: 11 });
+    p.text(
+      LEFT,
+      Y.header,
+      `${cellName(r)} unrolled over ${T} steps · node color ‖∂L/∂h_t‖ (log) · h-edge width 3 px per unit of ‖∂h_t/∂h_{t−1}‖_F (max ${fmt(maxJ)})${lstm ? ' · dashed: cell path, forget-gate approximation diag(f_t), width = mean f_t' : ''}`,
+      { color: pal.foreground, baseline: 'middle', size: 11 },
+    );
     const firstT = Math.max(0, Math.floor(first));
     const lastT = Math.min(T - 1, Math.ceil(first + plotW / zoom));
     const xSel = this.columnX(sel);
@@ -196,15 +217,27 @@ export class UnrolledView extends CanvasView {
     const labelEvery = Math.max(1, Math.ceil(40 / zoom));
     for (let t = firstT; t <= lastT; t++) {
       const x = this.columnX(t);
-      if (t % labelEvery === 0 || t === sel) p.text(x, Y.stepLabel, String(t), { color: t === sel ? pal.foreground : pal.muted, align: 'center', baseline: 'middle', bold: t === sel, size: 10 });
+      if (t % labelEvery === 0 || t === sel)
+        p.text(x, Y.stepLabel, String(t), {
+          color: t === sel ? pal.foreground : pal.muted,
+          align: 'center',
+          baseline: 'middle',
+          bold: t === sel,
+          size: 10,
+        });
       // Recurrent edges first, so nodes sit on top of them.
       if (t > 0) {
         const xPrev = this.columnX(t - 1);
         const j = r.stepJacobian[t];
         // An absolute scale (3 px per unit of norm), so widths compare across Results.
         const width = Number.isFinite(j) ? Math.min(MAX_EDGE, 0.75 + 3 * j) : 1;
-        p.polyline([xPrev + radius, Y.cell, x - radius, Y.cell], Number.isFinite(j) ? pal.foreground : pal.error, width);
-        if (showText) p.text((xPrev + x) / 2, Y.cell - radius - 2, fmt(j, 2), { color: pal.muted, align: 'center', size: 9 });
+        p.polyline(
+          [xPrev + radius, Y.cell, x - radius, Y.cell],
+          Number.isFinite(j) ? pal.foreground : pal.error,
+          width,
+        );
+        if (showText)
+          p.text((xPrev + x) / 2, Y.cell - radius - 2, fmt(j, 2), { color: pal.muted, align: 'center', size: 9 });
         if (lstm) {
           const f = r.forgetMean![t];
           p.polyline([xPrev, Y.cPath, x, Y.cPath], pal.series[1], 0.75 + 5 * (Number.isFinite(f) ? f : 0), [4, 3]);
@@ -220,23 +253,45 @@ export class UnrolledView extends CanvasView {
       const heavy = !!xl?.strong && !text;
       p.rect(x - xW / 2, Y.x - 9, xW, 18, pal.background, heavy ? pal.foreground : pal.muted, heavy ? 2 : 1);
       p.rect(x - boxW / 2, Y.o - 9, boxW, 18, pal.background, pal.muted);
-      if (xl?.text && (xl.strong || zoom >= 36)) p.text(x, Y.x, xl.text, { color: xl.strong ? pal.foreground : pal.muted, align: 'center', baseline: 'middle', size: xl.strong ? 10 : 9, bold: xl.strong });
+      if (xl?.text && (xl.strong || zoom >= 36))
+        p.text(x, Y.x, xl.text, {
+          color: xl.strong ? pal.foreground : pal.muted,
+          align: 'center',
+          baseline: 'middle',
+          size: xl.strong ? 10 : 9,
+          bold: xl.strong,
+        });
       const yl = targets ? targetLabel(r, t) : undefined;
       if (yl) {
-        if (zoom >= 24 || yl.text.length <= 2) p.text(x, Y.y, yl.text, { color: pal.foreground, align: 'center', baseline: 'middle', size: yl.text.length > 4 ? 9 : 10, bold: true });
+        if (zoom >= 24 || yl.text.length <= 2)
+          p.text(x, Y.y, yl.text, {
+            color: pal.foreground,
+            align: 'center',
+            baseline: 'middle',
+            size: yl.text.length > 4 ? 9 : 10,
+            bold: true,
+          });
         else p.circle(x, Y.y, 2.5, pal.foreground, pal.foreground, 1);
       }
       const pos = position(scale, norms[t]);
       const fill = pos >= 0 ? lutColor(table, Number.isNaN(pos) ? 0 : pos) : pal.error;
       p.circle(x, Y.cell, radius, fill, t === sel ? pal.focus : pal.border, t === sel ? 3 : 1);
-      if (showText) p.text(x, Y.loss, fmt(r.lossPerStep[t], 2), { color: pal.foreground, align: 'center', baseline: 'middle', size: 10 });
+      if (showText)
+        p.text(x, Y.loss, fmt(r.lossPerStep[t], 2), {
+          color: pal.foreground,
+          align: 'center',
+          baseline: 'middle',
+          size: 10,
+        });
       else p.rect(x - 1, Y.loss - 4, 2, 8, pal.muted);
     }
-    if (sel >= firstT && sel <= lastT && pal.highContrast) p.rect(selBox[0] + 1, selBox[1] + 1, selBox[2] - 2, selBox[3] - 2, undefined, pal.focus, 2);
+    if (sel >= firstT && sel <= lastT && pal.highContrast)
+      p.rect(selBox[0] + 1, selBox[1] + 1, selBox[2] - 2, selBox[3] - 2, undefined, pal.focus, 2);
     // Columns scrolled half out of view: cover what spills into the margins, then label the rows there.
     p.rect(0, Y.stepLabel - 12, LEFT, Y.loss - Y.stepLabel + 24, pal.background);
     p.rect(LEFT + plotW, Y.stepLabel - 12, p.width - LEFT - plotW, Y.loss - Y.stepLabel + 24, pal.background);
-    const rowLabel = (y: number, s: string) => p.text(LEFT - 8, y, s, { color: pal.muted, align: 'right', baseline: 'middle' });
+    const rowLabel = (y: number, s: string) =>
+      p.text(LEFT - 8, y, s, { color: pal.muted, align: 'right', baseline: 'middle' });
     rowLabel(Y.stepLabel, 't');
     rowLabel(Y.x, 'x_t');
     rowLabel(Y.cell, 'h_t');
@@ -268,14 +323,18 @@ export class UnrolledView extends CanvasView {
     p.rect(a, Y.mapTop - 2, w, Y.mapHeight + 4, undefined, pal.focus, 2);
     const sx = LEFT + ((Math.min(this.ctx.settings.step, T - 1) + 0.5) / T) * plotW;
     p.polyline([sx, Y.mapTop - 4, sx, Y.mapTop + Y.mapHeight + 4], pal.foreground, 2);
-    p.text(LEFT, Y.mapTop + Y.mapHeight + 14, `minimap: all ${T} steps (‖∂L/∂h_t‖); the frame is what is shown above`, { color: pal.muted, size: 10 });
+    p.text(LEFT, Y.mapTop + Y.mapHeight + 14, `minimap: all ${T} steps (‖∂L/∂h_t‖); the frame is what is shown above`, {
+      color: pal.muted,
+      size: 10,
+    });
   }
 
   describe(): string {
     const r = this.ctx.data.result!;
     const T = steps(r);
     const norms = this.gradNorms();
-    let lo = 0, hi = 0;
+    let lo = 0,
+      hi = 0;
     for (let t = 0; t < T; t++) {
       if (norms[t] < norms[lo]) lo = t;
       if (norms[t] > norms[hi]) hi = t;
@@ -283,14 +342,18 @@ export class UnrolledView extends CanvasView {
     const js = Array.from(r.stepJacobian.subarray(1)).filter(Number.isFinite);
     const mean = js.reduce((a, b) => a + b, 0) / Math.max(1, js.length);
     const sel = Math.min(this.ctx.settings.step, T - 1);
-    let s = `${cellName(r)} unrolled over ${T} steps. The gradient norm ‖∂L/∂h_t‖ is smallest at step ${lo} (${fmt(norms[lo])}) and largest at step ${hi} (${fmt(norms[hi])}). ` +
+    let s =
+      `${cellName(r)} unrolled over ${T} steps. The gradient norm ‖∂L/∂h_t‖ is smallest at step ${lo} (${fmt(norms[lo])}) and largest at step ${hi} (${fmt(norms[hi])}). ` +
       `The step Jacobian norm ‖∂h_t/∂h_{t−1}‖_F averages ${fmt(mean)} (from ${fmt(Math.min(...js))} to ${fmt(Math.max(...js))}). `;
-    if (r.forgetMean) s += `Mean forget gate (the cell path's forget-gate approximation) averages ${fmt(r.forgetMean.reduce((a, b) => a + b, 0) / T)}. `;
+    if (r.forgetMean)
+      s += `Mean forget gate (the cell path's forget-gate approximation) averages ${fmt(r.forgetMean.reduce((a, b) => a + b, 0) / T)}. `;
     s += `Selected step ${sel}: ℓ_t = ${fmt(r.lossPerStep[sel])}, ‖∂L/∂h_t‖ = ${fmt(norms[sel])}.`;
     const list = (items: string[]) => `${items.slice(0, 12).join(', ')}${items.length > 12 ? ', …' : ''}`;
-    const inputs: string[] = [], targets: string[] = [];
+    const inputs: string[] = [],
+      targets: string[] = [];
     for (let t = 0; t < T; t++) {
-      const x = inputLabel(r, t), y = targetLabel(r, t);
+      const x = inputLabel(r, t),
+        y = targetLabel(r, t);
       if (x?.strong) inputs.push(`${t}: ${x.text}`);
       if (y) targets.push(`${t}: ${y.text}`);
     }

@@ -24,7 +24,10 @@ export abstract class View {
   private dirty = true;
   private frameRequested = false;
 
-  constructor(protected readonly ctx: ViewContext, ariaLabel: string) {
+  constructor(
+    protected readonly ctx: ViewContext,
+    ariaLabel: string,
+  ) {
     const uid = `unroll-view-${nextId++}`;
     this.root = document.createElement('section');
     this.root.className = 'view';
@@ -156,13 +159,25 @@ export abstract class View {
     const last = steps(r) - 1;
     const s = this.ctx.settings.step;
     const jump = e.shiftKey ? 10 : 1;
-    const moves: Record<string, number> = { ArrowLeft: s - jump, ArrowRight: s + jump, Home: 0, End: last, PageUp: s - 50, PageDown: s + 50 };
+    const moves: Record<string, number> = {
+      ArrowLeft: s - jump,
+      ArrowRight: s + jump,
+      Home: 0,
+      End: last,
+      PageUp: s - 50,
+      PageDown: s + 50,
+    };
     if (!(e.key in moves)) return;
     e.preventDefault();
     this.ctx.select(Math.max(0, Math.min(last, moves[e.key])));
   }
 
-  protected addSelect(label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
+  protected addSelect(
+    label: string,
+    options: [string, string][],
+    value: string,
+    onChange: (v: string) => void,
+  ): HTMLElement {
     const wrap = document.createElement('label');
     wrap.className = 'control';
     const caption = document.createElement('span');

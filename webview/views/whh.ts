@@ -61,10 +61,15 @@ export class WhhView extends ChartView {
       `${cellName(r)}: ‖∂L/∂W_hh‖ split by how far back each term reaches (${r.flow.exact ? 'all rows' : 'over the flow rows computed'}).`,
       `Terms from d ≥ ${split} steps back carry ${pct(longShare)} of Σ_d ‖part_d‖ (bars right of the dashed line); the line is the running share.`,
     );
-    options.plugins.annotation.annotations = { split: rule(pal, { scaleID: 'x', value: split - 0.5 }, pal.warning, `d ≥ ${split}`) };
+    options.plugins.annotation.annotations = {
+      split: rule(pal, { scaleID: 'x', value: split - 0.5 }, pal.warning, `d ≥ ${split}`),
+    };
     options.plugins.tooltip.callbacks = {
       title: (items: { parsed: { x: number } }[]) => `d = ${items[0]?.parsed.x}`,
-      label: (item: { datasetIndex: number; dataIndex: number }) => (item.datasetIndex === 0 ? `‖part_d‖ = ${exact(parts[item.dataIndex])}` : `cumulative share ${pct(share[item.dataIndex])}`),
+      label: (item: { datasetIndex: number; dataIndex: number }) =>
+        item.datasetIndex === 0
+          ? `‖part_d‖ = ${exact(parts[item.dataIndex])}`
+          : `cumulative share ${pct(share[item.dataIndex])}`,
     } as unknown as typeof options.plugins.tooltip.callbacks;
     const shareTicks = (s: Scale) => (s.ticks = [0, 0.5, 1].map((value) => ({ value })));
     return {
@@ -81,16 +86,47 @@ export class WhhView extends ChartView {
             yAxisID: 'y',
             order: 2,
           },
-          { type: 'line', label: 'cumulative share (right axis)', data: share.map((v, d) => ({ x: d, y: v })), borderColor: pal.foreground, backgroundColor: pal.foreground, borderWidth: 1.5, pointRadius: 0, yAxisID: 'share', order: 1 },
+          {
+            type: 'line',
+            label: 'cumulative share (right axis)',
+            data: share.map((v, d) => ({ x: d, y: v })),
+            borderColor: pal.foreground,
+            backgroundColor: pal.foreground,
+            borderWidth: 1.5,
+            pointRadius: 0,
+            yAxisID: 'share',
+            order: 1,
+          },
         ],
       },
       options: {
         ...options,
         layout: { padding: { right: 8, left: 4 } },
         scales: {
-          x: { type: 'linear', min: -0.5, max: D - 0.5, offset: false, ...axis(pal, 'distance d = t − k of the term'), ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, precision: 0, includeBounds: false }, grid: { display: false } },
+          x: {
+            type: 'linear',
+            min: -0.5,
+            max: D - 0.5,
+            offset: false,
+            ...axis(pal, 'distance d = t − k of the term'),
+            ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, precision: 0, includeBounds: false },
+            grid: { display: false },
+          },
           y: logAxis(pal, '‖part_d‖_F (log)', Math.floor(lo), Math.ceil(hi)),
-          share: { type: 'linear', position: 'right', min: 0, max: 1, afterBuildTicks: shareTicks, ...axis(pal, 'cumulative share'), ticks: { color: pal.muted, font: { family: pal.font, size: 10 }, callback: (v: number | string) => pct(Number(v)) }, grid: { display: false } },
+          share: {
+            type: 'linear',
+            position: 'right',
+            min: 0,
+            max: 1,
+            afterBuildTicks: shareTicks,
+            ...axis(pal, 'cumulative share'),
+            ticks: {
+              color: pal.muted,
+              font: { family: pal.font, size: 10 },
+              callback: (v: number | string) => pct(Number(v)),
+            },
+            grid: { display: false },
+          },
         },
       },
     } as Config;
@@ -103,12 +139,18 @@ export class WhhView extends ChartView {
     const share = cumulativeShare(parts);
     let top = 0;
     for (let d = 1; d < parts.length; d++) if (parts[d] > parts[top]) top = d;
-    return `∂L/∂W_hh split into ${parts.length} parts by distance. The largest part is at d = ${top} (${fmt(parts[top])}); ` +
-      `parts from d ≥ ${split} carry ${pct(1 - (share[split - 1] ?? 0))} of the summed part norms.`;
+    return (
+      `∂L/∂W_hh split into ${parts.length} parts by distance. The largest part is at d = ${top} (${fmt(parts[top])}); ` +
+      `parts from d ≥ ${split} carry ${pct(1 - (share[split - 1] ?? 0))} of the summed part norms.`
+    );
   }
 
   numbers(): unknown {
     const r = this.ctx.data.result!;
-    return { view: 'whh', whhByDistance: Array.from(r.whhByDistance), cumulativeShare: cumulativeShare(r.whhByDistance) };
+    return {
+      view: 'whh',
+      whhByDistance: Array.from(r.whhByDistance),
+      cumulativeShare: cumulativeShare(r.whhByDistance),
+    };
   }
 }

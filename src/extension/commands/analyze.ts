@@ -4,7 +4,14 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../protocol/result';
-import { isModelFile, isSequenceFile, modelCandidates, modelDescribes, modelPathFor, SEQUENCE_EXTENSIONS } from '../../data/kinds';
+import {
+  isModelFile,
+  isSequenceFile,
+  modelCandidates,
+  modelDescribes,
+  modelPathFor,
+  SEQUENCE_EXTENSIONS,
+} from '../../data/kinds';
 import { nodeWrites } from '../../data/nodeFiles';
 import { locateFile } from '../files';
 import { readSettings } from '../settings';
@@ -40,7 +47,11 @@ export async function run(unroll: Unroll, target?: vscode.Uri | string): Promise
 /** The model file beside a data file whose `data` field names it (the default cell's first), if there is one. */
 async function modelBeside(dataPath: string): Promise<string | undefined> {
   const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(dirname(dataPath)));
-  for (const candidate of modelCandidates(dataPath, entries.map(([name]) => name), readSettings().engine.defaultCell)) {
+  for (const candidate of modelCandidates(
+    dataPath,
+    entries.map(([name]) => name),
+    readSettings().engine.defaultCell,
+  )) {
     if (modelDescribes(candidate, await readText(candidate), dataPath)) return candidate;
   }
   return undefined;
@@ -56,6 +67,7 @@ async function offerModelFile(dataPath: string): Promise<void> {
   );
   if (answer !== create) return;
   const uri = vscode.Uri.file(modelPath);
-  if (!(await exists(uri))) await nodeWrites.writeFile(modelPath, modelTemplate(dataPath, readSettings().engine.defaultCell));
+  if (!(await exists(uri)))
+    await nodeWrites.writeFile(modelPath, modelTemplate(dataPath, readSettings().engine.defaultCell));
   await vscode.window.showTextDocument(uri);
 }

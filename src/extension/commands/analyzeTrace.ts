@@ -13,16 +13,29 @@ import type { Unroll } from '.';
 
 export const id = 'unroll.analyzeTrace';
 
-export async function run(unroll: Unroll, target?: vscode.Uri | string, step?: number | 'latest'): Promise<AnalysisResult | undefined> {
+export async function run(
+  unroll: Unroll,
+  target?: vscode.Uri | string,
+  step?: number | 'latest',
+): Promise<AnalysisResult | undefined> {
   const given = await locateFile(target, unroll.extensionUri);
   if (target !== undefined && target !== null && !given) return undefined;
   const onScreen = unroll.session.source?.path;
-  const index = given ?? (onScreen && isTraceFolder(onScreen) ? onScreen : await pickWorkspaceFile(`**/*.unroll-trace/${TRACE_INDEX_FILE}`, 'PyTorch trace to replay'));
+  const index =
+    given ??
+    (onScreen && isTraceFolder(onScreen)
+      ? onScreen
+      : await pickWorkspaceFile(`**/*.unroll-trace/${TRACE_INDEX_FILE}`, 'PyTorch trace to replay'));
   if (!index) return undefined;
   const folder = isTraceFolder(index) ? index : dirname(index);
   if (!isTraceFolder(folder)) {
-    void vscode.window.showErrorMessage(`Unroll: ${vscode.workspace.asRelativePath(folder)} is not a trace: a trace is a folder whose name ends in .unroll-trace (python/unroll_trace writes one).`);
+    void vscode.window.showErrorMessage(
+      `Unroll: ${vscode.workspace.asRelativePath(folder)} is not a trace: a trace is a folder whose name ends in .unroll-trace (python/unroll_trace writes one).`,
+    );
     return undefined;
   }
-  return unroll.analysis.analyze(folder, typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : 'latest');
+  return unroll.analysis.analyze(
+    folder,
+    typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : 'latest',
+  );
 }

@@ -9,14 +9,22 @@ import type { Unroll } from '.';
 
 export const id = 'unroll.compare';
 
-export async function run(unroll: Unroll, cells?: CellKind[], options?: { epochs?: number }): Promise<AnalysisResult[] | undefined> {
+export async function run(
+  unroll: Unroll,
+  cells?: CellKind[],
+  options?: { epochs?: number },
+): Promise<AnalysisResult[] | undefined> {
   const { session } = unroll;
   if (!session.source) await vscode.commands.executeCommand(ANALYZE);
   let epochs = options?.epochs;
   if (epochs === undefined && cells === undefined && session.source) {
     const modelEpochs = session.result?.model.epochs ?? 20;
     const now = { label: 'At initialization', description: 'fast: the weights each cell starts from', epochs: 0 };
-    const trained = { label: `After ${modelEpochs} epochs`, description: "the model file's epochs: each cell trains first, then is analyzed", epochs: modelEpochs };
+    const trained = {
+      label: `After ${modelEpochs} epochs`,
+      description: "the model file's epochs: each cell trains first, then is analyzed",
+      epochs: modelEpochs,
+    };
     const pick = await vscode.window.showQuickPick([now, trained], { placeHolder: 'Compare the cells' });
     if (!pick) return undefined;
     epochs = pick.epochs;

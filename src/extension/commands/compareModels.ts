@@ -22,18 +22,28 @@ export async function run(unroll: Unroll, ...args: unknown[]): Promise<AnalysisR
     if (u.startsWith('file:')) return vscode.Uri.parse(u).fsPath;
     const folder = workspaceFolder();
     const inWorkspace = resolve(folder ?? bundled, u);
-    return folder && !(await exists(vscode.Uri.file(inWorkspace))) && (await exists(vscode.Uri.file(resolve(bundled, u)))) ? resolve(bundled, u) : inWorkspace;
+    return folder &&
+      !(await exists(vscode.Uri.file(inWorkspace))) &&
+      (await exists(vscode.Uri.file(resolve(bundled, u))))
+      ? resolve(bundled, u)
+      : inWorkspace;
   };
   const paths: string[] = [];
   for (const u of uris) paths.push(await located(u));
   if (paths.length === 0) {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Unroll model files': ['json'] }, openLabel: 'Compare these model files' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      filters: { 'Unroll model files': ['json'] },
+      openLabel: 'Compare these model files',
+    });
     if (!picked?.length) return undefined;
     paths.push(...picked.map((u) => u.fsPath));
   }
   const notModels = paths.filter((p) => !isModelFile(p));
   if (notModels.length) {
-    void vscode.window.showErrorMessage(`Unroll: Compare Models takes model files (*${MODEL_SUFFIX}); ${notModels.map((p) => basename(p)).join(', ')} is not one.`);
+    void vscode.window.showErrorMessage(
+      `Unroll: Compare Models takes model files (*${MODEL_SUFFIX}); ${notModels.map((p) => basename(p)).join(', ')} is not one.`,
+    );
     return undefined;
   }
   let trainFor = epochs;

@@ -45,10 +45,21 @@ export async function run(unroll: Unroll, target?: vscode.Uri): Promise<vscode.U
   try {
     // Never onto the data, model or weights shown, and only where writing can succeed.
     // A comparison of model files reads each run's own files: none of them may be written over either.
-    for (const r of results) await checkOutputs([{ path: uri.fsPath, what: 'report' }, { path: jsonUri.fsPath, what: 'JSON' }], r.meta, nodeFiles, nodeWrites);
+    for (const r of results)
+      await checkOutputs(
+        [
+          { path: uri.fsPath, what: 'report' },
+          { path: jsonUri.fsPath, what: 'JSON' },
+        ],
+        r.meta,
+        nodeFiles,
+        nodeWrites,
+      );
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    void vscode.window.showErrorMessage(`Unroll: the report was not exported. ${e.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+    void vscode.window.showErrorMessage(
+      `Unroll: the report was not exported. ${e.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`,
+    );
     return undefined;
   }
   const html = await renderReportHtml(results, title, vscode.Uri.joinPath(unroll.extensionUri, 'dist').fsPath);
@@ -63,7 +74,13 @@ async function isReportJson(path: string): Promise<boolean> {
   try {
     const json: unknown = JSON.parse(await readText(path));
     const isResult = (x: unknown) => typeof x === 'object' && x !== null && 'model' in x && 'flow' in x;
-    return isResult(json) || (typeof json === 'object' && json !== null && Array.isArray((json as { results?: unknown }).results) && (json as { results: unknown[] }).results.every(isResult));
+    return (
+      isResult(json) ||
+      (typeof json === 'object' &&
+        json !== null &&
+        Array.isArray((json as { results?: unknown }).results) &&
+        (json as { results: unknown[] }).results.every(isResult))
+    );
   } catch {
     return false;
   }
@@ -82,5 +99,11 @@ async function mayWriteBeside(jsonPath: string, ask: boolean): Promise<boolean> 
     return false;
   }
   const replace = 'Replace';
-  return (await vscode.window.showWarningMessage(`${message}. Export Report writes the numbers there: replace it?`, { modal: true }, replace)) === replace;
+  return (
+    (await vscode.window.showWarningMessage(
+      `${message}. Export Report writes the numbers there: replace it?`,
+      { modal: true },
+      replace,
+    )) === replace
+  );
 }

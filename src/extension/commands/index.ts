@@ -39,8 +39,22 @@ export interface UnrollCommand {
   run(unroll: Unroll, ...args: any[]): unknown;
 }
 
-export const COMMANDS: readonly UnrollCommand[] = [analyze, analyzeTrace, train, stop, compare, compareModels, exportReport, openExamples, showView, showPanel, saveExport];
+export const COMMANDS: readonly UnrollCommand[] = [
+  analyze,
+  analyzeTrace,
+  train,
+  stop,
+  compare,
+  compareModels,
+  exportReport,
+  openExamples,
+  showView,
+  showPanel,
+  saveExport,
+];
 
 export function registerCommands(unroll: Unroll): vscode.Disposable[] {
-  return COMMANDS.map((command) => vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.run(unroll, ...args)));
+  return COMMANDS.map((command) =>
+    vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.run(unroll, ...args)),
+  );
 }

@@ -8,7 +8,14 @@ export const id = 'unroll.openExamples';
 
 export async function run(unroll: Unroll, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const folder =
-    target ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Copy the Unroll examples here' }))?.[0];
+    target ??
+    (
+      await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Copy the Unroll examples here',
+      })
+    )?.[0];
   if (!folder) return undefined;
   const examples = vscode.Uri.joinPath(unroll.extensionUri, 'examples');
   const skipped: string[] = [];
@@ -20,7 +27,10 @@ export async function run(unroll: Unroll, target?: vscode.Uri): Promise<vscode.U
   }
   if (skipped.length) void vscode.window.showWarningMessage(`Unroll: kept your existing ${skipped.join(', ')}.`);
   if (!target) {
-    const open = await vscode.window.showInformationMessage(`Unroll examples copied to ${folder.fsPath}.`, 'Open Folder');
+    const open = await vscode.window.showInformationMessage(
+      `Unroll examples copied to ${folder.fsPath}.`,
+      'Open Folder',
+    );
     if (open) await vscode.commands.executeCommand('vscode.openFolder', folder);
   }
   return folder;

@@ -28,15 +28,20 @@ export async function run(unroll: Unroll, view?: unknown, file?: vscode.Uri | st
     if (view === undefined) return undefined;
   }
   if (!isPanelView(view)) {
-    void vscode.window.showErrorMessage(`Unroll: ${JSON.stringify(view) ?? 'nothing'} is not a view of the panel; the views are ${PANEL_VIEWS.join(', ')}.`);
+    void vscode.window.showErrorMessage(
+      `Unroll: ${JSON.stringify(view) ?? 'nothing'} is not a view of the panel; the views are ${PANEL_VIEWS.join(', ')}.`,
+    );
     return undefined;
   }
   if (file !== undefined && file !== null) {
     const path = await locateFile(file, unroll.extensionUri);
     if (!path) return undefined;
-    if (session.source?.path !== path || !session.result || session.comparison) await vscode.commands.executeCommand(ANALYZE, vscode.Uri.file(path));
+    if (session.source?.path !== path || !session.result || session.comparison)
+      await vscode.commands.executeCommand(ANALYZE, vscode.Uri.file(path));
   } else if (!session.result && !session.comparison) {
-    void vscode.window.showInformationMessage('Unroll: the panel shows nothing yet; analyze a file first (Unroll: Analyze Sequence File).');
+    void vscode.window.showInformationMessage(
+      'Unroll: the panel shows nothing yet; analyze a file first (Unroll: Analyze Sequence File).',
+    );
   }
   unroll.panel.showView(view);
   // The walkthrough marks a step done by the view it showed (several steps use this command).

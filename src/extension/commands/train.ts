@@ -11,7 +11,11 @@ import type { Unroll } from '.';
 export const id = 'unroll.train';
 
 /** `options.save` answers the save question; `options.epochs` replaces the model file's epochs. */
-export async function run(unroll: Unroll, uri?: vscode.Uri, options?: { save?: boolean; epochs?: number }): Promise<TrainDoneMessage | undefined> {
+export async function run(
+  unroll: Unroll,
+  uri?: vscode.Uri,
+  options?: { save?: boolean; epochs?: number },
+): Promise<TrainDoneMessage | undefined> {
   const current = unroll.session.source?.path;
   const modelPath =
     uri?.fsPath ??
@@ -26,10 +30,16 @@ export async function run(unroll: Unroll, uri?: vscode.Uri, options?: { save?: b
   if (saveTo && options?.save === undefined) {
     const keep = { label: 'Train without saving', save: false };
     const write = { label: `Train and save weights to ${vscode.workspace.asRelativePath(saveTo)}`, save: true };
-    const choice = await vscode.window.showQuickPick([keep, write], { placeHolder: 'The model file names a weights file' });
+    const choice = await vscode.window.showQuickPick([keep, write], {
+      placeHolder: 'The model file names a weights file',
+    });
     if (!choice) return undefined;
     save = choice.save;
   }
   const epochs = modelField(text, 'epochs');
-  return unroll.training.train(modelPath, { saveTo: save ? saveTo : undefined, epochs: options?.epochs }, typeof epochs === 'number' ? epochs : 0);
+  return unroll.training.train(
+    modelPath,
+    { saveTo: save ? saveTo : undefined, epochs: options?.epochs },
+    typeof epochs === 'number' ? epochs : 0,
+  );
 }

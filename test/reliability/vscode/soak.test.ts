@@ -21,7 +21,10 @@ const uri = (name: string) => vscode.Uri.file(join(dir, name));
 
 function writeSoakFiles(): void {
   mkdirSync(dir, { recursive: true });
-  const rows = ['value', ...Array.from({ length: 300 }, (_, t) => (Math.sin(t / 5) + 0.1 * Math.sin(t / 3)).toFixed(4))];
+  const rows = [
+    'value',
+    ...Array.from({ length: 300 }, (_, t) => (Math.sin(t / 5) + 0.1 * Math.sin(t / 3)).toFixed(4)),
+  ];
   writeFileSync(join(dir, 'soak.csv'), rows.join('\n') + '\n');
   const model = { data: 'soak.csv', task: 'next-step', cell: 'gru', hidden: 12, window: 200, epochs: 20, seed: 0 };
   writeFileSync(join(dir, 'soak.unroll.json'), JSON.stringify(model, null, 2) + '\n');
@@ -32,8 +35,13 @@ function writeSoakFiles(): void {
   writeFileSync(join(dir, 'slow.unroll.json'), JSON.stringify(slow, null, 2) + '\n');
 }
 
-const analyze = (name: string) => vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', uri(name));
-const train = (epochs: number) => vscode.commands.executeCommand<TrainDoneMessage | undefined>('unroll.train', uri('soak.unroll.json'), { save: false, epochs });
+const analyze = (name: string) =>
+  vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', uri(name));
+const train = (epochs: number) =>
+  vscode.commands.executeCommand<TrainDoneMessage | undefined>('unroll.train', uri('soak.unroll.json'), {
+    save: false,
+    epochs,
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('soak in the real VS Code', function () {
@@ -91,7 +99,10 @@ describe('soak in the real VS Code', function () {
           await sleep(400);
           assert.equal(api.killWorker(), true, 'a view worker to kill');
           assert.equal(await doomed, undefined);
-          assert.match(api.lastProblems()[0]?.message ?? '', /Unroll's worker stopped unexpectedly while analyzing .*slow\.unroll\.json/);
+          assert.match(
+            api.lastProblems()[0]?.message ?? '',
+            /Unroll's worker stopped unexpectedly while analyzing .*slow\.unroll\.json/,
+          );
           counts.kills++;
         }
       }
@@ -108,12 +119,25 @@ describe('soak in the real VS Code', function () {
     await waitFor('only the view worker to remain', () => api.workerCount() === 1, 5000);
 
     // The heap's low-water mark (what survives garbage collection) in the middle third against the last third.
-    const lowWater = (from: number, to: number) => Math.min(...heap.filter((s) => s.at >= started + from * SOAK_MS && s.at < started + to * SOAK_MS).map((s) => s.used));
+    const lowWater = (from: number, to: number) =>
+      Math.min(
+        ...heap.filter((s) => s.at >= started + from * SOAK_MS && s.at < started + to * SOAK_MS).map((s) => s.used),
+      );
     const middle = lowWater(1 / 3, 2 / 3);
     const end = lowWater(2 / 3, 1);
     const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-    report('soak', { seconds: SOAK_MS / 1000, ...counts, maxWorkers, heapLowMiddleMB: mb(middle), heapLowEndMB: mb(end), growth: Math.round((end / middle) * 1000) / 1000 });
+    report('soak', {
+      seconds: SOAK_MS / 1000,
+      ...counts,
+      maxWorkers,
+      heapLowMiddleMB: mb(middle),
+      heapLowEndMB: mb(end),
+      growth: Math.round((end / middle) * 1000) / 1000,
+    });
     assert.equal(counts.kills, 1);
-    assert.ok(end <= middle * HEAP_GROWTH_ALLOWED + HEAP_SLACK_BYTES, `the host's heap grew from ${mb(middle)} MB to ${mb(end)} MB`);
+    assert.ok(
+      end <= middle * HEAP_GROWTH_ALLOWED + HEAP_SLACK_BYTES,
+      `the host's heap grew from ${mb(middle)} MB to ${mb(end)} MB`,
+    );
   });
 });

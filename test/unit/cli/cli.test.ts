@@ -35,10 +35,28 @@ describe('unroll CLI', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('analyze prints the summary: loss, horizon, slope, ρ and σ_max against 1/γ, alive fraction, gradient norm', async () => {
-    const { code, stdout, stderr } = await run(['analyze', 'adding-lag50.csv', '--model', 'adding-lag50.rnn.unroll.json']);
+    const { code, stdout, stderr } = await run([
+      'analyze',
+      'adding-lag50.csv',
+      '--model',
+      'adding-lag50.rnn.unroll.json',
+    ]);
     assert.equal(code, 0, stderr);
-    for (const label of ['loss', 'memory horizon', 'decay slope', 'ρ = ', 'σ_max = ', '1/γ = 1', 'alive fraction', 'gradient norm']) assert.ok(stdout.includes(label), label);
-    assert.match(stdout, /^adding-lag50\.rnn\.unroll\.json · seq-to-one · RNN \(tanh\), H=16 · 51 steps, training sequence 1 of 1000/);
+    for (const label of [
+      'loss',
+      'memory horizon',
+      'decay slope',
+      'ρ = ',
+      'σ_max = ',
+      '1/γ = 1',
+      'alive fraction',
+      'gradient norm',
+    ])
+      assert.ok(stdout.includes(label), label);
+    assert.match(
+      stdout,
+      /^adding-lag50\.rnn\.unroll\.json · seq-to-one · RNN \(tanh\), H=16 · 51 steps, training sequence 1 of 1000/,
+    );
     assert.match(stdout, /lag-50/);
   });
 
@@ -46,7 +64,21 @@ describe('unroll CLI', () => {
     const { code, stdout, stderr } = await run(['analyze', 'sine.csv', '--json', '-', '--cell', 'lstm']);
     assert.equal(code, 0, stderr);
     const json = JSON.parse(stdout);
-    for (const key of ['model', 'loss', 'lossPerStep', 'grads', 'dLdh', 'hidden', 'flow', 'whhByDistance', 'spectral', 'gradNorms', 'clipped', 'nonFinite']) assert.ok(key in json, key);
+    for (const key of [
+      'model',
+      'loss',
+      'lossPerStep',
+      'grads',
+      'dLdh',
+      'hidden',
+      'flow',
+      'whhByDistance',
+      'spectral',
+      'gradNorms',
+      'clipped',
+      'nonFinite',
+    ])
+      assert.ok(key in json, key);
     assert.equal(json.model.cell, 'lstm');
     assert.deepEqual([json.grads['rnn.weight_hh_l0'].length, json.grads['rnn.weight_hh_l0'][0].length], [64, 16]);
     assert.match(stderr, /memory horizon/);
@@ -93,7 +125,9 @@ describe('unroll CLI', () => {
     const { code, stdout, stderr } = await run(['analyze', 'bad.csv'], dir);
     assert.equal(code, 2);
     assert.equal(stdout, '');
-    assert.deepEqual(assertProblemLines(stderr, 1), ['bad.csv:3:3: "oops" is not a number (column "b") (hint: every column except "sequence"/"id" must hold numbers)']);
+    assert.deepEqual(assertProblemLines(stderr, 1), [
+      'bad.csv:3:3: "oops" is not a number (column "b") (hint: every column except "sequence"/"id" must hold numbers)',
+    ]);
   });
 
   it('a model file with several problems gives one line each', async () => {
@@ -102,7 +136,10 @@ describe('unroll CLI', () => {
     assert.equal(code, 2);
     const lines = assertProblemLines(stderr, 2);
     assert.match(lines[0], /^m\.unroll\.json:3:3: unknown field "hiden"; did you mean "hidden"\?/);
-    assert.match(lines[1], /^m\.unroll\.json:4:11: "cell" must be one of rnn, lstm, gru, found "lstn"; did you mean "lstm"\?/);
+    assert.match(
+      lines[1],
+      /^m\.unroll\.json:4:11: "cell" must be one of rnn, lstm, gru, found "lstn"; did you mean "lstm"\?/,
+    );
   });
 
   it('a missing file, a path escaping the workspace, wrong weights: exit 2, positioned', async () => {
@@ -120,7 +157,17 @@ describe('unroll CLI', () => {
   });
 
   it('usage mistakes exit 2 with a pointer to --help; --help exits 0', async () => {
-    for (const argv of [[], ['frobnicate'], ['analyze'], ['analyze', 'sine.csv', '--bogus'], ['analyze', 'sine.csv', '--cell', 'tcn'], ['train', 'sine.csv', '--epochs', '0'], ['train', 'sine.csv', '--save', 'w.pt'], ['analyze', 'sine.csv', '--flow-budget', '-1'], ['analyze', 'sine.csv', '--flow-budget', 'lots']]) {
+    for (const argv of [
+      [],
+      ['frobnicate'],
+      ['analyze'],
+      ['analyze', 'sine.csv', '--bogus'],
+      ['analyze', 'sine.csv', '--cell', 'tcn'],
+      ['train', 'sine.csv', '--epochs', '0'],
+      ['train', 'sine.csv', '--save', 'w.pt'],
+      ['analyze', 'sine.csv', '--flow-budget', '-1'],
+      ['analyze', 'sine.csv', '--flow-budget', 'lots'],
+    ]) {
       const { code, stderr } = await run(argv);
       assert.equal(code, 2, argv.join(' '));
       assert.doesNotMatch(stderr, /\n\s+at /);
@@ -132,11 +179,28 @@ describe('unroll CLI', () => {
 
   it('train --json streams one JSON line per epoch and a final line; --save writes loadable safetensors', async () => {
     const save = path.join(dir, 'trained.safetensors');
-    const { code, stdout, stderr } = await run(['train', 'sine.rnn.unroll.json', '--epochs', '3', '--json', '--save', save]);
+    const { code, stdout, stderr } = await run([
+      'train',
+      'sine.rnn.unroll.json',
+      '--epochs',
+      '3',
+      '--json',
+      '--save',
+      save,
+    ]);
     assert.equal(code, 0, stderr);
-    const lines = stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.type), ['progress', 'progress', 'progress', 'done']);
-    assert.deepEqual(lines.slice(0, 3).map((l) => l.epoch), [1, 2, 3]);
+    const lines = stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.type),
+      ['progress', 'progress', 'progress', 'done'],
+    );
+    assert.deepEqual(
+      lines.slice(0, 3).map((l) => l.epoch),
+      [1, 2, 3],
+    );
     assert.equal(lines[3].reason, 'finished');
     const weights = readSafetensors(new Uint8Array(readFileSync(save)), save);
     assert.deepEqual(weights.get('rnn.weight_hh_l0')?.shape, [16, 16]);
@@ -152,12 +216,16 @@ describe('unroll CLI', () => {
   it('example writes the files, leaves identical ones alone, refuses to overwrite different ones', async () => {
     const first = await run(['example', 'adding', '--lag', '12', '--out', 'ex'], dir);
     assert.equal(first.code, 0, first.stderr);
-    for (const f of exampleSet('adding', 12)) assert.equal(readFileSync(path.join(dir, 'ex', f.name), 'utf8'), f.contents);
+    for (const f of exampleSet('adding', 12))
+      assert.equal(readFileSync(path.join(dir, 'ex', f.name), 'utf8'), f.contents);
     assert.equal((await run(['example', 'adding', '--lag', '12', '--out', 'ex'], dir)).code, 0);
     writeFileSync(path.join(dir, 'ex', 'adding-lag12.csv'), 'my own edits\n');
     const clash = await run(['example', 'adding', '--lag', '12', '--out', 'ex'], dir);
     assert.equal(clash.code, 2);
-    assert.match(clash.stderr, /^ex\/adding-lag12\.csv:1:1: exists and differs from the example; not overwritten \(hint: use --force/);
+    assert.match(
+      clash.stderr,
+      /^ex\/adding-lag12\.csv:1:1: exists and differs from the example; not overwritten \(hint: use --force/,
+    );
     assert.equal(readFileSync(path.join(dir, 'ex', 'adding-lag12.csv'), 'utf8'), 'my own edits\n');
     assert.equal((await run(['example', 'adding', '--lag', '12', '--out', 'ex', '--force'], dir)).code, 0);
     assert.equal((await run(['example', 'sine', '--lag', '3'], dir)).code, 2);
@@ -172,43 +240,81 @@ describe('unroll CLI', () => {
   });
   describe('compare', () => {
     /** A model whose identity W_hh of radius 100 and learning rate 100 overflow within a few epochs. */
-    const wild = '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }';
-    const copyExamples = (...names: string[]) => names.forEach((n) => writeFileSync(path.join(dir, n), readFileSync(path.join(EXAMPLES, n))));
+    const wild =
+      '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }';
+    const copyExamples = (...names: string[]) =>
+      names.forEach((n) => writeFileSync(path.join(dir, n), readFileSync(path.join(EXAMPLES, n))));
 
     it('model files side by side: one progress line per run per epoch, then the table and a verdict per run', async () => {
-      const { code, stdout, stderr } = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2']);
+      const { code, stdout, stderr } = await run([
+        'compare',
+        'exploding.rnn.unroll.json',
+        'exploding-clipped.rnn.unroll.json',
+        '--epochs',
+        '2',
+      ]);
       assert.equal(code, 0, stderr);
       const progress = stdout.split('\n').filter((l) => /^\[\d\/2 /.test(l));
-      assert.deepEqual(progress.map((l) => /^\[(\d)\/2 (\S+)\] epoch (\d)\/2 /.exec(l)!.slice(1).join(' ')), [
-        '1 exploding.rnn.unroll.json 1',
-        '1 exploding.rnn.unroll.json 2',
-        '2 exploding-clipped.rnn.unroll.json 1',
-        '2 exploding-clipped.rnn.unroll.json 2',
-      ]);
-      assert.match(stdout, /^run +weights +loss \(held-out vs baseline\) +horizon +step gain \/ σ_max +clipped batches$/m);
+      assert.deepEqual(
+        progress.map((l) => /^\[(\d)\/2 (\S+)\] epoch (\d)\/2 /.exec(l)!.slice(1).join(' ')),
+        [
+          '1 exploding.rnn.unroll.json 1',
+          '1 exploding.rnn.unroll.json 2',
+          '2 exploding-clipped.rnn.unroll.json 1',
+          '2 exploding-clipped.rnn.unroll.json 2',
+        ],
+      );
+      assert.match(
+        stdout,
+        /^run +weights +loss \(held-out vs baseline\) +horizon +step gain \/ σ_max +clipped batches$/m,
+      );
       // The unclipped run has clipping off; the clipped one counts its clipped batches out of all of them.
       assert.match(stdout, /^exploding\.rnn\.unroll\.json +after 2 epochs.* off$/m);
       assert.match(stdout, /^exploding-clipped\.rnn\.unroll\.json +after 2 epochs .* \d+\/\d+$/m);
-      assert.match(stdout, /^exploding-clipped\.rnn\.unroll\.json: [A-Z][\w ]*: training loss \(nothing held out\) [\d.e+-]+ vs [\d.e+-]+ for predicting the mean target .* After 2 epochs of training, the gradient /m);
+      assert.match(
+        stdout,
+        /^exploding-clipped\.rnn\.unroll\.json: [A-Z][\w ]*: training loss \(nothing held out\) [\d.e+-]+ vs [\d.e+-]+ for predicting the mean target .* After 2 epochs of training, the gradient /m,
+      );
     });
 
-    it('without --epochs every run trains its model file\'s epochs (the exploding pair: one diverges, one learns)', async () => {
-      const { code, stdout, stderr } = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--json', '-']);
+    it("without --epochs every run trains its model file's epochs (the exploding pair: one diverges, one learns)", async () => {
+      const { code, stdout, stderr } = await run([
+        'compare',
+        'exploding.rnn.unroll.json',
+        'exploding-clipped.rnn.unroll.json',
+        '--json',
+        '-',
+      ]);
       assert.equal(code, 0, stderr);
       const [plain, clipped] = JSON.parse(stdout).results;
       assert.equal(plain.training.reason, 'nonFinite');
-      assert.deepEqual([clipped.training.reason, clipped.training.epochs, clipped.meta.weights.kind], ['finished', 100, 'trained']);
+      assert.deepEqual(
+        [clipped.training.reason, clipped.training.epochs, clipped.meta.weights.kind],
+        ['finished', 100, 'trained'],
+      );
       assert.match(stderr, /^exploding-clipped\.rnn\.unroll\.json +after 100 epochs/m);
     });
 
     it('cells at initialization with --epochs 0; --json - puts only the JSON on stdout', async () => {
-      const { code, stdout, stderr } = await run(['compare', 'sine.csv', '--cells', 'rnn,gru', '--epochs', '0', '--json', '-']);
+      const { code, stdout, stderr } = await run([
+        'compare',
+        'sine.csv',
+        '--cells',
+        'rnn,gru',
+        '--epochs',
+        '0',
+        '--json',
+        '-',
+      ]);
       assert.equal(code, 0, stderr);
       const json = JSON.parse(stdout);
-      assert.deepEqual(json.results.map((r: any) => [r.meta.label, r.model.cell, r.meta.weights.kind, r.training]), [
-        ['rnn', 'rnn', 'initialization', undefined],
-        ['gru', 'gru', 'initialization', undefined],
-      ]);
+      assert.deepEqual(
+        json.results.map((r: any) => [r.meta.label, r.model.cell, r.meta.weights.kind, r.training]),
+        [
+          ['rnn', 'rnn', 'initialization', undefined],
+          ['gru', 'gru', 'initialization', undefined],
+        ],
+      );
       assert.match(stderr, /^rnn +at initialization/m);
       assert.doesNotMatch(stderr, /epoch/);
     });
@@ -216,13 +322,19 @@ describe('unroll CLI', () => {
     it('a run that diverges stays in the comparison, marked, and the compare exits 0', async () => {
       copyExamples('sine.csv', 'sine.rnn.unroll.json');
       writeFileSync(path.join(dir, 'wild.rnn.unroll.json'), wild);
-      const { code, stdout, stderr } = await run(['compare', 'wild.rnn.unroll.json', 'sine.rnn.unroll.json', '--epochs', '3', '--json', 'runs.json'], dir);
+      const { code, stdout, stderr } = await run(
+        ['compare', 'wild.rnn.unroll.json', 'sine.rnn.unroll.json', '--epochs', '3', '--json', 'runs.json'],
+        dir,
+      );
       assert.equal(code, 0, stderr);
       assert.match(stdout, /^wild\.rnn\.unroll\.json +diverged in epoch \d/m);
       assert.match(stdout, /^sine\.rnn\.unroll\.json +after 3 epochs/m);
       assert.match(stdout, /^wild\.rnn\.unroll\.json: Training diverged at epoch \d/m);
       const { results } = JSON.parse(readFileSync(path.join(dir, 'runs.json'), 'utf8'));
-      assert.deepEqual(results.map((r: any) => r.training.reason), ['nonFinite', 'finished']);
+      assert.deepEqual(
+        results.map((r: any) => r.training.reason),
+        ['nonFinite', 'finished'],
+      );
     });
 
     it('Ctrl-C during the training stops every run, writes nothing and exits 130', async () => {
@@ -244,7 +356,14 @@ describe('unroll CLI', () => {
       assert.equal(code, 130, stderr);
       assert.match(stderr, /nothing was written/);
       assert.ok(!existsSync(out));
-      assert.deepEqual(stdout.trimEnd().split('\n').map((l) => l.slice(0, 6)), ['[1/3 r'], 'one epoch of the first run, then the stop');
+      assert.deepEqual(
+        stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.slice(0, 6)),
+        ['[1/3 r'],
+        'one epoch of the first run, then the stop',
+      );
     });
 
     it('refuses usage mistakes and an output onto an input before any run starts', async () => {
@@ -263,7 +382,18 @@ describe('unroll CLI', () => {
       }
       copyExamples('sine.csv', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json');
       const before = readFileSync(path.join(dir, 'exploding-clipped.rnn.unroll.json'), 'utf8');
-      const onInput = await run(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2', '--json', 'exploding-clipped.rnn.unroll.json'], dir);
+      const onInput = await run(
+        [
+          'compare',
+          'exploding.rnn.unroll.json',
+          'exploding-clipped.rnn.unroll.json',
+          '--epochs',
+          '2',
+          '--json',
+          'exploding-clipped.rnn.unroll.json',
+        ],
+        dir,
+      );
       assert.equal(onInput.code, 2);
       assertProblemLines(onInput.stderr, 1);
       assert.doesNotMatch(onInput.stdout, /epoch/, 'no run started');
@@ -287,7 +417,10 @@ describe('unroll as a process (dist/cli.js)', () => {
     assert.match(ok.stdout, /memory horizon/);
     const bad = exec(['analyze', 'README.md']);
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, 'README.md:1:1: this is not a kind of sequence file Unroll reads (.md) (hint: Unroll reads .csv, .tsv, .tab, .txt, .text, .json and .npy files)\n');
+    assert.equal(
+      bad.stderr,
+      'README.md:1:1: this is not a kind of sequence file Unroll reads (.md) (hint: Unroll reads .csv, .tsv, .tab, .txt, .text, .json and .npy files)\n',
+    );
   });
 
   it('--out writes a self-contained HTML report', () => {
@@ -305,7 +438,8 @@ describe('unroll as a process (dist/cli.js)', () => {
   });
 
   /** The Results a report embeds (the webview reads the same block). */
-  const embedded = (html: string): any[] => JSON.parse(/<script type="application\/json" id="unroll-data">(.*?)<\/script>/s.exec(html)![1]);
+  const embedded = (html: string): any[] =>
+    JSON.parse(/<script type="application\/json" id="unroll-data">(.*?)<\/script>/s.exec(html)![1]);
 
   it('train --out writes the report with the training history: loss, held-out loss, ‖g‖ before clipping, clip events', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
@@ -315,9 +449,13 @@ describe('unroll as a process (dist/cli.js)', () => {
       assert.equal(run.status, 0, run.stderr);
       const [result] = embedded(readFileSync(out, 'utf8'));
       assert.equal(result.training.reason, 'finished');
-      assert.deepEqual(result.training.history.map((p: any) => p.epoch), [1, 2, 3]);
+      assert.deepEqual(
+        result.training.history.map((p: any) => p.epoch),
+        [1, 2, 3],
+      );
       for (const p of result.training.history) {
-        for (const key of ['loss', 'heldOutLoss', 'gradNorm', 'gradNormMax', 'clipped', 'batches']) assert.ok(key in p, key);
+        for (const key of ['loss', 'heldOutLoss', 'gradNorm', 'gradNormMax', 'clipped', 'batches'])
+          assert.ok(key in p, key);
         assert.ok(p.clipped > 0 && p.clipped <= p.batches, 'τ = 1 clips these gradients');
       }
       assert.match(run.stdout, /wrote /);
@@ -330,8 +468,15 @@ describe('unroll as a process (dist/cli.js)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
     try {
       writeFileSync(path.join(dir, 'sine.csv'), readFileSync(path.join(EXAMPLES, 'sine.csv')));
-      writeFileSync(path.join(dir, 'wild.rnn.unroll.json'), '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }');
-      const run = spawnSync(process.execPath, [CLI, 'train', 'wild.rnn.unroll.json', '--out', 'wild.html', '--save', 'w.safetensors'], { cwd: dir, encoding: 'utf8' });
+      writeFileSync(
+        path.join(dir, 'wild.rnn.unroll.json'),
+        '{ "data": "sine.csv", "cell": "rnn", "nonlinearity": "relu", "hidden": 8, "window": 40, "epochs": 4, "init": { "kind": "identity", "spectralRadius": 100 }, "optimizer": { "kind": "sgd", "lr": 100 } }',
+      );
+      const run = spawnSync(
+        process.execPath,
+        [CLI, 'train', 'wild.rnn.unroll.json', '--out', 'wild.html', '--save', 'w.safetensors'],
+        { cwd: dir, encoding: 'utf8' },
+      );
       assert.equal(run.status, 3, run.stderr);
       assert.ok(!existsSync(path.join(dir, 'w.safetensors')));
       const [result] = embedded(readFileSync(path.join(dir, 'wild.html'), 'utf8'));
@@ -346,10 +491,24 @@ describe('unroll as a process (dist/cli.js)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'unroll-report-'));
     try {
       const out = path.join(dir, 'compare.html');
-      const run = exec(['compare', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json', '--epochs', '2', '--out', out]);
+      const run = exec([
+        'compare',
+        'exploding.rnn.unroll.json',
+        'exploding-clipped.rnn.unroll.json',
+        '--epochs',
+        '2',
+        '--out',
+        out,
+      ]);
       assert.equal(run.status, 0, run.stderr);
       const results = embedded(readFileSync(out, 'utf8'));
-      assert.deepEqual(results.map((r) => [r.meta.label, r.training.history.length]), [['exploding.rnn.unroll.json', 2], ['exploding-clipped.rnn.unroll.json', 2]]);
+      assert.deepEqual(
+        results.map((r) => [r.meta.label, r.training.history.length]),
+        [
+          ['exploding.rnn.unroll.json', 2],
+          ['exploding-clipped.rnn.unroll.json', 2],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

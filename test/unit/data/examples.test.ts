@@ -9,7 +9,13 @@ import { runAnalyze } from '../../../src/worker/jobs';
 import { memoryFiles, sequencesOf, tableSequences, utf8 } from './helpers';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
+const settings: EngineSettings = {
+  maxSteps: 512,
+  flowBudget: 200_000,
+  defaultCell: 'rnn',
+  maxMemoryMB: 2048,
+  maxWork: 30,
+};
 
 describe('examples', () => {
   it('the committed examples/ folder is exactly what exampleFiles() generates', () => {
@@ -27,20 +33,36 @@ describe('examples', () => {
     for (const stem of ['sine', 'adding-lag10', 'adding-lag50', 'adding-lag200', 'copy-lag30', 'text']) {
       for (const cell of ['rnn', 'lstm', 'gru']) assert.ok(names.has(`${stem}.${cell}.unroll.json`), `${stem}.${cell}`);
     }
-    for (const name of ['sine.csv', 'adding-lag50.csv', 'copy-lag30.csv', 'text.txt', 'exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json']) assert.ok(names.has(name), name);
-    assert.match(exampleFiles().find((f) => f.name === 'README.md')!.contents, /Alice's Adventures in Wonderland\* \(1865\)/);
+    for (const name of [
+      'sine.csv',
+      'adding-lag50.csv',
+      'copy-lag30.csv',
+      'text.txt',
+      'exploding.rnn.unroll.json',
+      'exploding-clipped.rnn.unroll.json',
+    ])
+      assert.ok(names.has(name), name);
+    assert.match(
+      exampleFiles().find((f) => f.name === 'README.md')!.contents,
+      /Alice's Adventures in Wonderland\* \(1865\)/,
+    );
   });
 
   it('every model file loads and analyzes without a problem', async () => {
     for (const f of readdirSync(EXAMPLES).filter((n) => n.endsWith('.unroll.json'))) {
-      const { result, warnings } = await runAnalyze({ path: path.join(EXAMPLES, f), workspaceRoot: EXAMPLES }, settings, nodeFiles);
+      const { result, warnings } = await runAnalyze(
+        { path: path.join(EXAMPLES, f), workspaceRoot: EXAMPLES },
+        settings,
+        nodeFiles,
+      );
       assert.deepEqual(warnings, [], f);
       assert.ok(Number.isFinite(result.loss), f);
     }
   });
 
   it('the exploding example starts above 1/γ and its clipped twin clips by norm', async () => {
-    const load = (name: string) => loadAnalysis({ path: path.join(EXAMPLES, name), workspaceRoot: EXAMPLES }, settings, nodeFiles);
+    const load = (name: string) =>
+      loadAnalysis({ path: path.join(EXAMPLES, name), workspaceRoot: EXAMPLES }, settings, nodeFiles);
     const plain = await load('exploding.rnn.unroll.json');
     const clipped = await load('exploding-clipped.rnn.unroll.json');
     assert.ok(plain.model.init.spectralRadius! > 1);
@@ -110,7 +132,10 @@ describe('examples', () => {
         assert.equal(shown[s.targets[t]], 1, `step ${t} recalls the symbol of step ${t - 12}`);
         recalls++;
       }
-      assert.equal(s.mask.reduce((a, b) => a + b, 0), 5);
+      assert.equal(
+        s.mask.reduce((a, b) => a + b, 0),
+        5,
+      );
     }
     assert.equal(recalls, 5 * 1000);
   });

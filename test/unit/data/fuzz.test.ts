@@ -2,7 +2,17 @@
 // positioned inside the file it read. Anything else (a TypeError, a RangeError, a hang) is a bug.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { InputError, parseModelFile, readCsv, readJsonData, readJsonWeights, readNpy, readSafetensors, readText, writeSafetensors } from '../../../src/data';
+import {
+  InputError,
+  parseModelFile,
+  readCsv,
+  readJsonData,
+  readJsonWeights,
+  readNpy,
+  readSafetensors,
+  readText,
+  writeSafetensors,
+} from '../../../src/data';
 import { fixture, utf8 } from './helpers';
 
 const FILE = 'fuzzed';
@@ -15,7 +25,10 @@ function assertInside(problemLine: number, problemColumn: number, bytes: Uint8Ar
     else lines[lines.length - 1]++;
   }
   assert.ok(problemLine >= 1 && problemLine <= lines.length, `line ${problemLine} of ${lines.length}`);
-  assert.ok(problemColumn >= 1 && problemColumn <= lines[problemLine - 1] + 1, `column ${problemColumn} on a line of ${lines[problemLine - 1]} bytes`);
+  assert.ok(
+    problemColumn >= 1 && problemColumn <= lines[problemLine - 1] + 1,
+    `column ${problemColumn} on a line of ${lines[problemLine - 1]} bytes`,
+  );
 }
 
 async function onlyInputErrors(bytes: Uint8Array, read: (bytes: Uint8Array) => unknown): Promise<void> {
@@ -70,26 +83,60 @@ const anyByte = Array.from({ length: 256 }, (_, i) => i);
 describe('fuzzed input gives only InputError, positioned inside the file', () => {
   for (const [name, read] of Object.entries(readers)) {
     it(`${name}: random bytes`, async () => {
-      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyInputErrors(bytes, read)), { numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => onlyInputErrors(bytes, read)),
+        { numRuns: RUNS },
+      );
     });
   }
 
   const validCsv = utf8('sequence,value,marker,target\n1,0.5,0,\n1,0.25,1,\n1,"0.125",0,0.75\r\n2,1e-3,1,\n2,-2,0,3\n');
-  it('csv: near-valid files', () => fc.assert(fc.asyncProperty(nearly(validCsv, textAlphabet), (b) => onlyInputErrors(b, readers.csv)), { numRuns: RUNS }));
+  it('csv: near-valid files', () =>
+    fc.assert(
+      fc.asyncProperty(nearly(validCsv, textAlphabet), (b) => onlyInputErrors(b, readers.csv)),
+      { numRuns: RUNS },
+    ));
 
-  const validJson = utf8('// data\n[{ "inputs": [[1, 2], [3, 4]], "targets": [null, [5]] },\n { "inputs": [[0, 1], [1e3, -2]], "targets": [[1], [2]] }]\n');
-  it('json data: near-valid files', () => fc.assert(fc.asyncProperty(nearly(validJson, textAlphabet), (b) => onlyInputErrors(b, readers['json data'])), { numRuns: RUNS }));
+  const validJson = utf8(
+    '// data\n[{ "inputs": [[1, 2], [3, 4]], "targets": [null, [5]] },\n { "inputs": [[0, 1], [1e3, -2]], "targets": [[1], [2]] }]\n',
+  );
+  it('json data: near-valid files', () =>
+    fc.assert(
+      fc.asyncProperty(nearly(validJson, textAlphabet), (b) => onlyInputErrors(b, readers['json data'])),
+      { numRuns: RUNS },
+    ));
 
   const validWeights = utf8('{ "fc.weight": [[1, 2]], "fc.bias": [0.5] }');
-  it('json weights: near-valid files', () => fc.assert(fc.asyncProperty(nearly(validWeights, textAlphabet), (b) => onlyInputErrors(b, readers['json weights'])), { numRuns: RUNS }));
+  it('json weights: near-valid files', () =>
+    fc.assert(
+      fc.asyncProperty(nearly(validWeights, textAlphabet), (b) => onlyInputErrors(b, readers['json weights'])),
+      { numRuns: RUNS },
+    ));
 
-  const validModel = utf8('// model\n{ "data": "a.csv", "task": "columns", "inputs": ["x"], "targets": ["y"], "clip": { "norm": 1 },\n  "bptt": { "truncate": 3 }, "init": { "kind": "orthogonal", "spectralRadius": 1.5 } }\n');
-  it('model file: near-valid files', () => fc.assert(fc.asyncProperty(nearly(validModel, textAlphabet), (b) => onlyInputErrors(b, readers['model file'])), { numRuns: RUNS }));
+  const validModel = utf8(
+    '// model\n{ "data": "a.csv", "task": "columns", "inputs": ["x"], "targets": ["y"], "clip": { "norm": 1 },\n  "bptt": { "truncate": 3 }, "init": { "kind": "orthogonal", "spectralRadius": 1.5 } }\n',
+  );
+  it('model file: near-valid files', () =>
+    fc.assert(
+      fc.asyncProperty(nearly(validModel, textAlphabet), (b) => onlyInputErrors(b, readers['model file'])),
+      { numRuns: RUNS },
+    ));
 
   for (const name of ['v1-f8-2d.npy', 'v2-f8-3d.npy', 'v3-f4-2d.npy']) {
-    it(`npy: near-valid ${name}`, () => fc.assert(fc.asyncProperty(nearly(fixture(name), anyByte), (b) => onlyInputErrors(b, readers.npy)), { numRuns: RUNS }));
+    it(`npy: near-valid ${name}`, () =>
+      fc.assert(
+        fc.asyncProperty(nearly(fixture(name), anyByte), (b) => onlyInputErrors(b, readers.npy)),
+        { numRuns: RUNS },
+      ));
   }
 
-  const validSafetensors = writeSafetensors(new Map([['fc.weight', { shape: [1, 2], data: new Float64Array([1, 2]) }]]), 'F32');
-  it('safetensors: near-valid files', () => fc.assert(fc.asyncProperty(nearly(validSafetensors, anyByte), (b) => onlyInputErrors(b, readers.safetensors)), { numRuns: RUNS }));
+  const validSafetensors = writeSafetensors(
+    new Map([['fc.weight', { shape: [1, 2], data: new Float64Array([1, 2]) }]]),
+    'F32',
+  );
+  it('safetensors: near-valid files', () =>
+    fc.assert(
+      fc.asyncProperty(nearly(validSafetensors, anyByte), (b) => onlyInputErrors(b, readers.safetensors)),
+      { numRuns: RUNS },
+    ));
 });

@@ -17,7 +17,10 @@ export function fixture(name: string): Uint8Array {
 export const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** A file system in memory: path → contents; `sizes` overrides what stat reports (a "1 GB" file without the bytes). */
-export function memoryFiles(entries: Record<string, string | Uint8Array>, sizes: Record<string, number> = {}): FileSeam & { reads: string[] } {
+export function memoryFiles(
+  entries: Record<string, string | Uint8Array>,
+  sizes: Record<string, number> = {},
+): FileSeam & { reads: string[] } {
   const bytes = new Map(Object.entries(entries).map(([p, c]) => [p, typeof c === 'string' ? utf8(c) : c]));
   const reads: string[] = [];
   const missing = (p: string) => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -41,7 +44,9 @@ export function memoryFiles(entries: Record<string, string | Uint8Array>, sizes:
     },
     async list(folder) {
       const prefix = folder.endsWith('/') ? folder : folder + '/';
-      const names = [...bytes.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]);
+      const names = [...bytes.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length).split('/')[0]);
       if (names.length === 0) throw missing(folder);
       return [...new Set(names)];
     },
@@ -60,12 +65,19 @@ export async function problemsOf(action: () => unknown): Promise<Problem[]> {
 }
 
 /** Expects exactly one problem, at the given position, whose message matches. */
-export async function expectProblem(action: () => unknown, expected: { file?: string; line: number; column: number; message: RegExp; hint?: RegExp }): Promise<Problem> {
+export async function expectProblem(
+  action: () => unknown,
+  expected: { file?: string; line: number; column: number; message: RegExp; hint?: RegExp },
+): Promise<Problem> {
   const problems = await problemsOf(action);
   assert.equal(problems.length, 1, `one problem expected, got: ${problems.map((p) => p.message).join(' | ')}`);
   const [p] = problems;
   assert.match(p.message, expected.message);
-  assert.deepEqual({ line: p.line, column: p.column }, { line: expected.line, column: expected.column }, `position of "${p.message}"`);
+  assert.deepEqual(
+    { line: p.line, column: p.column },
+    { line: expected.line, column: expected.column },
+    `position of "${p.message}"`,
+  );
   if (expected.file) assert.equal(p.file, expected.file);
   if (expected.hint) assert.match(p.hint ?? '', expected.hint);
   return p;
@@ -77,8 +89,17 @@ export function sequencesOf(dataset: Dataset): SequenceData[] {
 }
 
 /** A CSV table's sequences one object each, with their kept rows. */
-export function tableSequences(table: CsvTable): { id: string; rows: number; keptRows: number; values: Float64Array; firstLine: number; lastLine: number }[] {
+export function tableSequences(
+  table: CsvTable,
+): { id: string; rows: number; keptRows: number; values: Float64Array; firstLine: number; lastLine: number }[] {
   const s = table.sequences;
   const width = table.columns.length;
-  return s.ids.map((id, n) => ({ id, rows: s.rows[n], keptRows: s.keptRows[n], values: table.values.subarray(s.start[n] * width, (s.start[n] + s.keptRows[n]) * width), firstLine: s.firstLine[n], lastLine: s.lastLine[n] }));
+  return s.ids.map((id, n) => ({
+    id,
+    rows: s.rows[n],
+    keptRows: s.keptRows[n],
+    values: table.values.subarray(s.start[n] * width, (s.start[n] + s.keptRows[n]) * width),
+    firstLine: s.firstLine[n],
+    lastLine: s.lastLine[n],
+  }));
 }

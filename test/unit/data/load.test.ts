@@ -8,7 +8,13 @@ import type { EngineSettings } from '../../../src/protocol/messages';
 import type { Tensor } from '../../../src/protocol/result';
 import { expectProblem, memoryFiles, problemsOf, sequencesOf } from './helpers';
 
-const settings: EngineSettings = { maxSteps: 512, flowBudget: 200_000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
+const settings: EngineSettings = {
+  maxSteps: 512,
+  flowBudget: 200_000,
+  defaultCell: 'rnn',
+  maxMemoryMB: 2048,
+  maxWork: 30,
+};
 const at = (p: string) => ({ path: p, workspaceRoot: '/w' });
 const sine = 'value\n0\n1\n0\n-1\n0\n';
 
@@ -28,9 +34,25 @@ describe('loadAnalysis', () => {
   it('a bare CSV: next-step with every default, inputs x_t and targets x_{t+1}', async () => {
     const loaded = await loadAnalysis(at('/w/sine.csv'), settings, memoryFiles({ '/w/sine.csv': sine }));
     assert.deepEqual(loaded.model, {
-      cell: 'rnn', nonlinearity: 'tanh', inputSize: 1, hidden: 32, outputSize: 1, layers: 1, task: 'next-step', loss: 'mse',
-      init: { kind: 'pytorch' }, bptt: { truncate: null }, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-      clip: null, epochs: 20, batch: 16, validation: { fraction: 0 }, window: 512, seed: 0, precision: 'float64', data: 'sine.csv',
+      cell: 'rnn',
+      nonlinearity: 'tanh',
+      inputSize: 1,
+      hidden: 32,
+      outputSize: 1,
+      layers: 1,
+      task: 'next-step',
+      loss: 'mse',
+      init: { kind: 'pytorch' },
+      bptt: { truncate: null },
+      optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      clip: null,
+      epochs: 20,
+      batch: 16,
+      validation: { fraction: 0 },
+      window: 512,
+      seed: 0,
+      precision: 'float64',
+      data: 'sine.csv',
     });
     const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 4);
@@ -43,17 +65,25 @@ describe('loadAnalysis', () => {
   });
 
   it('splits at the maxSteps setting, says so, and keeps the original length', async () => {
-    const loaded = await loadAnalysis(at('/w/sine.csv'), { ...settings, maxSteps: 2 }, memoryFiles({ '/w/sine.csv': sine }));
+    const loaded = await loadAnalysis(
+      at('/w/sine.csv'),
+      { ...settings, maxSteps: 2 },
+      memoryFiles({ '/w/sine.csv': sine }),
+    );
     const [s] = sequencesOf(loaded.dataset);
     assert.equal(s.T, 2);
     assert.equal(s.originalT, 4);
-    assert.match(loaded.dataset.notes.join(' '), /sine\.csv: the sequence has 4 steps, split into 2 windows of 2 steps; the analysis shows the first, training uses all .*maxSteps setting \(2\)/);
+    assert.match(
+      loaded.dataset.notes.join(' '),
+      /sine\.csv: the sequence has 4 steps, split into 2 windows of 2 steps; the analysis shows the first, training uses all .*maxSteps setting \(2\)/,
+    );
   });
 
   it('a model file: its settings, its window, the data beside it', async () => {
     const files = memoryFiles({
       '/w/ex/sine.csv': sine,
-      '/w/ex/m.unroll.json': '{ "data": "sine.csv", "cell": "gru", "hidden": 8, "window": 3, "optimizer": { "kind": "momentum" }, "clip": { "norm": 2 }, "bptt": { "truncate": 2 }, "precision": "float32" }',
+      '/w/ex/m.unroll.json':
+        '{ "data": "sine.csv", "cell": "gru", "hidden": 8, "window": 3, "optimizer": { "kind": "momentum" }, "clip": { "norm": 2 }, "bptt": { "truncate": 2 }, "precision": "float32" }',
     });
     const loaded = await loadAnalysis(at('/w/ex/m.unroll.json'), settings, files);
     assert.equal(loaded.model.cell, 'gru');
@@ -70,7 +100,10 @@ describe('loadAnalysis', () => {
 
   it('seq-to-one: the target of the last row, the last steps kept, the last column by default', async () => {
     const csv = 'sequence,a,b,y\n1,1,0,\n1,2,0,\n1,3,1,9\n2,4,0,\n2,5,1,7\n';
-    const files = memoryFiles({ '/w/d.csv': csv, '/w/m.unroll.json': '{ "data": "d.csv", "task": "seq-to-one", "window": 2 }' });
+    const files = memoryFiles({
+      '/w/d.csv': csv,
+      '/w/m.unroll.json': '{ "data": "d.csv", "task": "seq-to-one", "window": 2 }',
+    });
     const loaded = await loadAnalysis(at('/w/m.unroll.json'), settings, files);
     assert.deepEqual(loaded.model.inputs, ['a', 'b']);
     assert.deepEqual(loaded.model.targets, ['y']);
@@ -112,7 +145,10 @@ describe('loadAnalysis', () => {
       '/w/p.json': '{ "inputs": [1, 2, 3], "targets": [null, 5, 6] }',
     });
     const series = await loadAnalysis(at('/w/s.json'), settings, files);
-    assert.deepEqual([series.model.task, series.model.inputSize, series.dataset.sequences.get(0).T], ['next-step', 2, 2]);
+    assert.deepEqual(
+      [series.model.task, series.model.inputSize, series.dataset.sequences.get(0).T],
+      ['next-step', 2, 2],
+    );
     const pairs = await loadAnalysis(at('/w/p.json'), settings, files);
     assert.equal(pairs.model.task, 'columns');
     assert.deepEqual(Array.from(pairs.dataset.sequences.get(0).mask), [0, 1, 1]);
@@ -131,7 +167,11 @@ describe('loadAnalysis', () => {
   });
 
   it('an explicit model with other data: the data given wins, with a note', async () => {
-    const files = memoryFiles({ '/w/a.csv': sine, '/w/b.csv': sine, '/w/m.unroll.json': '{ "data": "b.csv", "hidden": 4 }' });
+    const files = memoryFiles({
+      '/w/a.csv': sine,
+      '/w/b.csv': sine,
+      '/w/m.unroll.json': '{ "data": "b.csv", "hidden": 4 }',
+    });
     const loaded = await loadAnalysis({ ...at('/w/a.csv'), model: '/w/m.unroll.json' }, settings, files);
     assert.equal(loaded.model.hidden, 4);
     assert.equal(loaded.meta.dataFile, '/w/a.csv');
@@ -139,29 +179,93 @@ describe('loadAnalysis', () => {
   });
 
   describe('problems point at the file and field that cause them', () => {
-    const model = (text: string, extra: Record<string, string> = {}) => memoryFiles({ '/w/m.unroll.json': text, '/w/d.csv': 'x,y\n1,2\n3,4\n', ...extra });
+    const model = (text: string, extra: Record<string, string> = {}) =>
+      memoryFiles({ '/w/m.unroll.json': text, '/w/d.csv': 'x,y\n1,2\n3,4\n', ...extra });
 
-    it('missing data file', () => expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{\n  "data": "gone.csv"\n}')), { file: '/w/m.unroll.json', line: 2, column: 11, message: /the data file gone\.csv does not exist/ }));
-    it('a missing file given directly', () => expectProblem(() => loadAnalysis(at('/w/none.csv'), settings, model('{}')), { file: '/w/none.csv', line: 1, column: 1, message: /does not exist/ }));
-    it('data outside the workspace through ..', () => expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "../etc/x.csv" }')), { line: 1, column: 11, message: /"data" points outside the workspace folder \(\/etc\/x\.csv\)/ }));
-    it('weights outside the workspace', () => expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "d.csv", "weights": "../../w.json" }')), { line: 1, column: 31, message: /"weights" points outside the workspace/ }));
-    it('data naming a model file (a cycle)', () => expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "m.unroll.json" }')), { line: 1, column: 11, message: /names a model file/ }));
-    it('a task the data cannot have', () => expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "d.csv",\n "task": "char-lm" }')), { line: 2, column: 10, message: /task char-lm does not fit a CSV file/, hint: /plain text/ }));
+    it('missing data file', () =>
+      expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{\n  "data": "gone.csv"\n}')), {
+        file: '/w/m.unroll.json',
+        line: 2,
+        column: 11,
+        message: /the data file gone\.csv does not exist/,
+      }));
+    it('a missing file given directly', () =>
+      expectProblem(() => loadAnalysis(at('/w/none.csv'), settings, model('{}')), {
+        file: '/w/none.csv',
+        line: 1,
+        column: 1,
+        message: /does not exist/,
+      }));
+    it('data outside the workspace through ..', () =>
+      expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "../etc/x.csv" }')), {
+        line: 1,
+        column: 11,
+        message: /"data" points outside the workspace folder \(\/etc\/x\.csv\)/,
+      }));
+    it('weights outside the workspace', () =>
+      expectProblem(
+        () => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "d.csv", "weights": "../../w.json" }')),
+        { line: 1, column: 31, message: /"weights" points outside the workspace/ },
+      ));
+    it('data naming a model file (a cycle)', () =>
+      expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "m.unroll.json" }')), {
+        line: 1,
+        column: 11,
+        message: /names a model file/,
+      }));
+    it('a task the data cannot have', () =>
+      expectProblem(
+        () => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "d.csv",\n "task": "char-lm" }')),
+        { line: 2, column: 10, message: /task char-lm does not fit a CSV file/, hint: /plain text/ },
+      ));
     it('an unknown column, with "did you mean"', () =>
-      expectProblem(() => loadAnalysis(at('/w/m.unroll.json'), settings, model('{ "data": "d.csv", "task": "columns", "inputs": ["x"], "targets": ["Y"] }')), { line: 1, column: 68, message: /target column "Y" is not in the data file; did you mean "y"\?/ }));
-    it('an empty input cell', () => expectProblem(() => loadAnalysis(at('/w/d.csv'), settings, memoryFiles({ '/w/d.csv': 'x,y\n1,2\n,4\n' })), { file: '/w/d.csv', line: 3, column: 1, message: /empty cell in input column "x"/ }));
-    it('a single row for next-step', () => expectProblem(() => loadAnalysis(at('/w/d.csv'), settings, memoryFiles({ '/w/d.csv': 'x\n1\n' })), { line: 2, column: 1, message: /single row/ }));
+      expectProblem(
+        () =>
+          loadAnalysis(
+            at('/w/m.unroll.json'),
+            settings,
+            model('{ "data": "d.csv", "task": "columns", "inputs": ["x"], "targets": ["Y"] }'),
+          ),
+        { line: 1, column: 68, message: /target column "Y" is not in the data file; did you mean "y"\?/ },
+      ));
+    it('an empty input cell', () =>
+      expectProblem(() => loadAnalysis(at('/w/d.csv'), settings, memoryFiles({ '/w/d.csv': 'x,y\n1,2\n,4\n' })), {
+        file: '/w/d.csv',
+        line: 3,
+        column: 1,
+        message: /empty cell in input column "x"/,
+      }));
+    it('a single row for next-step', () =>
+      expectProblem(() => loadAnalysis(at('/w/d.csv'), settings, memoryFiles({ '/w/d.csv': 'x\n1\n' })), {
+        line: 2,
+        column: 1,
+        message: /single row/,
+      }));
     it('a 1 GB file is refused before reading, with the cap in the message', async () => {
       const files = memoryFiles({ '/w/big.csv': 'x\n1\n2\n' }, { '/w/big.csv': 1024 ** 3 });
-      await expectProblem(() => loadAnalysis(at('/w/big.csv'), settings, files), { line: 1, column: 1, message: /is 1\.0 GB; Unroll reads files up to 256\.0 MB/, hint: /cut the file/ });
+      await expectProblem(() => loadAnalysis(at('/w/big.csv'), settings, files), {
+        line: 1,
+        column: 1,
+        message: /is 1\.0 GB; Unroll reads files up to 256\.0 MB/,
+        hint: /cut the file/,
+      });
       assert.deepEqual(files.reads, []);
     });
-    it('an unknown file type', () => expectProblem(() => loadAnalysis(at('/w/d.xlsx'), settings, memoryFiles({ '/w/d.xlsx': 'x' })), { line: 1, column: 1, message: /this is not a kind of sequence file Unroll reads \(\.xlsx\)/ }));
+    it('an unknown file type', () =>
+      expectProblem(() => loadAnalysis(at('/w/d.xlsx'), settings, memoryFiles({ '/w/d.xlsx': 'x' })), {
+        line: 1,
+        column: 1,
+        message: /this is not a kind of sequence file Unroll reads \(\.xlsx\)/,
+      }));
   });
 
   describe('weights', () => {
     const files = (weights: Map<string, Tensor>, extra = '') =>
-      memoryFiles({ '/w/s.csv': sine, '/w/w.json': writeJsonWeights(weights), '/w/m.unroll.json': `{ "data": "s.csv", "hidden": 2,\n  "weights": "w.json"${extra} }` });
+      memoryFiles({
+        '/w/s.csv': sine,
+        '/w/w.json': writeJsonWeights(weights),
+        '/w/m.unroll.json': `{ "data": "s.csv", "hidden": 2,\n  "weights": "w.json"${extra} }`,
+      });
 
     it('loads weights that fit and lists the file as read', async () => {
       const loaded = await loadAnalysis(at('/w/m.unroll.json'), settings, files(tinyRnnWeights()));
@@ -174,7 +278,9 @@ describe('loadAnalysis', () => {
       const problems = await problemsOf(() => loadAnalysis(at('/w/m.unroll.json'), settings, files(tinyRnnWeights(3))));
       assert.ok(problems.length > 0);
       assert.ok(problems.every((p) => p.file === '/w/m.unroll.json' && p.line === 2 && p.column === 14));
-      assert.ok(problems.some((p) => /'rnn\.weight_hh_l0' has shape \[3, 3\] but this model needs \[2, 2\]/.test(p.message)));
+      assert.ok(
+        problems.some((p) => /'rnn\.weight_hh_l0' has shape \[3, 3\] but this model needs \[2, 2\]/.test(p.message)),
+      );
     });
 
     it('a cell override does not use weights made for another cell', async () => {
@@ -205,9 +311,17 @@ describe('loadAnalysis', () => {
     });
 
     it('refuses a symlink that leads outside the workspace', () =>
-      expectProblem(() => loadAnalysis({ path: path.join(root, 'ex', 'escape.unroll.json'), workspaceRoot: root }, settings, nodeFiles), { line: 1, column: 11, message: /leads outside the workspace folder through a symbolic link/ }));
+      expectProblem(
+        () =>
+          loadAnalysis({ path: path.join(root, 'ex', 'escape.unroll.json'), workspaceRoot: root }, settings, nodeFiles),
+        { line: 1, column: 11, message: /leads outside the workspace folder through a symbolic link/ },
+      ));
 
     it('refuses a symlink loop', () =>
-      expectProblem(() => loadAnalysis({ path: path.join(root, 'ex', 'loop.unroll.json'), workspaceRoot: root }, settings, nodeFiles), { line: 1, column: 11, message: /symbolic link loop/ }));
+      expectProblem(
+        () =>
+          loadAnalysis({ path: path.join(root, 'ex', 'loop.unroll.json'), workspaceRoot: root }, settings, nodeFiles),
+        { line: 1, column: 11, message: /symbolic link loop/ },
+      ));
   });
 });

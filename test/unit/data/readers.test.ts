@@ -6,11 +6,14 @@ describe('text reader', () => {
   it('builds a sorted vocabulary of whole characters, including ones outside the BMP', async () => {
     const corpus = await readText(utf8('ba😀a\nb😀'), 't.txt');
     assert.deepEqual(corpus.vocab, ['\n', 'a', 'b', '😀']);
-    assert.deepEqual(Array.from(corpus.ids, (i) => corpus.vocab[i]), ['b', 'a', '😀', 'a', '\n', 'b', '😀']);
+    assert.deepEqual(
+      Array.from(corpus.ids, (i) => corpus.vocab[i]),
+      ['b', 'a', '😀', 'a', '\n', 'b', '😀'],
+    );
     assert.equal(corpus.totalChars, 7);
   });
 
-  it('orders the vocabulary by Unicode code point, as Python\'s sorted(set(text)) does (not by UTF-16 unit or locale)', async () => {
+  it("orders the vocabulary by Unicode code point, as Python's sorted(set(text)) does (not by UTF-16 unit or locale)", async () => {
     // U+FF21 (Ａ) < U+1F600 (😀) by code point; by UTF-16 units 😀 (0xD83D…) would come first; a locale sort mixes a/B/é.
     const corpus = await readText(utf8('é😀ＡbBa '), 't.txt');
     assert.deepEqual(corpus.vocab, [' ', 'B', 'a', 'b', 'é', 'Ａ', '😀']);
@@ -42,8 +45,16 @@ describe('text reader', () => {
   it('refuses empty, single-character, binary and non-UTF-8 files', async () => {
     await expectProblem(() => readText(utf8(''), 't.txt'), { line: 1, column: 1, message: /empty/ });
     await expectProblem(() => readText(utf8('x'), 't.txt'), { line: 1, column: 1, message: /single character/ });
-    await expectProblem(() => readText(new Uint8Array([0x68, 0x0a, 0x69, 0x00]), 't.txt'), { line: 2, column: 2, message: /binary data/ });
-    await expectProblem(() => readText(new Uint8Array([0x68, 0x69, 0x0a, 0x68, 0xe2, 0x82]), 't.txt'), { line: 2, column: 4, message: /not valid UTF-8/ });
+    await expectProblem(() => readText(new Uint8Array([0x68, 0x0a, 0x69, 0x00]), 't.txt'), {
+      line: 2,
+      column: 2,
+      message: /binary data/,
+    });
+    await expectProblem(() => readText(new Uint8Array([0x68, 0x69, 0x0a, 0x68, 0xe2, 0x82]), 't.txt'), {
+      line: 2,
+      column: 4,
+      message: /not valid UTF-8/,
+    });
   });
 });
 
@@ -52,7 +63,10 @@ describe('JSON sequence reader', () => {
     const data = readJsonData('[1, 2, 3]', 's.json');
     assert.equal(data.kind, 'series');
     assert.equal(data.D, 1);
-    assert.deepEqual(data.kind === 'series' && [Array.from(data.values), Array.from(data.starts)], [[1, 2, 3], [0, 3]]);
+    assert.deepEqual(data.kind === 'series' && [Array.from(data.values), Array.from(data.starts)], [
+      [1, 2, 3],
+      [0, 3],
+    ]);
   });
 
   it('reads a list of vectors, and a list of sequences of different lengths', () => {
@@ -67,7 +81,10 @@ describe('JSON sequence reader', () => {
     const single = readJsonData('{ "inputs": [[1], [2]], "targets": [null, [3]] }', 's.json');
     assert.ok(single.kind === 'pairs');
     assert.equal(single.O, 1);
-    assert.deepEqual(single.sequences[0].targets.map((t) => t && Array.from(t)), [null, [3]]);
+    assert.deepEqual(
+      single.sequences[0].targets.map((t) => t && Array.from(t)),
+      [null, [3]],
+    );
     const list = readJsonData('[{ "inputs": [1, 2], "targets": [5] }, { "inputs": [3, 4], "targets": [7] }]', 's.json');
     assert.ok(list.kind === 'pairs');
     assert.equal(list.sequences.length, 2);
@@ -77,13 +94,33 @@ describe('JSON sequence reader', () => {
     await expectProblem(() => readJsonData('[1, 2,', 's.json'), { line: 1, column: 7, message: /invalid JSON/ });
     await expectProblem(() => readJsonData('', 's.json'), { line: 1, column: 1, message: /empty/ });
     await expectProblem(() => readJsonData('[]', 's.json'), { line: 1, column: 1, message: /list is empty/ });
-    await expectProblem(() => readJsonData('[[1, 2],\n [3]]', 's.json'), { line: 2, column: 2, message: /expected a list of 2/ });
+    await expectProblem(() => readJsonData('[[1, 2],\n [3]]', 's.json'), {
+      line: 2,
+      column: 2,
+      message: /expected a list of 2/,
+    });
     await expectProblem(() => readJsonData('[1, "x"]', 's.json'), { line: 1, column: 5, message: /expected a number/ });
     await expectProblem(() => readJsonData('"hello"', 's.json'), { line: 1, column: 1, message: /found a string/ });
-    await expectProblem(() => readJsonData('{ "inputs": [1, 2, 3], "targets": [1, 2] }', 's.json'), { line: 1, column: 35, message: /"targets" has 2 entries, "inputs" has 3 steps/ });
-    await expectProblem(() => readJsonData('{ "inputs": [1], "outputs": [1] }', 's.json'), { line: 1, column: 18, message: /unknown field "outputs"/ });
-    await expectProblem(() => readJsonData('{ "inputs": [1, 2], "targets": [null, null] }', 's.json'), { line: 1, column: 1, message: /no targets/ });
-    await expectProblem(() => readJsonData('[[[1, 2]], [[3]]]', 's.json'), { line: 1, column: 12, message: /1 features per step, the first has 2/ });
+    await expectProblem(() => readJsonData('{ "inputs": [1, 2, 3], "targets": [1, 2] }', 's.json'), {
+      line: 1,
+      column: 35,
+      message: /"targets" has 2 entries, "inputs" has 3 steps/,
+    });
+    await expectProblem(() => readJsonData('{ "inputs": [1], "outputs": [1] }', 's.json'), {
+      line: 1,
+      column: 18,
+      message: /unknown field "outputs"/,
+    });
+    await expectProblem(() => readJsonData('{ "inputs": [1, 2], "targets": [null, null] }', 's.json'), {
+      line: 1,
+      column: 1,
+      message: /no targets/,
+    });
+    await expectProblem(() => readJsonData('[[[1, 2]], [[3]]]', 's.json'), {
+      line: 1,
+      column: 12,
+      message: /1 features per step, the first has 2/,
+    });
   });
 });
 
@@ -108,13 +145,39 @@ describe('.npy reader', () => {
   });
 
   it('explains what is wrong with unsupported or damaged arrays', async () => {
-    await expectProblem(() => readNpy(fixture('int64.npy'), 'a.npy'), { line: 1, column: 12, message: /dtype '<i8' \(int64\) is not supported/, hint: /astype/ });
-    await expectProblem(() => readNpy(fixture('fortran.npy'), 'a.npy'), { line: 1, column: 28, message: /Fortran/, hint: /ascontiguousarray/ });
-    await expectProblem(() => readNpy(fixture('truncated.npy'), 'a.npy'), { line: 2, column: 44, message: /truncated: shape \(3, 2\) needs 48 data bytes, the file has 43/ });
+    await expectProblem(() => readNpy(fixture('int64.npy'), 'a.npy'), {
+      line: 1,
+      column: 12,
+      message: /dtype '<i8' \(int64\) is not supported/,
+      hint: /astype/,
+    });
+    await expectProblem(() => readNpy(fixture('fortran.npy'), 'a.npy'), {
+      line: 1,
+      column: 28,
+      message: /Fortran/,
+      hint: /ascontiguousarray/,
+    });
+    await expectProblem(() => readNpy(fixture('truncated.npy'), 'a.npy'), {
+      line: 2,
+      column: 44,
+      message: /truncated: shape \(3, 2\) needs 48 data bytes, the file has 43/,
+    });
     await expectProblem(() => readNpy(fixture('4d.npy'), 'a.npy'), { line: 1, column: 52, message: /4 dimensions/ });
-    await expectProblem(() => readNpy(fixture('nan.npy'), 'a.npy'), { line: 2, column: 9, message: /element \[1\] is NaN/ });
+    await expectProblem(() => readNpy(fixture('nan.npy'), 'a.npy'), {
+      line: 2,
+      column: 9,
+      message: /element \[1\] is NaN/,
+    });
     await expectProblem(() => readNpy(utf8('x,y\n1,2\n'), 'a.npy'), { line: 1, column: 1, message: /not a NumPy/ });
-    await expectProblem(() => readNpy(fixture('v1-f8-2d.npy').subarray(0, 9), 'a.npy'), { line: 1, column: 1, message: /truncated/ });
-    await expectProblem(() => readNpy(fixture('v1-f8-2d.npy').subarray(0, 40), 'a.npy'), { line: 1, column: 41, message: /truncated: its header says/ });
+    await expectProblem(() => readNpy(fixture('v1-f8-2d.npy').subarray(0, 9), 'a.npy'), {
+      line: 1,
+      column: 1,
+      message: /truncated/,
+    });
+    await expectProblem(() => readNpy(fixture('v1-f8-2d.npy').subarray(0, 40), 'a.npy'), {
+      line: 1,
+      column: 41,
+      message: /truncated: its header says/,
+    });
   });
 });

@@ -15,12 +15,26 @@ describe('trace analysis job', () => {
     memoryFiles({
       [`${F}/index.jsonl`]: indexLine(100, 2.5) + indexLine(200, 1.25) + indexLine(300, null),
       [`${F}/step-100.safetensors`]: snapshotBytes(snap, { step: 100, dtype: 'float32' }),
-      [`${F}/step-200.safetensors`]: snapshotBytes(snap, { step: 200, dtype: 'float32', h0: 'none', metadata: { loss: '1.25' } }),
-      [`${F}/step-300.safetensors`]: snapshotBytes(snap, { step: 300, dtype: 'float32', perturb: { name: 'weight_ih_l0', by: 1e-3 }, metadata: { loss: '' } }),
+      [`${F}/step-200.safetensors`]: snapshotBytes(snap, {
+        step: 200,
+        dtype: 'float32',
+        h0: 'none',
+        metadata: { loss: '1.25' },
+      }),
+      [`${F}/step-300.safetensors`]: snapshotBytes(snap, {
+        step: 300,
+        dtype: 'float32',
+        perturb: { name: 'weight_ih_l0', by: 1e-3 },
+        metadata: { loss: '' },
+      }),
     });
 
   it('replays the snapshot asked for, says whose run it is, and fills the timeline of every snapshot', async () => {
-    const { result, files: watched, warnings } = await runAnalyze({ path: F, workspaceRoot: '/w', traceStep: 200 }, settings, files());
+    const {
+      result,
+      files: watched,
+      warnings,
+    } = await runAnalyze({ path: F, workspaceRoot: '/w', traceStep: 200 }, settings, files());
     assert.deepEqual(warnings, []);
     assert.deepEqual(watched, [`${F}/index.jsonl`, `${F}/step-200.safetensors`]);
     assert.equal(result.replay!.ok, true);
@@ -33,9 +47,17 @@ describe('trace analysis job', () => {
     const t = result.trace!;
     assert.equal(t.shown, 200);
     assert.equal(t.config.proj_size, 2);
-    assert.deepEqual(t.snapshots.map((s) => [s.step, s.loss]), [[100, 2.5], [200, 1.25], [300, null]]);
+    assert.deepEqual(
+      t.snapshots.map((s) => [s.step, s.loss]),
+      [
+        [100, 2.5],
+        [200, 1.25],
+        [300, null],
+      ],
+    );
     // small snapshots: all replayed within the budget; the skewed one shows its error
-    for (const s of t.snapshots) assert.ok(s.rho !== null && s.sigmaMax !== null && s.gradNorm !== null && s.maxRelErr !== null, `step ${s.step}`);
+    for (const s of t.snapshots)
+      assert.ok(s.rho !== null && s.sigmaMax !== null && s.gradNorm !== null && s.maxRelErr !== null, `step ${s.step}`);
     assert.ok(t.snapshots[2].maxRelErr! > 1e-4);
     assert.ok(t.snapshots[1].maxRelErr! <= 1e-5);
     assert.equal(t.snapshots[1].rho, result.spectral.radius);
@@ -46,6 +68,9 @@ describe('trace analysis job', () => {
     assert.equal(result.trace!.shown, 300);
     assert.equal(result.replay!.ok, false);
     assert.equal(result.replay!.compared[0].name, 'weight_ih_l0');
-    assert.match(result.meta.notes[0], /^A snapshot of your PyTorch run at training step 300 \(run\.unroll-trace, float32\)/);
+    assert.match(
+      result.meta.notes[0],
+      /^A snapshot of your PyTorch run at training step 300 \(run\.unroll-trace, float32\)/,
+    );
   });
 });

@@ -16,7 +16,10 @@ function params(): Map<string, Tensor> {
   ]);
 }
 
-function headerOf(bytes: Uint8Array): { length: number; json: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> } {
+function headerOf(bytes: Uint8Array): {
+  length: number;
+  json: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+} {
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
   return { length, json: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) };
 }
@@ -66,14 +69,18 @@ describe('safetensors', () => {
       assert.equal(bytes.length, 8 + length + expectedStart);
       const back = readSafetensors(bytes, 'w.safetensors');
       for (const [name, t] of params()) {
-        assert.deepEqual(Array.from(back.get(name)!.data), dtype === 'F32' ? f32(Array.from(t.data)) : Array.from(t.data));
+        assert.deepEqual(
+          Array.from(back.get(name)!.data),
+          dtype === 'F32' ? f32(Array.from(t.data)) : Array.from(t.data),
+        );
       }
     });
   }
 
   it('writes the bytes a hand-built file has: length prefix, space-padded header, little-endian values', () => {
     const one = new Map<string, Tensor>([['fc.bias', { shape: [2], data: new Float64Array([1, -2]) }]]);
-    const header = '{"__metadata__":{"format":"pt","writer":"unroll"},"fc.bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    const header =
+      '{"__metadata__":{"format":"pt","writer":"unroll"},"fc.bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
     const padded = header + ' '.repeat((8 - (header.length % 8)) % 8);
     const expected = new Uint8Array([
       ...[padded.length, 0, 0, 0, 0, 0, 0, 0],
@@ -85,12 +92,24 @@ describe('safetensors', () => {
   });
 
   it('refuses bad bytes with a clear problem', async () => {
-    await expectProblem(() => readSafetensors(new Uint8Array(3), 'w.safetensors'), { line: 1, column: 1, message: /too short/ });
+    await expectProblem(() => readSafetensors(new Uint8Array(3), 'w.safetensors'), {
+      line: 1,
+      column: 1,
+      message: /too short/,
+    });
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setUint32(0, 1000, true);
-    await expectProblem(() => readSafetensors(huge, 'w.safetensors'), { line: 1, column: 1, message: /header length .* does not fit/ });
+    await expectProblem(() => readSafetensors(huge, 'w.safetensors'), {
+      line: 1,
+      column: 1,
+      message: /header length .* does not fit/,
+    });
     const notJson = new Uint8Array([4, 0, 0, 0, 0, 0, 0, 0, ...utf8('{oops')].slice(0, 12));
-    await expectProblem(() => readSafetensors(notJson, 'w.safetensors'), { line: 1, column: 9, message: /not valid JSON/ });
+    await expectProblem(() => readSafetensors(notJson, 'w.safetensors'), {
+      line: 1,
+      column: 9,
+      message: /not valid JSON/,
+    });
     const build = (entry: unknown, data = 0) => {
       const h = utf8(JSON.stringify({ t: entry }));
       const b = new Uint8Array(8 + h.length + data);
@@ -98,9 +117,18 @@ describe('safetensors', () => {
       b.set(h, 8);
       return b;
     };
-    await expectProblem(() => readSafetensors(build({ dtype: 'I64', shape: [1], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /tensor "t" has dtype "I64"/ });
-    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [4], data_offsets: [0, 16] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /data_offsets \[0,16\] fall outside the 8 data bytes/ });
-    await expectProblem(() => readSafetensors(build({ dtype: 'F32', shape: [3], data_offsets: [0, 8] }, 8), 'w.safetensors'), { line: 1, column: 10, message: /shape \[3\] of F32 needs 12 bytes/ });
+    await expectProblem(
+      () => readSafetensors(build({ dtype: 'I64', shape: [1], data_offsets: [0, 8] }, 8), 'w.safetensors'),
+      { line: 1, column: 10, message: /tensor "t" has dtype "I64"/ },
+    );
+    await expectProblem(
+      () => readSafetensors(build({ dtype: 'F32', shape: [4], data_offsets: [0, 16] }, 8), 'w.safetensors'),
+      { line: 1, column: 10, message: /data_offsets \[0,16\] fall outside the 8 data bytes/ },
+    );
+    await expectProblem(
+      () => readSafetensors(build({ dtype: 'F32', shape: [3], data_offsets: [0, 8] }, 8), 'w.safetensors'),
+      { line: 1, column: 10, message: /shape \[3\] of F32 needs 12 bytes/ },
+    );
   });
 });
 
@@ -111,10 +139,30 @@ describe('JSON weights', () => {
   });
 
   it('points at the ragged row, the non-number and the duplicate', async () => {
-    await expectProblem(() => readJsonWeights('{\n  "fc.weight": [[1, 2], [3]]\n}', 'w.json'), { line: 2, column: 25, message: /expected a list of 2 here .* found a list of 1/ });
-    await expectProblem(() => readJsonWeights('{ "fc.bias": [1, "2"] }', 'w.json'), { line: 1, column: 18, message: /expected a number here, found a string/ });
-    await expectProblem(() => readJsonWeights('{ "a": [1], "a": [2] }', 'w.json'), { line: 1, column: 13, message: /appears twice/ });
-    await expectProblem(() => readJsonWeights('[1, 2]', 'w.json'), { line: 1, column: 1, message: /must be an object/ });
-    await expectProblem(() => readJsonWeights('{ "a": [1e999] }', 'w.json'), { line: 1, column: 9, message: /not a finite number/ });
+    await expectProblem(() => readJsonWeights('{\n  "fc.weight": [[1, 2], [3]]\n}', 'w.json'), {
+      line: 2,
+      column: 25,
+      message: /expected a list of 2 here .* found a list of 1/,
+    });
+    await expectProblem(() => readJsonWeights('{ "fc.bias": [1, "2"] }', 'w.json'), {
+      line: 1,
+      column: 18,
+      message: /expected a number here, found a string/,
+    });
+    await expectProblem(() => readJsonWeights('{ "a": [1], "a": [2] }', 'w.json'), {
+      line: 1,
+      column: 13,
+      message: /appears twice/,
+    });
+    await expectProblem(() => readJsonWeights('[1, 2]', 'w.json'), {
+      line: 1,
+      column: 1,
+      message: /must be an object/,
+    });
+    await expectProblem(() => readJsonWeights('{ "a": [1e999] }', 'w.json'), {
+      line: 1,
+      column: 9,
+      message: /not a finite number/,
+    });
   });
 });

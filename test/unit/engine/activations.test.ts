@@ -16,14 +16,35 @@ function ulps(a: number, b: number): number {
 const grid: number[] = [];
 for (let i = -20000; i <= 20000; i++) grid.push(i / 500); // −40 … 40
 for (let e = -320; e <= 2; e += 0.25) grid.push(10 ** e, -(10 ** e)); // tiny to moderate, both signs
-grid.push(0.5493, 0.34657359028, 21.99, 22, 22.01, 700, -700, -708, -708.5, -709, -730, -740, -744, -745, -745.2, 1e300, -1e300);
+grid.push(
+  0.5493,
+  0.34657359028,
+  21.99,
+  22,
+  22.01,
+  700,
+  -700,
+  -708,
+  -708.5,
+  -709,
+  -730,
+  -740,
+  -744,
+  -745,
+  -745.2,
+  1e300,
+  -1e300,
+);
 
 describe('tanh and σ on runs', () => {
   it('run on the WebAssembly kernels here (the JavaScript loop is the fallback)', () => {
     assert.ok(kernels(), 'WebAssembly SIMD is missing: the comparisons below test the fallback only');
   });
 
-  for (const [name, run, reference] of [['tanh', tanhRun, Math.tanh], ['σ', sigmoidRun, sigmoid]] as const) {
+  for (const [name, run, reference] of [
+    ['tanh', tanhRun, Math.tanh],
+    ['σ', sigmoidRun, sigmoid],
+  ] as const) {
     it(`${name} within 4 units in the last place of the JavaScript value, at an offset and an odd length`, () => {
       const a = Float64Array.from([7, ...grid, 7]);
       run(a, 1, grid.length);
@@ -42,7 +63,11 @@ describe('tanh and σ on runs', () => {
       const specials = [0, -0, Infinity, -Infinity, NaN, 0, 0, 0, 0];
       const a = Float64Array.from(specials);
       run(a, 0, a.length);
-      for (let i = 0; i < 5; i++) assert.ok(Object.is(a[i], reference(specials[i])), `${name}(${specials[i]}) = ${a[i]}, JavaScript ${reference(specials[i])}`);
+      for (let i = 0; i < 5; i++)
+        assert.ok(
+          Object.is(a[i], reference(specials[i])),
+          `${name}(${specials[i]}) = ${a[i]}, JavaScript ${reference(specials[i])}`,
+        );
     });
   }
 });

@@ -70,7 +70,10 @@ function objective(c: Case, tape: Tape, a: Float64Array, b: Float64Array): numbe
 }
 
 function close(actual: number, expected: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) <= 1e-7 * (1 + Math.abs(expected)), `${what}: ${actual} vs finite difference ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-7 * (1 + Math.abs(expected)),
+    `${what}: ${actual} vs finite difference ${expected}`,
+  );
 }
 
 describe('cells: backward step against finite differences of the forward step', () => {
@@ -80,7 +83,8 @@ describe('cells: backward step against finite differences of the forward step', 
       const { H, P } = c.dims;
       const GH = c.cell.G * H;
       const { tape, w, hh, rand } = setup(c, B, 7);
-      const a = rand(B * P), b = rand(B * H);
+      const a = rand(B * P),
+        b = rand(B * H);
       const work = new Float64Array(hh.length); // forward may overwrite its hh (it adds b_hh there)
       const f = () => {
         work.set(hh);
@@ -117,7 +121,8 @@ describe('cells: backward step against finite differences of the forward step', 
         }
       }
       // h_{t−1} outside W_hh h_{t−1}: only a cell with a direct term depends on it
-      for (let i = 0; i < B * P; i++) close(c.cell.directPrev ? out.dhPrev[i] : 0, fd(tape.Hs, i), `direct ∂f/∂h_{t−1}[${i}]`);
+      for (let i = 0; i < B * P; i++)
+        close(c.cell.directPrev ? out.dhPrev[i] : 0, fd(tape.Hs, i), `direct ∂f/∂h_{t−1}[${i}]`);
       if (tape.Cs) for (let i = 0; i < B * H; i++) close(out.dcPrev[i], fd(tape.Cs, i), `∂f/∂c_{t−1}[${i}]`);
     });
   }
@@ -127,7 +132,8 @@ describe('cells: step-Jacobian coefficients against finite differences of s_t in
   for (const c of CASES.filter((k) => k.dims.P === k.dims.H)) {
     it(c.name, () => {
       const { H } = c.dims;
-      const G = c.cell.G, GH = G * H;
+      const G = c.cell.G,
+        GH = G * H;
       const n = c.cell.stateWidth(H);
       const { tape, w, rand } = setup(c, 1, 11);
       const W = rand(GH * H, 0.8); // W_hh
@@ -158,7 +164,10 @@ describe('cells: step-Jacobian coefficients against finite differences of s_t in
       const coef = new Float64Array(C * H);
       c.cell.jacobian(tape, 0, 0, H, coef, 0);
       // J q for each unit vector q: column j
-      const y = new Float64Array(GH), u = new Float64Array(n), x = new Float64Array(GH), q = new Float64Array(n);
+      const y = new Float64Array(GH),
+        u = new Float64Array(n),
+        x = new Float64Array(GH),
+        q = new Float64Array(n);
       for (let j = 0; j < n; j++) {
         q.fill(0);
         q[j] = 1;
@@ -210,7 +219,10 @@ describe('network without biases (bias=False)', () => {
       const a = analyze(m, zeroBias, seq, { meta });
       const b = analyze(m, noBias, seq, { meta });
       assert.equal(b.loss, a.loss);
-      assert.deepEqual(Object.keys(b.grads).filter((k) => k.startsWith('rnn.bias_')), []);
+      assert.deepEqual(
+        Object.keys(b.grads).filter((k) => k.startsWith('rnn.bias_')),
+        [],
+      );
       for (const name of Object.keys(b.grads)) assert.deepEqual(b.grads[name].data, a.grads[name].data, name);
     });
   }

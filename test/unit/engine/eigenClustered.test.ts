@@ -26,17 +26,20 @@ function orthogonal(n: number, rng: Rng): Float64Array {
 /** Q·B·Qᵀ: similar to B, so it has B's eigenvalues. */
 function rotate(b: Float64Array, n: number, rng: Rng): Float64Array {
   const q = orthogonal(n, rng);
-  const qb = new Float64Array(n * n), w = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += q[i * n + k] * b[k * n + j];
-    qb[i * n + j] = s;
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += qb[i * n + k] * q[j * n + k];
-    w[i * n + j] = s;
-  }
+  const qb = new Float64Array(n * n),
+    w = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += q[i * n + k] * b[k * n + j];
+      qb[i * n + j] = s;
+    }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += qb[i * n + k] * q[j * n + k];
+      w[i * n + j] = s;
+    }
   return w;
 }
 
@@ -64,7 +67,13 @@ function nearIdentity(n: number, spread: number, complex: boolean, seed: number)
 }
 
 describe('ρ when the eigenvalues cluster near 1 (an IRNN in training)', () => {
-  for (const [n, spread, complex] of [[100, 1e-3, false], [100, 1e-4, true], [64, 1e-8, false], [64, 1e-6, true], [16, 1e-12, true]] as const) {
+  for (const [n, spread, complex] of [
+    [100, 1e-3, false],
+    [100, 1e-4, true],
+    [64, 1e-8, false],
+    [64, 1e-6, true],
+    [16, 1e-12, true],
+  ] as const) {
     it(`n = ${n}, ${complex ? 'complex pairs r·e^{±iθ} with r, θ within' : 'real eigenvalues within'} ${spread} of 1: the JavaScript QR and the kernel find ρ`, () => {
       const { w, rho } = nearIdentity(n, spread, complex, n + Math.round(-Math.log10(spread)));
       const js = jsSpectralRadius(w, n);

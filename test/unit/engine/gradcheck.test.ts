@@ -12,7 +12,12 @@ const meta = { dataFile: 'x', originalSteps: 0, sequence: 0, sequences: 1, notes
  * Every entry within |analytic − numeric| ≤ 1e-8 + 1e-6·|numeric| (central differences with ε = 1e-6 carry
  * about 1e-9 of round-off on these losses); returns the worst relative error among entries above 1e-4.
  */
-function checkGrads(m: ResolvedModel, loss: (p: ParamSet) => number, grads: Record<string, { data: Float64Array }>, p: ParamSet): number {
+function checkGrads(
+  m: ResolvedModel,
+  loss: (p: ParamSet) => number,
+  grads: Record<string, { data: Float64Array }>,
+  p: ParamSet,
+): number {
   const eps = 1e-6;
   let worst = 0;
   for (const [name, t] of p) {
@@ -27,7 +32,10 @@ function checkGrads(m: ResolvedModel, loss: (p: ParamSet) => number, grads: Reco
       const analytic = grads[name].data[i];
       const err = Math.abs(numeric - analytic);
       if (Math.abs(numeric) > 1e-4) worst = Math.max(worst, err / Math.abs(numeric));
-      assert.ok(err <= 1e-8 + 1e-6 * Math.abs(numeric), `${m.cell} ${name}[${i}]: analytic ${analytic} vs numeric ${numeric} (abs err ${err.toExponential(2)})`);
+      assert.ok(
+        err <= 1e-8 + 1e-6 * Math.abs(numeric),
+        `${m.cell} ${name}[${i}]: analytic ${analytic} vs numeric ${numeric} (abs err ${err.toExponential(2)})`,
+      );
     }
   }
   return worst;
@@ -35,9 +43,16 @@ function checkGrads(m: ResolvedModel, loss: (p: ParamSet) => number, grads: Reco
 
 describe('BPTT gradients match finite differences', () => {
   const cases: Partial<ResolvedModel>[] = [
-    { cell: 'rnn' }, { cell: 'rnn', nonlinearity: 'relu' }, { cell: 'lstm' }, { cell: 'gru' },
-    { cell: 'rnn', loss: 'xent', outputSize: 3 }, { cell: 'lstm', loss: 'xent', outputSize: 3 }, { cell: 'gru', loss: 'xent', outputSize: 3 },
-    { cell: 'rnn', layers: 2 }, { cell: 'lstm', layers: 2 }, { cell: 'gru', layers: 3 },
+    { cell: 'rnn' },
+    { cell: 'rnn', nonlinearity: 'relu' },
+    { cell: 'lstm' },
+    { cell: 'gru' },
+    { cell: 'rnn', loss: 'xent', outputSize: 3 },
+    { cell: 'lstm', loss: 'xent', outputSize: 3 },
+    { cell: 'gru', loss: 'xent', outputSize: 3 },
+    { cell: 'rnn', layers: 2 },
+    { cell: 'lstm', layers: 2 },
+    { cell: 'gru', layers: 3 },
   ];
   for (const c of cases) {
     it(`full BPTT: ${JSON.stringify(c)}`, () => {
@@ -81,7 +96,11 @@ describe('BPTT gradients match finite differences', () => {
         checkGrads(m, truncatedLoss, r.grads, p);
         // And it differs from the full gradient, so the test can tell the two apart.
         const full = analyze({ ...m, bptt: { truncate: null } }, p, seq, { meta });
-        const diff = Math.max(...Array.from(full.grads['rnn.weight_hh_l0'].data, (v, i) => Math.abs(v - r.grads['rnn.weight_hh_l0'].data[i])));
+        const diff = Math.max(
+          ...Array.from(full.grads['rnn.weight_hh_l0'].data, (v, i) =>
+            Math.abs(v - r.grads['rnn.weight_hh_l0'].data[i]),
+          ),
+        );
         assert.ok(diff > 1e-8, 'truncated and full gradients should differ on an 8-step sequence');
       });
     }

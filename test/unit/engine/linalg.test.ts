@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PackedOperand, allFinite, gemmNNAcc, gemmNT, gemmNTJs, gemmNTPacked, gemmTNAcc } from '../../../src/engine/linalg';
+import {
+  PackedOperand,
+  allFinite,
+  gemmNNAcc,
+  gemmNT,
+  gemmNTJs,
+  gemmNTPacked,
+  gemmTNAcc,
+} from '../../../src/engine/linalg';
 import { eigenvalues, jsSigmaMax, jsSpectralRadius, sigmaMax, spectralRadius } from '../../../src/engine/eigen';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../../src/engine/kernelsWasm';
 import { kernels, type Kernels } from '../../../src/engine/wasm';
@@ -24,18 +32,45 @@ import { Rng } from '../../../src/engine/rng';
 const rng = new Rng(11);
 const rand = (n: number) => new Float64Array(n).map(() => rng.range(-1, 1));
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 13, 7], [1, 16, 128], [1, 20, 9], [2, 5, 3], [3, 9, 5], [3, 36, 11], [4, 8, 6], [5, 4, 1], [7, 12, 10],
-  [9, 2, 5], [32, 128, 64], [33, 20, 17], [300, 8, 6], [258, 9, 3],
+  [1, 1, 1],
+  [1, 13, 7],
+  [1, 16, 128],
+  [1, 20, 9],
+  [2, 5, 3],
+  [3, 9, 5],
+  [3, 36, 11],
+  [4, 8, 6],
+  [5, 4, 1],
+  [7, 12, 10],
+  [9, 2, 5],
+  [32, 128, 64],
+  [33, 20, 17],
+  [300, 8, 6],
+  [258, 9, 3],
 ];
 
 function assertClose(actual: Float64Array, expected: Float64Array, what: string, tol = 1e-12): void {
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
 /** C (+)= A·Bᵀ with A and B rounded to float32, summed exactly (float64 holds every float32 product exactly). */
-function naiveFloat32(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C0: Float64Array, cOff: number, accumulate: boolean): Float64Array {
+function naiveFloat32(
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C0: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+): Float64Array {
   const out = Float64Array.from(C0);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -53,8 +88,12 @@ const float32Tol = (K: number) => 4 * K * 2 ** -24;
 describe('dense kernels', () => {
   for (const [M, N, K] of SHAPES) {
     it(`gemmNT ${M}×${N}×${K}, at offsets, set and accumulate`, () => {
-      const aOff = 3, bOff = 5, cOff = 2;
-      const A = rand(aOff + M * K), B = rand(bOff + N * K), C0 = rand(cOff + M * N);
+      const aOff = 3,
+        bOff = 5,
+        cOff = 2;
+      const A = rand(aOff + M * K),
+        B = rand(bOff + N * K),
+        C0 = rand(cOff + M * N);
       const naive = (start: Float64Array) => {
         const out = Float64Array.from(start);
         for (let i = 0; i < M; i++) {
@@ -84,8 +123,12 @@ describe('dense kernels', () => {
     });
 
     it(`float32 gemmNT, gemmNTPacked and gemmTNAcc ${M}×${N}×${K}: the rounded operands' products, summed in float32, like the JavaScript reference`, () => {
-      const aOff = 3, bOff = 5, cOff = 2;
-      const A = rand(aOff + M * K), B = rand(bOff + N * K), C0 = rand(cOff + M * N);
+      const aOff = 3,
+        bOff = 5,
+        cOff = 2;
+      const A = rand(aOff + M * K),
+        B = rand(bOff + N * K),
+        C0 = rand(cOff + M * N);
       for (const accumulate of [false, true]) {
         const expected = naiveFloat32(M, N, K, A, aOff, B, bOff, C0, cOff, accumulate);
         const got = Float64Array.from(C0);
@@ -102,14 +145,21 @@ describe('dense kernels', () => {
         assertClose(viaPacked, expected, `gemmNTPacked accumulate=${accumulate}`, float32Tol(K));
       }
       // The products differ from float64's: the operands really are rounded (a float64 product would match to 1e-15).
-      const f64 = Float64Array.from(C0), f32 = Float64Array.from(C0);
+      const f64 = Float64Array.from(C0),
+        f32 = Float64Array.from(C0);
       gemmNT(M, N, K, A, aOff, B, bOff, f64, cOff, false);
       gemmNT(M, N, K, A, aOff, B, bOff, f32, cOff, false, 'float32');
-      assert.ok(f64.some((v, i) => Math.abs(v - f32[i]) > 1e-10), 'float32 products differ from float64 ones');
+      assert.ok(
+        f64.some((v, i) => Math.abs(v - f32[i]) > 1e-10),
+        'float32 products differ from float64 ones',
+      );
       const longK = 300 + K;
-      const At = rand(longK * M), Bk = rand(longK * N);
+      const At = rand(longK * M),
+        Bk = rand(longK * N);
       const tn = new Float64Array(M * N);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < longK; k++) tn[i * N + j] += Math.fround(At[k * M + i]) * Math.fround(Bk[k * N + j]);
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++)
+          for (let k = 0; k < longK; k++) tn[i * N + j] += Math.fround(At[k * M + i]) * Math.fround(Bk[k * N + j]);
       const gotTN = new Float64Array(M * N);
       gemmTNAcc(M, N, longK, At, 0, Bk, 0, gotTN, 0, 'float32');
       assertClose(gotTN, tn, 'TN', float32Tol(longK));
@@ -124,7 +174,8 @@ describe('dense kernels', () => {
       B.fill(0); // the packed copy is what counts
       const other = new PackedOperand(N, K);
       for (let round = 0; round < 2; round++) {
-        const A = rand(M * K), C0 = rand(M * N);
+        const A = rand(M * K),
+          C0 = rand(M * N);
         const naive = (start: Float64Array) => {
           const out = Float64Array.from(start);
           for (let i = 0; i < M; i++) {
@@ -149,24 +200,34 @@ describe('dense kernels', () => {
     });
 
     it(`gemmNNAcc and gemmTNAcc ${M}×${N}×${K}`, () => {
-      const A = rand(M * K), B = rand(K * N), C0 = rand(M * N);
+      const A = rand(M * K),
+        B = rand(K * N),
+        C0 = rand(M * N);
       const nn = Float64Array.from(C0);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) nn[i * N + j] += A[i * K + k] * B[k * N + j];
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) nn[i * N + j] += A[i * K + k] * B[k * N + j];
       const gotNN = Float64Array.from(C0);
       gemmNNAcc(M, N, K, A, 0, B, 0, gotNN, 0);
       assertClose(gotNN, nn, 'NN');
       // Aᵀ as K×M with a long K, so that gemmTNAcc runs over several slices.
       const longK = 300 + K;
-      const At = rand(longK * M), Bk = rand(longK * N);
+      const At = rand(longK * M),
+        Bk = rand(longK * N);
       const tn = Float64Array.from(C0);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < longK; k++) tn[i * N + j] += At[k * M + i] * Bk[k * N + j];
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) for (let k = 0; k < longK; k++) tn[i * N + j] += At[k * M + i] * Bk[k * N + j];
       const gotTN = Float64Array.from(C0);
       gemmTNAcc(M, N, longK, At, 0, Bk, 0, gotTN, 0);
       assertClose(gotTN, tn, 'TN');
     });
   }
 
-  for (const [m, n] of [[7, 5], [5, 7], [24, 24], [1, 3]]) {
+  for (const [m, n] of [
+    [7, 5],
+    [5, 7],
+    [24, 24],
+    [1, 3],
+  ]) {
     it(`σ_max of a ${m}×${n} matrix equals √ of the top eigenvalue of AᵀA from the general QR`, () => {
       const A = rand(m * n);
       const ata = new Float64Array(n * n);
@@ -179,19 +240,46 @@ describe('dense kernels', () => {
 
   /** Matrices that reach the kernel's paths: odd and even sizes (the f64x2 loops' leftovers), splits, zeros. */
   const spectralCases: [string, number, () => Float64Array][] = [
-    ...[1, 2, 3, 4, 5, 9, 16, 33, 64, 128].map((n): [string, number, () => Float64Array] => [`random ${n}×${n}`, n, () => rand(n * n)]),
-    ['upper triangular 20×20 (every subdiagonal already zero)', 20, () => rand(400).map((v, i) => (Math.floor(i / 20) > i % 20 ? 0 : v))],
-    ['non-normal upper bidiagonal 24×24', 24, () => new Float64Array(576).map((_, i) => (i % 25 === 0 ? 0.7 : i % 25 === 1 ? 3 : 0))],
-    ['block diagonal 30×30 (the QR splits the matrix)', 30, () => rand(900).map((v, i) => (Math.floor(i / 30) < 15 === i % 30 < 15 ? v : 0))],
+    ...[1, 2, 3, 4, 5, 9, 16, 33, 64, 128].map((n): [string, number, () => Float64Array] => [
+      `random ${n}×${n}`,
+      n,
+      () => rand(n * n),
+    ]),
+    [
+      'upper triangular 20×20 (every subdiagonal already zero)',
+      20,
+      () => rand(400).map((v, i) => (Math.floor(i / 20) > i % 20 ? 0 : v)),
+    ],
+    [
+      'non-normal upper bidiagonal 24×24',
+      24,
+      () => new Float64Array(576).map((_, i) => (i % 25 === 0 ? 0.7 : i % 25 === 1 ? 3 : 0)),
+    ],
+    [
+      'block diagonal 30×30 (the QR splits the matrix)',
+      30,
+      () => rand(900).map((v, i) => (Math.floor(i / 30) < 15 === i % 30 < 15 ? v : 0)),
+    ],
     ['zero 8×8', 8, () => new Float64Array(64)],
-    ['orthogonal-like rotation blocks 10×10', 10, () => new Float64Array(100).map((_, i) => { const r = Math.floor(i / 10), c = i % 10; return r === c ? Math.cos(0.4) : (r ^ 1) === c ? (r & 1 ? 1 : -1) * Math.sin(0.4) : 0; })],
+    [
+      'orthogonal-like rotation blocks 10×10',
+      10,
+      () =>
+        new Float64Array(100).map((_, i) => {
+          const r = Math.floor(i / 10),
+            c = i % 10;
+          return r === c ? Math.cos(0.4) : (r ^ 1) === c ? (r & 1 ? 1 : -1) * Math.sin(0.4) : 0;
+        }),
+    ],
   ];
   for (const [what, n, make] of spectralCases) {
     it(`ρ and σ_max from the WebAssembly kernel equal the JavaScript reference: ${what}`, () => {
       const A = make();
       const copy = Float64Array.from(A);
-      const rho = spectralRadius(A, n), jsRho = jsSpectralRadius(A, n);
-      const sigma = sigmaMax(A, n, n), jsSigma = jsSigmaMax(A, n, n);
+      const rho = spectralRadius(A, n),
+        jsRho = jsSpectralRadius(A, n);
+      const sigma = sigmaMax(A, n, n),
+        jsSigma = jsSigmaMax(A, n, n);
       assert.deepEqual(A, copy, 'the input is left as it was');
       const scale = 1 + jsSigma; // ρ ≤ σ_max: errors are relative to the matrix, not to a small ρ
       assert.ok(Math.abs(rho - jsRho) <= 1e-12 * scale, `ρ ${rho} vs ${jsRho}`);
@@ -201,7 +289,12 @@ describe('dense kernels', () => {
   }
 
   it('σ_max from the kernel on non-square matrices equals the reference', () => {
-    for (const [m, n] of [[7, 5], [5, 7], [1, 3], [40, 17]]) {
+    for (const [m, n] of [
+      [7, 5],
+      [5, 7],
+      [1, 3],
+      [40, 17],
+    ]) {
       const A = rand(m * n);
       assert.ok(Math.abs(sigmaMax(A, m, n) - jsSigmaMax(A, m, n)) <= 1e-12 * jsSigmaMax(A, m, n), `${m}×${n}`);
     }
@@ -236,10 +329,12 @@ describe('dense kernels', () => {
   it('ρ and σ_max of weights near the float64 limit (a diverged training) scale with the matrix instead of failing', () => {
     const n = 16;
     const A = rand(n * n);
-    const rho = spectralRadius(A, n), sigma = sigmaMax(A, n, n);
+    const rho = spectralRadius(A, n),
+      sigma = sigmaMax(A, n, n);
     for (const c of [2 ** 1000, 1e300, 1e-300]) {
       const big = Float64Array.from(A, (x) => x * c);
-      const bigRho = spectralRadius(big, n), bigSigma = sigmaMax(big, n, n);
+      const bigRho = spectralRadius(big, n),
+        bigSigma = sigmaMax(big, n, n);
       assert.ok(Math.abs(bigRho / c - rho) <= 1e-12 * sigma, `ρ at ×${c}: ${bigRho} vs ${rho * c}`);
       assert.ok(Math.abs(bigSigma / c - sigma) <= 1e-12 * sigma, `σ at ×${c}: ${bigSigma} vs ${sigma * c}`);
     }
@@ -248,23 +343,38 @@ describe('dense kernels', () => {
   it('the relaxed-SIMD build (fused multiply-adds) computes the same products as the plain build, to rounding', () => {
     // Node 20 validates relaxed SIMD only behind this V8 flag (as src/worker/relaxedSimd.ts sets it); later runtimes have it.
     setFlagsFromString('--experimental-wasm-relaxed-simd');
-    const instance = (base64: string) => new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {}).exports as unknown as Kernels;
+    const instance = (base64: string) =>
+      new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {}).exports as unknown as Kernels;
     const [plain, relaxed] = [instance(KERNELS_WASM_BASE64), instance(KERNELS_RELAXED_WASM_BASE64)];
-    for (const [M, N, K] of [[8, 16, 100], [2, 40, 33]]) {
+    for (const [M, N, K] of [
+      [8, 16, 100],
+      [2, 40, 33],
+    ]) {
       for (const f32 of [false, true]) {
-        const es = f32 ? 4 : 8, w = f32 ? 8 : 4, A = rand(M * K), B = rand(N * K);
+        const es = f32 ? 4 : 8,
+          w = f32 ? 8 : 4,
+          A = rand(M * K),
+          B = rand(N * K);
         const results = [plain, relaxed].map((k) => {
           const base = k.gemmReserve(M * K * es + N * K * es + M * N * 8);
-          const a = base, b = a + M * K * es, c = b + N * K * es;
+          const a = base,
+            b = a + M * K * es,
+            c = b + N * K * es;
           const view = f32 ? new Float32Array(k.memory.buffer) : new Float64Array(k.memory.buffer);
           view.set(A, a / es);
           // B packed in panels of w columns (N is a multiple of w here)
-          for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) view[b / es + Math.floor(j / w) * K * w + kk * w + (j % w)] = B[j * K + kk];
+          for (let j = 0; j < N; j++)
+            for (let kk = 0; kk < K; kk++) view[b / es + Math.floor(j / w) * K * w + kk * w + (j % w)] = B[j * K + kk];
           (f32 ? k.gemm32 : k.gemm64)(M, N / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, N * 8, 0);
           return new Float64Array(k.memory.buffer, c, M * N).slice();
         });
         const expected = new Float64Array(M * N);
-        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let kk = 0; kk < K; kk++) expected[i * N + j] += (f32 ? Math.fround(A[i * K + kk]) * Math.fround(B[j * K + kk]) : A[i * K + kk] * B[j * K + kk]);
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++)
+            for (let kk = 0; kk < K; kk++)
+              expected[i * N + j] += f32
+                ? Math.fround(A[i * K + kk]) * Math.fround(B[j * K + kk])
+                : A[i * K + kk] * B[j * K + kk];
         assertClose(results[0], expected, `plain ${f32 ? 'f32' : 'f64'} ${M}×${N}×${K}`, f32 ? float32Tol(K) : 1e-13);
         assertClose(results[1], expected, `relaxed ${f32 ? 'f32' : 'f64'} ${M}×${N}×${K}`, f32 ? float32Tol(K) : 1e-13);
       }
@@ -280,7 +390,10 @@ describe('dense kernels', () => {
     // @ts-expect-error: a plain ES module script without types
     const { compileKernels } = await import('../../../scripts/wasm.mjs');
     const text: string = await compileKernels();
-    assert.ok(text.includes(`'${KERNELS_WASM_BASE64}'`) && text.includes(`'${KERNELS_RELAXED_WASM_BASE64}'`), 'src/engine/kernelsWasm.ts is stale: run npm run wasm');
+    assert.ok(
+      text.includes(`'${KERNELS_WASM_BASE64}'`) && text.includes(`'${KERNELS_RELAXED_WASM_BASE64}'`),
+      'src/engine/kernelsWasm.ts is stale: run npm run wasm',
+    );
   });
 
   it('spectralOf with a cache reuses ρ and σ_max for a bit-identical W_hh and recomputes after an in-place change', () => {
@@ -295,7 +408,11 @@ describe('dense kernels', () => {
         const s = spectralOf(new Network(m, p), null, cache);
         assert.equal(s.radius, spectralRadius(block(), 12));
         assert.equal(s.sigmaMax, sigmaMax(block(), 12, 12));
-        assert.equal(cache.made.spectra, made, `${cell}: ρ and σ_max computed ${cache.made.spectra} times, expected ${made}`);
+        assert.equal(
+          cache.made.spectra,
+          made,
+          `${cell}: ρ and σ_max computed ${cache.made.spectra} times, expected ${made}`,
+        );
       };
       check(1);
       check(1); // unchanged: reused

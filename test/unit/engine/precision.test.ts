@@ -7,7 +7,12 @@ import { Network } from '../../../src/engine/network';
 import { initParams } from '../../../src/engine/params';
 import { model, randomSeq } from './helpers';
 
-function gradients(m: ResolvedModel, T: number, B: number, truncate: number | null): { loss: number; grads: Map<string, Float64Array> } {
+function gradients(
+  m: ResolvedModel,
+  T: number,
+  B: number,
+  truncate: number | null,
+): { loss: number; grads: Map<string, Float64Array> } {
   const net = new Network(m, initParams(m));
   const batch = Array.from({ length: B }, (_, b) => randomSeq(m, T, 100 + b));
   const loss = net.forward(batch);
@@ -23,7 +28,8 @@ describe('float32 precision', () => {
       it(`${cell}, ${truncate === null ? 'full' : `truncated (k = ${truncate})`} BPTT: loss and gradients within 1e-4 relative of float64's`, () => {
         const m64 = model({ cell, hidden: 24, inputSize: 5, outputSize: 3, layers: 2 });
         const m32: ResolvedModel = { ...m64, precision: 'float32' };
-        const a = gradients(m64, 40, 5, truncate), b = gradients(m32, 40, 5, truncate);
+        const a = gradients(m64, 40, 5, truncate),
+          b = gradients(m32, 40, 5, truncate);
         assert.ok(Math.abs(a.loss - b.loss) <= 1e-4 * Math.abs(a.loss), `loss ${b.loss} vs ${a.loss}`);
         let differs = false;
         for (const [name, g64] of a.grads) {

@@ -15,7 +15,15 @@ const meta = { dataFile: 'x', originalSteps: 0, sequence: 0, sequences: 1, notes
 describe('gradients equal PyTorch autograd (float64)', () => {
   for (const c of cases) {
     it(`${c.cell} ${c.nonlinearity} ×${c.layers} ${c.loss} (torch ${c.torch})`, () => {
-      const m = model({ cell: c.cell, nonlinearity: c.nonlinearity, layers: c.layers, loss: c.loss, inputSize: c.D, hidden: c.H, outputSize: c.O });
+      const m = model({
+        cell: c.cell,
+        nonlinearity: c.nonlinearity,
+        layers: c.layers,
+        loss: c.loss,
+        inputSize: c.D,
+        hidden: c.H,
+        outputSize: c.O,
+      });
       const params: ParamSet = new Map(Object.entries(c.params).map(([k, v]) => [k, nestedToTensor(v)]));
       assert.deepEqual(checkParamShapes(m, params), []);
       const seq = {
@@ -40,7 +48,12 @@ describe('gradients equal PyTorch autograd (float64)', () => {
       // PyTorch's out.grad holds only the path through fc; our ∂L/∂h_t adds the recurrent path, so the two
       // agree at the last step, where there is no later step.
       const last = (c.dLdh as number[][])[c.T - 1];
-      last.forEach((v, i) => assert.ok(Math.abs(r.dLdh.data[(c.T - 1) * c.H + i] - v) <= 1e-12 * Math.max(1, Math.abs(v)), `dLdh[T−1][${i}]`));
+      last.forEach((v, i) =>
+        assert.ok(
+          Math.abs(r.dLdh.data[(c.T - 1) * c.H + i] - v) <= 1e-12 * Math.max(1, Math.abs(v)),
+          `dLdh[T−1][${i}]`,
+        ),
+      );
       (c.hidden as number[][]).flat().forEach((v, i) => assert.ok(Math.abs(r.hidden.data[i] - v) <= 1e-13, `h[${i}]`));
       assert.ok(worst < 1e-12);
     });

@@ -46,7 +46,10 @@ describe('trace replay engine', () => {
       const check = (what: string, values: Float64Array, grad: Float64Array) => {
         for (const i of [0, Math.floor(values.length / 2), values.length - 1]) {
           const fd = finiteDifference(snap, values, i);
-          assert.ok(Math.abs(fd - grad[i]) <= 1e-6 * Math.max(1, Math.abs(fd)), `${what}[${i}]: replay ${grad[i]}, finite difference ${fd}`);
+          assert.ok(
+            Math.abs(fd - grad[i]) <= 1e-6 * Math.max(1, Math.abs(fd)),
+            `${what}[${i}]: replay ${grad[i]}, finite difference ${fd}`,
+          );
           checked++;
         }
       };
@@ -60,9 +63,15 @@ describe('trace replay engine', () => {
   it('checks itself: exact against its own gradients, a mismatch above the bound, a forward that differs, an approximate run', () => {
     const snap = randomSnapshot(config({ numLayers: 2 }));
     const run = replay(snap);
-    const recorded = new Map([...run.grads].map(([n, t]) => [n, { shape: t.shape, data: Float64Array.from(t.data) }] as const));
+    const recorded = new Map(
+      [...run.grads].map(([n, t]) => [n, { shape: t.shape, data: Float64Array.from(t.data) }] as const),
+    );
     recorded.set('h0', { shape: [], data: Float64Array.from(run.gradH0) });
-    const forward = { output: Float64Array.from(run.output), hN: Float64Array.from(run.hN), cN: Float64Array.from(run.cN!) };
+    const forward = {
+      output: Float64Array.from(run.output),
+      hN: Float64Array.from(run.hN),
+      cN: Float64Array.from(run.cN!),
+    };
     const same = checkReplay(run, recorded, forward, 'float64', null);
     assert.equal(same.check.maxRelErr, 0);
     assert.equal(same.check.ok, true);
@@ -88,14 +97,23 @@ describe('trace replay engine', () => {
   });
 
   for (const reverse of [false, true]) {
-    for (const over of [{ mode: 'LSTM' }, { mode: 'GRU' }, { mode: 'LSTM', projSize: 2 }] as Partial<RecurrentConfig>[]) {
+    for (const over of [
+      { mode: 'LSTM' },
+      { mode: 'GRU' },
+      { mode: 'LSTM', projSize: 2 },
+    ] as Partial<RecurrentConfig>[]) {
       it(`the flow row of a loss at one step is ‖∂L/∂h_k‖ of that loss alone (${over.mode}${over.projSize ? ' proj' : ''}, ${reverse ? 'reverse' : 'forward'} direction)`, () => {
-        const T = 7, S = 2;
+        const T = 7,
+          S = 2;
         const snap = randomSnapshot(config({ ...over, bidirectional: true }), S, T, 5);
-        const P = over.projSize || 4, W = 2 * P;
+        const P = over.projSize || 4,
+          W = 2 * P;
         // only the loss at time t* reaches this direction's output; nothing through h_n
         const tStar = 4;
-        for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) for (let j = 0; j < W; j++) if (t !== tStar || (reverse ? j < P : j >= P)) snap.gradOutput[(s * T + t) * W + j] = 0;
+        for (let s = 0; s < S; s++)
+          for (let t = 0; t < T; t++)
+            for (let j = 0; j < W; j++)
+              if (t !== tStar || (reverse ? j < P : j >= P)) snap.gradOutput[(s * T + t) * W + j] = 0;
         snap.gradHn.fill(0);
         snap.gradCn?.fill(0);
         const run = replay(snap);
@@ -108,9 +126,13 @@ describe('trace replay engine', () => {
         for (let k = 0; k <= i; k++) {
           let s2 = 0;
           for (let j = 0; j < H; j++) s2 += result.dLdh.data[k * H + j] ** 2;
-          assert.ok(Math.abs(row[k] - Math.sqrt(s2)) <= 1e-12 * Math.max(1, row[k]), `k = ${k}: flow ${row[k]}, ‖∂L/∂h_k‖ ${Math.sqrt(s2)}`);
+          assert.ok(
+            Math.abs(row[k] - Math.sqrt(s2)) <= 1e-12 * Math.max(1, row[k]),
+            `k = ${k}: flow ${row[k]}, ‖∂L/∂h_k‖ ${Math.sqrt(s2)}`,
+          );
         }
-        for (let k = i + 1; k < T; k++) for (let j = 0; j < H; j++) assert.equal(result.dLdh.data[k * H + j], 0, 'no gradient after the loss step');
+        for (let k = i + 1; k < T; k++)
+          for (let j = 0; j < H; j++) assert.equal(result.dLdh.data[k * H + j], 0, 'no gradient after the loss step');
       });
     }
   }

@@ -45,13 +45,21 @@ describe('optimizers follow PyTorch update rules', () => {
     return Array.from(p.get('a')!.data);
   };
   it('sgd, momentum, adam, adagrad, rmsprop (values worked out by hand)', () => {
-    assert.deepEqual(run('sgd', 2).map((v) => +v.toFixed(12)), [0.9, -1.8]);
+    assert.deepEqual(
+      run('sgd', 2).map((v) => +v.toFixed(12)),
+      [0.9, -1.8],
+    );
     // momentum 0.9: b1 = g, b2 = 1.9 g → θ − 0.1·2.9·g
-    assert.deepEqual(run('momentum', 2).map((v) => +v.toFixed(12)), [1 - 0.145, -2 + 0.29]);
+    assert.deepEqual(
+      run('momentum', 2).map((v) => +v.toFixed(12)),
+      [1 - 0.145, -2 + 0.29],
+    );
     // adam with a constant gradient moves lr·sign(g) per step (bias-corrected m/√v = ±1, up to eps)
     run('adam', 3).forEach((v, i) => assert.ok(Math.abs(v - [0.7, -1.7][i]) < 1e-6));
     // adagrad: steps lr·g/√(k g²) = lr/√k
-    run('adagrad', 2).forEach((v, i) => assert.ok(Math.abs(v - ([1, -2][i] - Math.sign([0.5, -1][i]) * 0.1 * (1 + 1 / Math.SQRT2))) < 1e-9));
+    run('adagrad', 2).forEach((v, i) =>
+      assert.ok(Math.abs(v - ([1, -2][i] - Math.sign([0.5, -1][i]) * 0.1 * (1 + 1 / Math.SQRT2))) < 1e-9),
+    );
     // rmsprop first step: lr·g/√(0.01 g²) = 10·lr·sign(g)
     run('rmsprop', 1).forEach((v, i) => assert.ok(Math.abs(v - ([1, -2][i] - Math.sign([0.5, -1][i]) * 1)) < 1e-6));
   });
@@ -61,9 +69,19 @@ function sineDataset(): Dataset {
   const T = 20;
   const sequences = Array.from({ length: 8 }, (_, s) => {
     const x = Array.from({ length: T + 1 }, (_, t) => Math.sin(0.4 * t + s));
-    return { T, inputs: Float64Array.from(x.slice(0, T)), targets: Float64Array.from(x.slice(1)), mask: new Uint8Array(T).fill(1) };
+    return {
+      T,
+      inputs: Float64Array.from(x.slice(0, T)),
+      targets: Float64Array.from(x.slice(1)),
+      mask: new Uint8Array(T).fill(1),
+    };
   });
-  const store: SequenceStore = { count: sequences.length, steps: (i) => sequences[i].T, get: (i) => sequences[i], bytes: 0 };
+  const store: SequenceStore = {
+    count: sequences.length,
+    steps: (i) => sequences[i].T,
+    get: (i) => sequences[i],
+    bytes: 0,
+  };
   return { task: 'next-step', loss: 'mse', inputSize: 1, outputSize: 1, sequences: store, notes: [] };
 }
 
@@ -99,11 +117,19 @@ describe('training', () => {
 describe('determinism', () => {
   it('same seed and inputs → bit-identical weights, analysis and training', () => {
     const once = () => {
-      const m = model({ cell: 'lstm', inputSize: 1, outputSize: 1, hidden: 5, init: { kind: 'orthogonal', forgetBias: 1 }, optimizer: { kind: 'adam', lr: 0.01 } });
+      const m = model({
+        cell: 'lstm',
+        inputSize: 1,
+        outputSize: 1,
+        hidden: 5,
+        init: { kind: 'orthogonal', forgetBias: 1 },
+        optimizer: { kind: 'adam', lr: 0.01 },
+      });
       const p = initParams(m);
       const trainer = new Trainer(m, p);
       const ds = sineDataset();
-      for (let e = 1; e <= 3; e++) for (const b of trainer.batches(ds, e, 3)) trainer.step(b.map((i) => ds.sequences.get(i)));
+      for (let e = 1; e <= 3; e++)
+        for (const b of trainer.batches(ds, e, 3)) trainer.step(b.map((i) => ds.sequences.get(i)));
       const r = analyze(m, p, ds.sequences.get(0), { meta });
       return JSON.stringify(resultToJson(r));
     };

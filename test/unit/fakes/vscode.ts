@@ -202,7 +202,16 @@ export const fake = {
 
 export function resetFake(): void {
   fake.settings = {};
-  for (const list of [fake.watchers, fake.panels, fake.diagnostics, fake.statusItems, fake.messages, fake.commands, fake.log]) list.length = 0;
+  for (const list of [
+    fake.watchers,
+    fake.panels,
+    fake.diagnostics,
+    fake.statusItems,
+    fake.messages,
+    fake.commands,
+    fake.log,
+  ])
+    list.length = 0;
   fake.registered.clear();
 }
 
@@ -216,9 +225,12 @@ export const workspace = {
   },
   getConfiguration() {
     // As VS Code does: a setting's value, else the default the manifest contributes.
-    const manifestDefault = (key: string): unknown => (manifest.contributes.configuration.properties as Record<string, { default?: unknown }>)[`unroll.${key}`]?.default;
+    const manifestDefault = (key: string): unknown =>
+      (manifest.contributes.configuration.properties as Record<string, { default?: unknown }>)[`unroll.${key}`]
+        ?.default;
     return {
-      get: <T>(key: string, fallback?: T): T => (key in fake.settings ? (fake.settings[key] as T) : ((manifestDefault(key) ?? fallback) as T)),
+      get: <T>(key: string, fallback?: T): T =>
+        key in fake.settings ? (fake.settings[key] as T) : ((manifestDefault(key) ?? fallback) as T),
       inspect: <T>(key: string) => ({ key: `unroll.${key}`, defaultValue: manifestDefault(key) as T | undefined }),
     };
   },
@@ -240,7 +252,14 @@ export const window = {
   },
   createOutputChannel() {
     const line = (level: string) => (text: string) => fake.log.push(`${level}: ${text}`);
-    return { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug'), trace: line('trace'), dispose: () => undefined };
+    return {
+      info: line('info'),
+      warn: line('warn'),
+      error: line('error'),
+      debug: line('debug'),
+      trace: line('trace'),
+      dispose: () => undefined,
+    };
   },
   registerWebviewPanelSerializer() {
     return { dispose: () => undefined };
@@ -253,7 +272,10 @@ export const window = {
   showErrorMessage: message('error'),
   showWarningMessage: message('warning'),
   showInformationMessage: message('information'),
-  withProgress<T>(_options: unknown, task: (progress: { report(): void }, token: { onCancellationRequested(): { dispose(): void } }) => Promise<T>): Promise<T> {
+  withProgress<T>(
+    _options: unknown,
+    task: (progress: { report(): void }, token: { onCancellationRequested(): { dispose(): void } }) => Promise<T>,
+  ): Promise<T> {
     return task({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) });
   },
 };

@@ -10,12 +10,14 @@ import { analyzePaper, firstBelow, lastFlowRow, loadPaper } from './helpers';
 describe('paper: Arjovsky, Shah & Bengio 2016', () => {
   it('orthogonal init: W_hh·W_hhᵀ = I (to 1e-12), so every singular value is 1', async () => {
     const { params } = await loadPaper('paper-arjovsky2016', 'paper-arjovsky2016.adding.orthogonal.unroll.json');
-    const W = params.get('rnn.weight_hh_l0')!.data, H = 100;
-    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) {
-      let s = 0;
-      for (let k = 0; k < H; k++) s += W[i * H + k] * W[j * H + k];
-      assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
-    }
+    const W = params.get('rnn.weight_hh_l0')!.data,
+      H = 100;
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < H; j++) {
+        let s = 0;
+        for (let k = 0; k < H; k++) s += W[i * H + k] * W[j * H + k];
+        assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
+      }
   });
 
   it('‖∂C/∂h_t‖ at initialization: the orthogonal W_hh keeps the gradient far longer than the random one', async () => {
@@ -24,21 +26,28 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
     const [r, o] = [lastFlowRow(random), lastFlowRow(orthogonal)];
     const T = ADDING_STEPS - 1;
     // The loss is at the last step only, so ∂C/∂h_t is the last flow row.
-    for (const [res, row] of [[random, r], [orthogonal, o]] as const) {
+    for (const [res, row] of [
+      [random, r],
+      [orthogonal, o],
+    ] as const) {
       for (let t = 0; t <= T; t++) {
         let s = 0;
         for (let i = 0; i < 100; i++) s += res.dLdh.data[t * 100 + i] ** 2;
         assert.ok(Math.abs(Math.sqrt(s) - row[t]) <= 1e-12 * row[t]);
       }
     }
-    const dRandom = firstBelow(r, 1e-3)!, dOrthogonal = firstBelow(o, 1e-3) ?? ADDING_STEPS;
+    const dRandom = firstBelow(r, 1e-3)!,
+      dOrthogonal = firstBelow(o, 1e-3) ?? ADDING_STEPS;
     assert.ok(dRandom <= 15, `random: 1e-3 at d = ${dRandom}`);
     assert.ok(dOrthogonal > 100, `orthogonal: 1e-3 at d = ${dOrthogonal}, random at ${dRandom}`);
     // 100 steps back the random init's gradient is gone; the orthogonal one's still counts.
-    assert.ok(o[T - 100] / o[T] > 1e-3 && r[T - 100] / r[T] < 1e-15, `d = 100: orthogonal ${o[T - 100] / o[T]}, random ${r[T - 100] / r[T]}`);
+    assert.ok(
+      o[T - 100] / o[T] > 1e-3 && r[T - 100] / r[T] < 1e-15,
+      `d = 100: orthogonal ${o[T - 100] / o[T]}, random ${r[T - 100] / r[T]}`,
+    );
   });
 
-  it('adding data in the paper\'s form: U(0, 1) values, one marker in each half, the target is their sum', async () => {
+  it("adding data in the paper's form: U(0, 1) values, one marker in each half, the target is their sum", async () => {
     const { loaded } = await loadPaper('paper-arjovsky2016', 'paper-arjovsky2016.adding.random.unroll.json');
     const sequences = sequencesOf(loaded.dataset);
     assert.equal(sequences.length, ADDING_SEQUENCES);
@@ -47,8 +56,11 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
       const marked = [...Array(s.T).keys()].filter((t) => s.inputs[t * 2 + 1] === 1);
       assert.equal(marked.length, 2);
       assert.ok(marked[0] < ADDING_STEPS / 2 && marked[1] >= ADDING_STEPS / 2);
-      assert.ok(Math.abs(s.targets[(s.T - 1)] - s.inputs[marked[0] * 2] - s.inputs[marked[1] * 2]) < 1e-9);
-      assert.deepEqual([...s.mask.keys()].filter((t) => s.mask[t]), [s.T - 1]);
+      assert.ok(Math.abs(s.targets[s.T - 1] - s.inputs[marked[0] * 2] - s.inputs[marked[1] * 2]) < 1e-9);
+      assert.deepEqual(
+        [...s.mask.keys()].filter((t) => s.mask[t]),
+        [s.T - 1],
+      );
     }
   });
 
@@ -69,16 +81,24 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
     assert.deepEqual([loaded.model.inputSize, loaded.model.outputSize, loaded.model.loss], [10, 9, 'xent']);
     const category = (v: Float64Array, t: number, n: number) => {
       const row = Array.from(v.subarray(t * n, (t + 1) * n));
-      assert.equal(row.reduce((a, b) => a + b, 0), 1, 'one-hot');
+      assert.equal(
+        row.reduce((a, b) => a + b, 0),
+        1,
+        'one-hot',
+      );
       return row.indexOf(1);
     };
     for (const s of sequences) {
       const T = COPY_BLANKS;
       assert.equal(s.T, T + 20);
-      assert.ok(s.mask.every((m) => m === 1), 'a target at every step');
+      assert.ok(
+        s.mask.every((m) => m === 1),
+        'a target at every step',
+      );
       for (let t = 0; t < s.T; t++) {
         // With "loss": "xent" the one-hot target columns are read as the class index.
-        const x = category(s.inputs, t, 10), y = s.targets[t];
+        const x = category(s.inputs, t, 10),
+          y = s.targets[t];
         if (t < 10) assert.ok(x < 8);
         else assert.equal(x, t === T + 9 ? 9 : 8, `input at ${t}`);
         if (t < T + 10) assert.equal(y, 8, `target at ${t}`);
@@ -91,7 +111,8 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
     const { loaded } = await loadPaper('paper-arjovsky2016', 'paper-arjovsky2016.copy.unroll.json');
     const T = COPY_BLANKS;
     const counts = new Array(9).fill(0);
-    let crossEntropy = 0, steps = 0;
+    let crossEntropy = 0,
+      steps = 0;
     for (const s of sequencesOf(loaded.dataset)) {
       for (let t = 0; t < s.T; t++) {
         const y = s.targets[t];
@@ -126,7 +147,10 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
       // Expected (S − m̂)² = 1/6 + Var(m̂) with m̂ the mean of trainN sums; sd of a mean of heldN squared errors.
       const expected = (1 / 6) * (1 + 1 / trainN);
       const sd = Math.sqrt((1 / 15 - 1 / 36) / heldN);
-      assert.ok(Math.abs(baseline.loss - expected) < 3 * sd, `baseline ${baseline.loss}, paper 0.167, expected ${expected} ± ${3 * sd} (${heldN} held out)`);
+      assert.ok(
+        Math.abs(baseline.loss - expected) < 3 * sd,
+        `baseline ${baseline.loss}, paper 0.167, expected ${expected} ± ${3 * sd} (${heldN} held out)`,
+      );
       assert.ok(Math.abs(expected - 0.167) < 0.01);
       // What the model file's comment says: 13 of 64 held out, 0.17 ± 0.06, 0.26 on these.
       assert.deepEqual([heldN, trainN + heldN], [13, 64]);
@@ -136,24 +160,40 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
     it('copy: blanks, then the training frequencies at each step: 10·log 8/(T + 20) plus the cost of estimating 8 frequencies per step from the training sequences', async () => {
       const { baseline, trainN: N, heldN: M } = await unrollBaseline('paper-arjovsky2016.copy.unroll.json');
       assert.equal(baseline.kind, 'unigram');
-      assert.match(baseline.what, /at that step/, 'per step, as the paper\'s memoryless strategy knows when the recall comes');
+      assert.match(
+        baseline.what,
+        /at that step/,
+        "per step, as the paper's memoryless strategy knows when the recall comes",
+      );
       // Krichevsky–Trofimov's ½ pseudo-count per step, spread over the O classes.
       const SMOOTHING_TOTAL = 0.5;
-      const T = COPY_BLANKS, O = 9, alpha = SMOOTHING_TOTAL / O;
+      const T = COPY_BLANKS,
+        O = 9,
+        alpha = SMOOTHING_TOTAL / O;
       // Under the paper's data (symbols uniform on 8, blanks certain): a step's smoothed training frequency of class y
       // is (C_y + α)/(N + ½), C_y ~ Binomial(N, 1/8) for a symbol step and C_y = N for a blank one.
       const g = (c: number, n: number) => -Math.log((c + alpha) / (n + SMOOTHING_TOTAL));
       const expectation = (n: number, withCross: boolean) => {
         const logFact = [0];
         for (let i = 1; i <= n; i++) logFact.push(logFact[i - 1] + Math.log(i));
-        const binom = (c: number) => Math.exp(logFact[n] - logFact[c] - logFact[n - c] + c * Math.log(1 / 8) + (n - c) * Math.log(7 / 8));
-        let mu = 0, second = 0, cross = 0;
+        const binom = (c: number) =>
+          Math.exp(logFact[n] - logFact[c] - logFact[n - c] + c * Math.log(1 / 8) + (n - c) * Math.log(7 / 8));
+        let mu = 0,
+          second = 0,
+          cross = 0;
         for (let c = 0; c <= n; c++) {
           mu += binom(c) * g(c, n);
           second += binom(c) * g(c, n) ** 2;
           // Two different classes' counts at one step: multinomial (c, d, rest).
           for (let d = 0; withCross && c + d <= n; d++) {
-            const p = Math.exp(logFact[n] - logFact[c] - logFact[d] - logFact[n - c - d] + (c + d) * Math.log(1 / 8) + (n - c - d) * Math.log(6 / 8));
+            const p = Math.exp(
+              logFact[n] -
+                logFact[c] -
+                logFact[d] -
+                logFact[n - c - d] +
+                (c + d) * Math.log(1 / 8) +
+                (n - c - d) * Math.log(6 / 8),
+            );
             cross += p * g(c, n) * g(d, n);
           }
         }
@@ -164,10 +204,13 @@ describe('paper: Arjovsky, Shah & Bengio 2016', () => {
       // A step's mean over M held-out symbols shares the training counts: Var = v/M + (1 − 1/M)·Cov, where two held-out
       // symbols are the same class with probability 1/8. The 10 symbol steps are independent.
       const v = second - mu * mu;
-      const cov = (second / 8 + (7 / 8) * cross) - mu * mu;
+      const cov = second / 8 + (7 / 8) * cross - mu * mu;
       const sd = (10 / (T + 20)) * Math.sqrt((v / M + (1 - 1 / M) * cov) / 10);
       const paper = (10 * Math.log(8)) / (T + 20);
-      assert.ok(Math.abs(baseline.loss - expected) < 3 * sd, `baseline ${baseline.loss}, expected ${expected} ± ${3 * sd} (N = ${N}, M = ${M}), paper ${paper}`);
+      assert.ok(
+        Math.abs(baseline.loss - expected) < 3 * sd,
+        `baseline ${baseline.loss}, expected ${expected} ± ${3 * sd} (N = ${N}, M = ${M}), paper ${paper}`,
+      );
       // What the model file's comment says: 0.21 ± 0.01 from 26 training sequences.
       assert.ok(N === 26 && Math.abs(expected - 0.21) < 0.005 && Math.abs(sd - 0.01) < 0.002);
       // With enough training sequences the estimate is the paper's number.

@@ -36,7 +36,8 @@ describe('paper: Bengio, Simard & Frasconi 1994 (latching)', () => {
         assert.equal(r.hidden.cols, 1);
         assert.equal(r.hidden.rows, BENGIO_STEPS);
         assert.ok(gain < 1 && xbar > 0.5);
-        for (let t = LATCHED; t < BENGIO_STEPS; t++) assert.ok(Math.abs(r.hidden.data[t] - xbar) < 1e-13, `h_${t} = ${r.hidden.data[t]}, x̄ = ${xbar}`);
+        for (let t = LATCHED; t < BENGIO_STEPS; t++)
+          assert.ok(Math.abs(r.hidden.data[t] - xbar) < 1e-13, `h_${t} = ${r.hidden.data[t]}, x̄ = ${xbar}`);
       });
 
       it('the step Jacobian ∂h_t/∂h_{t−1} equals w(1 − x̄²) once latched (to 1e-9)', async () => {
@@ -55,11 +56,15 @@ describe('paper: Bengio, Simard & Frasconi 1994 (latching)', () => {
         assert.ok(Math.abs(row[T] - 2 * xbar) < 1e-12, `‖∂ℓ_T/∂h_T‖ = ${row[T]}`);
         for (let k = LATCHED - 1; k < T; k++) {
           const ratio = row[k] / row[k + 1];
-          assert.ok(Math.abs(ratio / gain - 1) < 1e-9, `‖∂ℓ_T/∂h_${k}‖/‖∂ℓ_T/∂h_${k + 1}‖ = ${ratio}, w(1 − x̄²) = ${gain}`);
+          assert.ok(
+            Math.abs(ratio / gain - 1) < 1e-9,
+            `‖∂ℓ_T/∂h_${k}‖/‖∂ℓ_T/∂h_${k + 1}‖ = ${ratio}, w(1 − x̄²) = ${gain}`,
+          );
         }
         // The decay view's curve (one row: log10 of it by distance) falls by log10 w(1 − x̄²) per step once latched.
         const mean = r.flow.decay.meanLog10;
-        for (let d = 0; d < T - LATCHED; d++) assert.ok(Math.abs(mean[d + 1] - mean[d] - Math.log10(gain)) < 1e-9, `decay at d = ${d}`);
+        for (let d = 0; d < T - LATCHED; d++)
+          assert.ok(Math.abs(mean[d + 1] - mean[d] - Math.log10(gain)) < 1e-9, `decay at d = ${d}`);
         // With the loss at the last step only, ∂L/∂h_k is that row.
         for (let k = 0; k <= T; k++) assert.ok(Math.abs(Math.abs(r.dLdh.data[k]) - row[k]) <= 1e-12 * row[k]);
       });

@@ -8,8 +8,13 @@ import { exampleFiles } from '../../../src/data';
 import { PAPER_EXAMPLE_NAMES, paperExampleSet } from '../../../src/data/paperExamples';
 
 async function run(argv: string[], cwd: string) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s), isTTY: false, columns: 100 }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+  let stdout = '',
+    stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false, columns: 100 },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
@@ -28,7 +33,13 @@ describe('unroll example paper-*', () => {
     const written = await run(['example', 'paper-bengio1994', '--out', 'ex'], dir);
     assert.equal(written.code, 0, written.stderr);
     const files = paperExampleSet('paper-bengio1994');
-    assert.deepEqual(files.map((f) => f.name).sort(), ['paper-bengio1994.csv', 'paper-bengio1994.w1.5.json', 'paper-bengio1994.w1.5.unroll.json', 'paper-bengio1994.w2.json', 'paper-bengio1994.w2.unroll.json']);
+    assert.deepEqual(files.map((f) => f.name).sort(), [
+      'paper-bengio1994.csv',
+      'paper-bengio1994.w1.5.json',
+      'paper-bengio1994.w1.5.unroll.json',
+      'paper-bengio1994.w2.json',
+      'paper-bengio1994.w2.unroll.json',
+    ]);
     for (const f of files) assert.equal(readFileSync(path.join(dir, 'ex', f.name), 'utf8'), f.contents);
     const analyzed = await run(['analyze', 'ex/paper-bengio1994.w1.5.unroll.json', '--json', '-'], dir);
     assert.equal(analyzed.code, 0, analyzed.stderr);
@@ -47,7 +58,8 @@ describe('unroll example paper-*', () => {
   it('examples/ holds every paper example file, and its README names each example and the test that checks it', () => {
     const all = exampleFiles();
     const names = new Set(all.map((f) => f.name));
-    for (const example of PAPER_EXAMPLE_NAMES) for (const f of paperExampleSet(example)) assert.ok(names.has(f.name), f.name);
+    for (const example of PAPER_EXAMPLE_NAMES)
+      for (const f of paperExampleSet(example)) assert.ok(names.has(f.name), f.name);
     const readme = all.find((f) => f.name === 'README.md')!.contents;
     for (const example of PAPER_EXAMPLE_NAMES) assert.ok(readme.includes(`\`${example}\``), example);
     assert.match(readme, /test\/unit\/papers/);

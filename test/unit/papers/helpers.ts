@@ -10,7 +10,13 @@ import type { ParamSet } from '../../../src/engine/types';
 import { memoryFiles } from '../data/helpers';
 
 /** A flow budget large enough for every row of every paper example. */
-export const SETTINGS: EngineSettings = { maxSteps: 512, flowBudget: 1000, defaultCell: 'rnn', maxMemoryMB: 2048, maxWork: 30 };
+export const SETTINGS: EngineSettings = {
+  maxSteps: 512,
+  flowBudget: 1000,
+  defaultCell: 'rnn',
+  maxMemoryMB: 2048,
+  maxWork: 30,
+};
 
 /** The files of one paper example under /w, with model files changed by `edit` (name → new text). */
 export function paperFiles(name: PaperExampleName, edit: Record<string, string> = {}) {
@@ -20,15 +26,27 @@ export function paperFiles(name: PaperExampleName, edit: Record<string, string> 
   return memoryFiles(entries);
 }
 
-export async function analyzePaper(name: PaperExampleName, modelFile: string, edit: Record<string, string> = {}): Promise<AnalysisResult> {
-  const { result, warnings } = await runAnalyze({ path: `/w/${modelFile}`, workspaceRoot: '/w' }, SETTINGS, paperFiles(name, edit));
+export async function analyzePaper(
+  name: PaperExampleName,
+  modelFile: string,
+  edit: Record<string, string> = {},
+): Promise<AnalysisResult> {
+  const { result, warnings } = await runAnalyze(
+    { path: `/w/${modelFile}`, workspaceRoot: '/w' },
+    SETTINGS,
+    paperFiles(name, edit),
+  );
   if (warnings.length > 0) throw new Error(`${modelFile}: ${warnings.map((w) => w.message).join('; ')}`);
   if (!result.flow.exact) throw new Error(`${modelFile}: not every flow row was computed`);
   return result;
 }
 
 /** The loaded example and the weights an analysis of it uses (the weights file, or the seeded initialization). */
-export async function loadPaper(name: PaperExampleName, modelFile: string, edit: Record<string, string> = {}): Promise<{ loaded: LoadedAnalysis; params: ParamSet }> {
+export async function loadPaper(
+  name: PaperExampleName,
+  modelFile: string,
+  edit: Record<string, string> = {},
+): Promise<{ loaded: LoadedAnalysis; params: ParamSet }> {
   const loaded = await loadAnalysis({ path: `/w/${modelFile}`, workspaceRoot: '/w' }, SETTINGS, paperFiles(name, edit));
   return { loaded, params: loaded.params ?? initParams(loaded.model) };
 }
@@ -61,14 +79,17 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): numb
         if (apq === 0) continue;
         const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
+          const akp = a[k * n + p],
+            akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
+          const apk = a[p * n + k],
+            aqk = a[q * n + k];
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
@@ -81,10 +102,11 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): numb
 /** σ_max of an n×n matrix: the square root of the largest eigenvalue of WᵀW. */
 export function largestSingularValue(w: ArrayLike<number>, n: number): number {
   const gram = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += w[k * n + i] * w[k * n + j];
-    gram[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += w[k * n + i] * w[k * n + j];
+      gram[i * n + j] = s;
+    }
   return Math.sqrt(Math.max(...symmetricEigenvalues(gram, n)));
 }

@@ -23,7 +23,8 @@ describe('paper: Le, Jaitly & Hinton 2015 (IRNN)', () => {
     const row = lastFlowRow(r);
     assert.equal(row.length, ADDING_STEPS);
     const T = ADDING_STEPS - 1;
-    for (let k = 0; k <= T; k++) assert.ok(row[k] >= row[T] / 2 && row[k] <= row[T] * (1 + 1e-12), `‖∂ℓ_T/∂h_${k}‖ = ${row[k]}, at T: ${row[T]}`);
+    for (let k = 0; k <= T; k++)
+      assert.ok(row[k] >= row[T] / 2 && row[k] <= row[T] * (1 + 1e-12), `‖∂ℓ_T/∂h_${k}‖ = ${row[k]}, at T: ${row[T]}`);
     // With W_hh = I the step Jacobian is diag(relu′): going back can only switch units off, never amplify.
     for (let k = 0; k < T; k++) assert.ok(row[k] <= row[k + 1] * (1 + 1e-12));
     assert.equal(r.flow.decay.horizon, null);
@@ -43,7 +44,11 @@ describe('paper: Le, Jaitly & Hinton 2015 (IRNN)', () => {
   it('the IRNN trains: ρ of a W_hh that stays near I is found after every epoch (it used to end in "QR iteration did not converge")', async () => {
     const { loaded, params } = await loadPaper('paper-le2015', 'paper-le2015.irnn.unroll.json');
     const points: TrainPoint[] = [];
-    const { summary } = await trainLoaded(loaded, loaded.model, params, 2, { onProgress: (p) => points.push(p), shouldStop: () => false, yieldNow: async () => {} });
+    const { summary } = await trainLoaded(loaded, loaded.model, params, 2, {
+      onProgress: (p) => points.push(p),
+      shouldStop: () => false,
+      yieldNow: async () => {},
+    });
     assert.equal(summary.reason, 'finished');
     assert.equal(points.length, 2);
     for (const p of points) assert.ok(Number.isFinite(p.radius) && Math.abs(p.radius - 1) < 0.05, `ρ ${p.radius}`);

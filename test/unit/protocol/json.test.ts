@@ -17,18 +17,27 @@ describe('the Result converter', () => {
     describe(name, () => {
       const text = readFileSync(path.join(dir, name), 'utf8');
       const json: unknown = JSON.parse(text);
-      const same = (r: AnalysisResult, how: string) => assert.equal(JSON.stringify(resultToJson(r)), JSON.stringify(json), how);
+      const same = (r: AnalysisResult, how: string) =>
+        assert.equal(JSON.stringify(resultToJson(r)), JSON.stringify(json), how);
 
-      it('JSON → Result → JSON gives the same bytes', () => same(resultFromJson(json), 'resultToJson(resultFromJson(fixture))'));
+      it('JSON → Result → JSON gives the same bytes', () =>
+        same(resultFromJson(json), 'resultToJson(resultFromJson(fixture))'));
 
       it('revives each form to the same Result', () => {
         const inMemory = resultFromJson(json);
-        assert.ok(inMemory.dLdh.data instanceof Float64Array && inMemory.flow.matrix.every((row) => row instanceof Float64Array));
+        assert.ok(
+          inMemory.dLdh.data instanceof Float64Array &&
+            inMemory.flow.matrix.every((row) => row instanceof Float64Array),
+        );
         same(reviveResult(json), 'the JSON form');
         same(reviveResult(inMemory), 'in memory');
         // What JSON.stringify makes of typed arrays (saved state, a transport that serializes): { "0": …, "1": … }.
         const flattened: unknown = JSON.parse(JSON.stringify(inMemory));
-        assert.equal(Array.isArray((flattened as { lossPerStep: unknown }).lossPerStep), false, 'the typed arrays really are flattened');
+        assert.equal(
+          Array.isArray((flattened as { lossPerStep: unknown }).lossPerStep),
+          false,
+          'the typed arrays really are flattened',
+        );
         const revived = reviveResult(flattened);
         assert.ok(revived.dLdh.data instanceof Float64Array && revived.lossPerStep instanceof Float64Array);
         same(revived, 'typed arrays flattened to objects');
@@ -39,7 +48,10 @@ describe('the Result converter', () => {
         broken.loss = NaN;
         broken.spectral.sigmaMax = Infinity;
         const revived = reviveResult(JSON.parse(JSON.stringify(broken)));
-        assert.ok(Number.isNaN(revived.loss) && Number.isNaN(revived.spectral.sigmaMax), `${revived.loss}, ${revived.spectral.sigmaMax}`);
+        assert.ok(
+          Number.isNaN(revived.loss) && Number.isNaN(revived.spectral.sigmaMax),
+          `${revived.loss}, ${revived.spectral.sigmaMax}`,
+        );
       });
     });
   }

@@ -12,10 +12,19 @@ const root = workspaceRoot().fsPath;
 describe('compare model files', () => {
   it('trains exploding and exploding-clipped side by side; each run is labelled and carries its training', async () => {
     const api = await unroll();
-    const files = ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json'].map((n) => vscode.Uri.file(join(root, n)));
-    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>('unroll.compareModels', files, 3);
+    const files = ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json'].map((n) =>
+      vscode.Uri.file(join(root, n)),
+    );
+    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>(
+      'unroll.compareModels',
+      files,
+      3,
+    );
     assert.ok(results, `no comparison (problems: ${JSON.stringify(api.lastProblems())})`);
-    assert.deepEqual(results.map((r) => r.meta.label), ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json']);
+    assert.deepEqual(
+      results.map((r) => r.meta.label),
+      ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json'],
+    );
     for (const r of results) {
       assert.ok(r.training, `${r.meta.label} carries its training`);
       assert.equal(r.training.epochs, r.training.reason === 'nonFinite' ? r.training.history.length : 3);
@@ -35,17 +44,36 @@ describe('compare model files', () => {
     assert.equal(await vscode.commands.executeCommand('unroll.exportReport', files[1]), undefined);
     assert.equal(readFileSync(second, 'utf8'), before);
     const target = vscode.Uri.file(join(root, 'exported', 'exploding-compare.html'));
-    assert.equal((await vscode.commands.executeCommand<vscode.Uri | undefined>('unroll.exportReport', target))?.fsPath, target.fsPath);
+    assert.equal(
+      (await vscode.commands.executeCommand<vscode.Uri | undefined>('unroll.exportReport', target))?.fsPath,
+      target.fsPath,
+    );
     const numbers = JSON.parse(readFileSync(join(root, 'exported', 'exploding-compare.json'), 'utf8'));
-    assert.deepEqual(numbers.results.map((r: any) => [r.meta.label, r.training.reason === results[numbers.results.indexOf(r)].training!.reason]), [['exploding.rnn.unroll.json', true], ['exploding-clipped.rnn.unroll.json', true]]);
+    assert.deepEqual(
+      numbers.results.map((r: any) => [
+        r.meta.label,
+        r.training.reason === results[numbers.results.indexOf(r)].training!.reason,
+      ]),
+      [
+        ['exploding.rnn.unroll.json', true],
+        ['exploding-clipped.rnn.unroll.json', true],
+      ],
+    );
   });
 
   it('takes names relative to the workspace (as a walkthrough link gives them) and epochs 0 compares at initialization', async () => {
-    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>('unroll.compareModels', ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json'], 0);
+    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>(
+      'unroll.compareModels',
+      ['exploding.rnn.unroll.json', 'exploding-clipped.rnn.unroll.json'],
+      0,
+    );
     assert.ok(results);
-    assert.deepEqual(results.map((r) => [r.meta.label, r.meta.weights?.kind, r.training]), [
-      ['exploding.rnn.unroll.json', 'initialization', undefined],
-      ['exploding-clipped.rnn.unroll.json', 'initialization', undefined],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.meta.label, r.meta.weights?.kind, r.training]),
+      [
+        ['exploding.rnn.unroll.json', 'initialization', undefined],
+        ['exploding-clipped.rnn.unroll.json', 'initialization', undefined],
+      ],
+    );
   });
 });

@@ -6,15 +6,30 @@ import type { AnalysisResult } from '../../../src/protocol/result';
 import { renderedAtLeast, unroll, waitFor, workspaceRoot } from './helpers';
 
 const root = workspaceRoot().fsPath;
-const model = () => vscode.Uri.file(join(root, readdirSync(root).filter((n) => n.endsWith('.unroll.json')).sort()[0]));
+const model = () =>
+  vscode.Uri.file(
+    join(
+      root,
+      readdirSync(root)
+        .filter((n) => n.endsWith('.unroll.json'))
+        .sort()[0],
+    ),
+  );
 
 describe('compare and export', () => {
   it('Compare Cells runs rnn, lstm and gru on the same data and the panel draws them', async () => {
     const api = await unroll();
     assert.ok(await vscode.commands.executeCommand('unroll.analyze', model()));
-    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>('unroll.compare', ['rnn', 'lstm', 'gru']);
+    const results = await vscode.commands.executeCommand<AnalysisResult[] | undefined>('unroll.compare', [
+      'rnn',
+      'lstm',
+      'gru',
+    ]);
     assert.ok(results, `no comparison (problems: ${JSON.stringify(api.lastProblems())})`);
-    assert.deepEqual(results.map((r) => r.model.cell), ['rnn', 'lstm', 'gru']);
+    assert.deepEqual(
+      results.map((r) => r.model.cell),
+      ['rnn', 'lstm', 'gru'],
+    );
     assert.equal(new Set(results.map((r) => r.meta.steps)).size, 1, 'same data, same steps');
     assert.equal(api.lastCompare(), results);
     await waitFor('the panel to draw the comparison', renderedAtLeast(api, api.resultGeneration()));
@@ -44,7 +59,13 @@ describe('compare and export', () => {
     const foreign = join(root, 'exported', 'notes.json');
     mkdirSync(join(root, 'exported'), { recursive: true });
     writeFileSync(foreign, '{ "mine": true }');
-    assert.equal(await vscode.commands.executeCommand('unroll.exportReport', vscode.Uri.file(join(root, 'exported', 'notes.html'))), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand(
+        'unroll.exportReport',
+        vscode.Uri.file(join(root, 'exported', 'notes.html')),
+      ),
+      undefined,
+    );
     assert.equal(readFileSync(foreign, 'utf8'), '{ "mine": true }');
     assert.ok(!existsSync(join(root, 'exported', 'notes.html')), 'nothing half-exported');
   });
@@ -54,7 +75,10 @@ describe('compare and export', () => {
     await vscode.workspace.fs.createDirectory(target);
     await vscode.commands.executeCommand('unroll.openExamples', target);
     const copied = readdirSync(target.fsPath);
-    assert.ok(copied.some((n) => n.endsWith('.unroll.json')), `copied: ${copied.join(', ')}`);
+    assert.ok(
+      copied.some((n) => n.endsWith('.unroll.json')),
+      `copied: ${copied.join(', ')}`,
+    );
     for (const name of copied) assert.ok(existsSync(join(target.fsPath, name)));
   });
 });

@@ -9,7 +9,9 @@ import { editAndSave, median, renderedAtLeast, report, unroll, waitFor, workspac
 const root = workspaceRoot().fsPath;
 // Model files whose `hidden` these tests can change: not those that name a weights file of fixed shapes (the
 // paper-bengio1994 examples), which would then be refused, as they should be.
-const models = readdirSync(root).filter((n) => n.endsWith('.unroll.json') && !/"weights"\s*:/.test(readFileSync(join(root, n), 'utf8'))).sort();
+const models = readdirSync(root)
+  .filter((n) => n.endsWith('.unroll.json') && !/"weights"\s*:/.test(readFileSync(join(root, n), 'utf8')))
+  .sort();
 const HIDDEN = /"hidden"\s*:\s*(\d+)/;
 
 /** The model text with `hidden` set to `value` (added when the file leaves it to the default). */
@@ -18,7 +20,10 @@ function withHidden(text: string, value: number): string {
 }
 
 async function analyzed(name: string): Promise<AnalysisResult> {
-  const result = await vscode.commands.executeCommand<AnalysisResult | undefined>('unroll.analyze', vscode.Uri.file(join(root, name)));
+  const result = await vscode.commands.executeCommand<AnalysisResult | undefined>(
+    'unroll.analyze',
+    vscode.Uri.file(join(root, name)),
+  );
   assert.ok(result, `${name} did not analyze`);
   return result;
 }
@@ -47,7 +52,10 @@ describe('refresh on save', () => {
     const first = await analyzed(name);
     const hidden = first.model.hidden + 3;
     await editAndSave(uri, (text) => withHidden(text, hidden));
-    const fresh = await waitFor(`a Result with hidden = ${hidden}`, () => api.lastResult()?.model.hidden === hidden && api.lastResult());
+    const fresh = await waitFor(
+      `a Result with hidden = ${hidden}`,
+      () => api.lastResult()?.model.hidden === hidden && api.lastResult(),
+    );
     assert.equal(fresh.hidden.cols, hidden);
     await waitFor('the panel to draw it', renderedAtLeast(api, api.resultGeneration()));
   });
@@ -58,14 +66,23 @@ describe('refresh on save', () => {
     const first = await analyzed(name);
     const hidden = first.model.hidden + 1;
     writeFileSync(join(root, name), withHidden(originals.get(name)!, hidden));
-    await waitFor(`a Result with hidden = ${hidden} after the file changed on disk`, () => api.lastResult()?.model.hidden === hidden);
+    await waitFor(
+      `a Result with hidden = ${hidden} after the file changed on disk`,
+      () => api.lastResult()?.model.hidden === hidden,
+    );
   });
 
   it('save → panel updated, for each example model', async () => {
     const api = await unroll();
     // Total = the save call → the panel says it drew. From the save event = from VS Code's onDidSaveTextDocument (the
     // editor's save round trip excluded). Engine = the worker's analysis (meta.elapsedMs). Draw = the webview's own.
-    type Latency = { medianMs: number; samplesMs: number[]; fromSaveEventMedianMs: number; engineMedianMs: number; drawMedianMs: number };
+    type Latency = {
+      medianMs: number;
+      samplesMs: number[];
+      fromSaveEventMedianMs: number;
+      engineMedianMs: number;
+      drawMedianMs: number;
+    };
     const latencies: Record<string, Latency> = {};
     let savedAt = 0;
     const listener = vscode.workspace.onDidSaveTextDocument(() => (savedAt = performance.now()));
@@ -83,7 +100,9 @@ describe('refresh on save', () => {
         await editAndSave(uri, (text) => withHidden(text, hidden));
         const drawn = await waitFor(`${name}: the panel to draw hidden = ${hidden}`, () => {
           const mark = renderedAtLeast(api, generation + 1)();
-          return mark && api.lastResult()?.model.hidden === hidden && mark.generation === api.resultGeneration() ? mark : undefined;
+          return mark && api.lastResult()?.model.hidden === hidden && mark.generation === api.resultGeneration()
+            ? mark
+            : undefined;
         });
         samples.push(Math.round(drawn.at - started));
         fromSaveEvent.push(drawn.at - savedAt);
@@ -112,9 +131,15 @@ describe('refresh on save', () => {
     const original = originals.get(name)!;
     const broken = withHidden(original, 0).replace(/"hidden": 0/, '"hidden": -3');
     await editAndSave(uri, () => broken);
-    const diagnostics = await waitFor('an unroll diagnostic on the model file', () => unrollDiagnostics(uri).length > 0 && unrollDiagnostics(uri));
+    const diagnostics = await waitFor(
+      'an unroll diagnostic on the model file',
+      () => unrollDiagnostics(uri).length > 0 && unrollDiagnostics(uri),
+    );
     const hiddenLine = broken.split('\n').findIndex((line) => line.includes('"hidden": -3'));
-    assert.ok(diagnostics.some((d) => d.range.start.line === hiddenLine), `a diagnostic on line ${hiddenLine + 1}: ${JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message]))}`);
+    assert.ok(
+      diagnostics.some((d) => d.range.start.line === hiddenLine),
+      `a diagnostic on line ${hiddenLine + 1}: ${JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message]))}`,
+    );
     assert.equal(api.lastResult(), good, 'the last good Result stays');
     assert.ok(api.lastProblems().length > 0);
     await editAndSave(uri, () => original);

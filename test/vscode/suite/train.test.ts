@@ -15,7 +15,15 @@ function longSeries(): vscode.Uri {
   const rows = ['x'];
   for (let t = 0; t < 2100; t++) rows.push((Math.sin(t / 7) + 0.3 * Math.sin(t / 31)).toFixed(6));
   writeFileSync(join(dir, 'long2048.csv'), rows.join('\n') + '\n');
-  const model = { data: './long2048.csv', task: 'next-step', cell: 'lstm', hidden: 32, window: 2048, epochs: 4, seed: 1 };
+  const model = {
+    data: './long2048.csv',
+    task: 'next-step',
+    cell: 'lstm',
+    hidden: 32,
+    window: 2048,
+    epochs: 4,
+    seed: 1,
+  };
   const path = join(dir, 'long2048.unroll.json');
   writeFileSync(path, JSON.stringify(model, null, 2));
   return vscode.Uri.file(path);
@@ -24,9 +32,17 @@ function longSeries(): vscode.Uri {
 describe('training', () => {
   it('Stop ends a running training (target 100 ms: measured and reported)', async () => {
     const api = await unroll();
-    const model = readdirSync(root).filter((n) => n.endsWith('.unroll.json')).sort().find((n) => n.includes('lstm')) ?? readdirSync(root).find((n) => n.endsWith('.unroll.json'));
+    const model =
+      readdirSync(root)
+        .filter((n) => n.endsWith('.unroll.json'))
+        .sort()
+        .find((n) => n.includes('lstm')) ?? readdirSync(root).find((n) => n.endsWith('.unroll.json'));
     assert.ok(model, 'a model file to train');
-    const training = vscode.commands.executeCommand<TrainDoneMessage | undefined>('unroll.train', vscode.Uri.file(join(root, model)), { save: false, epochs: 100000 });
+    const training = vscode.commands.executeCommand<TrainDoneMessage | undefined>(
+      'unroll.train',
+      vscode.Uri.file(join(root, model)),
+      { save: false, epochs: 100000 },
+    );
     await waitFor('the training to start', () => api.training());
     await new Promise((r) => setTimeout(r, 300)); // let it get into its batches
     const started = performance.now();
@@ -45,14 +61,19 @@ describe('training', () => {
     const uri = longSeries();
     // Open the panel, start the worker and let the panel draw this model first: that is the Analyze command's cost,
     // not training's (on two cores, Chromium drawing a 2048-step picture also takes CPU time from the host).
-    assert.ok(await vscode.commands.executeCommand('unroll.analyze', uri), `analysis failed: ${JSON.stringify(api.lastProblems())}`);
+    assert.ok(
+      await vscode.commands.executeCommand('unroll.analyze', uri),
+      `analysis failed: ${JSON.stringify(api.lastProblems())}`,
+    );
     await waitFor('the panel to draw the analysis', renderedAtLeast(api, api.resultGeneration()));
     const delay = monitorEventLoopDelay({ resolution: 5 });
     const stalls = new StallMeter();
     delay.enable();
     stalls.start();
     const started = performance.now();
-    const done = await vscode.commands.executeCommand<TrainDoneMessage | undefined>('unroll.train', uri, { save: false });
+    const done = await vscode.commands.executeCommand<TrainDoneMessage | undefined>('unroll.train', uri, {
+      save: false,
+    });
     const trainMs = performance.now() - started;
     stalls.stop();
     delay.disable();
@@ -80,7 +101,8 @@ describe('training', () => {
 class StallMeter {
   longestBusy = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly threadCpuMs = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  private readonly threadCpuMs = (process as { threadCpuUsage?: () => { user: number; system: number } })
+    .threadCpuUsage;
 
   get measuresCpu(): boolean {
     return this.threadCpuMs !== undefined;

@@ -29,10 +29,12 @@ function manifest() {
 
 /** The command links of a step's description, parsed as VS Code's walkthrough parses them (JSON after decoding). */
 function buttons(step: Step): Button[] {
-  return [...step.description.matchAll(/\[([^\]]+)\]\(command:([\w.]+)(?:\?([^)]*))?\)/g)].map(([, label, command, query]) => {
-    const parsed: unknown = query === undefined ? [] : JSON.parse(decodeURIComponent(query));
-    return { step: step.id, label, command, args: Array.isArray(parsed) ? parsed : [parsed] };
-  });
+  return [...step.description.matchAll(/\[([^\]]+)\]\(command:([\w.]+)(?:\?([^)]*))?\)/g)].map(
+    ([, label, command, query]) => {
+      const parsed: unknown = query === undefined ? [] : JSON.parse(decodeURIComponent(query));
+      return { step: step.id, label, command, args: Array.isArray(parsed) ? parsed : [parsed] };
+    },
+  );
 }
 
 describe('walkthrough', () => {
@@ -42,7 +44,10 @@ describe('walkthrough', () => {
 
   it('contributes one walkthrough whose six steps follow the argument', () => {
     assert.equal(walkthroughs.length, 1);
-    assert.deepEqual(steps.map((s) => s.id), ['dependencies', 'sum', 'vanishing', 'exploding', 'truncated', 'gates']);
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      ['dependencies', 'sum', 'vanishing', 'exploding', 'truncated', 'gates'],
+    );
     for (const step of steps) assert.ok(buttons(step).length > 0, `${step.id} has a button`);
   });
 
@@ -51,7 +56,10 @@ describe('walkthrough', () => {
     const contributed = new Set((manifest().contributes.commands as { command: string }[]).map((c) => c.command));
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const b of all) {
-      assert.ok(contributed.has(b.command), `${b.step}: "${b.label}" runs ${b.command}, which package.json does not contribute`);
+      assert.ok(
+        contributed.has(b.command),
+        `${b.step}: "${b.label}" runs ${b.command}, which package.json does not contribute`,
+      );
       assert.ok(registered.has(b.command), `${b.step}: ${b.command} is not registered`);
     }
     // A step is done when its own button ran: onCommand for a command only it uses, else the context key that
@@ -62,20 +70,33 @@ describe('walkthrough', () => {
         const command = /^onCommand:(.*)$/.exec(event)?.[1];
         if (command) {
           assert.ok(contributed.has(command), `${step.id}: ${event}`);
-          for (const other of all.filter((b) => b.command === command)) assert.equal(other.step, step.id, `${other.step}'s button would complete ${step.id}`);
-        }
-        else assert.match(event, /^onContext:unroll\.(shownView == \w+|comparedModels =~ \/.+\/)$/, `${step.id}: ${event}`);
+          for (const other of all.filter((b) => b.command === command))
+            assert.equal(other.step, step.id, `${other.step}'s button would complete ${step.id}`);
+        } else
+          assert.match(
+            event,
+            /^onContext:unroll\.(shownView == \w+|comparedModels =~ \/.+\/)$/,
+            `${step.id}: ${event}`,
+          );
       }
       const own = buttons(step);
       for (const event of step.completionEvents ?? []) {
         const view = /shownView == (\w+)/.exec(event)?.[1];
-        if (view) assert.ok(own.some((b) => b.command === 'unroll.showView' && b.args[0] === view), `${step.id}: a button shows ${view}`);
+        if (view)
+          assert.ok(
+            own.some((b) => b.command === 'unroll.showView' && b.args[0] === view),
+            `${step.id}: a button shows ${view}`,
+          );
         const files = /comparedModels =~ \/(.+)\/$/.exec(event)?.[1];
         if (files) {
           const pattern = new RegExp(files);
           const names = (b: Button) => (Array.isArray(b.args[0]) ? (b.args[0] as string[]).join(' ') : '');
-          assert.ok(own.some((b) => b.command === 'unroll.compareModels' && pattern.test(names(b))), `${step.id}: its button compares files matching ${files}`);
-          for (const other of all.filter((b) => b.step !== step.id && b.command === 'unroll.compareModels')) assert.doesNotMatch(names(other), pattern, `${other.step}'s button would complete ${step.id}`);
+          assert.ok(
+            own.some((b) => b.command === 'unroll.compareModels' && pattern.test(names(b))),
+            `${step.id}: its button compares files matching ${files}`,
+          );
+          for (const other of all.filter((b) => b.step !== step.id && b.command === 'unroll.compareModels'))
+            assert.doesNotMatch(names(other), pattern, `${other.step}'s button would complete ${step.id}`);
         }
       }
     }
@@ -84,13 +105,21 @@ describe('walkthrough', () => {
   it('every media file exists in the extension, and every example a button names is in the examples', () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     for (const step of steps) {
-      const files = [step.media.markdown, step.media.svg, ...(typeof step.media.image === 'string' ? [step.media.image] : Object.values(step.media.image ?? {}))].filter((f): f is string => !!f);
+      const files = [
+        step.media.markdown,
+        step.media.svg,
+        ...(typeof step.media.image === 'string' ? [step.media.image] : Object.values(step.media.image ?? {})),
+      ].filter((f): f is string => !!f);
       assert.ok(files.length > 0, `${step.id} has media`);
-      for (const f of files) assert.ok(existsSync(join(extension, f)), `${step.id}: ${f} is missing from the extension`);
+      for (const f of files)
+        assert.ok(existsSync(join(extension, f)), `${step.id}: ${f} is missing from the extension`);
     }
-    const named = all.flatMap((b) => b.args.flat()).filter((a): a is string => typeof a === 'string' && a.endsWith('.json'));
+    const named = all
+      .flatMap((b) => b.args.flat())
+      .filter((a): a is string => typeof a === 'string' && a.endsWith('.json'));
     assert.ok(named.length >= 6, `the buttons name example files (${named.join(', ')})`);
-    for (const name of named) assert.ok(existsSync(join(extension, 'examples', name)), `${name} is not a bundled example`);
+    for (const name of named)
+      assert.ok(existsSync(join(extension, 'examples', name)), `${name} is not a bundled example`);
   });
 
   const analyzing = all.filter((b) => b.command === 'unroll.analyze' || b.command === 'unroll.showView');
@@ -101,7 +130,11 @@ describe('walkthrough', () => {
       assert.ok(file, 'the button names a file');
       await vscode.commands.executeCommand(b.command, ...b.args);
       const result: AnalysisResult | undefined = api.lastResult();
-      assert.equal(result?.meta.modelFile, join(workspaceRoot().fsPath, file), `the panel shows ${file} (problems: ${JSON.stringify(api.lastProblems())})`);
+      assert.equal(
+        result?.meta.modelFile,
+        join(workspaceRoot().fsPath, file),
+        `the panel shows ${file} (problems: ${JSON.stringify(api.lastProblems())})`,
+      );
       assert.ok(api.panelOpen());
     });
   }
@@ -110,7 +143,10 @@ describe('walkthrough', () => {
     const api = await unroll();
     const before = api.resultGeneration();
     assert.equal(await vscode.commands.executeCommand('unroll.analyze', 'no-such-example.rnn.unroll.json'), undefined);
-    assert.equal(await vscode.commands.executeCommand('unroll.showView', 'decay', 'no-such-example.rnn.unroll.json'), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand('unroll.showView', 'decay', 'no-such-example.rnn.unroll.json'),
+      undefined,
+    );
     assert.equal(await vscode.commands.executeCommand('unroll.showView', 'no-such-view'), undefined);
     assert.equal(await vscode.commands.executeCommand('unroll.analyze', '../outside.csv'), undefined);
     assert.equal(api.resultGeneration(), before, 'nothing was analyzed');

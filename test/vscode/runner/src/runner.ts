@@ -40,7 +40,9 @@ const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as cons
 function filterMochaListeners(before: Map<string, Listener[]>, report: RunnerReport): () => void {
   const undo: (() => void)[] = [];
   for (const event of PROCESS_ERROR_EVENTS) {
-    const mochaOwn = (process.listeners(event as 'uncaughtException') as Listener[]).filter((l) => !before.get(event)!.includes(l));
+    const mochaOwn = (process.listeners(event as 'uncaughtException') as Listener[]).filter(
+      (l) => !before.get(event)!.includes(l),
+    );
     for (const l of mochaOwn) process.removeListener(event, l);
     const filter: Listener = (error: unknown, ...rest: unknown[]) => {
       if (isForeignNetworkError(error)) report.ignored.push(String(error));
@@ -59,13 +61,23 @@ function write(path: string, report: RunnerReport): void {
 
 async function runSuites(suiteDir: string, report: RunnerReport): Promise<void> {
   const grep = process.env.UNROLL_TEST_GREP; // run a subset while debugging: a substring of the full titles
-  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, grep, reporter: class {} as unknown as Mocha.ReporterConstructor });
-  const files = readdirSync(suiteDir).filter((f) => f.endsWith('.test.js')).sort();
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 90_000,
+    color: false,
+    grep,
+    reporter: class {} as unknown as Mocha.ReporterConstructor,
+  });
+  const files = readdirSync(suiteDir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   if (files.length === 0) throw new Error(`no suites in ${suiteDir}`);
   for (const f of files) mocha.addFile(join(suiteDir, f));
   await mocha.loadFilesAsync();
   await new Promise<void>((resolve) => {
-    const before = new Map(PROCESS_ERROR_EVENTS.map((e) => [e as string, process.listeners(e as 'uncaughtException') as Listener[]]));
+    const before = new Map(
+      PROCESS_ERROR_EVENTS.map((e) => [e as string, process.listeners(e as 'uncaughtException') as Listener[]]),
+    );
     const unfilter = { run: () => {} };
     const runner = mocha.run(() => {
       unfilter.run();
@@ -87,7 +99,16 @@ async function runSuites(suiteDir: string, report: RunnerReport): Promise<void> 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const resultsPath = process.env.UNROLL_TEST_RESULTS;
   if (!resultsPath) return; // installed outside the harness: do nothing
-  const report: RunnerReport = { vscodeVersion: vscode.version, nodeVersion: process.version, passed: 0, failed: 0, lines: [], failures: [], metrics: {}, ignored: [] };
+  const report: RunnerReport = {
+    vscodeVersion: vscode.version,
+    nodeVersion: process.version,
+    passed: 0,
+    failed: 0,
+    lines: [],
+    failures: [],
+    metrics: {},
+    ignored: [],
+  };
   try {
     await runSuites(join(context.extensionPath, 'dist', 'suite'), report);
   } catch (error) {
