@@ -42,3 +42,46 @@ export function sigmoidRun(a: Float64Array, off: number, n: number): void {
   if (inKernel(a, off, n, 'sigmoidInPlace')) return;
   for (let i = off; i < off + n; i++) a[i] = sigmoid(a[i]);
 }
+
+/** Which function a run of a gate block takes. */
+export type Squash = 'tanh' | 'sigmoid';
+
+function squashJs(a: Float64Array, s: number, n: number, which: Squash): void {
+  if (which === 'tanh') for (let i = s; i < s + n; i++) a[i] = Math.tanh(a[i]);
+  else for (let i = s; i < s + n; i++) a[i] = sigmoid(a[i]);
+}
+
+/**
+ * The gates of one step for a whole batch: `rows` blocks of `stride` values at a[off…], and in each block the runs
+ * [start, start + n) get σ or tanh (`runs`: start, n, which, repeated). One copy of the step's block into the kernels'
+ * memory and one back, instead of one pair per run and row. Every value gets exactly what tanhRun/sigmoidRun on its
+ * run would give it (runs shorter than MIN_RUN in JavaScript, as there).
+ */
+export function squashRows(a: Float64Array, off: number, rows: number, stride: number, runs: readonly (number | Squash)[]): void {
+  const total = rows * stride;
+  let long = false;
+  for (let q = 0; q < runs.length; q += 3) if ((runs[q + 1] as number) >= MIN_RUN) long = true;
+  const k = long ? kernels() : null;
+  if (k) {
+    const at = k.activationScratch(total);
+    if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+    const v = view, d = at / 8;
+    if (total < 512) for (let i = 0; i < total; i++) v[d + i] = a[off + i];
+    else v.set(a.subarray(off, off + total), d);
+    for (let r = 0; r < rows; r++)
+      for (let q = 0; q < runs.length; q += 3) {
+        const n = runs[q + 1] as number;
+        if (n < MIN_RUN) continue;
+        const p = at + (r * stride + (runs[q] as number)) * 8;
+        if (runs[q + 2] === 'tanh') k.tanhInPlace(p, n);
+        else k.sigmoidInPlace(p, n);
+      }
+    if (total < 512) for (let i = 0; i < total; i++) a[off + i] = v[d + i];
+    else a.set(v.subarray(d, d + total), off);
+  }
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < runs.length; q += 3) {
+      const n = runs[q + 1] as number;
+      if (!k || n < MIN_RUN) squashJs(a, off + r * stride + (runs[q] as number), n, runs[q + 2] as Squash);
+    }
+}

@@ -354,6 +354,8 @@ export class Network {
     let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
     dh.fill(0);
     dc.fill(0);
+    out.dIh = sIh;
+    out.dHh = sHh;
     for (let t = hi; t >= lo; t--) {
       const base = t * B * H;
       for (let i = 0; i < B * H; i++) {
@@ -362,14 +364,22 @@ export class Network {
       }
       out.dhPrev = dhN;
       out.dcPrev = dcN;
-      cell.backward(lb, t, dh, dc, w, this.dims, out);
       const gOff = t * B * GH;
-      addInto(lb.dPreIh, gOff, sIh, B * GH);
-      if (lb.dPreHh !== lb.dPreIh) addInto(lb.dPreHh, gOff, sHh, B * GH);
-      if (local) addInto(local, gOff, sIh, B * GH);
+      if (local) {
+        cell.backward(lb, t, dh, dc, w, this.dims, out);
+        addInto(lb.dPreIh, gOff, sIh, B * GH);
+        if (lb.dPreHh !== lb.dPreIh) addInto(lb.dPreHh, gOff, sHh, B * GH);
+        addInto(local, gOff, sIh, B * GH);
+      } else {
+        // Full BPTT visits each step once and dPreIh/dPreHh start at zero: the cell writes its rows there directly.
+        out.dIh = lb.dPreIh.subarray(gOff, gOff + B * GH);
+        out.dHh = lb.dPreHh === lb.dPreIh ? out.dIh : lb.dPreHh.subarray(gOff, gOff + B * GH);
+        cell.backward(lb, t, dh, dc, w, this.dims, out);
+      }
       if (t > lo) {
         // ∂/∂h_{t−1} = the cell's direct term (GRU) + (∂/∂pre_hh) · W_hh
-        gemmNTPacked(B, sHh, 0, whhT, dhN, 0, cell.directPrev);
+        if (local) gemmNTPacked(B, sHh, 0, whhT, dhN, 0, cell.directPrev);
+        else gemmNTPacked(B, lb.dPreHh, gOff, whhT, dhN, 0, cell.directPrev);
         let tmp = dh; dh = dhN; dhN = tmp;
         tmp = dc; dc = dcN; dcN = tmp;
       }

@@ -5,7 +5,7 @@
 // ∂/∂(W_ih x + b_ih): `separateHh`), and h_{t−1} reaches h_t directly through z (`directPrev`).
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
-import { sigmoidRun, tanhRun } from '../activations';
+import { squashRows } from '../activations';
 
 export const gru: Cell = {
   kind: 'gru',
@@ -26,20 +26,24 @@ export const gru: Cell = {
     const bhh = w.bhh;
     const GH = 3 * H;
     if (bhh) addBias(hh, B, GH, bhh);
+    // r and z, then n's pre-activation (it needs r), then tanh of n: each for the whole batch at once
+    const a0 = t * B * GH, s0 = t * B * H; // this step's gate block, per-unit caches, and h_{t−1} in Hs
     for (let b = 0; b < B; b++) {
-      const g0 = (t * B + b) * GH;
-      const hb = b * GH;
-      const s = (t * B + b) * H; // this step's per-unit caches, and h_{t−1} in Hs
-      const ho = ((t + 1) * B + b) * H;
-      // r and z, then n's pre-activation (it needs r), each block's nonlinearity over the block at once
+      const g0 = a0 + b * GH, hb = b * GH;
       for (let j = 0; j < 2 * H; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
-      sigmoidRun(acts, g0, 2 * H);
+    }
+    squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid']);
+    for (let b = 0; b < B; b++) {
+      const g0 = a0 + b * GH, hb = b * GH, s = s0 + b * H;
       for (let i = 0; i < H; i++) {
         const hnv = hh[hb + 2 * H + i];
         hn[s + i] = hnv;
         acts[g0 + 2 * H + i] = pre[g0 + 2 * H + i] + acts[g0 + i] * hnv;
       }
-      tanhRun(acts, g0 + 2 * H, H);
+    }
+    squashRows(acts, a0, B, GH, [2 * H, H, 'tanh']);
+    for (let b = 0; b < B; b++) {
+      const g0 = a0 + b * GH, s = s0 + b * H, ho = s + B * H;
       for (let i = 0; i < H; i++) {
         const z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
         Hs[ho + i] = (1 - z) * n + z * Hs[s + i];

@@ -61,7 +61,8 @@ export interface CellWeights {
 }
 
 /**
- * Where a backward step writes, rows 0…B−1 of one step (row b at b·width).
+ * Where a backward step writes, rows 0…B−1 of one step (row b at b·width). Every entry of dIh and dHh is set, not
+ * added to: in full BPTT the network points them at step t's rows of its own ∂/∂pre arrays.
  * - dIh: ∂/∂(W_ih x_t + b_ih), [B][G·H].
  * - dHh: ∂/∂(W_hh h_{t−1} + b_hh), [B][G·H]; the same array as dIh unless the cell has `separateHh` (GRU, whose
  *   candidate sees r ⊙ (W_hn h + b_hn)).

@@ -5,7 +5,7 @@
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
-import { sigmoidRun, tanhRun } from '../activations';
+import { squashRows } from '../activations';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -38,25 +38,28 @@ export const lstm: Cell = {
     const bhh = w.bhh;
     const GH = 4 * H;
     if (bhh) addBias(hh, B, GH, bhh);
+    // The step's gate pre-activations for the whole batch, then σ (i, f, o) and tanh (g) over them at once.
+    const a0 = t * B * GH;
+    for (let j = 0; j < B * GH; j++) acts[a0 + j] = pre[a0 + j] + hh[j];
+    squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
+    const s0 = t * B * H; // this step's per-unit caches, and c_{t−1} in Cs
     for (let b = 0; b < B; b++) {
-      const g0 = (t * B + b) * GH;
-      const hb = b * GH;
-      for (let j = 0; j < GH; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
-      sigmoidRun(acts, g0, 2 * H); // i, f
-      tanhRun(acts, g0 + 2 * H, H); // g
-      sigmoidRun(acts, g0 + 3 * H, H); // o
-      const s = (t * B + b) * H; // this step's per-unit caches, and c_{t−1} in Cs
-      const c1 = ((t + 1) * B + b) * H;
-      const m = M ?? Hs;
-      const mo = M ? s : ((t + 1) * B + b) * P;
+      const g0 = a0 + b * GH;
+      const s = s0 + b * H;
+      const c1 = s + B * H;
       for (let i = 0; i < H; i++) {
         const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i];
         const c = fg * Cs[s + i] + ig * gg;
         Cs[c1 + i] = c;
         tanhC[s + i] = c;
       }
-      tanhRun(tanhC, s, H);
-      for (let i = 0; i < H; i++) m[mo + i] = acts[g0 + 3 * H + i] * tanhC[s + i];
+    }
+    squashRows(tanhC, s0, B, H, [0, H, 'tanh']);
+    const m = M ?? Hs;
+    const mo = M ? s0 : (t + 1) * B * P; // P = H when unprojected
+    for (let b = 0; b < B; b++) {
+      const g0 = a0 + b * GH, s = s0 + b * H, o = mo + b * H;
+      for (let i = 0; i < H; i++) m[o + i] = acts[g0 + 3 * H + i] * tanhC[s + i];
     }
     if (M) gemmNT(B, P, H, M, t * B * H, w.whr!, 0, Hs, (t + 1) * B * P, false);
   },

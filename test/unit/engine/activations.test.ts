@@ -2,7 +2,7 @@
 // sigmoid: within 4 units in the last place on a dense grid and at the edges (tiny arguments, where tanh x ≈ x; the
 // saturation points; arguments whose σ is subnormal), ±0, ±∞ and NaN exactly; runs at offsets, odd lengths.
 import assert from 'node:assert/strict';
-import { sigmoid, sigmoidRun, tanhRun } from '../../../src/engine/activations';
+import { sigmoid, sigmoidRun, squashRows, tanhRun } from '../../../src/engine/activations';
 import { kernels } from '../../../src/engine/wasm';
 
 /** Distance in units in the last place between two float64s of the same sign (0 for equal values). */
@@ -70,4 +70,21 @@ describe('tanh and σ on runs', () => {
         );
     });
   }
+  it('squashRows: each run of each row as tanhRun/sigmoidRun give it, the values between runs untouched', () => {
+    // 5 rows of 27 (runs of odd lengths at odd offsets, shorter and longer than the kernels' minimum run), with a gap
+    const rows = 5, stride = 27, off = 3;
+    const src = Float64Array.from({ length: off + rows * stride + 2 }, (_, i) => Math.sin(i * 1.7) * 6);
+    const got = src.slice();
+    squashRows(got, off, rows, stride, [0, 9, 'sigmoid', 9, 3, 'tanh', 13, 13, 'sigmoid']);
+    const want = src.slice();
+    for (let r = 0; r < rows; r++) {
+      const b = off + r * stride;
+      sigmoidRun(want, b, 9);
+      tanhRun(want, b + 9, 3);
+      sigmoidRun(want, b + 13, 13);
+    }
+    assert.deepEqual(Array.from(got), Array.from(want));
+    assert.equal(got[off + 12], src[off + 12]); // the gap
+    assert.equal(got[0], src[0]);
+  });
 });
