@@ -21,7 +21,8 @@ function inKernel(a: Float64Array, off: number, n: number, which: 'tanhInPlace' 
   if (!k) return false;
   const at = k.activationScratch(n);
   if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
-  const v = view, d = at / 8;
+  const v = view,
+    d = at / 8;
   // Short runs (a step's gate block) copy in loops: set() would first allocate a subarray.
   if (n < 512) for (let i = 0; i < n; i++) v[d + i] = a[off + i];
   else v.set(a.subarray(off, off + n), d);
@@ -57,7 +58,13 @@ function squashJs(a: Float64Array, s: number, n: number, which: Squash): void {
  * memory and one back, instead of one pair per run and row. Every value gets exactly what tanhRun/sigmoidRun on its
  * run would give it (runs shorter than MIN_RUN in JavaScript, as there).
  */
-export function squashRows(a: Float64Array, off: number, rows: number, stride: number, runs: readonly (number | Squash)[]): void {
+export function squashRows(
+  a: Float64Array,
+  off: number,
+  rows: number,
+  stride: number,
+  runs: readonly (number | Squash)[],
+): void {
   const total = rows * stride;
   let long = false;
   for (let q = 0; q < runs.length; q += 3) if ((runs[q + 1] as number) >= MIN_RUN) long = true;
@@ -65,7 +72,8 @@ export function squashRows(a: Float64Array, off: number, rows: number, stride: n
   if (k) {
     const at = k.activationScratch(total);
     if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
-    const v = view, d = at / 8;
+    const v = view,
+      d = at / 8;
     if (total < 512) for (let i = 0; i < total; i++) v[d + i] = a[off + i];
     else v.set(a.subarray(off, off + total), d);
     for (let r = 0; r < rows; r++)

@@ -42,7 +42,8 @@ export const FLOW_FLOOR = 2 ** 24;
  */
 export function passMultiplyAdds(model: ModelShape, T: number): number {
   const G = cellOf(model.cell).G;
-  const H = model.hidden, O = model.outputSize;
+  const H = model.hidden,
+    O = model.outputSize;
   let perStep = 3 * O * H;
   for (let l = 0; l < model.layers; l++) {
     const D = l === 0 ? model.inputSize : H;
@@ -78,7 +79,12 @@ export const ALIVE_THRESHOLD = 1e-20;
  * Forward + BPTT (full or truncated per model.bptt) on one sequence with every diagnostic of the Result.
  * `grads` are the exact ∂L/∂θ (before any clipping); `clipped` says whether the model's clipping would fire.
  */
-export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceData, options: AnalyzeOptions): AnalysisResult {
+export function analyze(
+  model: ResolvedModel,
+  params: ParamSet,
+  seq: SequenceData,
+  options: AnalyzeOptions,
+): AnalysisResult {
   const now = options.now ?? (() => 0);
   const started = now();
   const net = options.cache ? options.cache.networkFor(model, params) : new Network(model, params);
@@ -113,7 +119,16 @@ export function analyze(model: ResolvedModel, params: ParamSet, seq: SequenceDat
   }
   const global = Math.sqrt(global2);
   const clip = model.clip;
-  const clipped = clip?.norm !== undefined ? (global > clip.norm ? 1 : 0) : clip?.value !== undefined ? (maxAbs > clip.value ? 1 : 0) : 0;
+  const clipped =
+    clip?.norm !== undefined
+      ? global > clip.norm
+        ? 1
+        : 0
+      : clip?.value !== undefined
+        ? maxAbs > clip.value
+          ? 1
+          : 0
+        : 0;
 
   let alive = 0;
   for (let t = 0; t < T; t++) {
@@ -157,7 +172,8 @@ function sequenceMats(model: ResolvedModel, seq: SequenceData): { input: Mat; ta
   const O = model.loss === 'xent' ? 1 : model.outputSize;
   const input: Mat = { rows: T, cols: D, data: seq.inputs.slice(0, T * D) };
   const target: Mat = { rows: T, cols: O, data: new Float64Array(T * O).fill(NaN) };
-  for (let t = 0; t < T; t++) if (seq.mask[t]) for (let j = 0; j < O; j++) target.data[t * O + j] = seq.targets[t * O + j];
+  for (let t = 0; t < T; t++)
+    if (seq.mask[t]) for (let j = 0; j < O; j++) target.data[t * O + j] = seq.targets[t * O + j];
   return { input, target };
 }
 

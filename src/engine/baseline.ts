@@ -20,7 +20,9 @@ export const SMOOTHING_TOTAL = 0.5;
 /** The loss unit in words, as TrainingSummary.unit says it. */
 export function lossUnit(loss: LossKind, outputSize: number): string {
   if (loss === 'xent') return 'cross-entropy per target step, in nats';
-  return outputSize === 1 ? 'mean squared error per target step' : `squared error summed over the ${outputSize} outputs, mean per target step`;
+  return outputSize === 1
+    ? 'mean squared error per target step'
+    : `squared error summed over the ${outputSize} outputs, mean per target step`;
 }
 
 interface Table {
@@ -65,7 +67,13 @@ function sharedLength(sets: SequenceSet[]): number {
  * a stream), pooled over all steps otherwise. Squared error: predict the mean target. Cross-entropy: predict the
  * training frequencies of the classes, smoothed by SMOOTHING_TOTAL.
  */
-export function lossBaseline(loss: LossKind, O: number, train: SequenceSet, evaluate: SequenceSet, aligned: boolean): LossBaseline {
+export function lossBaseline(
+  loss: LossKind,
+  O: number,
+  train: SequenceSet,
+  evaluate: SequenceSet,
+  aligned: boolean,
+): LossBaseline {
   const T = aligned ? sharedLength([train, evaluate]) : 0;
   const perPosition = T > 1;
   const pooled = collect(train, loss, O, 1);
@@ -87,7 +95,8 @@ export function lossBaseline(loss: LossKind, O: number, train: SequenceSet, eval
   };
   const rows = perPosition ? T : 1;
   const predictions = Array.from({ length: rows }, (_, r) => prediction(r));
-  let total = 0, steps = 0;
+  let total = 0,
+    steps = 0;
   for (let k = 0; k < evaluate.indices.length; k++) {
     const s = evaluate.sequences.get(evaluate.indices[k]);
     for (let t = 0; t < s.T; t++) {
@@ -98,8 +107,13 @@ export function lossBaseline(loss: LossKind, O: number, train: SequenceSet, eval
       steps++;
     }
   }
-  const what = loss === 'xent'
-    ? perPosition ? "predicting each step's target classes with their training frequencies at that step" : 'predicting the target classes with their training frequencies'
-    : perPosition ? 'predicting the mean target at each step' : 'predicting the mean target';
+  const what =
+    loss === 'xent'
+      ? perPosition
+        ? "predicting each step's target classes with their training frequencies at that step"
+        : 'predicting the target classes with their training frequencies'
+      : perPosition
+        ? 'predicting the mean target at each step'
+        : 'predicting the mean target';
   return { kind: loss === 'xent' ? 'unigram' : 'mean', loss: steps > 0 ? total / steps : NaN, what };
 }

@@ -23,7 +23,16 @@ export class AnalysisCache {
 
   /** A network for this model's shapes (the cached one when they match), set to run on `params`. */
   networkFor(model: ResolvedModel, params: ParamSet): Network {
-    const key = JSON.stringify([model.cell, model.nonlinearity, model.inputSize, model.hidden, model.outputSize, model.layers, model.loss, [...params.keys()]]);
+    const key = JSON.stringify([
+      model.cell,
+      model.nonlinearity,
+      model.inputSize,
+      model.hidden,
+      model.outputSize,
+      model.layers,
+      model.loss,
+      [...params.keys()],
+    ]);
     if (this.network?.key !== key) {
       this.network = { key, net: new Network(model, params) };
       this.made.networks++;

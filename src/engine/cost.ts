@@ -62,7 +62,8 @@ function flowEntries(shape: CostShape): number {
 }
 
 function paramCount(model: CostShape['model']): number {
-  const G = cellOf(model.cell).G, H = model.hidden;
+  const G = cellOf(model.cell).G,
+    H = model.hidden;
   let n = model.outputSize * (H + 1);
   for (let l = 0; l < model.layers; l++) n += G * H * ((l === 0 ? model.inputSize : H) + H + 2);
   return n;
@@ -70,7 +71,10 @@ function paramCount(model: CostShape['model']): number {
 
 export function estimateCost(shape: CostShape): CostEstimate {
   const { model, T } = shape;
-  const H = model.hidden, D = model.inputSize, O = model.outputSize, L = model.layers;
+  const H = model.hidden,
+    D = model.inputSize,
+    O = model.outputSize,
+    L = model.layers;
   const G = cellOf(model.cell).G;
   const train = shape.training;
   // Sequence-steps held by networks at once: the analysis (batch 1) and, when training, a batch of the longest window.
@@ -90,7 +94,11 @@ export function estimateCost(shape: CostShape): CostEstimate {
   const spectral = SPECTRAL_PER_H3 * H * H * H;
   // the pass, the flow rows, the Frobenius step norms (G²·H·(H + T)) and the measured step gain
   const gainSteps = Math.min(Math.max(0, T - 1), stepGainStepBudget(model, T));
-  const analysis = passMultiplyAdds(model, T) + entries * G * H * H + G * G * H * (H + T) + gainSteps * stepGainWorkPerStep(model.cell, H);
+  const analysis =
+    passMultiplyAdds(model, T) +
+    entries * G * H * H +
+    G * G * H * (H + T) +
+    gainSteps * stepGainWorkPerStep(model.cell, H);
   const batch = train ? train.batch * passMultiplyAdds(model, train.T) : 0;
   const work: CostTerm[] = [
     { kind: 'pass', knob: 'window', amount: analysis },

@@ -19,7 +19,11 @@ export interface FlowOutput {
  * Rows t of the flow matrix: every step with a loss when Σ_t min(t+1, k) fits the budget (counted in
  * step-Jacobian products), otherwise the largest evenly spaced subset that fits (always including the last).
  */
-export function chooseFlowRows(lossSteps: number[], truncate: number | null, budget: number): { rows: number[]; exact: boolean } {
+export function chooseFlowRows(
+  lossSteps: number[],
+  truncate: number | null,
+  budget: number,
+): { rows: number[]; exact: boolean } {
   const cost = (t: number) => (truncate === null ? t + 1 : Math.min(t + 1, truncate));
   const total = lossSteps.reduce((a, t) => a + cost(t), 0);
   if (total <= budget) return { rows: lossSteps, exact: true };
@@ -33,7 +37,8 @@ export function chooseFlowRows(lossSteps: number[], truncate: number | null, bud
     }
     return out;
   };
-  let lo = 1, hi = lossSteps.length;
+  let lo = 1,
+    hi = lossSteps.length;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (pick(mid).reduce((a, t) => a + cost(t), 0) <= budget) lo = mid;
@@ -61,16 +66,20 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
   const matrix = rows.map((t) => new Float64Array(t + 1));
   // ∂ℓ_t/∂h_k and ∂ℓ_t/∂c_k of every row at the current distance, and at the next one (filled, then swapped in)
   const rowViews = (buffer: Float64Array) => rows.map((_, r) => buffer.subarray(r * H, (r + 1) * H));
-  let dh = new Float64Array(R * H), dhNext = new Float64Array(R * H);
-  let dhRows = rowViews(dh), dhNextRows = rowViews(dhNext);
-  let dcRows = rowViews(new Float64Array(R * H)), dcNextRows = rowViews(new Float64Array(R * H));
+  let dh = new Float64Array(R * H),
+    dhNext = new Float64Array(R * H);
+  let dhRows = rowViews(dh),
+    dhNextRows = rowViews(dhNext);
+  let dcRows = rowViews(new Float64Array(R * H)),
+    dcNextRows = rowViews(new Float64Array(R * H));
   for (let r = 0; r < R; r++) dh.set(lb.inject.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
   // A: ∂ℓ_t/∂(recurrent pre-activation at k) per row; k: each row's step. The W_hh part at distance d pairs a_r with
   // h_{k−1}, row k of Hs.
   const work = new OuterSums(R, GH, lb.Hs.subarray(0, (T + 1) * H), H);
   const { A, k: stepOf } = work;
   // the cell's backward step writes ∂ℓ_t/∂(recurrent pre-activations) of row r straight into A's row r
-  const stepIh = new Float64Array(GH), none = new Float64Array(0);
+  const stepIh = new Float64Array(GH),
+    none = new Float64Array(0);
   const out: CellGrads[] = rows.map((_, r) => {
     const a = A.subarray(r * GH, (r + 1) * GH);
     return { dIh: cell.separateHh ? stepIh : a, dHh: a, dhPrev: none, dcPrev: none, scratch: none };
@@ -97,7 +106,13 @@ export function computeFlow(net: Network, lossSteps: number[], truncate: number 
     [dcRows, dcNextRows] = [dcNextRows, dcRows];
   }
   return {
-    flow: { steps: rows, matrix, exact, truncate: truncate !== null && truncate < T ? truncate : null, decay: decayFit(rows, matrix, maxD) },
+    flow: {
+      steps: rows,
+      matrix,
+      exact,
+      truncate: truncate !== null && truncate < T ? truncate : null,
+      decay: decayFit(rows, matrix, maxD),
+    },
     whhByDistance: whh,
   };
 }
@@ -117,7 +132,13 @@ export class OuterSums {
   /** The kernels and the byte addresses of A, B and k in their memory, when the sums run there. */
   private readonly wasm: { kernels: Kernels; a: number; b: number; k: number } | null = null;
 
-  constructor(private readonly R: number, private readonly m: number, B: Float64Array, private readonly n: number, useKernels = true) {
+  constructor(
+    private readonly R: number,
+    private readonly m: number,
+    B: Float64Array,
+    private readonly n: number,
+    useKernels = true,
+  ) {
     const found = useKernels ? kernels() : null;
     this.A = new Float64Array(R * m);
     this.k = new Int32Array(R);
@@ -145,7 +166,8 @@ export class OuterSums {
       for (let i = 0; i < len; i++) s += X[x + i] * X[y + i];
       return s;
     };
-    let diagonal = 0, offDiagonal = 0;
+    let diagonal = 0,
+      offDiagonal = 0;
     for (let r = first; r < R; r++) {
       diagonal += dot(A, r * m, r * m, m) * dot(B, k[r] * n, k[r] * n, n);
       for (let s = r + 1; s < R; s++) offDiagonal += dot(A, r * m, s * m, m) * dot(B, k[r] * n, k[s] * n, n);
@@ -156,9 +178,14 @@ export class OuterSums {
 
 /** Mean and spread of log10‖∂ℓ_t/∂h_{t−d}‖ at each distance, the least-squares slope and the 1e-3 horizon. */
 export function decayFit(rows: number[], matrix: Float64Array[], maxD: number): FlowDecay {
-  const distance: number[] = [], meanLog10: number[] = [], stdLog10: number[] = [], count: number[] = [];
+  const distance: number[] = [],
+    meanLog10: number[] = [],
+    stdLog10: number[] = [],
+    count: number[] = [];
   for (let d = 0; d < maxD; d++) {
-    let s = 0, s2 = 0, c = 0;
+    let s = 0,
+      s2 = 0,
+      c = 0;
     for (let r = 0; r < rows.length; r++) {
       const k = rows[r] - d;
       if (k < 0) continue;
@@ -175,7 +202,11 @@ export function decayFit(rows: number[], matrix: Float64Array[], maxD: number): 
     meanLog10.push(mean);
     stdLog10.push(c > 0 ? Math.sqrt(Math.max(0, s2 / c - mean * mean)) : NaN);
   }
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let d = 0; d < maxD; d++) {
     if (!Number.isFinite(meanLog10[d])) continue;
     n++;
@@ -251,7 +282,8 @@ export function stepJacobians(net: Network): { frob: Float64Array; forgetMean: F
     let total = 0;
     for (let i = 0; i < H; i++) {
       const direct = rows[G * H + i]; // GRU's z_t on the diagonal
-      let q = 0, cross = 0;
+      let q = 0,
+        cross = 0;
       for (let g = 0; g < G; g++) {
         const row = (i * G + g) * G;
         let s = 0;
@@ -272,7 +304,9 @@ export function spectralOf(net: Network, stepGain: number | null = null, cache?:
   const l = net.L - 1;
   const name = `rnn.weight_hh_l${l}`;
   const M = candidateBlock(cell, net.p(name), H);
-  const { radius, sigma } = cache ? cache.radiusAndSigma(M, H) : { radius: spectralRadius(M, H), sigma: sigmaMax(M, H, H) };
+  const { radius, sigma } = cache
+    ? cache.radiusAndSigma(M, H)
+    : { radius: spectralRadius(M, H), sigma: sigmaMax(M, H, H) };
   const gamma = 1; // |tanh′| ≤ 1 and relu′ ∈ {0, 1}
   return {
     radius,
@@ -349,9 +383,14 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
   // Lanczos bases Q[s][j] (n each), the vectors being multiplied (h part, S × H), W v (S × G·H), J v (S × n),
   // the gate-wise vectors for Wᵀ (S × G·H), Wᵀ x (S × H) and J_tᵀJ_t q (S × n).
   const Q = new Float64Array(S * (k + 1) * n);
-  const qh = new Float64Array(S * H), y = new Float64Array(S * GH), u = new Float64Array(S * n);
-  const x = new Float64Array(S * GH), wh = new Float64Array(S * H), w = new Float64Array(S * n);
-  const alpha = new Float64Array(S * k), beta = new Float64Array(S * k);
+  const qh = new Float64Array(S * H),
+    y = new Float64Array(S * GH),
+    u = new Float64Array(S * n);
+  const x = new Float64Array(S * GH),
+    wh = new Float64Array(S * H),
+    w = new Float64Array(S * n);
+  const alpha = new Float64Array(S * k),
+    beta = new Float64Array(S * k);
   const built = new Int32Array(S); // Lanczos vectors built per step
   const done = new Uint8Array(S);
   const start = new Float64Array(n);

@@ -9,7 +9,8 @@ import { kernels, stage } from './wasm';
 /** Eigenvalues of a real n×n matrix (complex pairs as re ± i·im). */
 export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
   const h = hessenberg(a, n);
-  const re = new Float64Array(n), im = new Float64Array(n);
+  const re = new Float64Array(n),
+    im = new Float64Array(n);
   const eps = 2.220446049250313e-16;
   let norm = 0;
   for (let i = 0; i < n * n; i++) norm += h[i] * h[i];
@@ -33,10 +34,15 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
       iterations = 0;
       continue;
     }
-    const a11 = h[at(hi - 1, hi - 1)], a12 = h[at(hi - 1, hi)], a21 = h[at(hi, hi - 1)], a22 = h[at(hi, hi)];
+    const a11 = h[at(hi - 1, hi - 1)],
+      a12 = h[at(hi - 1, hi)],
+      a21 = h[at(hi, hi - 1)],
+      a22 = h[at(hi, hi)];
     if (l === hi - 1) {
       // A 2×2 block: its eigenvalues directly.
-      const mid = (a11 + a22) / 2, p = (a11 - a22) / 2, q = p * p + a12 * a21;
+      const mid = (a11 + a22) / 2,
+        p = (a11 - a22) / 2,
+        q = p * p + a12 * a21;
       if (q >= 0) {
         const r = Math.sqrt(q);
         re[hi - 1] = mid + r;
@@ -55,9 +61,14 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
     // non-zeros; it is formed from the sum s and product t of λ − h00 (the block's eigenvalues after subtracting
     // h00), not from H² − (λ1 + λ2)H + λ1λ2 I, whose terms of size ‖H‖² cancel to round-off when the eigenvalues
     // cluster (a matrix near the identity, as an IRNN's W_hh stays) and the iteration then never converges.
-    const h00 = h[at(l, l)], h01 = h[at(l, l + 1)], h10 = h[at(l + 1, l)], h11 = h[at(l + 1, l + 1)];
-    const p = a11 - h00, q = a22 - h00;
-    let s = p + q, t = p * q - a12 * a21;
+    const h00 = h[at(l, l)],
+      h01 = h[at(l, l + 1)],
+      h10 = h[at(l + 1, l)],
+      h11 = h[at(l + 1, l + 1)];
+    const p = a11 - h00,
+      q = a22 - h00;
+    let s = p + q,
+      t = p * q - a12 * a21;
     if (iterations % 11 === 10) {
       // An exceptional shift breaks the rare cycles of the standard one: a22 + (0.75 ± 0.66i)·w (EISPACK's hqr).
       const w = Math.abs(a21) + Math.abs(h[at(hi - 1, hi - 2)]);
@@ -78,13 +89,19 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
       const three = k + 2 <= hi;
       const scale = Math.abs(x) + Math.abs(y) + Math.abs(z);
       if (scale === 0) continue;
-      const xs = x / scale, ys = y / scale, zs = z / scale;
+      const xs = x / scale,
+        ys = y / scale,
+        zs = z / scale;
       const alpha = -(x >= 0 ? 1 : -1) * scale * Math.sqrt(xs * xs + ys * ys + zs * zs);
-      const v0 = x - alpha, v1 = y, v2 = three ? z : 0;
+      const v0 = x - alpha,
+        v1 = y,
+        v2 = three ? z : 0;
       const vv = v0 * v0 + v1 * v1 + v2 * v2;
       if (vv === 0) continue;
       const beta = 2 / vv;
-      const r0 = k * n, r1 = r0 + n, r2 = r1 + n;
+      const r0 = k * n,
+        r1 = r0 + n,
+        r2 = r1 + n;
       const last = Math.min(k + 3, hi);
       if (three) {
         // rows k, k+1, k+2 ← (I − β v vᵀ) rows, over the columns of the active block
@@ -157,11 +174,17 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
     }
     let i = k + 1;
     for (; i + 1 < n; i += 2) {
-      const row = i * n, row1 = row + n, vi = v[i], vi1 = v[i + 1];
+      const row = i * n,
+        row1 = row + n,
+        vi = v[i],
+        vi1 = v[i + 1];
       w[k] += vi * a[row + k] + vi1 * a[row1 + k];
-      let s = 0, s1 = 0;
+      let s = 0,
+        s1 = 0;
       for (let j = k + 1; j < n; j++) {
-        const x = a[row + j], x1 = a[row1 + j], vj = v[j];
+        const x = a[row + j],
+          x1 = a[row1 + j],
+          vj = v[j];
         s += x * vj;
         s1 += x1 * vj;
         w[j] += vi * x + vi1 * x1;
@@ -170,7 +193,8 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
       u[i + 1] = s1;
     }
     if (i < n) {
-      const row = i * n, vi = v[i];
+      const row = i * n,
+        vi = v[i];
       w[k] += vi * a[row + k];
       let s = 0;
       for (let j = k + 1; j < n; j++) {
@@ -187,21 +211,30 @@ function hessenberg(src: Float64Array, n: number): Float64Array {
     for (let i = 0; i < n; i++) u[i] = scale * (u[i] - wv * v[i]);
     // Pass 2: A −= v wᵀ + z vᵀ (z in u)
     for (let i = 0; i <= k; i++) {
-      const row = i * n, zi = u[i];
+      const row = i * n,
+        zi = u[i];
       for (let j = k + 1; j < n; j++) a[row + j] -= zi * v[j];
     }
     for (i = k + 1; i + 1 < n; i += 2) {
-      const row = i * n, row1 = row + n, zi = u[i], vi = v[i], zi1 = u[i + 1], vi1 = v[i + 1];
+      const row = i * n,
+        row1 = row + n,
+        zi = u[i],
+        vi = v[i],
+        zi1 = u[i + 1],
+        vi1 = v[i + 1];
       a[row + k] -= vi * w[k];
       a[row1 + k] -= vi1 * w[k];
       for (let j = k + 1; j < n; j++) {
-        const wj = w[j], vj = v[j];
+        const wj = w[j],
+          vj = v[j];
         a[row + j] -= vi * wj + zi * vj;
         a[row1 + j] -= vi1 * wj + zi1 * vj;
       }
     }
     if (i < n) {
-      const row = i * n, zi = u[i], vi = v[i];
+      const row = i * n,
+        zi = u[i],
+        vi = v[i];
       a[row + k] -= vi * w[k];
       for (let j = k + 1; j < n; j++) a[row + j] -= vi * w[j] + zi * v[j];
     }
@@ -312,8 +345,10 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
     let pv = 0;
     let r = k + 1;
     for (; r + 1 < n; r += 2) {
-      const row = r * n, row1 = row + n;
-      let dot = 0, dot1 = 0;
+      const row = r * n,
+        row1 = row + n;
+      let dot = 0,
+        dot1 = 0;
       for (let j = k + 1; j < n; j++) {
         const vj = v[j];
         dot += s[row + j] * vj;
@@ -334,15 +369,23 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
     // S ← S − v wᵀ − w vᵀ over the trailing block, two rows per pass (each load of w[j], v[j] serves both)
     let i = k + 1;
     for (; i + 1 < n; i += 2) {
-      const row = i * n, row1 = row + n, vi = v[i], wi = w[i], vi1 = v[i + 1], wi1 = w[i + 1];
+      const row = i * n,
+        row1 = row + n,
+        vi = v[i],
+        wi = w[i],
+        vi1 = v[i + 1],
+        wi1 = w[i + 1];
       for (let j = k + 1; j < n; j++) {
-        const wj = w[j], vj = v[j];
+        const wj = w[j],
+          vj = v[j];
         s[row + j] -= vi * wj + wi * vj;
         s[row1 + j] -= vi1 * wj + wi1 * vj;
       }
     }
     if (i < n) {
-      const row = i * n, vi = v[i], wi = w[i];
+      const row = i * n,
+        vi = v[i],
+        wi = w[i];
       for (let j = k + 1; j < n; j++) s[row + j] -= vi * w[j] + wi * v[j];
     }
   }
@@ -359,7 +402,8 @@ function tridiagonalize(s: Float64Array, n: number, d: Float64Array, e: Float64A
  */
 export function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): number {
   const n = d.length;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const radius = (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < n - 1 ? Math.abs(e[i]) : 0);
     lo = Math.min(lo, d[i] - radius);
@@ -368,7 +412,8 @@ export function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): 
   const tiny = 1e-300;
   /** Eigenvalues below x: the negative pivots of the LDLᵀ factorization of T − xI. */
   const countBelow = (x: number) => {
-    let count = 0, q = 1;
+    let count = 0,
+      q = 1;
     for (let i = 0; i < n; i++) {
       q = d[i] - x - (i > 0 ? (e[i - 1] * e[i - 1]) / q : 0);
       if (q === 0) q = -tiny;
@@ -385,4 +430,3 @@ export function largestTridiagonalEigenvalue(d: Float64Array, e: Float64Array): 
   }
   return hi;
 }
-

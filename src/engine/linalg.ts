@@ -27,13 +27,28 @@ function heap(k: Kernels): { f64: Float64Array; f32: Float32Array } {
 }
 
 /** dst[dOff + i] = src[sOff + i] for i < n: a loop for short runs, set() (a memcpy, or a conversion to float32) for long ones. */
-function copyRun(src: Float64Array | Float32Array, sOff: number, dst: Float64Array | Float32Array, dOff: number, n: number): void {
+function copyRun(
+  src: Float64Array | Float32Array,
+  sOff: number,
+  dst: Float64Array | Float32Array,
+  dOff: number,
+  n: number,
+): void {
   if (n < 512) for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
   else dst.set(src.subarray(sOff, sOff + n), dOff);
 }
 
 /** Copies M rows of n values between row strides sStride and dStride (one run when both are n). */
-function copyRows(src: Float64Array, sOff: number, sStride: number, dst: Float64Array, dOff: number, dStride: number, M: number, n: number): void {
+function copyRows(
+  src: Float64Array,
+  sOff: number,
+  sStride: number,
+  dst: Float64Array,
+  dOff: number,
+  dStride: number,
+  M: number,
+  n: number,
+): void {
   if (sStride === n && dStride === n) copyRun(src, sOff, dst, dOff, M * n);
   else for (let i = 0; i < M; i++) copyRun(src, sOff + i * sStride, dst, dOff + i * dStride, n);
 }
@@ -42,18 +57,32 @@ function copyRows(src: Float64Array, sOff: number, sStride: number, dst: Float64
  * Packs the N×K matrix whose entry (j, k) is src[off + j·rs + k·cs] into panels of `w` columns at dst[d…]
  * (panel p holds, for each k, the w values of columns p·w … p·w + w − 1; columns past N are zero).
  */
-function packPanels(src: Float64Array, off: number, N: number, K: number, rs: number, cs: number, w: number, dst: Float64Array | Float32Array, d: number): void {
+function packPanels(
+  src: Float64Array,
+  off: number,
+  N: number,
+  K: number,
+  rs: number,
+  cs: number,
+  w: number,
+  dst: Float64Array | Float32Array,
+  d: number,
+): void {
   for (let j0 = 0; j0 < N; j0 += w) {
     const base = d + j0 * K;
     const cols = Math.min(w, N - j0);
     if (rs === 1 && cols === 4 && w === 4) {
       // A K×N source (rows are k), full panel of 4: each k's four values are one run on both sides.
       for (let k = 0, s = off + j0, o = base; k < K; k++, s += cs, o += 4) {
-        dst[o] = src[s]; dst[o + 1] = src[s + 1]; dst[o + 2] = src[s + 2]; dst[o + 3] = src[s + 3];
+        dst[o] = src[s];
+        dst[o + 1] = src[s + 1];
+        dst[o + 2] = src[s + 2];
+        dst[o + 3] = src[s + 3];
       }
     } else if (rs === 1) {
       for (let k = 0; k < K; k++) {
-        const s = off + k * cs + j0, o = base + k * w;
+        const s = off + k * cs + j0,
+          o = base + k * w;
         for (let q = 0; q < cols; q++) dst[o + q] = src[s + q];
         for (let q = cols; q < w; q++) dst[o + q] = 0;
       }
@@ -61,13 +90,22 @@ function packPanels(src: Float64Array, off: number, N: number, K: number, rs: nu
       // A row-major N×K source, full panel of 4: four rows read side by side.
       const s0 = off + j0 * rs;
       for (let k = 0, o = base; k < K; k++, o += 4) {
-        dst[o] = src[s0 + k]; dst[o + 1] = src[s0 + rs + k]; dst[o + 2] = src[s0 + 2 * rs + k]; dst[o + 3] = src[s0 + 3 * rs + k];
+        dst[o] = src[s0 + k];
+        dst[o + 1] = src[s0 + rs + k];
+        dst[o + 2] = src[s0 + 2 * rs + k];
+        dst[o + 3] = src[s0 + 3 * rs + k];
       }
     } else if (cs === 1 && cols === w && w === 8) {
       const s0 = off + j0 * rs;
       for (let k = 0, o = base; k < K; k++, o += 8) {
-        dst[o] = src[s0 + k]; dst[o + 1] = src[s0 + rs + k]; dst[o + 2] = src[s0 + 2 * rs + k]; dst[o + 3] = src[s0 + 3 * rs + k];
-        dst[o + 4] = src[s0 + 4 * rs + k]; dst[o + 5] = src[s0 + 5 * rs + k]; dst[o + 6] = src[s0 + 6 * rs + k]; dst[o + 7] = src[s0 + 7 * rs + k];
+        dst[o] = src[s0 + k];
+        dst[o + 1] = src[s0 + rs + k];
+        dst[o + 2] = src[s0 + 2 * rs + k];
+        dst[o + 3] = src[s0 + 3 * rs + k];
+        dst[o + 4] = src[s0 + 4 * rs + k];
+        dst[o + 5] = src[s0 + 5 * rs + k];
+        dst[o + 6] = src[s0 + 6 * rs + k];
+        dst[o + 7] = src[s0 + 7 * rs + k];
       }
     } else {
       for (let q = 0; q < cols; q++) {
@@ -80,7 +118,11 @@ function packPanels(src: Float64Array, off: number, N: number, K: number, rs: nu
 }
 
 /** Which packed operand the products' region holds at its start, and at which address (an implementation detail of PackedOperand). */
-const resident: { operand: PackedOperand | null; version: number; address: number } = { operand: null, version: -1, address: -1 };
+const resident: { operand: PackedOperand | null; version: number; address: number } = {
+  operand: null,
+  version: -1,
+  address: -1,
+};
 
 /** The products' region for `bytes` bytes; forgets the resident operand when the region moved. */
 function region(k: Kernels, bytes: number): number {
@@ -101,10 +143,15 @@ const ROW_BLOCK = 256;
  * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed.
  */
 export function gemmNT(
-  M: number, N: number, K: number,
-  A: Float64Array, aOff: number,
-  B: Float64Array, bOff: number,
-  C: Float64Array, cOff: number,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
   accumulate: boolean,
   precision: Precision = 'float64',
 ): void {
@@ -114,12 +161,18 @@ export function gemmNT(
     gemmNTJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, f32);
     return;
   }
-  const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w);
-  const rows = Math.min(M, ROW_BLOCK), rowsK = kernelRows(rows);
+  const w = panelWidth(f32),
+    es = f32 ? 4 : 8,
+    Np = roundUp(N, w);
+  const rows = Math.min(M, ROW_BLOCK),
+    rowsK = kernelRows(rows);
   const held = resident.operand ? resident.operand.bytes : 0;
-  const bBytes = Np * K * es, aBytes = roundUp(rowsK * K * es, 16);
+  const bBytes = Np * K * es,
+    aBytes = roundUp(rowsK * K * es, 16);
   const base = region(k, held + bBytes + aBytes + rowsK * Np * 8);
-  const b = base + held, a = b + bBytes, c = a + aBytes;
+  const b = base + held,
+    a = b + bBytes,
+    c = a + aBytes;
   const { f64, f32: f32v } = heap(k);
   const h = f32 ? f32v : f64;
   packPanels(B, bOff, N, K, K, 1, w, h, b / es);
@@ -147,7 +200,11 @@ export class PackedOperand {
   /** Bumped by load, so the kernel's copy is refreshed when B changed. */
   private version = 0;
 
-  constructor(readonly N: number, readonly K: number, readonly precision: Precision = 'float64') {
+  constructor(
+    readonly N: number,
+    readonly K: number,
+    readonly precision: Precision = 'float64',
+  ) {
     this.f32 = precision === 'float32';
   }
 
@@ -161,8 +218,10 @@ export class PackedOperand {
     const { N, K, f32 } = this;
     this.inKernel = kernels() !== null && K > 0;
     if (this.inKernel) {
-      const w = panelWidth(f32), size = roundUp(N, w) * K;
-      if (this.data.length !== size || this.data instanceof Float32Array !== f32) this.data = f32 ? new Float32Array(size) : new Float64Array(size);
+      const w = panelWidth(f32),
+        size = roundUp(N, w) * K;
+      if (this.data.length !== size || this.data instanceof Float32Array !== f32)
+        this.data = f32 ? new Float32Array(size) : new Float64Array(size);
       packPanels(B, bOff, N, K, K, 1, w, this.data, 0);
     } else {
       if (this.data.length !== N * K || this.data instanceof Float32Array) this.data = new Float64Array(N * K);
@@ -180,10 +239,16 @@ export class PackedOperand {
       return;
     }
     const k = kernels()!;
-    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(N, w);
-    const rows = Math.min(M, ROW_BLOCK), rowsK = kernelRows(rows);
-    const bBytes = this.bytes, aBytes = roundUp(rowsK * K * es, 16);
-    const b = region(k, bBytes + aBytes + rowsK * Np * 8), a = b + bBytes, c = a + aBytes;
+    const w = panelWidth(f32),
+      es = f32 ? 4 : 8,
+      Np = roundUp(N, w);
+    const rows = Math.min(M, ROW_BLOCK),
+      rowsK = kernelRows(rows);
+    const bBytes = this.bytes,
+      aBytes = roundUp(rowsK * K * es, 16);
+    const b = region(k, bBytes + aBytes + rowsK * Np * 8),
+      a = b + bBytes,
+      c = a + aBytes;
     const { f64, f32: f32v } = heap(k);
     const h = f32 ? f32v : f64;
     // The region keeps one packed operand at its start; copy this one in unless it is already there.
@@ -204,13 +269,31 @@ export class PackedOperand {
 }
 
 /** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision). */
-export function gemmNTPacked(M: number, A: Float64Array, aOff: number, B: PackedOperand, C: Float64Array, cOff: number, accumulate: boolean): void {
+export function gemmNTPacked(
+  M: number,
+  A: Float64Array,
+  aOff: number,
+  B: PackedOperand,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   B.multiply(M, A, aOff, C, cOff, accumulate);
 }
 
 /** The JavaScript gemmNT: float64 tiles, or the float32 reference (operands rounded to float32, float32 sums). */
 export function gemmNTJs(
-  M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean, f32 = false,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+  f32 = false,
 ): void {
   if (f32) {
     gemmNTFloat32(M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
@@ -222,7 +305,18 @@ export function gemmNTJs(
 }
 
 /** C (+)= A·Bᵀ with both operands rounded to float32 and every product and partial sum rounded to float32. */
-function gemmNTFloat32(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+function gemmNTFloat32(
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   const f = Math.fround;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -239,37 +333,84 @@ function gemmNTFloat32(M: number, N: number, K: number, A: Float64Array, aOff: n
  * four products and each element of B two (V8 keeps the eight sums and six operands in registers).
  */
 function gemmNTTwoRows(
-  N: number, K: number, A: Float64Array, a0: number, B: Float64Array, bOff: number, C: Float64Array, c0: number, accumulate: boolean,
+  N: number,
+  K: number,
+  A: Float64Array,
+  a0: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  c0: number,
+  accumulate: boolean,
 ): void {
   const a1 = a0 + K;
   const c1 = c0 + N;
   let j = 0;
   for (; j + 3 < N; j += 4) {
-    const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-    let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    const b0 = bOff + j * K,
+      b1 = b0 + K,
+      b2 = b1 + K,
+      b3 = b2 + K;
+    let s00 = 0,
+      s01 = 0,
+      s02 = 0,
+      s03 = 0,
+      s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0;
     for (let k = 0; k < K; k++) {
-      const x0 = A[a0 + k], x1 = A[a1 + k];
-      const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
-      s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-      s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+      const x0 = A[a0 + k],
+        x1 = A[a1 + k];
+      const y0 = B[b0 + k],
+        y1 = B[b1 + k],
+        y2 = B[b2 + k],
+        y3 = B[b3 + k];
+      s00 += x0 * y0;
+      s01 += x0 * y1;
+      s02 += x0 * y2;
+      s03 += x0 * y3;
+      s10 += x1 * y0;
+      s11 += x1 * y1;
+      s12 += x1 * y2;
+      s13 += x1 * y3;
     }
     if (accumulate) {
-      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
-      C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+      C[c0 + j] += s00;
+      C[c0 + j + 1] += s01;
+      C[c0 + j + 2] += s02;
+      C[c0 + j + 3] += s03;
+      C[c1 + j] += s10;
+      C[c1 + j + 1] += s11;
+      C[c1 + j + 2] += s12;
+      C[c1 + j + 3] += s13;
     } else {
-      C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
-      C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
+      C[c0 + j] = s00;
+      C[c0 + j + 1] = s01;
+      C[c0 + j + 2] = s02;
+      C[c0 + j + 3] = s03;
+      C[c1 + j] = s10;
+      C[c1 + j + 1] = s11;
+      C[c1 + j + 2] = s12;
+      C[c1 + j + 3] = s13;
     }
   }
   for (; j < N; j++) {
     const bj = bOff + j * K;
-    let s0 = 0, s1 = 0;
+    let s0 = 0,
+      s1 = 0;
     for (let k = 0; k < K; k++) {
       const y = B[bj + k];
       s0 += A[a0 + k] * y;
       s1 += A[a1 + k] * y;
     }
-    if (accumulate) { C[c0 + j] += s0; C[c1 + j] += s1; } else { C[c0 + j] = s0; C[c1 + j] = s1; }
+    if (accumulate) {
+      C[c0 + j] += s0;
+      C[c1 + j] += s1;
+    } else {
+      C[c0 + j] = s0;
+      C[c1 + j] = s1;
+    }
   }
 }
 
@@ -278,22 +419,64 @@ function gemmNTTwoRows(
  * element of A is loaded once per eight products.
  */
 function gemmNTOneRow(
-  N: number, K: number, A: Float64Array, a0: number, B: Float64Array, bOff: number, C: Float64Array, c0: number, accumulate: boolean,
+  N: number,
+  K: number,
+  A: Float64Array,
+  a0: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  c0: number,
+  accumulate: boolean,
 ): void {
   let j = 0;
   for (; j + 7 < N; j += 8) {
-    const b0 = bOff + j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K, b4 = b3 + K, b5 = b4 + K, b6 = b5 + K, b7 = b6 + K;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    const b0 = bOff + j * K,
+      b1 = b0 + K,
+      b2 = b1 + K,
+      b3 = b2 + K,
+      b4 = b3 + K,
+      b5 = b4 + K,
+      b6 = b5 + K,
+      b7 = b6 + K;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0;
     for (let k = 0; k < K; k++) {
       const x = A[a0 + k];
-      s0 += x * B[b0 + k]; s1 += x * B[b1 + k]; s2 += x * B[b2 + k]; s3 += x * B[b3 + k];
-      s4 += x * B[b4 + k]; s5 += x * B[b5 + k]; s6 += x * B[b6 + k]; s7 += x * B[b7 + k];
+      s0 += x * B[b0 + k];
+      s1 += x * B[b1 + k];
+      s2 += x * B[b2 + k];
+      s3 += x * B[b3 + k];
+      s4 += x * B[b4 + k];
+      s5 += x * B[b5 + k];
+      s6 += x * B[b6 + k];
+      s7 += x * B[b7 + k];
     }
     const c = c0 + j;
     if (accumulate) {
-      C[c] += s0; C[c + 1] += s1; C[c + 2] += s2; C[c + 3] += s3; C[c + 4] += s4; C[c + 5] += s5; C[c + 6] += s6; C[c + 7] += s7;
+      C[c] += s0;
+      C[c + 1] += s1;
+      C[c + 2] += s2;
+      C[c + 3] += s3;
+      C[c + 4] += s4;
+      C[c + 5] += s5;
+      C[c + 6] += s6;
+      C[c + 7] += s7;
     } else {
-      C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3; C[c + 4] = s4; C[c + 5] = s5; C[c + 6] = s6; C[c + 7] = s7;
+      C[c] = s0;
+      C[c + 1] = s1;
+      C[c + 2] = s2;
+      C[c + 3] = s3;
+      C[c + 4] = s4;
+      C[c + 5] = s5;
+      C[c + 6] = s6;
+      C[c + 7] = s7;
     }
   }
   for (; j < N; j++) {
@@ -306,7 +489,14 @@ function gemmNTOneRow(
 }
 
 /** dst[c, r] = src[r, c] for an R×Cn block of src (row-major, contiguous rows). */
-export function transpose(R: number, Cn: number, src: Float64Array, srcOff: number, dst: Float64Array, dstOff: number): void {
+export function transpose(
+  R: number,
+  Cn: number,
+  src: Float64Array,
+  srcOff: number,
+  dst: Float64Array,
+  dstOff: number,
+): void {
   for (let r = 0; r < R; r++) {
     const s = srcOff + r * Cn;
     for (let c = 0; c < Cn; c++) dst[dstOff + c * R + r] = src[s + c];
@@ -318,10 +508,15 @@ export function transpose(R: number, Cn: number, src: Float64Array, srcOff: numb
  * time loop), transpose it once and call gemmNT instead; this general form transposes B on every call.
  */
 export function gemmNNAcc(
-  M: number, N: number, K: number,
-  A: Float64Array, aOff: number,
-  B: Float64Array, bOff: number,
-  C: Float64Array, cOff: number,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
   precision: Precision = 'float64',
 ): void {
   const Bt = scratch(0, N * K);
@@ -340,10 +535,15 @@ const TN_SLICE = 256;
  * transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
 export function gemmTNAcc(
-  M: number, N: number, K: number,
-  A: Float64Array, aOff: number,
-  B: Float64Array, bOff: number,
-  C: Float64Array, cOff: number,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
   precision: Precision = 'float64',
 ): void {
   const f32 = precision === 'float32';
@@ -352,17 +552,27 @@ export function gemmTNAcc(
     // The kernel packs the slices of its left operand and reads its right one in place, so the narrower of A and B
     // goes left: with M > N it computes Cᵀ += BᵀA (C is staged transposed).
     const swap = M > N;
-    const m = swap ? N : M, n = swap ? M : N;
-    const L = swap ? B : A, lOff = swap ? bOff : aOff, R = swap ? A : B, rOff = swap ? aOff : bOff;
-    const w = panelWidth(f32), es = f32 ? 4 : 8, Np = roundUp(n, w), Mk = kernelRows(m);
+    const m = swap ? N : M,
+      n = swap ? M : N;
+    const L = swap ? B : A,
+      lOff = swap ? bOff : aOff,
+      R = swap ? A : B,
+      rOff = swap ? aOff : bOff;
+    const w = panelWidth(f32),
+      es = f32 ? 4 : 8,
+      Np = roundUp(n, w),
+      Mk = kernelRows(m);
     const slice = Math.min(TN_SLICE, K);
     const held = resident.operand ? resident.operand.bytes : 0;
     // The left slice is packed in panels of four of its columns (rows of the product); the right one is copied as
     // it is and read as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
     // land in columns that are not copied back.
-    const aBytes = roundUp(roundUp(m, 4) * slice * es, 16), bBytes = roundUp((n * slice + w) * es, 16);
+    const aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
+      bBytes = roundUp((n * slice + w) * es, 16);
     const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
-    const a = base + held, b = a + aBytes, c = b + bBytes;
+    const a = base + held,
+      b = a + aBytes,
+      c = b + bBytes;
     const { f64, f32: f32v } = heap(k);
     const h = f32 ? f32v : f64;
     const c8 = c / 8;

@@ -64,7 +64,13 @@ export class Network {
   private sIh = new Float64Array(0);
   private sHh = new Float64Array(0);
   /** Where cell.backward writes; dhPrev/dcPrev are pointed at the swapped carries each step. */
-  private cellOut: CellGrads = { dIh: this.sIh, dHh: this.sHh, dhPrev: this.dhNext, dcPrev: this.dcNext, scratch: new Float64Array(0) };
+  private cellOut: CellGrads = {
+    dIh: this.sIh,
+    dHh: this.sHh,
+    dhPrev: this.dhNext,
+    dcPrev: this.dcNext,
+    scratch: new Float64Array(0),
+  };
   /** b_hh per layer (null without biases), refreshed by every forward: params may be replaced between runs. */
   private readonly weights: CellWeights[] = [];
 
@@ -177,7 +183,13 @@ export class Network {
     this.dcNext = new Float64Array(B * H);
     this.sIh = new Float64Array(B * GH);
     this.sHh = cell.separateHh ? new Float64Array(B * GH) : this.sIh;
-    this.cellOut = { dIh: this.sIh, dHh: this.sHh, dhPrev: this.dhNext, dcPrev: this.dcNext, scratch: new Float64Array(layout.projected ? B * H : 0) };
+    this.cellOut = {
+      dIh: this.sIh,
+      dHh: this.sHh,
+      dhPrev: this.dhNext,
+      dcPrev: this.dcNext,
+      scratch: new Float64Array(layout.projected ? B * H : 0),
+    };
   }
 
   /** Copy a batch of equal-length sequences into the input buffer. */
@@ -212,7 +224,11 @@ export class Network {
       for (let t = 0; t < T; t++) {
         this.step(l, t);
         if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
-          this.nonFinite = { step: t, what: `hidden state h_t of layer ${l} is not finite`, tensor: `h_t (layer ${l})` };
+          this.nonFinite = {
+            step: t,
+            what: `hidden state h_t of layer ${l} is not finite`,
+            tensor: `h_t (layer ${l})`,
+          };
         }
       }
     }
@@ -233,7 +249,8 @@ export class Network {
     const W = this.p('fc.weight');
     const bias = this.p('fc.bias');
     gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
-    const out = this.out, dOut = this.dOut;
+    const out = this.out,
+      dOut = this.dOut;
     this.lossPerStep.fill(0);
     dOut.fill(0);
     let total = 0;
@@ -296,7 +313,19 @@ export class Network {
         this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
         if (l > 0) {
           const below = this.layers[l - 1];
-          gemmNT(T * B, H, this.G * H, this.layers[l].dPreIh, 0, this.ihT[l], 0, below.inject, 0, false, this.precision);
+          gemmNT(
+            T * B,
+            H,
+            this.G * H,
+            this.layers[l].dPreIh,
+            0,
+            this.ihT[l],
+            0,
+            below.inject,
+            0,
+            false,
+            this.precision,
+          );
         }
       }
     } else {
@@ -308,7 +337,11 @@ export class Network {
         const dH = this.layers[l].dH;
         for (let t = T - 1; t >= 0; t--) {
           if (!finiteRun(dH, t * B * H, B * H)) {
-            this.nonFinite = { step: t, what: `gradient ∂L/∂h_t of layer ${l} is not finite`, tensor: `∂L/∂h_t (layer ${l})` };
+            this.nonFinite = {
+              step: t,
+              what: `gradient ∂L/∂h_t of layer ${l} is not finite`,
+              tensor: `∂L/∂h_t (layer ${l})`,
+            };
             break;
           }
         }
@@ -334,7 +367,19 @@ export class Network {
         this.backwardWindow(l, lo, t, inj[l], local[l]);
         if (l > 0) {
           inj[l - 1].fill(0, lo * B * H, (t + 1) * B * H);
-          gemmNT((t - lo + 1) * B, H, GH, local[l], lo * B * GH, this.ihT[l], 0, inj[l - 1], lo * B * H, true, this.precision);
+          gemmNT(
+            (t - lo + 1) * B,
+            H,
+            GH,
+            local[l],
+            lo * B * GH,
+            this.ihT[l],
+            0,
+            inj[l - 1],
+            lo * B * H,
+            true,
+            this.precision,
+          );
         }
       }
     }
@@ -350,8 +395,15 @@ export class Network {
     const GH = G * H;
     const lb = this.layers[l];
     const whhT = this.whhTPacked[l];
-    const sIh = this.sIh, sHh = this.sHh, out = this.cellOut, w = this.weights[l], cell = this.cell;
-    let dh = this.dhCarry, dc = this.dcCarry, dhN = this.dhNext, dcN = this.dcNext;
+    const sIh = this.sIh,
+      sHh = this.sHh,
+      out = this.cellOut,
+      w = this.weights[l],
+      cell = this.cell;
+    let dh = this.dhCarry,
+      dc = this.dcCarry,
+      dhN = this.dhNext,
+      dcN = this.dcNext;
     dh.fill(0);
     dc.fill(0);
     out.dIh = sIh;
@@ -380,8 +432,12 @@ export class Network {
         // ∂/∂h_{t−1} = the cell's direct term (GRU) + (∂/∂pre_hh) · W_hh
         if (local) gemmNTPacked(B, sHh, 0, whhT, dhN, 0, cell.directPrev);
         else gemmNTPacked(B, lb.dPreHh, gOff, whhT, dhN, 0, cell.directPrev);
-        let tmp = dh; dh = dhN; dhN = tmp;
-        tmp = dc; dc = dcN; dcN = tmp;
+        let tmp = dh;
+        dh = dhN;
+        dhN = tmp;
+        tmp = dc;
+        dc = dcN;
+        dcN = tmp;
       }
     }
   }
@@ -394,7 +450,8 @@ export class Network {
       const lb = this.layers[l];
       gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
       gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
-      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data, gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
+      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
+        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
       if (!gbi || !gbh) continue; // bias=False
       columnSums(lb.dPreIh, T * B, GH, gbi);
       // without separateHh both biases see the same pre-activation gradient, so the same sums

@@ -28,8 +28,13 @@ export function clipGradients(grads: ParamSet, clip: ResolvedModel['clip']): Cli
     for (const g of grads.values()) {
       const d = g.data;
       for (let i = 0; i < d.length; i++) {
-        if (d[i] > v) { d[i] = v; fired = true; }
-        else if (d[i] < -v) { d[i] = -v; fired = true; }
+        if (d[i] > v) {
+          d[i] = v;
+          fired = true;
+        } else if (d[i] < -v) {
+          d[i] = -v;
+          fired = true;
+        }
       }
     }
   }
@@ -75,9 +80,13 @@ export class Optimizer {
           break;
         }
         case 'adam': {
-          const b1 = this.spec.beta1 ?? 0.9, b2 = this.spec.beta2 ?? 0.999, eps = this.spec.eps ?? 1e-8;
-          const m = this.state(this.m, name, n), v = this.state(this.v, name, n);
-          const c1 = 1 - Math.pow(b1, this.step), c2 = 1 - Math.pow(b2, this.step);
+          const b1 = this.spec.beta1 ?? 0.9,
+            b2 = this.spec.beta2 ?? 0.999,
+            eps = this.spec.eps ?? 1e-8;
+          const m = this.state(this.m, name, n),
+            v = this.state(this.v, name, n);
+          const c1 = 1 - Math.pow(b1, this.step),
+            c2 = 1 - Math.pow(b2, this.step);
           for (let i = 0; i < n; i++) {
             m[i] = b1 * m[i] + (1 - b1) * g[i];
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
@@ -95,7 +104,8 @@ export class Optimizer {
           break;
         }
         case 'rmsprop': {
-          const alpha = this.spec.beta2 ?? 0.99, eps = this.spec.eps ?? 1e-8;
+          const alpha = this.spec.beta2 ?? 0.99,
+            eps = this.spec.eps ?? 1e-8;
           const s = this.state(this.v, name, n);
           for (let i = 0; i < n; i++) {
             s[i] = alpha * s[i] + (1 - alpha) * g[i] * g[i];

@@ -96,7 +96,12 @@ export function initParams(model: ResolvedModel): ParamSet {
     params.set(name, { shape, data });
   }
   for (let l = 0; l < model.layers; l++) {
-    cell.initBiases(params.get(`rnn.bias_ih_l${l}`)?.data ?? null, params.get(`rnn.bias_hh_l${l}`)?.data ?? null, H, model.init);
+    cell.initBiases(
+      params.get(`rnn.bias_ih_l${l}`)?.data ?? null,
+      params.get(`rnn.bias_hh_l${l}`)?.data ?? null,
+      H,
+      model.init,
+    );
   }
   return params;
 }
@@ -114,7 +119,9 @@ export function checkParamShapes(model: ResolvedModel, params: Map<string, Tenso
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       problems.push(`tensor '${name}' has shape [${t.shape.join(', ')}] but this model needs [${shape.join(', ')}]`);
     } else if (t.data.length !== size(shape)) {
-      problems.push(`tensor '${name}' has ${t.data.length} values but shape [${shape.join(', ')}] needs ${size(shape)}`);
+      problems.push(
+        `tensor '${name}' has ${t.data.length} values but shape [${shape.join(', ')}] needs ${size(shape)}`,
+      );
     }
   }
   const known = new Set(expected.map((e) => e.name));

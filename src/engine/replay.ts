@@ -10,7 +10,14 @@
 import type { Tensor } from '../protocol/result';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
-import { directionsOf, gatesOf, outputSizeOf, recurrentParamShapes, type RecurrentConfig, type ReplaySnapshot } from './replayTypes';
+import {
+  directionsOf,
+  gatesOf,
+  outputSizeOf,
+  recurrentParamShapes,
+  type RecurrentConfig,
+  type ReplaySnapshot,
+} from './replayTypes';
 
 /** One direction of one layer after the replay: its tape and gradients, in the direction's step order. */
 export interface DirectionRun extends Tape {
@@ -60,7 +67,10 @@ export interface ReplayRun {
 
 /** Multiply-adds of the replay (forward + BPTT of every layer and direction), for the cost check. */
 export function replayMultiplyAdds(config: RecurrentConfig, S: number, T: number): number {
-  const G = gatesOf(config.mode), H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config);
+  const G = gatesOf(config.mode),
+    H = config.hiddenSize,
+    P = outputSizeOf(config),
+    dirs = directionsOf(config);
   const proj = config.projSize > 0 ? 3 * P * H : 0;
   let total = 0;
   for (let l = 0; l < config.numLayers; l++) {
@@ -73,7 +83,10 @@ export function replayMultiplyAdds(config: RecurrentConfig, S: number, T: number
 
 /** Float64 values the replay holds (buffers of every direction), for the cost check. */
 export function replayDoubles(config: RecurrentConfig, S: number, T: number): number {
-  const G = gatesOf(config.mode), H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config);
+  const G = gatesOf(config.mode),
+    H = config.hiddenSize,
+    P = outputSizeOf(config),
+    dirs = directionsOf(config);
   let total = 0;
   for (let l = 0; l < config.numLayers; l++) {
     const D = l === 0 ? config.inputSize : dirs * P;
@@ -85,7 +98,9 @@ export function replayDoubles(config: RecurrentConfig, S: number, T: number): nu
 /** Checks that the snapshot's tensors have the shapes its config needs (the reader already did; engine callers may not). */
 function checkShapes(snap: ReplaySnapshot): void {
   const { config, S, T } = snap;
-  const K = config.numLayers * directionsOf(config), P = outputSizeOf(config), H = config.hiddenSize;
+  const K = config.numLayers * directionsOf(config),
+    P = outputSizeOf(config),
+    H = config.hiddenSize;
   const need = (what: string, a: Float64Array | null, n: number) => {
     if (!a || a.length !== n) throw new Error(`replay: ${what} has ${a?.length ?? 0} values, expected ${n}`);
   };
@@ -97,15 +112,33 @@ function checkShapes(snap: ReplaySnapshot): void {
     need('c0', snap.c0, K * S * H);
     need('grad_c_n', snap.gradCn, K * S * H);
   }
-  for (const { name, shape } of recurrentParamShapes(config)) need(name, snap.params.get(name)?.data ?? null, shape.reduce((a, b) => a * b, 1));
+  for (const { name, shape } of recurrentParamShapes(config))
+    need(
+      name,
+      snap.params.get(name)?.data ?? null,
+      shape.reduce((a, b) => a * b, 1),
+    );
 }
 
 /** Rows [T][S][W] of `src` (time order) into `dst` in a direction's step order, at column `col` of rows `dstW` wide. */
-function reorder(src: Float64Array, srcW: number, srcCol: number, dst: Float64Array, dstW: number, dstCol: number, W: number, T: number, S: number, reverse: boolean, accumulate = false): void {
+function reorder(
+  src: Float64Array,
+  srcW: number,
+  srcCol: number,
+  dst: Float64Array,
+  dstW: number,
+  dstCol: number,
+  W: number,
+  T: number,
+  S: number,
+  reverse: boolean,
+  accumulate = false,
+): void {
   for (let i = 0; i < T; i++) {
     const t = reverse ? T - 1 - i : i;
     for (let s = 0; s < S; s++) {
-      const a = (t * S + s) * srcW + srcCol, b = (i * S + s) * dstW + dstCol;
+      const a = (t * S + s) * srcW + srcCol,
+        b = (i * S + s) * dstW + dstCol;
       if (accumulate) for (let j = 0; j < W; j++) dst[b + j] += src[a + j];
       else dst.set(src.subarray(a, a + W), b);
     }
@@ -119,16 +152,31 @@ function reorder(src: Float64Array, srcW: number, srcCol: number, dst: Float64Ar
 export function replay(snap: ReplaySnapshot): ReplayRun {
   checkShapes(snap);
   const { config, S, T } = snap;
-  const cell = cellOf(config.mode === 'LSTM' ? 'lstm' : config.mode === 'GRU' ? 'gru' : 'rnn', config.mode === 'RNN_RELU' ? 'relu' : 'tanh');
-  const G = cell.G, H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config), L = config.numLayers;
+  const cell = cellOf(
+    config.mode === 'LSTM' ? 'lstm' : config.mode === 'GRU' ? 'gru' : 'rnn',
+    config.mode === 'RNN_RELU' ? 'relu' : 'tanh',
+  );
+  const G = cell.G,
+    H = config.hiddenSize,
+    P = outputSizeOf(config),
+    dirs = directionsOf(config),
+    L = config.numLayers;
   const dims: CellDims = { H, P };
   const layout = cell.tape(dims);
-  const K = L * dirs, GH = G * H, W = dirs * P;
+  const K = L * dirs,
+    GH = G * H,
+    W = dirs * P;
   const runs: DirectionRun[] = [];
-  const wih: Float64Array[] = [], whh: Float64Array[] = [];
+  const wih: Float64Array[] = [],
+    whh: Float64Array[] = [];
   // Layer input in time order [T][S][D]: layer 0 from the batch-first input.
   let Xt = new Float64Array(T * S * config.inputSize);
-  for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) Xt.set(snap.input.subarray((s * T + t) * config.inputSize, (s * T + t + 1) * config.inputSize), (t * S + s) * config.inputSize);
+  for (let s = 0; s < S; s++)
+    for (let t = 0; t < T; t++)
+      Xt.set(
+        snap.input.subarray((s * T + t) * config.inputSize, (s * T + t + 1) * config.inputSize),
+        (t * S + s) * config.inputSize,
+      );
   const hN = new Float64Array(K * S * P);
   const cN = layout.cellState ? new Float64Array(K * S * H) : null;
   const hh = new Float64Array(S * GH);
@@ -136,7 +184,8 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
     const D = l === 0 ? config.inputSize : W;
     const next = new Float64Array(T * S * W); // this layer's output in time order, the next layer's input
     for (let d = 0; d < dirs; d++) {
-      const k = l * dirs + d, reverse = d === 1;
+      const k = l * dirs + d,
+        reverse = d === 1;
       const name = (n: string) => `${n}_l${l}${reverse ? '_reverse' : ''}`;
       const param = (n: string) => snap.params.get(name(n))?.data ?? null;
       const whr = param('weight_hr');
@@ -154,7 +203,11 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
       }
       const dPreIh = new Float64Array(T * S * GH);
       const run: DirectionRun = {
-        layer: l, reverse, D, X, B: S,
+        layer: l,
+        reverse,
+        D,
+        X,
+        B: S,
         pre: new Float64Array(T * S * GH),
         Hs: new Float64Array((T + 1) * S * P),
         Cs: layout.cellState ? new Float64Array((T + 1) * S * H) : null,
@@ -190,29 +243,43 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
   }
   // The output, batch first.
   const output = new Float64Array(S * T * W);
-  for (let t = 0; t < T; t++) for (let s = 0; s < S; s++) output.set(Xt.subarray((t * S + s) * W, (t * S + s + 1) * W), (s * T + t) * W);
+  for (let t = 0; t < T; t++)
+    for (let s = 0; s < S; s++) output.set(Xt.subarray((t * S + s) * W, (t * S + s + 1) * W), (s * T + t) * W);
 
   // BPTT, top layer first. The top layer's injection is grad_output; a lower layer's is ∂L/∂(its output) from above.
   const grads = new Map<string, Tensor>();
-  for (const { name, shape } of recurrentParamShapes(config)) grads.set(name, { shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
+  for (const { name, shape } of recurrentParamShapes(config))
+    grads.set(name, { shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) });
   const gradH0 = new Float64Array(K * S * P);
   const gradC0 = layout.cellState ? new Float64Array(K * S * H) : null;
   let dOut = new Float64Array(T * S * W); // ∂L/∂(layer output), time order [T][S][dirs·P]
-  for (let s = 0; s < S; s++) for (let t = 0; t < T; t++) dOut.set(snap.gradOutput.subarray((s * T + t) * W, (s * T + t + 1) * W), (t * S + s) * W);
+  for (let s = 0; s < S; s++)
+    for (let t = 0; t < T; t++)
+      dOut.set(snap.gradOutput.subarray((s * T + t) * W, (s * T + t + 1) * W), (t * S + s) * W);
   const dXStep = new Float64Array(T * S * Math.max(config.inputSize, W));
   for (let l = L - 1; l >= 0; l--) {
     const D = l === 0 ? config.inputSize : W;
     const dX = l > 0 ? new Float64Array(T * S * D) : null;
     for (let d = 0; d < dirs; d++) {
-      const k = l * dirs + d, run = runs[k];
+      const k = l * dirs + d,
+        run = runs[k];
       reorder(dOut, W, d * P, run.inject, P, 0, P, T, S, run.reverse);
-      backwardDirection(cell, dims, run, whh[k], snap.gradHn.subarray(k * S * P, (k + 1) * S * P), snap.gradCn ? snap.gradCn.subarray(k * S * H, (k + 1) * S * H) : null, T);
+      backwardDirection(
+        cell,
+        dims,
+        run,
+        whh[k],
+        snap.gradHn.subarray(k * S * P, (k + 1) * S * P),
+        snap.gradCn ? snap.gradCn.subarray(k * S * H, (k + 1) * S * H) : null,
+        T,
+      );
       gradH0.set(run.dH0, k * S * P);
       if (gradC0) gradC0.set(run.dC0!, k * S * H);
       const g = (n: string) => grads.get(`${n}_l${l}${run.reverse ? '_reverse' : ''}`)?.data;
       gemmTNAcc(GH, D, T * S, run.dPreIh, 0, run.X, 0, g('weight_ih')!, 0);
       gemmTNAcc(GH, P, T * S, run.dPreHh, 0, run.Hs, 0, g('weight_hh')!, 0);
-      const gbi = g('bias_ih'), gbh = g('bias_hh');
+      const gbi = g('bias_ih'),
+        gbh = g('bias_hh');
       if (gbi && gbh) {
         for (let r = 0; r < T * S; r++) {
           for (let j = 0; j < GH; j++) {
@@ -232,16 +299,43 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
     }
     if (dX) dOut = dX;
   }
-  return { config, cell, dims, S, T, H, P, G, params: snap.params, gradHn: snap.gradHn, runs, output, hN, cN, grads, gradH0, gradC0 };
+  return {
+    config,
+    cell,
+    dims,
+    S,
+    T,
+    H,
+    P,
+    G,
+    params: snap.params,
+    gradHn: snap.gradHn,
+    runs,
+    output,
+    hN,
+    cN,
+    grads,
+    gradH0,
+    gradC0,
+  };
 }
 
 /**
  * BPTT through one direction of one layer, from its last step down, starting from ∂L/∂h_n (and ∂L/∂c_n) and adding
  * run.inject at every step. Leaves ∂L/∂h in run.dH, the pre-activation gradients, and ∂L/∂h0, ∂L/∂c0.
  */
-function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: Float64Array, gradHn: Float64Array, gradCn: Float64Array | null, T: number): void {
+function backwardDirection(
+  cell: Cell,
+  dims: CellDims,
+  run: DirectionRun,
+  whh: Float64Array,
+  gradHn: Float64Array,
+  gradCn: Float64Array | null,
+  T: number,
+): void {
   const { H, P } = dims;
-  const S = run.B, GH = cell.G * H;
+  const S = run.B,
+    GH = cell.G * H;
   const whhT = new Float64Array(P * GH);
   transpose(GH, P, whh, 0, whhT, 0);
   const packed = new PackedOperand(P, GH);
@@ -249,7 +343,13 @@ function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: F
   let dh: Float64Array = Float64Array.from(gradHn);
   let dc: Float64Array = gradCn ? Float64Array.from(gradCn) : new Float64Array(S * H);
   const dIh = new Float64Array(S * GH);
-  const out: CellGrads = { dIh, dHh: cell.separateHh ? new Float64Array(S * GH) : dIh, dhPrev: new Float64Array(S * P), dcPrev: new Float64Array(S * H), scratch: new Float64Array(S * H) };
+  const out: CellGrads = {
+    dIh,
+    dHh: cell.separateHh ? new Float64Array(S * GH) : dIh,
+    dhPrev: new Float64Array(S * P),
+    dcPrev: new Float64Array(S * H),
+    scratch: new Float64Array(S * H),
+  };
   for (let i = T - 1; i >= 0; i--) {
     const base = i * S * P;
     for (let j = 0; j < S * P; j++) {
@@ -270,7 +370,8 @@ function backwardDirection(cell: Cell, dims: CellDims, run: DirectionRun, whh: F
 
 /** Relative error of a replayed tensor against the recorded one: ‖a − b‖_∞ / max(‖b‖_∞, tiny). */
 export function relativeError(replayed: Float64Array, recorded: Float64Array): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < recorded.length; i++) {
     const d = Math.abs(replayed[i] - recorded[i]);
     if (!(d <= diff)) diff = d; // NaN propagates
@@ -287,7 +388,13 @@ export const REPLAY_TOLERANCE = { float32: 1e-5, float64: 1e-10 } as const;
  * first; and the forward (output, h_n, c_n) against the recorded forward, which says whether the module is what the
  * config says before any gradient is blamed.
  */
-export function checkReplay(run: ReplayRun, recorded: Map<string, Tensor>, forward: { output: Float64Array; hN: Float64Array; cN: Float64Array | null }, dtype: 'float32' | 'float64', approximate: string | null) {
+export function checkReplay(
+  run: ReplayRun,
+  recorded: Map<string, Tensor>,
+  forward: { output: Float64Array; hN: Float64Array; cN: Float64Array | null },
+  dtype: 'float32' | 'float64',
+  approximate: string | null,
+) {
   const compared: { name: string; relErr: number }[] = [];
   for (const [name, t] of recorded) {
     const mine = name === 'h0' ? run.gradH0 : name === 'c0' ? run.gradC0 : run.grads.get(name)?.data;
@@ -295,14 +402,24 @@ export function checkReplay(run: ReplayRun, recorded: Map<string, Tensor>, forwa
     compared.push({ name, relErr: relativeError(mine, t.data) });
   }
   compared.sort((a, b) => (Number.isNaN(b.relErr) ? 1 : 0) - (Number.isNaN(a.relErr) ? 1 : 0) || b.relErr - a.relErr);
-  const forwardErrors = [{ name: 'output', relErr: relativeError(run.output, forward.output) }, { name: 'h_n', relErr: relativeError(run.hN, forward.hN) }];
+  const forwardErrors = [
+    { name: 'output', relErr: relativeError(run.output, forward.output) },
+    { name: 'h_n', relErr: relativeError(run.hN, forward.hN) },
+  ];
   if (forward.cN && run.cN) forwardErrors.push({ name: 'c_n', relErr: relativeError(run.cN, forward.cN) });
   forwardErrors.sort((a, b) => b.relErr - a.relErr);
   const maxRelErr = compared.length > 0 ? compared[0].relErr : 0;
   const tolerance = REPLAY_TOLERANCE[dtype];
   const forwardOk = forwardErrors.every((e) => e.relErr <= tolerance);
   return {
-    check: { maxRelErr, compared, tolerance, ok: maxRelErr <= tolerance && forwardOk && approximate === null, approximate, dtype },
+    check: {
+      maxRelErr,
+      compared,
+      tolerance,
+      ok: maxRelErr <= tolerance && forwardOk && approximate === null,
+      approximate,
+      dtype,
+    },
     forward: { maxRelErr: forwardErrors[0].relErr, compared: forwardErrors, ok: forwardOk },
   };
 }

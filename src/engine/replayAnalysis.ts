@@ -72,19 +72,22 @@ function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { n
   }
   const model: ResolvedModel = { ...traceModel(config, T), inputSize: dir.D, layers: 1, outputSize: 1 };
   const zeros = (n: number) => new Float64Array(n);
-  const net = new Network(model, new Map<string, Tensor>([
-    ['rnn.weight_ih_l0', { shape: [GH, dir.D], data: params.get(`weight_ih_${sfx}`)!.data }],
-    ['rnn.weight_hh_l0', { shape: [GH, H], data: whh }],
-    ['rnn.bias_ih_l0', { shape: [GH], data: params.get(`bias_ih_${sfx}`)?.data ?? zeros(GH) }],
-    ['rnn.bias_hh_l0', { shape: [GH], data: params.get(`bias_hh_${sfx}`)?.data ?? zeros(GH) }],
-    ['fc.weight', { shape: [1, H], data: zeros(H) }],
-    ['fc.bias', { shape: [1], data: zeros(1) }],
-  ]));
+  const net = new Network(
+    model,
+    new Map<string, Tensor>([
+      ['rnn.weight_ih_l0', { shape: [GH, dir.D], data: params.get(`weight_ih_${sfx}`)!.data }],
+      ['rnn.weight_hh_l0', { shape: [GH, H], data: whh }],
+      ['rnn.bias_ih_l0', { shape: [GH], data: params.get(`bias_ih_${sfx}`)?.data ?? zeros(GH) }],
+      ['rnn.bias_hh_l0', { shape: [GH], data: params.get(`bias_hh_${sfx}`)?.data ?? zeros(GH) }],
+      ['fc.weight', { shape: [1, H], data: zeros(H) }],
+      ['fc.bias', { shape: [1], data: zeros(1) }],
+    ]),
+  );
   net.ensure(T, 1);
   net.cellWeights(0).bhh = dir.weights.bhh;
   const lb = net.layers[0];
   const row = (src: Float64Array, width: number, blocks: number, dst: Float64Array, skip = 0) => {
-    for (let i = 0; i < blocks; i++) dst.set(src.subarray((i * S) * width, (i * S) * width + width), (i + skip) * width);
+    for (let i = 0; i < blocks; i++) dst.set(src.subarray(i * S * width, i * S * width + width), (i + skip) * width);
   };
   // states: block 0 is the initial state; with proj_size the state is m (block 0: m_{−1} does not exist, h0 need not
   // be W_hr times anything; taken as 0, read only by the ∂(W_hh·W_hr) split's term at the first step)
@@ -98,11 +101,12 @@ function networkOf(run: ReplayRun, dir: DirectionRun, gradHn: Float64Array): { n
   // in m-space: W_hrᵀ g.
   const toM = (g: Float64Array, gOff: number, into: Float64Array, off: number) => {
     if (!whr) into.set(g.subarray(gOff, gOff + P), off);
-    else for (let j = 0; j < H; j++) {
-      let s = 0;
-      for (let p = 0; p < P; p++) s += g[gOff + p] * whr[p * H + j];
-      into[off + j] = s;
-    }
+    else
+      for (let j = 0; j < H; j++) {
+        let s = 0;
+        for (let p = 0; p < P; p++) s += g[gOff + p] * whr[p * H + j];
+        into[off + j] = s;
+      }
   };
   const dH = new Float64Array(T * H);
   const last = new Float64Array(H);
@@ -121,7 +125,8 @@ function layerTrace(run: ReplayRun, dir: DirectionRun): LayerTrace {
   const { S, T, H, P, G, cell } = run;
   const pick = (src: Float64Array, width: number, skip: number): Mat => {
     const data = new Float64Array(T * width);
-    for (let i = 0; i < T; i++) data.set(src.subarray(((i + skip) * S) * width, ((i + skip) * S) * width + width), i * width);
+    for (let i = 0; i < T; i++)
+      data.set(src.subarray((i + skip) * S * width, (i + skip) * S * width + width), i * width);
     return { rows: T, cols: width, data };
   };
   const trace: LayerTrace = { hidden: pick(dir.Hs, P, 1), dLdh: pick(dir.dH, P, 0) };
@@ -162,10 +167,16 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
     for (let j = 0; j < H && !any; j++) any = net.layers[0].inject[i * H + j] !== 0;
     if (any) lossSteps.push(i);
   }
-  const { flow, whhByDistance } = computeFlow(net, lossSteps, null, flowStepBudget(shape, T, options.flowBudget ?? DEFAULT_FLOW_BUDGET));
+  const { flow, whhByDistance } = computeFlow(
+    net,
+    lossSteps,
+    null,
+    flowStepBudget(shape, T, options.flowBudget ?? DEFAULT_FLOW_BUDGET),
+  );
   const { frob, forgetMean } = stepJacobians(net);
   const spectral = spectralOf(net, stepGainOf(net, stepGainStepBudget(shape, T)));
-  if (config.projSize > 0) spectral.matrix = `(weight_hh_l${layer}${reverse ? '_reverse' : ''}·weight_hr_l${layer}${reverse ? '_reverse' : ''})[g]`;
+  if (config.projSize > 0)
+    spectral.matrix = `(weight_hh_l${layer}${reverse ? '_reverse' : ''}·weight_hr_l${layer}${reverse ? '_reverse' : ''})[g]`;
   else spectral.matrix = spectral.matrix.replace('rnn.weight_hh_l0', `weight_hh_l${layer}${reverse ? '_reverse' : ''}`);
 
   const grads: Record<string, Tensor> = {};
@@ -186,10 +197,14 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
   }
   // The views read the top-level fields in the direction's step order i (time T−1−i for a reverse direction).
   const lb = net.layers[0];
-  const shown: LayerTrace = { hidden: { rows: T, cols: H, data: lb.Hs.slice(H, (T + 1) * H) }, dLdh: { rows: T, cols: H, data: dH } };
+  const shown: LayerTrace = {
+    hidden: { rows: T, cols: H, data: lb.Hs.slice(H, (T + 1) * H) },
+    dLdh: { rows: T, cols: H, data: dH },
+  };
   if (lb.Cs) shown.cell = { rows: T, cols: H, data: lb.Cs.slice(H, (T + 1) * H) };
   if (lb.acts && net.cell.gates.length > 0) {
-    const names = net.cell.gates, GH = names.length * H;
+    const names = net.cell.gates,
+      GH = names.length * H;
     shown.gates = {};
     names.forEach((g, j) => {
       const data = new Float64Array(T * H);

@@ -53,7 +53,10 @@ export function outputSizeOf(config: RecurrentConfig): number {
 
 /** The state_dict names and shapes of the module's parameters, in state_dict order. */
 export function recurrentParamShapes(config: RecurrentConfig): { name: string; shape: number[] }[] {
-  const G = gatesOf(config.mode), H = config.hiddenSize, P = outputSizeOf(config), dirs = directionsOf(config);
+  const G = gatesOf(config.mode),
+    H = config.hiddenSize,
+    P = outputSizeOf(config),
+    dirs = directionsOf(config);
   const out: { name: string; shape: number[] }[] = [];
   for (let l = 0; l < config.numLayers; l++) {
     const D = l === 0 ? config.inputSize : dirs * P;

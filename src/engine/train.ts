@@ -66,14 +66,25 @@ export class Trainer {
     const targetSteps = targetStepsOf(batch);
     net.backward(this.model.bptt.truncate);
     const { norm, fired } = clipGradients(net.grads, this.model.clip);
-    const report = (nonFinite: NonFinite | null): StepReport => ({ loss, lossSum, targetSteps, gradNorm: norm, clipped: fired, nonFinite });
+    const report = (nonFinite: NonFinite | null): StepReport => ({
+      loss,
+      lossSum,
+      targetSteps,
+      gradNorm: norm,
+      clipped: fired,
+      nonFinite,
+    });
     let nonFinite = net.nonFinite;
     if (!nonFinite && !Number.isFinite(norm)) {
       // Name the first parameter (state_dict order) whose gradient holds a NaN/Inf; a finite gradient whose norm overflows is said so.
       const bad = [...net.grads].find(([, g]) => !allFinite(g.data));
       nonFinite = bad
         ? { step: -1, what: `gradient ∂L/∂${bad[0]} is not finite`, tensor: `∂L/∂${bad[0]}` }
-        : { step: -1, what: 'the global gradient norm ‖∂L/∂θ‖ overflows a 64-bit float (every gradient entry is finite)', tensor: '‖∂L/∂θ‖' };
+        : {
+            step: -1,
+            what: 'the global gradient norm ‖∂L/∂θ‖ overflows a 64-bit float (every gradient entry is finite)',
+            tensor: '‖∂L/∂θ‖',
+          };
     }
     if (nonFinite) return report(nonFinite);
     // Kept so that a non-finite update can be undone: the weights stay those of the last finite batch.
@@ -83,7 +94,11 @@ export class Trainer {
     for (const [name, t] of this.params) {
       if (!allFinite(t.data)) {
         [...this.params.values()].forEach((p, i) => p.data.set(this.backup![i]));
-        return report({ step: -1, what: `parameter ${name} became non-finite after the update`, tensor: `${name} after the update` });
+        return report({
+          step: -1,
+          what: `parameter ${name} became non-finite after the update`,
+          tensor: `${name} after the update`,
+        });
       }
     }
     return report(null);
@@ -126,7 +141,6 @@ export class Trainer {
     };
     return { radius: or(() => spectralRadius(M, H)), sigmaMax: or(() => sigmaMax(M, H, H)) };
   }
-
 }
 
 /** Indices grouped by steps (in the given order, empty sequences left out), then cut into batches of at most batchSize. */
@@ -141,6 +155,7 @@ export function byLength(order: ArrayLike<number>, steps: (i: number) => number,
     groups.set(T, list);
   }
   const out: number[][] = [];
-  for (const list of groups.values()) for (let i = 0; i < list.length; i += batchSize) out.push(list.slice(i, i + batchSize));
+  for (const list of groups.values())
+    for (let i = 0; i < list.length; i += batchSize) out.push(list.slice(i, i + batchSize));
   return out;
 }

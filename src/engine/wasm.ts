@@ -27,8 +27,36 @@ export interface Kernels {
   sigmoidInPlace(p: number, n: number): void;
   activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
-  gemm64(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;
-  gemm32(M: number, panels: number, K: number, a: number, ars: number, acs: number, aps: number, b: number, pbs: number, bks: number, c: number, ldc: number, accumulate: number): void;
+  gemm64(
+    M: number,
+    panels: number,
+    K: number,
+    a: number,
+    ars: number,
+    acs: number,
+    aps: number,
+    b: number,
+    pbs: number,
+    bks: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  gemm32(
+    M: number,
+    panels: number,
+    K: number,
+    a: number,
+    ars: number,
+    acs: number,
+    aps: number,
+    b: number,
+    pbs: number,
+    bks: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */
@@ -42,8 +70,13 @@ function instantiate(): { kernels: Kernels; build: KernelBuild } | null {
   if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined') return null;
   try {
     const relaxed = decode(KERNELS_RELAXED_WASM_BASE64);
-    const [bytes, build]: [Uint8Array, KernelBuild] = WebAssembly.validate(relaxed) ? [relaxed, 'relaxed-simd'] : [decode(KERNELS_WASM_BASE64), 'simd'];
-    return { kernels: new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels, build };
+    const [bytes, build]: [Uint8Array, KernelBuild] = WebAssembly.validate(relaxed)
+      ? [relaxed, 'relaxed-simd']
+      : [decode(KERNELS_WASM_BASE64), 'simd'];
+    return {
+      kernels: new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels,
+      build,
+    };
   } catch {
     return null; // no SIMD in this runtime
   }

@@ -22,19 +22,24 @@ export const gru: Cell = {
 
   forward(tape: Tape, t: number, hh: Float64Array, w: CellWeights, { H }: CellDims): void {
     const { B, pre, Hs } = tape;
-    const acts = tape.acts!, hn = tape.aux!;
+    const acts = tape.acts!,
+      hn = tape.aux!;
     const bhh = w.bhh;
     const GH = 3 * H;
     if (bhh) addBias(hh, B, GH, bhh);
     // r and z, then n's pre-activation (it needs r), then tanh of n: each for the whole batch at once
-    const a0 = t * B * GH, s0 = t * B * H; // this step's gate block, per-unit caches, and h_{t−1} in Hs
+    const a0 = t * B * GH,
+      s0 = t * B * H; // this step's gate block, per-unit caches, and h_{t−1} in Hs
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH, hb = b * GH;
+      const g0 = a0 + b * GH,
+        hb = b * GH;
       for (let j = 0; j < 2 * H; j++) acts[g0 + j] = pre[g0 + j] + hh[hb + j];
     }
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH, hb = b * GH, s = s0 + b * H;
+      const g0 = a0 + b * GH,
+        hb = b * GH,
+        s = s0 + b * H;
       for (let i = 0; i < H; i++) {
         const hnv = hh[hb + 2 * H + i];
         hn[s + i] = hnv;
@@ -43,25 +48,40 @@ export const gru: Cell = {
     }
     squashRows(acts, a0, B, GH, [2 * H, H, 'tanh']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH, s = s0 + b * H, ho = s + B * H;
+      const g0 = a0 + b * GH,
+        s = s0 + b * H,
+        ho = s + B * H;
       for (let i = 0; i < H; i++) {
-        const z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
+        const z = acts[g0 + H + i],
+          n = acts[g0 + 2 * H + i];
         Hs[ho + i] = (1 - z) * n + z * Hs[s + i];
       }
     }
   },
 
-  backward(tape: Tape, t: number, dh: Float64Array, _dc: Float64Array, _w: CellWeights, { H }: CellDims, out: CellGrads): void {
+  backward(
+    tape: Tape,
+    t: number,
+    dh: Float64Array,
+    _dc: Float64Array,
+    _w: CellWeights,
+    { H }: CellDims,
+    out: CellGrads,
+  ): void {
     const { B, Hs } = tape;
-    const acts = tape.acts!, hn = tape.aux!;
+    const acts = tape.acts!,
+      hn = tape.aux!;
     const { dIh, dHh, dhPrev } = out;
     const GH = 3 * H;
     for (let b = 0; b < B; b++) {
       const g0 = (t * B + b) * GH;
       const s = (t * B + b) * H;
-      const o = b * H, so = b * GH;
+      const o = b * H,
+        so = b * GH;
       for (let i = 0; i < H; i++) {
-        const r = acts[g0 + i], z = acts[g0 + H + i], n = acts[g0 + 2 * H + i];
+        const r = acts[g0 + i],
+          z = acts[g0 + H + i],
+          n = acts[g0 + 2 * H + i];
         const dhi = dh[o + i];
         const dnPre = dhi * (1 - z) * (1 - n * n);
         const drPre = dnPre * hn[s + i] * r * (1 - r);
@@ -82,11 +102,15 @@ export const gru: Cell = {
   // r, z, n blocks, and z on the diagonal: ∂h_t = c_r y_r + c_z y_z + c_n y_n + z v.
   jacobianWidth: 4,
   jacobian(tape: Tape, t: number, b: number, H: number, coef: Float64Array, off: number): void {
-    const a = tape.acts!, hn = tape.aux!, Hs = tape.Hs;
+    const a = tape.acts!,
+      hn = tape.aux!,
+      Hs = tape.Hs;
     const g0 = (t * tape.B + b) * 3 * H;
     const s = (t * tape.B + b) * H;
     for (let i = 0; i < H; i++) {
-      const r = a[g0 + i], z = a[g0 + H + i], n = a[g0 + 2 * H + i];
+      const r = a[g0 + i],
+        z = a[g0 + H + i],
+        n = a[g0 + 2 * H + i];
       const dn = (1 - z) * (1 - n * n);
       coef[off + i] = dn * hn[s + i] * r * (1 - r);
       coef[off + H + i] = (Hs[s + i] - n) * z * (1 - z);
@@ -99,8 +123,11 @@ export const gru: Cell = {
   },
   jv(coef, off, H, y, yOff, q, qOff, u, uOff, x, xOff) {
     for (let i = 0; i < H; i++) {
-      const c0 = coef[off + i], c1 = coef[off + H + i], c2 = coef[off + 2 * H + i];
-      const v = c0 * y[yOff + i] + c1 * y[yOff + H + i] + c2 * y[yOff + 2 * H + i] + coef[off + 3 * H + i] * q[qOff + i];
+      const c0 = coef[off + i],
+        c1 = coef[off + H + i],
+        c2 = coef[off + 2 * H + i];
+      const v =
+        c0 * y[yOff + i] + c1 * y[yOff + H + i] + c2 * y[yOff + 2 * H + i] + coef[off + 3 * H + i] * q[qOff + i];
       u[uOff + i] = v;
       x[xOff + i] = c0 * v;
       x[xOff + H + i] = c1 * v;

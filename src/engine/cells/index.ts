@@ -115,7 +115,15 @@ export interface Cell {
    * Backward through step t for all B rows, given dh = ∂/∂h_t ([B][P]) and, for LSTM, dc = ∂/∂c_t ([B][H]) from later
    * steps. Writes `out` (see CellGrads). Reads the tape only.
    */
-  backward(tape: Tape, t: number, dh: Float64Array, dc: Float64Array, w: CellWeights, dims: CellDims, out: CellGrads): void;
+  backward(
+    tape: Tape,
+    t: number,
+    dh: Float64Array,
+    dc: Float64Array,
+    w: CellWeights,
+    dims: CellDims,
+    out: CellGrads,
+  ): void;
   /** Entries of the state s_t whose step Jacobian ∂s_t/∂s_{t−1} the diagnostics take: h (H) or, for LSTM, (h, c) (2H). */
   stateWidth(H: number): number;
   /** Jacobian coefficients per unit: `jacobian` writes jacobianWidth·H of them for one step. */
@@ -134,9 +142,29 @@ export interface Cell {
    * u = J q for the full state: y = W_hh q_h ([G·H]), q the state vector ([stateWidth]). Also writes x ([G·H]), the
    * gate-wise vector with Jᵀu = W_hhᵀ x + (the direct terms `jtDirect` adds).
    */
-  jv(coef: Float64Array, off: number, H: number, y: Float64Array, yOff: number, q: Float64Array, qOff: number, u: Float64Array, uOff: number, x: Float64Array, xOff: number): void;
+  jv(
+    coef: Float64Array,
+    off: number,
+    H: number,
+    y: Float64Array,
+    yOff: number,
+    q: Float64Array,
+    qOff: number,
+    u: Float64Array,
+    uOff: number,
+    x: Float64Array,
+    xOff: number,
+  ): void;
   /** w = Jᵀu given w's h part already holding W_hhᵀ x: adds the direct terms and writes the rest of the state (LSTM c). */
-  jtDirect(coef: Float64Array, off: number, H: number, u: Float64Array, uOff: number, w: Float64Array, wOff: number): void;
+  jtDirect(
+    coef: Float64Array,
+    off: number,
+    H: number,
+    u: Float64Array,
+    uOff: number,
+    w: Float64Array,
+    wOff: number,
+  ): void;
 }
 
 /** The cell of a model: RNN (tanh or relu), LSTM or GRU. */

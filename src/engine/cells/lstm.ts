@@ -33,7 +33,9 @@ export const lstm: Cell = {
 
   forward(tape: Tape, t: number, hh: Float64Array, w: CellWeights, { H, P }: CellDims): void {
     const { B, pre, Hs } = tape;
-    const acts = tape.acts!, Cs = tape.Cs!, tanhC = tape.aux!;
+    const acts = tape.acts!,
+      Cs = tape.Cs!,
+      tanhC = tape.aux!;
     const M = tape.M; // projected: m_t goes here, then h_t = W_hr m_t
     const bhh = w.bhh;
     const GH = 4 * H;
@@ -48,7 +50,9 @@ export const lstm: Cell = {
       const s = s0 + b * H;
       const c1 = s + B * H;
       for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i];
+        const ig = acts[g0 + i],
+          fg = acts[g0 + H + i],
+          gg = acts[g0 + 2 * H + i];
         const c = fg * Cs[s + i] + ig * gg;
         Cs[c1 + i] = c;
         tanhC[s + i] = c;
@@ -58,15 +62,27 @@ export const lstm: Cell = {
     const m = M ?? Hs;
     const mo = M ? s0 : (t + 1) * B * P; // P = H when unprojected
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH, s = s0 + b * H, o = mo + b * H;
+      const g0 = a0 + b * GH,
+        s = s0 + b * H,
+        o = mo + b * H;
       for (let i = 0; i < H; i++) m[o + i] = acts[g0 + 3 * H + i] * tanhC[s + i];
     }
     if (M) gemmNT(B, P, H, M, t * B * H, w.whr!, 0, Hs, (t + 1) * B * P, false);
   },
 
-  backward(tape: Tape, t: number, dh: Float64Array, dc: Float64Array, w: CellWeights, { H, P }: CellDims, out: CellGrads): void {
+  backward(
+    tape: Tape,
+    t: number,
+    dh: Float64Array,
+    dc: Float64Array,
+    w: CellWeights,
+    { H, P }: CellDims,
+    out: CellGrads,
+  ): void {
     const { B } = tape;
-    const acts = tape.acts!, Cs = tape.Cs!, tanhC = tape.aux!;
+    const acts = tape.acts!,
+      Cs = tape.Cs!,
+      tanhC = tape.aux!;
     const { dIh, dcPrev } = out;
     const GH = 4 * H;
     // ∂/∂m_t: dh itself, or through the projection W_hrᵀ dh
@@ -78,9 +94,13 @@ export const lstm: Cell = {
     for (let b = 0; b < B; b++) {
       const g0 = (t * B + b) * GH;
       const s = (t * B + b) * H;
-      const o = b * H, so = b * GH;
+      const o = b * H,
+        so = b * GH;
       for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i], fg = acts[g0 + H + i], gg = acts[g0 + 2 * H + i], og = acts[g0 + 3 * H + i];
+        const ig = acts[g0 + i],
+          fg = acts[g0 + H + i],
+          gg = acts[g0 + 2 * H + i],
+          og = acts[g0 + 3 * H + i];
         const tc = tanhC[s + i];
         const dmi = dm[o + i];
         const dct = dc[o + i] + dmi * og * (1 - tc * tc);
@@ -98,11 +118,16 @@ export const lstm: Cell = {
   // y = W_hh v_h: ∂c_t = c0 y_i + c1 y_f + c2 y_g + f v_c and ∂h_t = c3 ∂c_t + c4 y_o. Unprojected cells only (P = H).
   jacobianWidth: 6,
   jacobian(tape: Tape, t: number, b: number, H: number, coef: Float64Array, off: number): void {
-    const a = tape.acts!, Cs = tape.Cs!, tanhC = tape.aux!;
+    const a = tape.acts!,
+      Cs = tape.Cs!,
+      tanhC = tape.aux!;
     const g0 = (t * tape.B + b) * 4 * H;
     const s = (t * tape.B + b) * H;
     for (let i = 0; i < H; i++) {
-      const ig = a[g0 + i], fg = a[g0 + H + i], gg = a[g0 + 2 * H + i], og = a[g0 + 3 * H + i];
+      const ig = a[g0 + i],
+        fg = a[g0 + H + i],
+        gg = a[g0 + 2 * H + i],
+        og = a[g0 + 3 * H + i];
       const tc = tanhC[s + i];
       coef[off + i] = gg * ig * (1 - ig);
       coef[off + H + i] = Cs[s + i] * fg * (1 - fg);
@@ -124,8 +149,12 @@ export const lstm: Cell = {
   },
   jv(coef, off, H, y, yOff, q, qOff, u, uOff, x, xOff) {
     for (let i = 0; i < H; i++) {
-      const c0 = coef[off + i], c1 = coef[off + H + i], c2 = coef[off + 2 * H + i];
-      const k = coef[off + 3 * H + i], c4 = coef[off + 4 * H + i], f = coef[off + 5 * H + i];
+      const c0 = coef[off + i],
+        c1 = coef[off + H + i],
+        c2 = coef[off + 2 * H + i];
+      const k = coef[off + 3 * H + i],
+        c4 = coef[off + 4 * H + i],
+        f = coef[off + 5 * H + i];
       const dc = c0 * y[yOff + i] + c1 * y[yOff + H + i] + c2 * y[yOff + 2 * H + i];
       const uh = k * dc + c4 * y[yOff + 3 * H + i] + k * f * q[qOff + H + i];
       const uc = dc + f * q[qOff + H + i];
@@ -141,6 +170,7 @@ export const lstm: Cell = {
   },
   // the c part of Jᵀu: f ⊙ (k·u_h + u_c)
   jtDirect(coef, off, H, u, uOff, w, wOff) {
-    for (let i = 0; i < H; i++) w[wOff + H + i] = coef[off + 5 * H + i] * (coef[off + 3 * H + i] * u[uOff + i] + u[uOff + H + i]);
+    for (let i = 0; i < H; i++)
+      w[wOff + H + i] = coef[off + 5 * H + i] * (coef[off + 3 * H + i] * u[uOff + i] + u[uOff + H + i]);
   },
 };

@@ -20,7 +20,8 @@ function makeRnn(relu: boolean): Cell {
     forward(tape: Tape, t: number, hh: Float64Array, w: CellWeights, { H }: CellDims): void {
       const { B, pre, Hs } = tape;
       const bhh = w.bhh;
-      const p0 = t * B * H, h0 = (t + 1) * B * H;
+      const p0 = t * B * H,
+        h0 = (t + 1) * B * H;
       if (bhh) addBias(hh, B, H, bhh);
       if (relu)
         for (let i = 0; i < B * H; i++) {
@@ -33,7 +34,15 @@ function makeRnn(relu: boolean): Cell {
       }
     },
 
-    backward(tape: Tape, t: number, dh: Float64Array, _dc: Float64Array, _w: CellWeights, { H }: CellDims, out: CellGrads): void {
+    backward(
+      tape: Tape,
+      t: number,
+      dh: Float64Array,
+      _dc: Float64Array,
+      _w: CellWeights,
+      { H }: CellDims,
+      out: CellGrads,
+    ): void {
       const { B, Hs } = tape;
       const h0 = (t + 1) * B * H;
       const d = out.dIh;

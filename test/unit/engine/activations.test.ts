@@ -72,7 +72,9 @@ describe('tanh and σ on runs', () => {
   }
   it('squashRows: each run of each row as tanhRun/sigmoidRun give it, the values between runs untouched', () => {
     // 5 rows of 27 (runs of odd lengths at odd offsets, shorter and longer than the kernels' minimum run), with a gap
-    const rows = 5, stride = 27, off = 3;
+    const rows = 5,
+      stride = 27,
+      off = 3;
     const src = Float64Array.from({ length: off + rows * stride + 2 }, (_, i) => Math.sin(i * 1.7) * 6);
     const got = src.slice();
     squashRows(got, off, rows, stride, [0, 9, 'sigmoid', 9, 3, 'tanh', 13, 13, 'sigmoid']);
