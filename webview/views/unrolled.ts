@@ -166,7 +166,12 @@ export class UnrolledView extends CanvasView {
     const r = this.ctx.data.result;
     const t = this.stepAt(x, y);
     if (!r || t === undefined) return undefined;
-    const parts = [`step ${t}`, `‖∂L/∂h_t‖ = ${exact(this.gradNorms()[t])}`, `ℓ_t = ${exact(r.lossPerStep[t])}`];
+    // A trace replay has no ℓ_t: its loss reached the layer from PyTorch, as gradients at the outputs.
+    const parts = [
+      `step ${t}`,
+      `‖∂L/∂h_t‖ = ${exact(this.gradNorms()[t])}`,
+      ...(r.trace ? [] : [`ℓ_t = ${exact(r.lossPerStep[t])}`]),
+    ];
     const xl = inputLabel(r, t),
       xs = exactRow(r.input, t);
     if (xs !== undefined) parts.push(`x_t = ${xs}${xl?.text && xl.text !== xs ? ` (${xl.text})` : ''}`);
@@ -347,7 +352,7 @@ export class UnrolledView extends CanvasView {
       `The step Jacobian norm ‖∂h_t/∂h_{t−1}‖_F averages ${fmt(mean)} (from ${fmt(Math.min(...js))} to ${fmt(Math.max(...js))}). `;
     if (r.forgetMean)
       s += `Mean forget gate (the cell path's forget-gate approximation) averages ${fmt(r.forgetMean.reduce((a, b) => a + b, 0) / T)}. `;
-    s += `Selected step ${sel}: ℓ_t = ${fmt(r.lossPerStep[sel])}, ‖∂L/∂h_t‖ = ${fmt(norms[sel])}.`;
+    s += `Selected step ${sel}: ${r.trace ? '' : `ℓ_t = ${fmt(r.lossPerStep[sel])}, `}‖∂L/∂h_t‖ = ${fmt(norms[sel])}.`;
     const list = (items: string[]) => `${items.slice(0, 12).join(', ')}${items.length > 12 ? ', …' : ''}`;
     const inputs: string[] = [],
       targets: string[] = [];
