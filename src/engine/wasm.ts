@@ -13,6 +13,23 @@ declare const WebAssembly: {
 };
 declare function atob(base64: string): string;
 
+/** The exported GEMM of one precision: addresses and strides in bytes into the module's memory. */
+type Gemm = (
+  M: number,
+  panels: number,
+  K: number,
+  a: number,
+  ars: number,
+  acs: number,
+  aps: number,
+  b: number,
+  pbs: number,
+  bks: number,
+  c: number,
+  ldc: number,
+  accumulate: number,
+) => void;
+
 export interface Kernels {
   memory: { buffer: ArrayBuffer };
   /** One scratch region for spectralRadius, symmetricTopEigenvalue and outerSumNormSq operands (see `stage`). */
@@ -27,36 +44,8 @@ export interface Kernels {
   sigmoidInPlace(p: number, n: number): void;
   activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
-  gemm64(
-    M: number,
-    panels: number,
-    K: number,
-    a: number,
-    ars: number,
-    acs: number,
-    aps: number,
-    b: number,
-    pbs: number,
-    bks: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void;
-  gemm32(
-    M: number,
-    panels: number,
-    K: number,
-    a: number,
-    ars: number,
-    acs: number,
-    aps: number,
-    b: number,
-    pbs: number,
-    bks: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void;
+  gemm64: Gemm;
+  gemm32: Gemm;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */
