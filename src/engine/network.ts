@@ -114,6 +114,8 @@ export class Network {
    */
   prepareDiagnostics(): void {
     this.refreshTransposes();
+    // A network filled from elsewhere (a trace replay) never ran forward, which packs W_hh for the step gain.
+    for (let l = 0; l < this.L; l++) this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
   }
 
   private refreshTransposes(): void {
