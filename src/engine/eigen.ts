@@ -6,6 +6,9 @@
 import { allFinite, gemmTNAcc } from './linalg';
 import { kernels, stage } from './wasm';
 
+/** Reflections per chunk of the kernel's QR sweep (assembly/spectral.ts); its work area holds 14 float64s for each. */
+const SPECTRAL_CHUNK = 16;
+
 /** Eigenvalues of a real n×n matrix (complex pairs as re ± i·im). */
 export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
   const h = hessenberg(a, n);
@@ -263,7 +266,7 @@ export function spectralRadius(matrix: Float64Array, n: number): number {
   if (scale !== 1) return scale * spectralRadius(a, n);
   const k = kernels();
   if (!k) return jsSpectralRadius(a, n);
-  const { view, address } = stage(k, n * n + 3 * n);
+  const { view, address } = stage(k, n * n + 3 * n + 14 * SPECTRAL_CHUNK);
   view.set(a.subarray(0, n * n));
   const rho = k.spectralRadius(address, n, address + 8 * n * n);
   if (rho < 0) throw new Error('eigenvalues: QR iteration did not converge');

@@ -123,12 +123,20 @@ function axpy(y: usize, alpha: f64, x: usize, n: i32): void {
   if (j < n) st(y, j, ld(y, j) + alpha * ld(x, j));
 }
 
+/** Reflections per chunk of a QR sweep (see spectralRadius); the caller's work area holds 14 float64s for each. */
+export const SPECTRAL_CHUNK: i32 = 16;
+const CHUNK = SPECTRAL_CHUNK;
+/** float64s per reflection in the work area: v0, v1, v2, β, βv0, βv1, βv2, each as a lane pair. */
+const REFLECTOR = 14;
+
 /**
  * ρ = max |λ| of the n×n matrix at a (overwritten), from Hessenberg reduction and Francis double-shift QR on the
- * active block only (eigenvalues, no Schur vectors). `work` holds 3n float64s. Returns −1 if QR does not converge.
+ * active block only (eigenvalues, no Schur vectors). `work` holds 3n + 14·SPECTRAL_CHUNK float64s. Returns −1 if QR
+ * does not converge.
  */
 export function spectralRadius(a: usize, n: i32, work: usize): f64 {
   hessenberg(a, n, work, at(work, n), at(work, 2 * n));
+  const reflectors = at(work, 3 * n); // a chunk's reflections, REFLECTOR float64s each
   const h = a;
   const eps: f64 = 2.220446049250313e-16;
   let norm: f64 = 0;
@@ -187,73 +195,223 @@ export function spectralRadius(a: usize, n: i32, work: usize): f64 {
     let x = t + h01 * h10;
     let y = h10 * (h11 - h00 - s);
     let z = h10 * ld(h, (l + 2) * n + l + 1);
-    // chase the bulge down the block with 3-element reflections, then one 2-element reflection
-    for (let k = l; k <= hi - 1; k++) {
-      if (k > l) {
-        x = ld(h, k * n + k - 1);
-        y = ld(h, (k + 1) * n + k - 1);
-        z = k + 2 <= hi ? ld(h, (k + 2) * n + k - 1) : 0;
-      }
-      const three = k + 2 <= hi;
-      const scale = Math.abs(x) + Math.abs(y) + Math.abs(z);
-      if (scale == 0) continue;
-      const xs = x / scale, ys = y / scale, zs = z / scale;
-      const alpha = (x >= 0 ? -scale : scale) * Math.sqrt(xs * xs + ys * ys + zs * zs);
-      const v0 = x - alpha, v1 = y, v2 = three ? z : 0;
-      const vv = v0 * v0 + v1 * v1 + v2 * v2;
-      if (vv == 0) continue;
-      const beta = 2 / vv;
-      const r0 = at(h, k * n), r1 = at(h, (k + 1) * n), r2 = at(h, (k + 2) * n);
-      const last = min(k + 3, hi);
-      const j0 = k > l ? k - 1 : l;
-      if (three) {
-        // rows k, k+1, k+2 ← (I − β v vᵀ) rows, over the columns of the active block, two columns at a time
+    // Chase the bulge down the block with 3-element reflections, then one 2-element reflection. The 3-element ones
+    // go in chunks of up to CHUNK: a reflection's updates inside the chunk's window are made at once (the next
+    // reflection is built from them), those outside it (the columns right of the window for the row updates, the
+    // rows above it for the column updates) wait and are made for the whole chunk in one pass, with each entry
+    // loaded and stored once instead of once per reflection. Every entry sees the same operations in the same order
+    // as with one reflection at a time, so the result is the same to the bit.
+    for (let k0 = l; k0 <= hi - 2; k0 += CHUNK) {
+      const kEnd = min(k0 + CHUNK - 1, hi - 2);
+      const far = kEnd + 3; // columns ≥ far: no column update of the chunk touches them, no reflection reads them
+      for (let k = k0; k <= kEnd; k++) {
+        if (k > l) {
+          x = ld(h, k * n + k - 1);
+          y = ld(h, (k + 1) * n + k - 1);
+          z = ld(h, (k + 2) * n + k - 1);
+        }
+        const c = k - k0;
+        const scale = Math.abs(x) + Math.abs(y) + Math.abs(z);
+        let v0: f64 = 0, v1: f64 = 0, v2: f64 = 0, beta: f64 = 0;
+        if (scale != 0) {
+          const xs = x / scale, ys = y / scale, zs = z / scale;
+          const alpha = (x >= 0 ? -scale : scale) * Math.sqrt(xs * xs + ys * ys + zs * zs);
+          v0 = x - alpha;
+          v1 = y;
+          v2 = z;
+          const vv = v0 * v0 + v1 * v1 + v2 * v2;
+          if (vv != 0) beta = 2 / vv;
+        }
+        // for the chunk's passes: v and β as lane pairs, and βv (a skipped reflection is all zeros, the identity there:
+        // p = 0 leaves every entry as it is)
+        const rc = at(reflectors, c * REFLECTOR);
+        v128.store(rc, f64x2.splat(v0));
+        v128.store(rc, f64x2.splat(v1), 16);
+        v128.store(rc, f64x2.splat(v2), 32);
+        v128.store(rc, f64x2.splat(beta), 48);
+        v128.store(rc, f64x2.splat(beta * v0), 64);
+        v128.store(rc, f64x2.splat(beta * v1), 80);
+        v128.store(rc, f64x2.splat(beta * v2), 96);
+        if (beta == 0) continue;
+        const r0 = at(h, k * n), r1 = at(h, (k + 1) * n), r2 = at(h, (k + 2) * n);
+        const j0 = k > l ? k - 1 : l;
+        const jEnd = min(far - 1, hi);
+        // rows k, k+1, k+2 ← (I − β v vᵀ) rows, over the window's columns, two columns at a time
         const b2 = f64x2.splat(beta), V0 = f64x2.splat(v0), V1 = f64x2.splat(v1), V2 = f64x2.splat(v2);
         let j = j0;
-        for (; j + 1 <= hi; j += 2) {
+        for (; j + 1 <= jEnd; j += 2) {
           const x0 = v128.load(at(r0, j)), x1 = v128.load(at(r1, j)), x2 = v128.load(at(r2, j));
           const p = f64x2.mul(b2, f64x2.add(f64x2.add(f64x2.mul(V0, x0), f64x2.mul(V1, x1)), f64x2.mul(V2, x2)));
           v128.store(at(r0, j), f64x2.sub(x0, f64x2.mul(p, V0)));
           v128.store(at(r1, j), f64x2.sub(x1, f64x2.mul(p, V1)));
           v128.store(at(r2, j), f64x2.sub(x2, f64x2.mul(p, V2)));
         }
-        if (j <= hi) {
+        if (j <= jEnd) {
           const p = beta * (v0 * ld(r0, j) + v1 * ld(r1, j) + v2 * ld(r2, j));
           st(r0, j, ld(r0, j) - p * v0);
           st(r1, j, ld(r1, j) - p * v1);
           st(r2, j, ld(r2, j) - p * v2);
         }
-        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the rows the bulge reaches (k, k+1 as one pair of lanes)
+        // columns k, k+1, k+2 ← columns (I − β v vᵀ), over the window's rows the bulge reaches (k, k+1 as one pair)
         const V01 = f64x2.replace_lane(V0, 1, v1);
         const bV01 = f64x2.mul(b2, V01);
         const bv2 = beta * v2;
-        for (let i = l; i <= last; i++) {
-          const c = at(h, i * n + k);
-          const c01 = v128.load(c);
-          const c2 = ld(c, 2);
+        const last = min(k + 3, hi);
+        for (let i = k0; i <= last; i++) {
+          const cp = at(h, i * n + k);
+          const c01 = v128.load(cp);
+          const c2 = ld(cp, 2);
           const prod = f64x2.mul(c01, bV01);
           const p = f64x2.extract_lane(prod, 0) + f64x2.extract_lane(prod, 1) + c2 * bv2;
-          v128.store(c, f64x2.sub(c01, f64x2.mul(f64x2.splat(p), V01)));
-          st(c, 2, c2 - p * v2);
+          v128.store(cp, f64x2.sub(c01, f64x2.mul(f64x2.splat(p), V01)));
+          st(cp, 2, c2 - p * v2);
         }
-      } else {
-        for (let j = j0; j <= hi; j++) {
-          const p = beta * (v0 * ld(r0, j) + v1 * ld(r1, j));
-          st(r0, j, ld(r0, j) - p * v0);
-          st(r1, j, ld(r1, j) - p * v1);
-        }
-        for (let i = l; i <= last; i++) {
-          const c = at(h, i * n + k);
-          const c0 = ld(c, 0), c1 = ld(c, 1);
-          const p = beta * (c0 * v0 + c1 * v1);
-          st(c, 0, c0 - p * v0);
-          st(c, 1, c1 - p * v1);
+        if (k > l) {
+          // the reflection zeroed the bulge below the subdiagonal of column k−1
+          st(r1, k - 1, 0);
+          st(r2, k - 1, 0);
         }
       }
+      const count = kEnd - k0 + 1;
+      // the chunk's row updates right of the window: rows k0 … kEnd+2, a rolling window of three rows in registers
+      // (each reflection moves it down one row: one load and one store). A column's reflections depend on each other,
+      // so four columns go together (two lane pairs) to keep independent work in flight.
+      let j = far;
+      for (; j + 3 <= hi; j += 4) {
+        let x0 = v128.load(at(h, k0 * n + j)), x1 = v128.load(at(h, (k0 + 1) * n + j));
+        let y0 = v128.load(at(h, k0 * n + j + 2)), y1 = v128.load(at(h, (k0 + 1) * n + j + 2));
+        for (let c = 0; c < count; c++) {
+          const rc = at(reflectors, c * REFLECTOR);
+          const V0 = v128.load(rc), V1 = v128.load(rc, 16), V2 = v128.load(rc, 32), b2 = v128.load(rc, 48);
+          const row2 = at(h, (k0 + c + 2) * n + j), row0 = at(h, (k0 + c) * n + j);
+          const x2 = v128.load(row2), y2 = v128.load(row2, 16);
+          const p = f64x2.mul(b2, f64x2.add(f64x2.add(f64x2.mul(V0, x0), f64x2.mul(V1, x1)), f64x2.mul(V2, x2)));
+          const q = f64x2.mul(b2, f64x2.add(f64x2.add(f64x2.mul(V0, y0), f64x2.mul(V1, y1)), f64x2.mul(V2, y2)));
+          v128.store(row0, f64x2.sub(x0, f64x2.mul(p, V0)));
+          v128.store(row0, f64x2.sub(y0, f64x2.mul(q, V0)), 16);
+          x0 = f64x2.sub(x1, f64x2.mul(p, V1));
+          x1 = f64x2.sub(x2, f64x2.mul(p, V2));
+          y0 = f64x2.sub(y1, f64x2.mul(q, V1));
+          y1 = f64x2.sub(y2, f64x2.mul(q, V2));
+        }
+        v128.store(at(h, (kEnd + 1) * n + j), x0);
+        v128.store(at(h, (kEnd + 2) * n + j), x1);
+        v128.store(at(h, (kEnd + 1) * n + j + 2), y0);
+        v128.store(at(h, (kEnd + 2) * n + j + 2), y1);
+      }
+      for (; j + 1 <= hi; j += 2) {
+        let x0 = v128.load(at(h, k0 * n + j)), x1 = v128.load(at(h, (k0 + 1) * n + j));
+        for (let c = 0; c < count; c++) {
+          const rc = at(reflectors, c * REFLECTOR);
+          const V0 = v128.load(rc), V1 = v128.load(rc, 16), V2 = v128.load(rc, 32), b2 = v128.load(rc, 48);
+          const x2 = v128.load(at(h, (k0 + c + 2) * n + j));
+          const p = f64x2.mul(b2, f64x2.add(f64x2.add(f64x2.mul(V0, x0), f64x2.mul(V1, x1)), f64x2.mul(V2, x2)));
+          v128.store(at(h, (k0 + c) * n + j), f64x2.sub(x0, f64x2.mul(p, V0)));
+          x0 = f64x2.sub(x1, f64x2.mul(p, V1));
+          x1 = f64x2.sub(x2, f64x2.mul(p, V2));
+        }
+        v128.store(at(h, (kEnd + 1) * n + j), x0);
+        v128.store(at(h, (kEnd + 2) * n + j), x1);
+      }
+      if (j <= hi) {
+        let x0 = ld(h, k0 * n + j), x1 = ld(h, (k0 + 1) * n + j);
+        for (let c = 0; c < count; c++) {
+          const rc = at(reflectors, c * REFLECTOR);
+          const v0 = ld(rc, 0), v1 = ld(rc, 2), v2 = ld(rc, 4);
+          const x2 = ld(h, (k0 + c + 2) * n + j);
+          const p = ld(rc, 6) * (v0 * x0 + v1 * x1 + v2 * x2);
+          st(h, (k0 + c) * n + j, x0 - p * v0);
+          x0 = x1 - p * v1;
+          x1 = x2 - p * v2;
+        }
+        st(h, (kEnd + 1) * n + j, x0);
+        st(h, (kEnd + 2) * n + j, x1);
+      }
+      // the chunk's column updates above the window: rows l … k0−1, columns k0 … kEnd+2, a rolling window of three
+      // columns (each reflection moves it right one column), two rows as one lane pair, two pairs together
+      let i = l;
+      for (; i + 3 < k0; i += 4) {
+        const ra = at(h, i * n), rb = at(h, (i + 1) * n), rc2 = at(h, (i + 2) * n), rd = at(h, (i + 3) * n);
+        let c0 = f64x2.replace_lane(f64x2.splat(ld(ra, k0)), 1, ld(rb, k0));
+        let c1 = f64x2.replace_lane(f64x2.splat(ld(ra, k0 + 1)), 1, ld(rb, k0 + 1));
+        let d0 = f64x2.replace_lane(f64x2.splat(ld(rc2, k0)), 1, ld(rd, k0));
+        let d1 = f64x2.replace_lane(f64x2.splat(ld(rc2, k0 + 1)), 1, ld(rd, k0 + 1));
+        for (let c = 0; c < count; c++) {
+          const rc = at(reflectors, c * REFLECTOR);
+          const V0 = v128.load(rc), V1 = v128.load(rc, 16), V2 = v128.load(rc, 32);
+          const bV0 = v128.load(rc, 64), bV1 = v128.load(rc, 80), bV2 = v128.load(rc, 96);
+          const col = k0 + c + 2;
+          const c2 = f64x2.replace_lane(f64x2.splat(ld(ra, col)), 1, ld(rb, col));
+          const d2 = f64x2.replace_lane(f64x2.splat(ld(rc2, col)), 1, ld(rd, col));
+          const p = f64x2.add(f64x2.add(f64x2.mul(c0, bV0), f64x2.mul(c1, bV1)), f64x2.mul(c2, bV2));
+          const q = f64x2.add(f64x2.add(f64x2.mul(d0, bV0), f64x2.mul(d1, bV1)), f64x2.mul(d2, bV2));
+          const e0 = f64x2.sub(c0, f64x2.mul(p, V0)), g0 = f64x2.sub(d0, f64x2.mul(q, V0));
+          st(ra, k0 + c, f64x2.extract_lane(e0, 0));
+          st(rb, k0 + c, f64x2.extract_lane(e0, 1));
+          st(rc2, k0 + c, f64x2.extract_lane(g0, 0));
+          st(rd, k0 + c, f64x2.extract_lane(g0, 1));
+          c0 = f64x2.sub(c1, f64x2.mul(p, V1));
+          c1 = f64x2.sub(c2, f64x2.mul(p, V2));
+          d0 = f64x2.sub(d1, f64x2.mul(q, V1));
+          d1 = f64x2.sub(d2, f64x2.mul(q, V2));
+        }
+        st(ra, kEnd + 1, f64x2.extract_lane(c0, 0));
+        st(rb, kEnd + 1, f64x2.extract_lane(c0, 1));
+        st(ra, kEnd + 2, f64x2.extract_lane(c1, 0));
+        st(rb, kEnd + 2, f64x2.extract_lane(c1, 1));
+        st(rc2, kEnd + 1, f64x2.extract_lane(d0, 0));
+        st(rd, kEnd + 1, f64x2.extract_lane(d0, 1));
+        st(rc2, kEnd + 2, f64x2.extract_lane(d1, 0));
+        st(rd, kEnd + 2, f64x2.extract_lane(d1, 1));
+      }
+      for (; i < k0; i++) {
+        const row = at(h, i * n);
+        let c0 = ld(row, k0), c1 = ld(row, k0 + 1);
+        for (let c = 0; c < count; c++) {
+          const rc = at(reflectors, c * REFLECTOR);
+          const v0 = ld(rc, 0), v1 = ld(rc, 2), v2 = ld(rc, 4);
+          const c2 = ld(row, k0 + c + 2);
+          const p = c0 * ld(rc, 8) + c1 * ld(rc, 10) + c2 * ld(rc, 12);
+          st(row, k0 + c, c0 - p * v0);
+          c0 = c1 - p * v1;
+          c1 = c2 - p * v2;
+        }
+        st(row, kEnd + 1, c0);
+        st(row, kEnd + 2, c1);
+      }
+    }
+    // the last reflection, on rows and columns hi−1, hi (2 elements), made at once over the whole block
+    {
+      const k = hi - 1;
       if (k > l) {
-        // the reflection zeroed the bulge below the subdiagonal of column k−1
-        st(r1, k - 1, 0);
-        if (three) st(r2, k - 1, 0);
+        x = ld(h, k * n + k - 1);
+        y = ld(h, (k + 1) * n + k - 1);
+      }
+      z = 0;
+      const scale = Math.abs(x) + Math.abs(y);
+      if (scale != 0) {
+        const xs = x / scale, ys = y / scale, zs: f64 = 0;
+        const alpha = (x >= 0 ? -scale : scale) * Math.sqrt(xs * xs + ys * ys + zs * zs);
+        const v0 = x - alpha, v1 = y;
+        const vv = v0 * v0 + v1 * v1 + 0 * 0;
+        if (vv != 0) {
+          const beta = 2 / vv;
+          const r0 = at(h, k * n), r1 = at(h, (k + 1) * n);
+          const j0 = k > l ? k - 1 : l;
+          for (let j = j0; j <= hi; j++) {
+            const p = beta * (v0 * ld(r0, j) + v1 * ld(r1, j));
+            st(r0, j, ld(r0, j) - p * v0);
+            st(r1, j, ld(r1, j) - p * v1);
+          }
+          for (let i = l; i <= hi; i++) {
+            const c = at(h, i * n + k);
+            const c0 = ld(c, 0), c1 = ld(c, 1);
+            const p = beta * (c0 * v0 + c1 * v1);
+            st(c, 0, c0 - p * v0);
+            st(c, 1, c1 - p * v1);
+          }
+          if (k > l) st(r1, k - 1, 0);
+        }
       }
     }
   }

@@ -260,6 +260,18 @@ describe('dense kernels', () => {
       30,
       () => rand(900).map((v, i) => (Math.floor(i / 30) < 15 === i % 30 < 15 ? v : 0)),
     ],
+    // The QR sweeps go in chunks of 16 reflections with deferred passes (four columns, two rows or one at a time):
+    // sizes that leave every remainder, and a near-identity matrix whose sweeps split often
+    ...[67, 130, 203].map((n): [string, number, () => Float64Array] => [
+      `random ${n}×${n} (several QR chunks per sweep)`,
+      n,
+      () => rand(n * n),
+    ]),
+    [
+      'near the identity 100×100 (clustered eigenvalues)',
+      100,
+      () => rand(10000).map((v, i) => (i % 101 === 0 ? 1 : 0) + 1e-3 * v),
+    ],
     ['zero 8×8', 8, () => new Float64Array(64)],
     [
       'orthogonal-like rotation blocks 10×10',
