@@ -266,7 +266,7 @@ export function spectralRadius(matrix: Float64Array, n: number): number {
   if (scale !== 1) return scale * spectralRadius(a, n);
   const k = kernels();
   if (!k) return jsSpectralRadius(a, n);
-  const { view, address } = stage(k, n * n + 3 * n + 14 * SPECTRAL_CHUNK);
+  const { view, address } = stage(k, n * n + 6 * n + 14 * SPECTRAL_CHUNK);
   view.set(a.subarray(0, n * n));
   const rho = k.spectralRadius(address, n, address + 8 * n * n);
   if (rho < 0) throw new Error('eigenvalues: QR iteration did not converge');

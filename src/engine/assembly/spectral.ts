@@ -28,51 +28,122 @@ export function reserve(bytes: i32): usize {
 
 /**
  * Upper Hessenberg form of the n×n matrix at a, in place, by Householder reflections A ← P A P (P = I − β v vᵀ).
- * Each step reads A twice: u = A v and w = β Aᵀv from one pass, then A −= v wᵀ + z vᵀ with z = β(u − (wᵀv) v).
- * v, w and u are n float64s of scratch each.
+ * Step k needs u = A v and w = β Aᵀv (one pass over A), then makes A −= v wᵀ + z vᵀ with z = β(u − (wᵀv) v) (a
+ * second pass). The second pass of step k and the first of step k+1 go row by row together, each row read from
+ * memory once for both while it is in cache (step k+1's v, from column k+1 as step k leaves it, is computed first):
+ * at n = 1024 the matrix does not fit in cache and the passes are bound by memory. The arithmetic is that of one pass
+ * after the other, entry for entry. `work` holds 6n float64s (v, w, u of two steps).
  */
-function hessenberg(a: usize, n: i32, v: usize, w: usize, u: usize): void {
+function hessenberg(a: usize, n: i32, work: usize): void {
+  let v = work, w = at(work, n), u = at(work, 2 * n);
+  let v1 = at(work, 3 * n), w1 = at(work, 4 * n), u1 = at(work, 5 * n);
+  let ready = false; // the first pass of step k is done (with the second of step k − 1)
   for (let k = 0; k < n - 2; k++) {
-    let norm: f64 = 0;
-    for (let i = k + 1; i < n; i++) {
-      const x = ld(a, i * n + k);
-      norm += x * x;
+    if (!ready) {
+      const beta = reflector(a, n, k, v);
+      if (beta == 0) continue;
+      firstPass(a, n, k, v, w, u, 0, n);
+      finishFirstPass(n, k, v, w, u, beta);
     }
-    norm = Math.sqrt(norm);
-    if (norm == 0) continue;
-    const alpha = ld(a, (k + 1) * n + k) > 0 ? -norm : norm;
-    let vv: f64 = 0;
-    st(v, k, 0);
-    for (let i = k + 1; i < n; i++) {
-      const vi = ld(a, i * n + k) - (i == k + 1 ? alpha : 0);
-      st(v, i, vi);
-      vv += vi * vi;
+    // step k + 1's reflector, from column k+1 as this step's update leaves it (rows k+2…)
+    let next = false;
+    if (k + 1 < n - 2) {
+      const wk1 = ld(w, k + 1), vk1 = ld(v, k + 1);
+      for (let i = k + 2; i < n; i++) st(v1, i, ld(a, i * n + k + 1) - (ld(v, i) * wk1 + ld(u, i) * vk1));
+      const beta1 = reflectorOf(v1, n, k + 1);
+      if (beta1 != 0) {
+        next = true;
+        memory.fill(at(w1, k + 1), 0, <usize>(n - k - 1) << 3);
+        updateRows(a, n, k, v, w, u, true, v1, w1, u1);
+        finishFirstPass(n, k + 1, v1, w1, u1, beta1);
+      }
     }
-    if (vv == 0) continue;
-    const beta = 2 / vv;
-    for (let j = k; j < n; j++) st(w, j, 0);
-    // Rows above k+1 have v_i = 0: they only give u_i.
-    for (let i = 0; i <= k; i++) st(u, i, dot(a + (<usize>(i * n + k + 1) << 3), v + (<usize>(k + 1) << 3), n - k - 1));
-    let wk: f64 = 0;
-    for (let i = k + 1; i < n; i++) {
-      const row = at(a, i * n), vi = ld(v, i);
-      wk += vi * ld(row, k);
-      // u_i = A[i, k+1…]·v and w[k+1…] += v_i A[i, k+1…], in one read of the row
-      st(u, i, dotAndAxpy(at(row, k + 1), at(v, k + 1), at(w, k + 1), vi, n - k - 1));
-    }
-    st(w, k, wk);
-    let wv: f64 = 0;
-    for (let j = k; j < n; j++) {
-      const wj = ld(w, j) * beta;
-      st(w, j, wj);
-      wv += wj * ld(v, j);
-    }
-    for (let i = 0; i < n; i++) st(u, i, beta * (ld(u, i) - wv * ld(v, i)));
-    for (let i = 0; i <= k; i++) axpy(at(a, i * n + k + 1), -ld(u, i), at(v, k + 1), n - k - 1);
-    const wkScaled = ld(w, k);
-    for (let i = k + 1; i < n; i++) {
-      const row = at(a, i * n), zi = ld(u, i), vi = ld(v, i);
-      st(row, k, ld(row, k) - vi * wkScaled);
+    if (!next) updateRows(a, n, k, v, w, u, false, v1, w1, u1);
+    ready = next;
+    const tv = v, tw = w, tu = u;
+    v = v1;
+    w = w1;
+    u = u1;
+    v1 = tv;
+    w1 = tw;
+    u1 = tu;
+  }
+}
+
+/** Step k's Householder vector from column k (rows k+1…) into v (zero up to k); returns β = 2/vᵀv, 0 for no step. */
+function reflector(a: usize, n: i32, k: i32, v: usize): f64 {
+  for (let i = k + 1; i < n; i++) st(v, i, ld(a, i * n + k));
+  return reflectorOf(v, n, k);
+}
+
+/** The Householder vector of the column held in v (rows k+1…), in place; returns β, or 0 when the column is zero. */
+function reflectorOf(v: usize, n: i32, k: i32): f64 {
+  let norm: f64 = 0;
+  for (let i = k + 1; i < n; i++) {
+    const x = ld(v, i);
+    norm += x * x;
+  }
+  norm = Math.sqrt(norm);
+  if (norm == 0) return 0;
+  const alpha = ld(v, k + 1) > 0 ? -norm : norm;
+  let vv: f64 = 0;
+  memory.fill(v, 0, <usize>(k + 1) << 3); // v is zero up to k (the buffer held another step's vector)
+  for (let i = k + 1; i < n; i++) {
+    const vi = ld(v, i) - (i == k + 1 ? alpha : 0);
+    st(v, i, vi);
+    vv += vi * vi;
+  }
+  if (vv == 0) return 0;
+  return 2 / vv;
+}
+
+/** Step k's first pass over rows from … to−1: u_i = A[i, k+1…]·v and, below row k, w += v_i A[i, k…]. w[k…] starts at 0. */
+function firstPass(a: usize, n: i32, k: i32, v: usize, w: usize, u: usize, from: i32, to: i32): void {
+  if (from == 0) memory.fill(at(w, k), 0, <usize>(n - k) << 3);
+  for (let i = from; i < to; i++) firstPassRow(a, n, k, i, v, w, u);
+}
+
+/** Row i of step k's first pass. */
+@inline function firstPassRow(a: usize, n: i32, k: i32, i: i32, v: usize, w: usize, u: usize): void {
+  const row = at(a, i * n);
+  if (i <= k) {
+    // rows above k+1 have v_i = 0: they only give u_i
+    st(u, i, dot(at(row, k + 1), at(v, k + 1), n - k - 1));
+  } else {
+    const vi = ld(v, i);
+    st(w, k, ld(w, k) + vi * ld(row, k));
+    // u_i = A[i, k+1…]·v and w[k+1…] += v_i A[i, k+1…], in one read of the row
+    st(u, i, dotAndAxpy(at(row, k + 1), at(v, k + 1), at(w, k + 1), vi, n - k - 1));
+  }
+}
+
+/** After step k's first pass: w ← β w, and u ← z = β(u − (wᵀv) v). */
+function finishFirstPass(n: i32, k: i32, v: usize, w: usize, u: usize, beta: f64): void {
+  let wv: f64 = 0;
+  for (let j = k; j < n; j++) {
+    const wj = ld(w, j) * beta;
+    st(w, j, wj);
+    wv += wj * ld(v, j);
+  }
+  for (let i = 0; i < n; i++) st(u, i, beta * (ld(u, i) - wv * ld(v, i)));
+}
+
+/**
+ * Step k's second pass, A −= v wᵀ + z vᵀ (z in u), row by row; with `fused`, each row then gives its share of step
+ * k+1's first pass (v1, w1, u1) while it is in cache.
+ */
+function updateRows(
+  a: usize, n: i32, k: i32, v: usize, w: usize, u: usize, fused: bool, v1: usize, w1: usize, u1: usize,
+): void {
+  const wkScaled = ld(w, k);
+  for (let i = 0; i < n; i++) {
+    const row = at(a, i * n);
+    if (i <= k) {
+      axpy(at(row, k + 1), -ld(u, i), at(v, k + 1), n - k - 1);
+    } else {
+      const zi = ld(u, i), vi = ld(v, i);
+      // column k below k+1 becomes zero (the reflection's purpose); row k+1 keeps its subdiagonal entry
+      st(row, k, i == k + 1 ? ld(row, k) - vi * wkScaled : 0);
       const z2 = f64x2.splat(zi), v2 = f64x2.splat(vi);
       let j = k + 1;
       for (; j + 1 < n; j += 2) {
@@ -82,7 +153,7 @@ function hessenberg(a: usize, n: i32, v: usize, w: usize, u: usize): void {
       }
       if (j < n) st(row, j, ld(row, j) - (vi * ld(w, j) + zi * ld(v, j)));
     }
-    for (let i = k + 2; i < n; i++) st(a, i * n + k, 0);
+    if (fused) firstPassRow(a, n, k + 1, i, v1, w1, u1);
   }
 }
 
@@ -131,12 +202,12 @@ const REFLECTOR = 14;
 
 /**
  * ρ = max |λ| of the n×n matrix at a (overwritten), from Hessenberg reduction and Francis double-shift QR on the
- * active block only (eigenvalues, no Schur vectors). `work` holds 3n + 14·SPECTRAL_CHUNK float64s. Returns −1 if QR
+ * active block only (eigenvalues, no Schur vectors). `work` holds 6n + 14·SPECTRAL_CHUNK float64s. Returns −1 if QR
  * does not converge.
  */
 export function spectralRadius(a: usize, n: i32, work: usize): f64 {
-  hessenberg(a, n, work, at(work, n), at(work, 2 * n));
-  const reflectors = at(work, 3 * n); // a chunk's reflections, REFLECTOR float64s each
+  hessenberg(a, n, work);
+  const reflectors = at(work, 6 * n); // a chunk's reflections, REFLECTOR float64s each
   const h = a;
   const eps: f64 = 2.220446049250313e-16;
   let norm: f64 = 0;
