@@ -393,6 +393,7 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
     beta = new Float64Array(S * k);
   const built = new Int32Array(S); // Lanczos vectors built per step
   const done = new Uint8Array(S);
+  const liveSteps = new Int32Array(S); // the steps still running at this Lanczos step
   const start = new Float64Array(n);
   for (let i = 0; i < n; i++) start[i] = 1 + ((i * 0.618034) % 1); // a fixed generic start with no zero entry
   normalize(start);
@@ -404,6 +405,7 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
     else gemmNT(S, GH, H, qh, 0, W, 0, y, 0, false);
     for (let s = 0; s < S; s++) cell.jv(coef, s * C * H, H, y, s * GH, Q, (s * (k + 1) + j) * n, u, s * n, x, s * GH);
     gemmNTPacked(S, x, 0, Wt, wh, 0, false);
+    let live = 0;
     for (let s = 0; s < S; s++) {
       if (done[s]) continue;
       const ws = w.subarray(s * n, (s + 1) * n);
@@ -414,7 +416,13 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
       let a = 0;
       for (let i = 0; i < n; i++) a += q[i] * ws[i];
       alpha[s * k + j] = a;
-      orthogonalize(ws, Q.subarray(base), j + 1, n);
+      liveSteps[live++] = s;
+    }
+    orthogonalizeSteps(w, Q, liveSteps, live, j + 1, n, (k + 1) * n);
+    for (let s = 0; s < S; s++) {
+      if (done[s]) continue;
+      const ws = w.subarray(s * n, (s + 1) * n);
+      const base = s * (k + 1) * n;
       built[s] = j + 1;
       if (j === k - 1) continue;
       const b = Math.sqrt(sumSq(ws, 0, n));
@@ -447,6 +455,57 @@ export function stepGainOf(net: Network, maxSteps = Infinity): number | null {
     logSum += Math.log(sigma);
   }
   return Math.exp(logSum / S);
+}
+
+/**
+ * orthogonalize for the steps listed in `steps` (the first `live`): w_s (at s·n in w) against its own basis (at
+ * s·stride in Q). Four steps go through each loop together, so that the dot products' dependent sums of four steps
+ * overlap; each step's arithmetic is orthogonalize's, in the same order.
+ */
+function orthogonalizeSteps(
+  w: Float64Array,
+  Q: Float64Array,
+  steps: Int32Array,
+  live: number,
+  count: number,
+  n: number,
+  stride: number,
+): void {
+  let g = 0;
+  for (; g + 3 < live; g += 4) {
+    const w0 = steps[g] * n,
+      w1 = steps[g + 1] * n,
+      w2 = steps[g + 2] * n,
+      w3 = steps[g + 3] * n;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < count; p++) {
+        const q0 = steps[g] * stride + p * n,
+          q1 = steps[g + 1] * stride + p * n,
+          q2 = steps[g + 2] * stride + p * n,
+          q3 = steps[g + 3] * stride + p * n;
+        let d0 = 0,
+          d1 = 0,
+          d2 = 0,
+          d3 = 0;
+        for (let i = 0; i < n; i++) {
+          d0 += Q[q0 + i] * w[w0 + i];
+          d1 += Q[q1 + i] * w[w1 + i];
+          d2 += Q[q2 + i] * w[w2 + i];
+          d3 += Q[q3 + i] * w[w3 + i];
+        }
+        for (let i = 0; i < n; i++) {
+          w[w0 + i] -= d0 * Q[q0 + i];
+          w[w1 + i] -= d1 * Q[q1 + i];
+          w[w2 + i] -= d2 * Q[q2 + i];
+          w[w3 + i] -= d3 * Q[q3 + i];
+        }
+      }
+    }
+  }
+  for (; g < live; g++) {
+    const s = steps[g];
+    orthogonalize(w.subarray(s * n, (s + 1) * n), Q.subarray(s * stride), count, n);
+  }
 }
 
 /** w minus its components along the first `count` rows of Q (each n long, orthonormal), twice over. */
