@@ -3,7 +3,7 @@
 // and the spectral quantities of Pascanu et al. 2013. The flow rows reuse the cell's backward step, and the step norms
 // and the step gain its Jacobian coefficients (src/engine/cells): no derivative is written here.
 import type { CellKind, Flow, FlowDecay, Spectral } from '../protocol/result';
-import { gemmNT, gemmNTPacked } from './linalg';
+import { gemmNT, gemmNTPacked, gemmTNAcc } from './linalg';
 import { kernels, stage, type Kernels } from './wasm';
 import { largestTridiagonalEigenvalue, sigmaMax, spectralRadius } from './eigen';
 import type { Network } from './network';
@@ -155,6 +155,10 @@ export class OuterSums {
 
   normSq(first: number): number {
     const { R, m, n, A, B, k, wasm } = this;
+    const rows = R - first;
+    // The Gram identity costs about rows²/2 · (m + n) multiply-adds, forming the m×n sum rows · m · n: many rows of a
+    // small state (every row of a small model fits the flow budget) make the sum the cheaper one.
+    if (rows * m * n + m * n < ((rows * (rows + 1)) / 2) * (m + n)) return this.formedNormSq(first);
     if (wasm) {
       const buffer = wasm.kernels.memory.buffer;
       new Float64Array(buffer, wasm.a + 8 * first * m, (R - first) * m).set(A.subarray(first * m, R * m));
@@ -173,6 +177,23 @@ export class OuterSums {
       for (let s = r + 1; s < R; s++) offDiagonal += dot(A, r * m, s * m, m) * dot(B, k[r] * n, k[s] * n, n);
     }
     return diagonal + 2 * offDiagonal;
+  }
+
+  /** Rows k_r of B gathered one under another, and the m×n sum, for formedNormSq (allocated at its first use). */
+  private formed: { rowsB: Float64Array; sum: Float64Array } | null = null;
+
+  /** ‖Σ_{r ≥ first} a_r b_{k_r}ᵀ‖²_F from the m×n sum itself: Aᵀ times the gathered rows of B, one product. */
+  private formedNormSq(first: number): number {
+    const { R, m, n, A, B, k } = this;
+    this.formed ??= { rowsB: new Float64Array(R * n), sum: new Float64Array(m * n) };
+    const { rowsB, sum } = this.formed;
+    const rows = R - first;
+    for (let r = 0; r < rows; r++) rowsB.set(B.subarray(k[first + r] * n, (k[first + r] + 1) * n), r * n);
+    sum.fill(0);
+    gemmTNAcc(m, n, rows, A, first * m, rowsB, 0, sum, 0);
+    let s = 0;
+    for (let i = 0; i < m * n; i++) s += sum[i] * sum[i];
+    return s;
   }
 }
 

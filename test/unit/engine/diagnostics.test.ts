@@ -110,13 +110,17 @@ describe('flow matrix ‖∂ℓ_t/∂h_k‖', () => {
     assert.equal(DEFAULT_FLOW_BUDGET, 1);
   });
 
-  it('‖Σ_r a_r b_{k_r}ᵀ‖²_F by the Gram identity equals the explicit sum, in the kernel and in JavaScript', () => {
+  it('‖Σ_r a_r b_{k_r}ᵀ‖²_F (by the Gram identity, or the sum formed) equals the explicit sum, in the kernel and in JavaScript', () => {
     const rng = new Rng(4);
     for (const [R, m, n, first] of [
       [1, 3, 2, 0],
       [2, 5, 7, 1],
       [7, 16, 9, 2],
       [16, 128, 128, 3],
+      // many rows of a small state: the sum is formed instead (rows·m·n below rows²/2·(m+n))
+      [40, 5, 5, 3],
+      [60, 36, 12, 0],
+      [300, 128, 128, 250],
     ]) {
       const Bm = Float64Array.from({ length: 20 * n }, () => rng.normal());
       const Am = Float64Array.from({ length: R * m }, () => rng.normal());
