@@ -524,6 +524,7 @@ export async function readTraceSnapshot(
       gradHn: gradHn.data,
       gradCn: gradCn?.data ?? null,
       params,
+      precision: meta.dtype,
     },
     recorded,
     output: output.data,

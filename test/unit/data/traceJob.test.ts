@@ -40,6 +40,13 @@ describe('trace analysis job', () => {
     assert.equal(result.replay!.ok, true);
     assert.equal(result.replay!.dtype, 'float32');
     assert.equal(result.replay!.tolerance, 1e-5);
+    assert.equal(result.replay!.products, 'float32', 'a float32 run replays with float32 products');
+    // the step gain of a replayed layer is measured (d0e149e: a replayed network never ran forward, and said
+    // "needs two steps or more")
+    assert.ok(
+      Number.isFinite(result.spectral.stepGain) && result.spectral.stepGain! > 0,
+      `${result.spectral.stepGain}`,
+    );
     assert.ok(!result.replay!.compared.some((c) => c.name === 'h0'), 'no h0 given: ∂L/∂h0 not compared');
     assert.match(result.meta.notes[0], /^A snapshot of your PyTorch run at training step 200, loss 1\.250 /);
     assert.ok(result.meta.notes.some((n) => /given no h0/.test(n)));
@@ -68,6 +75,7 @@ describe('trace analysis job', () => {
     assert.equal(result.trace!.shown, 300);
     assert.equal(result.replay!.ok, false);
     assert.equal(result.replay!.compared[0].name, 'weight_ih_l0');
+    assert.equal(result.replay!.products, 'float64', 'a float32 replay that misses the bound is redone in float64');
     assert.match(
       result.meta.notes[0],
       /^A snapshot of your PyTorch run at training step 300 \(run\.unroll-trace, float32\)/,
