@@ -26,6 +26,12 @@ export interface AnalyzeSource {
   weights?: string;
   /** For a `*.unroll-trace` folder: the snapshot to replay (its training step), or 'latest' (the default). */
   traceStep?: number | 'latest';
+  /**
+   * For a trace: the layer the views show (PyTorch's numbering, from 0; default the last) and whether its reverse
+   * direction (a bidirectional module's `_reverse` weights; default the forward one).
+   */
+  traceLayer?: number;
+  traceReverse?: boolean;
 }
 
 export interface EngineSettings {

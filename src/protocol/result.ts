@@ -292,6 +292,12 @@ export interface TraceTimeline {
   /** world size and rank of the recording process (rank 0 records under DDP). */
   worldSize: number;
   rank: number;
+  /**
+   * The layer (from 0) and direction the other views show, the last layer's forward direction unless the source
+   * asked for another (AnalyzeSource.traceLayer/traceReverse). Absent in Results from before them: the last, forward.
+   */
+  layer?: number;
+  reverse?: boolean;
 }
 
 export interface ResultMeta {
