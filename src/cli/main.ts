@@ -71,7 +71,7 @@ Sequence files (${sequenceExtensionsInWords()}): CSV/TSV with a header (optional
 --model applies to a sequence file; a *.unroll.json already names its data, so giving both is refused.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
-  per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
+  per analysis or training batch, default 120) is refused before it starts (exit 2, naming what drives the cost).
 compare: one run per cell (--cells, else the model file's "compare", else ${CELL_KINDS.join(',')}) on the same data and seed,
   or one run per model file when several are given. Every run trains first, for its model file's epochs or
   --epochs N (--epochs 0 compares at initialization). A run that diverges stays in the table, marked.
