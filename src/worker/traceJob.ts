@@ -172,10 +172,18 @@ function notesOf(file: TraceSnapshotFile, folder: string, shown: Shown): string[
     notes.push(
       `proj_size ${c.projSize}: the views show the cell's unprojected output m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t), ∂L/∂m_t, and ρ, σ_max of the candidate block of W_hh·W_hr, the matrix through which m_{t−1} reaches the gates.`,
     );
-  if (c.mode === 'LSTM')
-    notes.push(
-      'The flow matrix follows the gradient of the loss reaching h_t (output and ∂L/∂h_n); ∂L/∂c_n enters ∂L/∂h_t and the replay check, not the flow rows.',
-    );
+  // ∂L/∂c_n of the direction shown, on the row shown: the flow rows start from the gradient reaching h_t, not c_n
+  const gradCn = snapshot.gradCn;
+  if (c.mode === 'LSTM' && gradCn) {
+    const k = shown.layer * dirs + (shown.reverse ? 1 : 0),
+      H = c.hiddenSize;
+    let cn2 = 0;
+    for (let j = 0; j < H; j++) cn2 += gradCn[k * snapshot.S * H + j] ** 2;
+    if (cn2 > 0)
+      notes.push(
+        `∂L/∂c_n is not zero here (‖∂L/∂c_n‖ = ${Math.sqrt(cn2).toPrecision(3)} on the row shown): it is part of ∂L/∂h_t and of the replay check, but the flow matrix and the parts of ∂L/∂W_hh by distance follow only the gradient reaching h_t (the output gradients and ∂L/∂h_n), so they leave out what enters through c_n.`,
+      );
+  }
   return notes;
 }
 

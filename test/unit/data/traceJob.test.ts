@@ -70,6 +70,27 @@ describe('trace analysis job', () => {
     assert.equal(t.snapshots[1].rho, result.spectral.radius);
   });
 
+  it('says when ∂L/∂c_n is not zero, which the flow rows leave out, and nothing when it is zero', async () => {
+    const lstm = randomSnapshot(config({ numLayers: 2 }), 2, 5);
+    const notesWith = async (s: typeof lstm, traceLayer?: number) => {
+      const { result } = await runAnalyze(
+        { path: F, workspaceRoot: '/w', ...(traceLayer !== undefined ? { traceLayer } : {}) },
+        settings,
+        memoryFiles({ [`${F}/index.jsonl`]: indexLine(100), [`${F}/step-100.safetensors`]: snapshotBytes(s) }),
+      );
+      return result.meta.notes.filter((n) => /∂L\/∂c_n/.test(n));
+    };
+    const [note] = await notesWith(lstm);
+    assert.match(
+      note,
+      /^∂L\/∂c_n is not zero here \(‖∂L\/∂c_n‖ = \S+ on the row shown\).*leave out what enters through c_n/,
+    );
+    // zero for the top layer only: the note follows the layer shown
+    const topZero = { ...lstm, gradCn: lstm.gradCn!.map((v, i) => (i >= 2 * 4 ? 0 : v)) };
+    assert.deepEqual(await notesWith(topZero), []);
+    assert.equal((await notesWith(topZero, 0)).length, 1);
+  });
+
   it('the latest by default; a mismatch is not ok and names the tensor', async () => {
     const { result } = await runAnalyze({ path: F, workspaceRoot: '/w' }, settings, files());
     assert.equal(result.trace!.shown, 300);
