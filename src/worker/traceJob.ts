@@ -18,6 +18,7 @@ import { resolvePath } from '../data/paths';
 import {
   analyzeReplay,
   checkReplay,
+  directionsOf,
   passMultiplyAdds,
   replay,
   replayDoubles,
@@ -46,11 +47,13 @@ function replayCost(settings: EngineSettings, flowBudget = settings.flowBudget) 
     let values = s.input.length + 3 * s.h0.length + 2 * s.gradOutput.length + (s.c0 ? 3 * s.c0.length : 0);
     for (const t of s.params.values()) values += 2 * t.data.length;
     const top = s.config.hiddenSize;
+    // the flow rows run on one layer: the input of a layer above the first is the layer below's output
+    const upper = directionsOf(s.config) * (s.config.projSize > 0 ? s.config.projSize : top);
     const shape = {
       cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn',
       hidden: top,
       layers: 1,
-      inputSize: s.config.inputSize,
+      inputSize: Math.max(s.config.inputSize, s.config.numLayers > 1 ? upper : 0),
       outputSize: 1,
     } as const;
     const flow = Math.max(0, flowBudget) * passMultiplyAdds(shape, s.T) + SPECTRAL_PER_H3 * top ** 3;
