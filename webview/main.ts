@@ -90,6 +90,11 @@ class App implements ViewContext {
   private readonly announcer = el('div', 'sr-only');
   private readonly slider = el('input', 'step-slider');
   private readonly stepLabel = el('output', 'step-label');
+  /** For a trace of more than one layer, or bidirectional: which layer and direction the views show. */
+  private readonly traceLayerBox = el('label', 'trace-layer');
+  private readonly traceLayerSelect = document.createElement('vscode-single-select') as HTMLElement & {
+    value: string;
+  };
   private readonly heatmap: HeatmapView;
   private readonly timeline: TimelineView;
   private readonly unrolled: UnrolledView;
@@ -170,7 +175,18 @@ class App implements ViewContext {
     this.slider.min = '0';
     this.slider.setAttribute('aria-label', 'Selected time step');
     this.slider.addEventListener('input', () => this.select(Number(this.slider.value)));
-    toolbar.append(exports, stepBox);
+    this.traceLayerBox.hidden = true;
+    this.traceLayerSelect.setAttribute('aria-label', 'Layer shown');
+    this.traceLayerSelect.addEventListener('change', () => {
+      const [layer, direction] = this.traceLayerSelect.value.split(':');
+      this.host.post({
+        type: FromWebviewType.SelectTraceLayer,
+        layer: Number(layer),
+        reverse: direction === 'reverse',
+      });
+    });
+    this.traceLayerBox.append(el('span', undefined, 'Layer'), this.traceLayerSelect);
+    toolbar.append(exports, this.traceLayerBox, stepBox);
 
     this.views.forEach((v) => {
       const head = document.createElement('vscode-tab-header');
@@ -338,6 +354,7 @@ class App implements ViewContext {
     this.headlineEl.textContent = headline(r);
     this.showWeights(r);
     this.showReplay(r);
+    this.showTraceLayer(r);
     this.adoptTraining(r);
     this.showFacts(r);
     this.showNotes(r);
@@ -367,6 +384,35 @@ class App implements ViewContext {
       panel.remove();
     }
     if (r.trace && r.trace.folder !== previousTrace) this.update({ view: 'timeline' });
+  }
+
+  /**
+   * The layer control of a trace with more than one layer or a reverse direction: every layer and direction of the
+   * recorded module (PyTorch's numbering), the one shown selected. Picking one replays the snapshot for it. Inside
+   * VS Code only (the report cannot replay).
+   */
+  private showTraceLayer(r: AnalysisResult): void {
+    const t = r.trace;
+    const layers = t ? Number(t.config.num_layers) : 0;
+    const bidirectional = t?.config.bidirectional === true;
+    this.traceLayerBox.hidden = !this.host.connected || !t || (layers <= 1 && !bidirectional);
+    if (this.traceLayerBox.hidden || !t) return;
+    const options: [string, string][] = [];
+    for (let l = 0; l < layers; l++) {
+      if (!bidirectional) options.push([`${l}:forward`, `${l}`]);
+      else options.push([`${l}:forward`, `${l}, forward`], [`${l}:reverse`, `${l}, reverse`]);
+    }
+    const value = `${t.layer ?? layers - 1}:${t.reverse ? 'reverse' : 'forward'}`;
+    this.traceLayerSelect.replaceChildren(
+      ...options.map(([v, text]) => {
+        const o = document.createElement('vscode-option');
+        o.setAttribute('value', v);
+        o.textContent = text;
+        if (v === value) o.setAttribute('selected', '');
+        return o;
+      }),
+    );
+    this.traceLayerSelect.value = value;
   }
 
   /** The replay line under the headline: the words every surface uses, marked by state, with what was compared on hover. */

@@ -55,8 +55,8 @@ const USAGE = `Usage:
   unroll analyze <data|model.unroll.json> [--model m.unroll.json] [--weights w.safetensors|w.json]
                  [--cell ${CELL_KINDS.join('|')}] [--json <file>|-] [--out report.html] [--max-steps N] [--flow-budget X]
                  [--max-memory MB] [--max-work N]
-  unroll analyze <run.unroll-trace|run.unroll-trace/step-N.safetensors> [--step N|latest] [--json <file>|-]
-                 [--out report.html] [--flow-budget X] [--max-memory MB] [--max-work N]
+  unroll analyze <run.unroll-trace|run.unroll-trace/step-N.safetensors> [--step N|latest] [--layer N] [--reverse]
+                 [--json <file>|-] [--out report.html] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll train   <data|model.unroll.json> [--model m] [--weights w] [--epochs N] [--save w.safetensors [--force]]
                  [--json] [--out report.html] [--max-steps N] [--flow-budget X] [--max-memory MB] [--max-work N]
   unroll compare <data|model.unroll.json> [more model files...] [--model m] [--cells ${CELL_KINDS.join(',')}] [--epochs N]
@@ -71,7 +71,7 @@ Sequence files (${sequenceExtensionsInWords()}): CSV/TSV with a header (optional
 --model applies to a sequence file; a *.unroll.json already names its data, so giving both is refused.
 --flow-budget: work of the flow matrix as a multiple of the forward + backward pass (default 1; more rows when larger).
 --max-memory, --max-work: a run estimated above this memory (MiB, default 2048) or work (billions of multiply-adds
-  per analysis or training batch, default 30) is refused before it starts (exit 2, naming what drives the cost).
+  per analysis or training batch, default 120) is refused before it starts (exit 2, naming what drives the cost).
 compare: one run per cell (--cells, else the model file's "compare", else ${CELL_KINDS.join(',')}) on the same data and seed,
   or one run per model file when several are given. Every run trains first, for its model file's epochs or
   --epochs N (--epochs 0 compares at initialization). A run that diverges stays in the table, marked.
@@ -82,7 +82,9 @@ only weights Unroll wrote; --force replaces any file there, or the weights the r
 Ctrl-C stops at the next check (training saves what it has); a second Ctrl-C quits at once.
 A *.unroll-trace folder (written by python/unroll_trace during a PyTorch training) is replayed: the snapshot at
   --step N (default: the latest) is recomputed from the recorded input, state, weights and output gradients, and
-  checked against PyTorch's own gradients (bound 1e-5 for float32 runs, 1e-10 for float64).
+  checked against PyTorch's own gradients (bound 1e-5 for float32 runs, 1e-10 for float64). The views show
+  --layer N (PyTorch's numbering from 0, default the last) in its forward direction, or --reverse for a
+  bidirectional module's reverse direction.
 Exit codes: 0 ok, 2 bad input or a refused output or cost (path:line:col: message), 3 training diverged (nothing
 saved; train only: a compare whose run diverged still exits 0, the run is marked), 4 a trace replay does not match
 PyTorch (an approximate replay, e.g. dropout between layers, exits 0 and says so), 130 stopped by Ctrl-C,
@@ -292,6 +294,8 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'string' },
       out: { type: 'string' },
       step: { type: 'string' },
+      layer: { type: 'string' },
+      reverse: { type: 'boolean' },
     },
   });
   const file = oneFile(positionals, 'analyze', values);
@@ -304,9 +308,16 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       throw new UsageError(
         `--${misplaced} does not apply to a trace: the snapshot holds the module, its weights and its sequence`,
       );
-  } else if (values.step !== undefined) {
-    throw new UsageError('--step picks a snapshot of a trace (a *.unroll-trace folder)');
+  } else {
+    const traceOnly = (['step', 'layer', 'reverse'] as const).find((k) => values[k] !== undefined);
+    if (traceOnly === 'step') throw new UsageError('--step picks a snapshot of a trace (a *.unroll-trace folder)');
+    if (traceOnly) throw new UsageError(`--${traceOnly} picks what a trace replay shows (a *.unroll-trace folder)`);
   }
+  if (values.layer !== undefined && !/^\d+$/.test(values.layer))
+    throw new UsageError(
+      `--layer must be a layer number from 0 (PyTorch's numbering: weight_hh_l0 is layer 0), got "${values.layer}"`,
+    );
+  const traceLayer = values.layer !== undefined ? Number(values.layer) : undefined;
   const traceStep: number | 'latest' =
     values.step === undefined || values.step === 'latest'
       ? 'latest'
@@ -327,7 +338,12 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       stopIfAsked();
       await checkOutputs(targets, inputs, nodeFiles, nodeWrites);
     };
-    const source = { ...sourceFor(file, values, io), ...(trace ? { traceStep } : {}) };
+    const source = {
+      ...sourceFor(file, values, io),
+      ...(trace ? { traceStep } : {}),
+      ...(traceLayer !== undefined ? { traceLayer } : {}),
+      ...(values.reverse ? { traceReverse: true } : {}),
+    };
     const outcome = await runAnalyze(
       source,
       settingsFrom(values),

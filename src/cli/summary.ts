@@ -276,8 +276,14 @@ export function traceSummary(r: AnalysisResult, file: string): string {
   const shape = `${c.num_layers} layer${c.num_layers === 1 ? '' : 's'}${c.bidirectional ? ', bidirectional' : ''}, hidden ${c.hidden_size}${Number(c.proj_size) > 0 ? `, proj ${c.proj_size}` : ''}${c.bias ? '' : ', no bias'}`;
   const where =
     steps.length > 1 ? `${steps.length} snapshots, steps ${steps[0]}…${steps[steps.length - 1]}` : '1 snapshot';
+  const layers = Number(c.num_layers);
+  const layer = trace.layer ?? layers - 1;
+  const which =
+    layers > 1 || c.bidirectional
+      ? ` · layer ${layer}${c.bidirectional ? (trace.reverse ? ', reverse direction' : ', forward direction') : ''}`
+      : '';
   const lines = [
-    `${file} · ${module} (${shape}) · snapshot at step ${trace.shown} (${where}) · ${plural(r.meta.steps, 'step')}, recorded row 1 of ${r.meta.sequences}`,
+    `${file} · ${module} (${shape}) · snapshot at step ${trace.shown} (${where})${which} · ${plural(r.meta.steps, 'step')}, recorded row 1 of ${r.meta.sequences}`,
     `  ${replaySentence(r) ?? 'replay not checked'}`,
     `  PyTorch loss    ${shown?.loss !== null && shown?.loss !== undefined ? `${formatNumber(shown.loss)} at step ${trace.shown} (your run's loss, as the tracer recorded it)` : 'not recorded (the tracer was not given it)'}`,
   ];

@@ -524,6 +524,7 @@ export async function readTraceSnapshot(
       gradHn: gradHn.data,
       gradCn: gradCn?.data ?? null,
       params,
+      precision: meta.dtype,
     },
     recorded,
     output: output.data,
@@ -590,7 +591,7 @@ export async function loadTrace(
     fail(
       snapshot.path,
       START,
-      `${what} needs about ${(multiplyAdds / 1e9).toPrecision(2)} billion multiply-adds; the limit is ${settings.maxWork} billion`,
+      `${what} needs about ${multiplyAdds >= 10e9 ? Math.round(multiplyAdds / 1e9).toLocaleString('en-US') : (multiplyAdds / 1e9).toPrecision(2)} billion multiply-adds; the limit is ${settings.maxWork} billion`,
       'raise the limit with the unroll.maxWork setting or --max-work N, or record fewer rows (sequences=…)',
     );
   }

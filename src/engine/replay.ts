@@ -1,13 +1,15 @@
 // The trace replay (issue 13): forward and BPTT of a recorded PyTorch nn.RNN/nn.LSTM/nn.GRU, with its whole surface
 // (layers, both directions, proj_size, bias or not, a given h0/c0), where the loss reaches the module only through
-// the recorded ∂L/∂output and ∂L/∂h_n (and ∂L/∂c_n): the "external output gradient" mode. Float64 throughout (the
-// recorded float32 values are exact in float64). The cell equations are the cell modules' (src/engine/cells).
+// the recorded ∂L/∂output and ∂L/∂h_n (and ∂L/∂c_n): the "external output gradient" mode. The cell equations are the
+// cell modules' (src/engine/cells). Arithmetic: the snapshot's `precision`, as the engine's model precision means it:
+// a float32 recording replays with float32 matrix products (the precision PyTorch ran it in; its recorded values are
+// float32 already, so only the products' sums round) and float64 elsewhere, a float64 recording in float64 throughout.
 //
 // Layout: t-major, [i][s][unit], flat, where i is the step in the direction's own order: time t = i forward, and
 // t = T−1−i for a reverse direction (which PyTorch runs from the last step down). A direction's tape is therefore an
 // ordinary forward tape (Hs row block 0 = h0, block i+1 = the state after step i), and only the layer's input and
 // output are reordered.
-import type { Tensor } from '../protocol/result';
+import type { Precision, Tensor } from '../protocol/result';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import {
@@ -50,6 +52,8 @@ export interface ReplayRun {
   H: number;
   P: number;
   G: number;
+  /** The arithmetic of its matrix products (the snapshot's `precision`). */
+  precision: Precision;
   /** The recorded parameters and ∂L/∂h_n the replay ran with. */
   params: Map<string, Tensor>;
   gradHn: Float64Array;
@@ -152,6 +156,8 @@ function reorder(
 export function replay(snap: ReplaySnapshot): ReplayRun {
   checkShapes(snap);
   const { config, S, T } = snap;
+  const precision: Precision = snap.precision ?? 'float64';
+  const f32 = precision === 'float32';
   const cell = cellOf(
     config.mode === 'LSTM' ? 'lstm' : config.mode === 'GRU' ? 'gru' : 'rnn',
     config.mode === 'RNN_RELU' ? 'relu' : 'tanh',
@@ -223,16 +229,18 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
         weights: { bhh: param('bias_hh'), whr, whrT },
       };
       runs.push(run);
-      gemmNT(T * S, GH, D, X, 0, wih[k], 0, run.pre, 0, false);
+      gemmNT(T * S, GH, D, X, 0, wih[k], 0, run.pre, 0, false, precision);
       const bih = param('bias_ih');
       if (bih) for (let r = 0; r < T * S; r++) for (let j = 0; j < GH; j++) run.pre[r * GH + j] += bih[j];
       run.Hs.set(snap.h0.subarray(k * S * P, (k + 1) * S * P), 0);
       if (run.Cs) run.Cs.set(snap.c0!.subarray(k * S * H, (k + 1) * S * H), 0);
       // W_hh packed once for the T per-step products W_hh h_{i−1}
-      const packed = new PackedOperand(GH, P);
+      const packed = new PackedOperand(GH, P, precision);
       packed.load(whh[k]);
       for (let i = 0; i < T; i++) {
-        gemmNTPacked(S, run.Hs, i * S * P, packed, hh, 0, false);
+        rangeSafe(S, GH, P, run.Hs, i * S * P, hh, 0, false, f32, (a, aOff, c, cOff, acc) =>
+          gemmNTPacked(S, a, aOff, packed, c, cOff, acc),
+        );
         cell.forward(run, i, hh, run.weights, dims);
       }
       hN.set(run.Hs.subarray(T * S * P, (T + 1) * S * P), k * S * P);
@@ -272,12 +280,15 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
         snap.gradHn.subarray(k * S * P, (k + 1) * S * P),
         snap.gradCn ? snap.gradCn.subarray(k * S * H, (k + 1) * S * H) : null,
         T,
+        precision,
       );
       gradH0.set(run.dH0, k * S * P);
       if (gradC0) gradC0.set(run.dC0!, k * S * H);
       const g = (n: string) => grads.get(`${n}_l${l}${run.reverse ? '_reverse' : ''}`)?.data;
-      gemmTNAcc(GH, D, T * S, run.dPreIh, 0, run.X, 0, g('weight_ih')!, 0);
-      gemmTNAcc(GH, P, T * S, run.dPreHh, 0, run.Hs, 0, g('weight_hh')!, 0);
+      // The sums over steps: float32 products unless the gradient's scale is outside float32's (see inFloat32Range)
+      const sumPrecision = (a: Float64Array, n: number) => (inFloat32Range(a, n) ? precision : 'float64');
+      gemmTNAcc(GH, D, T * S, run.dPreIh, 0, run.X, 0, g('weight_ih')!, 0, sumPrecision(run.dPreIh, T * S * GH));
+      gemmTNAcc(GH, P, T * S, run.dPreHh, 0, run.Hs, 0, g('weight_hh')!, 0, sumPrecision(run.dPreHh, T * S * GH));
       const gbi = g('bias_ih'),
         gbh = g('bias_hh');
       if (gbi && gbh) {
@@ -289,11 +300,13 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
         }
       }
       // ∂L/∂W_hr = Σ ∂L/∂h_t ⊗ m_t
-      if (run.M) gemmTNAcc(P, H, T * S, run.dH, 0, run.M, 0, g('weight_hr')!, 0);
+      if (run.M) gemmTNAcc(P, H, T * S, run.dH, 0, run.M, 0, g('weight_hr')!, 0, sumPrecision(run.dH, T * S * P));
       if (dX) {
         const wihT = new Float64Array(D * GH);
         transpose(GH, D, wih[k], 0, wihT, 0);
-        gemmNT(T * S, D, GH, run.dPreIh, 0, wihT, 0, dXStep, 0, false);
+        rangeSafe(T * S, D, GH, run.dPreIh, 0, dXStep, 0, false, f32, (a, aOff, c, cOff, acc) =>
+          gemmNT(T * S, D, GH, a, aOff, wihT, 0, c, cOff, acc, precision),
+        );
         reorder(dXStep, D, 0, dX, D, 0, D, T, S, run.reverse, true);
       }
     }
@@ -308,6 +321,7 @@ export function replay(snap: ReplaySnapshot): ReplayRun {
     H,
     P,
     G,
+    precision,
     params: snap.params,
     gradHn: snap.gradHn,
     runs,
@@ -332,14 +346,16 @@ function backwardDirection(
   gradHn: Float64Array,
   gradCn: Float64Array | null,
   T: number,
+  precision: Precision,
 ): void {
   const { H, P } = dims;
   const S = run.B,
     GH = cell.G * H;
   const whhT = new Float64Array(P * GH);
   transpose(GH, P, whh, 0, whhT, 0);
-  const packed = new PackedOperand(P, GH);
+  const packed = new PackedOperand(P, GH, precision);
   packed.load(whhT);
+  const f32 = precision === 'float32';
   let dh: Float64Array = Float64Array.from(gradHn);
   let dc: Float64Array = gradCn ? Float64Array.from(gradCn) : new Float64Array(S * H);
   const dIh = new Float64Array(S * GH);
@@ -360,12 +376,81 @@ function backwardDirection(
     run.dPreIh.set(out.dIh, i * S * GH);
     if (run.dPreHh !== run.dPreIh) run.dPreHh.set(out.dHh, i * S * GH);
     // ∂L/∂h_{i−1} = direct term (GRU) + (∂/∂pre_hh) · W_hh
-    gemmNTPacked(S, out.dHh, 0, packed, out.dhPrev, 0, cell.directPrev);
+    rangeSafe(S, P, GH, out.dHh, 0, out.dhPrev, 0, cell.directPrev, f32, (a, aOff, c, cOff, acc) =>
+      gemmNTPacked(S, a, aOff, packed, c, cOff, acc),
+    );
     [dh, out.dhPrev] = [out.dhPrev, dh];
     [dc, out.dcPrev] = [out.dcPrev, dc];
   }
   run.dH0.set(dh);
   if (run.dC0) run.dC0.set(dc);
+}
+
+/**
+ * Float32 products round their operands to float32, whose normal range is 2^−126 … 2^128: a row of gradients that
+ * has vanished below it would turn into zeros (PyTorch's float32 backward may have flushed it too, but the replayed
+ * ∂L/∂h_t should still say how small it is). Magnitudes inside [2^−60, 2^60] are safe: what a product loses there is
+ * below float32's own rounding.
+ */
+const F32_SAFE = 2 ** 60;
+
+function maxAbs(a: Float64Array, off: number, n: number): number {
+  let m = 0;
+  for (let i = off; i < off + n; i++) {
+    const v = Math.abs(a[i]);
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** True when the largest magnitude of a[0…n) is zero, not finite, or inside float32's safe range. */
+function inFloat32Range(a: Float64Array, n: number): boolean {
+  const m = maxAbs(a, 0, n);
+  return !(m > 0 && Number.isFinite(m)) || (m >= 1 / F32_SAFE && m <= F32_SAFE);
+}
+
+/**
+ * C (+)= A·Bᵀ for M rows of A (K long) and N columns, by `product` (which multiplies by the caller's B). In float32,
+ * rows of A whose largest magnitude is outside the safe range are multiplied by a power of two that brings it near 1
+ * and their results divided by it, which is exact (only the exponent changes); the other rows go to the product as
+ * they are, so the result is the one the plain product gives whenever no row needs it.
+ */
+function rangeSafe(
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+  f32: boolean,
+  product: (A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean) => void,
+): void {
+  let scales: Float64Array | null = null;
+  if (f32) {
+    for (let i = 0; i < M; i++) {
+      const m = maxAbs(A, aOff + i * K, K);
+      if (!(m > 0 && Number.isFinite(m)) || (m >= 1 / F32_SAFE && m <= F32_SAFE)) continue;
+      scales ??= new Float64Array(M).fill(1);
+      scales[i] = 2 ** Math.max(-1000, Math.min(1000, -Math.floor(Math.log2(m))));
+    }
+  }
+  if (!scales) {
+    product(A, aOff, C, cOff, accumulate);
+    return;
+  }
+  const As = new Float64Array(M * K),
+    Cs = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) As[i * K + k] = A[aOff + i * K + k] * scales[i];
+  product(As, 0, Cs, 0, false);
+  for (let i = 0; i < M; i++) {
+    const inv = 1 / scales[i];
+    for (let j = 0; j < N; j++) {
+      const v = Cs[i * N + j] * inv;
+      C[cOff + i * N + j] = accumulate ? C[cOff + i * N + j] + v : v;
+    }
+  }
 }
 
 /** Relative error of a replayed tensor against the recorded one: ‖a − b‖_∞ / max(‖b‖_∞, tiny). */
@@ -419,6 +504,7 @@ export function checkReplay(
       ok: maxRelErr <= tolerance && forwardOk && approximate === null,
       approximate,
       dtype,
+      products: run.precision,
     },
     forward: { maxRelErr: forwardErrors[0].relErr, compared: forwardErrors, ok: forwardOk },
   };

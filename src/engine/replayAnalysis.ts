@@ -9,7 +9,7 @@
 import type { AnalysisResult, CellKind, LayerTrace, Mat, ResolvedModel, ResultMeta, Tensor } from '../protocol/result';
 import { flowStepBudget, stepGainStepBudget, ALIVE_THRESHOLD, DEFAULT_FLOW_BUDGET } from './analyze';
 import { computeFlow, spectralOf, stepGainOf, stepJacobians } from './diagnostics';
-import { gemmNT } from './linalg';
+import { gemmNT, sumSquares } from './linalg';
 import { Network } from './network';
 import type { DirectionRun, ReplayRun } from './replay';
 import type { RecurrentConfig } from './replayTypes';
@@ -184,8 +184,7 @@ export function analyzeReplay(run: ReplayRun, options: ReplayAnalysisOptions): A
   let global2 = 0;
   for (const [name, g] of run.grads) {
     grads[name] = { shape: [...g.shape], data: g.data };
-    let s = 0;
-    for (const v of g.data) s += v * v;
+    const s = sumSquares(g.data);
     gradNorms[name] = Math.sqrt(s);
     global2 += s;
   }

@@ -1,6 +1,6 @@
 // The recorded module and snapshot a trace replay works on (docs/TRACE-FORMAT.md): PyTorch's nn.RNN/nn.LSTM/nn.GRU
 // surface (layers, directions, proj_size, bias) and the tensors of one snapshot, as flat row-major Float64Arrays.
-import type { Tensor } from '../protocol/result';
+import type { Precision, Tensor } from '../protocol/result';
 
 export type RecurrentMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
@@ -36,6 +36,12 @@ export interface ReplaySnapshot {
   gradCn: Float64Array | null;
   /** The module's parameters under their state_dict names. */
   params: Map<string, Tensor>;
+  /**
+   * The arithmetic of the replay's matrix products: 'float32' for a float32 recording (the precision PyTorch ran it
+   * in; the recorded values are float32 already, so only the sums round), float64 otherwise and by default. The cell
+   * steps and everything else stay float64, as in the engine's float32 precision.
+   */
+  precision?: Precision;
 }
 
 export function gatesOf(mode: RecurrentMode): number {

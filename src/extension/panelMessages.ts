@@ -31,5 +31,9 @@ export function handlePanelMessage(message: PanelMessage, session: Session, anal
       // The timeline picked another snapshot of the trace on screen: replay it (a newer pick supersedes this run).
       if (session.selectSnapshot(message.step)) void analysis.run();
       return;
+    case FromWebviewType.SelectTraceLayer:
+      // The layer control picked another layer or direction of the trace on screen: show that one.
+      if (session.selectTraceLayer(message.layer, message.reverse)) void analysis.run();
+      return;
   }
 }

@@ -124,6 +124,18 @@ export class Session extends Disposable {
     return true;
   }
 
+  /**
+   * The layer control picked `layer` (from 0) and a direction of the trace on screen: show those from now on, for
+   * this snapshot and the next ones. False when nothing changed.
+   */
+  selectTraceLayer(layer: number, reverse: boolean): boolean {
+    const source = this.current;
+    if (!source || !isTraceFolder(source.path)) return false;
+    if ((source.traceLayer ?? -1) === layer && (source.traceReverse ?? false) === reverse) return false;
+    this.current = { ...source, traceLayer: layer, traceReverse: reverse };
+    return true;
+  }
+
   /** After a window reload: the file the restored panel showed (its webview state, else the workspace's memory). */
   restoredPath(webviewState: unknown): string | undefined {
     const fromState = (webviewState as { sourcePath?: unknown } | undefined)?.sourcePath;

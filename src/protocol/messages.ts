@@ -26,6 +26,12 @@ export interface AnalyzeSource {
   weights?: string;
   /** For a `*.unroll-trace` folder: the snapshot to replay (its training step), or 'latest' (the default). */
   traceStep?: number | 'latest';
+  /**
+   * For a trace: the layer the views show (PyTorch's numbering, from 0; default the last) and whether its reverse
+   * direction (a bidirectional module's `_reverse` weights; default the forward one).
+   */
+  traceLayer?: number;
+  traceReverse?: boolean;
 }
 
 export interface EngineSettings {
@@ -266,6 +272,8 @@ export const enum FromWebviewType {
   SelectStep = 'selectStep',
   /** The timeline's slider picked another snapshot of the trace on screen. */
   SelectSnapshot = 'selectSnapshot',
+  /** The layer control picked another layer or direction of the trace on screen. */
+  SelectTraceLayer = 'selectTraceLayer',
 }
 
 export interface WebviewReady {
@@ -313,8 +321,21 @@ export interface WebviewSelectSnapshot {
   step: number;
 }
 
+export interface WebviewSelectTraceLayer {
+  type: FromWebviewType.SelectTraceLayer;
+  /** The layer (from 0, PyTorch's numbering) and direction (AnalyzeSource.traceLayer/traceReverse). */
+  layer: number;
+  reverse: boolean;
+}
+
 export type FromWebview =
-  WebviewReady | WebviewRendered | WebviewExport | WebviewCommand | WebviewSelectStep | WebviewSelectSnapshot;
+  | WebviewReady
+  | WebviewRendered
+  | WebviewExport
+  | WebviewCommand
+  | WebviewSelectStep
+  | WebviewSelectSnapshot
+  | WebviewSelectTraceLayer;
 
 const exportFormats: readonly string[] = ['png', 'svg', 'json', 'html'];
 const commandNames: readonly string[] = ['analyze', 'train', 'stop', 'compare', 'exportReport'];
@@ -355,6 +376,9 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
     case FromWebviewType.SelectSnapshot:
       if (!isInt(m.step, 0, Number.MAX_SAFE_INTEGER)) return undefined;
       return { type: FromWebviewType.SelectSnapshot, step: m.step };
+    case FromWebviewType.SelectTraceLayer:
+      if (!isInt(m.layer, 0, 1e6) || typeof m.reverse !== 'boolean') return undefined;
+      return { type: FromWebviewType.SelectTraceLayer, layer: m.layer, reverse: m.reverse };
     default:
       return undefined;
   }

@@ -245,6 +245,12 @@ export interface ReplayCheck {
   /** The dtype the run recorded in. */
   dtype: 'float32' | 'float64';
   /**
+   * The arithmetic of the replay's matrix products: float32 for a float32 run (as PyTorch ran it; the cell steps and
+   * sums outside the products are float64), float64 for a float64 run, or for a float32 run whose float32 replay
+   * missed the bound and was redone in float64 before anything was flagged. Absent in Results from before it.
+   */
+  products?: Precision;
+  /**
    * The replayed forward (output, h_n, c_n) against the one PyTorch recorded, same measure. Above the tolerance the
    * module is not what the recorded config says (and `ok` is false), whatever the gradients do.
    */
@@ -286,6 +292,12 @@ export interface TraceTimeline {
   /** world size and rank of the recording process (rank 0 records under DDP). */
   worldSize: number;
   rank: number;
+  /**
+   * The layer (from 0) and direction the other views show, the last layer's forward direction unless the source
+   * asked for another (AnalyzeSource.traceLayer/traceReverse). Absent in Results from before them: the last, forward.
+   */
+  layer?: number;
+  reverse?: boolean;
 }
 
 export interface ResultMeta {

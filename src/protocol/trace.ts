@@ -76,6 +76,14 @@ export const REPLAY_ERROR_MEANING =
   'the largest ‖replayed − recorded‖∞ / ‖recorded‖∞ over the tensors. Within 1e-05 (float32) or 1e-10 (float64) the ' +
   'replay reproduces the run; above it, or when dropout between layers makes it approximate, the panel flags it.';
 
+/** How the replay computed, when the Result says: float32 products for a float32 run, float64 otherwise. */
+function products(c: ReplayCheck): string {
+  if (c.products === 'float32')
+    return ', and the replay ran its matrix products in float32 as PyTorch did (the rest in float64)';
+  if (c.products === 'float64' && c.dtype === 'float32') return ', and the replay ran in float64';
+  return '';
+}
+
 /** What the replay compared and what a flag means: the hover of the replay line and the CLI's detail. */
 export function replayExplanation(r: AnalysisResult): string {
   const c = r.replay;
@@ -92,7 +100,7 @@ export function replayExplanation(r: AnalysisResult): string {
     'Unroll re-ran the recorded layer from its input, initial state, weights and the gradients arriving at its outputs, ' +
     'and compared the parameter gradients and ∂L/∂h0 it got with the ones PyTorch’s autograd recorded: per tensor ' +
     `‖replayed − recorded‖∞ / ‖recorded‖∞. ${list ? `Per tensor, worst first: ${list}.` : 'Nothing was compared.'} ` +
-    `The bound is 1e-05 for float32 runs and 1e-10 for float64; this run recorded ${c.dtype}. ${meaning}`
+    `The bound is 1e-05 for float32 runs and 1e-10 for float64; this run recorded ${c.dtype}${products(c)}. ${meaning}`
   );
 }
 

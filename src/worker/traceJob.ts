@@ -1,6 +1,6 @@
 // The analysis of a PyTorch trace (`*.unroll-trace`, docs/TRACE-FORMAT.md): read the snapshot asked for, replay it
 // (forward + BPTT from the recorded output gradients), check the replay against PyTorch's own gradients, analyze
-// the last layer's forward direction, and lay out the timeline of every snapshot in the folder.
+// the layer and direction asked for (default: the last layer, forward), and lay out the timeline of every snapshot in the folder.
 import type { AnalysisResult, ReplayCheck, TraceSnapshot, TraceTimeline } from '../protocol/result';
 import type { AnalyzeSource, EngineSettings } from '../protocol/messages';
 import type { FileSeam } from '../data/files';
@@ -13,10 +13,12 @@ import {
   type TraceIndexEntry,
   type TraceSnapshotFile,
 } from '../data/trace';
+import { fail, START } from '../data/errors';
 import { resolvePath } from '../data/paths';
 import {
   analyzeReplay,
   checkReplay,
+  directionsOf,
   passMultiplyAdds,
   replay,
   replayDoubles,
@@ -45,11 +47,13 @@ function replayCost(settings: EngineSettings, flowBudget = settings.flowBudget) 
     let values = s.input.length + 3 * s.h0.length + 2 * s.gradOutput.length + (s.c0 ? 3 * s.c0.length : 0);
     for (const t of s.params.values()) values += 2 * t.data.length;
     const top = s.config.hiddenSize;
+    // the flow rows run on one layer: the input of a layer above the first is the layer below's output
+    const upper = directionsOf(s.config) * (s.config.projSize > 0 ? s.config.projSize : top);
     const shape = {
       cell: s.config.mode === 'LSTM' ? 'lstm' : s.config.mode === 'GRU' ? 'gru' : 'rnn',
       hidden: top,
       layers: 1,
-      inputSize: s.config.inputSize,
+      inputSize: Math.max(s.config.inputSize, s.config.numLayers > 1 ? upper : 0),
       outputSize: 1,
     } as const;
     const flow = Math.max(0, flowBudget) * passMultiplyAdds(shape, s.T) + SPECTRAL_PER_H3 * top ** 3;
@@ -65,11 +69,53 @@ interface Replayed {
   check: ReplayCheck;
 }
 
-function replayOne(file: TraceSnapshotFile, folder: string, flowBudget: number, notes: string[]): Replayed {
-  const run = replay(file.snapshot);
-  const { check, forward } = checkReplay(run, file.recorded, file, file.meta.dtype, file.meta.approximate);
+/** The layer (from 0) and direction the views show. */
+interface Shown {
+  layer: number;
+  reverse: boolean;
+}
+
+/** The layer and direction a source asks for (default: the last layer, forward), checked against the recorded module. */
+function shownOf(source: AnalyzeSource, file: TraceSnapshotFile): Shown {
+  const c = file.snapshot.config;
+  const layer = source.traceLayer ?? c.numLayers - 1;
+  const reverse = source.traceReverse === true;
+  const range = c.numLayers === 1 ? 'only layer 0' : `layers 0 to ${c.numLayers - 1}`;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= c.numLayers)
+    fail(
+      file.path,
+      START,
+      `this ${c.mode} has no layer ${layer}: it has ${range} (PyTorch's numbering: weight_hh_l0 is layer 0)`,
+      `pick one of ${range}`,
+    );
+  if (reverse && !c.bidirectional)
+    fail(
+      file.path,
+      START,
+      `this ${c.mode} is not bidirectional: it has no reverse direction`,
+      'analyze the forward direction (leave out --reverse)',
+    );
+  return { layer, reverse };
+}
+
+function replayOne(
+  file: TraceSnapshotFile,
+  folder: string,
+  flowBudget: number,
+  notes: string[],
+  shown: Shown,
+): Replayed {
+  let run = replay(file.snapshot);
+  let { check, forward } = checkReplay(run, file.recorded, file, file.meta.dtype, file.meta.approximate);
+  // A float32 run replays with float32 products (the snapshot's precision); one that misses the bound is redone in
+  // float64 before anything is flagged, so a mismatch is never the replay's own rounding.
+  if (!check.ok && check.approximate === null && run.precision === 'float32') {
+    run = replay({ ...file.snapshot, precision: 'float64' });
+    ({ check, forward } = checkReplay(run, file.recorded, file, file.meta.dtype, file.meta.approximate));
+  }
   const replayCheck: ReplayCheck = { ...check, forward };
   const result = analyzeReplay(run, {
+    ...shown,
     flowBudget,
     now: clock,
     meta: {
@@ -88,7 +134,11 @@ function replayOne(file: TraceSnapshotFile, folder: string, flowBudget: number, 
 
 function recordedGradNorm(file: TraceSnapshotFile): number {
   let s = 0;
-  for (const [name, t] of file.recorded) if (name !== 'h0' && name !== 'c0') for (const v of t.data) s += v * v;
+  for (const [name, t] of file.recorded) {
+    if (name === 'h0' || name === 'c0') continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+  }
   return Math.sqrt(s);
 }
 
@@ -108,14 +158,14 @@ function snapshotOf(entry: TraceIndexEntry, r: Replayed | null, gradNorm: number
 }
 
 /** What the Result's notes say about a snapshot: whose run it is, at which step, and what the views show. */
-function notesOf(file: TraceSnapshotFile, folder: string): string[] {
+function notesOf(file: TraceSnapshotFile, folder: string, shown: Shown): string[] {
   const { meta, snapshot } = file;
   const c = snapshot.config;
   const dirs = c.bidirectional ? 2 : 1;
   const loss = meta.loss !== null ? `, loss ${meta.loss.toPrecision(4)}` : '';
   const notes = [
     `A snapshot of your PyTorch run at training step ${meta.step}${loss} (${folder.split(/[\\/]/).pop()}, ${meta.dtype}${meta.worldSize > 1 ? `, rank ${meta.rank} of ${meta.worldSize}` : ''}): Unroll replayed the recorded ${c.mode} (${describe(c)}) from its input, initial state, weights and output gradients; PyTorch did the training.`,
-    `The views show layer ${c.numLayers - 1}${dirs === 2 ? ', forward direction' : ''}, on recorded row 1 of ${snapshot.S}; the gradients are those of the ${snapshot.S} recorded rows' share of the loss${meta.batch ? ` (batch of ${meta.batch})` : ''}.`,
+    `The views show layer ${shown.layer}${c.numLayers > 1 ? ` of ${c.numLayers} (0 to ${c.numLayers - 1})` : ''}${dirs === 2 ? (shown.reverse ? ', reverse direction (run from the last step down, so step i is time T−1−i)' : ', forward direction') : ''}, on recorded row 1 of ${snapshot.S}; the gradients are those of the ${snapshot.S} recorded rows' share of the loss${meta.batch ? ` (batch of ${meta.batch})` : ''}.`,
   ];
   if (!meta.h0Given)
     notes.push(
@@ -125,10 +175,18 @@ function notesOf(file: TraceSnapshotFile, folder: string): string[] {
     notes.push(
       `proj_size ${c.projSize}: the views show the cell's unprojected output m_t = o_t ⊙ tanh(c_t) (h_t = W_hr m_t), ∂L/∂m_t, and ρ, σ_max of the candidate block of W_hh·W_hr, the matrix through which m_{t−1} reaches the gates.`,
     );
-  if (c.mode === 'LSTM')
-    notes.push(
-      'The flow matrix follows the gradient of the loss reaching h_t (output and ∂L/∂h_n); ∂L/∂c_n enters ∂L/∂h_t and the replay check, not the flow rows.',
-    );
+  // ∂L/∂c_n of the direction shown, on the row shown: the flow rows start from the gradient reaching h_t, not c_n
+  const gradCn = snapshot.gradCn;
+  if (c.mode === 'LSTM' && gradCn) {
+    const k = shown.layer * dirs + (shown.reverse ? 1 : 0),
+      H = c.hiddenSize;
+    let cn2 = 0;
+    for (let j = 0; j < H; j++) cn2 += gradCn[k * snapshot.S * H + j] ** 2;
+    if (cn2 > 0)
+      notes.push(
+        `∂L/∂c_n is not zero here (‖∂L/∂c_n‖ = ${Math.sqrt(cn2).toPrecision(3)} on the row shown): it is part of ∂L/∂h_t and of the replay check, but the flow matrix and the parts of ∂L/∂W_hh by distance follow only the gradient reaching h_t (the output gradients and ∂L/∂h_n), so they leave out what enters through c_n.`,
+      );
+  }
   return notes;
 }
 
@@ -150,9 +208,10 @@ export async function runTraceAnalyze(
     replayCost(settings),
   );
   const folder = index.folder;
+  const which = shownOf(source, snapshot);
   await beforeCompute?.({ dataFile: folder, weightsFile: snapshot.path });
   const started = clock();
-  const shown = replayOne(snapshot, folder, settings.flowBudget, notesOf(snapshot, folder));
+  const shown = replayOne(snapshot, folder, settings.flowBudget, notesOf(snapshot, folder, which), which);
   const byStep = new Map<number, TraceSnapshot>();
   byStep.set(entry.step, snapshotOf(entry, shown, recordedGradNorm(snapshot)));
   // The others, newest first, while the work budget lasts.
@@ -164,10 +223,13 @@ export async function runTraceAnalyze(
       const file = await readTraceSnapshot(files, folder, other);
       const work = cost(file.snapshot).multiplyAdds;
       if (work > left) break;
+      // the same layer and direction where that snapshot has them (the module may differ between snapshots)
+      const c = file.snapshot.config;
+      if (which.layer >= c.numLayers || (which.reverse && !c.bidirectional)) continue;
       left -= work;
       byStep.set(
         other.step,
-        snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, []), recordedGradNorm(file)),
+        snapshotOf(other, replayOne(file, folder, TIMELINE_FLOW_BUDGET, [], which), recordedGradNorm(file)),
       );
     } catch {
       // a snapshot that cannot be read (written while we read, damaged) stays without diagnostics on the timeline
@@ -182,6 +244,8 @@ export async function runTraceAnalyze(
     config: configRecord(snapshot.snapshot.config),
     worldSize: snapshot.meta.worldSize,
     rank: snapshot.meta.rank,
+    layer: which.layer,
+    reverse: which.reverse,
   };
   const result = shown.result;
   result.trace = timeline;

@@ -78,7 +78,7 @@ describe('cost: known up front, refused over the limits', () => {
     assert.ok(Date.now() - started < 20_000, 'refused before the work');
     assert.match(
       run.stderr,
-      /^short\.unroll\.json:3:13: "hidden" 4096 \(ρ and σ_max of a 4096×4096 matrix\) needs about [\d,]+ billion multiply-adds; the limit is 30 billion \(hint: lower "hidden" to \d+ or less, or raise the limit with the unroll\.maxWork setting or --max-work N\)/m,
+      /^short\.unroll\.json:3:13: "hidden" 4096 \(ρ and σ_max of a 4096×4096 matrix\) needs about [\d,]+ billion multiply-adds; the limit is 120 billion \(hint: lower "hidden" to \d+ or less, or raise the limit with the unroll\.maxWork setting or --max-work N\)/m,
     );
   });
 

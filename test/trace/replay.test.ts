@@ -94,6 +94,7 @@ describe('replay of real PyTorch traces', function () {
           );
           const check = result.replay!;
           assert.equal(check.dtype, dtype);
+          assert.equal(check.products, dtype, 'a float32 run matched with float32 products, not after a float64 redo');
           assert.equal(check.approximate, null);
           assert.ok(
             check.ok,
@@ -219,6 +220,7 @@ with unroll_trace.watch(lstm, ${JSON.stringify(folder)}, every=2, sequences=3) a
       const { result } = await runAnalyze({ path: folder, workspaceRoot: dir }, settings, nodeFiles);
       const check = result.replay!;
       assert.ok(check.ok, JSON.stringify(check.compared.slice(0, 3)));
+      assert.equal(check.products, dtype);
       assert.ok(check.maxRelErr <= (dtype === 'float32' ? 1e-5 : 1e-10));
       assert.ok(check.compared.some((c) => c.name === 'h0') && check.compared.some((c) => c.name === 'c0'));
       assert.equal(result.trace!.worldSize, 2);

@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util';
 import { nodeFiles } from '../../src/data/nodeFiles';
 import { pickSnapshot, readTraceIndex, readTraceSnapshot } from '../../src/data/trace';
 import { analyzeReplay, checkReplay, replay } from '../../src/engine';
+import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
+
+enableRelaxedSimd(); // as the CLI and the worker do: the kernels' fused multiply-adds
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, keep: { type: 'string' } } });
 const T = Number(values.steps ?? 512);

@@ -4,13 +4,14 @@
 // The same flows run in a real VS Code in test/vscode; here they take a second and need no VS Code.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AnalysisResult } from '../../src/protocol/result';
 import type { UnrollTestApi } from '../../src/extension/testApi';
 import { useFakeVscode } from './fakes/useFakeVscode';
+import { config, indexLine, randomSnapshot, snapshotBytes } from './data/traceFixture';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -148,6 +149,26 @@ describe('extension: the units as activate() wires them (fake vscode, real worke
     assert.deepEqual(api.lastProblems(), []);
     assert.equal(diagnostics().entries.size, 0);
     assert.match(status().text, /^\$\(pulse\) /);
+  });
+
+  it('the panel’s layer control replays the trace on screen for the layer and direction picked', async () => {
+    const folder = path.join(dir, 'run.unroll-trace');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'index.jsonl'), indexLine(10));
+    writeFileSync(
+      path.join(folder, 'step-10.safetensors'),
+      snapshotBytes(randomSnapshot(config({ mode: 'GRU', numLayers: 2, bidirectional: true }), 2, 6), { step: 10 }),
+    );
+    const first = await analyze(folder);
+    assert.ok(first?.trace, `no Result: ${JSON.stringify(api.lastProblems())}`);
+    assert.deepEqual([first.trace.layer, first.trace.reverse], [1, false], 'the last layer, forward');
+    panel().fromWebview({ type: 'selectTraceLayer', layer: 0, reverse: true });
+    const picked = await waitFor('a Result of layer 0, reverse', () => {
+      const r = api.lastResult();
+      return r?.trace?.layer === 0 && r.trace.reverse === true && r;
+    });
+    assert.equal(picked.spectral.matrix, 'weight_hh_l0_reverse[n]');
+    assert.equal(picked.trace?.shown, 10);
   });
 
   it('closing the panel ends the session: its worker thread ends, nothing is watched, a save runs nothing', async () => {

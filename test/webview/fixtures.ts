@@ -22,6 +22,11 @@ export interface TraceFixtureOptions {
   /** The step the other views show (default: the last snapshot). */
   shown?: number;
   worldSize?: number;
+  /** The recorded module's layers and directions (default 1, forward only), and the one shown (default the last, forward). */
+  layers?: number;
+  bidirectional?: boolean;
+  layer?: number;
+  reverse?: boolean;
 }
 
 /**
@@ -70,16 +75,22 @@ export function traceFixture(options: TraceFixtureOptions = {}): any {
       mode: 'LSTM',
       input_size: 1,
       hidden_size: 24,
-      num_layers: 1,
+      num_layers: options.layers ?? 1,
       bias: true,
       batch_first: true,
       dropout: 0,
-      bidirectional: false,
+      bidirectional: options.bidirectional ?? false,
       proj_size: 0,
     },
     worldSize: options.worldSize ?? 2,
     rank: 0,
+    ...(options.layer !== undefined ? { layer: options.layer } : {}),
+    ...(options.reverse !== undefined ? { reverse: options.reverse } : {}),
   };
   r.meta.dataFile = 'runs/exp1.unroll-trace';
+  // A replay knows no per-step loss (PyTorch's loss arrives as output gradients): NaN, null in JSON.
+  r.loss = null;
+  r.lossPerStep = r.lossPerStep.map(() => null);
+  r.model.task = 'trace';
   return r;
 }

@@ -271,6 +271,48 @@ describe('a PyTorch trace in the panel', function () {
     assert.equal(await line.getAttribute('data-state'), 'approximate');
   });
 
+  it('a layer control for a trace of several layers or two directions: the one shown selected, a pick posted', async () => {
+    const { page } = await open();
+    const box = page.locator('.toolbar .trace-layer');
+    const select = page.locator('.toolbar .trace-layer vscode-single-select[aria-label="Layer shown"]');
+    await sendResult(page, traceFixture(), 1);
+    assert.ok(await box.isHidden(), 'one layer, one direction: nothing to pick');
+    await sendResult(page, traceFixture({ layers: 3 }), 2);
+    assert.ok(await box.isVisible());
+    const values = () =>
+      select.evaluate((e) => [...e.querySelectorAll('vscode-option')].map((o) => o.getAttribute('value')));
+    assert.deepEqual(await values(), ['0:forward', '1:forward', '2:forward']);
+    assert.equal(await select.evaluate((e) => (e as HTMLElement & { value: string }).value), '2:forward', 'the last');
+    await sendResult(page, traceFixture({ layers: 2, bidirectional: true, layer: 0, reverse: true }), 3);
+    assert.deepEqual(await values(), ['0:forward', '0:reverse', '1:forward', '1:reverse']);
+    assert.equal(await select.evaluate((e) => (e as HTMLElement & { value: string }).value), '0:reverse');
+    await select.evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = '1:forward';
+      e.dispatchEvent(new Event('change'));
+    });
+    await nextFrames(page);
+    const picks = (await panel.posted()).filter((m) => m.type === 'selectTraceLayer');
+    assert.deepEqual(picks, [{ type: 'selectTraceLayer', layer: 1, reverse: false }]);
+    // A sequence file has no layer control.
+    await sendResult(page, fixture('gru'), 4);
+    assert.ok(await box.isHidden());
+  });
+
+  it('the strip above the heatmap charts ‖∂L/∂h_t‖ alone for a trace (its per-step loss is unknown)', async () => {
+    const { page } = await open();
+    const strip = page.locator('section.view[data-view="heatmap"] canvas.strip-canvas');
+    await sendResult(page, fixture('lstm'), 1);
+    await showView(page, 'heatmap');
+    await page.waitForFunction(() => !!(document.querySelector('canvas.strip-canvas') as HTMLElement).dataset.series);
+    assert.equal(await strip.getAttribute('data-series'), '‖∂L/∂h_t‖ ℓ_t');
+    await sendResult(page, traceFixture(), 2);
+    await showView(page, 'heatmap');
+    await page.waitForFunction(
+      () => (document.querySelector('canvas.strip-canvas') as HTMLElement).dataset.series === '‖∂L/∂h_t‖',
+    );
+    assert.match((await strip.getAttribute('aria-label'))!, /per-step loss is not known/);
+  });
+
   it('a standalone report of a trace shows its replay line and timeline, and says it holds one snapshot', async () => {
     const file = path.join(artifacts, 'trace-report.html');
     writeFileSync(

@@ -1,5 +1,6 @@
 // The strip above the heatmap: ‖∂L/∂h_t‖ and ℓ_t per step (log), a chart.js chart on its own canvas whose plot
-// area is pinned to the heatmap's columns (same left and right margins), so step t sits over column t.
+// area is pinned to the heatmap's columns (same left and right margins), so step t sits over column t. A Result whose
+// per-step loss is unknown (a trace replay: PyTorch's loss arrives as output gradients) charts ‖∂L/∂h_t‖ alone.
 import type { Scale } from 'chart.js';
 import type { AnalysisResult } from '../../src/protocol';
 import { range } from '../chart';
@@ -10,6 +11,11 @@ import type { ViewContext } from '../model';
 import { rowNorms, steps } from '../model';
 
 export const STRIP_HEIGHT = 132;
+
+/** Whether the Result knows its per-step loss ℓ_t (a trace replay does not: every entry is NaN). */
+function lossKnown(r: AnalysisResult): boolean {
+  return r.lossPerStep.some((v) => Number.isFinite(v));
+}
 
 export class StepStrip {
   readonly canvas = document.createElement('canvas');
@@ -45,12 +51,15 @@ export class StepStrip {
     const T = steps(r);
     const sel = Math.min(this.ctx.settings.step, T - 1);
     const norms = Array.from(rowNorms(r.dLdh));
-    const losses = Array.from(r.lossPerStep);
+    const known = lossKnown(r);
+    const losses = known ? Array.from(r.lossPerStep) : [];
     const [ylo, yhi] = range([...norms, ...losses].filter((v) => v > 0).map(Math.log10), 0.08, [-1, 1]);
     const at = (vals: number[]) => vals.map((v, t) => ({ x: t + 0.5, y: v > 0 && Number.isFinite(v) ? v : NaN }));
     const options = baseOptions(
       pal,
-      'Per-step gradient norm and loss (log). With L = Σ ℓ_t, later steps collect more terms.',
+      known
+        ? 'Per-step gradient norm and loss (log). With L = Σ ℓ_t, later steps collect more terms.'
+        : 'Per-step gradient norm (log). The per-step loss is not known here: it reached the layer as gradients.',
     );
     options.plugins.title.font = { ...options.plugins.title.font, size: 10 };
     options.plugins.title.color = pal.muted;
@@ -79,15 +88,19 @@ export class StepStrip {
             pointRadius: 0,
           },
           // Dots as well on short sequences: a sequence-to-one loss has a single non-zero ℓ_t, which a line alone would not show.
-          {
-            label: 'ℓ_t',
-            data: at(losses),
-            borderColor: pal.series[1],
-            backgroundColor: pal.series[1],
-            borderWidth: 1.5,
-            borderDash: [5, 3],
-            pointRadius: T <= 400 ? 2.5 : 0,
-          },
+          ...(known
+            ? [
+                {
+                  label: 'ℓ_t',
+                  data: at(losses),
+                  borderColor: pal.series[1],
+                  backgroundColor: pal.series[1],
+                  borderWidth: 1.5,
+                  borderDash: [5, 3],
+                  pointRadius: T <= 400 ? 2.5 : 0,
+                },
+              ]
+            : []),
         ],
       },
       options: {
@@ -118,6 +131,14 @@ export class StepStrip {
     if (this.chart && key.every((k, i) => k === this.key[i])) return;
     this.key = key;
     const c = this.config(r);
+    const known = lossKnown(r);
+    this.canvas.dataset.series = known ? '‖∂L/∂h_t‖ ℓ_t' : '‖∂L/∂h_t‖';
+    this.canvas.setAttribute(
+      'aria-label',
+      known
+        ? 'Per-step gradient norm ‖∂L/∂h_t‖ and loss ℓ_t on a log scale, aligned with the heatmap’s steps'
+        : 'Per-step gradient norm ‖∂L/∂h_t‖ on a log scale, aligned with the heatmap’s steps (the per-step loss is not known)',
+    );
     if (!this.chart) {
       this.canvas.width = width;
       this.canvas.height = STRIP_HEIGHT;

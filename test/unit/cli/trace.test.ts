@@ -39,6 +39,13 @@ describe('unroll analyze on a trace', () => {
         snapshotBytes(snap, { step: 20, perturb, metadata: { loss: '2' } }),
       );
     }
+    const bi = path.join(dir, 'bi.unroll-trace');
+    mkdirSync(bi);
+    writeFileSync(path.join(bi, 'index.jsonl'), indexLine(5));
+    writeFileSync(
+      path.join(bi, 'step-5.safetensors'),
+      snapshotBytes(randomSnapshot(config({ mode: 'LSTM', bidirectional: true }), 2, 6), { step: 5 }),
+    );
     writeFileSync(path.join(dir, 'data.csv'), 'x\n1\n2\n3\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +55,7 @@ describe('unroll analyze on a trace', () => {
     assert.equal(code, 0);
     assert.match(
       stdout,
-      /^good\.unroll-trace · PyTorch GRU \(2 layers, hidden 4\) · snapshot at step 10 \(2 snapshots, steps 10…20\) · 8 steps, recorded row 1 of 2\n/,
+      /^good\.unroll-trace · PyTorch GRU \(2 layers, hidden 4\) · snapshot at step 10 \(2 snapshots, steps 10…20\) · layer 1 · 8 steps, recorded row 1 of 2\n/,
     );
     assert.match(
       stdout,
@@ -70,11 +77,52 @@ describe('unroll analyze on a trace', () => {
     );
   });
 
+  it('--layer N and --reverse pick the layer and direction the views show', async () => {
+    const first = await run(['analyze', 'good.unroll-trace', '--layer', '0', '--json', '-'], dir);
+    assert.equal(first.code, 0, first.stderr);
+    const json = JSON.parse(first.stdout) as {
+      trace: { layer: number; reverse: boolean };
+      spectral: { matrix: string };
+      meta: { notes: string[] };
+    };
+    assert.deepEqual([json.trace.layer, json.trace.reverse], [0, false]);
+    assert.equal(json.spectral.matrix, 'weight_hh_l0[n]');
+    assert.ok(json.meta.notes.some((n) => /^The views show layer 0 of 2 \(0 to 1\),/.test(n)));
+    assert.match(first.stderr, /snapshot at step 20 \(2 snapshots, steps 10…20\) · layer 0 · /);
+    const last = await run(['analyze', 'good.unroll-trace', '--json', '-'], dir);
+    assert.equal((JSON.parse(last.stdout) as { spectral: { matrix: string } }).spectral.matrix, 'weight_hh_l1[n]');
+    const reverse = await run(['analyze', 'bi.unroll-trace', '--reverse'], dir);
+    assert.equal(reverse.code, 0, reverse.stderr);
+    assert.match(reverse.stdout, / · layer 0, reverse direction · 6 steps/);
+    assert.match(reverse.stdout, /weight_hh_l0_reverse\[g\]/);
+    const forward = await run(['analyze', 'bi.unroll-trace'], dir);
+    assert.match(forward.stdout, / · layer 0, forward direction · 6 steps/);
+  });
+
+  it('refuses a layer or direction the module does not have, naming the valid range (exit 2)', async () => {
+    const high = await run(['analyze', 'good.unroll-trace', '--layer', '2'], dir);
+    assert.equal(high.code, 2);
+    assert.match(
+      high.stderr,
+      /^good\.unroll-trace\/step-20\.safetensors:1:1: this GRU has no layer 2: it has layers 0 to 1 .*\(hint: pick one of layers 0 to 1\)/,
+    );
+    const one = await run(['analyze', 'bi.unroll-trace', '--layer', '1'], dir);
+    assert.equal(one.code, 2);
+    assert.match(one.stderr, /this LSTM has no layer 1: it has only layer 0/);
+    const notBi = await run(['analyze', 'good.unroll-trace', '--reverse'], dir);
+    assert.equal(notBi.code, 2);
+    assert.match(notBi.stderr, /this GRU is not bidirectional: it has no reverse direction/);
+  });
+
   it('refuses options that do not apply', async () => {
     for (const [argv, message] of [
       [['analyze', 'good.unroll-trace', '--cell', 'rnn'], /--cell does not apply to a trace/],
       [['analyze', 'good.unroll-trace', '--step', 'last'], /--step must be a training step/],
       [['analyze', 'data.csv', '--step', '3'], /--step picks a snapshot of a trace/],
+      [['analyze', 'data.csv', '--layer', '0'], /--layer picks what a trace replay shows/],
+      [['analyze', 'data.csv', '--reverse'], /--reverse picks what a trace replay shows/],
+      [['analyze', 'good.unroll-trace', '--layer=-1'], /--layer must be a layer number from 0/],
+      [['analyze', 'good.unroll-trace', '--layer', 'top'], /--layer must be a layer number from 0/],
     ] as const) {
       const { code, stderr } = await run([...argv], dir);
       assert.equal(code, 2, argv.join(' '));

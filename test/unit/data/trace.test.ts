@@ -262,6 +262,10 @@ describe('trace reader', () => {
       },
     );
     await expectProblem(
+      () => loadTrace(F, 'latest', { ...limits, maxWork: 100 }, files, () => ({ doubles: 0, multiplyAdds: 113.8e9 })),
+      { line: 1, column: 1, message: /needs about 114 billion multiply-adds; the limit is 100 billion/ },
+    );
+    await expectProblem(
       () => loadTrace(F, 'latest', { ...limits, maxMemoryMB: 1 }, files, () => ({ doubles: 1e6, multiplyAdds: 0 })),
       { line: 1, column: 1, message: /of memory; the limit is 1\.0 MB/, hint: /--max-memory/ },
     );

@@ -1,7 +1,7 @@
 // The trace replay engine against finite differences (no PyTorch needed: test/trace checks it against PyTorch), and
 // the analysis of a replayed layer against the replay's own ∂L/∂h.
 import assert from 'node:assert/strict';
-import { replay, checkReplay, REPLAY_TOLERANCE } from '../../../src/engine/replay';
+import { replay, checkReplay, relativeError, REPLAY_TOLERANCE } from '../../../src/engine/replay';
 import { analyzeReplay } from '../../../src/engine/replayAnalysis';
 import type { RecurrentConfig, ReplaySnapshot } from '../../../src/engine/replayTypes';
 import { config, randomSnapshot } from '../data/traceFixture';
@@ -59,6 +59,56 @@ describe('trace replay engine', () => {
       assert.ok(checked >= 9);
     });
   }
+
+  it('float32 products (a float32 run): every variant within 1e-6 of the float64 replay, and not the same numbers', () => {
+    for (const [name, over] of variants) {
+      const snap = randomSnapshot(config({ ...over, hiddenSize: 16, inputSize: 8 }), 3, 20, 4);
+      const exact = replay(snap),
+        f32 = replay({ ...snap, precision: 'float32' });
+      assert.equal(f32.precision, 'float32');
+      let worst = 0;
+      for (const [p, g] of exact.grads) worst = Math.max(worst, relativeError(f32.grads.get(p)!.data, g.data));
+      worst = Math.max(worst, relativeError(f32.gradH0, exact.gradH0), relativeError(f32.output, exact.output));
+      assert.ok(worst <= 1e-6, `${name}: ${worst}`);
+      assert.ok(worst > 0, `${name}: the float32 replay ran in float64`);
+    }
+  });
+
+  it('float32 products keep a vanished gradient: output gradients scaled by 2^-200 scale ∂L/∂h_t and ∂L/∂h0 exactly', () => {
+    // Float32 flushes magnitudes below 2^-126 to zero; the replay scales such rows by a power of two around each
+    // product, which is exact, so the scaled run is the plain one times 2^-200 to the last bit.
+    for (const over of [
+      { mode: 'LSTM', numLayers: 2, bidirectional: true },
+      { mode: 'GRU', numLayers: 2 },
+    ] as const) {
+      const snap = randomSnapshot(config({ ...over, hiddenSize: 8 }), 2, 9, 7);
+      const s = 2 ** -200;
+      const tiny: ReplaySnapshot = {
+        ...snap,
+        precision: 'float32',
+        gradOutput: snap.gradOutput.map((v) => v * s),
+        gradHn: snap.gradHn.map((v) => v * s),
+        gradCn: snap.gradCn ? snap.gradCn.map((v) => v * s) : null,
+      };
+      const plain = replay({ ...snap, precision: 'float32' }),
+        scaled = replay(tiny);
+      for (let k = 0; k < plain.runs.length; k++) {
+        const a = plain.runs[k].dH,
+          b = scaled.runs[k].dH;
+        for (let i = 0; i < a.length; i++) assert.equal(b[i], a[i] * s, `${over.mode} direction ${k}, ∂L/∂h[${i}]`);
+      }
+      for (let i = 0; i < plain.gradH0.length; i++) assert.equal(scaled.gradH0[i], plain.gradH0[i] * s);
+      // the sums over steps fall back to float64 at that scale: the same within float32's rounding
+      for (const [p, g] of plain.grads)
+        assert.ok(
+          relativeError(
+            scaled.grads.get(p)!.data.map((v) => v / s),
+            g.data,
+          ) <= 1e-6,
+          p,
+        );
+    }
+  });
 
   it('checks itself: exact against its own gradients, a mismatch above the bound, a forward that differs, an approximate run', () => {
     const snap = randomSnapshot(config({ numLayers: 2 }));
