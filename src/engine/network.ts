@@ -11,6 +11,7 @@ import type { CellKind, NonFinite, Precision, ResolvedModel } from '../protocol/
 import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
+import { oneHotIndices, oneHotProjection, oneHotWeightGrad } from './oneHot';
 
 /** One layer's buffers: the cell's tape (pre, Hs, Cs, acts, aux, M; see cells/index.ts) and the gradients. */
 export interface LayerBuffers extends Tape {
@@ -73,6 +74,15 @@ export class Network {
   };
   /** b_hh per layer (null without biases), refreshed by every forward: params may be replaced between runs. */
   private readonly weights: CellWeights[] = [];
+  /**
+   * When every row of the loaded input is one-hot (a char-lm's characters), the column of each row's 1 ([T·B], set by
+   * load): W_ih x_t is then a gather of W_ih's columns and ∂L/∂W_ih a scatter-add (oneHot.ts), the same numbers as
+   * the dense products. null otherwise.
+   */
+  private inputIds: Int32Array | null = null;
+  private idScratch = new Int32Array(0);
+  /** The gather's table and the scatter's sums (D·G·H each time). */
+  private oneHotScratch = new Float64Array(0);
 
   constructor(
     readonly model: ResolvedModel,
@@ -206,6 +216,10 @@ export class Network {
       if (s.T !== T) throw new Error('a batch needs sequences of equal length');
       for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
     }
+    if (this.idScratch.length !== T * B) this.idScratch = new Int32Array(T * B);
+    this.inputIds = oneHotIndices(T * B, D, X, 0, this.idScratch) ? this.idScratch : null;
+    if (this.inputIds && this.oneHotScratch.length < D * this.G * this.H)
+      this.oneHotScratch = new Float64Array(D * this.G * this.H);
   }
 
   /** Forward pass over all layers and steps; returns the loss summed over steps, averaged over the batch. */
@@ -218,9 +232,12 @@ export class Network {
       const lb = this.layers[l];
       const W_ih = this.p(`rnn.weight_ih_l${l}`);
       const b_ih = this.optional(`rnn.bias_ih_l${l}`);
-      // Input projections of all steps at once: one product instead of T.
-      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision);
-      if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
+      // Input projections of all steps at once: one product instead of T (a gather of W_ih's columns for one-hot inputs).
+      const ids = l === 0 ? this.inputIds : null;
+      if (!ids || !oneHotProjection(T * B, GH, lb.D, ids, W_ih, b_ih, lb.pre, this.precision, this.oneHotScratch)) {
+        gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision);
+        if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
+      }
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
       for (let t = 0; t < T; t++) {
@@ -450,7 +467,14 @@ export class Network {
     const GH = G * H;
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
-      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
+      const gih = this.g(`rnn.weight_ih_l${l}`);
+      const ids = l === 0 ? this.inputIds : null;
+      // One-hot inputs: a scatter-add; if a sum came out non-finite, the dense product (whose 0·∞ terms spread NaN)
+      // from the zeros backward started gih at.
+      if (!ids || !oneHotWeightGrad(GH, lb.D, T * B, lb.dPreIh, 0, ids, gih, this.precision, this.oneHotScratch)) {
+        gih.fill(0);
+        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision);
+      }
       gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
       const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
         gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
