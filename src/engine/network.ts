@@ -468,18 +468,36 @@ export class Network {
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
       const gih = this.g(`rnn.weight_ih_l${l}`);
+      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
+        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
+      const biased = gbi !== undefined && gbh !== undefined; // bias=False: neither
       const ids = l === 0 ? this.inputIds : null;
-      // One-hot inputs: a scatter-add; if a sum came out non-finite, the dense product (whose 0·∞ terms spread NaN)
-      // from the zeros backward started gih at.
-      if (!ids || !oneHotWeightGrad(GH, lb.D, T * B, lb.dPreIh, 0, ids, gih, this.precision, this.oneHotScratch)) {
-        gih.fill(0);
+      // One-hot inputs: a scatter-add, with ∂L/∂b_ih's column sums in the same pass over dPreIh. If a sum came out
+      // non-finite: the dense product (whose 0·∞ terms spread NaN), from the zeros backward started them at.
+      const scattered =
+        ids !== null &&
+        oneHotWeightGrad(
+          GH,
+          lb.D,
+          T * B,
+          lb.dPreIh,
+          0,
+          ids,
+          gih,
+          this.precision,
+          this.oneHotScratch,
+          biased ? gbi : null,
+        );
+      if (!scattered) {
+        if (ids) {
+          gih.fill(0);
+          if (biased) gbi.fill(0);
+        }
         gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision);
       }
       gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
-      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
-        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
-      if (!gbi || !gbh) continue; // bias=False
-      columnSums(lb.dPreIh, T * B, GH, gbi);
+      if (!biased) continue;
+      if (!scattered) columnSums(lb.dPreIh, T * B, GH, gbi);
       // without separateHh both biases see the same pre-activation gradient, so the same sums
       if (lb.dPreHh === lb.dPreIh) gbh.set(gbi);
       else columnSums(lb.dPreHh, T * B, GH, gbh);

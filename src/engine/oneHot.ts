@@ -71,9 +71,10 @@ export function oneHotProjection(
  * C[j·D + c] += Σ_{r < R, ids[r] = c} A[aOff + r·N + j] (C: N×D, row-major): gemmTNAcc(N, D, R, A, aOff, X, 0, C, 0,
  * precision) for the one-hot X that ids describes, bit for bit while every sum is finite. Like the product it sums
  * slices of ONE_HOT_SLICE rows from 0 (in float32: A rounded to float32 and every partial sum rounded, the slice's
- * sum then added to the float64 C). `sums` (at least D·N) is scratch. Returns false when some entry of C is not
- * finite afterwards: a non-finite A spreads NaN over all of C's row in a dense product (0·∞) but not here, so the
- * caller must then recompute C densely (from what C held before).
+ * sum then added to the float64 C). `sums` (at least D·N) is scratch. With `colSums`, also colSums[j] += Σ_r
+ * A[aOff + r·N + j] in the same pass, row after row (float64, as a bias gradient's column sums). Returns false when
+ * some entry of C is not finite afterwards: a non-finite A spreads NaN over all of C's row in a dense product (0·∞)
+ * but not here, so the caller must then recompute C densely (from what C held before).
  */
 export function oneHotWeightGrad(
   N: number,
@@ -85,6 +86,7 @@ export function oneHotWeightGrad(
   C: Float64Array,
   precision: Precision,
   sums: Float64Array,
+  colSums: Float64Array | null = null,
 ): boolean {
   const f32 = precision === 'float32';
   const f = Math.fround;
@@ -94,7 +96,19 @@ export function oneHotWeightGrad(
     for (let r = r0; r < r1; r++) {
       const s = ids[r] * N,
         a = aOff + r * N;
-      if (f32) for (let j = 0; j < N; j++) sums[s + j] = f(sums[s + j] + f(A[a + j]));
+      if (colSums && f32)
+        for (let j = 0; j < N; j++) {
+          const v = A[a + j];
+          colSums[j] += v;
+          sums[s + j] = f(sums[s + j] + f(v));
+        }
+      else if (colSums)
+        for (let j = 0; j < N; j++) {
+          const v = A[a + j];
+          colSums[j] += v;
+          sums[s + j] += v;
+        }
+      else if (f32) for (let j = 0; j < N; j++) sums[s + j] = f(sums[s + j] + f(A[a + j]));
       else for (let j = 0; j < N; j++) sums[s + j] += A[a + j];
     }
     for (let j = 0; j < N; j++) for (let c = 0; c < D; c++) C[j * D + c] += sums[c * N + j];

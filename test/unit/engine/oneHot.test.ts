@@ -90,6 +90,14 @@ describe('one-hot products', () => {
       const C = start.slice();
       assert.equal(oneHotWeightGrad(N, D, R, A, 0, ids, C, precision, new Float64Array(D * N)), true);
       sameBits(C, dense, 'C');
+      // with the column sums of A (a bias gradient) in the same pass: float64 sums row after row
+      const cols = wide(N, rng),
+        colsRef = cols.slice();
+      for (let r = 0; r < R; r++) for (let j = 0; j < N; j++) colsRef[j] += A[r * N + j];
+      const C2 = start.slice();
+      assert.equal(oneHotWeightGrad(N, D, R, A, 0, ids, C2, precision, new Float64Array(D * N), cols), true);
+      sameBits(C2, dense, 'C beside the column sums');
+      sameBits(cols, colsRef, 'column sums');
       // The test can tell the grouping: one sum over all rows (no slices) differs from the product somewhere.
       const unsliced = start.slice();
       const f = precision === 'float32' ? Math.fround : (x: number) => x;
