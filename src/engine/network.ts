@@ -269,26 +269,32 @@ export class Network {
     const bias = this.p('fc.bias');
     gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
     const out = this.out,
-      dOut = this.dOut;
-    this.lossPerStep.fill(0);
-    dOut.fill(0);
+      dOut = this.dOut,
+      lossPerStep = this.lossPerStep,
+      xent = this.xent;
+    lossPerStep.fill(0);
     let total = 0;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const s = batch[b];
         const o = (t * B + b) * O;
-        for (let j = 0; j < O; j++) out[o + j] += bias[j];
-        if (!s.mask[t]) continue;
+        // the bias, and the largest logit (softmax's shift) in the same pass
+        let m = -Infinity;
+        for (let j = 0; j < O; j++) m = Math.max(m, (out[o + j] += bias[j]));
+        if (!s.mask[t]) {
+          dOut.fill(0, o, o + O);
+          continue;
+        }
         let l = 0;
-        if (this.xent) {
+        if (xent) {
           const y = s.targets[t];
-          let m = -Infinity;
-          for (let j = 0; j < O; j++) m = Math.max(m, out[o + j]);
           let sum = 0;
           for (let j = 0; j < O; j++) sum += Math.exp(out[o + j] - m);
           const logZ = m + Math.log(sum);
           l = logZ - out[o + y];
-          for (let j = 0; j < O; j++) dOut[o + j] = (Math.exp(out[o + j] - logZ) - (j === y ? 1 : 0)) / B;
+          // (p_j − [j = y]) / B; p_j − 0 is p_j exactly, so only the target's entry subtracts
+          for (let j = 0; j < O; j++) dOut[o + j] = Math.exp(out[o + j] - logZ) / B;
+          dOut[o + y] = (Math.exp(out[o + y] - logZ) - 1) / B;
         } else {
           for (let j = 0; j < O; j++) {
             const e = out[o + j] - s.targets[t * O + j];
@@ -296,7 +302,7 @@ export class Network {
             dOut[o + j] = (2 * e) / B;
           }
         }
-        this.lossPerStep[t] += l;
+        lossPerStep[t] += l;
         total += l;
       }
     }
