@@ -8,6 +8,7 @@
 // +0 does), and Σ_r a_r x_r sums the a_r of the rows whose 1 is in column c, in row order. Non-finite operands are
 // the exception (0·∞ is NaN in a dense product): the callers check and take the dense product then.
 import type { Precision } from '../protocol/result';
+import { kernels, type Kernels } from './wasm';
 
 /**
  * The rows gemmTNAcc sums per slice before adding to C (TN_SLICE in linalg.ts): oneHotWeightGrad sums in the same
@@ -74,7 +75,8 @@ export function oneHotProjection(
  * sum then added to the float64 C). `sums` (at least D·N) is scratch. With `colSums`, also colSums[j] += Σ_r
  * A[aOff + r·N + j] in the same pass, row after row (float64, as a bias gradient's column sums). Returns false when
  * some entry of C is not finite afterwards: a non-finite A spreads NaN over all of C's row in a dense product (0·∞)
- * but not here, so the caller must then recompute C densely (from what C held before).
+ * but not here, so the caller must then recompute C densely (from what C held before). On the WebAssembly kernels
+ * where they load (the sums on SIMD lanes across a row), else in JavaScript (`useKernels` false: JavaScript always).
  */
 export function oneHotWeightGrad(
   N: number,
@@ -87,8 +89,73 @@ export function oneHotWeightGrad(
   precision: Precision,
   sums: Float64Array,
   colSums: Float64Array | null = null,
+  useKernels = true,
 ): boolean {
-  const f32 = precision === 'float32';
+  const k = useKernels && R > 0 ? kernels() : null;
+  if (k) scatterInKernel(k, N, D, R, A, aOff, ids, C, precision === 'float32', colSums);
+  else scatterJs(N, D, R, A, aOff, ids, C, precision === 'float32', sums, colSums);
+  let finite = 0;
+  for (let i = 0; i < N * D; i++) finite += C[i] - C[i];
+  return finite === 0;
+}
+
+/** The scatter on the WebAssembly kernels (assembly/oneHot.ts): per slice, its rows and classes copied in, its sums added to C here. */
+function scatterInKernel(
+  k: Kernels,
+  N: number,
+  D: number,
+  R: number,
+  A: Float64Array,
+  aOff: number,
+  ids: Int32Array,
+  C: Float64Array,
+  f32: boolean,
+  colSums: Float64Array | null,
+): void {
+  const slice = Math.min(R, ONE_HOT_SLICE);
+  const aBytes = slice * N * 8,
+    idBytes = roundUp(slice * 4, 16),
+    sumBytes = roundUp(D * N * (f32 ? 4 : 8), 16);
+  const base = k.oneHotReserve(aBytes + idBytes + sumBytes + (colSums ? N * 8 : 0));
+  const a = base,
+    idAt = a + aBytes,
+    sumAt = idAt + idBytes,
+    colAt = colSums ? sumAt + sumBytes : 0;
+  const buffer = k.memory.buffer;
+  const h64 = new Float64Array(buffer),
+    h32 = new Float32Array(buffer),
+    hi = new Int32Array(buffer);
+  const sums = f32 ? h32 : h64,
+    s0 = sumAt / (f32 ? 4 : 8);
+  if (colSums) h64.set(colSums.subarray(0, N), colAt / 8);
+  for (let r0 = 0; r0 < R; r0 += ONE_HOT_SLICE) {
+    const rows = Math.min(ONE_HOT_SLICE, R - r0);
+    h64.set(A.subarray(aOff + r0 * N, aOff + (r0 + rows) * N), a / 8);
+    hi.set(ids.subarray(r0, r0 + rows), idAt / 4);
+    sums.fill(0, s0, s0 + D * N);
+    k.oneHotScatter(a, rows, N, idAt, sumAt, colAt, f32 ? 1 : 0);
+    for (let j = 0; j < N; j++) for (let c = 0; c < D; c++) C[j * D + c] += sums[s0 + c * N + j];
+  }
+  if (colSums) colSums.set(h64.subarray(colAt / 8, colAt / 8 + N));
+}
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+/** The same scatter in JavaScript (where the kernels are missing, and the kernels' reference in the tests). */
+function scatterJs(
+  N: number,
+  D: number,
+  R: number,
+  A: Float64Array,
+  aOff: number,
+  ids: Int32Array,
+  C: Float64Array,
+  f32: boolean,
+  sums: Float64Array,
+  colSums: Float64Array | null,
+): void {
   const f = Math.fround;
   for (let r0 = 0; r0 < R; r0 += ONE_HOT_SLICE) {
     const r1 = Math.min(R, r0 + ONE_HOT_SLICE);
@@ -113,7 +180,4 @@ export function oneHotWeightGrad(
     }
     for (let j = 0; j < N; j++) for (let c = 0; c < D; c++) C[j * D + c] += sums[c * N + j];
   }
-  let finite = 0;
-  for (let i = 0; i < N * D; i++) finite += C[i] - C[i];
-  return finite === 0;
 }

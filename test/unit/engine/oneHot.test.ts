@@ -80,24 +80,35 @@ describe('one-hot products', () => {
     it(`the scatter-add equals gemmTNAcc bit for bit over several slices (${precision})`, () => {
       const rng = new Rng(2);
       const R = 2 * ONE_HOT_SLICE + 77,
-        N = 13,
+        N = 13, // 3 runs of four lanes and a tail of one
         D = 5;
       const { X, ids } = oneHotRows(R, D, rng);
       const A = wide(R * N, rng);
       const start = wide(N * D, rng);
       const dense = start.slice();
       gemmTNAcc(N, D, R, A, 0, X, 0, dense, 0, precision);
-      const C = start.slice();
-      assert.equal(oneHotWeightGrad(N, D, R, A, 0, ids, C, precision, new Float64Array(D * N)), true);
-      sameBits(C, dense, 'C');
-      // with the column sums of A (a bias gradient) in the same pass: float64 sums row after row
-      const cols = wide(N, rng),
-        colsRef = cols.slice();
+      // on the WebAssembly kernels and in JavaScript
+      const startCols = wide(N, rng),
+        colsRef = startCols.slice();
       for (let r = 0; r < R; r++) for (let j = 0; j < N; j++) colsRef[j] += A[r * N + j];
-      const C2 = start.slice();
-      assert.equal(oneHotWeightGrad(N, D, R, A, 0, ids, C2, precision, new Float64Array(D * N), cols), true);
-      sameBits(C2, dense, 'C beside the column sums');
-      sameBits(cols, colsRef, 'column sums');
+      for (const useKernels of [true, false]) {
+        const where = useKernels ? 'kernels' : 'JavaScript';
+        const C = start.slice();
+        assert.equal(
+          oneHotWeightGrad(N, D, R, A, 0, ids, C, precision, new Float64Array(D * N), null, useKernels),
+          true,
+        );
+        sameBits(C, dense, `C (${where})`);
+        // with the column sums of A (a bias gradient) in the same pass: float64 sums row after row
+        const cols = startCols.slice();
+        const C2 = start.slice();
+        assert.equal(
+          oneHotWeightGrad(N, D, R, A, 0, ids, C2, precision, new Float64Array(D * N), cols, useKernels),
+          true,
+        );
+        sameBits(C2, dense, `C beside the column sums (${where})`);
+        sameBits(cols, colsRef, `column sums (${where})`);
+      }
       // The test can tell the grouping: one sum over all rows (no slices) differs from the product somewhere.
       const unsliced = start.slice();
       const f = precision === 'float32' ? Math.fround : (x: number) => x;
@@ -113,7 +124,11 @@ describe('one-hot products', () => {
       );
       // A non-finite entry of A: refused (the dense product spreads NaN over the row of C).
       A[3 * N + 4] = Infinity;
-      assert.equal(oneHotWeightGrad(N, D, R, A, 0, ids, start.slice(), precision, new Float64Array(D * N)), false);
+      for (const useKernels of [true, false])
+        assert.equal(
+          oneHotWeightGrad(N, D, R, A, 0, ids, start.slice(), precision, new Float64Array(D * N), null, useKernels),
+          false,
+        );
     });
 
     it(`an LSTM on one-hot inputs gives the dense path's loss and gradients bit for bit (${precision})`, () => {
