@@ -11,6 +11,7 @@ import type { CellKind, NonFinite, Precision, ResolvedModel } from '../protocol/
 import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
+import { oneHotIndices, oneHotProjection, oneHotWeightGrad } from './oneHot';
 
 /** One layer's buffers: the cell's tape (pre, Hs, Cs, acts, aux, M; see cells/index.ts) and the gradients. */
 export interface LayerBuffers extends Tape {
@@ -73,6 +74,15 @@ export class Network {
   };
   /** b_hh per layer (null without biases), refreshed by every forward: params may be replaced between runs. */
   private readonly weights: CellWeights[] = [];
+  /**
+   * When every row of the loaded input is one-hot (a char-lm's characters), the column of each row's 1 ([T·B], set by
+   * load): W_ih x_t is then a gather of W_ih's columns and ∂L/∂W_ih a scatter-add (oneHot.ts), the same numbers as
+   * the dense products. null otherwise.
+   */
+  private inputIds: Int32Array | null = null;
+  private idScratch = new Int32Array(0);
+  /** The gather's table and the scatter's sums (D·G·H each time). */
+  private oneHotScratch = new Float64Array(0);
 
   constructor(
     readonly model: ResolvedModel,
@@ -206,6 +216,10 @@ export class Network {
       if (s.T !== T) throw new Error('a batch needs sequences of equal length');
       for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
     }
+    if (this.idScratch.length !== T * B) this.idScratch = new Int32Array(T * B);
+    this.inputIds = oneHotIndices(T * B, D, X, 0, this.idScratch) ? this.idScratch : null;
+    if (this.inputIds && this.oneHotScratch.length < D * this.G * this.H)
+      this.oneHotScratch = new Float64Array(D * this.G * this.H);
   }
 
   /** Forward pass over all layers and steps; returns the loss summed over steps, averaged over the batch. */
@@ -218,9 +232,12 @@ export class Network {
       const lb = this.layers[l];
       const W_ih = this.p(`rnn.weight_ih_l${l}`);
       const b_ih = this.optional(`rnn.bias_ih_l${l}`);
-      // Input projections of all steps at once: one product instead of T.
-      gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision);
-      if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
+      // Input projections of all steps at once: one product instead of T (a gather of W_ih's columns for one-hot inputs).
+      const ids = l === 0 ? this.inputIds : null;
+      if (!ids || !oneHotProjection(T * B, GH, lb.D, ids, W_ih, b_ih, lb.pre, this.precision, this.oneHotScratch)) {
+        gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision);
+        if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
+      }
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
       for (let t = 0; t < T; t++) {
@@ -252,26 +269,32 @@ export class Network {
     const bias = this.p('fc.bias');
     gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
     const out = this.out,
-      dOut = this.dOut;
-    this.lossPerStep.fill(0);
-    dOut.fill(0);
+      dOut = this.dOut,
+      lossPerStep = this.lossPerStep,
+      xent = this.xent;
+    lossPerStep.fill(0);
     let total = 0;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const s = batch[b];
         const o = (t * B + b) * O;
-        for (let j = 0; j < O; j++) out[o + j] += bias[j];
-        if (!s.mask[t]) continue;
+        // the bias, and the largest logit (softmax's shift) in the same pass
+        let m = -Infinity;
+        for (let j = 0; j < O; j++) m = Math.max(m, (out[o + j] += bias[j]));
+        if (!s.mask[t]) {
+          dOut.fill(0, o, o + O);
+          continue;
+        }
         let l = 0;
-        if (this.xent) {
+        if (xent) {
           const y = s.targets[t];
-          let m = -Infinity;
-          for (let j = 0; j < O; j++) m = Math.max(m, out[o + j]);
           let sum = 0;
           for (let j = 0; j < O; j++) sum += Math.exp(out[o + j] - m);
           const logZ = m + Math.log(sum);
           l = logZ - out[o + y];
-          for (let j = 0; j < O; j++) dOut[o + j] = (Math.exp(out[o + j] - logZ) - (j === y ? 1 : 0)) / B;
+          // (p_j − [j = y]) / B; p_j − 0 is p_j exactly, so only the target's entry subtracts
+          for (let j = 0; j < O; j++) dOut[o + j] = Math.exp(out[o + j] - logZ) / B;
+          dOut[o + y] = (Math.exp(out[o + y] - logZ) - 1) / B;
         } else {
           for (let j = 0; j < O; j++) {
             const e = out[o + j] - s.targets[t * O + j];
@@ -279,7 +302,7 @@ export class Network {
             dOut[o + j] = (2 * e) / B;
           }
         }
-        this.lossPerStep[t] += l;
+        lossPerStep[t] += l;
         total += l;
       }
     }
@@ -450,12 +473,37 @@ export class Network {
     const GH = G * H;
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
-      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
-      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
+      const gih = this.g(`rnn.weight_ih_l${l}`);
       const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
         gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
-      if (!gbi || !gbh) continue; // bias=False
-      columnSums(lb.dPreIh, T * B, GH, gbi);
+      const biased = gbi !== undefined && gbh !== undefined; // bias=False: neither
+      const ids = l === 0 ? this.inputIds : null;
+      // One-hot inputs: a scatter-add, with ∂L/∂b_ih's column sums in the same pass over dPreIh. If a sum came out
+      // non-finite: the dense product (whose 0·∞ terms spread NaN), from the zeros backward started them at.
+      const scattered =
+        ids !== null &&
+        oneHotWeightGrad(
+          GH,
+          lb.D,
+          T * B,
+          lb.dPreIh,
+          0,
+          ids,
+          gih,
+          this.precision,
+          this.oneHotScratch,
+          biased ? gbi : null,
+        );
+      if (!scattered) {
+        if (ids) {
+          gih.fill(0);
+          if (biased) gbi.fill(0);
+        }
+        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision);
+      }
+      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
+      if (!biased) continue;
+      if (!scattered) columnSums(lb.dPreIh, T * B, GH, gbi);
       // without separateHh both biases see the same pre-activation gradient, so the same sums
       if (lb.dPreHh === lb.dPreIh) gbh.set(gbi);
       else columnSums(lb.dPreHh, T * B, GH, gbh);

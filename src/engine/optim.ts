@@ -15,7 +15,11 @@ export interface ClipReport {
  */
 export function clipGradients(grads: ParamSet, clip: ResolvedModel['clip']): ClipReport {
   let s = 0;
-  for (const g of grads.values()) for (const v of g.data) s += v * v;
+  // one running sum over every entry, in state_dict order (indexed: an iterator boxes each value until optimized)
+  for (const g of grads.values()) {
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+  }
   const norm = Math.sqrt(s);
   if (!clip) return { norm, fired: false };
   let fired = false;
@@ -87,10 +91,16 @@ export class Optimizer {
             v = this.state(this.v, name, n);
           const c1 = 1 - Math.pow(b1, this.step),
             c2 = 1 - Math.pow(b2, this.step);
+          const a1 = 1 - b1,
+            a2 = 1 - b2;
+          // one read and one write of each entry (the same operations, in the same order, as PyTorch's formula)
           for (let i = 0; i < n; i++) {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            p[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+            const gi = g[i];
+            const mi = b1 * m[i] + a1 * gi;
+            const vi = b2 * v[i] + a2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
           }
           break;
         }

@@ -46,6 +46,9 @@ export interface Kernels {
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;
   gemm32: Gemm;
+  /** The one-hot scatter-add (assembly/oneHot.ts, used by oneHot.ts) and its own region; f32 is 0 or 1. */
+  oneHotReserve(bytes: number): number;
+  oneHotScatter(a: number, rows: number, n: number, ids: number, sums: number, col: number, f32: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

@@ -3,3 +3,4 @@ export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';
 export { gemm64, gemm32, gemmReserve } from './gemm';
 export { tanhInPlace, sigmoidInPlace, activationScratch } from './activations';
+export { oneHotReserve, oneHotScatter } from './oneHot';
