@@ -38,6 +38,24 @@ function copyRun(
   else dst.set(src.subarray(sOff, sOff + n), dOff);
 }
 
+/** Below this many values a float32 operand is staged by a JavaScript loop; from it on, by a copy and `demote32`. */
+const DEMOTE_MIN = 64;
+
+/**
+ * Stages n float64s of src at the byte address `at` of the kernels' memory: as they are, or rounded to float32 (a
+ * copy of the float64s, then `demote32` in place, which rounds as a store into a Float32Array does but two to
+ * four times faster). The area at `at` must hold 8n bytes either way.
+ */
+function stageRun(k: Kernels, src: Float64Array, sOff: number, n: number, at: number, f32: boolean): void {
+  const { f64, f32: f32v } = heap(k);
+  if (!f32) copyRun(src, sOff, f64, at / 8, n);
+  else if (n < DEMOTE_MIN) copyRun(src, sOff, f32v, at / 4, n);
+  else {
+    copyRun(src, sOff, f64, at / 8, n);
+    k.demote32(at, at, n);
+  }
+}
+
 /** Copies M rows of n values between row strides sStride and dStride (one run when both are n). */
 function copyRows(
   src: Float64Array,
@@ -167,8 +185,9 @@ export function gemmNT(
   const rows = Math.min(M, ROW_BLOCK),
     rowsK = kernelRows(rows);
   const held = resident.operand ? resident.operand.bytes : 0;
+  // A's area holds its rows as float64s: float32 rows are staged there and rounded in place (stageRun).
   const bBytes = Np * K * es,
-    aBytes = roundUp(rowsK * K * es, 16);
+    aBytes = roundUp(rowsK * K * 8, 16);
   const base = region(k, held + bBytes + aBytes + rowsK * Np * 8);
   const b = base + held,
     a = b + bBytes,
@@ -179,7 +198,7 @@ export function gemmNT(
   const gemm = f32 ? k.gemm32 : k.gemm64;
   for (let i = 0; i < M; i += rows) {
     const m = Math.min(rows, M - i);
-    copyRun(A, aOff + i * K, h, a / es, m * K);
+    stageRun(k, A, aOff + i * K, m * K, a, f32);
     if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
     gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
     copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
@@ -245,7 +264,7 @@ export class PackedOperand {
     const rows = Math.min(M, ROW_BLOCK),
       rowsK = kernelRows(rows);
     const bBytes = this.bytes,
-      aBytes = roundUp(rowsK * K * es, 16);
+      aBytes = roundUp(rowsK * K * 8, 16); // float64-sized: see gemmNT
     const b = region(k, bBytes + aBytes + rowsK * Np * 8),
       a = b + bBytes,
       c = a + aBytes;
@@ -260,7 +279,7 @@ export class PackedOperand {
     const gemm = f32 ? k.gemm32 : k.gemm64;
     for (let i = 0; i < M; i += rows) {
       const m = Math.min(rows, M - i);
-      copyRun(A, aOff + i * K, h, a / es, m * K);
+      stageRun(k, A, aOff + i * K, m * K, a, f32);
       if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
       gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
       copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
@@ -568,7 +587,7 @@ export function gemmTNAcc(
     // it is and read as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
     // land in columns that are not copied back.
     const aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
-      bBytes = roundUp((n * slice + w) * es, 16);
+      bBytes = roundUp((n * slice + w) * 8, 16); // float64-sized: see gemmNT
     const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
     const a = base + held,
       b = a + aBytes,
@@ -582,7 +601,7 @@ export function gemmTNAcc(
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
       packPanels(L, lOff + k0 * m, m, kc, 1, m, 4, h, a / es);
-      copyRun(R, rOff + k0 * n, h, b / es, kc * n);
+      stageRun(k, R, rOff + k0 * n, kc * n, b, f32);
       gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, n * es, c, Np * 8, 1);
     }
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];

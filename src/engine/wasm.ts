@@ -46,6 +46,8 @@ export interface Kernels {
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;
   gemm32: Gemm;
+  /** The n float64s at src rounded to float32 at dst (assembly/gemm.ts). */
+  demote32(src: number, dst: number, n: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

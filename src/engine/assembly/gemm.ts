@@ -182,6 +182,21 @@ export function gemm32(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: u
   }
 }
 
+/**
+ * The n float64s at src rounded to float32 at dst (round to nearest even, as a store into a Float32Array): how the
+ * float32 products stage their operands after a plain copy of the float64s into this memory. dst ≤ src or
+ * dst ≥ src + 8n (each pass reads its 32 bytes before it writes 16).
+ */
+export function demote32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3)));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3), 16));
+    v128.store(dst + (<usize>i << 2), i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)));
+}
+
 let region: usize = 0;
 let regionBytes: usize = 0;
 

@@ -300,6 +300,41 @@ describe('dense kernels', () => {
     }
   });
 
+  it('demote32 (how float32 operands are staged) rounds exactly as a Float32Array store, in place, at every length', () => {
+    const k = kernels();
+    if (!k) return;
+    // ties to even, values past float32's range, subnormals, ±0, ±∞, NaN, and ordinary values
+    const special = [
+      1 + 2 ** -24,
+      1 + 3 * 2 ** -24,
+      -(1 + 2 ** -24),
+      3.4028235677973366e38,
+      1e39,
+      -1e39,
+      1e-40,
+      -1e-45,
+      1e-50,
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
+    const rng = new Rng(11);
+    for (let n = 0; n <= 41; n++) {
+      const src = Float64Array.from({ length: n }, (_, i) =>
+        i < special.length && n % 3 === 0 ? special[(i + n) % special.length] : rng.normal() * 10 ** ((i % 7) - 3),
+      );
+      const at = k.gemmReserve(8 * n + 64);
+      new Float64Array(k.memory.buffer, at, n).set(src);
+      k.demote32(at, at, n);
+      const got = new Float32Array(k.memory.buffer, at, n);
+      const want = Float32Array.from(src);
+      for (let i = 0; i < n; i++)
+        assert.ok(Object.is(got[i], want[i]), `n=${n} i=${i}: ${src[i]} -> ${got[i]}, not ${want[i]}`);
+    }
+  });
+
   it('allFinite is false exactly when some entry is ±∞ or NaN, wherever it is', () => {
     const finite = Float64Array.from([0, -0, 1, -2.5, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-320]);
     assert.equal(allFinite(finite), true);
