@@ -250,11 +250,25 @@ export class PackedOperand {
     this.version++;
   }
 
-  /** C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. */
-  multiply(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  /**
+   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. With `bias` (N values; accumulate false), C[i,j] =
+   * Σ_k A[i,k]·B[j,k] + bias[j], the sum rounded first, as a product followed by an add of the bias row would give
+   * (in the kernels, C starts as the bias rows and the product is accumulated onto it).
+   */
+  multiply(
+    M: number,
+    A: Float64Array,
+    aOff: number,
+    C: Float64Array,
+    cOff: number,
+    accumulate: boolean,
+    bias: Float64Array | null = null,
+  ): void {
     const { N, K, f32 } = this;
+    if (bias && accumulate) throw new Error('multiply: a bias row replaces accumulation');
     if (!this.inKernel) {
       gemmNTJs(M, N, K, A, aOff, this.data as Float64Array, 0, C, cOff, accumulate, f32);
+      if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] += bias[j];
       return;
     }
     const k = kernels()!;
@@ -281,13 +295,18 @@ export class PackedOperand {
       const m = Math.min(rows, M - i);
       stageRun(k, A, aOff + i * K, m * K, a, f32);
       if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
-      gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+      else if (bias) for (let r = 0; r < m; r++) copyRun(bias, 0, f64, c / 8 + r * Np, N);
+      const acc = accumulate || bias ? 1 : 0;
+      gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, acc);
       copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
     }
   }
 }
 
-/** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision). */
+/**
+ * gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision); with
+ * `bias`, C[i,j] = Σ_k A[i,k] · B[j,k] + bias[j] (PackedOperand.multiply).
+ */
 export function gemmNTPacked(
   M: number,
   A: Float64Array,
@@ -296,8 +315,9 @@ export function gemmNTPacked(
   C: Float64Array,
   cOff: number,
   accumulate: boolean,
+  bias: Float64Array | null = null,
 ): void {
-  B.multiply(M, A, aOff, C, cOff, accumulate);
+  B.multiply(M, A, aOff, C, cOff, accumulate, bias);
 }
 
 /** The JavaScript gemmNT: float64 tiles, or the float32 reference (operands rounded to float32, float32 sums). */

@@ -237,11 +237,14 @@ export class Network {
     return this.outputAndLoss(batch);
   }
 
-  /** One recurrent step of layer l at time t for the whole batch: W_hh h_{t−1} here (W_hh packed by forward), the rest in the cell. */
+  /**
+   * One recurrent step of layer l at time t for the whole batch: W_hh h_{t−1} + b_hh here (W_hh packed by forward; the
+   * product adds the bias row, as the cell's own add would), the rest in the cell, which is told of no b_hh.
+   */
   private step(l: number, t: number): void {
     const lb = this.layers[l];
-    gemmNTPacked(this.B, lb.Hs, t * this.B * this.dims.P, this.whhPacked[l], this.hh, 0, false);
-    this.cell.forward(lb, t, this.hh, this.weights[l], this.dims);
+    gemmNTPacked(this.B, lb.Hs, t * this.B * this.dims.P, this.whhPacked[l], this.hh, 0, false, this.weights[l].bhh);
+    this.cell.forward(lb, t, this.hh, NO_BHH, this.dims);
   }
 
   /** Output layer, per-step loss and ∂loss/∂output; fills lossPerStep (summed over batch). */
@@ -462,6 +465,9 @@ export class Network {
     }
   }
 }
+
+/** The cell weights of a step whose product already added b_hh (a network has no projection: no W_hr). */
+const NO_BHH: CellWeights = { bhh: null, whr: null, whrT: null };
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];

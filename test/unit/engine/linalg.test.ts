@@ -199,6 +199,22 @@ describe('dense kernels', () => {
       }
     });
 
+    it(`gemmNTPacked ${M}×${N}×${K} with a bias row: the product, then the bias added, bit for bit (float64 and float32)`, () => {
+      for (const precision of ['float64', 'float32'] as const) {
+        const packed = new PackedOperand(N, K, precision);
+        packed.load(rand(N * K));
+        const A = rand(2 + M * K),
+          bias = Float64Array.from(rand(N), (v, j) => v * 10 ** (j % 5));
+        const want = new Float64Array(M * N);
+        gemmNTPacked(M, A, 2, packed, want, 0, false);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] += bias[j];
+        const got = rand(3 + M * N); // stale values: the bias row replaces them
+        gemmNTPacked(M, A, 2, packed, got, 3, false, bias);
+        for (let x = 0; x < M * N; x++) assert.ok(Object.is(got[3 + x], want[x]), `${precision} at ${x}`);
+        assert.throws(() => gemmNTPacked(M, A, 2, packed, got, 3, true, bias));
+      }
+    });
+
     it(`gemmNNAcc and gemmTNAcc ${M}×${N}×${K}`, () => {
       const A = rand(M * K),
         B = rand(K * N),
