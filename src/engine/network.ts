@@ -304,16 +304,11 @@ export class Network {
     const top = this.layers[L - 1];
     // Output layer: ∂L/∂W_fc = Σ_t dOut_tᵀ h_t ; gradient into h_t of the top layer.
     gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision);
-    const gfb = this.g('fc.bias');
-    for (let r = 0; r < T * B; r++) for (let j = 0; j < O; j++) gfb[j] += this.dOut[r * O + j];
+    columnSums(this.dOut, T * B, O, this.g('fc.bias'));
     this.refreshTransposes();
     gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false, this.precision);
-    for (const lb of this.layers) {
-      lb.dH.fill(0);
-      lb.dPreIh.fill(0);
-      if (lb.dPreHh !== lb.dPreIh) lb.dPreHh.fill(0);
-    }
     if (truncate === null || truncate >= T) {
+      // Full BPTT sets every row of dH, dPreIh and dPreHh once (backwardWindow without `local`): no zeroing first.
       for (let l = L - 1; l >= 0; l--) {
         this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
         if (l > 0) {
@@ -334,6 +329,11 @@ export class Network {
         }
       }
     } else {
+      for (const lb of this.layers) {
+        lb.dH.fill(0);
+        lb.dPreIh.fill(0);
+        if (lb.dPreHh !== lb.dPreIh) lb.dPreHh.fill(0);
+      }
       this.backwardTruncated(truncate);
     }
     this.weightGrads();
@@ -392,8 +392,9 @@ export class Network {
 
   /**
    * Backward through layer l over steps hi down to lo, starting with zero carried gradient at hi, adding
-   * inject[t] at each step. Accumulates into dH, dPreIh, dPreHh. With `local`, also adds this window's
-   * ∂/∂(W_ih x + b_ih) there (truncated mode feeds it to the layer below, per window).
+   * inject[t] at each step. With `local` (truncated mode), accumulates into dH, dPreIh, dPreHh and also adds this
+   * window's ∂/∂(W_ih x + b_ih) to `local` (fed to the layer below, per window); without it (full BPTT, every step
+   * visited once), sets their rows.
    */
   private backwardWindow(l: number, lo: number, hi: number, inject: Float64Array, local: Float64Array | null): void {
     const { B, H, G } = this;
@@ -415,10 +416,18 @@ export class Network {
     out.dHh = sHh;
     for (let t = hi; t >= lo; t--) {
       const base = t * B * H;
-      for (let i = 0; i < B * H; i++) {
-        dh[i] += inject[base + i];
-        lb.dH[base + i] += dh[i];
-      }
+      const dH = lb.dH;
+      if (local)
+        for (let i = 0; i < B * H; i++) {
+          dh[i] += inject[base + i];
+          dH[base + i] += dh[i];
+        }
+      else
+        for (let i = 0; i < B * H; i++) {
+          const v = dh[i] + inject[base + i];
+          dh[i] = v;
+          dH[base + i] = v;
+        }
       out.dhPrev = dhN;
       out.dcPrev = dcN;
       const gOff = t * B * GH;
@@ -473,15 +482,32 @@ function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): 
   for (let i = 0; i < n; i++) dst[off + i] += src[i];
 }
 
-/** out[j] += Σ_r a[r·n + j] for an R×n block. */
+/** out[j] += Σ_r a[r·n + j] for an R×n block, adding the rows in order (four per pass over out). */
 function columnSums(a: Float64Array, R: number, n: number, out: Float64Array): void {
-  for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[r * n + j];
+  let r = 0;
+  for (; r + 3 < R; r += 4) {
+    const o = r * n;
+    for (let j = 0; j < n; j++) out[j] = out[j] + a[o + j] + a[o + n + j] + a[o + 2 * n + j] + a[o + 3 * n + j];
+  }
+  for (; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[r * n + j];
 }
 
+/** Whether a[off … off + n) is all finite: x·0 is 0 for finite x and NaN otherwise (four sums, so the adds overlap). */
 function finiteRun(a: Float64Array, off: number, n: number): boolean {
-  let s = 0;
-  for (let i = off; i < off + n; i++) s += a[i] * 0;
-  return s === 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
+  let i = off;
+  const end = off + n;
+  for (; i + 3 < end; i += 4) {
+    s0 += a[i] * 0;
+    s1 += a[i + 1] * 0;
+    s2 += a[i + 2] * 0;
+    s3 += a[i + 3] * 0;
+  }
+  for (; i < end; i++) s0 += a[i] * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 function anyNonZero(a: Float64Array, off: number, n: number): boolean {
