@@ -569,8 +569,8 @@ const TN_SLICE = 256;
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
  * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of the narrower
- * operand is packed in panels of four, each slice of the other is copied as it is, and C stays in the kernels' memory for all
- * slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
+ * operand is packed in panels of four, each slice of the other in panels of the kernel's width (both packed by the
+ * kernels from a plain copy of the slice), and C stays in the kernels' memory for all slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
  * transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
 export function gemmTNAcc(
@@ -588,8 +588,8 @@ export function gemmTNAcc(
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
   if (k && K > 0) {
-    // The kernel packs the slices of its left operand and reads its right one in place, so the narrower of A and B
-    // goes left: with M > N it computes Cᵀ += BᵀA (C is staged transposed).
+    // The narrower of A and B goes left (the rows of the kernel's tiles): with M > N it computes Cᵀ += BᵀA (C is
+    // staged transposed).
     const swap = M > N;
     const m = swap ? N : M,
       n = swap ? M : N;
@@ -603,26 +603,30 @@ export function gemmTNAcc(
       Mk = kernelRows(m);
     const slice = Math.min(TN_SLICE, K);
     const held = resident.operand ? resident.operand.bytes : 0;
-    // The left slice is packed in panels of four of its columns (rows of the product); the right one is copied as
-    // it is and read as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
-    // land in columns that are not copied back.
-    const aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
-      bBytes = roundUp((n * slice + w) * 8, 16); // float64-sized: see gemmNT
-    const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
-    const a = base + held,
+    // Each slice of either operand is copied as it is (float64) into a staging area, then packed from there in the
+    // kernels (k.packPanels, rounding to float32 in float32 precision): the left one in panels of four of its columns
+    // (rows of the product), the right one in panels of w (columns of the product), both padded with zeros.
+    const sBytes = roundUp(Math.max(m, n) * slice * 8, 16),
+      aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
+      bBytes = roundUp(Np * slice * es, 16);
+    const base = region(k, held + sBytes + aBytes + bBytes + Mk * Np * 8);
+    const st = base + held,
+      a = st + sBytes,
       b = a + aBytes,
       c = b + bBytes;
-    const { f64, f32: f32v } = heap(k);
-    const h = f32 ? f32v : f64;
+    const { f64 } = heap(k);
     const c8 = c / 8;
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c8 + j * Np + i] = C[cOff + i * N + j];
     else copyRows(C, cOff, N, f64, c8, Np, M, N);
     const gemm = f32 ? k.gemm32 : k.gemm64;
+    const f = f32 ? 1 : 0;
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
-      packPanels(L, lOff + k0 * m, m, kc, 1, m, 4, h, a / es);
-      stageRun(k, R, rOff + k0 * n, kc * n, b, f32);
-      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, n * es, c, Np * 8, 1);
+      copyRun(L, lOff + k0 * m, f64, st / 8, kc * m);
+      k.packPanels(st, kc, m, 4, a, f);
+      copyRun(R, rOff + k0 * n, f64, st / 8, kc * n);
+      k.packPanels(st, kc, n, w, b, f);
+      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, kc * w * es, w * es, c, Np * 8, 1);
     }
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];
     else copyRows(f64, c8, Np, C, cOff, N, M, N);

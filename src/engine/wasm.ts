@@ -48,6 +48,8 @@ export interface Kernels {
   gemm32: Gemm;
   /** The n float64s at src rounded to float32 at dst (assembly/gemm.ts). */
   demote32(src: number, dst: number, n: number): void;
+  /** The rows × cols float64s at src packed in panels of `width` columns at dst, as float64 or float32 (f32 = 1). */
+  packPanels(src: number, rows: number, cols: number, width: number, dst: number, f32: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

@@ -197,6 +197,59 @@ export function demote32(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)));
 }
 
+/**
+ * Packs the rows × cols float64 matrix at src (row-major) into panels of `width` (4 or 8) columns at dst, as the
+ * kernels read B (and A in panels of four): panel p holds, for each row r, the values of columns p·width … p·width +
+ * width − 1, zeros past cols. Float64 (width 4) or, with f32, rounded to float32 as demote32 rounds. This is how the
+ * weight-gradient sums stage their slices: a plain copy of the float64s into this memory, then this.
+ */
+export function packPanels(src: usize, rows: i32, cols: i32, width: i32, dst: usize, f32: bool): void {
+  const es: usize = f32 ? 4 : 8;
+  const rowBytes = <usize>cols << 3;
+  const full = cols / width;
+  for (let p = 0; p < full; p++) {
+    let s = src + (<usize>(p * width) << 3), d = dst + <usize>p * <usize>rows * <usize>width * es;
+    if (!f32) {
+      // width 4: 32 bytes a row
+      for (let r = 0; r < rows; r++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += rowBytes;
+        d += 32;
+      }
+    } else if (width == 4) {
+      for (let r = 0; r < rows; r++) {
+        const lo = f32x4.demote_f64x2_zero(v128.load(s)), hi = f32x4.demote_f64x2_zero(v128.load(s, 16));
+        v128.store(d, i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+        s += rowBytes;
+        d += 16;
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const v0 = f32x4.demote_f64x2_zero(v128.load(s)), v1 = f32x4.demote_f64x2_zero(v128.load(s, 16));
+        const v2 = f32x4.demote_f64x2_zero(v128.load(s, 32)), v3 = f32x4.demote_f64x2_zero(v128.load(s, 48));
+        v128.store(d, i32x4.shuffle(v0, v1, 0, 1, 4, 5));
+        v128.store(d, i32x4.shuffle(v2, v3, 0, 1, 4, 5), 16);
+        s += rowBytes;
+        d += 32;
+      }
+    }
+  }
+  const left = cols - full * width;
+  if (left == 0) return;
+  // the last, partial panel
+  let s = src + (<usize>(full * width) << 3), d = dst + <usize>full * <usize>rows * <usize>width * es;
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < width; q++) {
+      const v = q < left ? load<f64>(s + (<usize>q << 3)) : 0.0;
+      if (f32) store<f32>(d + (<usize>q << 2), <f32>v);
+      else store<f64>(d + (<usize>q << 3), v);
+    }
+    s += rowBytes;
+    d += <usize>width * es;
+  }
+}
+
 let region: usize = 0;
 let regionBytes: usize = 0;
 
