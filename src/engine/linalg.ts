@@ -568,6 +568,8 @@ const TN_SLICE = 256;
 
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
+ * With `sumsA`, also sumsA[i] += Σ_k A[k,i], the rows of A added in order (the bias gradients), taken from the
+ * float64 slices as they are staged (columnSums below where the kernels are absent).
  * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of the narrower
  * operand is packed in panels of four, each slice of the other in panels of the kernel's width (both packed by the
  * kernels from a plain copy of the slice), and C stays in the kernels' memory for all slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
@@ -584,6 +586,7 @@ export function gemmTNAcc(
   C: Float64Array,
   cOff: number,
   precision: Precision = 'float64',
+  sumsA: Float64Array | null = null,
 ): void {
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
@@ -609,13 +612,15 @@ export function gemmTNAcc(
     const sBytes = roundUp(Math.max(m, n) * slice * 8, 16),
       aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
       bBytes = roundUp(Np * slice * es, 16);
-    const base = region(k, held + sBytes + aBytes + bBytes + Mk * Np * 8);
+    const base = region(k, held + sBytes + aBytes + bBytes + Mk * Np * 8 + (sumsA ? roundUp(M * 8, 16) : 0));
     const st = base + held,
       a = st + sBytes,
       b = a + aBytes,
-      c = b + bBytes;
+      c = b + bBytes,
+      sums = c + Mk * Np * 8;
     const { f64 } = heap(k);
     const c8 = c / 8;
+    if (sumsA) copyRun(sumsA, 0, f64, sums / 8, M);
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c8 + j * Np + i] = C[cOff + i * N + j];
     else copyRows(C, cOff, N, f64, c8, Np, M, N);
     const gemm = f32 ? k.gemm32 : k.gemm64;
@@ -623,15 +628,19 @@ export function gemmTNAcc(
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
       copyRun(L, lOff + k0 * m, f64, st / 8, kc * m);
+      if (sumsA && !swap) k.columnSums(st, kc, m, sums);
       k.packPanels(st, kc, m, 4, a, f);
       copyRun(R, rOff + k0 * n, f64, st / 8, kc * n);
+      if (sumsA && swap) k.columnSums(st, kc, n, sums);
       k.packPanels(st, kc, n, w, b, f);
       gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, kc * w * es, w * es, c, Np * 8, 1);
     }
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];
     else copyRows(f64, c8, Np, C, cOff, N, M, N);
+    if (sumsA) copyRun(f64, sums / 8, sumsA, 0, M);
     return;
   }
+  if (sumsA) columnSums(A, aOff, K, M, sumsA);
   const At = scratch(1, M * TN_SLICE);
   const Bt = scratch(2, N * TN_SLICE);
   for (let k0 = 0; k0 < K; k0 += TN_SLICE) {
@@ -640,6 +649,16 @@ export function gemmTNAcc(
     transpose(kc, N, B, bOff + k0 * N, Bt, 0);
     gemmNTJs(M, N, kc, At, 0, Bt, 0, C, cOff, true, f32);
   }
+}
+
+/** out[j] += Σ_r a[off + r·n + j] for an R×n block, adding the rows in order (four per pass over out). */
+export function columnSums(a: Float64Array, off: number, R: number, n: number, out: Float64Array): void {
+  let r = 0;
+  for (; r + 3 < R; r += 4) {
+    const o = off + r * n;
+    for (let j = 0; j < n; j++) out[j] = out[j] + a[o + j] + a[o + n + j] + a[o + 2 * n + j] + a[o + 3 * n + j];
+  }
+  for (; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[off + r * n + j];
 }
 
 /**

@@ -303,8 +303,8 @@ export class Network {
     for (const g of this.grads.values()) g.data.fill(0);
     const top = this.layers[L - 1];
     // Output layer: ∂L/∂W_fc = Σ_t dOut_tᵀ h_t ; gradient into h_t of the top layer.
-    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision);
-    columnSums(this.dOut, T * B, O, this.g('fc.bias'));
+    // (and ∂L/∂b_fc = Σ_t dOut_t, summed as the product stages dOut)
+    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision, this.g('fc.bias'));
     this.refreshTransposes();
     gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false, this.precision);
     if (truncate === null || truncate >= T) {
@@ -462,15 +462,26 @@ export class Network {
     const GH = G * H;
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
-      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision);
-      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
-      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
-        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
-      if (!gbi || !gbh) continue; // bias=False
-      columnSums(lb.dPreIh, T * B, GH, gbi);
-      // without separateHh both biases see the same pre-activation gradient, so the same sums
-      if (lb.dPreHh === lb.dPreIh) gbh.set(gbi);
-      else columnSums(lb.dPreHh, T * B, GH, gbh);
+      // The bias gradients are the column sums of the pre-activation gradients, formed as the products stage them
+      // (null without biases); without separateHh both biases see the same gradient, so the same sums.
+      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data ?? null,
+        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data ?? null;
+      const shared = lb.dPreHh === lb.dPreIh;
+      gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, this.g(`rnn.weight_ih_l${l}`), 0, this.precision, gbi);
+      gemmTNAcc(
+        GH,
+        H,
+        T * B,
+        lb.dPreHh,
+        0,
+        lb.Hs,
+        0,
+        this.g(`rnn.weight_hh_l${l}`),
+        0,
+        this.precision,
+        shared ? null : gbh,
+      );
+      if (shared && gbi && gbh) gbh.set(gbi);
     }
   }
 }
@@ -480,16 +491,6 @@ const NO_BHH: CellWeights = { bhh: null, whr: null, whrT: null };
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];
-}
-
-/** out[j] += Σ_r a[r·n + j] for an R×n block, adding the rows in order (four per pass over out). */
-function columnSums(a: Float64Array, R: number, n: number, out: Float64Array): void {
-  let r = 0;
-  for (; r + 3 < R; r += 4) {
-    const o = r * n;
-    for (let j = 0; j < n; j++) out[j] = out[j] + a[o + j] + a[o + n + j] + a[o + 2 * n + j] + a[o + 3 * n + j];
-  }
-  for (; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[r * n + j];
 }
 
 /** Whether a[off … off + n) is all finite: x·0 is 0 for finite x and NaN otherwise (four sums, so the adds overlap). */

@@ -50,6 +50,8 @@ export interface Kernels {
   demote32(src: number, dst: number, n: number): void;
   /** The rows × cols float64s at src packed in panels of `width` columns at dst, as float64 or float32 (f32 = 1). */
   packPanels(src: number, rows: number, cols: number, width: number, dst: number, f32: number): void;
+  /** out[j] += Σ_r src[r·cols + j] for rows × cols float64s, the rows added in order (out: cols float64s). */
+  columnSums(src: number, rows: number, cols: number, out: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

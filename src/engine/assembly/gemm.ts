@@ -250,6 +250,38 @@ export function packPanels(src: usize, rows: i32, cols: i32, width: i32, dst: us
   }
 }
 
+/**
+ * out[j] += Σ_r src[r·cols + j] for the rows × cols float64s at src, adding the rows in order (each column's sum is
+ * the one a loop over r would form): the bias gradients, from the slices the weight-gradient sums stage.
+ */
+export function columnSums(src: usize, rows: i32, cols: i32, out: usize): void {
+  const rowBytes = <usize>cols << 3;
+  let r = 0;
+  // four rows per pass over out (each sum still adds the rows in order)
+  for (; r + 3 < rows; r += 4) {
+    const s0 = src + <usize>r * rowBytes;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const o = out + (<usize>j << 3), s = s0 + (<usize>j << 3);
+      let acc = f64x2.add(v128.load(o), v128.load(s));
+      acc = f64x2.add(acc, v128.load(s + rowBytes));
+      acc = f64x2.add(acc, v128.load(s + 2 * rowBytes));
+      v128.store(o, f64x2.add(acc, v128.load(s + 3 * rowBytes)));
+    }
+    if (j < cols) {
+      const o = out + (<usize>j << 3), s = s0 + (<usize>j << 3);
+      store<f64>(o, load<f64>(o) + load<f64>(s) + load<f64>(s + rowBytes) + load<f64>(s + 2 * rowBytes) + load<f64>(s + 3 * rowBytes));
+    }
+  }
+  for (; r < rows; r++) {
+    const s0 = src + <usize>r * rowBytes;
+    for (let j = 0; j < cols; j++) {
+      const o = out + (<usize>j << 3);
+      store<f64>(o, load<f64>(o) + load<f64>(s0 + (<usize>j << 3)));
+    }
+  }
+}
+
 let region: usize = 0;
 let regionBytes: usize = 0;
 

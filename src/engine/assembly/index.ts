@@ -1,5 +1,5 @@
 // The engine's AssemblyScript kernels, one WebAssembly module (see scripts/wasm.mjs and src/engine/wasm.ts).
 export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';
-export { gemm64, gemm32, gemmReserve, demote32, packPanels } from './gemm';
+export { gemm64, gemm32, gemmReserve, demote32, packPanels, columnSums } from './gemm';
 export { tanhInPlace, sigmoidInPlace, activationScratch } from './activations';

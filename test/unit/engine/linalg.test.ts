@@ -316,6 +316,30 @@ describe('dense kernels', () => {
     }
   });
 
+  it('gemmTNAcc with sumsA adds the column sums of A, rows in order, bit for bit, with either operand the narrower', () => {
+    // K past one slice (256 steps) and not a multiple of it; M odd, below and above N (the operands swap sides)
+    for (const [M, N, K] of [
+      [5, 12, 300],
+      [37, 8, 600],
+      [64, 64, 257],
+    ]) {
+      for (const precision of ['float64', 'float32'] as const) {
+        const A = Float64Array.from(rand(3 + K * M), (v, i) => v * 10 ** (i % 9) - 10 ** (i % 4));
+        const B = rand(K * N);
+        const sums = rand(M),
+          want = Float64Array.from(sums);
+        for (let r = 0; r < K; r++) for (let j = 0; j < M; j++) want[j] += A[3 + r * M + j];
+        const C = new Float64Array(M * N),
+          plain = new Float64Array(M * N);
+        gemmTNAcc(M, N, K, A, 3, B, 0, C, 0, precision, sums);
+        gemmTNAcc(M, N, K, A, 3, B, 0, plain, 0, precision);
+        for (let j = 0; j < M; j++) assert.ok(Object.is(sums[j], want[j]), `${M}×${N}×${K} ${precision} sum ${j}`);
+        for (let x = 0; x < M * N; x++)
+          assert.ok(Object.is(C[x], plain[x]), `${M}×${N}×${K} ${precision} product ${x}`);
+      }
+    }
+  });
+
   it('demote32 (how float32 operands are staged) rounds exactly as a Float32Array store, in place, at every length', () => {
     const k = kernels();
     if (!k) return;
