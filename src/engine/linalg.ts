@@ -71,6 +71,15 @@ function copyRows(
   else for (let i = 0; i < M; i++) copyRun(src, sOff + i * sStride, dst, dOff + i * dStride, n);
 }
 
+/** Rows 0 … m−1 of dst from d on (row stride `stride`) start with the n values of `row`: one set(), then doubling copies. */
+function fillRows(dst: Float64Array, d: number, stride: number, m: number, row: Float64Array, n: number): void {
+  dst.set(row.length === n ? row : row.subarray(0, n), d);
+  for (let done = 1; done < m; done *= 2) {
+    const more = Math.min(done, m - done);
+    dst.copyWithin(d + done * stride, d, d + (more - 1) * stride + n);
+  }
+}
+
 /**
  * Packs the N×K matrix whose entry (j, k) is src[off + j·rs + k·cs] into panels of `w` columns at dst[d…]
  * (panel p holds, for each k, the w values of columns p·w … p·w + w − 1; columns past N are zero).
@@ -295,7 +304,7 @@ export class PackedOperand {
       const m = Math.min(rows, M - i);
       stageRun(k, A, aOff + i * K, m * K, a, f32);
       if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
-      else if (bias) for (let r = 0; r < m; r++) copyRun(bias, 0, f64, c / 8 + r * Np, N);
+      else if (bias) fillRows(f64, c / 8, Np, m, bias, N);
       const acc = accumulate || bias ? 1 : 0;
       gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, acc);
       copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
