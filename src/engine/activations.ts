@@ -38,6 +38,34 @@ export function tanhRun(a: Float64Array, off: number, n: number): void {
   for (let i = off; i < off + n; i++) a[i] = Math.tanh(a[i]);
 }
 
+/**
+ * dst[dOff … dOff + n) ← tanh(a[aOff + i] + b[bOff + i]): the sum, then tanhRun's tanh of it (the same values as an
+ * add loop followed by tanhRun), with the add done in the kernels.
+ */
+export function addTanhRun(
+  dst: Float64Array,
+  dOff: number,
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  n: number,
+): void {
+  const k = n >= MIN_RUN ? kernels() : null;
+  if (!k) {
+    for (let i = 0; i < n; i++) dst[dOff + i] = a[aOff + i] + b[bOff + i];
+    tanhRun(dst, dOff, n);
+    return;
+  }
+  const at = k.activationScratch(2 * n);
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const d = at / 8;
+  view.set(a.subarray(aOff, aOff + n), d);
+  view.set(b.subarray(bOff, bOff + n), d + n);
+  k.addTanhInPlace(at, at + 8 * n, n);
+  dst.set(view.subarray(d, d + n), dOff);
+}
+
 /** a[off … off + n) ← σ of itself. */
 export function sigmoidRun(a: Float64Array, off: number, n: number): void {
   if (inKernel(a, off, n, 'sigmoidInPlace')) return;

@@ -42,6 +42,8 @@ export interface Kernels {
   /** x ← tanh x and x ← σ(x) for n float64s at p (assembly/activations.ts), and their own region of n float64s. */
   tanhInPlace(p: number, n: number): void;
   sigmoidInPlace(p: number, n: number): void;
+  /** x ← tanh(x + y) for the n float64s at p and the n at q. */
+  addTanhInPlace(p: number, q: number, n: number): void;
   activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;

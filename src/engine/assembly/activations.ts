@@ -97,6 +97,28 @@ export function tanhInPlace(p: usize, n: i32): void {
   }
 }
 
+/** x ← tanh(x + y) for the n float64s at p and the n at q (the vanilla RNN's step: pre-activation sum, then tanh). */
+export function addTanhInPlace(p: usize, q: usize, n: i32): void {
+  let i = 0;
+  for (; i + 7 < n; i += 8) {
+    const at = p + (<usize>i << 3), from = q + (<usize>i << 3);
+    const y0 = tanh2(f64x2.add(v128.load(at), v128.load(from))), y1 = tanh2(f64x2.add(v128.load(at, 16), v128.load(from, 16)));
+    const y2 = tanh2(f64x2.add(v128.load(at, 32), v128.load(from, 32))), y3 = tanh2(f64x2.add(v128.load(at, 48), v128.load(from, 48)));
+    v128.store(at, y0);
+    v128.store(at, y1, 16);
+    v128.store(at, y2, 32);
+    v128.store(at, y3, 48);
+  }
+  for (; i + 1 < n; i += 2) {
+    const at = p + (<usize>i << 3);
+    v128.store(at, tanh2(f64x2.add(v128.load(at), v128.load(q + (<usize>i << 3)))));
+  }
+  if (i < n) {
+    const at = p + (<usize>i << 3);
+    store<f64>(at, f64x2.extract_lane(tanh2(f64x2.splat(load<f64>(at) + load<f64>(q + (<usize>i << 3)))), 0));
+  }
+}
+
 /** x ← σ(x) = 1/(1 + e^{−x}) for the n float64s at p. */
 export function sigmoidInPlace(p: usize, n: i32): void {
   let i = 0;
