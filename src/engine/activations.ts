@@ -59,11 +59,19 @@ export function addTanhRun(
   }
   const at = k.activationScratch(2 * n);
   if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
-  const d = at / 8;
-  view.set(a.subarray(aOff, aOff + n), d);
-  view.set(b.subarray(bOff, bOff + n), d + n);
+  const v = view,
+    d = at / 8;
+  // Short runs (batch 1) copy in loops: set() would first allocate subarrays.
+  if (n < 512) {
+    for (let i = 0; i < n; i++) v[d + i] = a[aOff + i];
+    for (let i = 0; i < n; i++) v[d + n + i] = b[bOff + i];
+  } else {
+    v.set(a.subarray(aOff, aOff + n), d);
+    v.set(b.subarray(bOff, bOff + n), d + n);
+  }
   k.addTanhInPlace(at, at + 8 * n, n);
-  dst.set(view.subarray(d, d + n), dOff);
+  if (n < 512) for (let i = 0; i < n; i++) dst[dOff + i] = v[d + i];
+  else dst.set(v.subarray(d, d + n), dOff);
 }
 
 /** a[off … off + n) ← σ of itself. */
