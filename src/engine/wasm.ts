@@ -44,6 +44,21 @@ export interface Kernels {
   sigmoidInPlace(p: number, n: number): void;
   /** x ← tanh(x + y) for the n float64s at p and the n at q. */
   addTanhInPlace(p: number, q: number, n: number): void;
+  /** Up to three runs (start, length, 1 for tanh or 0 for σ; length 0: none) in each of `rows` blocks of `stride` at p. */
+  squashRowsInPlace(
+    p: number,
+    rows: number,
+    stride: number,
+    s0: number,
+    n0: number,
+    t0: number,
+    s1: number,
+    n1: number,
+    t1: number,
+    s2: number,
+    n2: number,
+    t2: number,
+  ): void;
   activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;

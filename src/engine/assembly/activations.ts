@@ -141,6 +141,24 @@ export function sigmoidInPlace(p: usize, n: i32): void {
   }
 }
 
+/**
+ * The gate runs of a whole step: `rows` blocks of `stride` float64s at p, and in each block up to three runs
+ * [s, s + n) get σ (t = 0) or tanh (t = 1); n = 0 leaves a run out. One call instead of one per run and row.
+ */
+export function squashRowsInPlace(p: usize, rows: i32, stride: i32, s0: i32, n0: i32, t0: i32, s1: i32, n1: i32, t1: i32, s2: i32, n2: i32, t2: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = p + (<usize>(r * stride) << 3);
+    if (n0 > 0) squashRun(row + (<usize>s0 << 3), n0, t0);
+    if (n1 > 0) squashRun(row + (<usize>s1 << 3), n1, t1);
+    if (n2 > 0) squashRun(row + (<usize>s2 << 3), n2, t2);
+  }
+}
+
+@inline function squashRun(at: usize, n: i32, which: i32): void {
+  if (which == 1) tanhInPlace(at, n);
+  else sigmoidInPlace(at, n);
+}
+
 let scratch: usize = 0;
 let scratchCount: i32 = 0;
 

@@ -2,4 +2,4 @@
 export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';
 export { gemm64, gemm32, gemmReserve, demote32, packPanels, columnSums } from './gemm';
-export { tanhInPlace, sigmoidInPlace, addTanhInPlace, activationScratch } from './activations';
+export { tanhInPlace, sigmoidInPlace, addTanhInPlace, squashRowsInPlace, activationScratch } from './activations';

@@ -88,6 +88,21 @@ describe('tanh and σ on runs', () => {
     assert.deepEqual(Array.from(got), Array.from(want));
     assert.equal(got[off + 12], src[off + 12]); // the gap
     assert.equal(got[0], src[0]);
+    // one run, and four runs (more than the kernel's three: one call per run and row)
+    for (const runs of [
+      [2, 20, 'tanh'],
+      [0, 9, 'sigmoid', 9, 3, 'tanh', 13, 8, 'sigmoid', 21, 6, 'tanh'],
+    ] as const) {
+      const got2 = src.slice(),
+        want2 = src.slice();
+      squashRows(got2, off, rows, stride, runs);
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < runs.length; q += 3) {
+          const run = runs[q + 2] === 'tanh' ? tanhRun : sigmoidRun;
+          run(want2, off + r * stride + (runs[q] as number), runs[q + 1] as number);
+        }
+      assert.deepEqual(Array.from(got2), Array.from(want2), `${runs.length / 3} runs`);
+    }
   });
 
   it('addTanhRun: tanh of the sums, as an add loop then tanhRun give them, bit for bit, at offsets and odd lengths', () => {
