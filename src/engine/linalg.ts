@@ -167,7 +167,9 @@ const ROW_BLOCK = 256;
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
  * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs. Every product of the
- * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed.
+ * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed. With `bias` (N values; accumulate
+ * false), C[i,j] = Σ_k A[i,k] · B[j,k] + bias[j], rounded as the product followed by an add of the bias row (see
+ * PackedOperand.multiply).
  */
 export function gemmNT(
   M: number,
@@ -181,11 +183,14 @@ export function gemmNT(
   cOff: number,
   accumulate: boolean,
   precision: Precision = 'float64',
+  bias: Float64Array | null = null,
 ): void {
+  if (bias && accumulate) throw new Error('gemmNT: a bias row replaces accumulation');
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
   if (!k || K === 0) {
     gemmNTJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, f32);
+    if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] += bias[j];
     return;
   }
   const w = panelWidth(f32),
@@ -209,7 +214,9 @@ export function gemmNT(
     const m = Math.min(rows, M - i);
     stageRun(k, A, aOff + i * K, m * K, a, f32);
     if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
-    gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+    else if (bias) fillRows(f64, c / 8, Np, m, bias, N);
+    const acc = accumulate || bias ? 1 : 0;
+    gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, acc);
     copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
   }
 }

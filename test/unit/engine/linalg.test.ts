@@ -199,7 +199,7 @@ describe('dense kernels', () => {
       }
     });
 
-    it(`gemmNTPacked ${M}×${N}×${K} with a bias row: the product, then the bias added, bit for bit (float64 and float32)`, () => {
+    it(`gemmNTPacked ${M}×${N}×${K} (and gemmNT) with a bias row: the product, then the bias added, bit for bit (float64 and float32)`, () => {
       for (const precision of ['float64', 'float32'] as const) {
         const packed = new PackedOperand(N, K, precision);
         packed.load(rand(N * K));
@@ -212,6 +212,14 @@ describe('dense kernels', () => {
         gemmNTPacked(M, A, 2, packed, got, 3, false, bias);
         for (let x = 0; x < M * N; x++) assert.ok(Object.is(got[3 + x], want[x]), `${precision} at ${x}`);
         assert.throws(() => gemmNTPacked(M, A, 2, packed, got, 3, true, bias));
+        // gemmNT takes the same bias row (the JavaScript kernels below four rows in float64)
+        const B = rand(N * K),
+          wantNT = new Float64Array(M * N),
+          gotNT = rand(M * N);
+        gemmNT(M, N, K, A, 2, B, 0, wantNT, 0, false, precision);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) wantNT[i * N + j] += bias[j];
+        gemmNT(M, N, K, A, 2, B, 0, gotNT, 0, false, precision, bias);
+        for (let x = 0; x < M * N; x++) assert.ok(Object.is(gotNT[x], wantNT[x]), `gemmNT ${precision} at ${x}`);
       }
     });
 
