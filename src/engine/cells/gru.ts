@@ -37,23 +37,25 @@ export const gru: Cell = {
     }
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH,
-        hb = b * GH,
+      const gr = a0 + b * GH,
+        gn = gr + 2 * H,
+        hbn = b * GH + 2 * H,
         s = s0 + b * H;
       for (let i = 0; i < H; i++) {
-        const hnv = hh[hb + 2 * H + i];
+        const hnv = hh[hbn + i];
         hn[s + i] = hnv;
-        acts[g0 + 2 * H + i] = pre[g0 + 2 * H + i] + acts[g0 + i] * hnv;
+        acts[gn + i] = pre[gn + i] + acts[gr + i] * hnv;
       }
     }
     squashRows(acts, a0, B, GH, [2 * H, H, 'tanh']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH,
+      const gz = a0 + b * GH + H,
+        gn = gz + H,
         s = s0 + b * H,
         ho = s + B * H;
       for (let i = 0; i < H; i++) {
-        const z = acts[g0 + H + i],
-          n = acts[g0 + 2 * H + i];
+        const z = acts[gz + i],
+          n = acts[gn + i];
         Hs[ho + i] = (1 - z) * n + z * Hs[s + i];
       }
     }
