@@ -38,6 +38,42 @@ export function tanhRun(a: Float64Array, off: number, n: number): void {
   for (let i = off; i < off + n; i++) a[i] = Math.tanh(a[i]);
 }
 
+/**
+ * dst[dOff … dOff + n) ← tanh(a[aOff + i] + b[bOff + i]): the sum, then tanhRun's tanh of it (the same values as an
+ * add loop followed by tanhRun), with the add done in the kernels.
+ */
+export function addTanhRun(
+  dst: Float64Array,
+  dOff: number,
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  n: number,
+): void {
+  const k = n >= MIN_RUN ? kernels() : null;
+  if (!k) {
+    for (let i = 0; i < n; i++) dst[dOff + i] = a[aOff + i] + b[bOff + i];
+    tanhRun(dst, dOff, n);
+    return;
+  }
+  const at = k.activationScratch(2 * n);
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const v = view,
+    d = at / 8;
+  // Short runs (batch 1) copy in loops: set() would first allocate subarrays.
+  if (n < 512) {
+    for (let i = 0; i < n; i++) v[d + i] = a[aOff + i];
+    for (let i = 0; i < n; i++) v[d + n + i] = b[bOff + i];
+  } else {
+    v.set(a.subarray(aOff, aOff + n), d);
+    v.set(b.subarray(bOff, bOff + n), d + n);
+  }
+  k.addTanhInPlace(at, at + 8 * n, n);
+  if (n < 512) for (let i = 0; i < n; i++) dst[dOff + i] = v[d + i];
+  else dst.set(v.subarray(d, d + n), dOff);
+}
+
 /** a[off … off + n) ← σ of itself. */
 export function sigmoidRun(a: Float64Array, off: number, n: number): void {
   if (inKernel(a, off, n, 'sigmoidInPlace')) return;
@@ -76,14 +112,38 @@ export function squashRows(
       d = at / 8;
     if (total < 512) for (let i = 0; i < total; i++) v[d + i] = a[off + i];
     else v.set(a.subarray(off, off + total), d);
-    for (let r = 0; r < rows; r++)
-      for (let q = 0; q < runs.length; q += 3) {
+    if (runs.length <= 9) {
+      // up to three runs: one call for all rows (runs under MIN_RUN are left to the JavaScript loop below)
+      const arg = (q: number, what: 'start' | 'n' | 'which'): number => {
+        if (q >= runs.length) return 0;
         const n = runs[q + 1] as number;
-        if (n < MIN_RUN) continue;
-        const p = at + (r * stride + (runs[q] as number)) * 8;
-        if (runs[q + 2] === 'tanh') k.tanhInPlace(p, n);
-        else k.sigmoidInPlace(p, n);
-      }
+        if (what === 'start') return runs[q] as number;
+        if (what === 'n') return n < MIN_RUN ? 0 : n;
+        return runs[q + 2] === 'tanh' ? 1 : 0;
+      };
+      k.squashRowsInPlace(
+        at,
+        rows,
+        stride,
+        arg(0, 'start'),
+        arg(0, 'n'),
+        arg(0, 'which'),
+        arg(3, 'start'),
+        arg(3, 'n'),
+        arg(3, 'which'),
+        arg(6, 'start'),
+        arg(6, 'n'),
+        arg(6, 'which'),
+      );
+    } else
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < runs.length; q += 3) {
+          const n = runs[q + 1] as number;
+          if (n < MIN_RUN) continue;
+          const p = at + (r * stride + (runs[q] as number)) * 8;
+          if (runs[q + 2] === 'tanh') k.tanhInPlace(p, n);
+          else k.sigmoidInPlace(p, n);
+        }
     if (total < 512) for (let i = 0; i < total; i++) a[off + i] = v[d + i];
     else a.set(v.subarray(d, d + total), off);
   }

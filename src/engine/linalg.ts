@@ -38,6 +38,24 @@ function copyRun(
   else dst.set(src.subarray(sOff, sOff + n), dOff);
 }
 
+/** Below this many values a float32 operand is staged by a JavaScript loop; from it on, by a copy and `demote32`. */
+const DEMOTE_MIN = 64;
+
+/**
+ * Stages n float64s of src at the byte address `at` of the kernels' memory: as they are, or rounded to float32 (a
+ * copy of the float64s, then `demote32` in place, which rounds as a store into a Float32Array does but two to
+ * four times faster). The area at `at` must hold 8n bytes either way.
+ */
+function stageRun(k: Kernels, src: Float64Array, sOff: number, n: number, at: number, f32: boolean): void {
+  const { f64, f32: f32v } = heap(k);
+  if (!f32) copyRun(src, sOff, f64, at / 8, n);
+  else if (n < DEMOTE_MIN) copyRun(src, sOff, f32v, at / 4, n);
+  else {
+    copyRun(src, sOff, f64, at / 8, n);
+    k.demote32(at, at, n);
+  }
+}
+
 /** Copies M rows of n values between row strides sStride and dStride (one run when both are n). */
 function copyRows(
   src: Float64Array,
@@ -51,6 +69,15 @@ function copyRows(
 ): void {
   if (sStride === n && dStride === n) copyRun(src, sOff, dst, dOff, M * n);
   else for (let i = 0; i < M; i++) copyRun(src, sOff + i * sStride, dst, dOff + i * dStride, n);
+}
+
+/** Rows 0 … m−1 of dst from d on (row stride `stride`) start with the n values of `row`: one set(), then doubling copies. */
+function fillRows(dst: Float64Array, d: number, stride: number, m: number, row: Float64Array, n: number): void {
+  dst.set(row.length === n ? row : row.subarray(0, n), d);
+  for (let done = 1; done < m; done *= 2) {
+    const more = Math.min(done, m - done);
+    dst.copyWithin(d + done * stride, d, d + (more - 1) * stride + n);
+  }
 }
 
 /**
@@ -140,7 +167,9 @@ const ROW_BLOCK = 256;
 /**
  * C[i,j] (+)= Σ_k A[i,k] · B[j,k]   (A: M×K, B: N×K, C: M×N; "A times B transposed").
  * Rows of A and B are contiguous, so each entry is a dot product of two contiguous runs. Every product of the
- * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed.
+ * engine ends up here or in gemmNTPacked and gemmTNAcc, so these set the speed. With `bias` (N values; accumulate
+ * false), C[i,j] = Σ_k A[i,k] · B[j,k] + bias[j], rounded as the product followed by an add of the bias row (see
+ * PackedOperand.multiply).
  */
 export function gemmNT(
   M: number,
@@ -154,11 +183,14 @@ export function gemmNT(
   cOff: number,
   accumulate: boolean,
   precision: Precision = 'float64',
+  bias: Float64Array | null = null,
 ): void {
+  if (bias && accumulate) throw new Error('gemmNT: a bias row replaces accumulation');
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
   if (!k || K === 0) {
     gemmNTJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, f32);
+    if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] += bias[j];
     return;
   }
   const w = panelWidth(f32),
@@ -167,8 +199,9 @@ export function gemmNT(
   const rows = Math.min(M, ROW_BLOCK),
     rowsK = kernelRows(rows);
   const held = resident.operand ? resident.operand.bytes : 0;
+  // A's area holds its rows as float64s: float32 rows are staged there and rounded in place (stageRun).
   const bBytes = Np * K * es,
-    aBytes = roundUp(rowsK * K * es, 16);
+    aBytes = roundUp(rowsK * K * 8, 16);
   const base = region(k, held + bBytes + aBytes + rowsK * Np * 8);
   const b = base + held,
     a = b + bBytes,
@@ -179,9 +212,11 @@ export function gemmNT(
   const gemm = f32 ? k.gemm32 : k.gemm64;
   for (let i = 0; i < M; i += rows) {
     const m = Math.min(rows, M - i);
-    copyRun(A, aOff + i * K, h, a / es, m * K);
+    stageRun(k, A, aOff + i * K, m * K, a, f32);
     if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
-    gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+    else if (bias) fillRows(f64, c / 8, Np, m, bias, N);
+    const acc = accumulate || bias ? 1 : 0;
+    gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, acc);
     copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
   }
 }
@@ -231,11 +266,25 @@ export class PackedOperand {
     this.version++;
   }
 
-  /** C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. */
-  multiply(M: number, A: Float64Array, aOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  /**
+   * C[i,j] (+)= Σ_k A[i,k]·B[j,k] for M rows of A, any M ≥ 1. With `bias` (N values; accumulate false), C[i,j] =
+   * Σ_k A[i,k]·B[j,k] + bias[j], the sum rounded first, as a product followed by an add of the bias row would give
+   * (in the kernels, C starts as the bias rows and the product is accumulated onto it).
+   */
+  multiply(
+    M: number,
+    A: Float64Array,
+    aOff: number,
+    C: Float64Array,
+    cOff: number,
+    accumulate: boolean,
+    bias: Float64Array | null = null,
+  ): void {
     const { N, K, f32 } = this;
+    if (bias && accumulate) throw new Error('multiply: a bias row replaces accumulation');
     if (!this.inKernel) {
       gemmNTJs(M, N, K, A, aOff, this.data as Float64Array, 0, C, cOff, accumulate, f32);
+      if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] += bias[j];
       return;
     }
     const k = kernels()!;
@@ -245,7 +294,7 @@ export class PackedOperand {
     const rows = Math.min(M, ROW_BLOCK),
       rowsK = kernelRows(rows);
     const bBytes = this.bytes,
-      aBytes = roundUp(rowsK * K * es, 16);
+      aBytes = roundUp(rowsK * K * 8, 16); // float64-sized: see gemmNT
     const b = region(k, bBytes + aBytes + rowsK * Np * 8),
       a = b + bBytes,
       c = a + aBytes;
@@ -260,15 +309,20 @@ export class PackedOperand {
     const gemm = f32 ? k.gemm32 : k.gemm64;
     for (let i = 0; i < M; i += rows) {
       const m = Math.min(rows, M - i);
-      copyRun(A, aOff + i * K, h, a / es, m * K);
+      stageRun(k, A, aOff + i * K, m * K, a, f32);
       if (accumulate) copyRows(C, cOff + i * N, N, f64, c / 8, Np, m, N);
-      gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+      else if (bias) fillRows(f64, c / 8, Np, m, bias, N);
+      const acc = accumulate || bias ? 1 : 0;
+      gemm(kernelRows(m), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, acc);
       copyRows(f64, c / 8, Np, C, cOff + i * N, N, m, N);
     }
   }
 }
 
-/** gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision). */
+/**
+ * gemmNT with a packed right operand: C[i,j] (+)= Σ_k A[i,k] · B[j,k], B named at the call (in B's precision); with
+ * `bias`, C[i,j] = Σ_k A[i,k] · B[j,k] + bias[j] (PackedOperand.multiply).
+ */
 export function gemmNTPacked(
   M: number,
   A: Float64Array,
@@ -277,8 +331,9 @@ export function gemmNTPacked(
   C: Float64Array,
   cOff: number,
   accumulate: boolean,
+  bias: Float64Array | null = null,
 ): void {
-  B.multiply(M, A, aOff, C, cOff, accumulate);
+  B.multiply(M, A, aOff, C, cOff, accumulate, bias);
 }
 
 /** The JavaScript gemmNT: float64 tiles, or the float32 reference (operands rounded to float32, float32 sums). */
@@ -529,9 +584,11 @@ const TN_SLICE = 256;
 
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
+ * With `sumsA`, also sumsA[i] += Σ_k A[k,i], the rows of A added in order (the bias gradients), taken from the
+ * float64 slices as they are staged (columnSums below where the kernels are absent).
  * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of the narrower
- * operand is packed in panels of four, each slice of the other is copied as it is, and C stays in the kernels' memory for all
- * slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
+ * operand is packed in panels of four, each slice of the other in panels of the kernel's width (both packed by the
+ * kernels from a plain copy of the slice), and C stays in the kernels' memory for all slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
  * transposed into scratch so that the JavaScript gemmNT sees contiguous runs.
  */
 export function gemmTNAcc(
@@ -545,12 +602,13 @@ export function gemmTNAcc(
   C: Float64Array,
   cOff: number,
   precision: Precision = 'float64',
+  sumsA: Float64Array | null = null,
 ): void {
   const f32 = precision === 'float32';
   const k = M >= 4 || f32 ? kernels() : null;
   if (k && K > 0) {
-    // The kernel packs the slices of its left operand and reads its right one in place, so the narrower of A and B
-    // goes left: with M > N it computes Cᵀ += BᵀA (C is staged transposed).
+    // The narrower of A and B goes left (the rows of the kernel's tiles): with M > N it computes Cᵀ += BᵀA (C is
+    // staged transposed).
     const swap = M > N;
     const m = swap ? N : M,
       n = swap ? M : N;
@@ -564,31 +622,41 @@ export function gemmTNAcc(
       Mk = kernelRows(m);
     const slice = Math.min(TN_SLICE, K);
     const held = resident.operand ? resident.operand.bytes : 0;
-    // The left slice is packed in panels of four of its columns (rows of the product); the right one is copied as
-    // it is and read as panels in place, up to w − 1 values past the slice's end (hence the slack), whose results
-    // land in columns that are not copied back.
-    const aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
-      bBytes = roundUp((n * slice + w) * es, 16);
-    const base = region(k, held + aBytes + bBytes + Mk * Np * 8);
-    const a = base + held,
+    // Each slice of either operand is copied as it is (float64) into a staging area, then packed from there in the
+    // kernels (k.packPanels, rounding to float32 in float32 precision): the left one in panels of four of its columns
+    // (rows of the product), the right one in panels of w (columns of the product), both padded with zeros.
+    const sBytes = roundUp(Math.max(m, n) * slice * 8, 16),
+      aBytes = roundUp(roundUp(m, 4) * slice * es, 16),
+      bBytes = roundUp(Np * slice * es, 16);
+    const base = region(k, held + sBytes + aBytes + bBytes + Mk * Np * 8 + (sumsA ? roundUp(M * 8, 16) : 0));
+    const st = base + held,
+      a = st + sBytes,
       b = a + aBytes,
-      c = b + bBytes;
-    const { f64, f32: f32v } = heap(k);
-    const h = f32 ? f32v : f64;
+      c = b + bBytes,
+      sums = c + Mk * Np * 8;
+    const { f64 } = heap(k);
     const c8 = c / 8;
+    if (sumsA) copyRun(sumsA, 0, f64, sums / 8, M);
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c8 + j * Np + i] = C[cOff + i * N + j];
     else copyRows(C, cOff, N, f64, c8, Np, M, N);
     const gemm = f32 ? k.gemm32 : k.gemm64;
+    const f = f32 ? 1 : 0;
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
-      packPanels(L, lOff + k0 * m, m, kc, 1, m, 4, h, a / es);
-      copyRun(R, rOff + k0 * n, h, b / es, kc * n);
-      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, w * es, n * es, c, Np * 8, 1);
+      copyRun(L, lOff + k0 * m, f64, st / 8, kc * m);
+      if (sumsA && !swap) k.columnSums(st, kc, m, sums);
+      k.packPanels(st, kc, m, 4, a, f);
+      copyRun(R, rOff + k0 * n, f64, st / 8, kc * n);
+      if (sumsA && swap) k.columnSums(st, kc, n, sums);
+      k.packPanels(st, kc, n, w, b, f);
+      gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, kc * w * es, w * es, c, Np * 8, 1);
     }
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];
     else copyRows(f64, c8, Np, C, cOff, N, M, N);
+    if (sumsA) copyRun(f64, sums / 8, sumsA, 0, M);
     return;
   }
+  if (sumsA) columnSums(A, aOff, K, M, sumsA);
   const At = scratch(1, M * TN_SLICE);
   const Bt = scratch(2, N * TN_SLICE);
   for (let k0 = 0; k0 < K; k0 += TN_SLICE) {
@@ -597,6 +665,16 @@ export function gemmTNAcc(
     transpose(kc, N, B, bOff + k0 * N, Bt, 0);
     gemmNTJs(M, N, kc, At, 0, Bt, 0, C, cOff, true, f32);
   }
+}
+
+/** out[j] += Σ_r a[off + r·n + j] for an R×n block, adding the rows in order (four per pass over out). */
+export function columnSums(a: Float64Array, off: number, R: number, n: number, out: Float64Array): void {
+  let r = 0;
+  for (; r + 3 < R; r += 4) {
+    const o = off + r * n;
+    for (let j = 0; j < n; j++) out[j] = out[j] + a[o + j] + a[o + n + j] + a[o + 2 * n + j] + a[o + 3 * n + j];
+  }
+  for (; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[off + r * n + j];
 }
 
 /**

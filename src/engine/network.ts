@@ -235,8 +235,7 @@ export class Network {
       // Input projections of all steps at once: one product instead of T (a gather of W_ih's columns for one-hot inputs).
       const ids = l === 0 ? this.inputIds : null;
       if (!ids || !oneHotProjection(T * B, GH, lb.D, ids, W_ih, b_ih, lb.pre, this.precision, this.oneHotScratch)) {
-        gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision);
-        if (b_ih) for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) lb.pre[r * GH + j] += b_ih[j];
+        gemmNT(T * B, GH, lb.D, lb.X, 0, W_ih, 0, lb.pre, 0, false, this.precision, b_ih);
       }
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
@@ -254,11 +253,14 @@ export class Network {
     return this.outputAndLoss(batch);
   }
 
-  /** One recurrent step of layer l at time t for the whole batch: W_hh h_{t−1} here (W_hh packed by forward), the rest in the cell. */
+  /**
+   * One recurrent step of layer l at time t for the whole batch: W_hh h_{t−1} + b_hh here (W_hh packed by forward; the
+   * product adds the bias row, as the cell's own add would), the rest in the cell, which is told of no b_hh.
+   */
   private step(l: number, t: number): void {
     const lb = this.layers[l];
-    gemmNTPacked(this.B, lb.Hs, t * this.B * this.dims.P, this.whhPacked[l], this.hh, 0, false);
-    this.cell.forward(lb, t, this.hh, this.weights[l], this.dims);
+    gemmNTPacked(this.B, lb.Hs, t * this.B * this.dims.P, this.whhPacked[l], this.hh, 0, false, this.weights[l].bhh);
+    this.cell.forward(lb, t, this.hh, NO_BHH, this.dims);
   }
 
   /** Output layer, per-step loss and ∂loss/∂output; fills lossPerStep (summed over batch). */
@@ -323,17 +325,12 @@ export class Network {
     for (const g of this.grads.values()) g.data.fill(0);
     const top = this.layers[L - 1];
     // Output layer: ∂L/∂W_fc = Σ_t dOut_tᵀ h_t ; gradient into h_t of the top layer.
-    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision);
-    const gfb = this.g('fc.bias');
-    for (let r = 0; r < T * B; r++) for (let j = 0; j < O; j++) gfb[j] += this.dOut[r * O + j];
+    // (and ∂L/∂b_fc = Σ_t dOut_t, summed as the product stages dOut)
+    gemmTNAcc(O, H, T * B, this.dOut, 0, top.Hs, B * H, this.g('fc.weight'), 0, this.precision, this.g('fc.bias'));
     this.refreshTransposes();
     gemmNT(T * B, H, O, this.dOut, 0, this.fcT, 0, top.inject, 0, false, this.precision);
-    for (const lb of this.layers) {
-      lb.dH.fill(0);
-      lb.dPreIh.fill(0);
-      if (lb.dPreHh !== lb.dPreIh) lb.dPreHh.fill(0);
-    }
     if (truncate === null || truncate >= T) {
+      // Full BPTT sets every row of dH, dPreIh and dPreHh once (backwardWindow without `local`): no zeroing first.
       for (let l = L - 1; l >= 0; l--) {
         this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
         if (l > 0) {
@@ -354,6 +351,11 @@ export class Network {
         }
       }
     } else {
+      for (const lb of this.layers) {
+        lb.dH.fill(0);
+        lb.dPreIh.fill(0);
+        if (lb.dPreHh !== lb.dPreIh) lb.dPreHh.fill(0);
+      }
       this.backwardTruncated(truncate);
     }
     this.weightGrads();
@@ -412,8 +414,9 @@ export class Network {
 
   /**
    * Backward through layer l over steps hi down to lo, starting with zero carried gradient at hi, adding
-   * inject[t] at each step. Accumulates into dH, dPreIh, dPreHh. With `local`, also adds this window's
-   * ∂/∂(W_ih x + b_ih) there (truncated mode feeds it to the layer below, per window).
+   * inject[t] at each step. With `local` (truncated mode), accumulates into dH, dPreIh, dPreHh and also adds this
+   * window's ∂/∂(W_ih x + b_ih) to `local` (fed to the layer below, per window); without it (full BPTT, every step
+   * visited once), sets their rows.
    */
   private backwardWindow(l: number, lo: number, hi: number, inject: Float64Array, local: Float64Array | null): void {
     const { B, H, G } = this;
@@ -435,10 +438,18 @@ export class Network {
     out.dHh = sHh;
     for (let t = hi; t >= lo; t--) {
       const base = t * B * H;
-      for (let i = 0; i < B * H; i++) {
-        dh[i] += inject[base + i];
-        lb.dH[base + i] += dh[i];
-      }
+      const dH = lb.dH;
+      if (local)
+        for (let i = 0; i < B * H; i++) {
+          dh[i] += inject[base + i];
+          dH[base + i] += dh[i];
+        }
+      else
+        for (let i = 0; i < B * H; i++) {
+          const v = dh[i] + inject[base + i];
+          dh[i] = v;
+          dH[base + i] = v;
+        }
       out.dhPrev = dhN;
       out.dcPrev = dcN;
       const gOff = t * B * GH;
@@ -474,56 +485,65 @@ export class Network {
     for (let l = 0; l < L; l++) {
       const lb = this.layers[l];
       const gih = this.g(`rnn.weight_ih_l${l}`);
-      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data,
-        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data;
-      const biased = gbi !== undefined && gbh !== undefined; // bias=False: neither
+      // The bias gradients are the column sums of the pre-activation gradients, formed as the products stage them
+      // (null without biases); without separateHh both biases see the same gradient, so the same sums.
+      const gbi = this.grads.get(`rnn.bias_ih_l${l}`)?.data ?? null,
+        gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data ?? null;
+      const shared = lb.dPreHh === lb.dPreIh;
       const ids = l === 0 ? this.inputIds : null;
       // One-hot inputs: a scatter-add, with ∂L/∂b_ih's column sums in the same pass over dPreIh. If a sum came out
       // non-finite: the dense product (whose 0·∞ terms spread NaN), from the zeros backward started them at.
       const scattered =
         ids !== null &&
-        oneHotWeightGrad(
-          GH,
-          lb.D,
-          T * B,
-          lb.dPreIh,
-          0,
-          ids,
-          gih,
-          this.precision,
-          this.oneHotScratch,
-          biased ? gbi : null,
-        );
+        oneHotWeightGrad(GH, lb.D, T * B, lb.dPreIh, 0, ids, gih, this.precision, this.oneHotScratch, gbi);
       if (!scattered) {
         if (ids) {
           gih.fill(0);
-          if (biased) gbi.fill(0);
+          if (gbi) gbi.fill(0);
         }
-        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision);
+        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision, gbi);
       }
-      gemmTNAcc(GH, H, T * B, lb.dPreHh, 0, lb.Hs, 0, this.g(`rnn.weight_hh_l${l}`), 0, this.precision);
-      if (!biased) continue;
-      if (!scattered) columnSums(lb.dPreIh, T * B, GH, gbi);
-      // without separateHh both biases see the same pre-activation gradient, so the same sums
-      if (lb.dPreHh === lb.dPreIh) gbh.set(gbi);
-      else columnSums(lb.dPreHh, T * B, GH, gbh);
+      gemmTNAcc(
+        GH,
+        H,
+        T * B,
+        lb.dPreHh,
+        0,
+        lb.Hs,
+        0,
+        this.g(`rnn.weight_hh_l${l}`),
+        0,
+        this.precision,
+        shared ? null : gbh,
+      );
+      if (shared && gbi && gbh) gbh.set(gbi);
     }
   }
 }
+
+/** The cell weights of a step whose product already added b_hh (a network has no projection: no W_hr). */
+const NO_BHH: CellWeights = { bhh: null, whr: null, whrT: null };
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];
 }
 
-/** out[j] += Σ_r a[r·n + j] for an R×n block. */
-function columnSums(a: Float64Array, R: number, n: number, out: Float64Array): void {
-  for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) out[j] += a[r * n + j];
-}
-
+/** Whether a[off … off + n) is all finite: x·0 is 0 for finite x and NaN otherwise (four sums, so the adds overlap). */
 function finiteRun(a: Float64Array, off: number, n: number): boolean {
-  let s = 0;
-  for (let i = off; i < off + n; i++) s += a[i] * 0;
-  return s === 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
+  let i = off;
+  const end = off + n;
+  for (; i + 3 < end; i += 4) {
+    s0 += a[i] * 0;
+    s1 += a[i + 1] * 0;
+    s2 += a[i + 2] * 0;
+    s3 += a[i + 3] * 0;
+  }
+  for (; i < end; i++) s0 += a[i] * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 function anyNonZero(a: Float64Array, off: number, n: number): boolean {

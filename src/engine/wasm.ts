@@ -42,6 +42,23 @@ export interface Kernels {
   /** x ← tanh x and x ← σ(x) for n float64s at p (assembly/activations.ts), and their own region of n float64s. */
   tanhInPlace(p: number, n: number): void;
   sigmoidInPlace(p: number, n: number): void;
+  /** x ← tanh(x + y) for the n float64s at p and the n at q. */
+  addTanhInPlace(p: number, q: number, n: number): void;
+  /** Up to three runs (start, length, 1 for tanh or 0 for σ; length 0: none) in each of `rows` blocks of `stride` at p. */
+  squashRowsInPlace(
+    p: number,
+    rows: number,
+    stride: number,
+    s0: number,
+    n0: number,
+    t0: number,
+    s1: number,
+    n1: number,
+    t1: number,
+    s2: number,
+    n2: number,
+    t2: number,
+  ): void;
   activationScratch(n: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;
@@ -49,6 +66,12 @@ export interface Kernels {
   /** The one-hot scatter-add (assembly/oneHot.ts, used by oneHot.ts) and its own region; f32 is 0 or 1. */
   oneHotReserve(bytes: number): number;
   oneHotScatter(a: number, rows: number, n: number, ids: number, sums: number, col: number, f32: number): void;
+  /** The n float64s at src rounded to float32 at dst (assembly/gemm.ts). */
+  demote32(src: number, dst: number, n: number): void;
+  /** The rows × cols float64s at src packed in panels of `width` columns at dst, as float64 or float32 (f32 = 1). */
+  packPanels(src: number, rows: number, cols: number, width: number, dst: number, f32: number): void;
+  /** out[j] += Σ_r src[r·cols + j] for rows × cols float64s, the rows added in order (out: cols float64s). */
+  columnSums(src: number, rows: number, cols: number, out: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

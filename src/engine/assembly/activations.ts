@@ -77,6 +77,16 @@ const SIGN = i64x2.splat(0x8000000000000000);
 /** x ← tanh x for the n float64s at p. */
 export function tanhInPlace(p: usize, n: i32): void {
   let i = 0;
+  for (; i + 7 < n; i += 8) {
+    const at = p + (<usize>i << 3);
+    // Four vectors per pass: four independent chains in flight (each value's arithmetic is unchanged).
+    const y0 = tanh2(v128.load(at)), y1 = tanh2(v128.load(at, 16));
+    const y2 = tanh2(v128.load(at, 32)), y3 = tanh2(v128.load(at, 48));
+    v128.store(at, y0);
+    v128.store(at, y1, 16);
+    v128.store(at, y2, 32);
+    v128.store(at, y3, 48);
+  }
   for (; i + 1 < n; i += 2) {
     const at = p + (<usize>i << 3);
     v128.store(at, tanh2(v128.load(at)));
@@ -87,9 +97,40 @@ export function tanhInPlace(p: usize, n: i32): void {
   }
 }
 
+/** x ← tanh(x + y) for the n float64s at p and the n at q (the vanilla RNN's step: pre-activation sum, then tanh). */
+export function addTanhInPlace(p: usize, q: usize, n: i32): void {
+  let i = 0;
+  for (; i + 7 < n; i += 8) {
+    const at = p + (<usize>i << 3), from = q + (<usize>i << 3);
+    const y0 = tanh2(f64x2.add(v128.load(at), v128.load(from))), y1 = tanh2(f64x2.add(v128.load(at, 16), v128.load(from, 16)));
+    const y2 = tanh2(f64x2.add(v128.load(at, 32), v128.load(from, 32))), y3 = tanh2(f64x2.add(v128.load(at, 48), v128.load(from, 48)));
+    v128.store(at, y0);
+    v128.store(at, y1, 16);
+    v128.store(at, y2, 32);
+    v128.store(at, y3, 48);
+  }
+  for (; i + 1 < n; i += 2) {
+    const at = p + (<usize>i << 3);
+    v128.store(at, tanh2(f64x2.add(v128.load(at), v128.load(q + (<usize>i << 3)))));
+  }
+  if (i < n) {
+    const at = p + (<usize>i << 3);
+    store<f64>(at, f64x2.extract_lane(tanh2(f64x2.splat(load<f64>(at) + load<f64>(q + (<usize>i << 3)))), 0));
+  }
+}
+
 /** x ← σ(x) = 1/(1 + e^{−x}) for the n float64s at p. */
 export function sigmoidInPlace(p: usize, n: i32): void {
   let i = 0;
+  for (; i + 7 < n; i += 8) {
+    const at = p + (<usize>i << 3);
+    const y0 = sigmoid2(v128.load(at)), y1 = sigmoid2(v128.load(at, 16));
+    const y2 = sigmoid2(v128.load(at, 32)), y3 = sigmoid2(v128.load(at, 48));
+    v128.store(at, y0);
+    v128.store(at, y1, 16);
+    v128.store(at, y2, 32);
+    v128.store(at, y3, 48);
+  }
   for (; i + 1 < n; i += 2) {
     const at = p + (<usize>i << 3);
     v128.store(at, sigmoid2(v128.load(at)));
@@ -98,6 +139,24 @@ export function sigmoidInPlace(p: usize, n: i32): void {
     const at = p + (<usize>i << 3);
     store<f64>(at, f64x2.extract_lane(sigmoid2(f64x2.splat(load<f64>(at))), 0));
   }
+}
+
+/**
+ * The gate runs of a whole step: `rows` blocks of `stride` float64s at p, and in each block up to three runs
+ * [s, s + n) get σ (t = 0) or tanh (t = 1); n = 0 leaves a run out. One call instead of one per run and row.
+ */
+export function squashRowsInPlace(p: usize, rows: i32, stride: i32, s0: i32, n0: i32, t0: i32, s1: i32, n1: i32, t1: i32, s2: i32, n2: i32, t2: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = p + (<usize>(r * stride) << 3);
+    if (n0 > 0) squashRun(row + (<usize>s0 << 3), n0, t0);
+    if (n1 > 0) squashRun(row + (<usize>s1 << 3), n1, t1);
+    if (n2 > 0) squashRun(row + (<usize>s2 << 3), n2, t2);
+  }
+}
+
+@inline function squashRun(at: usize, n: i32, which: i32): void {
+  if (which == 1) tanhInPlace(at, n);
+  else sigmoidInPlace(at, n);
 }
 
 let scratch: usize = 0;

@@ -182,6 +182,106 @@ export function gemm32(M: i32, panels: i32, K: i32, a: usize, ars: usize, acs: u
   }
 }
 
+/**
+ * The n float64s at src rounded to float32 at dst (round to nearest even, as a store into a Float32Array): how the
+ * float32 products stage their operands after a plain copy of the float64s into this memory. dst ≤ src or
+ * dst ≥ src + 8n (each pass reads its 32 bytes before it writes 16).
+ */
+export function demote32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3)));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3), 16));
+    v128.store(dst + (<usize>i << 2), i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)));
+}
+
+/**
+ * Packs the rows × cols float64 matrix at src (row-major) into panels of `width` (4 or 8) columns at dst, as the
+ * kernels read B (and A in panels of four): panel p holds, for each row r, the values of columns p·width … p·width +
+ * width − 1, zeros past cols. Float64 (width 4) or, with f32, rounded to float32 as demote32 rounds. This is how the
+ * weight-gradient sums stage their slices: a plain copy of the float64s into this memory, then this.
+ */
+export function packPanels(src: usize, rows: i32, cols: i32, width: i32, dst: usize, f32: bool): void {
+  const es: usize = f32 ? 4 : 8;
+  const rowBytes = <usize>cols << 3;
+  const full = cols / width;
+  for (let p = 0; p < full; p++) {
+    let s = src + (<usize>(p * width) << 3), d = dst + <usize>p * <usize>rows * <usize>width * es;
+    if (!f32) {
+      // width 4: 32 bytes a row
+      for (let r = 0; r < rows; r++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += rowBytes;
+        d += 32;
+      }
+    } else if (width == 4) {
+      for (let r = 0; r < rows; r++) {
+        const lo = f32x4.demote_f64x2_zero(v128.load(s)), hi = f32x4.demote_f64x2_zero(v128.load(s, 16));
+        v128.store(d, i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+        s += rowBytes;
+        d += 16;
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const v0 = f32x4.demote_f64x2_zero(v128.load(s)), v1 = f32x4.demote_f64x2_zero(v128.load(s, 16));
+        const v2 = f32x4.demote_f64x2_zero(v128.load(s, 32)), v3 = f32x4.demote_f64x2_zero(v128.load(s, 48));
+        v128.store(d, i32x4.shuffle(v0, v1, 0, 1, 4, 5));
+        v128.store(d, i32x4.shuffle(v2, v3, 0, 1, 4, 5), 16);
+        s += rowBytes;
+        d += 32;
+      }
+    }
+  }
+  const left = cols - full * width;
+  if (left == 0) return;
+  // the last, partial panel
+  let s = src + (<usize>(full * width) << 3), d = dst + <usize>full * <usize>rows * <usize>width * es;
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < width; q++) {
+      const v = q < left ? load<f64>(s + (<usize>q << 3)) : 0.0;
+      if (f32) store<f32>(d + (<usize>q << 2), <f32>v);
+      else store<f64>(d + (<usize>q << 3), v);
+    }
+    s += rowBytes;
+    d += <usize>width * es;
+  }
+}
+
+/**
+ * out[j] += Σ_r src[r·cols + j] for the rows × cols float64s at src, adding the rows in order (each column's sum is
+ * the one a loop over r would form): the bias gradients, from the slices the weight-gradient sums stage.
+ */
+export function columnSums(src: usize, rows: i32, cols: i32, out: usize): void {
+  const rowBytes = <usize>cols << 3;
+  let r = 0;
+  // four rows per pass over out (each sum still adds the rows in order)
+  for (; r + 3 < rows; r += 4) {
+    const s0 = src + <usize>r * rowBytes;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const o = out + (<usize>j << 3), s = s0 + (<usize>j << 3);
+      let acc = f64x2.add(v128.load(o), v128.load(s));
+      acc = f64x2.add(acc, v128.load(s + rowBytes));
+      acc = f64x2.add(acc, v128.load(s + 2 * rowBytes));
+      v128.store(o, f64x2.add(acc, v128.load(s + 3 * rowBytes)));
+    }
+    if (j < cols) {
+      const o = out + (<usize>j << 3), s = s0 + (<usize>j << 3);
+      store<f64>(o, load<f64>(o) + load<f64>(s) + load<f64>(s + rowBytes) + load<f64>(s + 2 * rowBytes) + load<f64>(s + 3 * rowBytes));
+    }
+  }
+  for (; r < rows; r++) {
+    const s0 = src + <usize>r * rowBytes;
+    for (let j = 0; j < cols; j++) {
+      const o = out + (<usize>j << 3);
+      store<f64>(o, load<f64>(o) + load<f64>(s0 + (<usize>j << 3)));
+    }
+  }
+}
+
 let region: usize = 0;
 let regionBytes: usize = 0;
 

@@ -1,6 +1,6 @@
 // The engine's AssemblyScript kernels, one WebAssembly module (see scripts/wasm.mjs and src/engine/wasm.ts).
 export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';
-export { gemm64, gemm32, gemmReserve } from './gemm';
-export { tanhInPlace, sigmoidInPlace, activationScratch } from './activations';
+export { gemm64, gemm32, gemmReserve, demote32, packPanels, columnSums } from './gemm';
+export { tanhInPlace, sigmoidInPlace, addTanhInPlace, squashRowsInPlace, activationScratch } from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';

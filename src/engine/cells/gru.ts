@@ -37,23 +37,25 @@ export const gru: Cell = {
     }
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH,
-        hb = b * GH,
+      const gr = a0 + b * GH,
+        gn = gr + 2 * H,
+        hbn = b * GH + 2 * H,
         s = s0 + b * H;
       for (let i = 0; i < H; i++) {
-        const hnv = hh[hb + 2 * H + i];
+        const hnv = hh[hbn + i];
         hn[s + i] = hnv;
-        acts[g0 + 2 * H + i] = pre[g0 + 2 * H + i] + acts[g0 + i] * hnv;
+        acts[gn + i] = pre[gn + i] + acts[gr + i] * hnv;
       }
     }
     squashRows(acts, a0, B, GH, [2 * H, H, 'tanh']);
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH,
+      const gz = a0 + b * GH + H,
+        gn = gz + H,
         s = s0 + b * H,
         ho = s + B * H;
       for (let i = 0; i < H; i++) {
-        const z = acts[g0 + H + i],
-          n = acts[g0 + 2 * H + i];
+        const z = acts[gz + i],
+          n = acts[gn + i];
         Hs[ho + i] = (1 - z) * n + z * Hs[s + i];
       }
     }
@@ -74,24 +76,29 @@ export const gru: Cell = {
     const { dIh, dHh, dhPrev } = out;
     const GH = 3 * H;
     for (let b = 0; b < B; b++) {
-      const g0 = (t * B + b) * GH;
+      // the offsets of the three gate blocks, in acts and in dIh/dHh, outside the inner loop
+      const gr = (t * B + b) * GH,
+        gz = gr + H,
+        gn = gz + H;
       const s = (t * B + b) * H;
       const o = b * H,
-        so = b * GH;
+        dr = b * GH,
+        dz = dr + H,
+        dn = dz + H;
       for (let i = 0; i < H; i++) {
-        const r = acts[g0 + i],
-          z = acts[g0 + H + i],
-          n = acts[g0 + 2 * H + i];
+        const r = acts[gr + i],
+          z = acts[gz + i],
+          n = acts[gn + i];
         const dhi = dh[o + i];
         const dnPre = dhi * (1 - z) * (1 - n * n);
         const drPre = dnPre * hn[s + i] * r * (1 - r);
         const dzPre = dhi * (Hs[s + i] - n) * z * (1 - z);
-        dIh[so + i] = drPre;
-        dIh[so + H + i] = dzPre;
-        dIh[so + 2 * H + i] = dnPre;
-        dHh[so + i] = drPre;
-        dHh[so + H + i] = dzPre;
-        dHh[so + 2 * H + i] = dnPre * r;
+        dIh[dr + i] = drPre;
+        dIh[dz + i] = dzPre;
+        dIh[dn + i] = dnPre;
+        dHh[dr + i] = drPre;
+        dHh[dz + i] = dzPre;
+        dHh[dn + i] = dnPre * r;
         dhPrev[o + i] = dhi * z;
       }
     }

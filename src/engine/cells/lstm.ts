@@ -46,13 +46,15 @@ export const lstm: Cell = {
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
     const s0 = t * B * H; // this step's per-unit caches, and c_{t−1} in Cs
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH;
+      const gi = a0 + b * GH,
+        gf = gi + H,
+        gc = gf + H;
       const s = s0 + b * H;
       const c1 = s + B * H;
       for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i],
-          fg = acts[g0 + H + i],
-          gg = acts[g0 + 2 * H + i];
+        const ig = acts[gi + i],
+          fg = acts[gf + i],
+          gg = acts[gc + i];
         const c = fg * Cs[s + i] + ig * gg;
         Cs[c1 + i] = c;
         tanhC[s + i] = c;
@@ -62,10 +64,10 @@ export const lstm: Cell = {
     const m = M ?? Hs;
     const mo = M ? s0 : (t + 1) * B * P; // P = H when unprojected
     for (let b = 0; b < B; b++) {
-      const g0 = a0 + b * GH,
+      const go = a0 + b * GH + 3 * H,
         s = s0 + b * H,
         o = mo + b * H;
-      for (let i = 0; i < H; i++) m[o + i] = acts[g0 + 3 * H + i] * tanhC[s + i];
+      for (let i = 0; i < H; i++) m[o + i] = acts[go + i] * tanhC[s + i];
     }
     if (M) gemmNT(B, P, H, M, t * B * H, w.whr!, 0, Hs, (t + 1) * B * P, false);
   },
@@ -92,22 +94,29 @@ export const lstm: Cell = {
       dm = out.scratch;
     }
     for (let b = 0; b < B; b++) {
-      const g0 = (t * B + b) * GH;
+      // the offsets of the four gate blocks, in acts and in dIh, outside the inner loop
+      const gi = (t * B + b) * GH,
+        gf = gi + H,
+        gc = gf + H,
+        go = gc + H;
       const s = (t * B + b) * H;
       const o = b * H,
-        so = b * GH;
+        di = b * GH,
+        df = di + H,
+        dg = df + H,
+        dO = dg + H;
       for (let i = 0; i < H; i++) {
-        const ig = acts[g0 + i],
-          fg = acts[g0 + H + i],
-          gg = acts[g0 + 2 * H + i],
-          og = acts[g0 + 3 * H + i];
+        const ig = acts[gi + i],
+          fg = acts[gf + i],
+          gg = acts[gc + i],
+          og = acts[go + i];
         const tc = tanhC[s + i];
         const dmi = dm[o + i];
         const dct = dc[o + i] + dmi * og * (1 - tc * tc);
-        dIh[so + i] = dct * gg * ig * (1 - ig);
-        dIh[so + H + i] = dct * Cs[s + i] * fg * (1 - fg);
-        dIh[so + 2 * H + i] = dct * ig * (1 - gg * gg);
-        dIh[so + 3 * H + i] = dmi * tc * og * (1 - og);
+        dIh[di + i] = dct * gg * ig * (1 - ig);
+        dIh[df + i] = dct * Cs[s + i] * fg * (1 - fg);
+        dIh[dg + i] = dct * ig * (1 - gg * gg);
+        dIh[dO + i] = dmi * tc * og * (1 - og);
         dcPrev[o + i] = dct * fg;
       }
     }

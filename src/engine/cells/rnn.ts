@@ -2,7 +2,7 @@
 // One gate block; its derivative f′ is the whole step Jacobian's coefficient: ∂h_t/∂h_{t−1} = diag(f′) W_hh.
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
-import { tanhRun } from '../activations';
+import { addTanhRun } from '../activations';
 
 function makeRnn(relu: boolean): Cell {
   return {
@@ -28,10 +28,7 @@ function makeRnn(relu: boolean): Cell {
           const a = pre[p0 + i] + hh[i];
           Hs[h0 + i] = a > 0 ? a : 0;
         }
-      else {
-        for (let i = 0; i < B * H; i++) Hs[h0 + i] = pre[p0 + i] + hh[i];
-        tanhRun(Hs, h0, B * H); // the whole step's block at once (two lanes at a time)
-      }
+      else addTanhRun(Hs, h0, pre, p0, hh, 0, B * H); // the whole step's block at once (in the kernels)
     },
 
     backward(

@@ -2,7 +2,7 @@
 // sigmoid: within 4 units in the last place on a dense grid and at the edges (tiny arguments, where tanh x ≈ x; the
 // saturation points; arguments whose σ is subnormal), ±0, ±∞ and NaN exactly; runs at offsets, odd lengths.
 import assert from 'node:assert/strict';
-import { sigmoid, sigmoidRun, squashRows, tanhRun } from '../../../src/engine/activations';
+import { addTanhRun, sigmoid, sigmoidRun, squashRows, tanhRun } from '../../../src/engine/activations';
 import { kernels } from '../../../src/engine/wasm';
 
 /** Distance in units in the last place between two float64s of the same sign (0 for equal values). */
@@ -88,5 +88,35 @@ describe('tanh and σ on runs', () => {
     assert.deepEqual(Array.from(got), Array.from(want));
     assert.equal(got[off + 12], src[off + 12]); // the gap
     assert.equal(got[0], src[0]);
+    // one run, and four runs (more than the kernel's three: one call per run and row)
+    for (const runs of [
+      [2, 20, 'tanh'],
+      [0, 9, 'sigmoid', 9, 3, 'tanh', 13, 8, 'sigmoid', 21, 6, 'tanh'],
+    ] as const) {
+      const got2 = src.slice(),
+        want2 = src.slice();
+      squashRows(got2, off, rows, stride, runs);
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < runs.length; q += 3) {
+          const run = runs[q + 2] === 'tanh' ? tanhRun : sigmoidRun;
+          run(want2, off + r * stride + (runs[q] as number), runs[q + 1] as number);
+        }
+      assert.deepEqual(Array.from(got2), Array.from(want2), `${runs.length / 3} runs`);
+    }
+  });
+
+  it('addTanhRun: tanh of the sums, as an add loop then tanhRun give them, bit for bit, at offsets and odd lengths', () => {
+    for (const n of [1, 7, 8, 9, 31, 600]) {
+      const a = Float64Array.from({ length: n + 3 }, (_, i) => Math.sin(i * 1.3) * 5);
+      const b = Float64Array.from({ length: n + 5 }, (_, i) =>
+        i % 11 === 0 ? [NaN, Infinity, -0][i % 3] : Math.cos(i * 0.7) * 3,
+      );
+      const want = new Float64Array(n + 4).fill(7);
+      for (let i = 0; i < n; i++) want[2 + i] = a[3 + i] + b[5 + i];
+      tanhRun(want, 2, n);
+      const got = new Float64Array(n + 4).fill(7);
+      addTanhRun(got, 2, a, 3, b, 5, n);
+      for (let i = 0; i < n + 4; i++) assert.ok(Object.is(got[i], want[i]), `n=${n} at ${i}: ${got[i]} vs ${want[i]}`);
+    }
   });
 });

@@ -199,6 +199,30 @@ describe('dense kernels', () => {
       }
     });
 
+    it(`gemmNTPacked ${M}×${N}×${K} (and gemmNT) with a bias row: the product, then the bias added, bit for bit (float64 and float32)`, () => {
+      for (const precision of ['float64', 'float32'] as const) {
+        const packed = new PackedOperand(N, K, precision);
+        packed.load(rand(N * K));
+        const A = rand(2 + M * K),
+          bias = Float64Array.from(rand(N), (v, j) => v * 10 ** (j % 5));
+        const want = new Float64Array(M * N);
+        gemmNTPacked(M, A, 2, packed, want, 0, false);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] += bias[j];
+        const got = rand(3 + M * N); // stale values: the bias row replaces them
+        gemmNTPacked(M, A, 2, packed, got, 3, false, bias);
+        for (let x = 0; x < M * N; x++) assert.ok(Object.is(got[3 + x], want[x]), `${precision} at ${x}`);
+        assert.throws(() => gemmNTPacked(M, A, 2, packed, got, 3, true, bias));
+        // gemmNT takes the same bias row (the JavaScript kernels below four rows in float64)
+        const B = rand(N * K),
+          wantNT = new Float64Array(M * N),
+          gotNT = rand(M * N);
+        gemmNT(M, N, K, A, 2, B, 0, wantNT, 0, false, precision);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) wantNT[i * N + j] += bias[j];
+        gemmNT(M, N, K, A, 2, B, 0, gotNT, 0, false, precision, bias);
+        for (let x = 0; x < M * N; x++) assert.ok(Object.is(gotNT[x], wantNT[x]), `gemmNT ${precision} at ${x}`);
+      }
+    });
+
     it(`gemmNNAcc and gemmTNAcc ${M}×${N}×${K}`, () => {
       const A = rand(M * K),
         B = rand(K * N),
@@ -309,6 +333,65 @@ describe('dense kernels', () => {
     ]) {
       const A = rand(m * n);
       assert.ok(Math.abs(sigmaMax(A, m, n) - jsSigmaMax(A, m, n)) <= 1e-12 * jsSigmaMax(A, m, n), `${m}×${n}`);
+    }
+  });
+
+  it('gemmTNAcc with sumsA adds the column sums of A, rows in order, bit for bit, with either operand the narrower', () => {
+    // K past one slice (256 steps) and not a multiple of it; M odd, below and above N (the operands swap sides)
+    for (const [M, N, K] of [
+      [5, 12, 300],
+      [37, 8, 600],
+      [64, 64, 257],
+    ]) {
+      for (const precision of ['float64', 'float32'] as const) {
+        const A = Float64Array.from(rand(3 + K * M), (v, i) => v * 10 ** (i % 9) - 10 ** (i % 4));
+        const B = rand(K * N);
+        const sums = rand(M),
+          want = Float64Array.from(sums);
+        for (let r = 0; r < K; r++) for (let j = 0; j < M; j++) want[j] += A[3 + r * M + j];
+        const C = new Float64Array(M * N),
+          plain = new Float64Array(M * N);
+        gemmTNAcc(M, N, K, A, 3, B, 0, C, 0, precision, sums);
+        gemmTNAcc(M, N, K, A, 3, B, 0, plain, 0, precision);
+        for (let j = 0; j < M; j++) assert.ok(Object.is(sums[j], want[j]), `${M}×${N}×${K} ${precision} sum ${j}`);
+        for (let x = 0; x < M * N; x++)
+          assert.ok(Object.is(C[x], plain[x]), `${M}×${N}×${K} ${precision} product ${x}`);
+      }
+    }
+  });
+
+  it('demote32 (how float32 operands are staged) rounds exactly as a Float32Array store, in place, at every length', () => {
+    const k = kernels();
+    if (!k) return;
+    // ties to even, values past float32's range, subnormals, ±0, ±∞, NaN, and ordinary values
+    const special = [
+      1 + 2 ** -24,
+      1 + 3 * 2 ** -24,
+      -(1 + 2 ** -24),
+      3.4028235677973366e38,
+      1e39,
+      -1e39,
+      1e-40,
+      -1e-45,
+      1e-50,
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
+    const rng = new Rng(11);
+    for (let n = 0; n <= 41; n++) {
+      const src = Float64Array.from({ length: n }, (_, i) =>
+        i < special.length && n % 3 === 0 ? special[(i + n) % special.length] : rng.normal() * 10 ** ((i % 7) - 3),
+      );
+      const at = k.gemmReserve(8 * n + 64);
+      new Float64Array(k.memory.buffer, at, n).set(src);
+      k.demote32(at, at, n);
+      const got = new Float32Array(k.memory.buffer, at, n);
+      const want = Float32Array.from(src);
+      for (let i = 0; i < n; i++)
+        assert.ok(Object.is(got[i], want[i]), `n=${n} i=${i}: ${src[i]} -> ${got[i]}, not ${want[i]}`);
     }
   });
 

@@ -1,6 +1,7 @@
 // Model `precision: "float32"`: the matrix products multiply float32 copies of their operands and sum in float32,
 // everything else stays float64. On each cell (two layers, a batch, full and truncated BPTT) the loss and every
 // parameter's gradient agree with float64's to about 1e-4 relative, and differ from them (the float32 path ran).
+// Also: one network running full, truncated and full BPTT in turn gives what fresh networks give.
 import assert from 'node:assert/strict';
 import type { CellKind, ResolvedModel } from '../../../src/protocol/result';
 import { Network } from '../../../src/engine/network';
@@ -41,5 +42,30 @@ describe('float32 precision', () => {
         assert.ok(differs, 'float32 gradients equal float64 ones: the float32 products did not run');
       });
     }
+  }
+});
+
+describe('one network, backward after backward', () => {
+  // Full BPTT sets every row of ∂L/∂h_t and of the pre-activation gradients without zeroing them first; truncated
+  // BPTT accumulates into them after zeroing. Alternating the two on one network gives what fresh networks give.
+  for (const cell of ['rnn', 'lstm', 'gru'] as CellKind[]) {
+    it(`${cell}: full, truncated, full again: gradients and ∂L/∂h_t bit-identical to a fresh network's`, () => {
+      const m = model({ cell, hidden: 12, inputSize: 4, outputSize: 3, layers: 2 });
+      const params = initParams(m);
+      const batch = Array.from({ length: 3 }, (_, b) => randomSeq(m, 17, 200 + b));
+      const run = (net: Network, truncate: number | null) => {
+        net.forward(batch);
+        net.backward(truncate);
+        return {
+          grads: [...net.grads].map(([name, g]) => [name, Array.from(g.data)]),
+          dH: net.layers.map((lb) => Array.from(lb.dH)),
+        };
+      };
+      const reused = new Network(m, params);
+      const sequence = [null, 5, null].map((k) => run(reused, k));
+      [null, 5, null].forEach((k, i) =>
+        assert.deepEqual(sequence[i], run(new Network(m, params), k), `call ${i + 1} (truncate ${k})`),
+      );
+    });
   }
 });
