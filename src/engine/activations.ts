@@ -153,3 +153,98 @@ export function squashRows(
       if (!k || n < MIN_RUN) squashJs(a, off + r * stride + (runs[q] as number), n, runs[q + 2] as Squash);
     }
 }
+
+/** dst[dOff …) ← src[sOff …) for n values: a loop for short runs, set() (a memcpy) for long ones. */
+function copy(src: Float64Array, sOff: number, dst: Float64Array, dOff: number, n: number): void {
+  if (n < 512) for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
+  else dst.set(src.subarray(sOff, sOff + n), dOff);
+}
+
+/**
+ * An unprojected LSTM step for B rows in one kernel call (assembly/activations.ts lstmForwardRows), the same values as
+ * the cell's separate passes: acts[a0…] ← squashed pre[a0…] + hh (B blocks of 4H), cs[c1…] ← c_t from c_{t−1} at
+ * cs[c0…], tanhC[s0…] ← tanh(c_t), h[h0…] ← o ⊙ tanh(c_t). False (nothing done) where the kernels are absent or H is
+ * below the runs the kernels take (MIN_RUN): the caller then takes its own passes.
+ */
+export function lstmForwardInKernel(
+  B: number,
+  H: number,
+  pre: Float64Array,
+  hh: Float64Array,
+  acts: Float64Array,
+  a0: number,
+  cs: Float64Array,
+  c0: number,
+  c1: number,
+  tanhC: Float64Array,
+  s0: number,
+  h: Float64Array,
+  h0: number,
+): boolean {
+  const k = H >= MIN_RUN ? kernels() : null;
+  if (!k) return false;
+  const n = B * 4 * H,
+    m = B * H;
+  const at = k.activationScratch(2 * n + 3 * m);
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const v = view,
+    d = at / 8;
+  copy(pre, a0, v, d, n);
+  copy(hh, 0, v, d + n, n);
+  copy(cs, c0, v, d + 2 * n, m);
+  k.lstmForwardRows(at, at + 8 * n, at + 16 * n, at + 16 * n + 8 * m, at + 16 * n + 16 * m, B, H);
+  copy(v, d, acts, a0, n);
+  copy(v, d + 2 * n, cs, c1, m);
+  copy(v, d + 2 * n + m, tanhC, s0, m);
+  copy(v, d + 2 * n + 2 * m, h, h0, m);
+  return true;
+}
+
+/**
+ * An LSTM backward step for B rows in one kernel call (assembly/activations.ts lstmBackwardRows), the same values as
+ * the cell's loop: from the gates acts[a0…], c_{t−1} cs[s0…], tanh(c_t) tanhC[s0…], dm = ∂/∂m_t and dc = ∂/∂c_t
+ * (B·H each, from 0), writes dIh (B·4H from 0) and dcPrev (B·H from 0). False (nothing done) where the kernels are
+ * absent or H is below MIN_RUN.
+ */
+export function lstmBackwardInKernel(
+  B: number,
+  H: number,
+  acts: Float64Array,
+  a0: number,
+  cs: Float64Array,
+  tanhC: Float64Array,
+  s0: number,
+  dm: Float64Array,
+  dc: Float64Array,
+  dIh: Float64Array,
+  dcPrev: Float64Array,
+): boolean {
+  const k = H >= MIN_RUN ? kernels() : null;
+  if (!k) return false;
+  const n = B * 4 * H,
+    m = B * H;
+  const at = k.activationScratch(2 * n + 5 * m);
+  if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
+  const v = view,
+    d = at / 8;
+  copy(acts, a0, v, d, n);
+  copy(cs, s0, v, d + n, m);
+  copy(tanhC, s0, v, d + n + m, m);
+  copy(dm, 0, v, d + n + 2 * m, m);
+  copy(dc, 0, v, d + n + 3 * m, m);
+  const dAt = d + n + 4 * m;
+  k.lstmBackwardRows(
+    at,
+    at + 8 * n,
+    at + 8 * (n + m),
+    at + 8 * (n + 2 * m),
+    at + 8 * (n + 3 * m),
+    8 * dAt,
+    8 * (dAt + n),
+    B,
+    H,
+  );
+  copy(v, dAt, dIh, 0, n);
+  copy(v, dAt + n, dcPrev, 0, m);
+  return true;
+}

@@ -60,6 +60,20 @@ export interface Kernels {
     t2: number,
   ): void;
   activationScratch(n: number): number;
+  /** One LSTM step over `rows` rows at a (gates), hh, c, tc, h (assembly/activations.ts lstmForwardRows). */
+  lstmForwardRows(a: number, hh: number, c: number, tc: number, h: number, rows: number, H: number): void;
+  /** The LSTM backward step over `rows` rows (assembly/activations.ts lstmBackwardRows). */
+  lstmBackwardRows(
+    a: number,
+    c: number,
+    tc: number,
+    dh: number,
+    dc: number,
+    d: number,
+    dcp: number,
+    rows: number,
+    H: number,
+  ): void;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;
   gemm32: Gemm;

@@ -173,3 +173,85 @@ export function activationScratch(n: i32): usize {
   }
   return scratch;
 }
+
+/**
+ * One LSTM step for `rows` rows (assembly side of cells/lstm.ts's forward): at a, rows blocks of 4H gate
+ * pre-activations W_ih x_t + b_ih (i, f, g, o), to which the B blocks at hh (W_hh h_{t−1} + b_hh) are added, then σ
+ * (i, f, o) and tanh (g) in place; at c, rows blocks of H: c_{t−1} in, c_t = f ⊙ c_{t−1} + i ⊙ g out; tanh(c_t) to
+ * tc, and h_t = o ⊙ tanh(c_t) to h. Every value is what the separate passes give (the same adds, products, σ and
+ * tanh, lane by lane: no fused multiply-adds).
+ */
+export function lstmForwardRows(a: usize, hh: usize, c: usize, tc: usize, h: usize, rows: i32, H: i32): void {
+  const G = H << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = a + (<usize>(r * G) << 3), hrow = hh + (<usize>(r * G) << 3);
+    let j = 0;
+    for (; j + 1 < G; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(row + o, f64x2.add(v128.load(row + o), v128.load(hrow + o)));
+    }
+    if (j < G) store<f64>(row + (<usize>j << 3), load<f64>(row + (<usize>j << 3)) + load<f64>(hrow + (<usize>j << 3)));
+    sigmoidInPlace(row, H << 1);
+    tanhInPlace(row + (<usize>(H << 1) << 3), H);
+    sigmoidInPlace(row + (<usize>(3 * H) << 3), H);
+    const gi = row, gf = row + (<usize>H << 3), gg = row + (<usize>(H << 1) << 3), go = row + (<usize>(3 * H) << 3);
+    const s = <usize>(r * H) << 3;
+    const cr = c + s, tr = tc + s, hr = h + s;
+    let i = 0;
+    for (; i + 1 < H; i += 2) {
+      const o = <usize>i << 3;
+      const cv = f64x2.add(f64x2.mul(v128.load(gf + o), v128.load(cr + o)), f64x2.mul(v128.load(gi + o), v128.load(gg + o)));
+      const t = tanh2(cv);
+      v128.store(cr + o, cv);
+      v128.store(tr + o, t);
+      v128.store(hr + o, f64x2.mul(v128.load(go + o), t));
+    }
+    if (i < H) {
+      const o = <usize>i << 3;
+      const cv = load<f64>(gf + o) * load<f64>(cr + o) + load<f64>(gi + o) * load<f64>(gg + o);
+      const t = f64x2.extract_lane(tanh2(f64x2.splat(cv)), 0);
+      store<f64>(cr + o, cv);
+      store<f64>(tr + o, t);
+      store<f64>(hr + o, load<f64>(go + o) * t);
+    }
+  }
+}
+
+/**
+ * The LSTM backward step for `rows` rows (assembly side of cells/lstm.ts's backward): from the gates at a (rows
+ * blocks of 4H), c_{t−1} at c, tanh(c_t) at tc, ∂/∂h_t at dh and ∂/∂c_t at dc (blocks of H), writes ∂/∂(gate
+ * pre-activations) to d (blocks of 4H) and ∂/∂c_{t−1} to dcp. The same products in the same order as the cell's
+ * JavaScript loop, lane by lane (no fused multiply-adds): the same values.
+ */
+export function lstmBackwardRows(a: usize, c: usize, tc: usize, dh: usize, dc: usize, d: usize, dcp: usize, rows: i32, H: i32): void {
+  const one = f64x2.splat(1);
+  for (let r = 0; r < rows; r++) {
+    const gi = a + (<usize>(r * 4 * H) << 3), gf = gi + (<usize>H << 3), gg = gf + (<usize>H << 3), go = gg + (<usize>H << 3);
+    const di = d + (<usize>(r * 4 * H) << 3), df = di + (<usize>H << 3), dg = df + (<usize>H << 3), dO = dg + (<usize>H << 3);
+    const s = <usize>(r * H) << 3;
+    const cr = c + s, tr = tc + s, hr = dh + s, dcr = dc + s, pr = dcp + s;
+    let i = 0;
+    for (; i + 1 < H; i += 2) {
+      const o = <usize>i << 3;
+      const ig = v128.load(gi + o), fg = v128.load(gf + o), g = v128.load(gg + o), og = v128.load(go + o);
+      const t = v128.load(tr + o), dm = v128.load(hr + o);
+      const dct = f64x2.add(v128.load(dcr + o), f64x2.mul(f64x2.mul(dm, og), f64x2.sub(one, f64x2.mul(t, t))));
+      v128.store(di + o, f64x2.mul(f64x2.mul(f64x2.mul(dct, g), ig), f64x2.sub(one, ig)));
+      v128.store(df + o, f64x2.mul(f64x2.mul(f64x2.mul(dct, v128.load(cr + o)), fg), f64x2.sub(one, fg)));
+      v128.store(dg + o, f64x2.mul(f64x2.mul(dct, ig), f64x2.sub(one, f64x2.mul(g, g))));
+      v128.store(dO + o, f64x2.mul(f64x2.mul(f64x2.mul(dm, t), og), f64x2.sub(one, og)));
+      v128.store(pr + o, f64x2.mul(dct, fg));
+    }
+    if (i < H) {
+      const o = <usize>i << 3;
+      const ig = load<f64>(gi + o), fg = load<f64>(gf + o), g = load<f64>(gg + o), og = load<f64>(go + o);
+      const t = load<f64>(tr + o), dm = load<f64>(hr + o);
+      const dct = load<f64>(dcr + o) + dm * og * (1 - t * t);
+      store<f64>(di + o, dct * g * ig * (1 - ig));
+      store<f64>(df + o, dct * load<f64>(cr + o) * fg * (1 - fg));
+      store<f64>(dg + o, dct * ig * (1 - g * g));
+      store<f64>(dO + o, dm * t * og * (1 - og));
+      store<f64>(pr + o, dct * fg);
+    }
+  }
+}

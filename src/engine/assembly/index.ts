@@ -2,5 +2,13 @@
 export { reserve, spectralRadius, symmetricTopEigenvalue } from './spectral';
 export { outerSumNormSq } from './flow';
 export { gemm64, gemm32, gemmReserve, demote32, packPanels, columnSums } from './gemm';
-export { tanhInPlace, sigmoidInPlace, addTanhInPlace, squashRowsInPlace, activationScratch } from './activations';
+export {
+  tanhInPlace,
+  sigmoidInPlace,
+  addTanhInPlace,
+  squashRowsInPlace,
+  activationScratch,
+  lstmForwardRows,
+  lstmBackwardRows,
+} from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';

@@ -5,7 +5,7 @@
 import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
-import { squashRows } from '../activations';
+import { lstmBackwardInKernel, lstmForwardInKernel, squashRows } from '../activations';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -40,11 +40,13 @@ export const lstm: Cell = {
     const bhh = w.bhh;
     const GH = 4 * H;
     if (bhh) addBias(hh, B, GH, bhh);
-    // The step's gate pre-activations for the whole batch, then σ (i, f, o) and tanh (g) over them at once.
     const a0 = t * B * GH;
+    const s0 = t * B * H; // this step's per-unit caches, and c_{t−1} in Cs
+    // Unprojected: the whole step in one kernel call (the same values as the passes below).
+    if (!M && lstmForwardInKernel(B, H, pre, hh, acts, a0, Cs, s0, s0 + B * H, tanhC, s0, Hs, (t + 1) * B * P)) return;
+    // The step's gate pre-activations for the whole batch, then σ (i, f, o) and tanh (g) over them at once.
     for (let j = 0; j < B * GH; j++) acts[a0 + j] = pre[a0 + j] + hh[j];
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
-    const s0 = t * B * H; // this step's per-unit caches, and c_{t−1} in Cs
     for (let b = 0; b < B; b++) {
       const gi = a0 + b * GH,
         gf = gi + H,
@@ -93,6 +95,8 @@ export const lstm: Cell = {
       gemmNT(B, H, P, dh, 0, w.whrT!, 0, out.scratch, 0, false);
       dm = out.scratch;
     }
+    // One kernel call for the whole step (the same values as the loop below).
+    if (lstmBackwardInKernel(B, H, acts, t * B * GH, Cs, tanhC, t * B * H, dm, dc, dIh, dcPrev)) return;
     for (let b = 0; b < B; b++) {
       // the offsets of the four gate blocks, in acts and in dIh, outside the inner loop
       const gi = (t * B + b) * GH,

@@ -2,7 +2,15 @@
 // sigmoid: within 4 units in the last place on a dense grid and at the edges (tiny arguments, where tanh x ≈ x; the
 // saturation points; arguments whose σ is subnormal), ±0, ±∞ and NaN exactly; runs at offsets, odd lengths.
 import assert from 'node:assert/strict';
-import { addTanhRun, sigmoid, sigmoidRun, squashRows, tanhRun } from '../../../src/engine/activations';
+import {
+  addTanhRun,
+  lstmBackwardInKernel,
+  lstmForwardInKernel,
+  sigmoid,
+  sigmoidRun,
+  squashRows,
+  tanhRun,
+} from '../../../src/engine/activations';
 import { kernels } from '../../../src/engine/wasm';
 
 /** Distance in units in the last place between two float64s of the same sign (0 for equal values). */
@@ -118,5 +126,63 @@ describe('tanh and σ on runs', () => {
       addTanhRun(got, 2, a, 3, b, 5, n);
       for (let i = 0; i < n + 4; i++) assert.ok(Object.is(got[i], want[i]), `n=${n} at ${i}: ${got[i]} vs ${want[i]}`);
     }
+  });
+
+  it('the fused LSTM step kernels give the values of the separate passes bit for bit (odd H, rows at offsets)', () => {
+    const B = 3,
+      H = 9,
+      G = 4 * H;
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647 - 0.5) * 6;
+    };
+    const fill = (n: number) => Float64Array.from({ length: n }, rnd);
+    // forward: step t = 1 of a tape whose arrays start one step in
+    const pre = fill(2 * B * G),
+      hh = fill(B * G),
+      cs = fill(3 * B * H);
+    const a0 = B * G,
+      s0 = B * H;
+    const acts = new Float64Array(2 * B * G),
+      tanhC = new Float64Array(2 * B * H),
+      h = new Float64Array(3 * B * H);
+    const cs2 = cs.slice();
+    assert.ok(lstmForwardInKernel(B, H, pre, hh, acts, a0, cs2, s0, s0 + B * H, tanhC, s0, h, 2 * B * H));
+    const ref = new Float64Array(B * G);
+    for (let j = 0; j < B * G; j++) ref[j] = pre[a0 + j] + hh[j];
+    squashRows(ref, 0, B, G, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
+    const c = new Float64Array(B * H);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < H; i++)
+        c[b * H + i] = ref[b * G + H + i] * cs[s0 + b * H + i] + ref[b * G + i] * ref[b * G + 2 * H + i];
+    const tc = c.slice();
+    squashRows(tc, 0, B, H, [0, H, 'tanh']);
+    assert.deepEqual(acts.subarray(a0), ref);
+    assert.deepEqual(cs2.subarray(s0 + B * H, s0 + 2 * B * H), c);
+    assert.deepEqual(tanhC.subarray(s0), tc);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < H; i++)
+        assert.equal(h[2 * B * H + b * H + i], ref[b * G + 3 * H + i] * tc[b * H + i], `h at ${b}, ${i}`);
+    // backward from those gates
+    const dm = fill(B * H),
+      dc = fill(B * H);
+    const dIh = new Float64Array(B * G),
+      dcPrev = new Float64Array(B * H);
+    assert.ok(lstmBackwardInKernel(B, H, acts, a0, cs2, tanhC, s0, dm, dc, dIh, dcPrev));
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < H; i++) {
+        const g = (q: number) => acts[a0 + b * G + q * H + i];
+        const [ig, fg, gg, og] = [g(0), g(1), g(2), g(3)];
+        const t = tanhC[s0 + b * H + i],
+          m = dm[b * H + i];
+        const dct = dc[b * H + i] + m * og * (1 - t * t);
+        const at = b * G + i;
+        assert.equal(dIh[at], dct * gg * ig * (1 - ig));
+        assert.equal(dIh[at + H], dct * cs2[s0 + b * H + i] * fg * (1 - fg));
+        assert.equal(dIh[at + 2 * H], dct * ig * (1 - gg * gg));
+        assert.equal(dIh[at + 3 * H], m * t * og * (1 - og));
+        assert.equal(dcPrev[b * H + i], dct * fg);
+      }
   });
 });
