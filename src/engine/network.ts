@@ -290,13 +290,20 @@ export class Network {
         let l = 0;
         if (xent) {
           const y = s.targets[t];
+          // One exp per logit: e_j = e^{out_j − m} (kept in dOut), Z' = Σ e_j, log Z = m + log Z', p_j = e_j / Z'.
           let sum = 0;
-          for (let j = 0; j < O; j++) sum += Math.exp(out[o + j] - m);
+          for (let j = 0; j < O; j++) {
+            const e = Math.exp(out[o + j] - m);
+            dOut[o + j] = e;
+            sum += e;
+          }
           const logZ = m + Math.log(sum);
           l = logZ - out[o + y];
           // (p_j − [j = y]) / B; p_j − 0 is p_j exactly, so only the target's entry subtracts
-          for (let j = 0; j < O; j++) dOut[o + j] = Math.exp(out[o + j] - logZ) / B;
-          dOut[o + y] = (Math.exp(out[o + y] - logZ) - 1) / B;
+          const inv = 1 / sum;
+          const py = dOut[o + y] * inv;
+          for (let j = 0; j < O; j++) dOut[o + j] = (dOut[o + j] * inv) / B;
+          dOut[o + y] = (py - 1) / B;
         } else {
           for (let j = 0; j < O; j++) {
             const e = out[o + j] - s.targets[t * O + j];
