@@ -11,7 +11,7 @@ import {
   type TrainRequest,
 } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
-import { AnalysisCache } from '../engine';
+import { AnalysisCache, type SpectralSource } from '../engine';
 import { runAnalyze, runCompare, runTrain } from './jobs';
 import { collectTransferables } from './transfer';
 
@@ -58,11 +58,13 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
   });
 }
 
-export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
+/** `spectral`: where ρ/σ_max of new weights may be computed while the analysis runs (the helper thread), if any. */
+export function createJobHandler(io: WorkerIo, post: Post, spectral?: SpectralSource | null): JobHandler {
   const cancelled = new Set<number>();
   const isCancelled = (requestId: number) => cancelled.has(requestId);
   // What this thread's analyses reuse from the last one (a re-analysis after a save: same network, same ρ/σ_max).
   const cache = new AnalysisCache();
+  cache.setSpectralSource(spectral ?? null);
 
   async function analyze(request: AnalyzeRequest): Promise<void> {
     const { requestId, source, settings, cell } = request;

@@ -1,0 +1,33 @@
+// The spectral helper thread's entry (bundled to dist/spectral.js): computes ρ and σ_max of a matrix in shared memory
+// for the analysis thread that started it (src/worker/spectralThread.ts has the protocol), with its own WebAssembly
+// instance of the engine's kernels.
+import { parentPort } from 'node:worker_threads';
+import { sigmaMax, spectralRadius } from '../engine/eigen';
+import { kernelBuild } from '../engine/wasm';
+import { enableRelaxedSimd } from './relaxedSimd';
+import { SpectralState, type SpectralJob } from './spectralThread';
+
+enableRelaxedSimd();
+
+if (!parentPort) throw new Error('dist/spectral.js runs only as a worker thread');
+parentPort.on('message', (job: SpectralJob) => {
+  const { control, data, H, build } = job;
+  // Claim the job; the owner may have taken it back (it computed the values itself) before this thread got to it.
+  if (Atomics.compareExchange(control, 0, SpectralState.Pending, SpectralState.Running) !== SpectralState.Pending)
+    return;
+  let state: number = SpectralState.Failed;
+  try {
+    // Same function on the same bits only if the same kernel build runs here (FMA or not changes the last bits).
+    if (kernelBuild() === build) {
+      const M = data.subarray(0, H * H);
+      data[H * H] = spectralRadius(M, H);
+      data[H * H + 1] = sigmaMax(M, H, H);
+      state = SpectralState.Done;
+    }
+  } catch {
+    // reported as Failed: the owner computes the values itself
+  }
+  Atomics.store(control, 0, state);
+  Atomics.notify(control, 0);
+});
+parentPort.postMessage('ready');
