@@ -6,8 +6,9 @@
 // one-int control word starts Pending. The helper claims the job (Pending → Running), computes with the engine's own
 // spectralRadius/sigmaMax and stores Done (or Failed), then Atomics.notify. When the analysis asks (take), the owner
 // takes a job still Pending back (Pending → Cancelled: the helper is starting or busy, computing here costs no more
-// than waiting) and waits for a Running one with Atomics.wait, bounded by a timeout: a failed, absent or hung helper
-// costs at most the timeout, never the analysis, and the values then come from the owner's thread as without helper.
+// than waiting) and waits for a Running one with Atomics.wait, at most about twice what the helper last took for
+// this size: a helper that is descheduled, hung or dead costs that wait, never the analysis, whose values then come
+// from the owner's thread as without a helper. A helper that exited is replaced at the next start.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { kernelBuild, type KernelBuild } from '../engine/wasm';
 
 export const SpectralState = { Pending: 0, Running: 1, Done: 2, Failed: 3, Cancelled: 4 } as const;
 
-/** What the owner posts: the control word, M (H×H) followed by room for ρ and σ_max, and its kernel build. */
+/** What the owner posts: the control word, M (H×H) followed by room for ρ, σ_max and the helper's ms, and its kernel build. */
 export interface SpectralJob {
   control: Int32Array;
   data: Float64Array;
@@ -36,13 +37,11 @@ export interface SpectralThreadOptions {
   script?: string;
   /** Smallest H handed to the helper. */
   minHidden?: number;
-  /** How long take waits for a running job before computing itself (ms); default grows with H³. */
+  /**
+   * How long take waits for a running job before computing itself (ms); default: twice the helper's last time for
+   * this H (at first, twice ~5 ms·(H/128)³, ρ+σ_max on one core), plus 2 ms.
+   */
   timeoutMs?(H: number): number;
-}
-
-/** Generous: ρ+σ_max take ~5 ms at H=128 on one core; a helper 20× slower than that is treated as gone. */
-function defaultTimeout(H: number): number {
-  return 1000 + 20 * 5 * (H / 128) ** 3;
 }
 
 function defaultScript(): string {
@@ -56,13 +55,15 @@ export class SpectralThread implements SpectralSource {
   private readonly script: string;
   private readonly minHidden: number;
   private readonly timeoutMs: (H: number) => number;
-  /** What happened to the jobs: answered by the helper, taken back before it began, failed or timed out. */
-  readonly counts = { started: 0, answered: 0, takenBack: 0, failed: 0, timedOut: 0 };
+  /** The helper's last compute time per H (ms): how long a running job may still take. */
+  private readonly helperMs = new Map<number, number>();
+  /** Helper threads started, and what happened to the jobs: answered, taken back before begun, failed, timed out. */
+  readonly counts = { helpers: 0, started: 0, answered: 0, takenBack: 0, failed: 0, timedOut: 0 };
 
   constructor(options: SpectralThreadOptions = {}) {
     this.script = options.script ?? defaultScript();
     this.minHidden = options.minHidden ?? SPECTRAL_THREAD_MIN_HIDDEN;
-    this.timeoutMs = options.timeoutMs ?? defaultTimeout;
+    this.timeoutMs = options.timeoutMs ?? ((H) => 2 + 2 * (this.helperMs.get(H) ?? 5 * (H / 128) ** 3));
   }
 
   private readyPromise: Promise<boolean> | null = null;
@@ -93,6 +94,7 @@ export class SpectralThread implements SpectralSource {
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, { eval: true })
       : new Worker(this.script);
     worker.unref(); // never keeps a process (the CLI's) alive
+    this.counts.helpers++;
     const gone = () => {
       if (this.worker === worker) this.worker = null;
     };
@@ -111,7 +113,7 @@ export class SpectralThread implements SpectralSource {
     this.cancel();
     if (H < this.minHidden) return;
     const control = new Int32Array(new SharedArrayBuffer(4));
-    const data = new Float64Array(new SharedArrayBuffer(8 * (H * H + 2)));
+    const data = new Float64Array(new SharedArrayBuffer(8 * (H * H + 3)));
     data.set(M.subarray(0, H * H));
     const job: SpectralJob = { control, data, H, build: kernelBuild() };
     try {
@@ -133,9 +135,9 @@ export class SpectralThread implements SpectralSource {
       return null;
     }
     if (Atomics.wait(control, 0, SpectralState.Running, this.timeoutMs(H)) === 'timed-out') {
-      // Gone or hung: a fresh helper for the next job (a terminated one can no longer store into this job).
+      // Slow (descheduled), hung or dead: computed here. A late answer lands in this dropped job; a helper that
+      // exited is replaced at the next start, a hung one never claims another job (each is then taken back).
       this.counts.timedOut++;
-      this.terminate();
       return null;
     }
     if (Atomics.load(control, 0) !== SpectralState.Done) {
@@ -143,6 +145,7 @@ export class SpectralThread implements SpectralSource {
       return null;
     }
     this.counts.answered++;
+    this.helperMs.set(H, data[H * H + 2]);
     return { radius: data[H * H], sigma: data[H * H + 1] };
   }
 
