@@ -3,11 +3,9 @@
 // instance of the engine's kernels.
 import { parentPort } from 'node:worker_threads';
 import { sigmaMax, spectralRadius } from '../engine/eigen';
-import { kernelBuild } from '../engine/wasm';
+import { useKernelBuild } from '../engine/wasm';
 import { enableRelaxedSimd } from './relaxedSimd';
 import { SpectralState, type SpectralJob } from './spectralThread';
-
-enableRelaxedSimd();
 
 if (!parentPort) throw new Error('dist/spectral.js runs only as a worker thread');
 parentPort.on('message', (job: SpectralJob) => {
@@ -17,8 +15,10 @@ parentPort.on('message', (job: SpectralJob) => {
     return;
   let state: number = SpectralState.Failed;
   try {
-    // Same function on the same bits only if the same kernel build runs here (FMA or not changes the last bits).
-    if (kernelBuild() === build) {
+    // Same function on the same bits only with the owner's kernel build (FMA or not changes the last bits): the
+    // first job instantiates it here.
+    if (build === 'relaxed-simd') enableRelaxedSimd();
+    if (useKernelBuild(build)) {
       const started = performance.now();
       const M = data.subarray(0, H * H);
       data[H * H] = spectralRadius(M, H);
