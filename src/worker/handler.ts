@@ -11,7 +11,8 @@ import {
   type TrainRequest,
 } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
-import { AnalysisCache, type SpectralSource } from '../engine';
+import { AnalysisCache } from '../engine';
+import type { SpectralThread } from './spectralThread';
 import { runAnalyze, runCompare, runTrain } from './jobs';
 import { collectTransferables } from './transfer';
 
@@ -58,8 +59,11 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
   });
 }
 
-/** `spectral`: where ρ/σ_max of new weights may be computed while the analysis runs (the helper thread), if any. */
-export function createJobHandler(io: WorkerIo, post: Post, spectral?: SpectralSource | null): JobHandler {
+/**
+ * `spectral`: where ρ/σ_max of new weights may be computed while the analysis runs (the helper thread), if any; it is
+ * started when the first job arrives, so it loads while that job reads its files.
+ */
+export function createJobHandler(io: WorkerIo, post: Post, spectral?: SpectralThread | null): JobHandler {
   const cancelled = new Set<number>();
   const isCancelled = (requestId: number) => cancelled.has(requestId);
   // What this thread's analyses reuse from the last one (a re-analysis after a save: same network, same ρ/σ_max).
@@ -122,6 +126,7 @@ export function createJobHandler(io: WorkerIo, post: Post, spectral?: SpectralSo
 
   return {
     handle(message) {
+      if (message.type !== ToWorkerType.Cancel) void spectral?.ready();
       switch (message.type) {
         case ToWorkerType.Analyze:
           return run(message.requestId, message.source.path, analyze(message));

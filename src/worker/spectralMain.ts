@@ -1,9 +1,9 @@
 // The spectral helper thread's entry (bundled to dist/spectral.js): computes ρ and σ_max of a matrix in shared memory
 // for the analysis thread that started it (src/worker/spectralThread.ts has the protocol), with its own WebAssembly
 // instance of the engine's kernels.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { sigmaMax, spectralRadius } from '../engine/eigen';
-import { useKernelBuild } from '../engine/wasm';
+import { useKernelBuild, type KernelBuild } from '../engine/wasm';
 import { enableRelaxedSimd } from './relaxedSimd';
 import { SpectralState, type SpectralJob } from './spectralThread';
 
@@ -32,4 +32,10 @@ parentPort.on('message', (job: SpectralJob) => {
   Atomics.store(control, 0, state);
   Atomics.notify(control, 0);
 });
+// The owner's build, instantiated now rather than in the first job (which the owner waits for).
+const owner = (workerData as { build?: KernelBuild } | undefined)?.build;
+if (owner !== undefined) {
+  if (owner === 'relaxed-simd') enableRelaxedSimd();
+  useKernelBuild(owner);
+}
 parentPort.postMessage('ready');

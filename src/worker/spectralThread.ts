@@ -90,9 +90,11 @@ export class SpectralThread implements SpectralSource {
   private helper(): Worker {
     if (this.worker) return this.worker;
     // From the TypeScript sources (tests under tsx) the helper loads them through tsx's require hook.
+    // The owner's kernel build goes along so the helper instantiates it before its first job.
+    const workerData = { build: kernelBuild() };
     const worker = this.script.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, { eval: true })
-      : new Worker(this.script);
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, { eval: true, workerData })
+      : new Worker(this.script, { workerData });
     worker.unref(); // never keeps a process (the CLI's) alive
     this.counts.helpers++;
     const gone = () => {
