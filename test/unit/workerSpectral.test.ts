@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { analyze } from '../../src/engine/analyze';
 import { AnalysisCache, spectralMatrixOf } from '../../src/engine/cache';
 import { sigmaMax, spectralRadius } from '../../src/engine/eigen';
+import { kernelBuild, useKernelBuild } from '../../src/engine/wasm';
 import { initParams, cloneParams } from '../../src/engine/params';
 import type { ResolvedModel } from '../../src/protocol/result';
 import { SpectralThread } from '../../src/worker/spectralThread';
@@ -119,6 +120,13 @@ describe('ρ and σ_max on a helper thread', function () {
     assert.equal(dies.counts.helpers, 2, 'no new helper after the first one died');
     assert.equal(await dies.ready(), true);
     await dies.terminate();
+  });
+
+  it("a thread's kernels are one build: useKernelBuild answers true only for that one (a helper of another build fails its jobs)", () => {
+    const mine = kernelBuild();
+    assert.equal(useKernelBuild(mine), true);
+    for (const other of ['relaxed-simd', 'simd', null] as const)
+      if (other !== mine) assert.equal(useKernelBuild(other), false, `${other} beside ${mine}`);
   });
 
   it('a job the helper has not begun is taken back; below minHidden nothing is posted', async () => {
