@@ -27,8 +27,9 @@ export interface SpectralJob {
 }
 
 /**
- * Below this hidden size the helper is not used. Measured (RNN, T=256, the analysis thread's own CPU time, median of
- * 41 interleaved pairs): H=32 saves nothing, H=48 ~0.2 ms of 12 (within noise), H=64 ~0.5 ms of 10, H=128 ~3 ms of 16.
+ * Below this hidden size the helper is not used. Measured (RNN, T=256, D=64, wall time of analyze with/without the
+ * helper, median of 61 interleaved pairs on an otherwise quiet 2-core machine): H=32 ×1.00, H=48 ×0.985, H=64
+ * ×0.95, H=96 ×0.85, H=128 ×0.73.
  */
 export const SPECTRAL_THREAD_MIN_HIDDEN = 64;
 
