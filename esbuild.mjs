@@ -20,6 +20,8 @@ const node = {
 const entries = [
   { ...node, entryPoints: ['src/extension/index.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // The analysis worker's helper thread for ρ/σ_max (src/worker/spectralThread.ts starts it from dist/).
+  { ...node, entryPoints: ['src/worker/spectralMain.ts'], outfile: 'dist/spectral.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The bench is a development tool: the packaged extension does not carry it.
   ...(production ? [] : [{ ...node, entryPoints: ['test/bench/bench.ts'], outfile: 'dist/bench.js' }]),

@@ -30,6 +30,8 @@ import { resultToJson, trainingToJson, trainPointToJson } from '../protocol/json
 import type { CellKind } from '../protocol/result';
 import { runAnalyze, runCompare, runTrain, type BeforeCompute } from '../worker/jobs';
 import { enableRelaxedSimd } from '../worker/relaxedSimd';
+import { spectralThreadIfParallel } from '../worker/spectralThread';
+import { AnalysisCache } from '../engine';
 import { renderReportHtml } from '../report/html';
 import {
   baselineLine,
@@ -344,13 +346,19 @@ async function analyzeCommand(args: string[], io: CliIo): Promise<number> {
       ...(traceLayer !== undefined ? { traceLayer } : {}),
       ...(values.reverse ? { traceReverse: true } : {}),
     };
+    // ρ/σ_max on a second thread, as the worker does: the helper starts loading now, while the files are read.
+    const cache = new AnalysisCache();
+    const spectral = spectralThreadIfParallel();
+    void spectral?.ready();
+    cache.setSpectralSource(spectral);
     const outcome = await runAnalyze(
       source,
       settingsFrom(values),
       stoppable(nodeFiles, stopIfAsked),
       values.cell as CellKind | undefined,
       beforeCompute,
-    );
+      cache,
+    ).finally(() => void spectral?.terminate());
     printProblems(outcome.warnings, io);
     const { result } = outcome;
     if (values.json === '-') io.stdout.write(JSON.stringify(resultToJson(result)) + '\n');

@@ -95,13 +95,16 @@ function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
-function instantiate(): { kernels: Kernels; build: KernelBuild } | null {
-  if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined') return null;
+/** The relaxed build where the runtime accepts it, else the plain one; `want`: that build only (null: none). */
+function instantiate(want?: KernelBuild): { kernels: Kernels; build: KernelBuild } | null {
+  if (typeof WebAssembly === 'undefined' || typeof atob === 'undefined' || want === null) return null;
   try {
     const relaxed = decode(KERNELS_RELAXED_WASM_BASE64);
-    const [bytes, build]: [Uint8Array, KernelBuild] = WebAssembly.validate(relaxed)
-      ? [relaxed, 'relaxed-simd']
-      : [decode(KERNELS_WASM_BASE64), 'simd'];
+    const [bytes, build]: [Uint8Array, KernelBuild] =
+      want !== 'simd' && WebAssembly.validate(relaxed)
+        ? [relaxed, 'relaxed-simd']
+        : [decode(KERNELS_WASM_BASE64), 'simd'];
+    if (want !== undefined && build !== want) return null;
     return {
       kernels: new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels,
       build,
@@ -125,6 +128,16 @@ let instance: { kernels: Kernels; build: KernelBuild } | null | undefined;
 export function kernels(): Kernels | null {
   if (instance === undefined) instance = instantiate();
   return instance?.kernels ?? null;
+}
+
+/**
+ * Makes this thread's kernels the given build (null: the JavaScript fallback) if none is instantiated yet, so that a
+ * helper thread computes the same bits as the thread it works for (fused and unfused products differ in the last
+ * bits). True when the kernels are that build.
+ */
+export function useKernelBuild(build: KernelBuild): boolean {
+  if (instance === undefined) instance = instantiate(build);
+  return (instance?.build ?? null) === build;
 }
 
 /** The build `kernels()` instantiated (instantiating it if needed). */

@@ -12,6 +12,7 @@ import {
 } from '../protocol/messages';
 import type { FileSeam, WriteSeam } from '../data/files';
 import { AnalysisCache } from '../engine';
+import type { SpectralThread } from './spectralThread';
 import { runAnalyze, runCompare, runTrain } from './jobs';
 import { collectTransferables } from './transfer';
 
@@ -58,11 +59,16 @@ function reportFailure(post: Post, requestId: number, error: unknown, path: stri
   });
 }
 
-export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
+/**
+ * `spectral`: where ρ/σ_max of new weights may be computed while the analysis runs (the helper thread), if any; it is
+ * started when the first job arrives, so it loads while that job reads its files.
+ */
+export function createJobHandler(io: WorkerIo, post: Post, spectral?: SpectralThread | null): JobHandler {
   const cancelled = new Set<number>();
   const isCancelled = (requestId: number) => cancelled.has(requestId);
   // What this thread's analyses reuse from the last one (a re-analysis after a save: same network, same ρ/σ_max).
   const cache = new AnalysisCache();
+  cache.setSpectralSource(spectral ?? null);
 
   async function analyze(request: AnalyzeRequest): Promise<void> {
     const { requestId, source, settings, cell } = request;
@@ -120,6 +126,7 @@ export function createJobHandler(io: WorkerIo, post: Post): JobHandler {
 
   return {
     handle(message) {
+      if (message.type !== ToWorkerType.Cancel) void spectral?.ready();
       switch (message.type) {
         case ToWorkerType.Analyze:
           return run(message.requestId, message.source.path, analyze(message));

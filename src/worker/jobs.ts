@@ -55,6 +55,8 @@ export function analyzeLoaded(
 ): AnalysisResult {
   const { dataset } = loaded;
   const seq = dataset.sequences.get(0);
+  // ρ/σ_max depend only on the weights: a spectral source (the worker's second thread) starts on them now.
+  cache?.prefetchSpectral(model, params);
   return analyze(model, params, seq, {
     cache,
     flowBudget: settings.flowBudget,

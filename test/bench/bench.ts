@@ -30,6 +30,7 @@ import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
 import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
 import {
+  SECOND_THREAD,
   markdown,
   trainRow,
   type BenchFigures,
@@ -39,6 +40,7 @@ import {
   type Row,
 } from './report';
 import { enableRelaxedSimd } from '../../src/worker/relaxedSimd';
+import { spectralThreadIfParallel } from '../../src/worker/spectralThread';
 
 enableRelaxedSimd(); // as the worker and the CLI do: fused multiply-adds in the kernels on Node 20
 
@@ -155,10 +157,26 @@ async function main(): Promise<void> {
       }
       rows[CHAR_LM.name] = trainRow(rounds, missing);
     }
-    for (const w of analyses) {
-      log(`${w.name} …`);
-      const [analyze, forwardBackward] = await oursAnalyze(w);
-      rows[w.name] = { kind: 'analyze', analyze, forwardBackward };
+    // Each analysis twice: on one thread, and as the worker runs it (ρ/σ_max on its helper thread; only where the
+    // machine has a second core, as in the worker).
+    const spectral = spectralThreadIfParallel();
+    try {
+      for (const w of analyses) {
+        log(`${w.name} …`);
+        const [analyze, forwardBackward] = await oursAnalyze(w);
+        rows[w.name] = { kind: 'analyze', analyze, forwardBackward };
+        if (!spectral) continue;
+        log(`${w.name}, ${SECOND_THREAD} …`);
+        const [analyze2, forwardBackward2] = await oursAnalyze(w, undefined, spectral);
+        rows[`${w.name} (${SECOND_THREAD})`] = {
+          kind: 'analyze',
+          analyze: analyze2,
+          forwardBackward: forwardBackward2,
+          secondThread: true,
+        };
+      }
+    } finally {
+      await spectral?.terminate();
     }
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 import { Network } from '../../src/engine/network';
 import { initParams } from '../../src/engine/params';
 import { AnalysisCache, analyze } from '../../src/engine/analyze';
+import type { SpectralThread } from '../../src/worker/spectralThread';
 import { makeBatch, resolvedModel, type AnalyzeWorkload, type Workload } from './workloads';
 import { DEFAULT_PLAN, timeIt, timePaired, type Timing, type TimingPlan } from './timing';
 // The char-LSTM training workload, as `unroll train` runs it (oursTrainCharLm below).
@@ -29,9 +30,10 @@ export function oursForwardBackward(w: Workload, precision: Precision = 'float64
  * analyze() on one sequence, paired run by run with plain forward + BPTT on the same model (see timePaired), so the
  * analyze/forwardBackward ratio is measured in one window.
  */
-export function oursAnalyze(
+export async function oursAnalyze(
   w: AnalyzeWorkload,
   plan: TimingPlan = { ...DEFAULT_PLAN, minReps: 15, maxReps: 41 },
+  spectral?: SpectralThread,
 ): Promise<[Timing, Timing]> {
   const model = resolvedModel(w);
   // Two weight sets taken in turn: each run's W_hh differs from the previous run's, so nothing is reused.
@@ -41,9 +43,19 @@ export function oursAnalyze(
   const net = new Network(model, weights[0]);
   // one cache for the workload, as a worker thread keeps one: the network is reused, and ρ/σ_max with the same weights
   const cache = new AnalysisCache();
+  // `spectral`: as the worker runs it (src/worker/jobs.ts analyzeLoaded), ρ/σ_max on the helper thread, the matrix
+  // handed over before analyze; the helper is started first (the worker's is, after its first job).
+  if (spectral) {
+    if (!(await spectral.ready())) throw new Error('the spectral helper thread did not start');
+    cache.setSpectralSource(spectral);
+  }
   let run = 0;
   return timePaired(
-    () => analyze(model, weights[w.sameWeights ? 0 : run++ % 2], seq, { meta, cache }),
+    () => {
+      const params = weights[w.sameWeights ? 0 : run++ % 2];
+      cache.prefetchSpectral(model, params);
+      analyze(model, params, seq, { meta, cache });
+    },
     () => {
       net.forward([seq]);
       net.backward(null);

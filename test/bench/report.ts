@@ -20,7 +20,12 @@ export interface AnalyzeRow {
   /** analyze() with every diagnostic, and plain forward + BPTT timed in alternation with it. */
   analyze: Timing;
   forwardBackward: Timing;
+  /** ρ/σ_max on the helper thread, prefetched as the worker does (the path the product runs); absent: one thread. */
+  secondThread?: boolean;
 }
+
+/** The suffix of an analyze row measured as the worker runs it. */
+export const SECOND_THREAD = 'ρ/σ_max on a second thread, as the worker runs it';
 export interface TrainRow {
   kind: 'train';
   /** Sequences per second of the char-LSTM training, for each precision of ours and for PyTorch (median of the rounds). */
@@ -118,6 +123,8 @@ export interface TargetCheck {
   figures: Partial<Record<'ours-f64' | 'ours-f32', number>>;
   /** Per precision: whether the figure meets the target. */
   met: Partial<Record<'ours-f64' | 'ours-f32', boolean>>;
+  /** A figure printed beside the target for reference, not judged (the one-thread analysis, when the worker's ran). */
+  reference?: boolean;
 }
 
 const BATCH1 = ['rnn T=256 B=1', 'rnn T=2048 B=1', 'lstm T=256 B=1', 'gru T=256 B=1'];
@@ -182,14 +189,19 @@ export function checkTargets(figures: BenchFigures): TargetCheck[] {
       (x) => x >= 1,
     );
   }
+  // The target is judged on the path the product runs: the worker's (ρ/σ_max on its helper thread) where the run
+  // measured it, else the one-thread analysis (a one-core machine, where the worker runs one thread too); the
+  // one-thread figure is then printed for reference.
   for (const [name, row] of Object.entries(rows)) {
     if (row.kind !== 'analyze') continue;
+    const viaWorker = rows[`${name} (${SECOND_THREAD})`]?.kind === 'analyze';
     each(
-      'diagnostics ≤ 3× forward + BPTT',
+      viaWorker ? 'diagnostics on one thread (reference, not judged)' : 'diagnostics ≤ 3× forward + BPTT',
       name,
       (o) => (o === 'ours-f64' ? row.analyze.medianMs / row.forwardBackward.medianMs : undefined),
       (x) => x <= 3,
     );
+    if (viaWorker) checks[checks.length - 1].reference = true;
   }
   return checks;
 }
@@ -329,7 +341,11 @@ export function markdown(figures: BenchFigures): string {
   out.push('Targets of issue 12:');
   out.push('');
   const verdict = (c: TargetCheck, o: 'ours-f64' | 'ours-f32') =>
-    c.figures[o] === undefined ? '' : `${c.figures[o]!.toFixed(2)} ${c.met[o] ? 'met' : '**not met**'}`;
+    c.figures[o] === undefined
+      ? ''
+      : c.reference
+        ? c.figures[o]!.toFixed(2)
+        : `${c.figures[o]!.toFixed(2)} ${c.met[o] ? 'met' : '**not met**'}`;
   out.push(
     table(
       ['target', 'workload', 'ours f64', 'ours f32'],

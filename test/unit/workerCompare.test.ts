@@ -196,9 +196,9 @@ describe("runAnalyze with the thread's AnalysisCache", () => {
     const cache = new AnalysisCache();
     const first = await runAnalyze(source, settings, files(), undefined, undefined, cache);
     const again = await runAnalyze(source, settings, files(), undefined, undefined, cache);
-    assert.deepEqual(cache.made, { networks: 1, spectra: 1 });
+    assert.deepEqual(cache.made, { networks: 1, spectra: 1, spectraFromSource: 0 });
     assert.deepEqual(again.result.spectral, first.result.spectral);
     await runAnalyze(source, settings, files(), 'lstm', undefined, cache);
-    assert.deepEqual(cache.made, { networks: 2, spectra: 2 });
+    assert.deepEqual(cache.made, { networks: 2, spectra: 2, spectraFromSource: 0 });
   });
 });

@@ -237,7 +237,7 @@ describe('AnalysisCache', () => {
     const cache = new AnalysisCache();
     const first = analyze(m, p, seq, { meta, cache });
     const again = analyze(m, p, seq, { meta, cache });
-    assert.deepEqual(cache.made, { networks: 1, spectra: 1 });
+    assert.deepEqual(cache.made, { networks: 1, spectra: 1, spectraFromSource: 0 });
     const fresh = analyze(m, p, seq, { meta });
     for (const r of [first, again]) {
       assert.equal(r.loss, fresh.loss);
@@ -257,10 +257,10 @@ describe('AnalysisCache', () => {
     const bits = new Uint32Array(W.buffer, W.byteOffset + 8 * i, 2);
     bits[0] ^= 1; // the lowest mantissa bit
     const changed = analyze(m, p, seq, { meta, cache });
-    assert.deepEqual(cache.made, { networks: 1, spectra: 2 });
+    assert.deepEqual(cache.made, { networks: 1, spectra: 2, spectraFromSource: 0 });
     assert.deepEqual(changed.spectral, analyze(m, p, seq, { meta }).spectral);
     const wider = model({ cell: 'gru', hidden: 7 });
     analyze(wider, initParams(wider), randomSeq(wider, 8, 5), { meta, cache });
-    assert.deepEqual(cache.made, { networks: 2, spectra: 3 });
+    assert.deepEqual(cache.made, { networks: 2, spectra: 3, spectraFromSource: 0 });
   });
 });
