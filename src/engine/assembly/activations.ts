@@ -5,6 +5,8 @@
 // σ(x) = 1/(1 + e^{−x}) for x ≥ 0, e^x/(1 + e^x) below. Within a few units in the last place of the exact values
 // (Math.tanh's and the engine's JavaScript sigmoid agree with them to that); NaN stays NaN, ±∞ give ±1 and 1 or 0.
 
+import { Region } from './region';
+
 const LN2_HI: f64 = 6.93147180369123816490e-01; // its low 32 bits are zero: k·LN2_HI is exact for |k| < 2²¹
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 const INV_LN2: f64 = 1.44269504088896338700e+00;
@@ -159,19 +161,11 @@ export function squashRowsInPlace(p: usize, rows: i32, stride: i32, s0: i32, n0:
   else sigmoidInPlace(at, n);
 }
 
-let scratch: usize = 0;
-let scratchCount: i32 = 0;
+const scratch = new Region(256 << 3);
 
 /** A region of n float64s for the activations' operands, apart from the other kernels' regions. */
 export function activationScratch(n: i32): usize {
-  if (n > scratchCount) {
-    if (scratch != 0) heap.free(scratch);
-    let count = 256;
-    while (count < n) count <<= 1;
-    scratch = heap.alloc(<usize>count << 3);
-    scratchCount = count;
-  }
-  return scratch;
+  return scratch.reserve(<usize>n << 3);
 }
 
 /**

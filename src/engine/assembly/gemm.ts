@@ -16,6 +16,8 @@
 // Each kernel has one form per build: with relaxed SIMD (ASC_FEATURE_RELAXED_SIMD) the multiply-adds are
 // relaxed_madd, fused where the hardware has FMA; without it they are a multiply then an add.
 
+import { Region } from './region';
+
 @inline function madd64(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
   return f64x2.add(f64x2.mul(a, b), c);
@@ -282,20 +284,12 @@ export function columnSums(src: usize, rows: i32, cols: i32, out: usize): void {
   }
 }
 
-let region: usize = 0;
-let regionBytes: usize = 0;
+const region = new Region(1 << 16);
 
 /**
  * The address of the products' own region of at least `bytes` bytes (apart from `reserve`'s, so a product never
  * overwrites what another kernel's caller staged there). It grows to powers of two, so it moves rarely.
  */
 export function gemmReserve(bytes: i32): usize {
-  if (<usize>bytes > regionBytes) {
-    if (region != 0) heap.free(region);
-    let size: usize = 1 << 16;
-    while (size < <usize>bytes) size <<= 1;
-    region = heap.alloc(size);
-    regionBytes = size;
-  }
-  return region;
+  return region.reserve(<usize>bytes);
 }

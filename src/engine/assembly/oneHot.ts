@@ -2,19 +2,13 @@
 // rows of float64 pre-activation gradients added into the sums of the class each row's input is, on SIMD lanes across
 // the row, so each sum still takes its rows one after another.
 
-let region: usize = 0;
-let regionBytes: usize = 0;
+import { Region } from './region';
+
+const region = new Region(1 << 16);
 
 /** A region of at least `bytes` bytes for the scatter's operands, apart from the other kernels' regions. */
 export function oneHotReserve(bytes: i32): usize {
-  if (<usize>bytes > regionBytes) {
-    if (region != 0) heap.free(region);
-    let size: usize = 1 << 16;
-    while (size < <usize>bytes) size <<= 1;
-    region = heap.alloc(size);
-    regionBytes = size;
-  }
-  return region;
+  return region.reserve(<usize>bytes);
 }
 
 /**

@@ -3,6 +3,8 @@
 // float64 lanes (f64x2), which JavaScript cannot do. All pointers are byte addresses into this module's memory, and
 // matrices are row-major float64.
 
+import { Region } from './region';
+
 @inline function ld(p: usize, i: i32): f64 {
   return load<f64>(p + (<usize>i << 3));
 }
@@ -13,17 +15,11 @@
   return p + (<usize>i << 3);
 }
 
-let scratch: usize = 0;
-let scratchBytes: usize = 0;
+const scratch = new Region(1 << 16);
 
 /** The address of one region of at least `bytes` bytes for the caller's operands, reused (grown when too small). */
 export function reserve(bytes: i32): usize {
-  if (<usize>bytes > scratchBytes) {
-    if (scratch != 0) heap.free(scratch);
-    scratch = heap.alloc(<usize>bytes);
-    scratchBytes = <usize>bytes;
-  }
-  return scratch;
+  return scratch.reserve(<usize>bytes);
 }
 
 /**
