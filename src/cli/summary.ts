@@ -112,7 +112,9 @@ export function humanSummary(r: AnalysisResult, file: string): string {
     `  ${label} ρ = ${formatNumber(s.radius)} ${comparison(s.radius)} 1/γ = ${formatNumber(inverseGamma)}, σ_max = ${formatNumber(s.sigmaMax)} ${comparison(s.sigmaMax)} 1/γ: ${spectralVerdict(r)}${s.matrix.includes('[') ? ` (${s.matrix})` : ''}`,
   );
   terms.push('alive');
-  lines.push(`  alive fraction  ${formatNumber(r.aliveFraction)} of steps have ‖∂L/∂h_k‖² > 1e-20`);
+  lines.push(
+    `  alive fraction  ${formatNumber(r.aliveFraction)}: ${formatNumber(100 * r.aliveFraction)} % of the steps have ‖∂L/∂h_k‖² > 1e-20`,
+  );
   lines.push(
     `  gradient norm   ${formatNumber(r.gradNorms.global)}${r.model.clip ? ` (clipping by ${r.model.clip.norm !== undefined ? `norm ${r.model.clip.norm}` : `value ${r.model.clip.value}`}: ${r.clipped ? 'would fire' : 'would not fire'} on this sequence)` : ''}`,
   );
