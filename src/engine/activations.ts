@@ -163,8 +163,9 @@ function copy(src: Float64Array, sOff: number, dst: Float64Array, dOff: number, 
 /**
  * An unprojected LSTM step for B rows in one kernel call (assembly/activations.ts lstmForwardRows), the same values as
  * the cell's separate passes: acts[a0…] ← squashed pre[a0…] + hh (B blocks of 4H), cs[c1…] ← c_t from c_{t−1} at
- * cs[c0…], tanhC[s0…] ← tanh(c_t), h[h0…] ← o ⊙ tanh(c_t). False (nothing done) where the kernels are absent or H is
- * below the runs the kernels take (MIN_RUN): the caller then takes its own passes.
+ * cs[c0…], tanhC[s0…] ← tanh(c_t), h[h0…] ← o ⊙ tanh(c_t); with f32, the step after the sums in float32 arithmetic.
+ * False (nothing done) where the kernels are absent or H is below the runs the kernels take (MIN_RUN): the caller
+ * then takes its own passes.
  */
 export function lstmForwardInKernel(
   B: number,
@@ -180,6 +181,7 @@ export function lstmForwardInKernel(
   s0: number,
   h: Float64Array,
   h0: number,
+  f32: boolean,
 ): boolean {
   const k = H >= MIN_RUN ? kernels() : null;
   if (!k) return false;
@@ -192,7 +194,8 @@ export function lstmForwardInKernel(
   copy(pre, a0, v, d, n);
   copy(hh, 0, v, d + n, n);
   copy(cs, c0, v, d + 2 * n, m);
-  k.lstmForwardRows(at, at + 8 * n, at + 16 * n, at + 16 * n + 8 * m, at + 16 * n + 16 * m, B, H);
+  const c = at + 16 * n;
+  k.lstmForwardRows(at, at + 8 * n, 4 * H, 0, c, c, c + 8 * m, c + 16 * m, B, H, f32 ? 1 : 0);
   copy(v, d, acts, a0, n);
   copy(v, d + 2 * n, cs, c1, m);
   copy(v, d + 2 * n + m, tanhC, s0, m);
@@ -203,8 +206,8 @@ export function lstmForwardInKernel(
 /**
  * An LSTM backward step for B rows in one kernel call (assembly/activations.ts lstmBackwardRows), the same values as
  * the cell's loop: from the gates acts[a0…], c_{t−1} cs[s0…], tanh(c_t) tanhC[s0…], dm = ∂/∂m_t and dc = ∂/∂c_t
- * (B·H each, from 0), writes dIh (B·4H from 0) and dcPrev (B·H from 0). False (nothing done) where the kernels are
- * absent or H is below MIN_RUN.
+ * (B·H each, from 0), writes dIh (B·4H from 0) and dcPrev (B·H from 0), in float32 arithmetic with f32. False
+ * (nothing done) where the kernels are absent or H is below MIN_RUN.
  */
 export function lstmBackwardInKernel(
   B: number,
@@ -218,6 +221,7 @@ export function lstmBackwardInKernel(
   dc: Float64Array,
   dIh: Float64Array,
   dcPrev: Float64Array,
+  f32: boolean,
 ): boolean {
   const k = H >= MIN_RUN ? kernels() : null;
   if (!k) return false;
@@ -243,6 +247,7 @@ export function lstmBackwardInKernel(
     8 * (dAt + n),
     B,
     H,
+    f32 ? 1 : 0,
   );
   copy(v, dAt, dIh, 0, n);
   copy(v, dAt + n, dcPrev, 0, m);

@@ -144,6 +144,41 @@ function packPanels(
   }
 }
 
+/** Columns of a product's C in the kernels' memory: N rounded up to the panels of B. */
+export function paddedColumns(N: number, precision: Precision): number {
+  return roundUp(N, panelWidth(precision === 'float32'));
+}
+
+/** Rows of C the kernel writes for M rows of A (and rows of A it reads): from 4 rows up, M rounded up to 4. */
+export const productRows = kernelRows;
+
+/** The float64 and float32 views of the kernels' memory (made again when it grows). */
+export const kernelViews = heap;
+
+/**
+ * C (+)= A·Bᵀ on operands already in the kernels' memory (byte addresses): A, M×K row-major (float64s, or float32s in
+ * float32), with productRows(M) rows readable; B packed at b by PackedOperand.placeIn; C float64 with row stride
+ * paddedColumns(N) and productRows(M) rows. For callers that keep their operands there across many products.
+ */
+export function productInKernel(
+  k: Kernels,
+  M: number,
+  N: number,
+  K: number,
+  a: number,
+  b: number,
+  c: number,
+  accumulate: boolean,
+  precision: Precision,
+): void {
+  const f32 = precision === 'float32';
+  const w = panelWidth(f32),
+    es = f32 ? 4 : 8,
+    Np = roundUp(N, w);
+  const gemm = f32 ? k.gemm32 : k.gemm64;
+  gemm(kernelRows(M), Np / w, K, a, K * es, es, 4 * K * es, b, K * w * es, w * es, c, Np * 8, accumulate ? 1 : 0);
+}
+
 /** Which packed operand the products' region holds at its start, and at which address (an implementation detail of PackedOperand). */
 const resident: { operand: PackedOperand | null; version: number; address: number } = {
   operand: null,
@@ -246,6 +281,19 @@ export class PackedOperand {
   /** Bytes of the packed panels in the kernels' memory. */
   get bytes(): number {
     return roundUp(this.data.length * (this.f32 ? 4 : 8), 16);
+  }
+
+  /** Whether the values are packed for the kernels (the kernels loaded and K > 0): placeIn needs it. */
+  get packedForKernels(): boolean {
+    return this.inKernel;
+  }
+
+  /** Copies the packed panels to byte address `at` of the kernels' memory (`bytes` bytes), for productInKernel. */
+  placeIn(k: Kernels, at: number): void {
+    if (!this.inKernel) throw new Error('placeIn: the operand is not packed for the kernels');
+    const { f64, f32 } = heap(k);
+    if (this.f32) f32.set(this.data, at / 4);
+    else f64.set(this.data, at / 8);
   }
 
   /** Takes the values of the N×K matrix at B[bOff…] (row-major) as they are now. */

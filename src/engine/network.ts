@@ -36,6 +36,11 @@ export class Network {
   readonly xent: boolean;
   /** Arithmetic of the matrix products (model `precision`); everything else is float64. */
   readonly precision: Precision;
+  /**
+   * Whether a cell that can run a layer's whole time loop in the kernels' memory does so (cells `forwardLoop`,
+   * `backwardLoop`); false steps through the cell one step at a time. The same values either way (tested).
+   */
+  loops = true;
   T = 0;
   B = 0;
   layers: LayerBuffers[] = [];
@@ -179,6 +184,7 @@ export class Network {
         acts: layout.acts ? new Float64Array(T * B * GH) : null,
         aux: layout.aux ? new Float64Array(T * B * H) : null,
         M: layout.projected ? new Float64Array(T * B * H) : null,
+        precision: this.precision,
         dPreIh,
         dPreHh: cell.separateHh ? new Float64Array(T * B * GH) : dPreIh,
         dH: new Float64Array(T * B * H),
@@ -239,9 +245,11 @@ export class Network {
       }
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
-      for (let t = 0; t < T; t++) {
-        this.step(l, t);
-        if (this.nonFinite === null && !finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
+      const looped =
+        this.loops && this.cell.forwardLoop?.(lb, T, this.whhPacked[l], this.weights[l].bhh, this.dims, this.precision);
+      if (!looped) for (let t = 0; t < T; t++) this.step(l, t);
+      for (let t = 0; t < T && this.nonFinite === null; t++) {
+        if (!finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
           this.nonFinite = {
             step: t,
             what: `hidden state h_t of layer ${l} is not finite`,
@@ -339,7 +347,11 @@ export class Network {
     if (truncate === null || truncate >= T) {
       // Full BPTT sets every row of dH, dPreIh and dPreHh once (backwardWindow without `local`): no zeroing first.
       for (let l = L - 1; l >= 0; l--) {
-        this.backwardWindow(l, 0, T - 1, this.layers[l].inject, null);
+        const lb = this.layers[l];
+        const looped =
+          this.loops &&
+          this.cell.backwardLoop?.(lb, T, this.whhTPacked[l], lb.inject, lb.dH, lb.dPreIh, this.dims, this.precision);
+        if (!looped) this.backwardWindow(l, 0, T - 1, lb.inject, null);
         if (l > 0) {
           const below = this.layers[l - 1];
           gemmNT(

@@ -60,9 +60,23 @@ export interface Kernels {
     t2: number,
   ): void;
   activationScratch(n: number): number;
-  /** One LSTM step over `rows` rows at a (gates), hh, c, tc, h (assembly/activations.ts lstmForwardRows). */
-  lstmForwardRows(a: number, hh: number, c: number, tc: number, h: number, rows: number, H: number): void;
-  /** The LSTM backward step over `rows` rows (assembly/activations.ts lstmBackwardRows). */
+  /** x ← σ(x) (which 0) or tanh x (which 1) in float32 lanes for n float64s at p (the LSTM's float32 step). */
+  squash32InPlace(p: number, n: number, which: number): void;
+  /** One LSTM step over `rows` rows at a (gates), hh (rows `hs` float64s apart), b_hh at bh (0: in hh), c_{t−1} at cp, c, tc, h (assembly/activations.ts lstmForwardRows). */
+  lstmForwardRows(
+    a: number,
+    hh: number,
+    hs: number,
+    bh: number,
+    cp: number,
+    c: number,
+    tc: number,
+    h: number,
+    rows: number,
+    H: number,
+    f32: number,
+  ): void;
+  /** The LSTM backward step over `rows` rows (assembly/activations.ts lstmBackwardRows); f32 1: in float32 lanes. */
   lstmBackwardRows(
     a: number,
     c: number,
@@ -73,7 +87,10 @@ export interface Kernels {
     dcp: number,
     rows: number,
     H: number,
+    f32: number,
   ): void;
+  /** A region for a recurrent layer's time loop run in the kernels' memory (cells/layerLoop.ts), apart from the others. */
+  layerReserve(bytes: number): number;
   /** C (+)= A·Bᵀ in float64 or float32 (see assembly/gemm.ts for the layouts); accumulate is 0 or 1. */
   gemm64: Gemm;
   gemm32: Gemm;

@@ -28,7 +28,7 @@ import { DEFAULT_PLAN, type Timing } from './timing';
 import { oursAnalyze, oursForwardBackward, oursTrainCharLm, type TrainTiming } from './ours';
 import { initTfjs, tfjsForwardBackward } from './tfjs';
 import { brainForwardBackward, loadBrain } from './brain';
-import { PYTHON, runTorch, type TorchTrainRequest } from './torch';
+import { PYTHON, runTorch, TORCH_OPENBLAS_THREADS, type TorchTrainRequest } from './torch';
 import {
   SECOND_THREAD,
   markdown,
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     pytorch: 'not run',
     OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
     OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
-    OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null,
+    OPENBLAS_NUM_THREADS: TORCH_OPENBLAS_THREADS,
     float32Honoured: float32Honoured(),
     kernels: kernelBuild() ?? 'JavaScript (no WebAssembly)',
   };

@@ -231,7 +231,7 @@ export function markdown(figures: BenchFigures): string {
         ['Node', `${env.node}, kernels: ${env.kernels}`],
         ['PyTorch', env.pytorch],
         [
-          'OpenBLAS env',
+          'OpenBLAS env (PyTorch process)',
           `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}, OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS ?? 'unset'}`,
         ],
         [

@@ -7,6 +7,13 @@ import type { TrainTiming } from './ours';
 
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * OpenBLAS's own thread count for the PyTorch process: torch.set_num_threads(1) leaves OpenBLAS's threads alone
+ * (its process used two cores: CPU time ≈ 2 × wall time on the training workload), so "PyTorch on one thread" needs
+ * OPENBLAS_NUM_THREADS=1 too. A value set in the environment is passed on as it is.
+ */
+export const TORCH_OPENBLAS_THREADS = process.env.OPENBLAS_NUM_THREADS ?? '1';
+
 /** The char-LSTM training workload for PyTorch: the text file and the shapes (see torch_bench.py's time_training). */
 export interface TorchTrainRequest {
   text: string;
@@ -28,6 +35,7 @@ export function runTorch(
 ): TorchResults {
   if (!existsSync(PYTHON)) return { missing: `${PYTHON} not found` };
   const run = spawnSync(PYTHON, [script], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: TORCH_OPENBLAS_THREADS },
     input: JSON.stringify({ workloads, plan, train }),
     encoding: 'utf8',
     maxBuffer: 1 << 24,

@@ -7,8 +7,10 @@ export {
   sigmoidInPlace,
   addTanhInPlace,
   squashRowsInPlace,
+  squash32InPlace,
   activationScratch,
   lstmForwardRows,
   lstmBackwardRows,
+  layerReserve,
 } from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';

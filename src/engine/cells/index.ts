@@ -8,7 +8,8 @@
 // Widths: H units per gate block (and per LSTM cell state), P the width of h_t (H, except an LSTM with proj_size,
 // whose h_t = W_hr (o ⊙ tanh c_t) has P = proj_size). Every per-step array is t-major, [t][b][width], flat; a cell
 // step works on all B rows of a step at once, so the hot loops make no call per element.
-import type { CellKind, GateName, ResolvedModel } from '../../protocol/result';
+import type { CellKind, GateName, Precision, ResolvedModel } from '../../protocol/result';
+import type { PackedOperand } from '../linalg';
 import { gru } from './gru';
 import { lstm } from './lstm';
 import { rnnRelu, rnnTanh } from './rnn';
@@ -40,6 +41,11 @@ export interface Tape {
   aux: Float64Array | null;
   /** LSTM with proj_size: m_t = o_t ⊙ tanh(c_t), the vector W_hr multiplies, [T][B][H]; null otherwise. */
   M: Float64Array | null;
+  /**
+   * float32: the LSTM's step after the sums (gates, c_t, h_t and their derivatives) in float32 arithmetic where the
+   * kernels run it, as the model's float32 precision asks; absent or float64: float64.
+   */
+  precision?: Precision;
 }
 
 /** Which tape arrays a cell uses. */
@@ -124,6 +130,34 @@ export interface Cell {
     dims: CellDims,
     out: CellGrads,
   ): void;
+  /**
+   * Optional: all T steps of a layer at once, run where the operands stay in the kernels' memory: the same values as
+   * T calls of `forward` with hh = h_{t−1} · W_hhᵀ + b_hh (whh: W_hh packed; bhh null without biases). False when it
+   * did nothing (the caller then steps).
+   */
+  forwardLoop?(
+    tape: Tape,
+    T: number,
+    whh: PackedOperand,
+    bhh: Float64Array | null,
+    dims: CellDims,
+    precision: Precision,
+  ): boolean;
+  /**
+   * Optional: full BPTT through a layer of a cell without `directPrev` or `separateHh`, steps T−1 down to 0: dH[t] =
+   * (∂/∂pre_{t+1}) · W_hh + inject[t] and dPre[t] = ∂/∂pre_t, the same values as `backward` steps with the products
+   * between them (whhT: W_hhᵀ packed). False when it did nothing.
+   */
+  backwardLoop?(
+    tape: Tape,
+    T: number,
+    whhT: PackedOperand,
+    inject: Float64Array,
+    dH: Float64Array,
+    dPre: Float64Array,
+    dims: CellDims,
+    precision: Precision,
+  ): boolean;
   /** Entries of the state s_t whose step Jacobian ∂s_t/∂s_{t−1} the diagnostics take: h (H) or, for LSTM, (h, c) (2H). */
   stateWidth(H: number): number;
   /** Jacobian coefficients per unit: `jacobian` writes jacobianWidth·H of them for one step. */

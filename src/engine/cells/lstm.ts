@@ -6,6 +6,7 @@ import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
 import { lstmBackwardInKernel, lstmForwardInKernel, squashRows } from '../activations';
+import { lstmBackwardLoop, lstmForwardLoop } from './lstmLoop';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -43,7 +44,9 @@ export const lstm: Cell = {
     const a0 = t * B * GH;
     const s0 = t * B * H; // this step's per-unit caches, and c_{t−1} in Cs
     // Unprojected: the whole step in one kernel call (the same values as the passes below).
-    if (!M && lstmForwardInKernel(B, H, pre, hh, acts, a0, Cs, s0, s0 + B * H, tanhC, s0, Hs, (t + 1) * B * P)) return;
+    const f32 = tape.precision === 'float32';
+    if (!M && lstmForwardInKernel(B, H, pre, hh, acts, a0, Cs, s0, s0 + B * H, tanhC, s0, Hs, (t + 1) * B * P, f32))
+      return;
     // The step's gate pre-activations for the whole batch, then σ (i, f, o) and tanh (g) over them at once.
     for (let j = 0; j < B * GH; j++) acts[a0 + j] = pre[a0 + j] + hh[j];
     squashRows(acts, a0, B, GH, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
@@ -96,7 +99,8 @@ export const lstm: Cell = {
       dm = out.scratch;
     }
     // One kernel call for the whole step (the same values as the loop below).
-    if (lstmBackwardInKernel(B, H, acts, t * B * GH, Cs, tanhC, t * B * H, dm, dc, dIh, dcPrev)) return;
+    const f32 = tape.precision === 'float32';
+    if (lstmBackwardInKernel(B, H, acts, t * B * GH, Cs, tanhC, t * B * H, dm, dc, dIh, dcPrev, f32)) return;
     for (let b = 0; b < B; b++) {
       // the offsets of the four gate blocks, in acts and in dIh, outside the inner loop
       const gi = (t * B + b) * GH,
@@ -125,6 +129,9 @@ export const lstm: Cell = {
       }
     }
   },
+
+  forwardLoop: lstmForwardLoop,
+  backwardLoop: lstmBackwardLoop,
 
   stateWidth: (H) => 2 * H,
   // Per unit: ∂c/∂(i, f, g pre-activations) (c0, c1, c2), o(1 − tanh²c) (c3), tanh(c)·σ′(o) (c4), f (c5). With

@@ -148,7 +148,7 @@ describe('tanh and σ on runs', () => {
       tanhC = new Float64Array(2 * B * H),
       h = new Float64Array(3 * B * H);
     const cs2 = cs.slice();
-    assert.ok(lstmForwardInKernel(B, H, pre, hh, acts, a0, cs2, s0, s0 + B * H, tanhC, s0, h, 2 * B * H));
+    assert.ok(lstmForwardInKernel(B, H, pre, hh, acts, a0, cs2, s0, s0 + B * H, tanhC, s0, h, 2 * B * H, false));
     const ref = new Float64Array(B * G);
     for (let j = 0; j < B * G; j++) ref[j] = pre[a0 + j] + hh[j];
     squashRows(ref, 0, B, G, [0, 2 * H, 'sigmoid', 2 * H, H, 'tanh', 3 * H, H, 'sigmoid']);
@@ -169,7 +169,7 @@ describe('tanh and σ on runs', () => {
       dc = fill(B * H);
     const dIh = new Float64Array(B * G),
       dcPrev = new Float64Array(B * H);
-    assert.ok(lstmBackwardInKernel(B, H, acts, a0, cs2, tanhC, s0, dm, dc, dIh, dcPrev));
+    assert.ok(lstmBackwardInKernel(B, H, acts, a0, cs2, tanhC, s0, dm, dc, dIh, dcPrev, false));
     for (let b = 0; b < B; b++)
       for (let i = 0; i < H; i++) {
         const g = (q: number) => acts[a0 + b * G + q * H + i];
@@ -185,4 +185,88 @@ describe('tanh and σ on runs', () => {
         assert.equal(dcPrev[b * H + i], dct * fg);
       }
   });
+
+  it('σ and tanh in float32 lanes are within 2 float32 ulps of the exact values (±0, ±∞, NaN exact)', () => {
+    const k = kernels()!;
+    const xs = grid
+      .filter((x) => Math.abs(x) < 3e38)
+      .concat([0, -0, Infinity, -Infinity, NaN, 87, -87.5, -103, -104, -110]);
+    const n = xs.length;
+    for (const [which, exact] of [
+      [0, sigmoid],
+      [1, Math.tanh],
+    ] as [number, (x: number) => number][]) {
+      const at = k.activationScratch(n);
+      new Float64Array(k.memory.buffer, at, n).set(xs);
+      k.squash32InPlace(at, n, which);
+      const got = new Float64Array(k.memory.buffer, at, n);
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(exact(Math.fround(xs[i])));
+        const what = `${which ? 'tanh' : 'σ'}(${xs[i]}) = ${got[i]}, want ${want}`;
+        assert.equal(Math.fround(got[i]), got[i], `${what}: not a float32`);
+        if (Number.isNaN(want) || want === 0 || !Number.isFinite(xs[i])) assert.ok(Object.is(got[i], want), what);
+        else assert.ok(f32ulps(got[i], want) <= 2, `${what} (${f32ulps(got[i], want)} ulps)`);
+      }
+    }
+  });
+
+  it('the LSTM step kernels in float32 give float32 arithmetic on float32-rounded operands (within a few ulps)', () => {
+    const B = 2,
+      H = 11, // a tail after the groups of four
+      G = 4 * H;
+    let seed = 3;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647 - 0.5) * 6;
+    };
+    const fill = (n: number) => Float64Array.from({ length: n }, rnd);
+    const f = Math.fround;
+    const pre = fill(B * G),
+      hh = fill(B * G),
+      cs = fill(2 * B * H);
+    const acts = new Float64Array(B * G),
+      tanhC = new Float64Array(B * H),
+      h = new Float64Array(B * H);
+    const cs2 = cs.slice();
+    assert.ok(lstmForwardInKernel(B, H, pre, hh, acts, 0, cs2, 0, B * H, tanhC, 0, h, 0, true));
+    const near = (got: number, want: number, what: string) =>
+      assert.ok(Math.abs(got - want) <= 4e-7 * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < H; i++) {
+        const z = (q: number) => f(pre[b * G + q * H + i] + hh[b * G + q * H + i]);
+        const [ig, fg, gg, og] = [f(sigmoid(z(0))), f(sigmoid(z(1))), f(Math.tanh(z(2))), f(sigmoid(z(3)))];
+        const c = f(f(fg * f(cs[b * H + i])) + f(ig * gg));
+        const t = f(Math.tanh(c));
+        for (const v of [acts[b * G + i], cs2[B * H + b * H + i], tanhC[b * H + i], h[b * H + i]])
+          assert.equal(f(v), v, 'stored values are float32 values');
+        near(acts[b * G + i], ig, `i at ${b},${i}`);
+        near(acts[b * G + 2 * H + i], gg, `g at ${b},${i}`);
+        near(cs2[B * H + b * H + i], c, `c at ${b},${i}`);
+        near(h[b * H + i], f(og * t), `h at ${b},${i}`);
+      }
+    const dm = fill(B * H),
+      dc = fill(B * H);
+    const dIh = new Float64Array(B * G),
+      dcPrev = new Float64Array(B * H);
+    assert.ok(lstmBackwardInKernel(B, H, acts, 0, cs2, tanhC, 0, dm, dc, dIh, dcPrev, true));
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < H; i++) {
+        const g = (q: number) => acts[b * G + q * H + i];
+        const [ig, fg, gg, og] = [g(0), g(1), g(2), g(3)];
+        const t = tanhC[b * H + i],
+          m = f(dm[b * H + i]);
+        const dct = f(f(dc[b * H + i]) + f(f(m * og) * f(1 - f(t * t))));
+        assert.equal(dIh[b * G + i], f(f(f(dct * gg) * ig) * f(1 - ig)), `di at ${b},${i}`);
+        assert.equal(dIh[b * G + H + i], f(f(f(dct * f(cs2[b * H + i])) * fg) * f(1 - fg)), `df at ${b},${i}`);
+        assert.equal(dIh[b * G + 3 * H + i], f(f(f(m * t) * og) * f(1 - og)), `do at ${b},${i}`);
+        assert.equal(dcPrev[b * H + i], f(dct * fg), `dc at ${b},${i}`);
+      }
+  });
 });
+
+/** Distance in float32 units in the last place between two float32 values of the same sign. */
+function f32ulps(a: number, b: number): number {
+  const bits = new Int32Array(new Float32Array([a, b]).buffer);
+  const order = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
+  return Math.abs(order(bits[0]) - order(bits[1]));
+}
