@@ -41,6 +41,13 @@ export class Network {
    * `backwardLoop`); false steps through the cell one step at a time. The same values either way (tested).
    */
   loops = true;
+  /**
+   * Whether forward leaves the whole tape (gates, c_t, caches) in the layer buffers. A trainer that needs only the
+   * gradients of full BPTT sets false: a cell running its time loop in the kernels' memory may then keep the top
+   * layer's tape there for the backward that follows, and the buffers' gates and states (but Hs) are stale. Truncated
+   * BPTT reads the buffers, so it needs true.
+   */
+  keepTape = true;
   T = 0;
   B = 0;
   layers: LayerBuffers[] = [];
@@ -246,7 +253,16 @@ export class Network {
       this.whhPacked[l].load(this.p(`rnn.weight_hh_l${l}`));
       this.weights[l].bhh = this.optional(`rnn.bias_hh_l${l}`);
       const looped =
-        this.loops && this.cell.forwardLoop?.(lb, T, this.whhPacked[l], this.weights[l].bhh, this.dims, this.precision);
+        this.loops &&
+        this.cell.forwardLoop?.(
+          lb,
+          T,
+          this.whhPacked[l],
+          this.weights[l].bhh,
+          this.dims,
+          this.precision,
+          this.keepTape || l < L - 1,
+        );
       if (!looped) for (let t = 0; t < T; t++) this.step(l, t);
       for (let t = 0; t < T && this.nonFinite === null; t++) {
         if (!finiteRun(lb.Hs, (t + 1) * B * H, B * H)) {
@@ -337,6 +353,8 @@ export class Network {
    */
   backward(truncate: number | null): void {
     const { T, B, H, O, L } = this;
+    if (truncate !== null && truncate < T && !this.keepTape)
+      throw new Error('truncated BPTT reads the whole tape: set keepTape before the forward');
     for (const g of this.grads.values()) g.data.fill(0);
     const top = this.layers[L - 1];
     // Output layer: ∂L/∂W_fc = Σ_t dOut_tᵀ h_t ; gradient into h_t of the top layer.

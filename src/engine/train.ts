@@ -55,6 +55,8 @@ export class Trainer {
     readonly params: ParamSet,
   ) {
     this.net = new Network(model, params);
+    // Training reads only the gradients: full BPTT may keep the top layer's tape in the kernels' memory.
+    this.net.keepTape = model.bptt.truncate !== null;
     this.optimizer = new Optimizer(model.optimizer);
   }
 

@@ -132,8 +132,9 @@ export interface Cell {
   ): void;
   /**
    * Optional: all T steps of a layer at once, run where the operands stay in the kernels' memory: the same values as
-   * T calls of `forward` with hh = h_{t−1} · W_hhᵀ + b_hh (whh: W_hh packed; bhh null without biases). False when it
-   * did nothing (the caller then steps).
+   * T calls of `forward` with hh = h_{t−1} · W_hhᵀ + b_hh (whh: W_hh packed; bhh null without biases). With keepTape
+   * false, the tape beyond Hs may stay in the kernels' memory only, for the `backwardLoop` that comes next (its
+   * arrays are then stale). False when it did nothing (the caller then steps).
    */
   forwardLoop?(
     tape: Tape,
@@ -142,6 +143,7 @@ export interface Cell {
     bhh: Float64Array | null,
     dims: CellDims,
     precision: Precision,
+    keepTape: boolean,
   ): boolean;
   /**
    * Optional: full BPTT through a layer of a cell without `directPrev` or `separateHh`, steps T−1 down to 0: dH[t] =

@@ -83,6 +83,8 @@ function placed(a: Areas, base: number): Areas {
 
 /** Which tape's chunk (from step t0) forward left in the region, at which address; tape null: none. */
 const resident = { tape: null as Tape | null, base: -1, t0: -1 };
+/** The tape whose gates, c_t and tanh(c_t) the last forward left in the region only (keepTape false). */
+let stale: Tape | null = null;
 
 function usable(tape: Tape, H: number, P: number, op: PackedOperand): Kernels | null {
   if (tape.M || P !== H || H < MIN_H || !op.packedForKernels) return null;
@@ -92,7 +94,9 @@ function usable(tape: Tape, H: number, P: number, op: PackedOperand): Kernels | 
 /**
  * Forward through all T steps of an unprojected LSTM layer: from tape.pre (W_ih x_t + b_ih) and the tape's h_0, c_0,
  * writes acts, Cs, aux (tanh c_t) and Hs as T calls of lstm.forward would (with W_hh h_{t−1} + b_hh from gemmNTPacked).
- * False (nothing done) where the kernels are absent, the cell is projected or H is small.
+ * With keepTape false and all T steps in one chunk, acts, Cs and aux are left in the region only (for the backward
+ * that follows; stale in the tape). False (nothing done) where the kernels are absent, the cell is projected or H is
+ * small.
  */
 export function lstmForwardLoop(
   tape: Tape,
@@ -101,8 +105,10 @@ export function lstmForwardLoop(
   bhh: Float64Array | null,
   { H, P }: CellDims,
   precision: Precision,
+  keepTape = true,
 ): boolean {
   resident.tape = null;
+  if (stale === tape) stale = null;
   const k = usable(tape, H, P, whh);
   if (!k || T === 0) return false;
   const { B, pre, Hs } = tape;
@@ -123,6 +129,8 @@ export function lstmForwardLoop(
   f64.set(Hs.subarray(0, m), at.hs / 8);
   f64.set(Cs.subarray(0, m), at.cs / 8);
   const n = shape.n;
+  // The tape may stay here only if all of it fits: one chunk.
+  const keep = keepTape || n < T;
   let t0 = 0;
   for (; t0 < T; t0 += n) {
     const c = Math.min(n, T - t0);
@@ -151,9 +159,11 @@ export function lstmForwardLoop(
         f32 ? 1 : 0,
       );
     }
-    acts.set(f64.subarray(at.acts / 8, at.acts / 8 + c * g), t0 * g);
-    Cs.set(f64.subarray(at.cs / 8 + m, at.cs / 8 + (c + 1) * m), (t0 + 1) * m);
-    tanhC.set(f64.subarray(at.tc / 8, at.tc / 8 + c * m), t0 * m);
+    if (keep) {
+      acts.set(f64.subarray(at.acts / 8, at.acts / 8 + c * g), t0 * g);
+      Cs.set(f64.subarray(at.cs / 8 + m, at.cs / 8 + (c + 1) * m), (t0 + 1) * m);
+      tanhC.set(f64.subarray(at.tc / 8, at.tc / 8 + c * m), t0 * m);
+    } else stale = tape;
     Hs.set(f64.subarray(at.hs / 8 + m, at.hs / 8 + (c + 1) * m), (t0 + 1) * m);
     if (t0 + c < T) {
       f64.copyWithin(at.hs / 8, at.hs / 8 + c * m, at.hs / 8 + (c + 1) * m);
@@ -210,6 +220,7 @@ export function lstmBackwardLoop(
   for (let t0 = Math.floor((T - 1) / n) * n; t0 >= 0; t0 -= n) {
     const c = Math.min(n, T - t0);
     if (resident.tape !== tape || resident.base !== base || resident.t0 !== t0) {
+      if (stale === tape) throw new Error('lstmBackwardLoop: the tape forward left in the kernels’ memory is gone');
       f64.set(acts.subarray(t0 * g, (t0 + c) * g), at.acts / 8);
       f64.set(Cs.subarray(t0 * m, (t0 + c) * m), at.cs / 8);
       f64.set(tanhC.subarray(t0 * m, (t0 + c) * m), at.tc / 8);

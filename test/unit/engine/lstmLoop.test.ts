@@ -85,7 +85,7 @@ describe('LSTM time loops in the kernels’ memory', () => {
       const net = new Network(m, initParams(m));
       net.forward(batchOf(m, 5, 2, 3));
       const lb = net.layers[0];
-      assert.equal(net.cell.forwardLoop!(lb, 5, net.recurrent(0), null, net.dims, 'float64'), expected, `H=${H}`);
+      assert.equal(net.cell.forwardLoop!(lb, 5, net.recurrent(0), null, net.dims, 'float64', true), expected, `H=${H}`);
     }
   });
 
@@ -115,5 +115,38 @@ describe('LSTM time loops in the kernels’ memory', () => {
       }
     }
     sameBits(a.layers[0].dH, ref.layers[0].dH, 'dH after three updates');
+  });
+
+  it('keepTape false (training): the same gradients, the top layer’s tape left in the kernels’ memory', () => {
+    for (const [L, T] of [
+      [1, 100],
+      [2, 40],
+      [1, 2100], // more than one chunk: the tape is copied out anyway
+    ]) {
+      const m = lstmModel(32, L, 'float32');
+      const params = initParams(m);
+      const lean = new Network(m, copyParams(params));
+      lean.keepTape = false;
+      const ref = new Network(m, copyParams(params));
+      const batch = batchOf(m, T, 16, 5);
+      const loss = lean.forward(batch);
+      lean.backward(null);
+      assert.equal(loss, ref.forward(batch));
+      ref.backward(null);
+      for (const [name, g] of ref.grads) sameBits(lean.grads.get(name)!.data, g.data, `∂L/∂${name} L=${L} T=${T}`);
+      sameBits(lean.layers[L - 1].Hs, ref.layers[L - 1].Hs, 'Hs');
+      if (T === 100)
+        assert.ok(!lean.layers[L - 1].acts!.every((v, i) => v === ref.layers[L - 1].acts![i]), 'gates left out');
+    }
+  });
+
+  it('a backward whose tape was left in the kernels’ memory and overwritten stops instead of using stale gates', () => {
+    const m = lstmModel(32, 1, 'float64');
+    const lean = new Network(m, initParams(m));
+    lean.keepTape = false;
+    lean.forward(batchOf(m, 50, 4, 1));
+    new Network(m, initParams(m)).forward(batchOf(m, 50, 4, 2));
+    assert.throws(() => lean.backward(null), /gone/);
+    assert.throws(() => lean.backward(3), /keepTape/);
   });
 });
