@@ -12,6 +12,7 @@ import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
 import { oneHotIndices, oneHotProjection, oneHotWeightGrad } from './oneHot';
+import { softmaxXent } from './loss';
 
 /** One layer's buffers: the cell's tape (pre, Hs, Cs, acts, aux, M; see cells/index.ts) and the gradients. */
 export interface LayerBuffers extends Tape {
@@ -42,6 +43,9 @@ export class Network {
   out = new Float64Array(0); // logits / predictions [T][B][O]
   dOut = new Float64Array(0);
   lossPerStep = new Float64Array(0); // [T], summed over the batch
+  /** Cross-entropy: each row's class (−1: no target) and loss, [T][B]. */
+  private classes = new Int32Array(0);
+  private rowLoss = new Float64Array(0);
   grads: ParamSet = new Map();
   nonFinite: NonFinite | null = null;
   /**
@@ -188,6 +192,8 @@ export class Network {
     this.out = new Float64Array(T * B * O);
     this.dOut = new Float64Array(T * B * O);
     this.lossPerStep = new Float64Array(T);
+    this.classes = new Int32Array(this.xent ? T * B : 0);
+    this.rowLoss = new Float64Array(this.xent ? T * B : 0);
     this.hh = new Float64Array(B * GH);
     this.dhCarry = new Float64Array(B * H);
     this.dcCarry = new Float64Array(B * H);
@@ -272,47 +278,50 @@ export class Network {
     gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
     const out = this.out,
       dOut = this.dOut,
-      lossPerStep = this.lossPerStep,
-      xent = this.xent;
+      lossPerStep = this.lossPerStep;
     lossPerStep.fill(0);
     let total = 0;
-    for (let t = 0; t < T; t++) {
+    if (this.xent) {
+      // Every row's class (−1: no target at that step), then softmax and ∂ℓ/∂out over all T·B rows in one call.
+      const ys = this.classes,
+        rowLoss = this.rowLoss;
       for (let b = 0; b < B; b++) {
         const s = batch[b];
-        const o = (t * B + b) * O;
-        // the bias, and the largest logit (softmax's shift) in the same pass
-        let m = -Infinity;
-        for (let j = 0; j < O; j++) m = Math.max(m, (out[o + j] += bias[j]));
-        if (!s.mask[t]) {
-          dOut.fill(0, o, o + O);
-          continue;
-        }
-        let l = 0;
-        if (xent) {
+        for (let t = 0; t < T; t++) {
           const y = s.targets[t];
-          // One exp per logit: e_j = e^{out_j − m} (kept in dOut), Z' = Σ e_j, log Z = m + log Z', p_j = e_j / Z'.
-          let sum = 0;
-          for (let j = 0; j < O; j++) {
-            const e = Math.exp(out[o + j] - m);
-            dOut[o + j] = e;
-            sum += e;
+          if (s.mask[t] && !(Number.isInteger(y) && y >= 0 && y < O))
+            throw new RangeError(`the target of step ${t + 1} is ${y}, not a class index in 0…${O - 1}`);
+          ys[t * B + b] = s.mask[t] ? y : -1;
+        }
+      }
+      softmaxXent(T * B, O, out, bias, ys, B, dOut, rowLoss);
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          if (ys[t * B + b] < 0) continue;
+          const l = rowLoss[t * B + b];
+          lossPerStep[t] += l;
+          total += l;
+        }
+      }
+    } else {
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const s = batch[b];
+          const o = (t * B + b) * O;
+          for (let j = 0; j < O; j++) out[o + j] += bias[j];
+          if (!s.mask[t]) {
+            dOut.fill(0, o, o + O);
+            continue;
           }
-          const logZ = m + Math.log(sum);
-          l = logZ - out[o + y];
-          // (p_j − [j = y]) / B; p_j − 0 is p_j exactly, so only the target's entry subtracts
-          const inv = 1 / sum;
-          const py = dOut[o + y] * inv;
-          for (let j = 0; j < O; j++) dOut[o + j] = (dOut[o + j] * inv) / B;
-          dOut[o + y] = (py - 1) / B;
-        } else {
+          let l = 0;
           for (let j = 0; j < O; j++) {
             const e = out[o + j] - s.targets[t * O + j];
             l += e * e;
             dOut[o + j] = (2 * e) / B;
           }
+          lossPerStep[t] += l;
+          total += l;
         }
-        lossPerStep[t] += l;
-        total += l;
       }
     }
     if (this.nonFinite === null && !Number.isFinite(total)) {

@@ -12,3 +12,4 @@ export {
   lstmBackwardRows,
 } from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';
+export { lossReserve, softmaxXentRows } from './loss';
