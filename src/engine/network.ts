@@ -217,13 +217,31 @@ export class Network {
     this.ensure(T, B);
     const D = this.model.inputSize;
     const X = this.layers[0].X;
-    for (let b = 0; b < B; b++) {
-      const s = batch[b];
+    let given = true;
+    for (const s of batch) {
       if (s.T !== T) throw new Error('a batch needs sequences of equal length');
-      for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
+      if (!s.inputIds || !inRange(s.inputIds, T, D)) given = false;
     }
     if (this.idScratch.length !== T * B) this.idScratch = new Int32Array(T * B);
-    this.inputIds = oneHotIndices(T * B, D, X, 0, this.idScratch) ? this.idScratch : null;
+    const ids = this.idScratch;
+    if (given) {
+      // One-hot rows given by their columns (a char-lm's windows): X from those, without reading `inputs`.
+      X.fill(0);
+      for (let b = 0; b < B; b++) {
+        const c = batch[b].inputIds!;
+        for (let t = 0; t < T; t++) {
+          ids[t * B + b] = c[t];
+          X[(t * B + b) * D + c[t]] = 1;
+        }
+      }
+      this.inputIds = ids;
+    } else {
+      for (let b = 0; b < B; b++) {
+        const s = batch[b];
+        for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
+      }
+      this.inputIds = oneHotIndices(T * B, D, X, 0, ids) ? ids : null;
+    }
     if (this.inputIds && this.oneHotScratch.length < D * this.G * this.H)
       this.oneHotScratch = new Float64Array(D * this.G * this.H);
   }
@@ -539,6 +557,13 @@ export class Network {
 
 /** The cell weights of a step whose product already added b_hh (a network has no projection: no W_hr). */
 const NO_BHH: CellWeights = { bhh: null, whr: null, whrT: null };
+
+/** Whether ids[0 … T) are all columns of a row of D: 0 ≤ id < D. */
+function inRange(ids: Int32Array, T: number, D: number): boolean {
+  if (ids.length < T) return false;
+  for (let t = 0; t < T; t++) if (!(ids[t] >= 0 && ids[t] < D)) return false;
+  return true;
+}
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];
