@@ -49,7 +49,7 @@ export class Network {
   grads: ParamSet = new Map();
   nonFinite: NonFinite | null = null;
   /**
-   * Transposed copies of the weights that multiply gradients in backward (W_hhᵀ and W_ihᵀ per layer, W_fcᵀ),
+   * Transposed copies of the weights that multiply gradients in backward (W_hhᵀ per layer, W_ihᵀ above layer 0, W_fcᵀ),
    * refreshed at the start of every backward (optimizers update params in place), so that each product is a
    * gemmNT over contiguous rows.
    */
@@ -104,7 +104,7 @@ export class Network {
     for (const [name, t] of params) this.grads.set(name, { shape: t.shape, data: new Float64Array(t.data.length) });
     for (let l = 0; l < this.L; l++) {
       this.hhT.push(new Float64Array(this.p(`rnn.weight_hh_l${l}`).length));
-      this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
+      this.ihT.push(new Float64Array(l > 0 ? this.p(`rnn.weight_ih_l${l}`).length : 0));
       this.whhPacked.push(new PackedOperand(this.G * this.H, this.H, this.precision));
       this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H, this.precision));
       this.weights.push({ bhh: null, whr: null, whrT: null });
@@ -137,7 +137,8 @@ export class Network {
     for (let l = 0; l < L; l++) {
       transpose(G * H, H, this.p(`rnn.weight_hh_l${l}`), 0, this.hhT[l], 0);
       this.whhTPacked[l].load(this.hhT[l]);
-      transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
+      // W_ihᵀ carries gradients to the layer below: none below layer 0
+      if (l > 0) transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
     }
     transpose(this.O, H, this.p('fc.weight'), 0, this.fcT, 0);
   }
