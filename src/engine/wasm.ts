@@ -98,6 +98,8 @@ export interface Kernels {
     n: number,
     B: number,
   ): void;
+  /** c[j·D + k] += sums[k·n + j] (assembly/oneHot.ts): a slice's scatter sums added to the gradient; f32 is 0 or 1. */
+  oneHotAddSums(sums: number, c: number, n: number, D: number, f32: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

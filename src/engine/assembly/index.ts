@@ -13,3 +13,4 @@ export {
 } from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';
 export { lossReserve, softmaxXentRows } from './loss';
+export { oneHotAddSums } from './oneHot';
