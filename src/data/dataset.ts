@@ -534,8 +534,8 @@ function classOf(v: ArrayLike<number>, refuse: () => never): number {
 
 /**
  * Character-level windows: inputs the one-hot rows of characters [from, from+T), targets the indices of characters
- * [from+1, from+T+1), built when a window is asked for (a whole text as one-hot rows would take 8·V bytes a character)
- * and let go with the batch that used it.
+ * [from+1, from+T+1). A window's one-hot rows (8·V bytes a character) are built when its `inputs` is first read,
+ * not before: training reads only `inputIds` (Network.load), so a batch allocates T numbers a window, not T·V.
  */
 class CharSequences implements SequenceStore {
   private readonly ones = new Ones();
@@ -561,13 +561,27 @@ class CharSequences implements SequenceStore {
     const T = this.T[i],
       from = this.from[i],
       V = this.V;
-    const inputs = new Float64Array(T * V);
+    const inputIds = new Int32Array(T);
     const targets = new Float64Array(T);
     for (let t = 0; t < T; t++) {
-      inputs[t * V + this.ids[from + t]] = 1;
+      inputIds[t] = this.ids[from + t];
       targets[t] = this.ids[from + t + 1];
     }
-    const s: SequenceData = { T, inputs, targets, mask: this.ones.get(T) };
+    let inputs: Float64Array | null = null;
+    const s: SequenceData = {
+      T,
+      // an own enumerable getter: a spread or a structured clone of the window reads (and so builds) the rows
+      get inputs(): Float64Array {
+        if (!inputs) {
+          inputs = new Float64Array(T * V);
+          for (let t = 0; t < T; t++) inputs[t * V + inputIds[t]] = 1;
+        }
+        return inputs;
+      },
+      inputIds,
+      targets,
+      mask: this.ones.get(T),
+    };
     if (this.originalT[i] > 0) s.originalT = this.originalT[i];
     return s;
   }

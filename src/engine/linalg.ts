@@ -748,10 +748,22 @@ export function block(a: Float64Array, cols: number, r0: number, n: number): Flo
 
 export function allFinite(a: Float64Array): boolean {
   // x − x is 0 for a finite x and NaN for ±∞ and NaN, so the sum is 0 exactly when every entry is finite: one
-  // branch-free pass (about twice as fast as a test per entry).
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] - a[i];
-  return s === 0;
+  // branch-free pass (about twice as fast as a test per entry), in four sums so that the adds overlap (sums of zeros
+  // and NaNs: the order cannot change the answer).
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
+  const n = a.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] - a[i];
+    s1 += a[i + 1] - a[i + 1];
+    s2 += a[i + 2] - a[i + 2];
+    s3 += a[i + 3] - a[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] - a[i];
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ParamSet, SequenceData } from './types';
 import { PackedOperand, gemmNT, gemmNTPacked, gemmTNAcc, transpose } from './linalg';
 import { cellOf, type Cell, type CellDims, type CellGrads, type CellWeights, type Tape } from './cells';
 import { oneHotIndices, oneHotProjection, oneHotWeightGrad } from './oneHot';
+import { softmaxXent } from './loss';
 
 /** One layer's buffers: the cell's tape (pre, Hs, Cs, acts, aux, M; see cells/index.ts) and the gradients. */
 export interface LayerBuffers extends Tape {
@@ -54,10 +55,13 @@ export class Network {
   out = new Float64Array(0); // logits / predictions [T][B][O]
   dOut = new Float64Array(0);
   lossPerStep = new Float64Array(0); // [T], summed over the batch
+  /** Cross-entropy: each row's class (−1: no target) and loss, [T][B]. */
+  private classes = new Int32Array(0);
+  private rowLoss = new Float64Array(0);
   grads: ParamSet = new Map();
   nonFinite: NonFinite | null = null;
   /**
-   * Transposed copies of the weights that multiply gradients in backward (W_hhᵀ and W_ihᵀ per layer, W_fcᵀ),
+   * Transposed copies of the weights that multiply gradients in backward (W_hhᵀ per layer, W_ihᵀ above layer 0, W_fcᵀ),
    * refreshed at the start of every backward (optimizers update params in place), so that each product is a
    * gemmNT over contiguous rows.
    */
@@ -112,7 +116,7 @@ export class Network {
     for (const [name, t] of params) this.grads.set(name, { shape: t.shape, data: new Float64Array(t.data.length) });
     for (let l = 0; l < this.L; l++) {
       this.hhT.push(new Float64Array(this.p(`rnn.weight_hh_l${l}`).length));
-      this.ihT.push(new Float64Array(this.p(`rnn.weight_ih_l${l}`).length));
+      this.ihT.push(new Float64Array(l > 0 ? this.p(`rnn.weight_ih_l${l}`).length : 0));
       this.whhPacked.push(new PackedOperand(this.G * this.H, this.H, this.precision));
       this.whhTPacked.push(new PackedOperand(this.H, this.G * this.H, this.precision));
       this.weights.push({ bhh: null, whr: null, whrT: null });
@@ -145,7 +149,8 @@ export class Network {
     for (let l = 0; l < L; l++) {
       transpose(G * H, H, this.p(`rnn.weight_hh_l${l}`), 0, this.hhT[l], 0);
       this.whhTPacked[l].load(this.hhT[l]);
-      transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
+      // W_ihᵀ carries gradients to the layer below: none below layer 0
+      if (l > 0) transpose(G * H, this.layers[l].D, this.p(`rnn.weight_ih_l${l}`), 0, this.ihT[l], 0);
     }
     transpose(this.O, H, this.p('fc.weight'), 0, this.fcT, 0);
   }
@@ -201,6 +206,8 @@ export class Network {
     this.out = new Float64Array(T * B * O);
     this.dOut = new Float64Array(T * B * O);
     this.lossPerStep = new Float64Array(T);
+    this.classes = new Int32Array(this.xent ? T * B : 0);
+    this.rowLoss = new Float64Array(this.xent ? T * B : 0);
     this.hh = new Float64Array(B * GH);
     this.dhCarry = new Float64Array(B * H);
     this.dcCarry = new Float64Array(B * H);
@@ -224,13 +231,31 @@ export class Network {
     this.ensure(T, B);
     const D = this.model.inputSize;
     const X = this.layers[0].X;
-    for (let b = 0; b < B; b++) {
-      const s = batch[b];
+    let given = true;
+    for (const s of batch) {
       if (s.T !== T) throw new Error('a batch needs sequences of equal length');
-      for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
+      if (!s.inputIds || !inRange(s.inputIds, T, D)) given = false;
     }
     if (this.idScratch.length !== T * B) this.idScratch = new Int32Array(T * B);
-    this.inputIds = oneHotIndices(T * B, D, X, 0, this.idScratch) ? this.idScratch : null;
+    const ids = this.idScratch;
+    if (given) {
+      // One-hot rows given by their columns (a char-lm's windows): X from those, without reading `inputs`.
+      X.fill(0);
+      for (let b = 0; b < B; b++) {
+        const c = batch[b].inputIds!;
+        for (let t = 0; t < T; t++) {
+          ids[t * B + b] = c[t];
+          X[(t * B + b) * D + c[t]] = 1;
+        }
+      }
+      this.inputIds = ids;
+    } else {
+      for (let b = 0; b < B; b++) {
+        const s = batch[b];
+        for (let t = 0; t < T; t++) X.set(s.inputs.subarray(t * D, (t + 1) * D), (t * B + b) * D);
+      }
+      this.inputIds = oneHotIndices(T * B, D, X, 0, ids) ? ids : null;
+    }
     if (this.inputIds && this.oneHotScratch.length < D * this.G * this.H)
       this.oneHotScratch = new Float64Array(D * this.G * this.H);
   }
@@ -296,47 +321,50 @@ export class Network {
     gemmNT(T * B, O, H, top.Hs, B * H, W, 0, this.out, 0, false, this.precision);
     const out = this.out,
       dOut = this.dOut,
-      lossPerStep = this.lossPerStep,
-      xent = this.xent;
+      lossPerStep = this.lossPerStep;
     lossPerStep.fill(0);
     let total = 0;
-    for (let t = 0; t < T; t++) {
+    if (this.xent) {
+      // Every row's class (−1: no target at that step), then softmax and ∂ℓ/∂out over all T·B rows in one call.
+      const ys = this.classes,
+        rowLoss = this.rowLoss;
       for (let b = 0; b < B; b++) {
         const s = batch[b];
-        const o = (t * B + b) * O;
-        // the bias, and the largest logit (softmax's shift) in the same pass
-        let m = -Infinity;
-        for (let j = 0; j < O; j++) m = Math.max(m, (out[o + j] += bias[j]));
-        if (!s.mask[t]) {
-          dOut.fill(0, o, o + O);
-          continue;
-        }
-        let l = 0;
-        if (xent) {
+        for (let t = 0; t < T; t++) {
           const y = s.targets[t];
-          // One exp per logit: e_j = e^{out_j − m} (kept in dOut), Z' = Σ e_j, log Z = m + log Z', p_j = e_j / Z'.
-          let sum = 0;
-          for (let j = 0; j < O; j++) {
-            const e = Math.exp(out[o + j] - m);
-            dOut[o + j] = e;
-            sum += e;
+          if (s.mask[t] && !(Number.isInteger(y) && y >= 0 && y < O))
+            throw new RangeError(`the target of step ${t + 1} is ${y}, not a class index in 0…${O - 1}`);
+          ys[t * B + b] = s.mask[t] ? y : -1;
+        }
+      }
+      softmaxXent(T * B, O, out, bias, ys, B, dOut, rowLoss);
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          if (ys[t * B + b] < 0) continue;
+          const l = rowLoss[t * B + b];
+          lossPerStep[t] += l;
+          total += l;
+        }
+      }
+    } else {
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const s = batch[b];
+          const o = (t * B + b) * O;
+          for (let j = 0; j < O; j++) out[o + j] += bias[j];
+          if (!s.mask[t]) {
+            dOut.fill(0, o, o + O);
+            continue;
           }
-          const logZ = m + Math.log(sum);
-          l = logZ - out[o + y];
-          // (p_j − [j = y]) / B; p_j − 0 is p_j exactly, so only the target's entry subtracts
-          const inv = 1 / sum;
-          const py = dOut[o + y] * inv;
-          for (let j = 0; j < O; j++) dOut[o + j] = (dOut[o + j] * inv) / B;
-          dOut[o + y] = (py - 1) / B;
-        } else {
+          let l = 0;
           for (let j = 0; j < O; j++) {
             const e = out[o + j] - s.targets[t * O + j];
             l += e * e;
             dOut[o + j] = (2 * e) / B;
           }
+          lossPerStep[t] += l;
+          total += l;
         }
-        lossPerStep[t] += l;
-        total += l;
       }
     }
     if (this.nonFinite === null && !Number.isFinite(total)) {
@@ -560,6 +588,13 @@ export class Network {
 
 /** The cell weights of a step whose product already added b_hh (a network has no projection: no W_hr). */
 const NO_BHH: CellWeights = { bhh: null, whr: null, whrT: null };
+
+/** Whether ids[0 … T) are all columns of a row of D: 0 ≤ id < D. */
+function inRange(ids: Int32Array, T: number, D: number): boolean {
+  if (ids.length < T) return false;
+  for (let t = 0; t < T; t++) if (!(ids[t] >= 0 && ids[t] < D)) return false;
+  return true;
+}
 
 function addInto(dst: Float64Array, off: number, src: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) dst[off + i] += src[i];

@@ -99,7 +99,7 @@ export function oneHotWeightGrad(
   return finite === 0;
 }
 
-/** The scatter on the WebAssembly kernels (assembly/oneHot.ts): per slice, its rows and classes copied in, its sums added to C here. */
+/** The scatter on the WebAssembly kernels (assembly/oneHot.ts): per slice, its rows and classes copied in, its sums added to C (copied in once) there. */
 function scatterInKernel(
   k: Kernels,
   N: number,
@@ -116,11 +116,12 @@ function scatterInKernel(
   const aBytes = slice * N * 8,
     idBytes = roundUp(slice * 4, 16),
     sumBytes = roundUp(D * N * (f32 ? 4 : 8), 16);
-  const base = k.oneHotReserve(aBytes + idBytes + sumBytes + (colSums ? N * 8 : 0));
+  const base = k.oneHotReserve(aBytes + idBytes + sumBytes + D * N * 8 + (colSums ? N * 8 : 0));
   const a = base,
     idAt = a + aBytes,
     sumAt = idAt + idBytes,
-    colAt = colSums ? sumAt + sumBytes : 0;
+    cAt = sumAt + sumBytes,
+    colAt = colSums ? cAt + D * N * 8 : 0;
   const buffer = k.memory.buffer;
   const h64 = new Float64Array(buffer),
     h32 = new Float32Array(buffer),
@@ -128,14 +129,16 @@ function scatterInKernel(
   const sums = f32 ? h32 : h64,
     s0 = sumAt / (f32 ? 4 : 8);
   if (colSums) h64.set(colSums.subarray(0, N), colAt / 8);
+  h64.set(C.subarray(0, N * D), cAt / 8); // C in the module: each slice's sums are added to it there
   for (let r0 = 0; r0 < R; r0 += ONE_HOT_SLICE) {
     const rows = Math.min(ONE_HOT_SLICE, R - r0);
     h64.set(A.subarray(aOff + r0 * N, aOff + (r0 + rows) * N), a / 8);
     hi.set(ids.subarray(r0, r0 + rows), idAt / 4);
     sums.fill(0, s0, s0 + D * N);
     k.oneHotScatter(a, rows, N, idAt, sumAt, colAt, f32 ? 1 : 0);
-    for (let j = 0; j < N; j++) for (let c = 0; c < D; c++) C[j * D + c] += sums[s0 + c * N + j];
+    k.oneHotAddSums(sumAt, cAt, N, D, f32 ? 1 : 0);
   }
+  C.set(h64.subarray(cAt / 8, cAt / 8 + N * D));
   if (colSums) colSums.set(h64.subarray(colAt / 8, colAt / 8 + N));
 }
 

@@ -15,6 +15,11 @@ export interface SequenceData {
   targets: Float64Array;
   /** 1 where step t has a target (seq-to-one: only the last step), 0 elsewhere. */
   mask: Uint8Array;
+  /**
+   * Set when every input row is one-hot (a char-lm's characters): the column of row t's 1, every other entry of the
+   * row +0. Network.load then fills its input from these instead of reading `inputs`.
+   */
+  inputIds?: Int32Array;
   /** Steps the whole sequence had in its file when this is one window of it (absent = not split or cut). */
   originalT?: number;
 }
@@ -41,7 +46,7 @@ export interface SequenceStore {
   readonly count: number;
   /** Steps of sequence i, without making it. */
   steps(i: number): number;
-  /** Sequence i, as views into the store's arrays (char-lm: its one-hot inputs built now). */
+  /** Sequence i, as views into the store's arrays (char-lm: its one-hot inputs built when first read). */
   get(i: number): SequenceData;
   /** Bytes the store's arrays hold. */
   readonly bytes: number;

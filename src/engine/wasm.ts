@@ -103,6 +103,20 @@ export interface Kernels {
   packPanels(src: number, rows: number, cols: number, width: number, dst: number, f32: number): void;
   /** out[j] += Σ_r src[r·cols + j] for rows × cols float64s, the rows added in order (out: cols float64s). */
   columnSums(src: number, rows: number, cols: number, out: number): void;
+  /** Softmax cross-entropy rows (assembly/loss.ts, used by loss.ts) and their own region. */
+  lossReserve(bytes: number): number;
+  softmaxXentRows(
+    out: number,
+    bias: number,
+    ys: number,
+    dOut: number,
+    stats: number,
+    rows: number,
+    n: number,
+    B: number,
+  ): void;
+  /** c[j·D + k] += sums[k·n + j] (assembly/oneHot.ts): a slice's scatter sums added to the gradient; f32 is 0 or 1. */
+  oneHotAddSums(sums: number, c: number, n: number, D: number, f32: number): void;
 }
 
 /** Which build runs: 'relaxed-simd' (fused multiply-adds), 'simd', or null (no WebAssembly SIMD: JavaScript only). */

@@ -49,7 +49,7 @@ const ROUND: f64 = 6755399441055744.0; // 1.5·2⁵²: x + ROUND − ROUND round
 }
 
 /** e^v for v ≤ 0 (−∞ gives 0): 2^k as two factors, so results below 2⁻¹⁰²² come out right too. */
-@inline function expNonPositive(v: v128): v128 {
+@inline export function expNonPositive(v: v128): v128 {
   const w = f64x2.max(v, f64x2.splat(-746)); // e^−746 is below half the smallest float64: 0 either way
   const k = reduce(w);
   const r = f64x2.sub(f64x2.sub(w, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)));

@@ -14,3 +14,5 @@ export {
   layerReserve,
 } from './activations';
 export { oneHotReserve, oneHotScatter } from './oneHot';
+export { lossReserve, softmaxXentRows } from './loss';
+export { oneHotAddSums } from './oneHot';

@@ -64,3 +64,18 @@ export function oneHotScatter(a: usize, rows: i32, n: i32, ids: usize, sums: usi
     }
   }
 }
+
+/**
+ * c[j·D + k] += sums[k·n + j] for k < D, j < n: one slice's sums (float64, or float32 widened with f32) added to the
+ * float64 n×D gradient at c, each entry one float64 add, as oneHot.ts's JavaScript does it.
+ */
+export function oneHotAddSums(sums: usize, c: usize, n: i32, D: i32, f32: bool): void {
+  for (let k = 0; k < D; k++) {
+    for (let j = 0; j < n; j++) {
+      const at = c + ((<usize>j * <usize>D + <usize>k) << 3);
+      const i = <usize>k * <usize>n + <usize>j;
+      const v: f64 = f32 ? <f64>load<f32>(sums + (i << 2)) : load<f64>(sums + (i << 3));
+      store<f64>(at, load<f64>(at) + v);
+    }
+  }
+}

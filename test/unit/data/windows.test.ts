@@ -440,9 +440,32 @@ describe('windows reach training', () => {
       targets: s.targets.slice(),
       mask: s.mask.slice(),
     }));
-    const a = new Trainer(loaded.model, initParams(loaded.model)).step(windows);
-    const b = new Trainer(loaded.model, initParams(loaded.model)).step(plain);
+    const pa = initParams(loaded.model),
+      pb = initParams(loaded.model);
+    // The windows give their characters' columns (inputIds): training reads those, not the one-hot rows.
+    const lazy = sequencesOf(loaded.dataset).slice(1, 5);
+    assert.ok(lazy.every((s) => s.inputIds && typeof Object.getOwnPropertyDescriptor(s, 'inputs')?.get === 'function'));
+    const a = new Trainer(loaded.model, pa).step(lazy);
+    const b = new Trainer(loaded.model, pb).step(plain);
     assert.deepEqual(a, b);
+    for (const [name, t] of pa) assert.deepEqual(t.data, pb.get(name)!.data, `${name} after the step`);
+    // the columns and the rows agree, and a spread copies the rows
+    const V = loaded.dataset.vocab!.length;
+    for (const [k, s] of windows.entries()) {
+      assert.deepEqual(
+        Array.from({ length: s.T }, (_, t) => argmax(s.inputs.subarray(t * V, (t + 1) * V))),
+        Array.from(s.inputIds!),
+      );
+      assert.deepEqual({ ...s }.inputs, plain[k].inputs);
+    }
+    // columns outside the vocabulary: the rows are read instead (here all zero: not one-hot, the dense products)
+    const odd = sequencesOf(loaded.dataset)
+      .slice(1, 5)
+      .map((s) => ({ ...s, inputIds: s.inputIds!.map(() => V), inputs: new Float64Array(s.T * V) }));
+    const c = new Trainer(loaded.model, initParams(loaded.model)).step(odd);
+    const zero = plain.map((s) => ({ ...s, inputs: new Float64Array(s.T * V) }));
+    assert.deepEqual(c, new Trainer(loaded.model, initParams(loaded.model)).step(zero));
+    assert.notDeepEqual(c, a);
   });
 
   it('runTrain learns from every window: more batches per epoch than the single analyzed sequence', async () => {

@@ -399,11 +399,16 @@ describe('dense kernels', () => {
     const finite = Float64Array.from([0, -0, 1, -2.5, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-320]);
     assert.equal(allFinite(finite), true);
     assert.equal(allFinite(new Float64Array(0)), true);
+    // every length up to 11 (the four sums and the tail after them), the bad entry at every place
+    const long = Float64Array.from([...finite, 3, -4, 5]);
     for (const bad of [Infinity, -Infinity, NaN]) {
-      for (let at = 0; at < finite.length; at++) {
-        const a = Float64Array.from(finite);
-        a[at] = bad;
-        assert.equal(allFinite(a), false, `${bad} at ${at}`);
+      for (let n = 1; n <= long.length; n++) {
+        assert.equal(allFinite(long.slice(0, n)), true);
+        for (let at = 0; at < n; at++) {
+          const a = long.slice(0, n);
+          a[at] = bad;
+          assert.equal(allFinite(a), false, `${bad} at ${at} of ${n}`);
+        }
       }
     }
   });
