@@ -35,7 +35,7 @@ export class Network {
   readonly L: number;
   readonly O: number;
   readonly xent: boolean;
-  /** Arithmetic of the matrix products (model `precision`); everything else is float64. */
+  /** Arithmetic of the matrix products and of the LSTM's step (model `precision`); everything else is float64. */
   readonly precision: Precision;
   /**
    * Whether a cell that can run a layer's whole time loop in the kernels' memory does so (cells `forwardLoop`,

@@ -10,7 +10,7 @@ export type TaskKind = 'next-step' | 'char-lm' | 'seq-to-one' | 'columns' | 'tra
 export type LossKind = 'mse' | 'xent';
 export type InitKind = 'pytorch' | 'xavier' | 'orthogonal' | 'identity';
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'adagrad' | 'rmsprop';
-/** Arithmetic of the matrix products: float64 throughout, or float32 products (the rest stays float64). */
+/** Arithmetic of the matrix products: float64 throughout, or float32 products and LSTM steps (the rest stays float64). */
 export type Precision = 'float64' | 'float32';
 export type GateName = 'i' | 'f' | 'g' | 'o' | 'r' | 'z' | 'n';
 
@@ -61,7 +61,8 @@ export interface ResolvedModel {
   seed: number;
   /**
    * Arithmetic of the matrix products (model file `precision`): float64, or float32 products (operands rounded to
-   * float32, float32 sums) with everything else in float64. Absent means float64 (load always sets it).
+   * float32, float32 sums) and float32 LSTM steps (gates, c_t, h_t and their derivatives, where the kernels run them)
+   * with everything else in float64. Absent means float64 (load always sets it).
    */
   precision?: Precision;
   /** Paths as written in the model file (relative to it), or the data file itself for a bare data file. */

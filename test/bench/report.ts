@@ -237,7 +237,7 @@ export function markdown(figures: BenchFigures): string {
         [
           'ours-f32',
           env.float32Honoured
-            ? 'float32 products (model file "precision": "float32")'
+            ? 'float32 products and LSTM steps (model file "precision": "float32")'
             : 'the engine ignored "precision" in this run: ours-f32 is float64 arithmetic',
         ],
       ],
