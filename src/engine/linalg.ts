@@ -633,7 +633,9 @@ const TN_SLICE = 256;
 /**
  * C[i,j] += Σ_k A[k,i] · B[k,j]   (A: K×M, B: K×N, C: M×N): the sum over steps of outer products (weight gradients).
  * With `sumsA`, also sumsA[i] += Σ_k A[k,i], the rows of A added in order (the bias gradients), taken from the
- * float64 slices as they are staged (columnSums below where the kernels are absent).
+ * float64 slices as they are staged (columnSums below where the kernels are absent). aAt/bAt ≥ 0: A's (B's) rows
+ * from aOff (bOff) on are also at that byte address of the kernels' memory (a caller that keeps them there), and the
+ * slices are packed from there instead of being copied in.
  * K is long (steps × batch), so it runs in slices of TN_SLICE steps. On the kernels, each slice of the narrower
  * operand is packed in panels of four, each slice of the other in panels of the kernel's width (both packed by the
  * kernels from a plain copy of the slice), and C stays in the kernels' memory for all slices (in float32, each slice's sums are float32 and are added to the float64 C); otherwise each slice is
@@ -651,9 +653,11 @@ export function gemmTNAcc(
   cOff: number,
   precision: Precision = 'float64',
   sumsA: Float64Array | null = null,
+  aAt = -1,
+  bAt = -1,
 ): void {
   const f32 = precision === 'float32';
-  const k = M >= 4 || f32 ? kernels() : null;
+  const k = M >= 4 || f32 || aAt >= 0 || bAt >= 0 ? kernels() : null;
   if (k && K > 0) {
     // The narrower of A and B goes left (the rows of the kernel's tiles): with M > N it computes Cᵀ += BᵀA (C is
     // staged transposed).
@@ -663,7 +667,9 @@ export function gemmTNAcc(
     const L = swap ? B : A,
       lOff = swap ? bOff : aOff,
       R = swap ? A : B,
-      rOff = swap ? aOff : bOff;
+      rOff = swap ? aOff : bOff,
+      lAt = swap ? bAt : aAt,
+      rAt = swap ? aAt : bAt;
     const w = panelWidth(f32),
       es = f32 ? 4 : 8,
       Np = roundUp(n, w),
@@ -691,12 +697,16 @@ export function gemmTNAcc(
     const f = f32 ? 1 : 0;
     for (let k0 = 0; k0 < K; k0 += slice) {
       const kc = Math.min(slice, K - k0);
-      copyRun(L, lOff + k0 * m, f64, st / 8, kc * m);
-      if (sumsA && !swap) k.columnSums(st, kc, m, sums);
-      k.packPanels(st, kc, m, 4, a, f);
-      copyRun(R, rOff + k0 * n, f64, st / 8, kc * n);
-      if (sumsA && swap) k.columnSums(st, kc, n, sums);
-      k.packPanels(st, kc, n, w, b, f);
+      let src = st;
+      if (lAt >= 0) src = lAt + k0 * m * 8;
+      else copyRun(L, lOff + k0 * m, f64, st / 8, kc * m);
+      if (sumsA && !swap) k.columnSums(src, kc, m, sums);
+      k.packPanels(src, kc, m, 4, a, f);
+      src = st;
+      if (rAt >= 0) src = rAt + k0 * n * 8;
+      else copyRun(R, rOff + k0 * n, f64, st / 8, kc * n);
+      if (sumsA && swap) k.columnSums(src, kc, n, sums);
+      k.packPanels(src, kc, n, w, b, f);
       gemm(Mk, Np / w, kc, a, es, 4 * es, 4 * kc * es, b, kc * w * es, w * es, c, Np * 8, 1);
     }
     if (swap) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * N + j] = f64[c8 + j * Np + i];

@@ -45,8 +45,9 @@ export class Network {
   /**
    * Whether forward leaves the whole tape (gates, c_t, caches) in the layer buffers. A trainer that needs only the
    * gradients of full BPTT sets false: a cell running its time loop in the kernels' memory may then keep the top
-   * layer's tape there for the backward that follows, and the buffers' gates and states (but Hs) are stale. Truncated
-   * BPTT reads the buffers, so it needs true.
+   * layer's tape there for the backward that follows, and the buffers' gates and states (but Hs) are stale, as is the
+   * bottom layer's ∂/∂pre (the weight gradients read it where the backward loop left it). Truncated BPTT reads the
+   * buffers, so it needs true.
    */
   keepTape = true;
   T = 0;
@@ -396,7 +397,17 @@ export class Network {
         const lb = this.layers[l];
         const looped =
           this.loops &&
-          this.cell.backwardLoop?.(lb, T, this.whhTPacked[l], lb.inject, lb.dH, lb.dPreIh, this.dims, this.precision);
+          this.cell.backwardLoop?.(
+            lb,
+            T,
+            this.whhTPacked[l],
+            lb.inject,
+            lb.dH,
+            lb.dPreIh,
+            this.dims,
+            this.precision,
+            this.keepTape || l > 0, // the layer below reads ∂/∂pre from the buffer
+          );
         if (!looped) this.backwardWindow(l, 0, T - 1, lb.inject, null);
         if (l > 0) {
           const below = this.layers[l - 1];
@@ -556,17 +567,34 @@ export class Network {
         gbh = this.grads.get(`rnn.bias_hh_l${l}`)?.data ?? null;
       const shared = lb.dPreHh === lb.dPreIh;
       const ids = l === 0 ? this.inputIds : null;
+      // ∂/∂pre and Hs where a cell's backward loop left them in the kernels' memory (-1: read the buffers)
+      const resident = this.cell.residentGradients?.(lb) ?? null;
+      const dPreAt = resident ? resident.dPre : -1,
+        hsAt = resident ? resident.Hs : -1;
       // One-hot inputs: a scatter-add, with ∂L/∂b_ih's column sums in the same pass over dPreIh. If a sum came out
       // non-finite: the dense product (whose 0·∞ terms spread NaN), from the zeros backward started them at.
       const scattered =
         ids !== null &&
-        oneHotWeightGrad(GH, lb.D, T * B, lb.dPreIh, 0, ids, gih, this.precision, this.oneHotScratch, gbi);
+        oneHotWeightGrad(
+          GH,
+          lb.D,
+          T * B,
+          lb.dPreIh,
+          0,
+          ids,
+          gih,
+          this.precision,
+          this.oneHotScratch,
+          gbi,
+          true,
+          dPreAt,
+        );
       if (!scattered) {
         if (ids) {
           gih.fill(0);
           if (gbi) gbi.fill(0);
         }
-        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision, gbi);
+        gemmTNAcc(GH, lb.D, T * B, lb.dPreIh, 0, lb.X, 0, gih, 0, this.precision, gbi, dPreAt);
       }
       gemmTNAcc(
         GH,
@@ -580,6 +608,8 @@ export class Network {
         0,
         this.precision,
         shared ? null : gbh,
+        shared ? dPreAt : -1,
+        hsAt,
       );
       if (shared && gbi && gbh) gbh.set(gbi);
     }

@@ -77,6 +77,7 @@ export function oneHotProjection(
  * some entry of C is not finite afterwards: a non-finite A spreads NaN over all of C's row in a dense product (0·∞)
  * but not here, so the caller must then recompute C densely (from what C held before). On the WebAssembly kernels
  * where they load (the sums on SIMD lanes across a row), else in JavaScript (`useKernels` false: JavaScript always).
+ * aAt ≥ 0: A's rows from aOff on are also at that byte address of the kernels' memory, and are read from there.
  */
 export function oneHotWeightGrad(
   N: number,
@@ -90,9 +91,10 @@ export function oneHotWeightGrad(
   sums: Float64Array,
   colSums: Float64Array | null = null,
   useKernels = true,
+  aAt = -1,
 ): boolean {
-  const k = useKernels && R > 0 ? kernels() : null;
-  if (k) scatterInKernel(k, N, D, R, A, aOff, ids, C, precision === 'float32', colSums);
+  const k = (useKernels || aAt >= 0) && R > 0 ? kernels() : null;
+  if (k) scatterInKernel(k, N, D, R, A, aOff, ids, C, precision === 'float32', colSums, aAt);
   else scatterJs(N, D, R, A, aOff, ids, C, precision === 'float32', sums, colSums);
   let finite = 0;
   for (let i = 0; i < N * D; i++) finite += C[i] - C[i];
@@ -111,6 +113,7 @@ function scatterInKernel(
   C: Float64Array,
   f32: boolean,
   colSums: Float64Array | null,
+  aAt: number,
 ): void {
   const slice = Math.min(R, ONE_HOT_SLICE);
   const aBytes = slice * N * 8,
@@ -132,10 +135,13 @@ function scatterInKernel(
   h64.set(C.subarray(0, N * D), cAt / 8); // C in the module: each slice's sums are added to it there
   for (let r0 = 0; r0 < R; r0 += ONE_HOT_SLICE) {
     const rows = Math.min(ONE_HOT_SLICE, R - r0);
-    h64.set(A.subarray(aOff + r0 * N, aOff + (r0 + rows) * N), a / 8);
+    // A's rows where the caller keeps them in the module, or copied in
+    let rowsAt = a;
+    if (aAt >= 0) rowsAt = aAt + r0 * N * 8;
+    else h64.set(A.subarray(aOff + r0 * N, aOff + (r0 + rows) * N), a / 8);
     hi.set(ids.subarray(r0, r0 + rows), idAt / 4);
     sums.fill(0, s0, s0 + D * N);
-    k.oneHotScatter(a, rows, N, idAt, sumAt, colAt, f32 ? 1 : 0);
+    k.oneHotScatter(rowsAt, rows, N, idAt, sumAt, colAt, f32 ? 1 : 0);
     k.oneHotAddSums(sumAt, cAt, N, D, f32 ? 1 : 0);
   }
   C.set(h64.subarray(cAt / 8, cAt / 8 + N * D));

@@ -159,7 +159,14 @@ export interface Cell {
     dPre: Float64Array,
     dims: CellDims,
     precision: Precision,
+    copyDPre: boolean,
   ): boolean;
+  /**
+   * Optional, with backwardLoop: the byte addresses in the kernels' memory where the last backwardLoop left this
+   * tape's ∂/∂pre ([T][B][G·H]) and Hs ([T+1][B][P]), or null. When backwardLoop was told not to copy dPre and this
+   * is null, it copied it anyway.
+   */
+  residentGradients?(tape: Tape): { dPre: number; Hs: number } | null;
   /** Entries of the state s_t whose step Jacobian ∂s_t/∂s_{t−1} the diagnostics take: h (H) or, for LSTM, (h, c) (2H). */
   stateWidth(H: number): number;
   /** Jacobian coefficients per unit: `jacobian` writes jacobianWidth·H of them for one step. */

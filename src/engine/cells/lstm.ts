@@ -6,7 +6,7 @@ import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
 import { lstmBackwardInKernel, lstmForwardInKernel, squashRows } from '../activations';
-import { lstmBackwardLoop, lstmForwardLoop } from './lstmLoop';
+import { lstmBackwardLoop, lstmForwardLoop, lstmResidentGradients } from './lstmLoop';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -132,6 +132,7 @@ export const lstm: Cell = {
 
   forwardLoop: lstmForwardLoop,
   backwardLoop: lstmBackwardLoop,
+  residentGradients: lstmResidentGradients,
 
   stateWidth: (H) => 2 * H,
   // Per unit: ∂c/∂(i, f, g pre-activations) (c0, c1, c2), o(1 − tanh²c) (c3), tanh(c)·σ′(o) (c4), f (c5). With

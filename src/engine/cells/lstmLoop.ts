@@ -85,6 +85,17 @@ function placed(a: Areas, base: number): Areas {
 const resident = { tape: null as Tape | null, base: -1, t0: -1 };
 /** The tape whose gates, c_t and tanh(c_t) the last forward left in the region only (keepTape false). */
 let stale: Tape | null = null;
+/** Where the last backward left a whole layer's ∂/∂pre and Hs in the region (both for all T steps), and for which tape. */
+let gradients: { tape: Tape; dPre: number; Hs: number } | null = null;
+
+/**
+ * The byte addresses in the kernels' memory of the tape's ∂/∂pre ([T][B][4H]) and Hs ([T+1][B][H]) as the last
+ * backwardLoop left them, while nothing else has run a loop since; null otherwise. The weight gradients read them
+ * there instead of copying the arrays in again.
+ */
+export function lstmResidentGradients(tape: Tape): { dPre: number; Hs: number } | null {
+  return gradients && gradients.tape === tape ? { dPre: gradients.dPre, Hs: gradients.Hs } : null;
+}
 
 function usable(tape: Tape, H: number, P: number, op: PackedOperand): Kernels | null {
   if (tape.M || P !== H || H < MIN_H || !op.packedForKernels) return null;
@@ -108,6 +119,7 @@ export function lstmForwardLoop(
   keepTape = true,
 ): boolean {
   resident.tape = null;
+  gradients = null;
   if (stale === tape) stale = null;
   const k = usable(tape, H, P, whh);
   if (!k || T === 0) return false;
@@ -180,7 +192,9 @@ export function lstmForwardLoop(
 /**
  * Full BPTT through an unprojected LSTM layer, from step T−1 down to 0: ∂L/∂h_t = (what comes back from step t+1) +
  * inject[t] into dH, ∂/∂pre (for W_ih x_t + b_ih and W_hh h_{t−1} + b_hh alike) into dPre, as lstm.backward and the
- * product with W_hh (whhT: W_hhᵀ packed) in network.ts's backwardWindow would. False (nothing done) where
+ * product with W_hh (whhT: W_hhᵀ packed) in network.ts's backwardWindow would. When the whole layer fits one chunk
+ * and forward's values were still in the region, ∂/∂pre and Hs stay there for the weight gradients
+ * (lstmResidentGradients), and with copyDPre false dPre itself is left stale. False (nothing done) where
  * lstmForwardLoop would do nothing.
  */
 export function lstmBackwardLoop(
@@ -192,7 +206,9 @@ export function lstmBackwardLoop(
   dPre: Float64Array,
   { H, P }: CellDims,
   precision: Precision,
+  copyDPre = true,
 ): boolean {
+  gradients = null;
   const k = usable(tape, H, P, whhT);
   if (!k || T === 0) return false;
   const { B } = tape;
@@ -217,6 +233,8 @@ export function lstmBackwardLoop(
   for (let b = 0; b < B; b++)
     for (let i = 0; i < H; i++) f64[carry + b * NpH + i] = 0 + inject[(T - 1) * m + b * H + i];
   const n = shape.n;
+  // One chunk whose forward values were still here: the whole ∂/∂pre and Hs stay in the region after the loop.
+  const whole = n >= T && resident.tape === tape && resident.base === base && resident.t0 === 0;
   for (let t0 = Math.floor((T - 1) / n) * n; t0 >= 0; t0 -= n) {
     const c = Math.min(n, T - t0);
     if (resident.tape !== tape || resident.base !== base || resident.t0 !== t0) {
@@ -264,9 +282,10 @@ export function lstmBackwardLoop(
       }
       productInKernel(k, B, H, G, a, at.whhT, at.carry, true, precision);
     }
-    dPre.set(f64.subarray(at.dpre / 8, at.dpre / 8 + c * g), t0 * g);
+    if (copyDPre || !whole) dPre.set(f64.subarray(at.dpre / 8, at.dpre / 8 + c * g), t0 * g);
     dH.set(f64.subarray(at.dh / 8, at.dh / 8 + c * m), t0 * m);
   }
   resident.tape = null;
+  if (whole) gradients = { tape, dPre: at.dpre, Hs: at.hs };
   return true;
 }

@@ -140,6 +140,30 @@ describe('LSTM time loops in the kernels’ memory', () => {
     }
   });
 
+  it('keepTape false with one-hot inputs: the weight gradients read ∂/∂pre where the backward loop left it', () => {
+    for (const precision of ['float64', 'float32'] as Precision[]) {
+      const m = model({ cell: 'lstm', inputSize: 7, hidden: 16, outputSize: 7, loss: 'xent', precision });
+      const rng = new Rng(4);
+      const batch = Array.from({ length: 6 }, () => {
+        const inputs = new Float64Array(30 * 7);
+        for (let t = 0; t < 30; t++) inputs[t * 7 + rng.int(7)] = 1;
+        return { T: 30, inputs, targets: new Float64Array(30).map(() => rng.int(7)), mask: new Uint8Array(30).fill(1) };
+      });
+      const params = initParams(m);
+      const lean = new Network(m, copyParams(params));
+      lean.keepTape = false;
+      const ref = new Network(m, copyParams(params));
+      ref.loops = false;
+      lean.forward(batch);
+      lean.backward(null);
+      ref.forward(batch);
+      ref.backward(null);
+      for (const [name, g] of ref.grads) sameBits(lean.grads.get(name)!.data, g.data, `∂L/∂${name} ${precision}`);
+      sameBits(lean.layers[0].dH, ref.layers[0].dH, 'dH');
+      assert.ok(!lean.layers[0].dPreIh.every((v, i) => v === ref.layers[0].dPreIh[i]), '∂/∂pre left in the module');
+    }
+  });
+
   it('a backward whose tape was left in the kernels’ memory and overwritten stops instead of using stale gates', () => {
     const m = lstmModel(32, 1, 'float64');
     const lean = new Network(m, initParams(m));
