@@ -75,8 +75,14 @@ export function estimateCost(shape: CostShape): CostEstimate {
     D = model.inputSize,
     O = model.outputSize,
     L = model.layers;
-  const G = cellOf(model.cell).G;
+  const cell = cellOf(model.cell);
+  const G = cell.G;
   const train = shape.training;
+  // A cell running its time loops in the kernels' memory keeps a bounded chunk of its tape there too (one region for
+  // the analysis and the training batch: the larger counts; float64, the larger of the two precisions).
+  const loop = (steps: number, rows: number) =>
+    cell.loopBytes?.(steps, rows, { H: model.hidden, P: model.hidden }, 'float64') ?? 0;
+  const loopBytes = Math.max(loop(T, 1), train ? loop(train.T, train.batch) : 0);
   // Sequence-steps held by networks at once: the analysis (batch 1) and, when training, a batch of the longest window.
   const steps = T + (train ? train.T * train.batch : 0);
   const entries = flowEntries(shape);
@@ -85,7 +91,7 @@ export function estimateCost(shape: CostShape): CostEstimate {
     // The input buffer, and the sequence's inputs (built on demand for one-hot text).
     { kind: 'inputs', knob: 'window', amount: 2 * steps * D * F64 },
     { kind: 'outputs', knob: 'window', amount: 2 * steps * O * F64 },
-    { kind: 'states', knob: 'window', amount: steps * L * layerDoubles(model.cell, H) * F64 },
+    { kind: 'states', knob: 'window', amount: steps * L * layerDoubles(model.cell, H) * F64 + loopBytes },
     { kind: 'flow', knob: budgetBound ? 'flowBudget' : 'window', amount: entries * F64 },
     // Parameters, gradients, transposes, their copies in a result and an optimizer's two moments; two H×H work matrices.
     { kind: 'weights', knob: 'hidden', amount: (6 * paramCount(model) + 4 * H * H) * F64 },

@@ -167,6 +167,8 @@ export interface Cell {
    * is null, it copied it anyway.
    */
   residentGradients?(tape: Tape): { dPre: number; Hs: number } | null;
+  /** With the loops: bytes of the kernels' memory they take for T steps of B rows (for the cost estimate). */
+  loopBytes?(T: number, B: number, dims: CellDims, precision: Precision): number;
   /** Entries of the state s_t whose step Jacobian ∂s_t/∂s_{t−1} the diagnostics take: h (H) or, for LSTM, (h, c) (2H). */
   stateWidth(H: number): number;
   /** Jacobian coefficients per unit: `jacobian` writes jacobianWidth·H of them for one step. */

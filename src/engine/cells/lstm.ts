@@ -6,7 +6,7 @@ import type { Cell, CellDims, CellGrads, CellWeights, Tape } from './index';
 import { addBias, standardParams } from './common';
 import { gemmNT } from '../linalg';
 import { lstmBackwardInKernel, lstmForwardInKernel, squashRows } from '../activations';
-import { lstmBackwardLoop, lstmForwardLoop, lstmResidentGradients } from './lstmLoop';
+import { lstmBackwardLoop, lstmForwardLoop, lstmLoopBytes, lstmResidentGradients } from './lstmLoop';
 
 export const lstm: Cell = {
   kind: 'lstm',
@@ -133,6 +133,7 @@ export const lstm: Cell = {
   forwardLoop: lstmForwardLoop,
   backwardLoop: lstmBackwardLoop,
   residentGradients: lstmResidentGradients,
+  loopBytes: lstmLoopBytes,
 
   stateWidth: (H) => 2 * H,
   // Per unit: ∂c/∂(i, f, g pre-activations) (c0, c1, c2), o(1 − tanh²c) (c3), tanh(c)·σ′(o) (c4), f (c5). With

@@ -74,6 +74,11 @@ function areas(T: number, B: number, H: number, precision: Precision): Areas {
   return out;
 }
 
+/** Bytes of the kernels' memory the loops take for T steps of B rows (one region, reused: the largest use counts). */
+export function lstmLoopBytes(T: number, B: number, { H }: CellDims, precision: Precision): number {
+  return T > 0 && B > 0 && H >= MIN_H ? areas(T, B, H, precision).total : 0;
+}
+
 /** The region's areas at base address `base`. */
 function placed(a: Areas, base: number): Areas {
   const out = { ...a };
