@@ -32,6 +32,8 @@ export interface TrainRow {
   cells: Partial<Record<'ours-f64' | 'ours-f32' | 'pytorch', TrainTiming | { skipped: string }>>;
   /** ours/PyTorch in sequences per second: the median of the rounds' ratios, each from one stretch of time. */
   ratios?: Partial<Record<'ours-f64' | 'ours-f32', number>>;
+  /** The smallest and largest of the rounds' ratios: how far one round's verdict can move. */
+  ratioRanges?: Partial<Record<'ours-f64' | 'ours-f32', [number, number]>>;
 }
 
 function medianOf(xs: number[]): number {
@@ -56,10 +58,18 @@ export function trainRow(
     if (rounds[o].length === 0) continue;
     row.cells[o] = summary(rounds[o]);
     if (torchMissing === undefined && rounds.pytorch.length === rounds[o].length) {
-      (row.ratios ??= {})[o] = medianOf(rounds[o].map((t, i) => t.seqPerSec / rounds.pytorch[i].seqPerSec));
+      const perRound = rounds[o].map((t, i) => t.seqPerSec / rounds.pytorch[i].seqPerSec);
+      (row.ratios ??= {})[o] = medianOf(perRound);
+      (row.ratioRanges ??= {})[o] = [Math.min(...perRound), Math.max(...perRound)];
     }
   }
   return row;
+}
+
+/** A ratio with the range of the rounds' ratios, when there were several: "1.09 (1.02–1.20)". */
+function withRange(ratio: number | undefined, range: [number, number] | undefined): string {
+  const r = fixed(ratio, 2);
+  return range && range[0] !== range[1] ? `${r} (${fixed(range[0], 2)}–${fixed(range[1], 2)})` : r;
 }
 
 /** ours/PyTorch of a training row: the rounds' median ratio when there were rounds, else the ratio of the figures. */
@@ -287,7 +297,7 @@ export function markdown(figures: BenchFigures): string {
       'a generated 100 KB text), sequences per second from the median batch time; PyTorch: nn.LSTM + nn.Linear, the same loss and Adam;',
     );
     out.push(
-      "rounds of PyTorch, ours f64 and ours f32 in turn, the median of the rounds' figures and of their ratios:",
+      "rounds of PyTorch, ours f64 and ours f32 in turn, the median of the rounds' figures and of their ratios (in parentheses: the rounds' smallest and largest ratio):",
     );
     out.push('');
     out.push(
@@ -300,8 +310,8 @@ export function markdown(figures: BenchFigures): string {
             fixed(of('ours-f64')),
             fixed(of('ours-f32')),
             fixed(seqPerSec(row.cells.pytorch)),
-            fixed(trainRatio(row, 'ours-f64'), 2),
-            fixed(trainRatio(row, 'ours-f32'), 2),
+            withRange(trainRatio(row, 'ours-f64'), row.ratioRanges?.['ours-f64']),
+            withRange(trainRatio(row, 'ours-f32'), row.ratioRanges?.['ours-f32']),
           ];
         }),
       ),

@@ -122,7 +122,7 @@ export const CHAR_LM = {
   warmup: 2,
   batches: 24,
   /** Rounds of PyTorch, ours f64, ours f32 in turn (see trainRow in report.ts). */
-  rounds: 3,
+  rounds: 5,
 } as const;
 export type CharLmWorkload = typeof CHAR_LM;
 

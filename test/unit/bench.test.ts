@@ -107,6 +107,7 @@ describe('bench', () => {
       'ours-f32': [],
     });
     assert.ok(Math.abs(row.ratios!['ours-f64']! - 1.2) < 1e-12);
+    assert.deepEqual(row.ratioRanges!['ours-f64'], [0.5, 3]);
     assert.equal(row.ratios!['ours-f32'], undefined);
     assert.deepEqual(row.cells.pytorch, { seqPerSec: 50, medianBatchMs: 320, batches: 72 });
     const figures: BenchFigures = { env: makeFigures().env, workloads: { [CHAR_LM.name]: row } };
@@ -114,6 +115,7 @@ describe('bench', () => {
       checkTargets(figures).map((c) => c.met),
       [{ 'ours-f64': true }],
     );
+    assert.match(markdown(figures), /\| 1\.20 \(0\.50–3\.00\) \|/, 'the median ratio with the rounds’ range');
     assert.deepEqual(trainRow({ pytorch: [], 'ours-f64': [train(50)], 'ours-f32': [] }, 'torch absent').cells.pytorch, {
       skipped: 'torch absent',
     });
