@@ -107,6 +107,27 @@ function usable(tape: Tape, H: number, P: number, op: PackedOperand): Kernels | 
   return kernels();
 }
 
+/** The region for T steps of the tape's B rows, reserved, its areas placed, and a float64 view of the memory. */
+function region(k: Kernels, T: number, B: number, H: number, precision: Precision) {
+  const shape = areas(T, B, H, precision);
+  const base = k.layerReserve(shape.total);
+  return { n: shape.n, base, at: placed(shape, base), f64: kernelViews(k).f64 };
+}
+
+/** B rows of H float64s from row stride sStride to row stride dStride, within the kernels' memory (float64 indices). */
+function copyRowsWithin(
+  f64: Float64Array,
+  dst: number,
+  dStride: number,
+  src: number,
+  sStride: number,
+  B: number,
+  H: number,
+): void {
+  if (dStride === H && sStride === H) f64.copyWithin(dst, src, src + B * H);
+  else for (let b = 0; b < B; b++) f64.copyWithin(dst + b * dStride, src + b * sStride, src + b * sStride + H);
+}
+
 /**
  * Forward through all T steps of an unprojected LSTM layer: from tape.pre (W_ih x_t + b_ih) and the tape's h_0, c_0,
  * writes acts, Cs, aux (tanh c_t) and Hs as T calls of lstm.forward would (with W_hh h_{t−1} + b_hh from gemmNTPacked).
@@ -135,17 +156,13 @@ export function lstmForwardLoop(
   const G = 4 * H,
     m = B * H,
     g = B * G;
-  const shape = areas(T, B, H, precision);
-  const base = k.layerReserve(shape.total);
-  const at = placed(shape, base);
-  const { f64 } = kernelViews(k);
+  const { n, base, at, f64 } = region(k, T, B, H, precision);
   const f32 = precision === 'float32';
   const NpG = paddedColumns(G, precision);
   whh.placeIn(k, at.whh);
   if (bhh) f64.set(bhh, at.bias / 8);
   f64.set(Hs.subarray(0, m), at.hs / 8);
   f64.set(Cs.subarray(0, m), at.cs / 8);
-  const n = shape.n;
   // The tape may stay here only if all of it fits: one chunk.
   const keep = keepTape || n < T;
   let t0 = 0;
@@ -223,10 +240,7 @@ export function lstmBackwardLoop(
   const G = 4 * H,
     m = B * H,
     g = B * G;
-  const shape = areas(T, B, H, precision);
-  const base = k.layerReserve(shape.total);
-  const at = placed(shape, base);
-  const { f64 } = kernelViews(k);
+  const { n, base, at, f64 } = region(k, T, B, H, precision);
   const f32 = precision === 'float32';
   const NpH = paddedColumns(H, precision);
   whhT.placeIn(k, at.whhT);
@@ -237,7 +251,6 @@ export function lstmBackwardLoop(
   const carry = at.carry / 8;
   for (let b = 0; b < B; b++)
     for (let i = 0; i < H; i++) f64[carry + b * NpH + i] = 0 + inject[(T - 1) * m + b * H + i];
-  const n = shape.n;
   // One chunk whose forward values were still here: the whole ∂/∂pre and Hs stay in the region after the loop.
   const whole = n >= T && resident.tape === tape && resident.base === base && resident.t0 === 0;
   for (let t0 = Math.floor((T - 1) / n) * n; t0 >= 0; t0 -= n) {
@@ -253,8 +266,7 @@ export function lstmBackwardLoop(
       const t = t0 + j;
       // the carried gradient plus inject[t], as the product left it, into this step's row of dH
       const dh = at.dh / 8 + j * m;
-      if (NpH === H) f64.copyWithin(dh, carry, carry + m);
-      else for (let b = 0; b < B; b++) f64.copyWithin(dh + b * H, carry + b * NpH, carry + b * NpH + H);
+      copyRowsWithin(f64, dh, H, carry, NpH, B, H);
       const d = at.dpre + j * g * 8;
       k.lstmBackwardRows(
         at.acts + j * g * 8,
@@ -275,8 +287,7 @@ export function lstmBackwardLoop(
       // C starts as inject[t−1], and the product (∂/∂pre_t) · W_hh is added to it: ∂L/∂h_{t−1}.
       if (j > 0) {
         const src = at.inj / 8 + (j - 1) * m;
-        if (NpH === H) f64.copyWithin(carry, src, src + m);
-        else for (let b = 0; b < B; b++) f64.copyWithin(carry + b * NpH, src + b * H, src + b * H + H);
+        copyRowsWithin(f64, carry, NpH, src, H, B, H);
       } else
         for (let b = 0; b < B; b++)
           f64.set(inject.subarray((t - 1) * m + b * H, (t - 1) * m + b * H + H), carry + b * NpH);
